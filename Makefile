@@ -6,7 +6,7 @@ SPECTOOL    := $(GO) run ./internal/cmd/spectool
 VENDOR_SPEC := openapi/CancelDelayIssue.yaml
 OVERLAY     := openapi/overlay.yaml
 
-.PHONY: all build generate check-generated validate-spec spec-diff lint test
+.PHONY: all build generate check-generated validate-spec spec-diff lint test fuzz
 
 all: generate build
 
@@ -46,3 +46,11 @@ lint:
 ## test: everything CI runs
 test: check-generated validate-spec lint
 	$(GO) test -race ./...
+
+## fuzz: a short coverage-guided run of every fuzz target (make test runs their seed corpus)
+FUZZTIME ?= 20s
+fuzz:
+	@for target in FuzzDecrypt FuzzURLDecode FuzzRoundTrip FuzzURLRoundTrip; do \
+		echo "== $$target"; \
+		$(GO) test -run='^$$' -fuzz="^$$target\$$" -fuzztime=$(FUZZTIME) ./ecpaycrypto/ || exit 1; \
+	done

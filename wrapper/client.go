@@ -235,7 +235,7 @@ func (c *Client) cancelDelayIssue(ctx context.Context, req CancelDelayIssueReque
 	if err != nil {
 		return nil, &ValidationError{Field: "Data", Rule: "type", Reason: err.Error()}
 	}
-	if err := c.schemas.validateData(plaintext); err != nil {
+	if err := c.schemas.validateRequest(&req, plaintext); err != nil {
 		return nil, err
 	}
 	if c.timeout > 0 {

@@ -4,6 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"reflect"
+	"slices"
 	"strings"
 	"sync"
 
@@ -18,6 +21,7 @@ import (
 type schemas struct {
 	envelope *openapi3.Schema // the request envelope (MerchantID, PlatformID, …)
 	data     *openapi3.Schema // requestBody.Data, the plaintext inside Data
+	plan     dataPlan         // data compiled against CancelDelayIssueRequest
 }
 
 var loadSchemas = sync.OnceValues(func() (*schemas, error) {
@@ -37,10 +41,97 @@ var loadSchemas = sync.OnceValues(func() (*schemas, error) {
 	if s.data == nil || s.envelope == nil {
 		return nil, errors.New("ecpay: the embedded spec lacks the CancelDelayIssue request schemas; regenerate package generated")
 	}
+	s.plan = compileDataPlan(s.data, reflect.TypeFor[CancelDelayIssueRequest]())
 	return s, nil
 })
 
-// validateData checks the inner request JSON against requestBody.Data.
+// dataPlan is requestBody.Data matched, once, to the fields of the
+// generated request type, so that a request is checked field by field with
+// each property's own schema instead of being marshalled and decoded into a
+// map for every call. When the schema has object-level rules beyond
+// properties and required, or a field is not a plain string or number, the
+// plan is not usable and the whole decoded object is validated instead.
+type dataPlan struct {
+	usable bool
+	fields []fieldRule
+}
+
+type fieldRule struct {
+	name     string // the JSON name, e.g. "Tsr"
+	index    int    // the struct field carrying it
+	pointer  bool   // an optional field: nil means absent
+	required bool
+	schema   *openapi3.Schema
+}
+
+func compileDataPlan(schema *openapi3.Schema, t reflect.Type) dataPlan {
+	objectOnly := *schema
+	objectOnly.Properties, objectOnly.Required, objectOnly.Type = nil, nil, nil
+	objectOnly.Description, objectOnly.Extensions = "", nil
+	if !objectOnly.IsEmpty() || !schema.Type.Is(openapi3.TypeObject) {
+		return dataPlan{}
+	}
+	byName := map[string]int{}
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		byName[name] = i
+	}
+	var plan dataPlan
+	for _, name := range slices.Sorted(maps.Keys(schema.Properties)) {
+		i, ok := byName[name]
+		prop := schema.Properties[name]
+		if !ok || prop == nil || prop.Value == nil {
+			return dataPlan{}
+		}
+		ft := t.Field(i).Type
+		rule := fieldRule{name: name, index: i, required: slices.Contains(schema.Required, name), schema: prop.Value}
+		if ft.Kind() == reflect.Pointer {
+			rule.pointer, ft = true, ft.Elem()
+		}
+		switch ft.Kind() {
+		case reflect.String, reflect.Int, reflect.Int64, reflect.Int32:
+		default:
+			return dataPlan{}
+		}
+		plan.fields = append(plan.fields, rule)
+		delete(byName, name)
+	}
+	plan.usable = true
+	return plan
+}
+
+// validateRequest checks req against requestBody.Data; plaintext is req
+// marshalled, used when the plan is not usable.
+func (s *schemas) validateRequest(req *CancelDelayIssueRequest, plaintext []byte) error {
+	if !s.plan.usable {
+		return s.validateData(plaintext)
+	}
+	v := reflect.ValueOf(req).Elem()
+	for _, f := range s.plan.fields {
+		fv := v.Field(f.index)
+		if f.pointer {
+			if fv.IsNil() {
+				if f.required {
+					return &ValidationError{Field: f.name, Rule: "required", Reason: fmt.Sprintf("property %q is missing", f.name)}
+				}
+				continue
+			}
+			fv = fv.Elem()
+		}
+		var value any
+		if fv.Kind() == reflect.String {
+			value = fv.String()
+		} else {
+			value = fv.Int()
+		}
+		if err := f.schema.VisitJSON(value); err != nil {
+			return toValidationError(f.name, err)
+		}
+	}
+	return nil
+}
+
+// validateData checks inner request JSON against requestBody.Data.
 func (s *schemas) validateData(plaintext []byte) error {
 	var value any
 	if err := json.Unmarshal(plaintext, &value); err != nil {

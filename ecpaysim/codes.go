@@ -1,0 +1,73 @@
+package ecpaysim
+
+// TransCode values of the answer envelope. Only TransCodeOK is ECPay's; the
+// others are the simulator's choice (see the package documentation).
+const (
+	// TransCodeOK is ECPay's code for an accepted envelope; the outcome of
+	// the cancel itself is the RtnCode inside Data.
+	TransCodeOK = 1
+	// TransCodeInvalidEnvelope rejects a JSON body that does not match the
+	// request envelope schema (a required field missing, a wrong type, a
+	// string too long).
+	TransCodeInvalidEnvelope = 9001
+	// TransCodeUnknownMerchant rejects an envelope whose MerchantID is not
+	// configured on the Server.
+	TransCodeUnknownMerchant = 9002
+	// TransCodeTimestampOutOfRange rejects an RqHeader.Timestamp more than
+	// TimestampWindow away from the Server's clock, in either direction.
+	TransCodeTimestampOutOfRange = 9003
+	// TransCodeUndecryptableData rejects a Data that is not base64 or does
+	// not decrypt with the merchant's HashKey and HashIV.
+	TransCodeUndecryptableData = 9004
+	// TransCodeInvalidData rejects decrypted Data that is not JSON or does
+	// not match the requestBody.Data schema (MerchantID and Tsr required,
+	// 1–10 and 1–30 characters).
+	TransCodeInvalidData = 9005
+	// TransCodeMerchantMismatch rejects decrypted Data whose MerchantID
+	// differs from the envelope's.
+	TransCodeMerchantMismatch = 9006
+	// TransCodeInternalError answers a request that hit a bug in the
+	// simulator (a panic, or an answer that would have violated the spec);
+	// the bug itself is in Violations.
+	TransCodeInternalError = 9999
+)
+
+// RtnCode values inside the answer's Data. Only RtnCodeOK is ECPay's.
+const (
+	// RtnCodeOK is ECPay's code for a cancelled delayed invoice.
+	RtnCodeOK = 1
+	// RtnCodeUnknownTsr answers a Tsr that is not a delayed invoice of the
+	// merchant.
+	RtnCodeUnknownTsr = 9101
+	// RtnCodeAlreadyCancelled answers a Tsr whose delayed invoice was
+	// cancelled before: ECPay has no idempotency key, so a repeated cancel
+	// is refused, not repeated.
+	RtnCodeAlreadyCancelled = 9102
+)
+
+// RtnMsg values that go with the RtnCodes. RtnMsgOK is the message on
+// ECPay's page; the others are the simulator's.
+const (
+	RtnMsgOK               = "取消開立發票成功"
+	RtnMsgUnknownTsr       = "查無此延遲開立發票 (no delayed invoice with this Tsr for this merchant)"
+	RtnMsgAlreadyCancelled = "此發票已取消延遲開立 (the delayed invoice with this Tsr is already cancelled)"
+)
+
+// TransMsg values (or, where they end in ": ", prefixes of them) of the
+// simulator's TransCode errors, and the bodies of its HTTP 4xx answers.
+const (
+	transMsgOK               = ""
+	transMsgInvalidEnvelope  = "request envelope does not match the spec: "
+	transMsgUnknownMerchant  = "MerchantID is not a merchant of this simulator"
+	transMsgTimestamp        = "RqHeader.Timestamp is more than 10 minutes from the server clock"
+	transMsgUndecryptable    = "Data does not decrypt with this merchant's HashKey and HashIV: "
+	transMsgInvalidData      = "decrypted Data does not match requestBody.Data: "
+	transMsgMerchantMismatch = "MerchantID in Data differs from the envelope's MerchantID"
+	transMsgInternalError    = "simulator internal error"
+	msgInjected              = "injected fault"
+
+	httpMsgNotJSON     = "the body is not JSON"
+	httpMsgContentType = "Content-Type must be application/json"
+	httpMsgTooLarge    = "the body is larger than 1 MiB"
+	httpMsgUnreadable  = "the body could not be read"
+)

@@ -1,0 +1,357 @@
+package ecpaysim
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"time"
+	"unicode/utf8"
+
+	"github.com/ecpay-go/einvoice/generated"
+	"github.com/getkin/kin-openapi/openapi3filter"
+)
+
+// exchange is one request to the endpoint on its way through the Server: the
+// record being built and what the later steps need from the earlier ones.
+type exchange struct {
+	rec   ReceivedRequest
+	input *openapi3filter.RequestValidationInput
+	// echo is what error answers repeat from the request envelope.
+	merchantID, platformID *string
+}
+
+type exchangeKey struct{}
+
+// exchangeFrom returns the exchange the endpoint middleware put in ctx, or a
+// fresh one, so the handler works even if it were called another way.
+func exchangeFrom(ctx context.Context) *exchange {
+	if ex, ok := ctx.Value(exchangeKey{}).(*exchange); ok {
+		return ex
+	}
+	return &exchange{}
+}
+
+// answer is an HTTP answer built in memory, so that it can be validated
+// before a byte of it is sent.
+type answer struct {
+	status int
+	header http.Header
+	body   bytes.Buffer
+	// checked answers are ECPay answers and must satisfy the spec; the
+	// simulator's HTTP 4xx and injected faults are not.
+	checked bool
+}
+
+func (a *answer) Header() http.Header { return a.header }
+
+func (a *answer) Write(p []byte) (int, error) {
+	if a.status == 0 {
+		a.status = http.StatusOK
+	}
+	return a.body.Write(p)
+}
+
+func (a *answer) WriteHeader(status int) {
+	if a.status == 0 {
+		a.status = status
+	}
+}
+
+func newAnswer(checked bool) *answer {
+	return &answer{header: make(http.Header), checked: checked}
+}
+
+// endpoint is the middleware around the generated strict handler. It reads
+// and screens the body (4xx for what is not a JSON request), applies an
+// injected fault, validates the envelope against the spec, lets the handler
+// answer into memory, validates that answer and only then sends it. It
+// records every request, and turns a panic into a TransCodeInternalError
+// answer and a violation instead of a broken connection or a 500.
+func (s *Server) endpoint(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		ex := &exchange{}
+		tw := &trackingWriter{ResponseWriter: w}
+		defer func() {
+			if p := recover(); p != nil {
+				s.violation(fmt.Errorf("panic while answering %s %s: %v", r.Method, r.URL.Path, p))
+				if !tw.wrote {
+					// Unchecked: validation may be what panicked. The
+					// internal-error answer's validity is tested instead.
+					s.write(tw, ex, s.transError(ex, TransCodeInternalError, transMsgInternalError))
+				}
+			}
+			s.record(ex)
+			s.log(r, ex, time.Since(start))
+		}()
+		ex.rec.Received = s.clock()
+		s.serveExchange(tw, r, ex, next)
+	})
+}
+
+// serveExchange does the endpoint's work for one request; see endpoint.
+func (s *Server) serveExchange(w *trackingWriter, r *http.Request, ex *exchange, next http.Handler) {
+	// The unwrapped writer lets MaxBytesReader close the connection
+	// after a too-large body.
+	body, status, msg := readBody(w.ResponseWriter, r)
+	ex.rec.Body = body
+	if status != 0 {
+		s.send(w, r, ex, plainAnswer(status, msg))
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	ex.decodeEnvelope(body)
+	r = r.WithContext(context.WithValue(r.Context(), exchangeKey{}, ex))
+
+	if f, ok := s.nextFault(); ok {
+		ex.rec.Fault = &f
+		if !wait(r.Context(), f.Delay) {
+			ex.rec.Answer.Abandoned = true
+			return
+		}
+		if a := s.faultAnswer(ex, f); a != nil {
+			s.send(w, r, ex, a)
+			return
+		}
+	}
+
+	input, err := s.contract.checkRequest(r.Context(), r)
+	ex.input = input
+	if err != nil {
+		s.send(w, r, ex, s.transError(ex, TransCodeInvalidEnvelope, detail(transMsgInvalidEnvelope, err)))
+		return
+	}
+	a := newAnswer(true)
+	next.ServeHTTP(a, r)
+	if a.status == 0 {
+		a = s.internalError(ex, errors.New("the handler wrote no answer"))
+	}
+	s.send(w, r, ex, a)
+}
+
+// trackingWriter remembers whether anything was sent, so that a panic
+// is answered only when no answer has begun.
+type trackingWriter struct {
+	http.ResponseWriter
+	wrote bool
+}
+
+func (w *trackingWriter) WriteHeader(status int) {
+	w.wrote = true
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *trackingWriter) Write(p []byte) (int, error) {
+	w.wrote = true
+	return w.ResponseWriter.Write(p)
+}
+
+// readBody returns the body of a request to the endpoint, or the HTTP status
+// and message to reject it with: 415 unless it is application/json, 413 if it
+// is larger than MaxBodyBytes, 400 if it is not JSON.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, int, string) {
+	mediaType, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mediaType != "application/json" {
+		return nil, http.StatusUnsupportedMediaType, httpMsgContentType
+	}
+	if r.ContentLength > MaxBodyBytes {
+		return nil, http.StatusRequestEntityTooLarge, httpMsgTooLarge
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	if err != nil {
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			return nil, http.StatusRequestEntityTooLarge, httpMsgTooLarge
+		}
+		return nil, http.StatusBadRequest, httpMsgUnreadable
+	}
+	if !json.Valid(body) {
+		return body, http.StatusBadRequest, httpMsgNotJSON
+	}
+	return body, 0, ""
+}
+
+// decodeEnvelope records body as a request envelope when it decodes as one,
+// and keeps the MerchantID and PlatformID that answers may echo: only values
+// the response schema allows, so an echo cannot make an answer invalid.
+func (ex *exchange) decodeEnvelope(body []byte) {
+	var env generated.RequestEnvelope
+	if json.Unmarshal(body, &env) != nil {
+		return
+	}
+	ex.rec.Envelope = &env
+	if echoable(env.MerchantID) {
+		ex.merchantID = &env.MerchantID
+	}
+	if env.PlatformID != nil && echoable(*env.PlatformID) {
+		ex.platformID = env.PlatformID
+	}
+}
+
+func echoable(id string) bool {
+	n := utf8.RuneCountInString(id)
+	return n > 0 && n <= maxMerchantIDRunes
+}
+
+// wait returns after d, true, or when ctx ends first, false.
+func wait(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// send validates a (if it is an ECPay answer), replaces it with a
+// TransCodeInternalError answer if it violates the spec, writes it to w and
+// records it.
+func (s *Server) send(w http.ResponseWriter, r *http.Request, ex *exchange, a *answer) {
+	if a.checked {
+		if err := s.checkAnswer(r, ex, a); err != nil {
+			a = s.internalError(ex, fmt.Errorf("answer violates the spec: %w", err))
+			if err := s.checkAnswer(r, ex, a); err != nil {
+				s.violation(fmt.Errorf("the internal-error answer violates the spec: %w", err))
+			}
+		}
+	}
+	s.write(w, ex, a)
+}
+
+// write sends a as it is and records it in ex.
+func (s *Server) write(w http.ResponseWriter, ex *exchange, a *answer) {
+	ex.rec.Answer.StatusCode = a.status
+	ex.rec.Answer.Body = a.body.Bytes()
+	writeAnswer(w, a)
+}
+
+// checkAnswer validates a against the spec as an answer to r.
+func (s *Server) checkAnswer(r *http.Request, ex *exchange, a *answer) error {
+	input := ex.input
+	if input == nil || input.Route == nil {
+		// The request was answered before it was validated (an injected
+		// TransCode error, a panic): route it now, for the answer's sake.
+		route, params, err := s.contract.router.FindRoute(r)
+		if err != nil {
+			return err
+		}
+		input = &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: route, Options: s.contract.options}
+	}
+	return s.contract.checkResponse(r.Context(), input, a)
+}
+
+// internalError records err as a violation and returns the
+// TransCodeInternalError answer that replaces the faulty one.
+func (s *Server) internalError(ex *exchange, err error) *answer {
+	s.violation(err)
+	return s.transError(ex, TransCodeInternalError, transMsgInternalError)
+}
+
+// plainAnswer is an HTTP error outside the ECPay protocol.
+func plainAnswer(status int, msg string) *answer {
+	a := newAnswer(false)
+	a.header.Set("Content-Type", "text/plain; charset=utf-8")
+	a.header.Set("X-Content-Type-Options", "nosniff")
+	a.status = status
+	a.body.WriteString("ecpaysim: " + msg + "\n")
+	return a
+}
+
+// transError returns an ECPay answer rejecting the envelope: HTTP 200, the
+// TransCode and TransMsg, "Data": "" and an RpHeader with the time.
+func (s *Server) transError(ex *exchange, code int, msg string) *answer {
+	a := newAnswer(true)
+	if err := generated.CancelDelayIssue200JSONResponse(s.rejection(ex, code, msg)).VisitCancelDelayIssueResponse(a); err != nil {
+		// Encoding a struct of strings and ints cannot fail; should it
+		// ever, the empty answer fails validation and is replaced.
+		a.body.Reset()
+	}
+	return a
+}
+
+// rejection returns the envelope of a TransCode error and records it in ex.
+func (s *Server) rejection(ex *exchange, code int, msg string) generated.ResponseEnvelope {
+	return s.envelope(ex, code, truncate(msg, maxMessageRunes), "", nil, nil)
+}
+
+// envelope returns an ECPay answer envelope and records it in ex. ECPay's
+// Data is empty, never null, when TransCode is not 1.
+func (s *Server) envelope(ex *exchange, transCode int, transMsg, data string, plaintext []byte, inner *generated.CancelDelayIssueResponseData) generated.ResponseEnvelope {
+	ts := int(s.clock().Unix())
+	env := generated.ResponseEnvelope{
+		MerchantID: ex.merchantID,
+		PlatformID: ex.platformID,
+		RpHeader:   &generated.RpHeader{Timestamp: &ts},
+		TransCode:  &transCode,
+		TransMsg:   &transMsg,
+		Data:       &data,
+	}
+	ex.rec.Answer.Envelope = &env
+	ex.rec.Answer.TransCode = transCode
+	ex.rec.Answer.Plaintext = plaintext
+	ex.rec.Answer.Data = inner
+	ex.rec.Answer.RtnCode = 0
+	if inner != nil && inner.RtnCode != nil {
+		ex.rec.Answer.RtnCode = int(*inner.RtnCode)
+	}
+	return env
+}
+
+// answerUndecodable is the strict handler's RequestErrorHandlerFunc: the body
+// matched the schema but does not decode into the generated envelope (for
+// example a Timestamp of 1e3 or beyond the int range). ECPay rejects such an
+// envelope with a TransCode, not an HTTP error.
+func (s *Server) answerUndecodable(w http.ResponseWriter, r *http.Request, err error) {
+	ex := exchangeFrom(r.Context())
+	writeAnswer(w, s.transError(ex, TransCodeInvalidEnvelope, detail(transMsgInvalidEnvelope, err)))
+}
+
+// answerHandlerError is the strict handler's ResponseErrorHandlerFunc. The
+// handler never returns an error, so reaching it is a bug: a violation and a
+// TransCodeInternalError answer instead of the generated 500.
+func (s *Server) answerHandlerError(w http.ResponseWriter, r *http.Request, err error) {
+	ex := exchangeFrom(r.Context())
+	writeAnswer(w, s.internalError(ex, fmt.Errorf("the strict handler failed: %w", err)))
+}
+
+// log writes the allow-listed summary of one exchange.
+func (s *Server) log(r *http.Request, ex *exchange, d time.Duration) {
+	if s.logger == nil {
+		return
+	}
+	attrs := []slog.Attr{
+		slog.String("method", r.Method),
+		slog.String("path", r.URL.Path),
+		slog.Int("status", ex.rec.Answer.StatusCode),
+		slog.Duration("duration", d),
+	}
+	if ex.merchantID != nil {
+		attrs = append(attrs, slog.String("merchant", *ex.merchantID))
+	}
+	if ex.rec.Data != nil {
+		attrs = append(attrs, slog.String("tsr", ex.rec.Data.Tsr))
+	}
+	if ex.rec.Answer.TransCode != 0 {
+		attrs = append(attrs, slog.Int("transCode", ex.rec.Answer.TransCode))
+	}
+	if ex.rec.Answer.RtnCode != 0 {
+		attrs = append(attrs, slog.Int("rtnCode", ex.rec.Answer.RtnCode))
+	}
+	if ex.rec.Fault != nil {
+		attrs = append(attrs, slog.Bool("fault", true))
+	}
+	if ex.rec.Answer.Abandoned {
+		attrs = append(attrs, slog.Bool("abandoned", true))
+	}
+	s.logger.LogAttrs(r.Context(), slog.LevelInfo, "ecpaysim answer", attrs...)
+}

@@ -1,0 +1,141 @@
+package ecpaysim
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+	"unicode/utf8"
+)
+
+// Fault is a failure injected into one answer with InjectNext. Set at most
+// one of HTTPStatus, MalformedBody, TransCode and RtnCode; Delay combines
+// with any of them, or stands alone to slow an otherwise normal answer.
+type Fault struct {
+	// Delay holds the answer back this long. If the request's context ends
+	// first (the client gave up), nothing is sent and the request is
+	// recorded with Answer.Abandoned.
+	Delay time.Duration
+
+	// HTTPStatus, if set (400 to 599), answers with this status and a short
+	// text/plain body instead of an ECPay answer, as ECPay's HTTP 403 for
+	// callers that call too fast does.
+	HTTPStatus int
+
+	// MalformedBody, if set, is sent as it is as the body of an HTTP 200
+	// application/json answer: typically broken JSON such as `{"TransCode":`.
+	// It is not validated.
+	MalformedBody string
+
+	// TransCode, if set, rejects the envelope with this TransCode (not
+	// TransCodeOK) and TransMsg ("injected fault" if empty), whatever the
+	// request was. Nothing is cancelled.
+	TransCode int
+	TransMsg  string
+
+	// RtnCode, if set, answers an envelope that passes every check with
+	// TransCode 1 and Data holding this RtnCode (not RtnCodeOK) and RtnMsg
+	// ("injected fault" if empty). The invoice stays as it was; the request
+	// still counts as a cancel request for it. A request that fails an
+	// envelope check gets that check's TransCode error instead.
+	RtnCode int
+	RtnMsg  string
+}
+
+// validate reports why f cannot be injected.
+func (f Fault) validate() error {
+	kinds := 0
+	for _, set := range []bool{f.HTTPStatus != 0, f.MalformedBody != "", f.TransCode != 0, f.RtnCode != 0} {
+		if set {
+			kinds++
+		}
+	}
+	var errs []error
+	if kinds > 1 {
+		errs = append(errs, errors.New("set at most one of HTTPStatus, MalformedBody, TransCode and RtnCode"))
+	}
+	if f.Delay < 0 {
+		errs = append(errs, fmt.Errorf("the Delay %v is negative", f.Delay))
+	}
+	if f.HTTPStatus != 0 && (f.HTTPStatus < 400 || f.HTTPStatus > 599) {
+		errs = append(errs, fmt.Errorf("HTTPStatus %d is not an HTTP error status (400 to 599)", f.HTTPStatus))
+	}
+	if f.TransCode == TransCodeOK {
+		errs = append(errs, errors.New("TransCode 1 is success, not a fault"))
+	}
+	if f.RtnCode == RtnCodeOK {
+		errs = append(errs, errors.New("RtnCode 1 is success, not a fault"))
+	}
+	if f.TransMsg != "" && f.TransCode == 0 {
+		errs = append(errs, errors.New("TransMsg needs a TransCode"))
+	}
+	if f.RtnMsg != "" && f.RtnCode == 0 {
+		errs = append(errs, errors.New("RtnMsg needs an RtnCode"))
+	}
+	for name, msg := range map[string]string{"TransMsg": f.TransMsg, "RtnMsg": f.RtnMsg} {
+		if n := utf8.RuneCountInString(msg); n > maxMessageRunes {
+			errs = append(errs, fmt.Errorf("%s has %d characters; the spec allows %d", name, n, maxMessageRunes))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// InjectNext queues faults for the next requests to the endpoint, one fault
+// per request, in order; requests rejected with an HTTP 4xx before that (not
+// JSON, wrong Content-Type, too large) do not use one up. It returns an error,
+// and queues nothing, if a fault is inconsistent (see Fault).
+func (s *Server) InjectNext(faults ...Fault) error {
+	for i, f := range faults {
+		if err := f.validate(); err != nil {
+			return fmt.Errorf("ecpaysim: fault %d: %w", i, err)
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = append(s.faults, faults...)
+	return nil
+}
+
+// PendingFaults returns how many injected faults no request has used yet.
+func (s *Server) PendingFaults() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.faults)
+}
+
+// nextFault takes the oldest queued fault.
+func (s *Server) nextFault() (Fault, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.faults) == 0 {
+		return Fault{}, false
+	}
+	f := s.faults[0]
+	s.faults = s.faults[1:]
+	return f, true
+}
+
+// faultAnswer returns the answer f replaces the normal one with, or nil when
+// the request goes on (Delay alone, or RtnCode, which the handler applies).
+func (s *Server) faultAnswer(ex *exchange, f Fault) *answer {
+	switch {
+	case f.HTTPStatus != 0:
+		return plainAnswer(f.HTTPStatus, fmt.Sprintf("injected HTTP %d %s", f.HTTPStatus, http.StatusText(f.HTTPStatus)))
+	case f.MalformedBody != "":
+		a := newAnswer(false)
+		a.header.Set("Content-Type", "application/json")
+		a.status = http.StatusOK
+		a.body.WriteString(f.MalformedBody)
+		return a
+	case f.TransCode != 0:
+		return s.transError(ex, f.TransCode, orDefault(f.TransMsg, msgInjected))
+	}
+	return nil
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}

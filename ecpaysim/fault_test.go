@@ -1,0 +1,252 @@
+package ecpaysim_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ecpay-go/einvoice/ecpaysim"
+)
+
+func TestInjectNext(t *testing.T) {
+	tests := []struct {
+		name  string
+		fault ecpaysim.Fault
+		check func(t *testing.T, got reply, took time.Duration)
+		// cancelled is whether the request cancels its invoice despite the fault.
+		cancelled bool
+	}{
+		{
+			name:  "TransCode error",
+			fault: ecpaysim.Fault{TransCode: 10000006, TransMsg: "RqHeader.Timestamp Error"},
+			check: func(t *testing.T, got reply, _ time.Duration) {
+				if got.status != http.StatusOK || got.transCode() != 10000006 || got.transMsg() != "RqHeader.Timestamp Error" {
+					t.Errorf("got HTTP %d %s", got.status, got.body)
+				}
+			},
+		},
+		{
+			name:  "TransCode error with the default message",
+			fault: ecpaysim.Fault{TransCode: 999},
+			check: func(t *testing.T, got reply, _ time.Duration) {
+				if got.transCode() != 999 || got.transMsg() != "injected fault" {
+					t.Errorf("got %s", got.body)
+				}
+			},
+		},
+		{
+			name:  "RtnCode error",
+			fault: ecpaysim.Fault{RtnCode: 6000001, RtnMsg: "系統錯誤"},
+			check: func(t *testing.T, got reply, _ time.Duration) {
+				if got.transCode() != ecpaysim.TransCodeOK || got.rtnCode() != 6000001 || got.rtnMsg() != "系統錯誤" {
+					t.Errorf("got %s, Data %+v", got.body, got.inner)
+				}
+			},
+		},
+		{
+			name:  "HTTP status",
+			fault: ecpaysim.Fault{HTTPStatus: http.StatusForbidden},
+			check: func(t *testing.T, got reply, _ time.Duration) {
+				if got.status != http.StatusForbidden {
+					t.Errorf("got HTTP %d %s", got.status, got.body)
+				}
+			},
+		},
+		{
+			name:  "HTTP 503",
+			fault: ecpaysim.Fault{HTTPStatus: http.StatusServiceUnavailable},
+			check: func(t *testing.T, got reply, _ time.Duration) {
+				if got.status != http.StatusServiceUnavailable {
+					t.Errorf("got HTTP %d %s", got.status, got.body)
+				}
+			},
+		},
+		{
+			name:  "latency",
+			fault: ecpaysim.Fault{Delay: 150 * time.Millisecond},
+			check: func(t *testing.T, got reply, took time.Duration) {
+				if took < 150*time.Millisecond || got.rtnCode() != ecpaysim.RtnCodeOK {
+					t.Errorf("took %v, got %s", took, got.body)
+				}
+			},
+			cancelled: true,
+		},
+		{
+			name:  "latency then a TransCode error",
+			fault: ecpaysim.Fault{Delay: 100 * time.Millisecond, TransCode: 9},
+			check: func(t *testing.T, got reply, took time.Duration) {
+				if took < 100*time.Millisecond || got.transCode() != 9 {
+					t.Errorf("took %v, got %s", took, got.body)
+				}
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sim := ecpaysim.NewServer(t, ecpaysim.WithClock(fixedClock))
+			mustAdd(t, sim, ecpaysim.StageMerchantID, "T1")
+			if err := sim.InjectNext(tt.fault); err != nil {
+				t.Fatal(err)
+			}
+			start := time.Now()
+			got := postJSON(t, sim.URL, cancelRequest(t, "T1"))
+			tt.check(t, got, time.Since(start))
+			if c := sim.Cancelled(ecpaysim.StageMerchantID, "T1"); c != tt.cancelled {
+				t.Errorf("Cancelled = %v, want %v", c, tt.cancelled)
+			}
+			reqs := sim.Requests()
+			if f := reqs[0].Fault; f == nil || *f != tt.fault {
+				t.Errorf("recorded fault %v, want %v", f, tt.fault)
+			}
+			if n := sim.PendingFaults(); n != 0 {
+				t.Errorf("PendingFaults() = %d after use", n)
+			}
+			// The fault was for one answer only.
+			if got := postJSON(t, sim.URL, cancelRequest(t, "T1")); got.transCode() != ecpaysim.TransCodeOK {
+				t.Errorf("the answer after the fault: %s", got.body)
+			}
+			if !sim.Cancelled(ecpaysim.StageMerchantID, "T1") {
+				t.Error("T1 is not cancelled after the faulty answer")
+			}
+		})
+	}
+}
+
+func TestInjectNextMalformedBody(t *testing.T) {
+	sim := ecpaysim.NewServer(t, ecpaysim.WithClock(fixedClock))
+	mustAdd(t, sim, ecpaysim.StageMerchantID, "T1")
+	const broken = `{"TransCode":1,"Data":`
+	if err := sim.InjectNext(ecpaysim.Fault{MalformedBody: broken}); err != nil {
+		t.Fatal(err)
+	}
+	// post would check the body against the spec, so read it raw.
+	resp, err := http.Post(sim.URL+endpointPath, "application/json", bytes.NewReader(cancelRequest(t, "T1")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body bytes.Buffer
+	if _, err := body.ReadFrom(resp.Body); err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK || body.String() != broken || resp.Header.Get("Content-Type") != "application/json" {
+		t.Errorf("got HTTP %d %q %q", resp.StatusCode, resp.Header.Get("Content-Type"), body.String())
+	}
+	if sim.Cancelled(ecpaysim.StageMerchantID, "T1") {
+		t.Error("a malformed answer cancelled the invoice")
+	}
+	if v := sim.Violations(); len(v) != 0 {
+		t.Errorf("an injected malformed body counts as a violation: %v", v)
+	}
+}
+
+// A client that gives up during an injected delay gets nothing, and the
+// request is recorded as abandoned instead of holding the server.
+func TestInjectedDelayRespectsTheRequestContext(t *testing.T) {
+	sim := ecpaysim.NewServer(t, ecpaysim.WithClock(fixedClock))
+	mustAdd(t, sim, ecpaysim.StageMerchantID, "T1")
+	if err := sim.InjectNext(ecpaysim.Fault{Delay: time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, sim.URL+endpointPath, bytes.NewReader(cancelRequest(t, "T1")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if resp, err := http.DefaultClient.Do(req); !errors.Is(err, context.DeadlineExceeded) {
+		if err == nil {
+			resp.Body.Close()
+		}
+		t.Fatalf("got %v, want the client's deadline", err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for len(sim.Requests()) == 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	reqs := sim.Requests()
+	if len(reqs) != 1 || !reqs[0].Answer.Abandoned || reqs[0].Answer.StatusCode != 0 {
+		t.Fatalf("Requests() = %+v, want one abandoned request", reqs)
+	}
+	if sim.Cancelled(ecpaysim.StageMerchantID, "T1") {
+		t.Error("an abandoned request cancelled the invoice")
+	}
+}
+
+func TestInjectNextQueuesInOrder(t *testing.T) {
+	sim := ecpaysim.NewServer(t, ecpaysim.WithClock(fixedClock))
+	mustAdd(t, sim, ecpaysim.StageMerchantID, "T1")
+	err := sim.InjectNext(ecpaysim.Fault{TransCode: 2}, ecpaysim.Fault{HTTPStatus: http.StatusBadGateway}, ecpaysim.Fault{RtnCode: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := postJSON(t, sim.URL, cancelRequest(t, "T1")); got.transCode() != 2 {
+		t.Errorf("first answer: %s", got.body)
+	}
+	if got := postJSON(t, sim.URL, cancelRequest(t, "T1")); got.status != http.StatusBadGateway {
+		t.Errorf("second answer: HTTP %d", got.status)
+	}
+	if got := postJSON(t, sim.URL, cancelRequest(t, "T1")); got.rtnCode() != 3 {
+		t.Errorf("third answer: %s", got.body)
+	}
+	if got := postJSON(t, sim.URL, cancelRequest(t, "T1")); got.rtnCode() != ecpaysim.RtnCodeOK {
+		t.Errorf("fourth answer: %s", got.body)
+	}
+	inv := sim.Invoices()[0]
+	if inv.CancelRequests != 2 {
+		// The RtnCode fault's request and the successful one passed every
+		// envelope check; the first two were answered before them.
+		t.Errorf("CancelRequests = %d, want 2", inv.CancelRequests)
+	}
+}
+
+// An RtnCode fault applies only to an envelope that passes the checks.
+func TestRtnCodeFaultNeedsAValidEnvelope(t *testing.T) {
+	sim := ecpaysim.NewServer(t, ecpaysim.WithClock(fixedClock))
+	if err := sim.InjectNext(ecpaysim.Fault{RtnCode: 5}); err != nil {
+		t.Fatal(err)
+	}
+	body := envelope(testNow.Add(time.Hour), stageData(t, innerJSON(ecpaysim.StageMerchantID, "T1")))
+	if got := postJSON(t, sim.URL, body); got.transCode() != ecpaysim.TransCodeTimestampOutOfRange {
+		t.Errorf("got %s", got.body)
+	}
+	if n := sim.PendingFaults(); n != 0 {
+		t.Errorf("PendingFaults() = %d; the request used the fault up", n)
+	}
+}
+
+func TestInjectNextRejectsInconsistentFaults(t *testing.T) {
+	tests := []struct {
+		name  string
+		fault ecpaysim.Fault
+		want  string
+	}{
+		{"two kinds", ecpaysim.Fault{TransCode: 2, RtnCode: 3}, "at most one"},
+		{"negative delay", ecpaysim.Fault{Delay: -time.Second}, "negative"},
+		{"HTTP 200", ecpaysim.Fault{HTTPStatus: http.StatusOK}, "400 to 599"},
+		{"HTTP 600", ecpaysim.Fault{HTTPStatus: 600}, "400 to 599"},
+		{"TransCode 1", ecpaysim.Fault{TransCode: ecpaysim.TransCodeOK}, "success"},
+		{"RtnCode 1", ecpaysim.Fault{RtnCode: ecpaysim.RtnCodeOK}, "success"},
+		{"TransMsg alone", ecpaysim.Fault{TransMsg: "x"}, "needs a TransCode"},
+		{"RtnMsg alone", ecpaysim.Fault{RtnMsg: "x"}, "needs an RtnCode"},
+		{"TransMsg too long", ecpaysim.Fault{TransCode: 2, TransMsg: strings.Repeat("錯", 201)}, "201 characters"},
+		{"RtnMsg too long", ecpaysim.Fault{RtnCode: 2, RtnMsg: strings.Repeat("x", 201)}, "201 characters"},
+	}
+	sim := ecpaysim.NewServer(t)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := sim.InjectNext(ecpaysim.Fault{TransCode: 7}, tt.fault)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("InjectNext(%+v) = %v, want an error containing %q", tt.fault, err, tt.want)
+			}
+			if n := sim.PendingFaults(); n != 0 {
+				t.Errorf("PendingFaults() = %d: a rejected batch queued faults", n)
+			}
+		})
+	}
+}

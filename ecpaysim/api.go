@@ -8,6 +8,7 @@ import (
 
 	"github.com/ecpay-go/einvoice/ecpaycrypto"
 	"github.com/ecpay-go/einvoice/generated"
+	"github.com/ecpay-go/einvoice/internal/contract"
 )
 
 // strictAPI is the simulator's implementation of the generated strict server
@@ -43,7 +44,7 @@ func (s *Server) cancelDelayIssue(ex *exchange, env *generated.RequestEnvelope) 
 		return s.rejection(ex, TransCodeUndecryptableData, transMsgUndecryptable+decryptProblem(err))
 	}
 	ex.rec.Plaintext = plaintext
-	if err := checkData(s.contract.requestData, plaintext); err != nil {
+	if err := s.contract.RequestData(plaintext); err != nil {
 		return s.rejection(ex, TransCodeInvalidData, detail(transMsgInvalidData, err))
 	}
 	var data generated.CancelDelayIssueRequestData
@@ -67,8 +68,8 @@ func (s *Server) accepted(ex *exchange, codec *ecpaycrypto.Codec, code int, msg 
 	if err != nil {
 		return s.bug(ex, fmt.Errorf("encoding the answer's Data: %w", err))
 	}
-	if err := checkData(s.contract.responseData, plaintext); err != nil {
-		return s.bug(ex, fmt.Errorf("the answer's Data %s violates %s: %w", plaintext, responseDataSchema, err))
+	if err := s.contract.ResponseData(plaintext); err != nil {
+		return s.bug(ex, fmt.Errorf("the answer's Data %s violates %s: %w", plaintext, contract.ResponseDataSchema, err))
 	}
 	data, err := codec.Encrypt(plaintext)
 	if err != nil {

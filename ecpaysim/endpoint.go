@@ -121,7 +121,7 @@ func (s *Server) serveExchange(w *trackingWriter, r *http.Request, ex *exchange,
 		}
 	}
 
-	input, err := s.contract.checkRequest(r.Context(), r)
+	input, err := s.contract.Request(r.Context(), r)
 	ex.input = input
 	if err != nil {
 		s.send(w, r, ex, s.transError(ex, TransCodeInvalidEnvelope, detail(transMsgInvalidEnvelope, err)))
@@ -241,13 +241,12 @@ func (s *Server) checkAnswer(r *http.Request, ex *exchange, a *answer) error {
 	if input == nil || input.Route == nil {
 		// The request was answered before it was validated (an injected
 		// TransCode error, a panic): route it now, for the answer's sake.
-		route, params, err := s.contract.router.FindRoute(r)
-		if err != nil {
+		var err error
+		if input, err = s.contract.Route(r); err != nil {
 			return err
 		}
-		input = &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: route, Options: s.contract.options}
 	}
-	return s.contract.checkResponse(r.Context(), input, a)
+	return s.contract.Response(r.Context(), input, a.status, a.header, a.body.Bytes())
 }
 
 // internalError records err as a violation and returns the

@@ -13,6 +13,7 @@ import (
 
 	"github.com/ecpay-go/einvoice/ecpaycrypto"
 	"github.com/ecpay-go/einvoice/generated"
+	"github.com/ecpay-go/einvoice/internal/contract"
 )
 
 // ECPay's public stage credentials for e-invoice. A Server made without
@@ -50,7 +51,7 @@ type Server struct {
 	tb        testing.TB
 	logger    *slog.Logger
 	keep      int // WithRequestLimit; 0 keeps every request
-	contract  *contract
+	contract  *contract.Checker
 	handler   http.Handler
 
 	mu         sync.Mutex // guards the fields below
@@ -184,7 +185,7 @@ func configure(opts []Option) (*config, error) {
 }
 
 func newServer(cfg *config) (*Server, error) {
-	c, err := loadContract()
+	c, err := contract.New()
 	if err != nil {
 		return nil, err
 	}

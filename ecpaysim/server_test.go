@@ -160,7 +160,7 @@ func TestCancelDelayIssue(t *testing.T) {
 			body: func(t *testing.T) []byte {
 				return envelope(testNow, stageData(t, `{"MerchantID":"2000132","Tsr":201909170001}`))
 			},
-			wantTransCode: ecpaysim.TransCodeInvalidData, wantMsg: "want string",
+			wantTransCode: ecpaysim.TransCodeInvalidData, wantMsg: "must be a string",
 		},
 		{
 			name:          "inner Data not JSON",
@@ -179,7 +179,7 @@ func TestCancelDelayIssue(t *testing.T) {
 				return envelope(testNow, "ZD/z07UvdmL3aYz0tsVo+bFXF5VldNcns6ezyfea777KOmLiizrUNDYe+v1bh2QTT4AySf1NICgXxWXB6f7c6A==")
 			},
 			// {"Name":"Test","ID":"A123456789"}: decrypts, then fails the schema.
-			wantTransCode: ecpaysim.TransCodeInvalidData, wantMsg: "missing properties 'MerchantID', 'Tsr'",
+			wantTransCode: ecpaysim.TransCodeInvalidData, wantMsg: `property "MerchantID" is missing`,
 		},
 		{
 			name: "RqHeader.Revision is accepted",
@@ -242,7 +242,7 @@ func TestCancelDelayIssue(t *testing.T) {
 			body: func(t *testing.T) []byte {
 				return envelope(testNow, stageData(t, inner), func(env map[string]any) { env["MerchantID"] = 2000132 })
 			},
-			wantTransCode: ecpaysim.TransCodeInvalidEnvelope, wantMsg: "want string",
+			wantTransCode: ecpaysim.TransCodeInvalidEnvelope, wantMsg: "must be a string",
 		},
 		{
 			name: "Timestamp a string",
@@ -251,7 +251,7 @@ func TestCancelDelayIssue(t *testing.T) {
 					env["RqHeader"] = map[string]any{"Timestamp": "1735787045"}
 				})
 			},
-			wantTransCode: ecpaysim.TransCodeInvalidEnvelope, wantMsg: "want integer",
+			wantTransCode: ecpaysim.TransCodeInvalidEnvelope, wantMsg: "must be an integer",
 		},
 		{
 			name: "Timestamp with a fraction",
@@ -260,7 +260,7 @@ func TestCancelDelayIssue(t *testing.T) {
 					env["RqHeader"] = map[string]any{"Timestamp": 1735787045.5}
 				})
 			},
-			wantTransCode: ecpaysim.TransCodeInvalidEnvelope, wantMsg: "want integer",
+			wantTransCode: ecpaysim.TransCodeInvalidEnvelope, wantMsg: "must be an integer",
 		},
 		{
 			name: "Timestamp in exponent notation",
@@ -286,12 +286,12 @@ func TestCancelDelayIssue(t *testing.T) {
 		{
 			name:          "JSON array",
 			body:          func(t *testing.T) []byte { return []byte(`[]`) },
-			wantTransCode: ecpaysim.TransCodeInvalidEnvelope, wantMsg: "want object",
+			wantTransCode: ecpaysim.TransCodeInvalidEnvelope, wantMsg: "must be an object",
 		},
 		{
 			name:          "JSON null",
 			body:          func(t *testing.T) []byte { return []byte(`null`) },
-			wantTransCode: ecpaysim.TransCodeInvalidEnvelope, wantMsg: "want object",
+			wantTransCode: ecpaysim.TransCodeInvalidEnvelope, wantMsg: "not nullable",
 		},
 	}
 	for _, tt := range tests {

@@ -79,7 +79,8 @@ func (f *fakeECPay) serve(w http.ResponseWriter, r *http.Request) {
 		f.t.Error(err)
 		return
 	}
-	if err := check.Request(r.Context(), r); err != nil {
+	input, err := check.Request(r.Context(), r)
+	if err != nil {
 		f.t.Errorf("the client sent a request that violates the spec: %v", err)
 	}
 	body, _ := io.ReadAll(r.Body)
@@ -112,7 +113,7 @@ func (f *fakeECPay) serve(w http.ResponseWriter, r *http.Request) {
 	out := a.raw
 	if out == nil {
 		out = f.envelope(rec, a)
-		if err := check.Response(r.Context(), r, a.status, http.Header{"Content-Type": {"application/json"}}, out); err != nil {
+		if err := check.Response(r.Context(), input, a.status, http.Header{"Content-Type": {"application/json"}}, out); err != nil {
 			f.t.Errorf("the fake answered outside the spec: %v", err)
 		}
 	}

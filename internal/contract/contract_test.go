@@ -1,0 +1,249 @@
+package contract
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/ecpay-go/einvoice/generated"
+)
+
+// checkers returns the Checker New builds (3.0 engine) and one over the
+// untouched 3.1 document (JSON Schema 2020-12 engine).
+func checkers(t *testing.T) (native, jsonSchema2020 *Checker) {
+	t.Helper()
+	native, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := generated.GetSpec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !doc.IsOpenAPI31OrLater() {
+		t.Fatalf("the embedded spec is OpenAPI %s; this test compares against 3.1", doc.OpenAPI)
+	}
+	jsonSchema2020, err = newChecker(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return native, jsonSchema2020
+}
+
+func post(body string) *http.Request {
+	r, _ := http.NewRequest(http.MethodPost, "http://127.0.0.1/B2CInvoice/CancelDelayIssue", strings.NewReader(body))
+	r.Header.Set("Content-Type", "application/json")
+	return r
+}
+
+var (
+	long11  = `"12345678901"`
+	long31  = `"` + strings.Repeat("9", 31) + `"`
+	zh30    = `"` + strings.Repeat("單", 30) + `"`
+	zh31    = `"` + strings.Repeat("單", 31) + `"`
+	long201 = `"` + strings.Repeat("x", 201) + `"`
+)
+
+// The envelopes and Data below cover every keyword the spec uses, each on
+// both sides of its limit.
+var requestEnvelopes = map[string]string{
+	"page example":           `{"MerchantID":"2000132","RqHeader":{"Timestamp":1525168923},"Data":"加密資料"}`,
+	"with Revision":          `{"MerchantID":"2000132","RqHeader":{"Timestamp":1525168923,"Revision":"3.0.0"},"Data":"x"}`,
+	"with PlatformID":        `{"MerchantID":"2000132","PlatformID":"3085340","RqHeader":{"Timestamp":1},"Data":"x"}`,
+	"empty PlatformID":       `{"MerchantID":"2000132","PlatformID":"","RqHeader":{"Timestamp":1},"Data":"x"}`,
+	"PlatformID of 11":       `{"MerchantID":"2000132","PlatformID":` + long11 + `,"RqHeader":{"Timestamp":1},"Data":"x"}`,
+	"MerchantID of 11":       `{"MerchantID":` + long11 + `,"RqHeader":{"Timestamp":1},"Data":"x"}`,
+	"empty MerchantID":       `{"MerchantID":"","RqHeader":{"Timestamp":1},"Data":"x"}`,
+	"MerchantID a number":    `{"MerchantID":2000132,"RqHeader":{"Timestamp":1},"Data":"x"}`,
+	"no MerchantID":          `{"RqHeader":{"Timestamp":1},"Data":"x"}`,
+	"no RqHeader":            `{"MerchantID":"2000132","Data":"x"}`,
+	"no Timestamp":           `{"MerchantID":"2000132","RqHeader":{},"Data":"x"}`,
+	"Timestamp a string":     `{"MerchantID":"2000132","RqHeader":{"Timestamp":"1525168923"},"Data":"x"}`,
+	"Timestamp a fraction":   `{"MerchantID":"2000132","RqHeader":{"Timestamp":1.5},"Data":"x"}`,
+	"Timestamp in exponent":  `{"MerchantID":"2000132","RqHeader":{"Timestamp":1.7e9},"Data":"x"}`,
+	"Timestamp null":         `{"MerchantID":"2000132","RqHeader":{"Timestamp":null},"Data":"x"}`,
+	"Revision a number":      `{"MerchantID":"2000132","RqHeader":{"Timestamp":1,"Revision":3},"Data":"x"}`,
+	"no Data":                `{"MerchantID":"2000132","RqHeader":{"Timestamp":1}}`,
+	"empty Data":             `{"MerchantID":"2000132","RqHeader":{"Timestamp":1},"Data":""}`,
+	"Data null":              `{"MerchantID":"2000132","RqHeader":{"Timestamp":1},"Data":null}`,
+	"Data an object":         `{"MerchantID":"2000132","RqHeader":{"Timestamp":1},"Data":{"Tsr":"T1"}}`,
+	"unknown member":         `{"MerchantID":"2000132","RqHeader":{"Timestamp":1},"Data":"x","Extra":true}`,
+	"array":                  `[]`,
+	"null":                   `null`,
+	"RqHeader an array":      `{"MerchantID":"2000132","RqHeader":[1],"Data":"x"}`,
+	"MerchantID of 10 runes": `{"MerchantID":"` + strings.Repeat("單", 10) + `","RqHeader":{"Timestamp":1},"Data":"x"}`,
+}
+
+var responseEnvelopes = map[string]string{
+	"page example":           `{"MerchantID":"2000132","RpHeader":{"Timestamp":1525169058},"TransCode":1,"TransMsg":"","Data":"加密資料"}`,
+	"rejected, Data empty":   `{"MerchantID":"2000132","RpHeader":{"Timestamp":1},"TransCode":9001,"TransMsg":"bad","Data":""}`,
+	"rejected, no Data":      `{"TransCode":0,"TransMsg":"bad"}`,
+	"Data null":              `{"TransCode":0,"TransMsg":"bad","Data":null}`,
+	"TransMsg of 201":        `{"TransCode":0,"TransMsg":` + long201 + `}`,
+	"TransCode a string":     `{"TransCode":"1"}`,
+	"TransCode a fraction":   `{"TransCode":1.5}`,
+	"MerchantID of 11":       `{"TransCode":1,"MerchantID":` + long11 + `}`,
+	"MerchantID a number":    `{"TransCode":1,"MerchantID":2000132}`,
+	"PlatformID of 11":       `{"TransCode":1,"PlatformID":` + long11 + `}`,
+	"RpHeader Timestamp 1.5": `{"TransCode":1,"RpHeader":{"Timestamp":1.5}}`,
+	"empty object":           `{}`,
+	"array":                  `[]`,
+}
+
+var requestData = map[string]string{
+	"page example":      `{"MerchantID":"2000132","Tsr":"201909170001"}`,
+	"Tsr of 30 Chinese": `{"MerchantID":"2000132","Tsr":` + zh30 + `}`,
+	"Tsr of 31 Chinese": `{"MerchantID":"2000132","Tsr":` + zh31 + `}`,
+	"Tsr of 31":         `{"MerchantID":"2000132","Tsr":` + long31 + `}`,
+	"empty Tsr":         `{"MerchantID":"2000132","Tsr":""}`,
+	"no Tsr":            `{"MerchantID":"2000132"}`,
+	"no MerchantID":     `{"Tsr":"T1"}`,
+	"MerchantID of 11":  `{"MerchantID":` + long11 + `,"Tsr":"T1"}`,
+	"Tsr a number":      `{"MerchantID":"2000132","Tsr":201909170001}`,
+	"Tsr null":          `{"MerchantID":"2000132","Tsr":null}`,
+	"unknown member":    `{"MerchantID":"2000132","Tsr":"T1","InvoiceNo":"AB12345678"}`,
+	"empty object":      `{}`,
+	"array":             `["2000132","T1"]`,
+	"string":            `"T1"`,
+}
+
+var responseData = map[string]string{
+	"number RtnCode":            `{"RtnCode":1,"RtnMsg":"取消開立發票成功"}`,
+	"page example, string code": `{"RtnCode":"1","RtnMsg":"取消開立發票成功"}`,
+	"RtnCode a fraction":        `{"RtnCode":1.5}`,
+	"RtnCode in exponent":       `{"RtnCode":1e0}`,
+	"RtnMsg of 200":             `{"RtnCode":2,"RtnMsg":"` + strings.Repeat("x", 200) + `"}`,
+	"RtnMsg of 201":             `{"RtnCode":2,"RtnMsg":` + long201 + `}`,
+	"RtnMsg null":               `{"RtnCode":2,"RtnMsg":null}`,
+	"empty object":              `{}`,
+}
+
+// The 3.0 engine New uses must judge every case as the 2020-12 engine the
+// 3.1 document calls for does.
+func TestNativeEngineAgreesWithJSONSchema2020(t *testing.T) {
+	native, js2020 := checkers(t)
+	ctx := context.Background()
+	verdict := func(err error) string {
+		if err == nil {
+			return "valid"
+		}
+		return "invalid"
+	}
+	for name, body := range requestEnvelopes {
+		t.Run("request/"+name, func(t *testing.T) {
+			_, a := native.Request(ctx, post(body))
+			_, b := js2020.Request(ctx, post(body))
+			if verdict(a) != verdict(b) {
+				t.Errorf("3.0 engine: %v; 2020-12 engine: %v", a, b)
+			}
+		})
+	}
+	for name, body := range responseEnvelopes {
+		t.Run("response/"+name, func(t *testing.T) {
+			in1, err := native.Route(post("{}"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			in2, err := js2020.Route(post("{}"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			h := http.Header{"Content-Type": {"application/json"}}
+			a := native.Response(ctx, in1, 200, h, []byte(body))
+			b := js2020.Response(ctx, in2, 200, h, []byte(body))
+			if verdict(a) != verdict(b) {
+				t.Errorf("3.0 engine: %v; 2020-12 engine: %v", a, b)
+			}
+		})
+	}
+	for name, body := range requestData {
+		t.Run("request Data/"+name, func(t *testing.T) {
+			a, b := native.RequestData([]byte(body)), js2020.RequestData([]byte(body))
+			if verdict(a) != verdict(b) {
+				t.Errorf("3.0 engine: %v; 2020-12 engine: %v", a, b)
+			}
+		})
+	}
+	for name, body := range responseData {
+		t.Run("response Data/"+name, func(t *testing.T) {
+			a, b := native.ResponseData([]byte(body)), js2020.ResponseData([]byte(body))
+			if verdict(a) != verdict(b) {
+				t.Errorf("3.0 engine: %v; 2020-12 engine: %v", a, b)
+			}
+		})
+	}
+}
+
+// Spot checks that the corpus above is not all one verdict.
+func TestVerdicts(t *testing.T) {
+	c, _ := checkers(t)
+	ctx := context.Background()
+	tests := []struct {
+		name  string
+		err   error
+		valid bool
+	}{
+		{"page request", second(c.Request(ctx, post(requestEnvelopes["page example"]))), true},
+		{"request with Revision", second(c.Request(ctx, post(requestEnvelopes["with Revision"]))), true},
+		{"11-char PlatformID", second(c.Request(ctx, post(requestEnvelopes["PlatformID of 11"]))), false},
+		{"empty Data", second(c.Request(ctx, post(requestEnvelopes["empty Data"]))), false},
+		{"page inner request", c.RequestData([]byte(requestData["page example"])), true},
+		{"31 Chinese characters", c.RequestData([]byte(requestData["Tsr of 31 Chinese"])), false},
+		{"30 Chinese characters", c.RequestData([]byte(requestData["Tsr of 30 Chinese"])), true},
+		{"empty Tsr", c.RequestData([]byte(requestData["empty Tsr"])), false},
+		{"number RtnCode", c.ResponseData([]byte(responseData["number RtnCode"])), true},
+		// ECPay's own page example breaks its integer schema.
+		{"page RtnCode string", c.ResponseData([]byte(responseData["page example, string code"])), false},
+		{"not JSON", c.RequestData([]byte("Tsr=T1")), false},
+	}
+	for _, tc := range tests {
+		if (tc.err == nil) != tc.valid {
+			t.Errorf("%s: err = %v, want valid=%v", tc.name, tc.err, tc.valid)
+		}
+	}
+}
+
+func second[T any](_ T, err error) error { return err }
+
+func TestResponseRejectsAnUndeclaredStatus(t *testing.T) {
+	c, _ := checkers(t)
+	in, err := c.Route(post("{}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Response(context.Background(), in, 500, http.Header{"Content-Type": {"application/json"}}, []byte(`{}`)); err == nil {
+		t.Error("an HTTP 500 answer passed, the spec declares only 200")
+	}
+}
+
+func TestRequestPutsTheBodyBack(t *testing.T) {
+	c, _ := checkers(t)
+	r := post(requestEnvelopes["page example"])
+	if _, err := c.Request(context.Background(), r); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if _, err := buf.ReadFrom(r.Body); err != nil || buf.String() != requestEnvelopes["page example"] {
+		t.Errorf("body after Request = %q, %v", buf.String(), err)
+	}
+}
+
+func TestRejectsJSONSchema2020Features(t *testing.T) {
+	doc, err := generated.GetSpec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rejectJSONSchema2020Features(doc); err != nil {
+		t.Fatalf("the embedded spec: %v", err)
+	}
+	tsr := doc.Components.Schemas[RequestDataSchema].Value.Properties["Tsr"].Value
+	tsr.Type = &openapi3.Types{openapi3.TypeString, openapi3.TypeNull}
+	err = rejectJSONSchema2020Features(doc)
+	if err == nil || !strings.Contains(err.Error(), "requestBody.Data/Tsr") {
+		t.Errorf("a type list was not refused: %v", err)
+	}
+}

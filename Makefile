@@ -6,7 +6,7 @@ SPECTOOL    := $(GO) run ./internal/cmd/spectool
 VENDOR_SPEC := openapi/CancelDelayIssue.yaml
 OVERLAY     := openapi/overlay.yaml
 
-.PHONY: all build generate check-generated validate-spec spec-diff lint test fuzz
+.PHONY: all build generate check-generated validate-spec spec-diff lint contract test fuzz bench
 
 all: generate build
 
@@ -43,9 +43,20 @@ lint:
 	$(GO) vet ./...
 	$(STATICCHECK) ./...
 
+## contract: both sides of every exchange against the spec — the specs themselves,
+## the vendor page's examples, and every request the client sends and answer the
+## simulator gives in these packages' tests (internal/contract checks each one)
+contract: validate-spec
+	$(GO) test -race -count=1 ./internal/contract/ ./ecpaysim/ ./wrapper/
+
 ## test: everything CI runs
-test: check-generated validate-spec lint
+test: check-generated lint contract
 	$(GO) test -race ./...
+
+## bench: the benchmarks side by side with their baselines, in interleaved rounds,
+## as a table of median ratios against the targets (raw output in bench.txt)
+bench:
+	$(GO) run ./internal/cmd/benchratio -rounds 7 -benchtime 300ms -raw bench.txt
 
 ## fuzz: a short coverage-guided run of every fuzz target (make test runs their seed corpus)
 FUZZTIME ?= 20s

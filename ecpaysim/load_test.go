@@ -127,13 +127,16 @@ func TestLoad(t *testing.T) {
 	}
 }
 
-// BenchmarkSimulator measures one cancel through the wire format, validation
-// on, with GOMAXPROCS parallel clients (make bench).
+// BenchmarkSimulator measures cancels through the wire format, validation
+// on, from 32×GOMAXPROCS concurrent clients (64 on two cores), and reports
+// the throughput as req/s (make bench).
 func BenchmarkSimulator(b *testing.B) {
 	sim := ecpaysim.NewServer(b, ecpaysim.WithRequestLimit(1000))
 	client := newLoadClient(b, sim, 64)
 	var next atomic.Int64
 	b.ReportAllocs()
+	b.SetParallelism(32)
+	defer func() { b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s") }()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			if err := client.cancel(fmt.Sprintf("B%d", next.Add(1))); err != nil {

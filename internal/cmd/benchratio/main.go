@@ -1,0 +1,263 @@
+// Command benchratio runs the project's benchmarks as `make bench` wants
+// them: each pair of implementations (a baseline and ours) is measured side
+// by side in short interleaved rounds, and the median of the per-round
+// ratios is compared with the project's targets, so a noisy machine does
+// not decide the result. It prints a table, writes the raw `go test -bench`
+// output (benchstat's input) to -raw, and exits 1 when a target is missed.
+//
+//	go run ./internal/cmd/benchratio [-rounds 7] [-benchtime 300ms] [-raw bench.txt]
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+)
+
+// A pair compares ours with base, two sub-benchmarks of one benchmark.
+type pair struct {
+	pkg, bench string
+	base, ours string
+	maxTime    float64 // the most ours may take, as a ratio of base's ns/op
+	maxAllocs  float64 // as a ratio of base's allocs/op; 0: no target
+	absAllocs  float64 // ours' allocs/op at most; 0: no target
+}
+
+// A single is one benchmark judged on its own figures.
+type single struct {
+	pkg, bench string
+	maxNs      float64 // 0: no target, reported only
+	metric     string  // an extra unit to report, e.g. "req/s"
+}
+
+var pairs = []pair{
+	{pkg: "./ecpaycrypto", bench: "BenchmarkEncrypt", base: "impl=baseline", ours: "impl=codec", maxTime: 0.5, absAllocs: 2},
+	{pkg: "./ecpaycrypto", bench: "BenchmarkDecrypt", base: "impl=baseline", ours: "impl=codec", maxTime: 0.5, absAllocs: 2},
+	{pkg: "./ecpaycrypto", bench: "BenchmarkEncryptJSON", base: "impl=baseline", ours: "impl=codec", maxTime: 0.7},
+	{pkg: "./ecpaycrypto", bench: "BenchmarkDecryptJSON", base: "impl=baseline", ours: "impl=codec", maxTime: 0.7},
+	{pkg: "./wrapper", bench: "BenchmarkRoundTrip", base: "impl=handwritten", ours: "impl=client", maxTime: 1.10, maxAllocs: 1.25},
+	{pkg: "./wrapper", bench: "BenchmarkRoundTrip", base: "impl=handwritten", ours: "impl=generated"},
+}
+
+var singles = []single{
+	{pkg: "./wrapper", bench: "BenchmarkValidate/impl=plan", maxNs: 2000},
+	{pkg: "./ecpaysim", bench: "BenchmarkSimulator", metric: "req/s"},
+}
+
+// result is one benchmark line: ns/op, allocs/op and extra metrics.
+type result map[string]float64
+
+func main() {
+	rounds := flag.Int("rounds", 7, "interleaved rounds; the median of per-round ratios is reported")
+	benchtime := flag.String("benchtime", "300ms", "-benchtime of each benchmark in a round")
+	raw := flag.String("raw", "", "file for the raw go test -bench output (benchstat input)")
+	flag.Parse()
+	if err := run(context.Background(), *rounds, *benchtime, *raw, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "benchratio:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, rounds int, benchtime, rawPath string, out io.Writer) error {
+	if rounds < 1 {
+		return fmt.Errorf("-rounds %d: want at least 1", rounds)
+	}
+	dir, err := os.MkdirTemp("", "benchratio")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+
+	// One test binary per package, built once, so every round runs the
+	// same code.
+	regexps := map[string][]string{}
+	var pkgs []string
+	for _, p := range pairs {
+		if !slices.Contains(pkgs, p.pkg) {
+			pkgs = append(pkgs, p.pkg)
+		}
+		regexps[p.pkg] = append(regexps[p.pkg], "^"+p.bench+"$")
+	}
+	for _, s := range singles {
+		if !slices.Contains(pkgs, s.pkg) {
+			pkgs = append(pkgs, s.pkg)
+		}
+		top, _, _ := strings.Cut(s.bench, "/")
+		regexps[s.pkg] = append(regexps[s.pkg], "^"+top+"$")
+	}
+	bins := map[string]string{}
+	for _, pkg := range pkgs {
+		bin := filepath.Join(dir, filepath.Base(pkg)+".test")
+		cmd := exec.CommandContext(ctx, "go", "test", "-c", "-o", bin, pkg)
+		cmd.Stderr = os.Stderr
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("building %s: %w", pkg, err)
+		}
+		bins[pkg] = bin
+	}
+
+	var rawOut bytes.Buffer
+	// byRound[round][pkg+" "+name] = result
+	byRound := make([]map[string]result, rounds)
+	for r := range rounds {
+		byRound[r] = map[string]result{}
+		for _, pkg := range pkgs {
+			cmd := exec.CommandContext(ctx, bins[pkg], "-test.run=^$",
+				"-test.bench="+strings.Join(dedupe(regexps[pkg]), "|"),
+				"-test.benchmem", "-test.count=1", "-test.benchtime="+benchtime)
+			cmd.Dir = pkg
+			cmd.Stderr = os.Stderr
+			stdout, err := cmd.Output()
+			if err != nil {
+				return fmt.Errorf("round %d, %s: %w", r+1, pkg, err)
+			}
+			rawOut.Write(stdout)
+			for name, res := range parse(stdout) {
+				byRound[r][pkg+" "+name] = res
+			}
+		}
+		fmt.Fprintf(os.Stderr, "round %d/%d done\n", r+1, rounds)
+	}
+	if rawPath != "" {
+		if err := os.WriteFile(rawPath, rawOut.Bytes(), 0o644); err != nil {
+			return err
+		}
+	}
+
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight|tabwriter.Debug)
+	fmt.Fprintln(tw, "benchmark\tours ns/op\tbase ns/op\ttime ratio\ttarget\tours allocs\tbase allocs\talloc ratio\ttarget\tverdict\t")
+	missed := 0
+	for _, p := range pairs {
+		var times, allocRatios, oursNs, baseNs, oursAllocs, baseAllocs []float64
+		for _, round := range byRound {
+			o, okO := round[p.pkg+" "+p.bench+"/"+p.ours]
+			b, okB := round[p.pkg+" "+p.bench+"/"+p.base]
+			if !okO || !okB {
+				return fmt.Errorf("%s: missing %s or %s in a round", p.bench, p.ours, p.base)
+			}
+			times = append(times, o["ns/op"]/b["ns/op"])
+			oursNs, baseNs = append(oursNs, o["ns/op"]), append(baseNs, b["ns/op"])
+			oursAllocs, baseAllocs = append(oursAllocs, o["allocs/op"]), append(baseAllocs, b["allocs/op"])
+			if b["allocs/op"] > 0 {
+				allocRatios = append(allocRatios, o["allocs/op"]/b["allocs/op"])
+			}
+		}
+		t, a := median(times), median(allocRatios)
+		ok := (p.maxTime == 0 || t <= p.maxTime) &&
+			(p.maxAllocs == 0 || a <= p.maxAllocs) &&
+			(p.absAllocs == 0 || median(oursAllocs) <= p.absAllocs)
+		verdict := "ok"
+		if !ok {
+			verdict, missed = "MISSED", missed+1
+		}
+		if p.maxTime == 0 && p.maxAllocs == 0 && p.absAllocs == 0 {
+			verdict = "(reported)"
+		}
+		allocTarget := target(p.maxAllocs, "×")
+		if p.absAllocs > 0 {
+			allocTarget = fmt.Sprintf("≤ %g allocs", p.absAllocs)
+		}
+		fmt.Fprintf(tw, "%s %s vs %s\t%.0f\t%.0f\t%.2f×\t%s\t%.0f\t%.0f\t%.2f×\t%s\t%s\t\n",
+			strings.TrimPrefix(p.bench, "Benchmark"), p.ours, p.base,
+			median(oursNs), median(baseNs), t, target(p.maxTime, "×"),
+			median(oursAllocs), median(baseAllocs), a, allocTarget, verdict)
+	}
+	tw.Flush()
+	fmt.Fprintln(out)
+	tw = tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight|tabwriter.Debug)
+	fmt.Fprintln(tw, "benchmark\tns/op\ttarget\tallocs/op\textra\tverdict\t")
+	for _, s := range singles {
+		var ns, allocs, extra []float64
+		for _, round := range byRound {
+			res, ok := round[s.pkg+" "+s.bench]
+			if !ok {
+				return fmt.Errorf("%s missing in a round", s.bench)
+			}
+			ns, allocs = append(ns, res["ns/op"]), append(allocs, res["allocs/op"])
+			if s.metric != "" {
+				extra = append(extra, res[s.metric])
+			}
+		}
+		verdict := "(reported)"
+		if s.maxNs > 0 {
+			verdict = "ok"
+			if median(ns) > s.maxNs {
+				verdict, missed = "MISSED", missed+1
+			}
+		}
+		ex := ""
+		if s.metric != "" {
+			ex = fmt.Sprintf("%.0f %s", median(extra), s.metric)
+		}
+		fmt.Fprintf(tw, "%s\t%.0f\t%s\t%.0f\t%s\t%s\t\n", strings.TrimPrefix(s.bench, "Benchmark"), median(ns), target(s.maxNs, " ns"), median(allocs), ex, verdict)
+	}
+	tw.Flush()
+	fmt.Fprintf(out, "\nmedians of %d interleaved rounds, -benchtime %s each\n", rounds, benchtime)
+	if missed > 0 {
+		return fmt.Errorf("%d target(s) missed", missed)
+	}
+	return nil
+}
+
+func target(v float64, unit string) string {
+	if v == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("≤ %g%s", v, unit)
+}
+
+func dedupe(s []string) []string {
+	slices.Sort(s)
+	return slices.Compact(s)
+}
+
+// parse reads `go test -bench` output into results by benchmark name, with
+// the -GOMAXPROCS suffix removed.
+func parse(out []byte) map[string]result {
+	results := map[string]result{}
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) < 4 || !strings.HasPrefix(fields[0], "Benchmark") {
+			continue
+		}
+		name := fields[0]
+		if i := strings.LastIndexByte(name, '-'); i > 0 {
+			if _, err := strconv.Atoi(name[i+1:]); err == nil {
+				name = name[:i]
+			}
+		}
+		res := result{}
+		for i := 2; i+1 < len(fields); i += 2 {
+			v, err := strconv.ParseFloat(fields[i], 64)
+			if err != nil {
+				break
+			}
+			res[fields[i+1]] = v
+		}
+		results[name] = res
+	}
+	return results
+}
+
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := slices.Clone(v)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}

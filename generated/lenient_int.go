@@ -3,7 +3,7 @@ package generated
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
+	"errors"
 	"strconv"
 )
 
@@ -34,13 +34,14 @@ func (n *LenientInt) UnmarshalJSON(data []byte) error {
 	if len(data) > 0 && data[0] == '"' {
 		var s string
 		if err := json.Unmarshal(data, &s); err != nil {
-			return fmt.Errorf("LenientInt: %w", err)
+			return errors.New("LenientInt: want an integer or a string holding one")
 		}
 		text = bytes.TrimSpace([]byte(s))
 	}
 	v, err := strconv.ParseInt(string(text), 10, strconv.IntSize)
 	if err != nil {
-		return fmt.Errorf("LenientInt: want an integer or a string holding one, got %.40s", data)
+		// The value stays out of the message: it comes from decrypted Data.
+		return errors.New("LenientInt: want an integer or a string holding one")
 	}
 	*n = LenientInt(v)
 	return nil

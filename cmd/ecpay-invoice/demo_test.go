@@ -1,0 +1,45 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+func TestDemo(t *testing.T) {
+	out := runBinary(t, invocation{args: []string{"demo"}})
+	if out.code != exitOK {
+		t.Fatalf("exit status %d; stderr:\n%s", out.code, out.stderr)
+	}
+	assertDemo(t, out.stdout)
+}
+
+func TestDemoInProcess(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if code := run(t.Context(), []string{"demo"}, strings.NewReader(""), &stdout, &stderr); code != exitOK {
+		t.Fatalf("exit status %d; stderr:\n%s", code, stderr.String())
+	}
+	assertClean(t, stdout.String(), stderr.String())
+	assertDemo(t, stdout.String())
+}
+
+func assertDemo(t *testing.T, stdout string) {
+	t.Helper()
+	for _, want := range []string{
+		"The ECPay simulator listens on http://127.0.0.1:",
+		`{"MerchantID":"2000132","Tsr":"` + demoTsr + `"}`, // the inner request
+		`b. The envelope on the wire: POST http://127.0.0.1:`,
+		`"RqHeader":{`,
+		`"Data":"`,
+		`c. The response envelope: HTTP 200`,
+		`"TransCode":1`,
+		`{"RtnCode":1,"RtnMsg":"取消開立發票成功"}`, // the decrypted result
+		"*wrapper.CancelDelayIssueResult{RtnCode: 1",
+		"*wrapper.APIError{RtnCode: 9102",
+		"Done: 2 requests",
+	} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, stdout)
+		}
+	}
+}

@@ -1,0 +1,333 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ecpay-go/einvoice/ecpaysim"
+	"github.com/ecpay-go/einvoice/wrapper"
+)
+
+// syncBuffer is a bytes.Buffer safe for concurrent writes.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// runInProcess runs the command line in this process, under the race
+// detector when the tests are.
+func runInProcess(ctx context.Context, t *testing.T, stdin string, env map[string]string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	var out, errOut syncBuffer
+	code = runWith(ctx, args, stdio{stdin: strings.NewReader(stdin), stdout: &out, stderr: &errOut, getenv: func(k string) string { return env[k] }})
+	assertClean(t, out.String(), errOut.String())
+	return out.String(), errOut.String(), code
+}
+
+func TestBatchInProcess(t *testing.T) {
+	const n = 300
+	tsrs := tsrList("IP", n)
+	sim := newSim(t, tsrs...)
+	input := strings.Join(tsrs, "\n") + "\n" + strings.Repeat("Z", 31) + "\n"
+	out := filepath.Join(t.TempDir(), "results.jsonl")
+	args := []string{"cancel-delay-issue", "--base-url", sim.URL, "--rate", "0", "--concurrency", "8", "--file", "-", "--out", out}
+	stdout, stderr, code := runInProcess(t.Context(), t, input, nil, args...)
+	if code != exitInvalid {
+		t.Fatalf("exit status %d, want %d (one invalid Tsr); stderr:\n%s", code, exitInvalid, stderr)
+	}
+	if got := len(byTsr(t, parseResults(t, stdout))); got != n+1 {
+		t.Errorf("%d results, want %d", got, n+1)
+	}
+	stdout, _, code = runInProcess(t.Context(), t, input, nil, args...)
+	if code != exitInvalid {
+		t.Errorf("rerun: exit status %d, want %d", code, exitInvalid)
+	}
+	for _, r := range parseResults(t, stdout) {
+		if !r.Skipped {
+			t.Errorf("rerun did not skip %s", r.Tsr)
+		}
+	}
+	if got := len(sim.Requests()); got != n {
+		t.Errorf("the simulator saw %d requests, want %d", got, n)
+	}
+}
+
+func TestBatchInProcessInterrupted(t *testing.T) {
+	const n = 30
+	tsrs := tsrList("IPI", n)
+	sim := newSim(t, tsrs...)
+	faults := make([]ecpaysim.Fault, n)
+	for i := range faults {
+		faults[i] = ecpaysim.Fault{Delay: 50 * time.Millisecond}
+	}
+	if err := sim.InjectNext(faults...); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	time.AfterFunc(120*time.Millisecond, cancel)
+	out := filepath.Join(t.TempDir(), "results.jsonl")
+	args := []string{"cancel-delay-issue", "--base-url", sim.URL, "--rate", "0", "--concurrency", "2", "--file", "-", "--out", out}
+	stdout, stderr, code := runInProcess(ctx, t, strings.Join(tsrs, "\n"), nil, args...)
+	if code != exitInterrupted {
+		t.Fatalf("exit status %d, want %d; stderr:\n%s", code, exitInterrupted, stderr)
+	}
+	done := len(parseResults(t, stdout))
+	if done == 0 || done >= n {
+		t.Errorf("%d results before the interrupt, want some but not all", done)
+	}
+	if got := len(sim.Requests()); got != done {
+		t.Errorf("the simulator saw %d requests for %d results: a call in flight was dropped or one was sent after the interrupt", got, done)
+	}
+}
+
+func TestJournalRefusesToSendAfterAWriteFailure(t *testing.T) {
+	j, err := openJournal(filepath.Join(t.TempDir(), "out.jsonl"), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := j.intent("A"); err != nil {
+		t.Fatal(err)
+	}
+	j.f.Close() // every later write fails
+	if err := j.intent("B"); err == nil {
+		t.Error("an intent was accepted although it could not be written")
+	}
+	j.record([]byte(`{"tsr":"A","ok":true}` + "\n"))
+	if err := j.intent("C"); err == nil {
+		t.Error("an intent was accepted after a write failure")
+	}
+	if err := j.close(); err == nil {
+		t.Error("close reported no error")
+	}
+}
+
+func TestOutMustBeARegularFile(t *testing.T) {
+	_, stderr, code := runInProcess(t.Context(), t, "", nil, "cancel-delay-issue", "--base-url", closedURL(t), "--out", os.DevNull, "--tsr", "A")
+	if code != exitInvalid || !strings.Contains(stderr, "not a regular file") {
+		t.Errorf("exit status %d, stderr %s", code, stderr)
+	}
+}
+
+func TestCodecInProcess(t *testing.T) {
+	stdout, _, code := runInProcess(t.Context(), t, vectorPlaintext+"\n", nil, "encrypt")
+	if code != exitOK || stdout != vectorData+"\n" {
+		t.Errorf("encrypt: %d %q", code, stdout)
+	}
+	env := map[string]string{envMerchantID: otherMerchantID, envHashKey: otherHashKey, envHashIV: otherHashIV}
+	enc, _, _ := runInProcess(t.Context(), t, "x\ny\n", env, "encrypt")
+	stdout, _, code = runInProcess(t.Context(), t, enc, env, "decrypt")
+	if code != exitOK || stdout != "x\ny\n" {
+		t.Errorf("decrypt: %d %q", code, stdout)
+	}
+}
+
+func TestLineCommandNoticesAnInterruptWhileStdinBlocks(t *testing.T) {
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	ctx, cancel := context.WithCancel(t.Context())
+	codeCh := make(chan int, 1)
+	var out syncBuffer
+	go func() {
+		codeCh <- runWith(ctx, []string{"encrypt"}, stdio{stdin: pr, stdout: &out, stderr: io.Discard, getenv: func(string) string { return "" }})
+	}()
+	if _, err := pw.Write([]byte(vectorPlaintext + "\n")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the first line's Data", 5*time.Second, func() bool { return out.String() != "" })
+	cancel()
+	select {
+	case code := <-codeCh:
+		if code != exitInterrupted {
+			t.Errorf("exit status %d, want %d", code, exitInterrupted)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("encrypt did not stop at the interrupt")
+	}
+}
+
+func TestLineReader(t *testing.T) {
+	tests := map[string]struct {
+		input string
+		max   int
+		want  []string // "!" marks a line too long
+	}{
+		"LF":                      {"a\nb\n", 10, []string{"a", "b"}},
+		"CRLF":                    {"a\r\nb\r\n", 10, []string{"a", "b"}},
+		"no final newline":        {"a\nb", 10, []string{"a", "b"}},
+		"lone CR stays":           {"a\rb\n", 10, []string{"a\rb"}},
+		"empty lines":             {"\n\na\n", 10, []string{"", "", "a"}},
+		"exactly max":             {"12345\n", 5, []string{"12345"}},
+		"too long":                {"123456\nok\n", 5, []string{"!", "ok"}},
+		"too long past a buffer":  {strings.Repeat("x", 200<<10) + "\nok", 100 << 10, []string{"!", "ok"}},
+		"long within the maximum": {strings.Repeat("x", 200<<10) + "\n", 300 << 10, []string{strings.Repeat("x", 200<<10)}},
+		"empty input":             {"", 10, nil},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			lr := newLineReader(strings.NewReader(tt.input), tt.max)
+			var got []string
+			for {
+				line, err := lr.next()
+				if errors.Is(err, io.EOF) {
+					break
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				if lr.tooLong {
+					got = append(got, "!")
+				} else {
+					got = append(got, string(line))
+				}
+			}
+			if strings.Join(got, "|") != strings.Join(tt.want, "|") || len(got) != len(tt.want) {
+				t.Errorf("got %.40q, want %.40q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestJournalLoad(t *testing.T) {
+	tests := map[string]struct {
+		content   string
+		want      map[string]journalEntry // final is compared as set or not
+		wantAfter string                  // the file after opening
+		warning   string
+	}{
+		"intent only": {
+			content:   `{"tsr":"A","sending":true}` + "\n",
+			want:      map[string]journalEntry{"A": {uncertain: true}},
+			wantAfter: `{"tsr":"A","sending":true}` + "\n",
+		},
+		"answered": {
+			content: `{"tsr":"A","sending":true}` + "\n" + `{"tsr":"A","ok":true,"rtn_code":1}` + "\n",
+			want:    map[string]journalEntry{"A": {final: 1}},
+		},
+		"refused is final": {
+			content: `{"tsr":"A","ok":false,"error":{"kind":"api","message":"m"}}` + "\n",
+			want:    map[string]journalEntry{"A": {final: 1}},
+		},
+		"http failure is not final nor uncertain": {
+			content: `{"tsr":"A","sending":true}` + "\n" + `{"tsr":"A","ok":false,"error":{"kind":"http","message":"m"},"http_status":403}` + "\n",
+			want:    map[string]journalEntry{},
+		},
+		"timeout is uncertain": {
+			content: `{"tsr":"A","ok":false,"error":{"kind":"transport","message":"m","maybe_sent":true}}` + "\n",
+			want:    map[string]journalEntry{"A": {uncertain: true}},
+		},
+		"torn tail dropped": {
+			content:   `{"tsr":"A","sending":true}` + "\n" + `{"tsr":"A","ok":tr`,
+			want:      map[string]journalEntry{"A": {uncertain: true}},
+			wantAfter: `{"tsr":"A","sending":true}` + "\n",
+			warning:   "dropped a torn last line (18 bytes)",
+		},
+		"whole tail completed": {
+			content:   `{"tsr":"A","ok":true}`,
+			want:      map[string]journalEntry{"A": {final: 1}},
+			wantAfter: `{"tsr":"A","ok":true}` + "\n",
+		},
+		"zeros after a crash": {
+			content:   `{"tsr":"A","ok":true}` + "\n\x00\x00\x00\x00",
+			want:      map[string]journalEntry{"A": {final: 1}},
+			wantAfter: `{"tsr":"A","ok":true}` + "\n",
+			warning:   "torn last line",
+		},
+		"garbage in the middle is ignored": {
+			content: "not json\n" + `{"tsr":"A","ok":true}` + "\n",
+			want:    map[string]journalEntry{"A": {final: 1}},
+			warning: "line 1 is not a result or intent line",
+		},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "out.jsonl")
+			if err := os.WriteFile(path, []byte(tt.content), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			var warn bytes.Buffer
+			j, err := openJournal(path, &warn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := j.close(); err != nil {
+				t.Fatal(err)
+			}
+			if len(j.index) != len(tt.want) {
+				t.Errorf("index %+v, want %+v", j.index, tt.want)
+			}
+			for tsr, w := range tt.want {
+				if e := j.index[tsr]; (e.final != 0) != (w.final != 0) || e.uncertain != w.uncertain {
+					t.Errorf("%s: %+v, want %+v", tsr, e, w)
+				}
+			}
+			if tt.wantAfter != "" {
+				if b, _ := os.ReadFile(path); string(b) != tt.wantAfter {
+					t.Errorf("file after opening: %q, want %q", b, tt.wantAfter)
+				}
+			}
+			if !strings.Contains(warn.String(), tt.warning) || (tt.warning == "" && warn.Len() > 0) {
+				t.Errorf("warning %q, want %q", warn.String(), tt.warning)
+			}
+		})
+	}
+}
+
+func TestNewResult(t *testing.T) {
+	refused := &wrapper.TransportError{Err: syscall.ECONNREFUSED}
+	timeout := &wrapper.TransportError{Err: context.DeadlineExceeded}
+	tests := map[string]struct {
+		err       error
+		kind      string
+		final     bool
+		maybeSent bool
+		code      int
+	}{
+		"validation":         {&wrapper.ValidationError{Field: "Tsr", Rule: "maxLength"}, kindValidation, true, false, exitInvalid},
+		"http":               {&wrapper.HTTPError{StatusCode: http.StatusForbidden}, kindHTTP, false, false, exitFailure},
+		"trans":              {&wrapper.TransError{TransCode: 9}, kindTrans, true, false, exitRefused},
+		"api":                {&wrapper.APIError{RtnCode: 9}, kindAPI, true, false, exitRefused},
+		"decode":             {&wrapper.DecodeError{Problem: "x"}, kindDecode, false, true, exitFailure},
+		"connection refused": {refused, kindTransport, false, false, exitFailure},
+		"timeout":            {timeout, kindTransport, false, true, exitFailure},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			r := newResult("T", nil, tt.err)
+			if r.OK || r.Error == nil || r.Error.Kind != tt.kind || r.final() != tt.final || r.Error.MaybeSent != tt.maybeSent || r.exitCode() != tt.code {
+				t.Errorf("got %+v %+v final=%t code=%d", r, r.Error, r.final(), r.exitCode())
+			}
+		})
+	}
+	ok := newResult("T", &wrapper.CancelDelayIssueResult{RtnCode: 1, RtnMsg: "m"}, nil)
+	if !ok.OK || !ok.final() || ok.exitCode() != exitOK || *ok.RtnCode != 1 {
+		t.Errorf("success: %+v", ok)
+	}
+}
+
+func TestPointerEscapes(t *testing.T) {
+	if got := pointer([]string{"a/b", "c~d", "0"}); got != "/a~1b/c~0d/0" {
+		t.Errorf("pointer = %q", got)
+	}
+}

@@ -1,0 +1,188 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ecpay-go/einvoice/ecpaycrypto"
+	"github.com/ecpay-go/einvoice/wrapper"
+)
+
+// stageData encrypts plaintext with the stage key, as ECPay's Data.
+func stageData(t *testing.T, plaintext string) string {
+	t.Helper()
+	codec, err := ecpaycrypto.New(stageHashKey, stageHashIV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := codec.Encrypt([]byte(plaintext))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+func writeFile(t *testing.T, name, content string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestValidate(t *testing.T) {
+	// A real exchange, captured from the simulator.
+	sim := newSim(t, "V1")
+	if _, err := sim.Client.CancelDelayIssue(t.Context(), wrapper.CancelDelayIssueRequest{Tsr: "V1"}); err != nil {
+		t.Fatal(err)
+	}
+	captured := sim.Requests()[0]
+
+	tests := []struct {
+		name     string
+		args     []string
+		file     string
+		wantCode int
+		want     []string // lines of stdout, in order
+	}{
+		{
+			name:     "a captured request",
+			args:     []string{"--request"},
+			file:     string(captured.Body),
+			wantCode: exitOK,
+			want:     []string{"request: ok: the envelope and its decrypted Data match the spec"},
+		},
+		{
+			name:     "a captured response",
+			args:     []string{"--response"},
+			file:     string(captured.Answer.Body),
+			wantCode: exitOK,
+			want:     []string{"response: ok: the envelope and its decrypted Data match the spec"},
+		},
+		{
+			name: "a bad request, envelope and Data",
+			args: []string{"--request"},
+			file: fmt.Sprintf(`{"MerchantID":"20001320000","RqHeader":{"Timestamp":"now"},"Data":%q}`,
+				stageData(t, `{"MerchantID":"2000132","Tsr":"`+strings.Repeat("T", 31)+`"}`)),
+			wantCode: exitRefused,
+			want: []string{
+				"envelope#/MerchantID: maxLength: maximum string length is 10",
+				"envelope#/RqHeader/Timestamp: type: value must be an integer",
+				"Data#/Tsr: maxLength: maximum string length is 30",
+				"request: 3 violations of the spec",
+			},
+		},
+		{
+			name:     "a request missing its members",
+			args:     []string{"--request"},
+			file:     `{"RqHeader":{}}`,
+			wantCode: exitRefused,
+			want: []string{
+				`envelope#/Data: required: property "Data" is missing`,
+				`envelope#/MerchantID: required: property "MerchantID" is missing`,
+				`envelope#/RqHeader/Timestamp: required: property "Timestamp" is missing`,
+				"note: Data not checked: the envelope carries no Data string",
+				"request: 3 violations of the spec",
+			},
+		},
+		{
+			name:     "the vendor's string RtnCode",
+			args:     []string{"--response"},
+			file:     fmt.Sprintf(`{"MerchantID":"2000132","RpHeader":{"Timestamp":1525169058},"TransCode":1,"TransMsg":"","Data":%q}`, stageData(t, `{"RtnCode":"1","RtnMsg":"取消開立發票成功"}`)),
+			wantCode: exitRefused,
+			want: []string{
+				`Data#/RtnCode: type: value must be an integer (note: ECPay's own example on its CancelDelayIssue page sends "RtnCode": "1" as a string; the spec says integer; the Go client accepts both)`,
+				"response: 1 violation of the spec",
+			},
+		},
+		{
+			name:     "a response whose Data does not decrypt",
+			args:     []string{"--response"},
+			file:     `{"TransCode":1,"TransMsg":"","Data":"` + stageData(t, "{}")[:10] + `"}`,
+			wantCode: exitRefused,
+			want:     []string{"Data#: does not decrypt with the given HashKey and HashIV", "response: 1 violation of the spec"},
+		},
+		{
+			name:     "a rejected envelope's Data is not checked",
+			args:     []string{"--response"},
+			file:     `{"MerchantID":"2000132","TransCode":9003,"TransMsg":"timestamp","Data":""}`,
+			wantCode: exitOK,
+			want:     []string{"note: Data not checked: the envelope carries no Data string", "response: ok"},
+		},
+		{
+			name:     "a response with a TransCode of the wrong type",
+			args:     []string{"--response"},
+			file:     `{"TransCode":"1","TransMsg":"` + strings.Repeat("m", 201) + `"}`,
+			wantCode: exitRefused,
+			want:     []string{"envelope#/TransCode: type: value must be an integer", "envelope#/TransMsg: maxLength: maximum string length is 200", "response: 2 violations"},
+		},
+		{
+			name:     "not JSON",
+			args:     []string{"--request"},
+			file:     `MerchantID=2000132`,
+			wantCode: exitRefused,
+			want:     []string{"envelope#: not JSON: invalid character"},
+		},
+		{
+			name:     "the page's example with --envelope-only",
+			args:     []string{"--envelope-only", "--request"},
+			file:     readPage(t, "request.json"),
+			wantCode: exitOK,
+			want:     []string{"request: ok: the envelope matches the spec (Data not checked)"},
+		},
+		{
+			name:     "the page's placeholder Data does not decrypt",
+			args:     []string{"--request"},
+			file:     readPage(t, "request.json"),
+			wantCode: exitRefused,
+			want:     []string{"Data#: does not decrypt"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := writeFile(t, "envelope.json", tt.file)
+			out := runBinary(t, invocation{args: append(append([]string{"validate"}, tt.args...), path)})
+			if out.code != tt.wantCode {
+				t.Errorf("exit status %d, want %d; stderr %s", out.code, tt.wantCode, out.stderr)
+			}
+			lines := strings.Split(strings.TrimSuffix(out.stdout, "\n"), "\n")
+			i := 0
+			for _, line := range lines {
+				if i < len(tt.want) && strings.HasPrefix(line, tt.want[i]) {
+					i++
+				}
+			}
+			if i < len(tt.want) {
+				t.Errorf("stdout lacks %q (in order):\n%s", tt.want[i], out.stdout)
+			}
+		})
+	}
+}
+
+func TestValidateStdinAndUnreadableFile(t *testing.T) {
+	sim := newSim(t, "V2")
+	if _, err := sim.Client.CancelDelayIssue(t.Context(), wrapper.CancelDelayIssueRequest{Tsr: "V2"}); err != nil {
+		t.Fatal(err)
+	}
+	out := runBinary(t, invocation{args: []string{"validate", "--request", "-"}, stdin: string(sim.Requests()[0].Body)})
+	if out.code != exitOK {
+		t.Errorf("from stdin: exit status %d: %s", out.code, out.stdout)
+	}
+	out = runBinary(t, invocation{args: []string{"validate", "--response", filepath.Join(t.TempDir(), "missing.json")}})
+	if out.code != exitInvalid {
+		t.Errorf("missing file: exit status %d, want %d", out.code, exitInvalid)
+	}
+}
+
+func readPage(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "ecpaysim", "testdata", "page", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}

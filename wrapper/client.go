@@ -211,9 +211,6 @@ func checkBaseURL(raw string) error {
 // *DecodeError (unreadable answer) or *TransportError; see their docs.
 func (c *Client) CancelDelayIssue(ctx context.Context, req CancelDelayIssueRequest) (*CancelDelayIssueResult, error) {
 	start := time.Now()
-	if req.MerchantID == "" {
-		req.MerchantID = c.merchantID
-	}
 	var o outcome
 	res, err := c.cancelDelayIssue(ctx, req, &o)
 	if c.logger.Enabled(ctx, slog.LevelDebug) {
@@ -230,12 +227,33 @@ type outcome struct {
 	rtnCode   *int
 }
 
-func (c *Client) cancelDelayIssue(ctx context.Context, req CancelDelayIssueRequest, o *outcome) (*CancelDelayIssueResult, error) {
-	plaintext, err := json.Marshal(&req)
+// Validate reports whether CancelDelayIssue would send req: nil, or the
+// *ValidationError it would return. Nothing is sent. A batch can use it to
+// skip invalid requests before spending a rate-limit slot on them.
+func (c *Client) Validate(req CancelDelayIssueRequest) error {
+	_, err := c.prepare(&req)
+	return err
+}
+
+// prepare fills in the client's MerchantID when req has none, and returns
+// req's plaintext JSON once it passes requestBody.Data.
+func (c *Client) prepare(req *CancelDelayIssueRequest) ([]byte, error) {
+	if req.MerchantID == "" {
+		req.MerchantID = c.merchantID
+	}
+	plaintext, err := json.Marshal(req)
 	if err != nil {
 		return nil, &ValidationError{Field: "Data", Rule: "type", Reason: err.Error()}
 	}
-	if err := c.schemas.validateRequest(&req, plaintext); err != nil {
+	if err := c.schemas.validateRequest(req, plaintext); err != nil {
+		return nil, err
+	}
+	return plaintext, nil
+}
+
+func (c *Client) cancelDelayIssue(ctx context.Context, req CancelDelayIssueRequest, o *outcome) (*CancelDelayIssueResult, error) {
+	plaintext, err := c.prepare(&req)
+	if err != nil {
 		return nil, err
 	}
 	if c.timeout > 0 {

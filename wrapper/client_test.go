@@ -139,6 +139,16 @@ func TestCancelDelayIssueValidatesBeforeSending(t *testing.T) {
 			}
 		})
 	}
+	// Validate gives the same verdict without sending anything.
+	for name, tc := range tests {
+		var ve *wrapper.ValidationError
+		if err := c.Validate(tc.req); !errors.As(err, &ve) || ve.Field != tc.wantField {
+			t.Errorf("Validate(%s) = %v, want a ValidationError on %s", name, err, tc.wantField)
+		}
+	}
+	if err := c.Validate(wrapper.CancelDelayIssueRequest{Tsr: "T1"}); err != nil {
+		t.Errorf("Validate of a valid request: %v", err)
+	}
 	// 30 characters is the limit, not past it.
 	if _, err := c.CancelDelayIssue(bg, wrapper.CancelDelayIssueRequest{Tsr: strings.Repeat("單", 30)}); err != nil {
 		t.Errorf("a 30-character Tsr: %v", err)

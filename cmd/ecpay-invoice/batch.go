@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -14,7 +13,6 @@ import (
 
 	"golang.org/x/time/rate"
 
-	"github.com/ecpay-go/einvoice/internal/contract"
 	"github.com/ecpay-go/einvoice/wrapper"
 )
 
@@ -23,8 +21,6 @@ import (
 // to the workers, and results go straight to stdout and the journal.
 type batch struct {
 	client      *wrapper.Client
-	merchantID  string
-	checker     *contract.Checker
 	limiter     *rate.Limiter // nil: no --rate limit
 	journal     *journal      // nil without --out
 	concurrency int
@@ -233,11 +229,10 @@ func (b *batch) cancel(j job) {
 	b.emit(&r, true)
 }
 
-// sendable reports whether the request for tsr passes the spec's
-// requestBody.Data, so that the client will send it.
+// sendable reports whether the client will send the request for tsr, so
+// that an invalid one takes no rate-limit slot.
 func (b *batch) sendable(tsr string) bool {
-	plaintext, err := json.Marshal(wrapper.CancelDelayIssueRequest{MerchantID: b.merchantID, Tsr: tsr})
-	return err == nil && b.checker.RequestData(plaintext) == nil
+	return b.client.Validate(wrapper.CancelDelayIssueRequest{Tsr: tsr}) == nil
 }
 
 // emit prints r on stdout and, when record is set, appends it to the

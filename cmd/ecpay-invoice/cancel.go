@@ -10,7 +10,6 @@ import (
 
 	"golang.org/x/time/rate"
 
-	"github.com/ecpay-go/einvoice/internal/contract"
 	"github.com/ecpay-go/einvoice/wrapper"
 )
 
@@ -97,13 +96,9 @@ func runCancel(ctx context.Context, args []string, std stdio) int {
 	}
 	defer src.close()
 
-	checker, err := contract.New()
-	if err != nil {
-		return fail(err)
-	}
 	stop, abort := context.WithCancelCause(ctx)
 	defer abort(nil)
-	b := &batch{concurrency: *concurrency, stdout: std.stdout, checker: checker, merchantID: cred.merchantID, stop: stop, abort: abort}
+	b := &batch{concurrency: *concurrency, stdout: std.stdout, stop: stop, abort: abort}
 	if *rps > 0 {
 		b.limiter = rate.NewLimiter(rate.Limit(*rps), 1)
 	}

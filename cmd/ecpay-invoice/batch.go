@@ -48,7 +48,7 @@ type job struct {
 // run processes every Tsr of src and returns the exit status.
 func (b *batch) run(src *tsrSource) int {
 	if src.count != nil {
-		go func() { b.progress.total.Store(src.count()) }()
+		go func() { b.progress.setTotal(src.count()) }()
 	}
 	jobs := make(chan job)
 	read := make(chan readOutcome, 1)

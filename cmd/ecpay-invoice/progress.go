@@ -9,41 +9,57 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 )
 
-// progress reports a batch on stderr: a bar redrawn in place when stderr is
-// a terminal, a plain line every plainEvery otherwise.
+// progress reports a batch on stderr: a live progressbar (done/total, rate,
+// ETA, failures) when stderr is a terminal, a plain status line every
+// plainEvery otherwise, so logs stay readable.
 type progress struct {
 	w     io.Writer
-	tty   bool
-	width int
 	start time.Time
+	bar   *progressbar.ProgressBar // nil when w is not a terminal
 
 	total                 atomic.Int64 // -1 while unknown
 	done, failed, skipped atomic.Int64
 
-	mu       sync.Mutex // serialises writes to w
+	mu       sync.Mutex // serialises writes to w: bar, notes, plain lines
 	stop     chan struct{}
 	finished chan struct{}
 }
 
-const (
-	ttyEvery   = 200 * time.Millisecond
-	plainEvery = 10 * time.Second
-)
+const plainEvery = 10 * time.Second
 
 func newProgress(w io.Writer) *progress {
-	p := &progress{w: w, width: 80, start: time.Now(), stop: make(chan struct{}), finished: make(chan struct{})}
+	p := &progress{w: w, start: time.Now(), stop: make(chan struct{}), finished: make(chan struct{})}
 	p.total.Store(-1)
 	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		p.tty = true
-		if cols, _, err := term.GetSize(int(f.Fd())); err == nil && cols > 20 {
-			p.width = cols
-		}
+		p.bar = progressbar.NewOptions64(-1,
+			progressbar.OptionSetWriter(w),
+			progressbar.OptionSetDescription("0 failed"),
+			progressbar.OptionShowCount(),
+			progressbar.OptionShowIts(),
+			progressbar.OptionSetItsString("Tsr"),
+			progressbar.OptionSetPredictTime(true),
+			progressbar.OptionSetWidth(30),
+			progressbar.OptionThrottle(200*time.Millisecond),
+		)
+		close(p.finished)
+		return p
 	}
 	go p.loop()
 	return p
+}
+
+// setTotal sets the number of Tsrs once it is known.
+func (p *progress) setTotal(n int64) {
+	p.total.Store(n)
+	if p.bar != nil {
+		p.mu.Lock()
+		p.bar.ChangeMax64(n)
+		p.mu.Unlock()
+	}
 }
 
 // add counts one result.
@@ -55,15 +71,20 @@ func (p *progress) add(r *result) {
 	case !r.OK:
 		p.failed.Add(1)
 	}
+	if p.bar != nil {
+		p.mu.Lock()
+		if !r.OK && !r.Skipped {
+			p.bar.Describe(fmt.Sprintf("%d failed", p.failed.Load()))
+		}
+		_ = p.bar.Add(1)
+		p.mu.Unlock()
+	}
 }
 
+// loop prints the plain status lines.
 func (p *progress) loop() {
 	defer close(p.finished)
-	every := plainEvery
-	if p.tty {
-		every = ttyEvery
-	}
-	t := time.NewTicker(every)
+	t := time.NewTicker(plainEvery)
 	defer t.Stop()
 	for {
 		select {
@@ -71,22 +92,18 @@ func (p *progress) loop() {
 			return
 		case <-t.C:
 			p.mu.Lock()
-			if p.tty {
-				fmt.Fprintf(p.w, "\r%s\x1b[K", p.bar())
-			} else {
-				fmt.Fprintf(p.w, "ecpay-invoice: progress: %s\n", p.status())
-			}
+			fmt.Fprintf(p.w, "ecpay-invoice: progress: %s\n", p.status())
 			p.mu.Unlock()
 		}
 	}
 }
 
-// note prints a line between redraws of the bar.
+// note prints a line; the bar, if any, redraws below it on its next update.
 func (p *progress) note(format string, args ...any) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.tty {
-		io.WriteString(p.w, "\r\x1b[K")
+	if p.bar != nil {
+		_ = p.bar.Clear()
 	}
 	fmt.Fprintf(p.w, format+"\n", args...)
 }
@@ -131,17 +148,4 @@ func (p *progress) rate() float64 {
 		return 0
 	}
 	return float64(p.done.Load()-p.skipped.Load()) / elapsed
-}
-
-// bar is the status behind a bar as wide as the terminal allows.
-func (p *progress) bar() string {
-	status := p.status()
-	width := min(40, p.width-len(status)-4)
-	total := p.total.Load()
-	if width < 10 || total <= 0 {
-		return status
-	}
-	filled := int(p.done.Load() * int64(width) / total)
-	filled = min(filled, width)
-	return "[" + strings.Repeat("=", filled) + strings.Repeat(" ", width-filled) + "] " + status
 }

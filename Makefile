@@ -56,7 +56,7 @@ test: check-generated lint contract
 ## bench: the benchmarks side by side with their baselines, in interleaved rounds,
 ## as a table of median ratios against the targets (raw output in bench.txt)
 bench:
-	$(GO) run ./internal/cmd/benchratio -rounds 7 -benchtime 300ms -raw bench.txt
+	$(GO) run ./internal/cmd/benchratio -rounds 7 -benchtime 400ms -raw bench.txt
 
 ## fuzz: a short coverage-guided run of every fuzz target (make test runs their seed corpus)
 FUZZTIME ?= 20s

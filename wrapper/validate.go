@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unicode/utf16"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
@@ -62,6 +63,46 @@ type fieldRule struct {
 	pointer  bool   // an optional field: nil means absent
 	required bool
 	schema   *openapi3.Schema
+	// length is set when schema is a string with no rule but minLength
+	// and maxLength: a value within them passes without calling
+	// kin-openapi, which is still asked for the error otherwise.
+	length *lengthRule
+}
+
+// lengthRule is a string schema's minLength and maxLength (max < 0: none).
+type lengthRule struct{ min, max int64 }
+
+// lengthOnly returns the lengthRule of s when s is a string schema whose
+// only validation keywords are minLength and maxLength.
+func lengthOnly(s *openapi3.Schema) *lengthRule {
+	if !s.Type.Is(openapi3.TypeString) {
+		return nil
+	}
+	rest := *s
+	rest.Type, rest.MinLength, rest.MaxLength = nil, 0, nil
+	rest.Description, rest.Extensions = "", nil
+	if !rest.IsEmpty() {
+		return nil
+	}
+	r := &lengthRule{min: int64(s.MinLength), max: -1}
+	if s.MaxLength != nil {
+		r.max = int64(*s.MaxLength)
+	}
+	return r
+}
+
+// holds reports whether v's length is within r, counted as kin-openapi
+// counts it.
+func (r *lengthRule) holds(v string) bool {
+	var n int64
+	for _, c := range v {
+		if utf16.IsSurrogate(c) {
+			n += 2
+		} else {
+			n++
+		}
+	}
+	return n >= r.min && (r.max < 0 || n <= r.max)
 }
 
 func compileDataPlan(schema *openapi3.Schema, t reflect.Type) dataPlan {
@@ -89,7 +130,9 @@ func compileDataPlan(schema *openapi3.Schema, t reflect.Type) dataPlan {
 			rule.pointer, ft = true, ft.Elem()
 		}
 		switch ft.Kind() {
-		case reflect.String, reflect.Int, reflect.Int64, reflect.Int32:
+		case reflect.String:
+			rule.length = lengthOnly(prop.Value)
+		case reflect.Int, reflect.Int64, reflect.Int32:
 		default:
 			return dataPlan{}
 		}
@@ -120,6 +163,9 @@ func (s *schemas) validateRequest(req *CancelDelayIssueRequest, plaintext []byte
 		}
 		var value any
 		if fv.Kind() == reflect.String {
+			if f.length != nil && f.length.holds(fv.String()) {
+				continue
+			}
 			value = fv.String()
 		} else {
 			value = fv.Int()

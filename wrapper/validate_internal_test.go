@@ -59,6 +59,10 @@ func TestPlanAgreesWithTheWholeSchema(t *testing.T) {
 		"empty MerchantID":   {Tsr: "T1"},
 		"11-char MerchantID": {MerchantID: "12345678901", Tsr: "T1"},
 		"both empty":         {},
+		"30 emoji":           {MerchantID: "2000132", Tsr: strings.Repeat("🧾", 30)},
+		"31 emoji":           {MerchantID: "2000132", Tsr: strings.Repeat("🧾", 31)},
+		"31 invalid bytes":   {MerchantID: "2000132", Tsr: strings.Repeat("\xff", 31)},
+		"30 invalid bytes":   {MerchantID: "2000132", Tsr: strings.Repeat("\xff", 30)},
 	}
 	for name, req := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -84,6 +88,27 @@ func TestPlanAgreesWithTheWholeSchema(t *testing.T) {
 				t.Errorf("plan %s/%s, whole schema %s/%s", p.Field, p.Rule, w.Field, w.Rule)
 			}
 		})
+	}
+}
+
+func TestLengthOnlyTakesOnlyLengthRules(t *testing.T) {
+	ten := uint64(10)
+	tests := map[string]struct {
+		schema *openapi3.Schema
+		want   bool
+	}{
+		"min and max":   {schema: &openapi3.Schema{Type: &openapi3.Types{openapi3.TypeString}, MinLength: 1, MaxLength: &ten}, want: true},
+		"no limits":     {schema: openapi3.NewStringSchema(), want: true},
+		"with pattern":  {schema: &openapi3.Schema{Type: &openapi3.Types{openapi3.TypeString}, MaxLength: &ten, Pattern: "^[0-9]+$"}, want: false},
+		"with enum":     {schema: &openapi3.Schema{Type: &openapi3.Types{openapi3.TypeString}, Enum: []any{"a"}}, want: false},
+		"with format":   {schema: &openapi3.Schema{Type: &openapi3.Types{openapi3.TypeString}, Format: "date"}, want: false},
+		"not a string":  {schema: openapi3.NewIntegerSchema(), want: false},
+		"string or nil": {schema: &openapi3.Schema{Type: &openapi3.Types{openapi3.TypeString, openapi3.TypeNull}}, want: false},
+	}
+	for name, tc := range tests {
+		if got := lengthOnly(tc.schema) != nil; got != tc.want {
+			t.Errorf("%s: lengthOnly = %v, want %v", name, got, tc.want)
+		}
 	}
 }
 

@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -47,6 +48,8 @@ var pairs = []pair{
 	{pkg: "./ecpaycrypto", bench: "BenchmarkDecryptJSON", base: "impl=baseline", ours: "impl=codec", maxTime: 0.7},
 	{pkg: "./wrapper", bench: "BenchmarkRoundTrip", base: "impl=handwritten", ours: "impl=client", maxTime: 1.10, maxAllocs: 1.25},
 	{pkg: "./wrapper", bench: "BenchmarkRoundTrip", base: "impl=handwritten", ours: "impl=generated"},
+	// What the default 30 s timeout costs: the client without it.
+	{pkg: "./wrapper", bench: "BenchmarkRoundTrip", base: "impl=handwritten", ours: "impl=client-notimeout"},
 }
 
 var singles = []single{
@@ -79,31 +82,30 @@ func run(ctx context.Context, rounds int, benchtime, rawPath string, out io.Writ
 	defer os.RemoveAll(dir)
 
 	// One test binary per package, built once, so every round runs the
-	// same code.
-	regexps := map[string][]string{}
-	var pkgs []string
+	// same code; then every benchmark in a process of its own, in an order
+	// reversed from one round to the next, so neither side of a pair is
+	// always measured first, after the other, or in a warmer process.
+	var units []unit
 	for _, p := range pairs {
-		if !slices.Contains(pkgs, p.pkg) {
-			pkgs = append(pkgs, p.pkg)
+		for _, impl := range []string{p.base, p.ours} {
+			units = appendUnit(units, p.pkg, p.bench+"/"+impl)
 		}
-		regexps[p.pkg] = append(regexps[p.pkg], "^"+p.bench+"$")
 	}
 	for _, s := range singles {
-		if !slices.Contains(pkgs, s.pkg) {
-			pkgs = append(pkgs, s.pkg)
-		}
-		top, _, _ := strings.Cut(s.bench, "/")
-		regexps[s.pkg] = append(regexps[s.pkg], "^"+top+"$")
+		units = appendUnit(units, s.pkg, s.bench)
 	}
 	bins := map[string]string{}
-	for _, pkg := range pkgs {
-		bin := filepath.Join(dir, filepath.Base(pkg)+".test")
-		cmd := exec.CommandContext(ctx, "go", "test", "-c", "-o", bin, pkg)
+	for _, u := range units {
+		if _, ok := bins[u.pkg]; ok {
+			continue
+		}
+		bin := filepath.Join(dir, filepath.Base(u.pkg)+".test")
+		cmd := exec.CommandContext(ctx, "go", "test", "-c", "-o", bin, u.pkg)
 		cmd.Stderr = os.Stderr
 		if err := cmd.Run(); err != nil {
-			return fmt.Errorf("building %s: %w", pkg, err)
+			return fmt.Errorf("building %s: %w", u.pkg, err)
 		}
-		bins[pkg] = bin
+		bins[u.pkg] = bin
 	}
 
 	var rawOut bytes.Buffer
@@ -111,20 +113,25 @@ func run(ctx context.Context, rounds int, benchtime, rawPath string, out io.Writ
 	byRound := make([]map[string]result, rounds)
 	for r := range rounds {
 		byRound[r] = map[string]result{}
-		for _, pkg := range pkgs {
-			cmd := exec.CommandContext(ctx, bins[pkg], "-test.run=^$",
-				"-test.bench="+strings.Join(dedupe(regexps[pkg]), "|"),
-				"-test.benchmem", "-test.count=1", "-test.benchtime="+benchtime)
-			cmd.Dir = pkg
+		order := slices.Clone(units)
+		if r%2 == 1 {
+			slices.Reverse(order)
+		}
+		for _, u := range order {
+			cmd := exec.CommandContext(ctx, bins[u.pkg], "-test.run=^$",
+				"-test.bench="+u.pattern(), "-test.benchmem", "-test.count=1", "-test.benchtime="+benchtime)
+			cmd.Dir = u.pkg
 			cmd.Stderr = os.Stderr
 			stdout, err := cmd.Output()
 			if err != nil {
-				return fmt.Errorf("round %d, %s: %w", r+1, pkg, err)
+				return fmt.Errorf("round %d, %s %s: %w", r+1, u.pkg, u.name, err)
 			}
 			rawOut.Write(stdout)
-			for name, res := range parse(stdout) {
-				byRound[r][pkg+" "+name] = res
+			res, ok := parse(stdout)[u.name]
+			if !ok {
+				return fmt.Errorf("round %d: %s %s printed no result", r+1, u.pkg, u.name)
 			}
+			byRound[r][u.pkg+" "+u.name] = res
 		}
 		fmt.Fprintf(os.Stderr, "round %d/%d done\n", r+1, rounds)
 	}
@@ -209,16 +216,31 @@ func run(ctx context.Context, rounds int, benchtime, rawPath string, out io.Writ
 	return nil
 }
 
+// unit is one benchmark, run by itself.
+type unit struct{ pkg, name string }
+
+func appendUnit(units []unit, pkg, name string) []unit {
+	u := unit{pkg, name}
+	if slices.Contains(units, u) {
+		return units
+	}
+	return append(units, u)
+}
+
+// pattern is the -test.bench value that selects exactly u's benchmark.
+func (u unit) pattern() string {
+	parts := strings.Split(u.name, "/")
+	for i, p := range parts {
+		parts[i] = "^" + regexp.QuoteMeta(p) + "$"
+	}
+	return strings.Join(parts, "/")
+}
+
 func target(v float64, unit string) string {
 	if v == 0 {
 		return "-"
 	}
 	return fmt.Sprintf("≤ %g%s", v, unit)
-}
-
-func dedupe(s []string) []string {
-	slices.Sort(s)
-	return slices.Compact(s)
 }
 
 // parse reads `go test -bench` output into results by benchmark name, with

@@ -11,13 +11,10 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/getkin/kin-openapi/openapi3filter"
 
 	"github.com/ecpay-go/einvoice/ecpaycrypto"
-	"github.com/ecpay-go/einvoice/generated"
 	"github.com/ecpay-go/einvoice/internal/contract"
 )
 
@@ -168,24 +165,15 @@ func checkEnvelope(ctx context.Context, checker *contract.Checker, what string, 
 		return []violation{{doc: "envelope", reason: err.Error()}}, nil
 	}
 	req.Header.Set("Content-Type", "application/json")
+	checker = checker.AllViolations()
 	input, err := checker.Route(req)
 	if err != nil {
 		return []violation{{doc: "envelope", reason: err.Error()}}, nil
 	}
-	// The checker's options, but reporting every violation, not the first.
-	opts := *input.Options
-	opts.MultiError = true
-	input.Options = &opts
 	if what == "request" {
-		err = openapi3filter.ValidateRequest(ctx, input)
+		_, err = checker.Request(ctx, req)
 	} else {
-		out := &openapi3filter.ResponseValidationInput{
-			RequestValidationInput: input,
-			Status:                 http.StatusOK,
-			Header:                 http.Header{"Content-Type": {"application/json"}},
-			Options:                &opts,
-		}
-		err = openapi3filter.ValidateResponse(ctx, out.SetBodyBytes(body))
+		err = checker.Response(ctx, input, http.StatusOK, http.Header{"Content-Type": {"application/json"}}, body)
 	}
 	vs = violations("envelope", err)
 	if codec == nil {
@@ -207,7 +195,11 @@ func checkEnvelope(ctx context.Context, checker *contract.Checker, what string, 
 		// ecpaycrypto's errors hold neither key nor plaintext.
 		return append(vs, violation{doc: "Data", reason: "does not decrypt with the given HashKey and HashIV: " + err.Error()}), notes
 	}
-	err = checkData(what, plaintext)
+	if what == "request" {
+		err = checker.RequestData(plaintext)
+	} else {
+		err = checker.ResponseData(plaintext)
+	}
 	for _, v := range violations("Data", err) {
 		if what == "response" && v.pointer == "/RtnCode" && isQuotedInteger(plaintext, "RtnCode") {
 			v.note = `ECPay's own example on its CancelDelayIssue page sends "RtnCode": "1" as a string; the spec says integer; the Go client accepts both`
@@ -215,39 +207,6 @@ func checkEnvelope(ctx context.Context, checker *contract.Checker, what string, 
 		vs = append(vs, v)
 	}
 	return vs, notes
-}
-
-// dataSchemas are the spec's schemas of the plaintext inside Data.
-var dataSchemas = sync.OnceValues(func() (map[string]*openapi3.Schema, error) {
-	doc, err := generated.GetSpec()
-	if err != nil {
-		return nil, err
-	}
-	schemas := map[string]*openapi3.Schema{}
-	for what, name := range map[string]string{"request": contract.RequestDataSchema, "response": contract.ResponseDataSchema} {
-		ref := doc.Components.Schemas[name]
-		if ref == nil || ref.Value == nil {
-			return nil, fmt.Errorf("the embedded spec has no component schema %q", name)
-		}
-		schemas[what] = ref.Value
-	}
-	return schemas, nil
-})
-
-// checkData validates the decrypted Data of a request or response against
-// its schema, reporting every violation. It uses kin-openapi's native
-// validator, as package contract does (contract's RequestData and
-// ResponseData stop at the first violation).
-func checkData(what string, plaintext []byte) error {
-	schemas, err := dataSchemas()
-	if err != nil {
-		return err
-	}
-	var value any
-	if err := json.Unmarshal(plaintext, &value); err != nil {
-		return fmt.Errorf("the decrypted Data is not JSON: %w", err)
-	}
-	return schemas[what].VisitJSON(value, openapi3.MultiErrors())
 }
 
 // isQuotedInteger reports whether the JSON object plaintext has member name

@@ -28,6 +28,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -164,6 +165,18 @@ func rejectJSONSchema2020Features(doc *openapi3.T) error {
 		return fmt.Errorf("contract: the spec uses a JSON Schema 2020-12 feature (%s); validate with EnableJSONSchema2020 instead of the 3.0 engine", found)
 	}
 	return nil
+}
+
+// AllViolations returns a Checker that reports every violation it finds, as
+// kin-openapi's MultiError, instead of stopping at the first: for tools that
+// show a captured exchange's every problem at once.
+func (c *Checker) AllViolations() *Checker {
+	all := *c
+	opts := *c.options
+	opts.MultiError = true
+	all.options = &opts
+	all.dataOptions = append(slices.Clone(c.dataOptions), openapi3.MultiErrors())
+	return &all
 }
 
 // Route finds the operation of r and returns the validation input Response

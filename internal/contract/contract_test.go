@@ -3,6 +3,7 @@ package contract
 import (
 	"bytes"
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
@@ -245,5 +246,24 @@ func TestRejectsJSONSchema2020Features(t *testing.T) {
 	err = rejectJSONSchema2020Features(doc)
 	if err == nil || !strings.Contains(err.Error(), "requestBody.Data/Tsr") {
 		t.Errorf("a type list was not refused: %v", err)
+	}
+}
+
+func TestAllViolationsReportsEveryOne(t *testing.T) {
+	c, _ := checkers(t)
+	data := []byte(`{"MerchantID":"12345678901","Tsr":""}`)
+	if err := c.RequestData(data); err == nil {
+		t.Fatal("invalid Data passed")
+	} else if _, multi := err.(openapi3.MultiError); multi {
+		t.Errorf("the default checker should stop at the first violation: %v", err)
+	}
+	var me openapi3.MultiError
+	if err := c.AllViolations().RequestData(data); !errors.As(err, &me) || len(me) != 2 {
+		t.Errorf("AllViolations().RequestData = %v, want both violations", err)
+	}
+	body := `{"MerchantID":"12345678901","RqHeader":{"Timestamp":"now"},"Data":""}`
+	_, err := c.AllViolations().Request(context.Background(), post(body))
+	if err == nil || !strings.Contains(err.Error(), "MerchantID") || !strings.Contains(err.Error(), "Timestamp") {
+		t.Errorf("AllViolations().Request = %v, want MerchantID and Timestamp named", err)
 	}
 }

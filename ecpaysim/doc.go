@@ -29,8 +29,10 @@
 // The Server is the generated strict server (generated.NewStrictHandler and
 // HandlerWithOptions over its implementation of
 // generated.StrictServerInterface) inside a validating middleware. The spec
-// is the overlaid one embedded in package generated (generated.GetSpec). A
-// Server loads it once and validates, with kin-openapi:
+// is the overlaid one embedded in package generated (generated.GetSpec),
+// loaded once per process by the project's contract checker, which validates
+// with kin-openapi's native validator (its JSON Schema 2020-12 engine compiles
+// anew on every call; a test requires both to give the same verdicts):
 //
 //   - the request envelope, with openapi3filter.ValidateRequest;
 //   - the decrypted request Data, against the component schema

@@ -25,13 +25,14 @@ Stdout holds one JSON object per Tsr and nothing else:
 error.kind is validation, http, trans, api, decode or transport, with the
 codes that apply (http_status, trans_code, trans_msg, rtn_code, rtn_msg).
 --file reads one Tsr per line (- is stdin; blank lines and # comments are
-skipped) as a stream. --out appends the same lines to FILE and makes a rerun
-resume: Tsrs with a final result there (ok, or refused: validation, trans,
-api) are skipped and repeated on stdout with "skipped":true; transport, HTTP
-and decode failures are tried again. A Tsr whose earlier attempt may have
-reached ECPay unanswered (the run was killed with it in flight) is sent again
-with "resent":true: if ECPay then refuses it as already cancelled, the first
-attempt succeeded. Progress goes to stderr; Ctrl-C stops sending, lets the
+skipped) as a stream. --out appends the same lines to FILE, each after its
+answer arrived, and before each request a synced {"tsr":"…","sending":true}
+line, so that a rerun can resume: Tsrs with a final result there (ok, or
+refused: validation, trans, api) are skipped and repeated on stdout with
+"skipped":true; transport, HTTP and decode failures are tried again. A Tsr
+whose "sending" line has no answer (the run was killed with it in flight) is
+sent again with "resent":true: if ECPay then refuses it as already
+cancelled, the first attempt succeeded. Progress goes to stderr; Ctrl-C stops sending, lets the
 calls in flight finish and exits 130; a second Ctrl-C quits at once.
 ECPay has no idempotency key and answers HTTP 403 to callers that are too
 fast, so --rate is conservative and retries are off unless --retry is given.`,

@@ -23,7 +23,8 @@ type exchange struct {
 	rec   ReceivedRequest
 	input *openapi3filter.RequestValidationInput
 	// echo is what error answers repeat from the request envelope.
-	merchantID, platformID *string
+	merchantID *generated.LenientString
+	platformID *string
 }
 
 type exchangeKey struct{}
@@ -186,7 +187,8 @@ func (ex *exchange) decodeEnvelope(body []byte) {
 	}
 	ex.rec.Envelope = &env
 	if echoable(env.MerchantID) {
-		ex.merchantID = &env.MerchantID
+		id := generated.LenientString(env.MerchantID)
+		ex.merchantID = &id
 	}
 	if env.PlatformID != nil && echoable(*env.PlatformID) {
 		ex.platformID = env.PlatformID
@@ -335,7 +337,7 @@ func (s *Server) log(r *http.Request, ex *exchange, d time.Duration) {
 		slog.Duration("duration", d),
 	}
 	if ex.merchantID != nil {
-		attrs = append(attrs, slog.String("merchant", *ex.merchantID))
+		attrs = append(attrs, slog.String("merchant", string(*ex.merchantID)))
 	}
 	if ex.rec.Data != nil {
 		attrs = append(attrs, slog.String("tsr", ex.rec.Data.Tsr))

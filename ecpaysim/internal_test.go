@@ -133,7 +133,7 @@ func TestTransCodeErrorsSatisfyTheSpec(t *testing.T) {
 		t.Fatal(err)
 	}
 	long := strings.Repeat("訊", 300)
-	merchant, platform := "1234567890", "P"
+	merchant, platform := generated.LenientString("1234567890"), "P"
 	for _, ex := range []*exchange{{}, {merchantID: &merchant, platformID: &platform}} {
 		for code, msg := range map[int]string{
 			TransCodeInvalidEnvelope:     detail(transMsgInvalidEnvelope, fmt.Errorf("%s", long)),

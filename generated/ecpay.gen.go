@@ -83,7 +83,7 @@ type ResponseEnvelope struct {
 	Data *string `json:"Data,omitempty"`
 
 	// MerchantID Merchant ID
-	MerchantID *string `json:"MerchantID,omitempty"`
+	MerchantID *LenientString `json:"MerchantID,omitempty"`
 
 	// PlatformID Platform ID, echoed for platform merchants.
 	PlatformID *string   `json:"PlatformID,omitempty"`
@@ -689,21 +689,22 @@ func (sh *strictHandler) CancelDelayIssue(w http.ResponseWriter, r *http.Request
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"tFbNbhs3EH6VAS9NgPVatm/KqbEMVKiDGnJySnKguaNdprtDhjMrWw106gMU6CO0QIECLdBjD32dtH2M",
-	"glytYv3Fbn5uWpIz38eP883ojTKu8Y6QhNXwjWJTYaPTz4CvW2R57Ip5PtKi45oPzmMQi+nEEwym0iTj",
-	"UfwqkE2wXqwjNVztwXikMtXom3OkUio1PBpkqrG0+syUzD2qoWIJlkq1yNRTDtsJnwZNrE38AsZgdQ3U",
-	"NlcY1tOf3JV+kaWb2YCFGj6/fYcO+OUqwl29QiMqUzcHpTsg3cTFU00G6xHWej5mbnHSqZQESqnZO2Lk",
-	"PZJNhE5dgdvXmywDwbgCwVJhjRZLJXBrDDKDCzDVtm4DqhVDS4JlUiBRXK6eI1kkGZNERhOhJ1y+B7BB",
-	"Zl3iuozHg8Eu5f6fMh1AJ02MtjR1kYhYqWPE2emFnkMXBykQUiSMaeasQfjyYqwyNcPAHeejfJAP4qWc",
-	"R9LeqqE6yY/ygcqU11IlhQ8fH58u4w83KaX3cCw7qquyHOHApBCGaISirbEA2yVjuMKpCwhSoQ1gmdt4",
-	"FMQ2GB9Hgi1LDIAzJMlV4hh0TD8udqijstsGi4SMI0FK3LT3dXp/R4evOBLsnbldUX2drd/njEyYe8EC",
-	"irh/p+U+l5Uvai1TF5pdefs9GI8ycFTPYeoC+H61WcIyRGWCNvE211YqSHXzCGrUMwRsvMzBSYXh2jLm",
-	"2xS3SE1ef4W6wLDDnjizXa1tko21EZa7jzoGXzC46dSa2IouR18DIxUML9RJrNIXKodvUrCuc7WrydkG",
-	"WXTjt7Gekb3p6srGXmdczPuAXFo7+M4RRmBGebhkAtoY9MJgJSlkCY4G0FhqBSNJsFHF2plv8+3msdkR",
-	"3xHb1wrjYu/6lZbvbayrU1lXr/fK3NnjjGZYO49dC3mHIKHF2w03yng8GHxGJ/VQvaU+nYk+3DZoKofF",
-	"HuPcywt+nxc+SYHuqbe7H7+nFZ0SJ//uqZm2GsvRlR80Ofv0O0fkWvaPHpPrtd2V0npxr6NfdvSnbQ2r",
-	"UZKyc9s0OsxXQ2XX6OwSMoY4PNXw+ebV/v7zt39//eWfH/94+9P38IBFl/hQZaoNtRqqSsTz8PAQl6Pv",
-	"IO3naLye58Y1uVxvzP7LBPRscn4ZT6pFtoX3+89v//qhx/PBFW36K7cf9F5wF6tEavFy8V8AAAD//w==",
+	"tFbNbttGEH6VwV6aADQl2zfl1FgGKtRBDSk5JTmslyNyU+5Pdoay1UCnPkCBPkILFCjQAj320NdJ28co",
+	"dikqlkTFTpPcyN2dmW8/ft8M3wjljHcWLZMYvRGkKjQyPQZ83SDxY1cs87FkGdd8cB4Da0wnnmBQlbQ8",
+	"Gce3AkkF7Vk7K0abPZiMRSaMvLlAW3IlRsfDTBhtN6+Z4KVHMRLEQdtSrDLxlMJ+wqdBWpIqvgFh0LIG",
+	"25grDNvpT+9Kv8rSzXTAQoye375DW/jlJsJdvULFIhM3R6U7stLExTNpFdZjrOVyQtTgtGUpEZRSk3eW",
+	"kA5QNmV75grcv950HQjKFQjaFlpJ1rYEapRCInAB5lLXTUCxQagtY5kYSBDXqxdoNVqeWI6IpmyfUPme",
+	"ggaJZInbNJ4Mh33MfRgzbYGWmhit7dxFIKy5jhHnZ5dyCW0cpEBIkTCxC6cVwpeXE5GJBQZqMR/nw3wY",
+	"L+U8Wum1GInT/Dgfikx4yVViePD45GwdP9iFlL6HI+5RV6UplgOVQgiiEYqmxgJ0m4zgCucuIHCFOoAm",
+	"auJRYG0wfhwOuiwxAC7Qci4SxiBj+knRw47IbhssAlLOMtqETXpfp+/v7OAVRYCdM/cV1els+z7nVoWl",
+	"ZyygiPt3Wu5zWfmyljx3wfTl7fZgMs7A2XoJcxfAd6tmXZYgMhOkire51lxB0s0jqFEuENB4XoLjCsO1",
+	"Jsz3Ie6Bmr7+CmWBoceeuNCt1nbBRm2E9e6jFsEXBG4+1yq2otn4ayC0BcELcRpV+kLk8E0KlnUu+pqc",
+	"Nkgsjd+v9czqm1ZXOvY65WLeB9altaPvnMVYmJAfrpGAVAo9E2hODGkLx0Mw2jaMESToyGLt1Lf5fvPY",
+	"7YjvgB1qhXGxc/2Gy/c21s2prNXrvTK39ji3C6ydx7aFvKvAocHbDTfSeDIcfkYndaU6S306E21n6u3m",
+	"sw+3FKrKYXHAVPfyiT/kk08i3gNavFsYHazoovhX0D9R05bRFB37v6Zql753fG5l/+gRuq37Vmbbwt+u",
+	"Pmvhz5saNmMmZafGGBmWm4HTN1bbhIQhDlYxer57tb///O3fX3/558c/3v70PTwgliU+FJloQi1GomL2",
+	"NBoMcD0Wj9J+jsrLZa6cyfl6579glgo9m17M4kmxyvbq/f7z279+6Or54Iom/eYdLnqvcpebRGL1cvVf",
+	"AAAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -102,6 +102,29 @@ func TestCancelDelayIssueSucceeds(t *testing.T) {
 	}
 }
 
+// Production answers have been reported with MerchantID as a JSON number; a
+// cancel ECPay made must not turn into a DecodeError.
+func TestCancelDelayIssueTakesANumericMerchantID(t *testing.T) {
+	codec, err := ecpaycrypto.New(hashKey, hashIV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := codec.Encrypt([]byte(`{"RtnCode":1,"RtnMsg":"取消開立發票成功"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake := newFake(t, func(received) answer {
+		return answer{raw: []byte(`{"MerchantID":2000132,"RpHeader":{"Timestamp":1},"TransCode":1,"TransMsg":"","Data":"` + data + `"}`)}
+	})
+	res, err := client(t, fake.URL).CancelDelayIssue(bg, wrapper.CancelDelayIssueRequest{Tsr: "T1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.RtnCode != 1 || res.Envelope.MerchantID == nil || *res.Envelope.MerchantID != merchantID {
+		t.Errorf("result %+v, envelope MerchantID %v", res, res.Envelope.MerchantID)
+	}
+}
+
 func ptr[T any](v T) *T { return &v }
 
 func deref(s *string) string {

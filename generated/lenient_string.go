@@ -1,0 +1,47 @@
+package generated
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+)
+
+// LenientString is a string that also decodes from a JSON number, keeping
+// the number's text, and always encodes as a JSON string.
+//
+// ECPay's page declares the response envelope's MerchantID a String(10), but
+// production traffic has been reported carrying it as a number (2000132).
+// The overlay (openapi/overlay.yaml) maps that field to this type, so that
+// such an answer still decodes — a cancel ECPay has made must not be lost to
+// a decoding error. The schema stays a string, so contract validation still
+// reports the number.
+type LenientString string
+
+// MarshalJSON encodes s as a JSON string.
+func (s LenientString) MarshalJSON() ([]byte, error) {
+	return json.Marshal(string(s))
+}
+
+// UnmarshalJSON accepts a JSON string or a JSON number (whose text it
+// keeps, e.g. 2000132 becomes "2000132"). null leaves s unchanged.
+func (s *LenientString) UnmarshalJSON(data []byte) error {
+	data = bytes.TrimSpace(data)
+	switch {
+	case string(data) == "null":
+		return nil
+	case len(data) > 0 && data[0] == '"':
+		var v string
+		if err := json.Unmarshal(data, &v); err != nil {
+			return errors.New("LenientString: want a string or a number")
+		}
+		*s = LenientString(v)
+		return nil
+	}
+	var n json.Number
+	if err := json.Unmarshal(data, &n); err != nil {
+		// The value stays out of the message: it comes from a response.
+		return errors.New("LenientString: want a string or a number")
+	}
+	*s = LenientString(n.String())
+	return nil
+}

@@ -13,6 +13,8 @@
 // checks the request against ECPay's spec before sending it, and decrypts
 // the answer. Options set the base URL, HTTP client, PlatformID, Revision,
 // clock, timeout (30 s by default), a slog logger and retries.
+// Client.Validate runs the pre-send check alone, for batches that want to
+// skip invalid requests early.
 //
 // # Errors
 //

@@ -21,12 +21,10 @@
 package contract
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"sync"
@@ -190,17 +188,9 @@ func (c *Checker) Route(r *http.Request) (*openapi3filter.RequestValidationInput
 }
 
 // Request validates r, a request envelope, against the spec. r's body is
-// read and put back. The returned input is for Response, even when the
-// request is invalid (but routed).
+// read and put back (openapi3filter restores it). The returned input is for
+// Response, even when the request is invalid (but routed).
 func (c *Checker) Request(ctx context.Context, r *http.Request) (*openapi3filter.RequestValidationInput, error) {
-	if r.Body != nil && r.Body != http.NoBody {
-		body, err := io.ReadAll(r.Body)
-		if err != nil {
-			return nil, fmt.Errorf("contract: reading the request body: %w", err)
-		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
-	}
 	input, err := c.Route(r)
 	if err != nil {
 		return nil, err

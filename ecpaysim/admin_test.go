@@ -36,21 +36,9 @@ func TestAdminAPI(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			req, err := http.NewRequestWithContext(t.Context(), tt.method, sim.URL+tt.path, strings.NewReader(tt.body))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if tt.contentType != "" {
-				req.Header.Set("Content-Type", tt.contentType)
-			}
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode != tt.want {
-				t.Errorf("HTTP %d, want %d: %s", resp.StatusCode, tt.want, body)
+			status, body := do(t, tt.method, sim.URL+tt.path, tt.contentType, strings.NewReader(tt.body))
+			if status != tt.want {
+				t.Errorf("HTTP %d, want %d: %s", status, tt.want, body)
 			}
 		})
 	}

@@ -278,3 +278,26 @@ func mustAdd(t *testing.T, sim *ecpaysim.TestServer, merchantID, tsr string) {
 		t.Fatal(err)
 	}
 }
+
+// do sends one request to url and returns the status and body; contentType
+// "" sends no Content-Type header.
+func do(t *testing.T, method, url, contentType string, body io.Reader) (int, []byte) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), method, url, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	got, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, got
+}

@@ -422,21 +422,9 @@ func TestNonJSONRequestsGet4xx(t *testing.T) {
 	sim := ecpaysim.NewServer(t, ecpaysim.WithClock(fixedClock))
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			req, err := http.NewRequestWithContext(t.Context(), tt.method, sim.URL+tt.path, tt.body())
-			if err != nil {
-				t.Fatal(err)
-			}
-			if tt.contentType != "" {
-				req.Header.Set("Content-Type", tt.contentType)
-			}
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode != tt.want {
-				t.Errorf("HTTP %d, want %d: %s", resp.StatusCode, tt.want, body)
+			status, body := do(t, tt.method, sim.URL+tt.path, tt.contentType, tt.body())
+			if status != tt.want {
+				t.Errorf("HTTP %d, want %d: %s", status, tt.want, body)
 			}
 			// Still serving, and a 4xx used up no fault.
 			mustAdd(t, sim, ecpaysim.StageMerchantID, "OK-"+tt.name)

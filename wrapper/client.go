@@ -329,7 +329,7 @@ func (c *Client) attempt(ctx context.Context, merchantID string, plaintext []byt
 	if *renv.TransCode != 1 {
 		return nil, &TransError{TransCode: *renv.TransCode, TransMsg: deref(renv.TransMsg), ClockSkew: clockSkew}
 	}
-	inner, err := openData(c.codec, &renv)
+	inner, err := openData(c.codec, renv.Data)
 	if err != nil {
 		return nil, err
 	}

@@ -117,12 +117,8 @@ func DecryptResponses(codec *ecpaycrypto.Codec, next generated.HttpRequestDoer) 
 		}
 		// Only an accepted envelope changes; anything else, including a body
 		// that is no envelope at all, is for the caller's parser to report.
-		if env, err := decodeEnvelope(body); err == nil && resp.StatusCode == http.StatusOK && *env.TransCode == 1 {
-			plaintext, err := openData(codec, &env)
-			if err != nil {
-				return nil, err
-			}
-			if body, err = spliceData(body, plaintext); err != nil {
+		if resp.StatusCode == http.StatusOK {
+			if body, err = decryptData(codec, body); err != nil {
 				return nil, err
 			}
 		}
@@ -133,17 +129,29 @@ func DecryptResponses(codec *ecpaycrypto.Codec, next generated.HttpRequestDoer) 
 	})
 }
 
-// spliceData replaces the Data member of the envelope body with plaintext as
-// a JSON string, keeping every other member, known to the spec or not.
-func spliceData(body, plaintext []byte) ([]byte, error) {
+// decryptData returns body with the Data member of an accepted envelope
+// (TransCode 1) replaced by its plaintext as a JSON string, keeping every
+// other member, known to the spec or not, and body itself when it is not
+// such an envelope. The body is decoded once, into its raw members.
+func decryptData(codec *ecpaycrypto.Codec, body []byte) ([]byte, error) {
 	var members map[string]json.RawMessage
-	if err := json.Unmarshal(body, &members); err != nil {
-		return nil, &DecodeError{Problem: "body is not an ECPay JSON envelope", Err: err}
+	if json.Unmarshal(body, &members) != nil {
+		return body, nil
 	}
-	data, err := json.Marshal(string(plaintext))
+	var transCode int
+	if json.Unmarshal(members["TransCode"], &transCode) != nil || transCode != 1 {
+		return body, nil
+	}
+	var data *string
+	if raw, ok := members["Data"]; ok && json.Unmarshal(raw, &data) != nil {
+		return body, nil
+	}
+	plaintext, err := openData(codec, data)
 	if err != nil {
+		return nil, err
+	}
+	if members["Data"], err = json.Marshal(string(plaintext)); err != nil {
 		return nil, &DecodeError{Problem: "decrypted Data", Err: err}
 	}
-	members["Data"] = data
 	return json.Marshal(members)
 }

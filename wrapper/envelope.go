@@ -57,12 +57,12 @@ func decodeEnvelope(body []byte) (generated.ResponseEnvelope, error) {
 	return env, nil
 }
 
-// openData decrypts the Data of an envelope whose TransCode is 1.
-func openData(codec *ecpaycrypto.Codec, env *generated.ResponseEnvelope) ([]byte, error) {
-	if env.Data == nil || *env.Data == "" {
+// openData decrypts data, the Data of an envelope whose TransCode is 1.
+func openData(codec *ecpaycrypto.Codec, data *string) ([]byte, error) {
+	if data == nil || *data == "" {
 		return nil, &DecodeError{Problem: "TransCode is 1 but Data is empty"}
 	}
-	plaintext, err := codec.Decrypt(*env.Data)
+	plaintext, err := codec.Decrypt(*data)
 	if err != nil {
 		return nil, &DecodeError{Problem: "Data does not decrypt with this merchant's HashKey/HashIV", Err: err}
 	}

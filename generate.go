@@ -1,10 +1,12 @@
-// Package einvoice is the root of a Go client for ECPay's B2C e-invoice API
-// CancelDelayIssue. Import [github.com/ecpay-go/einvoice/wrapper] for the
-// typed client; this file only holds the code-generation directive.
+// Package einvoice is the root of a Go client for ECPay's B2C e-invoice API,
+// generated from ECPay's pages in openapi/. Import
+// [github.com/ecpay-go/einvoice/wrapper] for the typed client; this file only
+// holds the code-generation directive.
 package einvoice
 
-// Regenerate generated/ from ECPay's spec (openapi/CancelDelayIssue.yaml)
-// through our overlay (openapi/overlay.yaml), with the oapi-codegen version
-// pinned in go.mod through tools.go.
+// Regenerate everything that comes from the pages in openapi/ (each page's
+// package under generated/, the shared envelope types, the operation
+// registry, the typed methods of wrapper.Client and the simulator's adapters)
+// through the overlays, with the oapi-codegen version pinned in go.mod.
 //
-//go:generate go run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen -config generated/oapi-codegen.yaml openapi/CancelDelayIssue.yaml
+//go:generate go run ./internal/cmd/ecpaygen

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"math"
 	"strconv"
 )
 
@@ -32,17 +33,60 @@ func (n *LenientInt) UnmarshalJSON(data []byte) error {
 	}
 	text := data
 	if len(data) > 0 && data[0] == '"' {
-		var s string
-		if err := json.Unmarshal(data, &s); err != nil {
-			return errors.New("LenientInt: want an integer or a string holding one")
+		if len(data) < 2 || data[len(data)-1] != '"' {
+			return errLenientInt
 		}
-		text = bytes.TrimSpace([]byte(s))
+		text = data[1 : len(data)-1]
+		if !plainString(text) {
+			// An escaped string, or one encoding/json would refuse: let
+			// it decide.
+			var s string
+			if err := json.Unmarshal(data, &s); err != nil {
+				return errLenientInt
+			}
+			text = []byte(s)
+		}
+		text = bytes.TrimSpace(text)
 	}
-	v, err := strconv.ParseInt(string(text), 10, strconv.IntSize)
-	if err != nil {
+	v, ok := parseInt(text)
+	if !ok {
 		// The value stays out of the message: it comes from decrypted Data.
-		return errors.New("LenientInt: want an integer or a string holding one")
+		return errLenientInt
 	}
 	*n = LenientInt(v)
 	return nil
+}
+
+var errLenientInt = errors.New("LenientInt: want an integer or a string holding one")
+
+// parseInt parses a base-10 integer in the int range, with an optional
+// sign, as strconv.ParseInt does but without converting to a string (an
+// allocation on every answer's RtnCode).
+func parseInt(b []byte) (int, bool) {
+	neg := false
+	if len(b) > 0 && (b[0] == '-' || b[0] == '+') {
+		neg, b = b[0] == '-', b[1:]
+	}
+	if len(b) == 0 {
+		return 0, false
+	}
+	var u uint64
+	limit := uint64(math.MaxInt)
+	if neg {
+		limit++
+	}
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		d := uint64(c - '0')
+		if u > (limit-d)/10 {
+			return 0, false
+		}
+		u = u*10 + d
+	}
+	if neg {
+		return int(-u), true
+	}
+	return int(u), true
 }

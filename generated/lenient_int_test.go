@@ -1,11 +1,16 @@
 package generated_test
 
 import (
+	"bytes"
 	"encoding/json"
+	"reflect"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/ecpay-go/einvoice/generated"
+	"github.com/ecpay-go/einvoice/generated/canceldelayissue"
+	"github.com/ecpay-go/einvoice/generated/registry"
 )
 
 func TestLenientIntDecodes(t *testing.T) {
@@ -50,31 +55,46 @@ func TestLenientIntDecodes(t *testing.T) {
 	}
 }
 
+// Every page's ResponseData decodes RtnCode as ECPay documents it (a
+// number) and as its own example sends it (a string), and encodes a number.
 func TestResponseDataDecodesRtnCodeNumberOrString(t *testing.T) {
 	for _, body := range []string{
 		`{"RtnCode":1,"RtnMsg":"取消開立發票成功"}`,
 		// The form the vendor page's own example shows.
 		`{"RtnCode":"1","RtnMsg":"取消開立發票成功"}`,
 	} {
-		var data generated.CancelDelayIssueResponseData
-		if err := json.Unmarshal([]byte(body), &data); err != nil {
-			t.Fatalf("%s: %v", body, err)
-		}
-		if data.RtnCode == nil || *data.RtnCode != 1 || data.RtnMsg == nil || *data.RtnMsg != "取消開立發票成功" {
-			t.Errorf("%s decoded to %+v", body, data)
-		}
-		out, err := json.Marshal(data)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if want := `{"RtnCode":1,"RtnMsg":"取消開立發票成功"}`; string(out) != want {
-			t.Errorf("re-encoded %s as %s, want %s (RtnCode a number)", body, out, want)
-		}
+		t.Run(body, func(t *testing.T) {
+			var data canceldelayissue.ResponseData
+			if err := json.Unmarshal([]byte(body), &data); err != nil {
+				t.Fatal(err)
+			}
+			if data.RtnCode == nil || *data.RtnCode != 1 || data.RtnMsg == nil || *data.RtnMsg != "取消開立發票成功" {
+				t.Errorf("decoded to %+v", data)
+			}
+			out, err := json.Marshal(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := `{"RtnCode":1,"RtnMsg":"取消開立發票成功"}`; string(out) != want {
+				t.Errorf("re-encoded as %s, want %s (RtnCode a number)", out, want)
+			}
+			for _, op := range registry.All() {
+				data := reflect.New(op.ResponseType)
+				if err := json.Unmarshal([]byte(body), data.Interface()); err != nil {
+					t.Errorf("%s.ResponseData: %v", op.Name, err)
+					continue
+				}
+				rtn, ok := data.Elem().FieldByName("RtnCode").Interface().(*generated.LenientInt)
+				if !ok || rtn == nil || *rtn != 1 {
+					t.Errorf("%s.ResponseData decoded RtnCode to %v", op.Name, data.Elem().FieldByName("RtnCode"))
+				}
+			}
+		})
 	}
 }
 
 func TestRequestDataHasStringFieldsNamedAsOnTheWire(t *testing.T) {
-	data := generated.CancelDelayIssueRequestData{MerchantID: "2000132", Tsr: "201909170001"}
+	data := canceldelayissue.RequestData{MerchantID: "2000132", Tsr: "201909170001"}
 	out, err := json.Marshal(data)
 	if err != nil {
 		t.Fatal(err)
@@ -82,4 +102,50 @@ func TestRequestDataHasStringFieldsNamedAsOnTheWire(t *testing.T) {
 	if want := `{"MerchantID":"2000132","Tsr":"201909170001"}`; string(out) != want {
 		t.Errorf("Marshal = %s, want %s", out, want)
 	}
+}
+
+// The hand-rolled parser of LenientInt and the plain-string path of
+// LenientString must decide exactly as the encoding/json + strconv
+// reference does, for any bytes an answer may carry.
+func FuzzLenientDecoding(f *testing.F) {
+	for _, seed := range []string{`1`, `"1"`, `-3`, `" 2000 "`, `"9223372036854775807"`, `9223372036854775808`, `"-9223372036854775808"`, `+5`, `"\u0031"`, `1e3`, `"2000132"`, `"\u00e9"`, `null`, `"a\"b"`, `""`} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var got generated.LenientInt
+		gotErr := got.UnmarshalJSON(data)
+		want, wantOK := referenceLenientInt(data)
+		if (gotErr == nil) != wantOK || (wantOK && int(got) != want) {
+			t.Errorf("LenientInt(%q) = %d, %v; the reference says %d, ok=%v", data, got, gotErr, want, wantOK)
+		}
+		var s generated.LenientString
+		sErr := s.UnmarshalJSON(data)
+		var ref string
+		trimmed := bytes.TrimSpace(data)
+		if len(trimmed) > 0 && trimmed[0] == '"' {
+			refErr := json.Unmarshal(trimmed, &ref)
+			if (sErr == nil) != (refErr == nil) || (sErr == nil && string(s) != ref) {
+				t.Errorf("LenientString(%q) = %q, %v; encoding/json says %q, %v", data, s, sErr, ref, refErr)
+			}
+		}
+	})
+}
+
+// referenceLenientInt is LenientInt's rule written with encoding/json and
+// strconv.
+func referenceLenientInt(data []byte) (int, bool) {
+	data = bytes.TrimSpace(data)
+	if string(data) == "null" {
+		return 0, true
+	}
+	text := string(data)
+	if len(data) > 0 && data[0] == '"' {
+		var s string
+		if json.Unmarshal(data, &s) != nil {
+			return 0, false
+		}
+		text = strings.TrimSpace(s)
+	}
+	v, err := strconv.ParseInt(text, 10, strconv.IntSize)
+	return int(v), err == nil
 }

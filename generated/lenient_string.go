@@ -29,10 +29,15 @@ func (s *LenientString) UnmarshalJSON(data []byte) error {
 	switch {
 	case string(data) == "null":
 		return nil
-	case len(data) > 0 && data[0] == '"':
+	case len(data) >= 2 && data[0] == '"' && data[len(data)-1] == '"':
+		text := data[1 : len(data)-1]
+		if plainString(text) {
+			*s = LenientString(text)
+			return nil
+		}
 		var v string
 		if err := json.Unmarshal(data, &v); err != nil {
-			return errors.New("LenientString: want a string or a number")
+			return errLenientString
 		}
 		*s = LenientString(v)
 		return nil
@@ -40,8 +45,22 @@ func (s *LenientString) UnmarshalJSON(data []byte) error {
 	var n json.Number
 	if err := json.Unmarshal(data, &n); err != nil {
 		// The value stays out of the message: it comes from a response.
-		return errors.New("LenientString: want a string or a number")
+		return errLenientString
 	}
 	*s = LenientString(n.String())
 	return nil
+}
+
+var errLenientString = errors.New("LenientString: want a string or a number")
+
+// plainString reports whether the inside of a JSON string needs no
+// unescaping: printable ASCII without a backslash or a quote, as every
+// MerchantID is. Anything else goes through encoding/json.
+func plainString(b []byte) bool {
+	for _, c := range b {
+		if c < 0x20 || c >= 0x7f || c == '\\' || c == '"' {
+			return false
+		}
+	}
+	return true
 }

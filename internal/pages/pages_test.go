@@ -1,0 +1,306 @@
+package pages_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"gopkg.in/yaml.v3"
+
+	"github.com/ecpay-go/einvoice/internal/pages"
+)
+
+// The tests read frozen copies of the pages and overlays in
+// testdata/openapi, never openapi/ itself, so that a legitimate vendor
+// update cannot break them. The generator's failures on broken pages are
+// internal/cmd/ecpaygen's tests.
+const frozen = "../../testdata/openapi"
+
+// copyPages copies the frozen pages to a new directory and returns it.
+func copyPages(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "openapi")
+	if err := os.CopyFS(dir, os.DirFS(frozen)); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// edit replaces old, which must occur exactly once, with new in file.
+func edit(t *testing.T, file, old, new string) {
+	t.Helper()
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(raw), old); n != 1 {
+		t.Fatalf("%s holds %q %d times, want once", file, old, n)
+	}
+	if err := os.WriteFile(file, []byte(strings.Replace(string(raw), old, new, 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func yamlText(t *testing.T, n *yaml.Node) string {
+	t.Helper()
+	if n == nil {
+		return ""
+	}
+	out, err := yaml.Marshal(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(out)
+}
+
+func codes(cs []pages.Code) []int {
+	var out []int
+	for _, c := range cs {
+		out = append(out, c.Code)
+	}
+	return out
+}
+
+func TestLoadAllReadsEveryPageWithItsOverlays(t *testing.T) {
+	all, err := pages.LoadAll(context.Background(), frozen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type want struct {
+		name, pkg, path string
+		overlays        int
+		required        []string
+		successes       []int
+	}
+	wants := []want{
+		{"CancelDelayIssue", "canceldelayissue", "/B2CInvoice/CancelDelayIssue", 2, []string{"MerchantID", "Tsr"}, []int{1}},
+		{"TriggerIssue", "triggerissue", "/B2CInvoice/TriggerIssue", 2, []string{"MerchantID", "Tsr", "PayType"}, []int{4000003, 4000004}},
+	}
+	if len(all) != len(wants) {
+		t.Fatalf("%d pages, want %d", len(all), len(wants))
+	}
+	for i, w := range wants {
+		p := all[i]
+		t.Run(w.name, func(t *testing.T) {
+			if p.Name != w.name || p.Package != w.pkg || p.Path != w.path || p.File != filepath.Join(frozen, w.name+".yaml") {
+				t.Errorf("page %s (%s) at %s from %s; want %s (%s) at %s", p.Name, p.Package, p.Path, p.File, w.name, w.pkg, w.path)
+			}
+			if len(p.Overlays) != w.overlays || p.Overlays[0] != filepath.Join(frozen, pages.SharedOverlay) {
+				t.Errorf("overlays %v, want the shared one first and %d in all", p.Overlays, w.overlays)
+			}
+			if got := codes(p.SuccessCodes()); !slices.Equal(got, w.successes) {
+				t.Errorf("success codes %v, want %v", got, w.successes)
+			}
+			if got := codes(p.Codes); !slices.Equal(got[:2], []int{9000001, 9999999}) {
+				t.Errorf("codes %v, want the shared overlay's first", got)
+			}
+			if p.Servers[pages.StageServer] != "https://einvoice-stage.ecpay.com.tw" || p.Servers[pages.ProductionServer] != "https://einvoice.ecpay.com.tw" {
+				t.Errorf("servers %v", p.Servers)
+			}
+			if p.WindowSeconds != 600 {
+				t.Errorf("window %d s, want 600", p.WindowSeconds)
+			}
+			op := p.Doc.Paths.Find(w.path).Post
+			if op.OperationID != w.name {
+				t.Errorf("operationId %q, want %q", op.OperationID, w.name)
+			}
+			req := p.Doc.Components.Schemas[pages.RequestDataSchema].Value
+			if req.Extensions["x-go-name"] != "RequestData" || p.Doc.Components.Schemas[pages.ResponseDataSchema].Value.Extensions["x-go-name"] != "ResponseData" {
+				t.Error("the inner Data schemas are not named RequestData and ResponseData")
+			}
+			if !slices.Equal(req.Required, w.required) {
+				t.Errorf("%s required %v, want %v", pages.RequestDataSchema, req.Required, w.required)
+			}
+			for _, name := range w.required {
+				if req.Properties[name].Value.MinLength != 1 {
+					t.Errorf("required %s has minLength %d, want 1", name, req.Properties[name].Value.MinLength)
+				}
+			}
+			body := op.RequestBody.Value.Content.Get("application/json").Schema.Value
+			if body.Extensions["x-go-type"] != "generated."+pages.RequestEnvelopeType {
+				t.Errorf("request envelope x-go-type %v, want the shared type", body.Extensions["x-go-type"])
+			}
+			if body.Properties["PlatformID"] == nil || body.Properties["RqHeader"].Value.Properties["Revision"] == nil {
+				t.Error("the shared overlay's PlatformID and Revision are missing")
+			}
+			if body.Properties["MerchantID"].Value.MinLength != 1 {
+				t.Error("the envelope's required MerchantID has no minLength 1")
+			}
+			// The envelope kept for the shared types is the one before the mapping.
+			if env := p.RequestEnvelope; env == nil || strings.Contains(yamlText(t, env), "x-go-type:") || !strings.Contains(yamlText(t, env), "PlatformID") {
+				t.Errorf("RequestEnvelope is not the overlaid, unmapped envelope:\n%s", yamlText(t, env))
+			}
+		})
+	}
+}
+
+func TestLoadWithoutAnOverlayOfItsOwn(t *testing.T) {
+	dir := copyPages(t)
+	if err := os.Remove(filepath.Join(dir, "TriggerIssue.overlay.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	p, err := pages.Load(context.Background(), filepath.Join(dir, "TriggerIssue.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Overlays) != 1 {
+		t.Errorf("overlays %v, want the shared one only", p.Overlays)
+	}
+	if got := codes(p.SuccessCodes()); !slices.Equal(got, []int{1}) {
+		t.Errorf("success codes %v, want ECPay's default 1", got)
+	}
+	if req := p.Doc.Components.Schemas[pages.RequestDataSchema].Value; len(req.Required) != 0 {
+		t.Errorf("inner fields required %v without an overlay saying so", req.Required)
+	}
+}
+
+// LoadWith serves the spec tools on a candidate kept under any name; Load
+// insists on <Operation>.yaml, which is how a page's own overlay is found.
+func TestLoadWithTakesAFileOfAnyName(t *testing.T) {
+	dir := copyPages(t)
+	candidate := filepath.Join(t.TempDir(), "downloaded.yaml")
+	raw, err := os.ReadFile(filepath.Join(dir, "TriggerIssue.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(candidate, raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	shared, own := pages.Overlays(filepath.Join(dir, "TriggerIssue.yaml"))
+	p, err := pages.LoadWith(context.Background(), candidate, shared, own)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Name != "TriggerIssue" || len(p.SuccessCodes()) != 2 {
+		t.Errorf("page %s with success codes %v, want TriggerIssue with its own overlay's", p.Name, codes(p.SuccessCodes()))
+	}
+	_, err = pages.Load(context.Background(), candidate)
+	if err == nil || !strings.Contains(err.Error(), "save it as TriggerIssue.yaml, not downloaded.yaml") {
+		t.Errorf("Load of a misnamed page: %v", err)
+	}
+}
+
+func TestListRefusesAYmlFile(t *testing.T) {
+	dir := copyPages(t)
+	if err := os.WriteFile(filepath.Join(dir, "CheckLoveCode.yml"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := pages.List(dir)
+	if err == nil || !strings.Contains(err.Error(), "CheckLoveCode.yml: name it CheckLoveCode.yaml") {
+		t.Fatalf("List = %v, want an error asking for CheckLoveCode.yaml", err)
+	}
+}
+
+func TestOverlays(t *testing.T) {
+	dir := copyPages(t)
+	if err := os.Remove(filepath.Join(dir, "TriggerIssue.overlay.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	for page, want := range map[string]string{
+		"CancelDelayIssue.yaml": filepath.Join(dir, "CancelDelayIssue.overlay.yaml"),
+		"TriggerIssue.yaml":     "",
+	} {
+		shared, own := pages.Overlays(filepath.Join(dir, page))
+		if shared != filepath.Join(dir, pages.SharedOverlay) || own != want {
+			t.Errorf("Overlays(%s) = %q, %q; want %q, %q", page, shared, own, filepath.Join(dir, pages.SharedOverlay), want)
+		}
+	}
+}
+
+func TestUnmatchedErrorNamesThePageAndTheActions(t *testing.T) {
+	dir := copyPages(t)
+	file := filepath.Join(dir, "TriggerIssue.yaml")
+	edit(t, file, "/B2CInvoice/TriggerIssue:", "/B2CInvoice/v2/TriggerIssue:")
+	_, err := pages.Load(context.Background(), file)
+	var unmatched *pages.UnmatchedError
+	if !errors.As(err, &unmatched) {
+		t.Fatalf("Load = %v, want an *UnmatchedError", err)
+	}
+	if unmatched.Page != file || len(unmatched.Actions) != 1 || !strings.Contains(unmatched.Actions[0], "TriggerIssue.overlay.yaml action 3") ||
+		!strings.HasSuffix(unmatched.Actions[0], ": $.paths['/B2CInvoice/TriggerIssue'].post") {
+		t.Errorf("page %s, actions %q", unmatched.Page, unmatched.Actions)
+	}
+	msg := err.Error()
+	if !strings.Contains(msg, "make spec-diff NEW="+file) || strings.Count(msg, "\n") != 2 {
+		t.Errorf("message:\n%s", msg)
+	}
+}
+
+func TestCheckRequiredNamesTheSchemaAndTheName(t *testing.T) {
+	doc, err := openapi3.NewLoader().LoadFromData([]byte(`openapi: 3.1.0
+info: {title: t, version: 1.0.0}
+paths:
+  /p:
+    post:
+      requestBody:
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [Gone]
+              properties:
+                Here: {type: string}
+      responses:
+        '200':
+          description: ok
+components:
+  schemas:
+    Inner:
+      type: object
+      required: [A, B]
+      properties:
+        A: {type: string}
+        Nested:
+          type: object
+          required: [x]
+          properties:
+            y: {type: string}
+    Fine:
+      type: object
+      required: [A]
+      properties:
+        A: {type: string}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = pages.CheckRequired(doc)
+	if err == nil {
+		t.Fatal("CheckRequired accepted required names without properties")
+	}
+	want := []string{
+		`schema Inner: required names "B", which is not one of its properties (A, Nested)`,
+		`schema Inner/properties/Nested: required names "x", which is not one of its properties (y)`,
+		`schema POST /p request application/json: required names "Gone", which is not one of its properties (Here)`,
+	}
+	if got := strings.Split(err.Error(), "\n"); !slices.Equal(got, want) {
+		t.Errorf("CheckRequired:\n%s\nwant:\n%s", err, strings.Join(want, "\n"))
+	}
+}
+
+// An operation named like what every page's generated code already declares
+// would generate code that does not compile; it is refused up front.
+func TestReservedOperationNamesAreRefused(t *testing.T) {
+	for _, name := range []string{"Call", "Validate", "Lookup", "Context", "Registry"} {
+		t.Run(name, func(t *testing.T) {
+			dir := copyPages(t)
+			raw, err := os.ReadFile(filepath.Join(dir, "TriggerIssue.yaml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			page := filepath.Join(dir, name+".yaml")
+			if err := os.WriteFile(page, []byte(strings.ReplaceAll(string(raw), "/B2CInvoice/TriggerIssue", "/B2CInvoice/"+name)), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			_, err = pages.Load(context.Background(), page)
+			if err == nil || !strings.Contains(err.Error(), "operation name "+name+" is taken") {
+				t.Errorf("Load of an operation named %s: %v", name, err)
+			}
+		})
+	}
+}

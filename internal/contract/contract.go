@@ -1,23 +1,27 @@
-// Package contract checks both sides of a CancelDelayIssue exchange against
-// the spec embedded in package generated (ECPay's spec with our overlay):
-// the request and response envelopes with kin-openapi's openapi3filter, and
-// the decrypted inner Data against the component schemas requestBody.Data
-// and responses.Data. The simulator validates every exchange with it, and
-// the tests of the client and the CLI check what they send and receive with
-// it, so that the contract is checked, not hand-written assertions.
+// Package contract checks both sides of an exchange with ECPay against the
+// page of its operation, as embedded in the page's generated package (ECPay's
+// spec with our overlays): the request and response envelopes with
+// kin-openapi's openapi3filter, and the decrypted inner Data against the
+// page's component schemas for them (registry.Operation.RequestDataSchema
+// and ResponseDataSchema). The operation is found by the request's path in
+// the registry, so every page in openapi/ is checked with no code of its own.
+// The simulator and the proxy validate every exchange with it, and the tests
+// of the client and the CLI check what they send and receive with it, so
+// that the contract is checked, not hand-written assertions.
 //
 // # Which validator
 //
-// The spec is OpenAPI 3.1, for which openapi3filter switches to kin-openapi's
-// JSON Schema 2020-12 engine; kin-openapi v0.153.0 compiles that engine's
-// validator anew on every call (170-400 µs each, four per exchange), which
-// caps a validating server below 1,000 requests/s on two cores. The spec
-// uses no keyword whose meaning differs between OpenAPI 3.0 and 3.1
-// (type, required, minLength, maxLength, properties), so the checker routes
-// a copy of the document marked 3.0.3, and kin-openapi validates with its
-// native validator, which needs no compilation. New refuses a spec that
-// uses 3.1-only features, and a test runs a corpus of valid and invalid
-// envelopes and Data through both engines and requires the same verdicts.
+// The pages are OpenAPI 3.1, for which openapi3filter switches to
+// kin-openapi's JSON Schema 2020-12 engine; kin-openapi v0.153.0 compiles
+// that engine's validator anew on every call (170-400 µs each, four per
+// exchange), which caps a validating server below 1,000 requests/s on two
+// cores. The pages use no keyword whose meaning differs between OpenAPI 3.0
+// and 3.1 (type, required, enum, minLength, maxLength, properties), so the
+// checker routes a copy of each document marked 3.0.3, and kin-openapi
+// validates with its native validator, which needs no compilation. New
+// refuses a page that uses 3.1-only features, and a test runs a corpus of
+// valid and invalid envelopes and Data through both engines and requires
+// the same verdicts.
 package contract
 
 import (
@@ -27,6 +31,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -34,77 +39,117 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/legacy"
 
-	"github.com/ecpay-go/einvoice/generated"
-)
-
-// Names of the component schemas that describe the plaintext inside the
-// envelopes' Data strings, as ECPay's spec names them.
-const (
-	RequestDataSchema  = "requestBody.Data"
-	ResponseDataSchema = "responses.Data"
+	"github.com/ecpay-go/einvoice/generated/registry"
 )
 
 // ErrNotJSON is returned by RequestData and ResponseData for plaintext that
 // is not JSON.
 var ErrNotJSON = errors.New("it is not JSON")
 
-// Checker validates exchanges. It is safe for concurrent use.
+// Checker validates exchanges of every operation in the registry. It is
+// safe for concurrent use.
 type Checker struct {
+	ops         map[*registry.Operation]*operation
+	byPath      map[string]*operation
+	names       string // of the operations, for messages
+	options     *openapi3filter.Options
+	dataOptions []openapi3.SchemaValidationOption
+}
+
+// operation is what the Checker holds for one operation.
+type operation struct {
+	op           *registry.Operation
 	router       routers.Router
 	requestData  *openapi3.Schema
 	responseData *openapi3.Schema
-	options      *openapi3filter.Options
-	dataOptions  []openapi3.SchemaValidationOption
 }
 
-// New returns the Checker of the embedded spec, built once per process.
+// New returns the Checker of every operation in the registry, over the
+// page documents embedded in their generated packages, built once per
+// process.
 var New = sync.OnceValues(func() (*Checker, error) {
-	doc, err := generated.GetSpec()
-	if err != nil {
-		return nil, fmt.Errorf("contract: loading the embedded spec: %w", err)
+	var pages []Page
+	for _, op := range registry.All() {
+		doc, err := op.Spec()
+		if err != nil {
+			return nil, fmt.Errorf("contract: %s: %w", op.Name, err)
+		}
+		pages = append(pages, Page{op, doc})
 	}
-	if err := rejectJSONSchema2020Features(doc); err != nil {
-		return nil, err
-	}
-	doc.OpenAPI = "3.0.3" // see "Which validator" in the package doc
-	return newChecker(doc)
+	return NewFor(pages)
 })
 
-// newChecker builds a Checker over doc as it is.
-func newChecker(doc *openapi3.T) (*Checker, error) {
-	// The spec lists ECPay's https hosts, which a local server never
-	// matches: route on the path alone. GetSpec returns a new document on
-	// every call, so the change stays here.
-	doc.Servers = nil
-	router, err := legacy.NewRouter(doc)
-	if err != nil {
-		return nil, fmt.Errorf("contract: routing the embedded spec: %w", err)
+// Page is an operation and its overlaid page document.
+type Page struct {
+	Op  *registry.Operation
+	Doc *openapi3.T
+}
+
+// NewFor returns a Checker of the given pages (the caller's documents, which
+// it changes: see "Which validator"), for checking against documents other
+// than the embedded ones, such as frozen copies in tests.
+func NewFor(pages []Page) (*Checker, error) {
+	for _, p := range pages {
+		if err := rejectJSONSchema2020Features(p.Doc); err != nil {
+			return nil, fmt.Errorf("contract: %s: %w", p.Op.Page, err)
+		}
+		p.Doc.OpenAPI = "3.0.3" // see "Which validator" in the package doc
 	}
+	return build(pages)
+}
+
+// build makes a Checker over the pages' documents as they are.
+func build(pages []Page) (*Checker, error) {
 	c := &Checker{
-		router: router,
+		ops:    make(map[*registry.Operation]*operation, len(pages)),
+		byPath: make(map[string]*operation, len(pages)),
 		options: &openapi3filter.Options{
 			// An answer with a status the spec does not declare is a violation.
 			IncludeResponseStatus: true,
 			// The envelope has no defaults; never rewrite the body.
 			SkipSettingDefaults: true,
-			// The spec declares no security schemes.
+			// The pages declare no security schemes.
 			AuthenticationFunc: openapi3filter.NoopAuthenticationFunc,
 		},
 	}
-	if doc.IsOpenAPI31OrLater() {
-		c.dataOptions = []openapi3.SchemaValidationOption{openapi3.EnableJSONSchema2020()}
+	var names []string
+	for _, p := range pages {
+		o, err := newOperation(p.Op, p.Doc)
+		if err != nil {
+			return nil, fmt.Errorf("contract: %s: %w", p.Op.Name, err)
+		}
+		if p.Doc.IsOpenAPI31OrLater() && c.dataOptions == nil {
+			c.dataOptions = []openapi3.SchemaValidationOption{openapi3.EnableJSONSchema2020()}
+		}
+		c.ops[p.Op], c.byPath[p.Op.Path] = o, o
+		names = append(names, p.Op.Name)
 	}
+	c.names = strings.Join(names, ", ")
+	return c, nil
+}
+
+// newOperation routes doc as it is.
+func newOperation(op *registry.Operation, doc *openapi3.T) (*operation, error) {
+	// The page lists ECPay's https hosts, which a local server never
+	// matches: route on the path alone. Spec returns a new document on
+	// every call, so the change stays here.
+	doc.Servers = nil
+	router, err := legacy.NewRouter(doc)
+	if err != nil {
+		return nil, fmt.Errorf("routing the embedded spec: %w", err)
+	}
+	o := &operation{op: op, router: router}
 	for name, dst := range map[string]**openapi3.Schema{
-		RequestDataSchema:  &c.requestData,
-		ResponseDataSchema: &c.responseData,
+		op.RequestDataSchema:  &o.requestData,
+		op.ResponseDataSchema: &o.responseData,
 	} {
 		ref := doc.Components.Schemas[name]
 		if ref == nil || ref.Value == nil {
-			return nil, fmt.Errorf("contract: the embedded spec has no component schema %q", name)
+			return nil, fmt.Errorf("the embedded spec has no component schema %q", name)
 		}
 		*dst = ref.Value
 	}
-	return c, nil
+	return o, nil
 }
 
 // rejectJSONSchema2020Features fails when a schema of doc uses a keyword
@@ -177,35 +222,50 @@ func (c *Checker) AllViolations() *Checker {
 	return &all
 }
 
-// Route finds the operation of r and returns the validation input Response
-// needs; Request returns it too.
-func (c *Checker) Route(r *http.Request) (*openapi3filter.RequestValidationInput, error) {
-	route, params, err := c.router.FindRoute(r)
+// Route is a request matched to its operation: what Response needs.
+type Route struct {
+	Op    *registry.Operation
+	input *openapi3filter.RequestValidationInput
+}
+
+// ErrUnknownPath is the cause of Route's error for a path that is no
+// operation's.
+var ErrUnknownPath = errors.New("no ECPay operation has this path")
+
+// Route finds the operation of r by its path.
+func (c *Checker) Route(r *http.Request) (*Route, error) {
+	o := c.byPath[r.URL.Path]
+	if o == nil {
+		return nil, fmt.Errorf("contract: %s %s: %w (the operations are %s)", r.Method, r.URL.Path, ErrUnknownPath, c.names)
+	}
+	route, params, err := o.router.FindRoute(r)
 	if err != nil {
 		return nil, fmt.Errorf("contract: %s %s: %w", r.Method, r.URL.Path, err)
 	}
-	return &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: route, Options: c.options}, nil
+	return &Route{Op: o.op, input: &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: route, Options: c.options}}, nil
 }
 
-// Request validates r, a request envelope, against the spec. r's body is
-// read and put back (openapi3filter restores it). The returned input is for
-// Response, even when the request is invalid (but routed).
-func (c *Checker) Request(ctx context.Context, r *http.Request) (*openapi3filter.RequestValidationInput, error) {
-	input, err := c.Route(r)
+// Request validates r, a request envelope, against its operation's page.
+// r's body is read and put back (openapi3filter restores it). The returned
+// Route is for Response, even when the request is invalid (but routed).
+func (c *Checker) Request(ctx context.Context, r *http.Request) (*Route, error) {
+	route, err := c.Route(r)
 	if err != nil {
 		return nil, err
 	}
-	return input, openapi3filter.ValidateRequest(ctx, input)
+	return route, openapi3filter.ValidateRequest(ctx, route.input)
 }
 
 // Response validates an answer (status, header, body) to the request of
-// input against the spec; an undeclared status is a violation.
-func (c *Checker) Response(ctx context.Context, input *openapi3filter.RequestValidationInput, status int, header http.Header, body []byte) error {
-	if input == nil {
-		return errors.New("contract: Response needs the input of Route or Request")
+// route against its operation's page; an undeclared status is a violation.
+func (c *Checker) Response(ctx context.Context, route *Route, status int, header http.Header, body []byte) error {
+	if route == nil {
+		return errors.New("contract: Response needs the Route of Route or Request")
 	}
+	input := *route.input
+	input.Options = c.options
 	out := &openapi3filter.ResponseValidationInput{
-		RequestValidationInput: input,
+		RequestValidationInput: &input,
 		Status:                 status,
 		Header:                 header,
 		Options:                c.options,
@@ -214,16 +274,42 @@ func (c *Checker) Response(ctx context.Context, input *openapi3filter.RequestVal
 }
 
 // RequestData validates the decrypted plaintext of a request's Data against
-// requestBody.Data.
-func (c *Checker) RequestData(plaintext []byte) error {
-	return c.visit(c.requestData, plaintext)
+// the operation's request Data schema.
+func (c *Checker) RequestData(op *registry.Operation, plaintext []byte) error {
+	o, err := c.operation(op)
+	if err != nil {
+		return err
+	}
+	return c.visit(o.requestData, plaintext)
 }
 
 // ResponseData validates the decrypted plaintext of a response's Data
-// against responses.Data, strictly: ECPay's documented "RtnCode": "1" fails
-// here, by design.
-func (c *Checker) ResponseData(plaintext []byte) error {
-	return c.visit(c.responseData, plaintext)
+// against the operation's response Data schema, strictly: ECPay's documented
+// "RtnCode": "1" fails here, by design.
+func (c *Checker) ResponseData(op *registry.Operation, plaintext []byte) error {
+	o, err := c.operation(op)
+	if err != nil {
+		return err
+	}
+	return c.visit(o.responseData, plaintext)
+}
+
+// ResponseDataSchema returns the operation's response Data schema, for
+// building answers that satisfy it; nil for an operation the Checker does
+// not know.
+func (c *Checker) ResponseDataSchema(op *registry.Operation) *openapi3.Schema {
+	if o := c.ops[op]; o != nil {
+		return o.responseData
+	}
+	return nil
+}
+
+func (c *Checker) operation(op *registry.Operation) (*operation, error) {
+	o := c.ops[op]
+	if o == nil {
+		return nil, fmt.Errorf("contract: %s is not one of the operations checked (%s)", op.Name, c.names)
+	}
+	return o, nil
 }
 
 func (c *Checker) visit(schema *openapi3.Schema, plaintext []byte) error {

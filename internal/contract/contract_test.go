@@ -10,33 +10,83 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
-	"github.com/ecpay-go/einvoice/generated"
+	"github.com/ecpay-go/einvoice/generated/registry"
+	"github.com/ecpay-go/einvoice/internal/pages"
 )
 
-// checkers returns the Checker New builds (3.0 engine) and one over the
-// untouched 3.1 document (JSON Schema 2020-12 engine).
+// frozen is the frozen copy of the pages (see testdata/openapi/README.md):
+// the corpus below was written against them, so that a legitimate vendor
+// update committed to openapi/ (a new field, a lower maxLength) does not
+// break these tests.
+const frozen = "../../testdata/openapi"
+
+var (
+	cancelOp  = &registry.Operation{Name: "CancelDelayIssue", Path: "/B2CInvoice/CancelDelayIssue", RequestDataSchema: pages.RequestDataSchema, ResponseDataSchema: pages.ResponseDataSchema}
+	triggerOp = &registry.Operation{Name: "TriggerIssue", Path: "/B2CInvoice/TriggerIssue", RequestDataSchema: pages.RequestDataSchema, ResponseDataSchema: pages.ResponseDataSchema}
+)
+
+// frozenDocs loads the frozen pages afresh (NewFor changes them), overlaid as
+// the generator overlays them.
+func frozenDocs(t *testing.T) []Page {
+	t.Helper()
+	all, err := pages.LoadAll(context.Background(), frozen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []Page
+	for _, p := range all {
+		op := map[string]*registry.Operation{cancelOp.Name: cancelOp, triggerOp.Name: triggerOp}[p.Name]
+		if op == nil {
+			t.Fatalf("the frozen pages hold %s, which this test does not know", p.Name)
+		}
+		out = append(out, Page{op, p.Doc})
+	}
+	return out
+}
+
+// checkers returns a Checker as New builds them (3.0 engine) and one over the
+// untouched 3.1 documents (JSON Schema 2020-12 engine), both of the frozen
+// pages.
 func checkers(t *testing.T) (native, jsonSchema2020 *Checker) {
 	t.Helper()
-	native, err := New()
+	native, err := NewFor(frozenDocs(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	doc, err := generated.GetSpec()
-	if err != nil {
-		t.Fatal(err)
+	docs := frozenDocs(t)
+	for _, p := range docs {
+		if !p.Doc.IsOpenAPI31OrLater() {
+			t.Fatalf("%s is OpenAPI %s; this test compares against 3.1", p.Op.Page, p.Doc.OpenAPI)
+		}
 	}
-	if !doc.IsOpenAPI31OrLater() {
-		t.Fatalf("the embedded spec is OpenAPI %s; this test compares against 3.1", doc.OpenAPI)
-	}
-	jsonSchema2020, err = newChecker(doc)
+	jsonSchema2020, err = build(docs)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return native, jsonSchema2020
 }
 
-func post(body string) *http.Request {
-	r, _ := http.NewRequest(http.MethodPost, "http://127.0.0.1/B2CInvoice/CancelDelayIssue", strings.NewReader(body))
+// The embedded pages, as the generator made them, load into a Checker.
+func TestNewLoadsEveryOperation(t *testing.T) {
+	c, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, op := range registry.All() {
+		if c.ResponseDataSchema(op) == nil {
+			t.Errorf("New has no response Data schema for %s", op.Name)
+		}
+		r, _ := http.NewRequest(http.MethodPost, "http://127.0.0.1"+op.Path, strings.NewReader("{}"))
+		if route, err := c.Route(r); err != nil || route.Op != op {
+			t.Errorf("Route(%s) = %v, %v", op.Path, route, err)
+		}
+	}
+}
+
+func post(body string) *http.Request { return postTo(cancelOp.Path, body) }
+
+func postTo(path, body string) *http.Request {
+	r, _ := http.NewRequest(http.MethodPost, "http://127.0.0.1"+path, strings.NewReader(body))
 	r.Header.Set("Content-Type", "application/json")
 	return r
 }
@@ -163,7 +213,7 @@ func TestNativeEngineAgreesWithJSONSchema2020(t *testing.T) {
 	}
 	for name, body := range requestData {
 		t.Run("request Data/"+name, func(t *testing.T) {
-			a, b := native.RequestData([]byte(body)), js2020.RequestData([]byte(body))
+			a, b := native.RequestData(cancelOp, []byte(body)), js2020.RequestData(cancelOp, []byte(body))
 			if verdict(a) != verdict(b) {
 				t.Errorf("3.0 engine: %v; 2020-12 engine: %v", a, b)
 			}
@@ -171,7 +221,7 @@ func TestNativeEngineAgreesWithJSONSchema2020(t *testing.T) {
 	}
 	for name, body := range responseData {
 		t.Run("response Data/"+name, func(t *testing.T) {
-			a, b := native.ResponseData([]byte(body)), js2020.ResponseData([]byte(body))
+			a, b := native.ResponseData(cancelOp, []byte(body)), js2020.ResponseData(cancelOp, []byte(body))
 			if verdict(a) != verdict(b) {
 				t.Errorf("3.0 engine: %v; 2020-12 engine: %v", a, b)
 			}
@@ -192,14 +242,14 @@ func TestVerdicts(t *testing.T) {
 		{"request with Revision", second(c.Request(ctx, post(requestEnvelopes["with Revision"]))), true},
 		{"11-char PlatformID", second(c.Request(ctx, post(requestEnvelopes["PlatformID of 11"]))), false},
 		{"empty Data", second(c.Request(ctx, post(requestEnvelopes["empty Data"]))), false},
-		{"page inner request", c.RequestData([]byte(requestData["page example"])), true},
-		{"31 Chinese characters", c.RequestData([]byte(requestData["Tsr of 31 Chinese"])), false},
-		{"30 Chinese characters", c.RequestData([]byte(requestData["Tsr of 30 Chinese"])), true},
-		{"empty Tsr", c.RequestData([]byte(requestData["empty Tsr"])), false},
-		{"number RtnCode", c.ResponseData([]byte(responseData["number RtnCode"])), true},
+		{"page inner request", c.RequestData(cancelOp, []byte(requestData["page example"])), true},
+		{"31 Chinese characters", c.RequestData(cancelOp, []byte(requestData["Tsr of 31 Chinese"])), false},
+		{"30 Chinese characters", c.RequestData(cancelOp, []byte(requestData["Tsr of 30 Chinese"])), true},
+		{"empty Tsr", c.RequestData(cancelOp, []byte(requestData["empty Tsr"])), false},
+		{"number RtnCode", c.ResponseData(cancelOp, []byte(responseData["number RtnCode"])), true},
 		// ECPay's own page example breaks its integer schema.
-		{"page RtnCode string", c.ResponseData([]byte(responseData["page example, string code"])), false},
-		{"not JSON", c.RequestData([]byte("Tsr=T1")), false},
+		{"page RtnCode string", c.ResponseData(cancelOp, []byte(responseData["page example, string code"])), false},
+		{"not JSON", c.RequestData(cancelOp, []byte("Tsr=T1")), false},
 	}
 	for _, tc := range tests {
 		if (tc.err == nil) != tc.valid {
@@ -234,16 +284,13 @@ func TestRequestPutsTheBodyBack(t *testing.T) {
 }
 
 func TestRejectsJSONSchema2020Features(t *testing.T) {
-	doc, err := generated.GetSpec()
-	if err != nil {
-		t.Fatal(err)
-	}
+	doc := frozenDocs(t)[0].Doc
 	if err := rejectJSONSchema2020Features(doc); err != nil {
-		t.Fatalf("the embedded spec: %v", err)
+		t.Fatalf("the frozen page: %v", err)
 	}
-	tsr := doc.Components.Schemas[RequestDataSchema].Value.Properties["Tsr"].Value
+	tsr := doc.Components.Schemas[cancelOp.RequestDataSchema].Value.Properties["Tsr"].Value
 	tsr.Type = &openapi3.Types{openapi3.TypeString, openapi3.TypeNull}
-	err = rejectJSONSchema2020Features(doc)
+	err := rejectJSONSchema2020Features(doc)
 	if err == nil || !strings.Contains(err.Error(), "requestBody.Data/Tsr") {
 		t.Errorf("a type list was not refused: %v", err)
 	}
@@ -252,18 +299,49 @@ func TestRejectsJSONSchema2020Features(t *testing.T) {
 func TestAllViolationsReportsEveryOne(t *testing.T) {
 	c, _ := checkers(t)
 	data := []byte(`{"MerchantID":"12345678901","Tsr":""}`)
-	if err := c.RequestData(data); err == nil {
+	if err := c.RequestData(cancelOp, data); err == nil {
 		t.Fatal("invalid Data passed")
 	} else if _, multi := err.(openapi3.MultiError); multi {
 		t.Errorf("the default checker should stop at the first violation: %v", err)
 	}
 	var me openapi3.MultiError
-	if err := c.AllViolations().RequestData(data); !errors.As(err, &me) || len(me) != 2 {
+	if err := c.AllViolations().RequestData(cancelOp, data); !errors.As(err, &me) || len(me) != 2 {
 		t.Errorf("AllViolations().RequestData = %v, want both violations", err)
 	}
 	body := `{"MerchantID":"12345678901","RqHeader":{"Timestamp":"now"},"Data":""}`
 	_, err := c.AllViolations().Request(context.Background(), post(body))
 	if err == nil || !strings.Contains(err.Error(), "MerchantID") || !strings.Contains(err.Error(), "Timestamp") {
 		t.Errorf("AllViolations().Request = %v, want MerchantID and Timestamp named", err)
+	}
+}
+
+// Each page is checked against its own schemas, found by the request's path.
+func TestEveryOperationHasItsOwnSchemas(t *testing.T) {
+	c, _ := checkers(t)
+	ctx := context.Background()
+	trigger := `{"MerchantID":"2000132","Tsr":"T1","PayType":"2"}`
+	tests := []struct {
+		name  string
+		err   error
+		valid bool
+	}{
+		{"TriggerIssue Data", c.RequestData(triggerOp, []byte(trigger)), true},
+		{"TriggerIssue Data without PayType", c.RequestData(triggerOp, []byte(`{"MerchantID":"2000132","Tsr":"T1"}`)), false},
+		{"TriggerIssue Data with PayType 1", c.RequestData(triggerOp, []byte(`{"MerchantID":"2000132","Tsr":"T1","PayType":"1"}`)), false},
+		{"CancelDelayIssue Data with PayType", c.RequestData(cancelOp, []byte(trigger)), true},
+		{"TriggerIssue envelope", second(c.Request(ctx, postTo(triggerOp.Path, requestEnvelopes["page example"]))), true},
+		{"TriggerIssue envelope, empty Data", second(c.Request(ctx, postTo(triggerOp.Path, requestEnvelopes["empty Data"]))), false},
+	}
+	for _, tc := range tests {
+		if (tc.err == nil) != tc.valid {
+			t.Errorf("%s: err = %v, want valid=%v", tc.name, tc.err, tc.valid)
+		}
+	}
+	r, _ := http.NewRequest(http.MethodPost, "http://127.0.0.1/B2CInvoice/NoSuchOperation", strings.NewReader("{}"))
+	if _, err := c.Route(r); !errors.Is(err, ErrUnknownPath) || !strings.Contains(err.Error(), "CancelDelayIssue, TriggerIssue") {
+		t.Errorf("an unknown path: %v", err)
+	}
+	if err := c.RequestData(&registry.Operation{Name: "Other"}, []byte(trigger)); err == nil || !strings.Contains(err.Error(), "Other") {
+		t.Errorf("an operation the Checker does not know: %v", err)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"unicode/utf8"
 )
@@ -22,6 +23,7 @@ import (
 // printing a Codec, with fmt or log/slog, shows only "ecpaycrypto.Codec{…}".
 type Codec struct {
 	block cipher.Block
+	key   [aes.BlockSize]byte // for Redact only
 	iv    [aes.BlockSize]byte
 }
 
@@ -47,8 +49,22 @@ func New(hashKey, hashIV string) (*Codec, error) {
 		return nil, fmt.Errorf("ecpaycrypto: creating AES cipher: %w", err)
 	}
 	c := &Codec{block: block}
+	copy(c.key[:], hashKey)
 	copy(c.iv[:], hashIV)
 	return c, nil
+}
+
+// Redact returns s with every occurrence of the Codec's HashKey and HashIV
+// replaced by "[redacted]", for text from elsewhere (a server's error page,
+// say) about to be shown or logged.
+func (c *Codec) Redact(s string) string {
+	if c == nil {
+		return s
+	}
+	for _, secret := range [][aes.BlockSize]byte{c.key, c.iv} {
+		s = strings.ReplaceAll(s, string(secret[:]), "[redacted]")
+	}
+	return s
 }
 
 // redacted is all a Codec shows of itself.

@@ -9,17 +9,29 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/url"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ecpay-go/einvoice/ecpaycrypto"
 	"github.com/ecpay-go/einvoice/generated"
+	"github.com/ecpay-go/einvoice/generated/registry"
+	"github.com/ecpay-go/einvoice/internal/logkeys"
 )
 
-// ECPay's base URLs, from the servers of its spec.
+// ECPay's base URLs, from the servers every page lists (the shared overlay
+// names them by host).
 const (
 	StageURL      = generated.ServerURLStage
 	ProductionURL = generated.ServerURLProduction
+)
+
+// ECPay's public stage merchant for e-invoice, from ECPay's developer pages:
+// for trying the client against StageURL, never for production.
+const (
+	StageMerchantID = "2000132"
+	StageHashKey    = "ejCk326UnaZWKisg"
+	StageHashIV     = "q9jcZX8Ib9LM8wYk"
 )
 
 // Defaults of NewClient.
@@ -28,24 +40,30 @@ const (
 	DefaultRevision = "3.0.0" // what ECPay's official SDK sends as RqHeader.Revision
 )
 
-// CancelDelayIssueRequest is the plaintext inside the request's Data:
-// MerchantID (filled from the client when empty) and Tsr, the transaction
-// number the delayed invoice was issued with. It is the generated type
-// itself, so a field ECPay adds to its spec arrives with `go generate`.
-type CancelDelayIssueRequest = generated.CancelDelayIssueRequestData
-
-// CancelDelayIssueResult is ECPay's answer to a successful cancel.
-type CancelDelayIssueResult struct {
-	RtnCode int    // 1
+// Result is ECPay's answer to a successful call whose inner answer type is
+// T: <Operation>Result is Result of the operation's generated response type.
+type Result[T any] struct {
+	// RtnCode is a success code of the operation: 1, or for TriggerIssue
+	// RtnCodeTriggered or RtnCodeIssued, which say what happened.
+	RtnCode int
 	RtnMsg  string // e.g. 取消開立發票成功
 
-	// Data is the whole decrypted inner response, as generated from the
-	// spec's responses.Data: fields ECPay adds arrive here with `go generate`.
-	Data generated.CancelDelayIssueResponseData
+	// Data is the whole decrypted inner answer, as generated from the
+	// page's responses.Data: fields ECPay adds arrive here with `go generate`.
+	Data T
 	// Envelope is the response envelope as received (its Data still encrypted).
 	Envelope generated.ResponseEnvelope
 	// Timestamp is the envelope's RpHeader.Timestamp; zero when absent.
 	Timestamp time.Time
+
+	// store holds what Envelope and Data point to.
+	store answerStore
+}
+
+// HTTPDoer sends HTTP requests: an *http.Client, or anything wrapping one.
+// It is the HttpRequestDoer of every generated page package.
+type HTTPDoer interface {
+	Do(req *http.Request) (*http.Response, error)
 }
 
 // Option configures NewClient.
@@ -53,7 +71,7 @@ type Option func(*config)
 
 type config struct {
 	baseURL    string
-	doer       generated.HttpRequestDoer
+	doer       HTTPDoer
 	platformID string
 	revision   string
 	now        func() time.Time
@@ -63,12 +81,15 @@ type config struct {
 }
 
 // WithBaseURL sends requests to baseURL instead of StageURL: ProductionURL,
-// or any http or https URL such as a local simulator's. A path in it is kept
+// or another https URL, such as a proxy's; plain http only for a loopback
+// host, such as a local simulator's (see CheckBaseURL). A path in it is kept
 // as a prefix.
 func WithBaseURL(baseURL string) Option { return func(c *config) { c.baseURL = baseURL } }
 
-// WithHTTPClient sends requests through doer instead of a new http.Client.
-func WithHTTPClient(doer generated.HttpRequestDoer) Option { return func(c *config) { c.doer = doer } }
+// WithHTTPClient sends requests through doer instead of the client's own
+// http.Client, which follows redirects only within the same host and never
+// from https to http (see CheckRedirect); doer's own policy applies instead.
+func WithHTTPClient(doer HTTPDoer) Option { return func(c *config) { c.doer = doer } }
 
 // WithPlatformID sets the envelope's PlatformID, for platform merchants
 // contracted with ECPay (at most 10 characters). The request's MerchantID is
@@ -82,14 +103,14 @@ func WithRevision(revision string) Option { return func(c *config) { c.revision 
 // for RqHeader.Timestamp and the clock-skew check.
 func WithClock(now func() time.Time) Option { return func(c *config) { c.now = now } }
 
-// WithTimeout bounds each CancelDelayIssue call, retries included (default
-// DefaultTimeout; 0 leaves only the context's deadline). ECPay's PHP SDK sets
-// none and its users meet PHP's 30-second limit instead.
+// WithTimeout bounds each call, retries included (default DefaultTimeout; 0
+// leaves only the context's deadline). ECPay's PHP SDK sets none and its
+// users meet PHP's 30-second limit instead.
 func WithTimeout(d time.Duration) Option { return func(c *config) { c.timeout = d } }
 
 // WithLogger makes the client write one debug record per call: operation,
-// HTTP status, TransCode, RtnCode, attempts, duration and error. Records
-// never hold the HashKey, the HashIV or any Data.
+// HTTP status, TransCode, RtnCode, attempts, duration and the kind of error.
+// Records never hold the HashKey, the HashIV or any Data.
 func WithLogger(logger *slog.Logger) Option { return func(c *config) { c.logger = logger } }
 
 // WithRetry retries failures that provably never reached ECPay (see
@@ -97,13 +118,27 @@ func WithLogger(logger *slog.Logger) Option { return func(c *config) { c.logger 
 // deadline. Each attempt gets a new Timestamp and Data. Off by default.
 func WithRetry(p RetryPolicy) Option { return func(c *config) { c.retry = p } }
 
-// Client calls ECPay's CancelDelayIssue. It is safe for concurrent use; one
-// Client serves a whole program.
+// Client calls ECPay's e-invoice operations: one method per operation
+// generated from the pages in openapi/ (CancelDelayIssue, TriggerIssue, …),
+// and Call for any of them by name. It is safe for concurrent use; one Client
+// serves a whole program.
+//
+// Every call goes through the same core: an empty inner MerchantID is filled
+// with the client's; the request is checked against the page's spec before
+// anything is sent (a *ValidationError otherwise); it is sealed in ECPay's
+// envelope with a fresh Timestamp; the answer is read up to
+// MaxResponseBytes, its envelope checked (TransCode), its Data decrypted and
+// decoded, and its RtnCode compared with the operation's success codes.
+//
+// A failure is a *ValidationError (nothing sent), *HTTPError, *TransError
+// (envelope rejected), *APIError (ECPay refused), *DecodeError (unreadable
+// answer) or *TransportError; each names the operation.
 type Client struct {
 	merchantID string
 	codec      *ecpaycrypto.Codec
-	api        *generated.Client
-	schemas    *schemas
+	doer       HTTPDoer
+	ops        []*opState // by registry index
+	endpoints  []string   // by registry index
 	platformID *string
 	revision   *string
 	now        func() time.Time
@@ -124,26 +159,35 @@ func NewClient(merchantID, hashKey, hashIV string, opts ...Option) (*Client, err
 		timeout:  DefaultTimeout,
 	}
 	for _, opt := range opts {
-		opt(&cfg)
+		if opt != nil {
+			opt(&cfg)
+		}
 	}
-	s, err := loadSchemas()
+	ops, err := loadOperations()
 	if err != nil {
 		return nil, err
 	}
-	if err := s.validateEnvelopeField("MerchantID", merchantID); err != nil {
-		return nil, err
+	if merchantID == "" {
+		return nil, errors.New("ecpay: NewClient: the MerchantID is empty; give the merchant's ECPay MerchantID (StageMerchantID for ECPay's stage)")
 	}
-	if cfg.platformID != "" {
-		if err := s.validateEnvelopeField("PlatformID", cfg.platformID); err != nil {
-			return nil, err
+	for _, field := range []struct{ name, value string }{{"MerchantID", merchantID}, {"PlatformID", cfg.platformID}, {"Revision", cfg.revision}} {
+		if !utf8.ValidString(field.value) {
+			return nil, fmt.Errorf("ecpay: NewClient: the %s holds bytes that are not UTF-8 (JSON would send them as U+FFFD); give it as UTF-8", field.name)
+		}
+		if field.value == "" || field.name == "Revision" {
+			continue
+		}
+		if err := checkEnvelopeField(ops, field.name, field.value); err != nil {
+			return nil, fmt.Errorf("ecpay: NewClient: %w", err)
 		}
 	}
 	codec, err := ecpaycrypto.New(hashKey, hashIV)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkBaseURL(cfg.baseURL); err != nil {
-		return nil, err
+	base, err := CheckBaseURL(cfg.baseURL)
+	if err != nil {
+		return nil, fmt.Errorf("ecpay: WithBaseURL: %w", err)
 	}
 	if cfg.now == nil {
 		return nil, errors.New("ecpay: WithClock needs a non-nil function")
@@ -151,33 +195,28 @@ func NewClient(merchantID, hashKey, hashIV string, opts ...Option) (*Client, err
 	if cfg.timeout < 0 {
 		return nil, fmt.Errorf("ecpay: WithTimeout(%v): the timeout must not be negative", cfg.timeout)
 	}
-	if cfg.retry.MaxAttempts > 1 {
-		if cfg.retry.InitialBackoff <= 0 {
-			cfg.retry.InitialBackoff = 500 * time.Millisecond
-		}
-		if cfg.retry.MaxBackoff <= 0 {
-			cfg.retry.MaxBackoff = 10 * time.Second
-		}
+	if err := cfg.retry.check(); err != nil {
+		return nil, err
 	}
 	if cfg.doer == nil {
-		cfg.doer = &http.Client{}
+		cfg.doer = newHTTPClient()
 	}
 	if cfg.logger == nil {
 		cfg.logger = slog.New(slog.DiscardHandler)
 	}
-	api, err := generated.NewClient(cfg.baseURL, generated.WithHTTPClient(cfg.doer))
-	if err != nil {
-		return nil, fmt.Errorf("ecpay: %w", err)
-	}
 	c := &Client{
 		merchantID: merchantID,
 		codec:      codec,
-		api:        api,
-		schemas:    s,
+		doer:       cfg.doer,
+		ops:        ops,
 		now:        cfg.now,
 		timeout:    cfg.timeout,
 		logger:     cfg.logger,
-		retry:      cfg.retry,
+		retry:      cfg.retry.withDefaults(),
+	}
+	prefix := strings.TrimSuffix(base.String(), "/")
+	for _, st := range ops {
+		c.endpoints = append(c.endpoints, prefix+st.op.Path)
 	}
 	if cfg.platformID != "" {
 		c.platformID = &cfg.platformID
@@ -188,35 +227,67 @@ func NewClient(merchantID, hashKey, hashIV string, opts ...Option) (*Client, err
 	return c, nil
 }
 
-func checkBaseURL(raw string) error {
-	u, err := url.Parse(raw)
+// call is the typed core behind every generated method.
+func call[Req, Resp any](ctx context.Context, c *Client, op *registry.Operation, req *Req) (*Result[Resp], error) {
+	res := new(Result[Resp])
+	a, err := c.run(ctx, c.ops[op.Index()], req, &res.Data, &res.store, false)
 	if err != nil {
-		return fmt.Errorf("ecpay: base URL %q does not parse: %w", raw, err)
+		return nil, err
 	}
-	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("ecpay: base URL %q must be an http or https URL with a host, e.g. %s", raw, StageURL)
-	}
-	if u.RawQuery != "" || u.Fragment != "" {
-		return fmt.Errorf("ecpay: base URL %q must not have a query or fragment", raw)
-	}
-	return nil
+	res.RtnCode, res.RtnMsg, res.Envelope, res.Timestamp = a.rtnCode, a.rtnMsg, *a.envelope, a.when
+	return res, nil
 }
 
-// CancelDelayIssue cancels the delayed issuing of the invoice req.Tsr. An
-// empty req.MerchantID is the client's. The request is checked against
-// ECPay's spec before anything is sent.
-//
-// On failure the error is a *ValidationError (nothing sent), *HTTPError,
-// *TransError (envelope rejected), *APIError (ECPay refused the cancel),
-// *DecodeError (unreadable answer) or *TransportError; see their docs.
-func (c *Client) CancelDelayIssue(ctx context.Context, req CancelDelayIssueRequest) (*CancelDelayIssueResult, error) {
-	start := time.Now()
-	var o outcome
-	res, err := c.cancelDelayIssue(ctx, req, &o)
-	if c.logger.Enabled(ctx, slog.LevelDebug) {
-		c.log(ctx, &o, time.Since(start), err)
+// Call calls the operation named operation (see registry.Names) with data,
+// the JSON of its request Data: the typed core of the generated methods, for
+// callers that hold JSON, such as the CLI. data is decoded strictly into the
+// operation's generated request type: one JSON object, nothing after it,
+// each member named exactly as the page names it and given once; text that
+// JSON decoding would turn into U+FFFD (bytes that are not UTF-8, a lone
+// surrogate escape) or that stands for bytes already replaced (the escape
+// \ufffd, which encoding/json writes for them) is refused. Each of these is
+// a *ValidationError naming the member, and nothing is sent; an operation
+// of another name is a plain error. An absent or empty MerchantID is the
+// client's. The result's Data is the decrypted answer exactly as ECPay sent
+// it.
+func (c *Client) Call(ctx context.Context, operation string, data json.RawMessage) (*Result[json.RawMessage], error) {
+	st, req, err := c.decodeCall(operation, data)
+	if err != nil {
+		return nil, err
 	}
-	return res, err
+	resp := st.newResponse()
+	res := new(Result[json.RawMessage])
+	a, err := c.run(ctx, st, req, resp, &res.store, true)
+	if err != nil {
+		return nil, err
+	}
+	res.RtnCode, res.RtnMsg, res.Data, res.Envelope, res.Timestamp = a.rtnCode, a.rtnMsg, a.inner, *a.envelope, a.when
+	return res, nil
+}
+
+// ValidateCall reports whether Call would send data for operation: nil, or
+// the error Call would return before sending anything. Nothing is sent.
+func (c *Client) ValidateCall(operation string, data json.RawMessage) error {
+	st, req, err := c.decodeCall(operation, data)
+	if err != nil {
+		return err
+	}
+	_, _, err = c.prepare(st, req)
+	return err
+}
+
+// Validate reports whether the method for req's operation would send req: nil,
+// or the *ValidationError it would return. req is an <Operation>Request (or a
+// pointer to one, which is not changed); any other value, or a nil pointer,
+// is a plain error. Nothing is sent; a batch uses it to keep invalid requests
+// off its rate limit.
+func (c *Client) Validate(req any) error {
+	st, ptr, err := c.requestOf(req)
+	if err != nil {
+		return err
+	}
+	_, _, err = c.prepare(st, ptr)
+	return err
 }
 
 // outcome collects what the call's log record reports.
@@ -227,48 +298,73 @@ type outcome struct {
 	rtnCode   *int
 }
 
-// Validate reports whether CancelDelayIssue would send req: nil, or the
-// *ValidationError it would return. Nothing is sent. A batch can use it to
-// skip invalid requests before spending a rate-limit slot on them.
-func (c *Client) Validate(req CancelDelayIssueRequest) error {
-	_, err := c.prepare(&req)
-	return err
+// answered is what a successful exchange gives a Result.
+type answered struct {
+	rtnCode  int
+	rtnMsg   string
+	envelope *generated.ResponseEnvelope // in the Result's answerStore
+	when     time.Time
+	inner    []byte // the decrypted Data
 }
 
-// prepare fills in the client's MerchantID when req has none, and returns
-// req's plaintext JSON once it passes requestBody.Data.
-func (c *Client) prepare(req *CancelDelayIssueRequest) ([]byte, error) {
-	if req.MerchantID == "" {
-		req.MerchantID = c.merchantID
+// run makes the call of st with req (a pointer to its request type),
+// decoding the answer into resp (a pointer to its response type) and store
+// (the Result's), and logs it. keepInner keeps the decrypted Data in
+// answered.inner.
+func (c *Client) run(ctx context.Context, st *opState, req, resp any, store *answerStore, keepInner bool) (answered, error) {
+	start := time.Now()
+	var o outcome
+	a, err := c.exchange(ctx, st, req, resp, store, keepInner, &o)
+	if c.logger.Enabled(ctx, slog.LevelDebug) {
+		c.log(ctx, st, &o, time.Since(start), err)
+	}
+	return a, err
+}
+
+// prepare fills in the client's MerchantID when req has none, checks req
+// against the page's requestBody.Data, and returns its plaintext JSON and
+// the MerchantID for the envelope. Every request passes here: the methods,
+// Call, Validate and ValidateCall.
+func (c *Client) prepare(st *opState, req any) ([]byte, string, error) {
+	merchantID := st.fillMerchantID(req, c.merchantID)
+	if err := st.plan.validate(req); err != nil {
+		return nil, "", st.invalid(err)
 	}
 	plaintext, err := json.Marshal(req)
 	if err != nil {
-		return nil, &ValidationError{Field: "Data", Rule: "type", Reason: err.Error()}
+		return nil, "", st.invalid(&ValidationError{Field: "Data", Rule: "type", Reason: err.Error()})
 	}
-	if err := c.schemas.validateRequest(req, plaintext); err != nil {
-		return nil, err
+	if err := checkText(plaintext); err != nil {
+		return nil, "", st.invalid(err)
 	}
-	return plaintext, nil
+	if !st.plan.usable {
+		if err := st.validateData(plaintext); err != nil {
+			return nil, "", st.invalid(err)
+		}
+	}
+	return plaintext, merchantID, nil
 }
 
-func (c *Client) cancelDelayIssue(ctx context.Context, req CancelDelayIssueRequest, o *outcome) (*CancelDelayIssueResult, error) {
-	plaintext, err := c.prepare(&req)
+func (c *Client) exchange(ctx context.Context, st *opState, req, resp any, store *answerStore, keepInner bool, o *outcome) (answered, error) {
+	plaintext, merchantID, err := c.prepare(st, req)
 	if err != nil {
-		return nil, err
+		return answered{}, err
 	}
 	if c.timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, c.timeout)
-		defer cancel()
+		if deadline, ok := ctx.Deadline(); !ok || time.Until(deadline) > c.timeout {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, c.timeout)
+			defer cancel()
+		}
 	}
 	for {
 		o.attempts++
-		res, err := c.attempt(ctx, req.MerchantID, plaintext, o)
+		a, err := c.attempt(ctx, st, merchantID, plaintext, resp, store, keepInner, o)
 		if err == nil || o.attempts >= c.retry.MaxAttempts || !retryable(o.status, err) {
-			return res, err
+			return a, err
 		}
 		if err := sleep(ctx, c.retry.backoff(o.attempts+1)); err != nil {
-			return nil, &TransportError{Attempts: o.attempts, Err: err}
+			return answered{}, &TransportError{Operation: st.op.Name, Attempts: o.attempts, Err: err}
 		}
 	}
 }
@@ -284,70 +380,104 @@ func retryable(status int, err error) bool {
 }
 
 // attempt makes one exchange with ECPay.
-func (c *Client) attempt(ctx context.Context, merchantID string, plaintext []byte, o *outcome) (*CancelDelayIssueResult, error) {
+func (c *Client) attempt(ctx context.Context, st *opState, merchantID string, plaintext []byte, resp any, store *answerStore, keepInner bool, o *outcome) (answered, error) {
+	op := st.op.Name
+	o.status, o.transCode, o.rtnCode = 0, nil, nil // what the last attempt got
 	env := generated.RequestEnvelope{
 		MerchantID: merchantID,
 		PlatformID: c.platformID,
 		RqHeader:   generated.RqHeader{Revision: c.revision},
 	}
 	if err := seal(c.codec, &env, plaintext, c.now()); err != nil {
-		return nil, &ValidationError{Field: "Data", Rule: "encoding", Reason: err.Error()}
+		return answered{}, st.invalid(&ValidationError{Field: "Data", Rule: "encoding", Reason: err.Error()})
 	}
 	body, err := json.Marshal(&env)
 	if err != nil {
-		return nil, &ValidationError{Field: "Data", Rule: "encoding", Reason: err.Error()}
+		return answered{}, st.invalid(&ValidationError{Field: "Data", Rule: "encoding", Reason: err.Error()})
 	}
-	resp, err := c.api.CancelDelayIssueWithBody(ctx, "application/json", bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoints[st.op.Index()], bytes.NewReader(body))
 	if err != nil {
-		return nil, &TransportError{Attempts: o.attempts, Err: err}
+		return answered{}, &TransportError{Operation: op, Attempts: o.attempts, Err: err}
 	}
-	defer resp.Body.Close()
-	o.status = resp.StatusCode
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		// Drain a little so the connection can be reused.
-		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
-		return nil, &HTTPError{StatusCode: resp.StatusCode}
+	req.Header["Content-Type"] = jsonContentType
+	res, err := c.doer.Do(req)
+	if err != nil {
+		return answered{}, &TransportError{Operation: op, Attempts: o.attempts, Err: err}
 	}
-	raw, err := readBody(resp.Body)
+	defer res.Body.Close()
+	o.status = res.StatusCode
+	if res.StatusCode < 200 || res.StatusCode > 299 {
+		return answered{}, newHTTPError(op, res, c.codec, c.now())
+	}
+	raw, err := readBody(res.Body)
 	if err != nil {
 		var de *DecodeError
 		if errors.As(err, &de) {
-			return nil, err
+			de.Operation = op
+			return answered{}, de
 		}
-		return nil, &TransportError{Attempts: o.attempts, Err: err}
+		return answered{}, &TransportError{Operation: op, Attempts: o.attempts, Err: err}
 	}
-	renv, err := decodeEnvelope(raw)
+	renv, err := decodeEnvelope(raw, store)
 	if err != nil {
-		return nil, err
+		return answered{}, st.decodeError(err)
 	}
 	o.transCode = renv.TransCode
-	when := responseTime(&renv)
+	a := answered{envelope: renv, when: responseTime(renv)}
 	var clockSkew time.Duration
-	if !when.IsZero() {
-		clockSkew = skew(when, c.now())
+	if !a.when.IsZero() {
+		clockSkew = skew(a.when, c.now())
 	}
 	if *renv.TransCode != 1 {
-		return nil, &TransError{TransCode: *renv.TransCode, TransMsg: deref(renv.TransMsg), ClockSkew: clockSkew}
+		return answered{}, &TransError{Operation: op, TransCode: *renv.TransCode, TransMsg: deref(renv.TransMsg), ClockSkew: clockSkew}
 	}
-	inner, err := openData(c.codec, renv.Data)
-	if err != nil {
-		return nil, err
+	if err := c.open(st, &a, renv.Data, resp, store, keepInner); err != nil {
+		return answered{}, st.decodeError(err)
 	}
-	res := &CancelDelayIssueResult{Envelope: renv, Timestamp: when}
-	if err := json.Unmarshal(inner, &res.Data); err != nil {
-		return nil, &DecodeError{Problem: "decrypted Data is not the expected JSON", Err: err}
+	rtnCode, rtnMsg, ok := st.codes(resp)
+	if !ok {
+		return answered{}, &DecodeError{Operation: op, Problem: "decrypted Data has no RtnCode"}
 	}
-	if res.Data.RtnCode == nil {
-		return nil, &DecodeError{Problem: "decrypted Data has no RtnCode"}
+	o.rtnCode = &rtnCode
+	a.rtnCode, a.rtnMsg = rtnCode, rtnMsg
+	if !st.op.Success(rtnCode) {
+		return answered{}, &APIError{Operation: op, RtnCode: rtnCode, RtnMsg: rtnMsg, ClockSkew: clockSkew, op: st.op}
 	}
-	res.RtnCode = int(*res.Data.RtnCode)
-	o.rtnCode = &res.RtnCode
-	res.RtnMsg = deref(res.Data.RtnMsg)
-	if res.RtnCode != 1 {
-		return nil, &APIError{RtnCode: res.RtnCode, RtnMsg: res.RtnMsg, ClockSkew: clockSkew}
-	}
-	return res, nil
+	return a, nil
 }
+
+// open decrypts data, the Data of an accepted envelope, into resp; with
+// keepInner it keeps the plaintext in a.inner, and otherwise decodes it in
+// the codec's buffer, without a copy.
+func (c *Client) open(st *opState, a *answered, data *string, resp any, store *answerStore, keepInner bool) error {
+	st.presetAnswer(resp, store)
+	defer st.absentAnswer(resp)
+	if !keepInner {
+		if data == nil || *data == "" {
+			return &DecodeError{Problem: "TransCode is 1 but Data is empty"}
+		}
+		if err := c.codec.DecryptJSON(*data, resp); err != nil {
+			if errors.Is(err, ecpaycrypto.ErrJSON) {
+				return &DecodeError{Problem: "decrypted Data is not the expected JSON", Err: err}
+			}
+			return &DecodeError{Problem: "Data does not decrypt with this merchant's HashKey/HashIV", Err: err}
+		}
+		return nil
+	}
+	var err error
+	if a.inner, err = openData(c.codec, data); err != nil {
+		return err
+	}
+	if err := json.Unmarshal(a.inner, resp); err != nil {
+		return &DecodeError{Problem: "decrypted Data is not the expected JSON", Err: err}
+	}
+	return nil
+}
+
+// jsonContentType is the Content-Type of every request, shared: a header
+// value is replaced, never written to, by net/http and its users, and its
+// capacity of 1 makes an Add copy it.
+var jsonContentType = []string{"application/json"}[:1:1]
 
 func deref(s *string) string {
 	if s == nil {
@@ -358,47 +488,24 @@ func deref(s *string) string {
 
 // log writes the call's one debug record. Only these allow-listed values go
 // in: no key, IV, Data or Tsr.
-func (c *Client) log(ctx context.Context, o *outcome, d time.Duration, err error) {
+func (c *Client) log(ctx context.Context, st *opState, o *outcome, d time.Duration, err error) {
 	attrs := []slog.Attr{
-		slog.String("operation", "CancelDelayIssue"),
-		slog.Int("attempts", o.attempts),
-		slog.Int("http_status", o.status),
-		slog.Duration("duration", d),
+		slog.String(logkeys.Operation, st.op.Name),
+		slog.Int(logkeys.Attempts, o.attempts),
+		slog.Int(logkeys.HTTPStatus, o.status),
+		slog.Duration(logkeys.Duration, d),
 	}
 	if o.transCode != nil {
-		attrs = append(attrs, slog.Int("trans_code", *o.transCode))
+		attrs = append(attrs, slog.Int(logkeys.TransCode, *o.transCode))
 	}
 	if o.rtnCode != nil {
-		attrs = append(attrs, slog.Int("rtn_code", *o.rtnCode))
+		attrs = append(attrs, slog.Int(logkeys.RtnCode, *o.rtnCode))
 	}
 	if err != nil {
-		attrs = append(attrs, slog.String("error", errorKind(err)))
+		attrs = append(attrs, slog.String(logkeys.Error, ErrorKind(err)))
 	}
 	c.logger.LogAttrs(ctx, slog.LevelDebug, "ecpay call", attrs...)
 }
 
-// errorKind names the class of err: validation, http, trans, api, decode
-// or transport.
-func errorKind(err error) string {
-	var (
-		ve *ValidationError
-		he *HTTPError
-		te *TransError
-		ae *APIError
-		de *DecodeError
-	)
-	switch {
-	case errors.As(err, &ve):
-		return "validation"
-	case errors.As(err, &he):
-		return "http"
-	case errors.As(err, &te):
-		return "trans"
-	case errors.As(err, &ae):
-		return "api"
-	case errors.As(err, &de):
-		return "decode"
-	default:
-		return "transport"
-	}
-}
+// drain reads a little of an unwanted body so the connection can be reused.
+func drain(r io.Reader) { _, _ = io.Copy(io.Discard, io.LimitReader(r, 4<<10)) }

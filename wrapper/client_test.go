@@ -10,21 +10,27 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/ecpay-go/einvoice/ecpaycrypto"
+	"github.com/ecpay-go/einvoice/generated/registry"
+	"github.com/ecpay-go/einvoice/generated/triggerissue"
+	"github.com/ecpay-go/einvoice/internal/logkeys"
 	"github.com/ecpay-go/einvoice/wrapper"
 )
 
 func TestCancelDelayIssueSucceeds(t *testing.T) {
 	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 	tests := map[string]struct {
-		data string
-		opts []wrapper.Option
-		req  wrapper.CancelDelayIssueRequest
+		data    string
+		offSpec bool // the vendor's own example breaks responses.Data
+		opts    []wrapper.Option
+		req     wrapper.CancelDelayIssueRequest
 		// what the server must have received
 		wantMerchant string
 		noRevision   bool
@@ -35,8 +41,9 @@ func TestCancelDelayIssueSucceeds(t *testing.T) {
 			req:  wrapper.CancelDelayIssueRequest{Tsr: "201909170001"},
 		},
 		"RtnCode as a string, as the vendor page shows": {
-			data: `{"RtnCode":"1","RtnMsg":"取消開立發票成功"}`,
-			req:  wrapper.CancelDelayIssueRequest{Tsr: "201909170001"},
+			data:    `{"RtnCode":"1","RtnMsg":"取消開立發票成功"}`,
+			offSpec: true,
+			req:     wrapper.CancelDelayIssueRequest{Tsr: "201909170001"},
 		},
 		"explicit MerchantID and PlatformID, as a platform sends for a sub-merchant": {
 			data:         `{"RtnCode":1,"RtnMsg":"取消開立發票成功"}`,
@@ -54,13 +61,13 @@ func TestCancelDelayIssueSucceeds(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			fake := newFake(t, func(received) answer { return answer{data: tc.data} })
+			fake := newFake(t, func(received) answer { return answer{data: tc.data, offSpec: tc.offSpec} })
 			c := client(t, fake.URL, append([]wrapper.Option{wrapper.WithClock(fixedClock(now))}, tc.opts...)...)
 			res, err := c.CancelDelayIssue(bg, tc.req)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if res.RtnCode != 1 || res.RtnMsg != "取消開立發票成功" {
+			if res.RtnCode != wrapper.RtnCodeOK || res.RtnMsg != "取消開立發票成功" {
 				t.Errorf("result = %d %q", res.RtnCode, res.RtnMsg)
 			}
 			if res.Data.RtnCode == nil || *res.Data.RtnCode != 1 {
@@ -78,11 +85,14 @@ func TestCancelDelayIssueSucceeds(t *testing.T) {
 			if wantMerchant == "" {
 				wantMerchant = merchantID
 			}
-			if env.MerchantID != wantMerchant || got[0].Inner.MerchantID != wantMerchant {
-				t.Errorf("MerchantID envelope %q inner %q, want %q", env.MerchantID, got[0].Inner.MerchantID, wantMerchant)
+			if env.MerchantID != wantMerchant || got[0].field("MerchantID") != wantMerchant {
+				t.Errorf("MerchantID envelope %q inner %q, want %q", env.MerchantID, got[0].field("MerchantID"), wantMerchant)
 			}
-			if got[0].Inner.Tsr != tc.req.Tsr {
-				t.Errorf("Tsr = %q, want %q", got[0].Inner.Tsr, tc.req.Tsr)
+			if got[0].field("Tsr") != tc.req.Tsr {
+				t.Errorf("Tsr = %q, want %q", got[0].field("Tsr"), tc.req.Tsr)
+			}
+			if got[0].Op.Name != "CancelDelayIssue" {
+				t.Errorf("the request went to %s", got[0].Op.Name)
 			}
 			// Plain Unix seconds: adding 8 hours for "GMT+8" would be a bug.
 			if env.RqHeader.Timestamp != int(now.Unix()) {
@@ -125,38 +135,25 @@ func TestCancelDelayIssueTakesANumericMerchantID(t *testing.T) {
 	}
 }
 
-func ptr[T any](v T) *T { return &v }
-
-func deref(s *string) string {
-	if s == nil {
-		return "<nil>"
-	}
-	return *s
-}
-
 func TestCancelDelayIssueValidatesBeforeSending(t *testing.T) {
+	tsrMax := dataMaxLength(t, registry.CancelDelayIssue, "Tsr")
+	idMax := dataMaxLength(t, registry.CancelDelayIssue, "MerchantID")
 	tests := map[string]struct {
 		req       wrapper.CancelDelayIssueRequest
 		wantField string
 		wantRule  string
 	}{
-		"empty Tsr":         {req: wrapper.CancelDelayIssueRequest{Tsr: ""}, wantField: "Tsr", wantRule: "minLength"},
-		"Tsr of 31":         {req: wrapper.CancelDelayIssueRequest{Tsr: strings.Repeat("9", 31)}, wantField: "Tsr", wantRule: "maxLength"},
-		"MerchantID of 11":  {req: wrapper.CancelDelayIssueRequest{MerchantID: "12345678901", Tsr: "T1"}, wantField: "MerchantID", wantRule: "maxLength"},
-		"Tsr of 31 Chinese": {req: wrapper.CancelDelayIssueRequest{Tsr: strings.Repeat("單", 31)}, wantField: "Tsr", wantRule: "maxLength"},
+		"empty Tsr":            {req: wrapper.CancelDelayIssueRequest{Tsr: ""}, wantField: "Tsr", wantRule: "required"},
+		"Tsr too long":         {req: wrapper.CancelDelayIssueRequest{Tsr: strings.Repeat("9", tsrMax+1)}, wantField: "Tsr", wantRule: "maxLength"},
+		"MerchantID too long":  {req: wrapper.CancelDelayIssueRequest{MerchantID: strings.Repeat("1", idMax+1), Tsr: "T1"}, wantField: "MerchantID", wantRule: "maxLength"},
+		"Tsr too long Chinese": {req: wrapper.CancelDelayIssueRequest{Tsr: strings.Repeat("單", tsrMax+1)}, wantField: "Tsr", wantRule: "maxLength"},
 	}
 	fake := newFake(t, success)
 	c := client(t, fake.URL)
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			_, err := c.CancelDelayIssue(bg, tc.req)
-			var ve *wrapper.ValidationError
-			if !errors.As(err, &ve) {
-				t.Fatalf("err = %v, want a *ValidationError", err)
-			}
-			if ve.Field != tc.wantField || ve.Rule != tc.wantRule {
-				t.Errorf("ValidationError{Field: %q, Rule: %q}, want %q %q", ve.Field, ve.Rule, tc.wantField, tc.wantRule)
-			}
+			wantValidation(t, err, "CancelDelayIssue", tc.wantField, tc.wantRule)
 			if tc.req.Tsr != "" && strings.Contains(err.Error(), tc.req.Tsr) {
 				t.Errorf("the error quotes the request's Data: %v", err)
 			}
@@ -164,17 +161,16 @@ func TestCancelDelayIssueValidatesBeforeSending(t *testing.T) {
 	}
 	// Validate gives the same verdict without sending anything.
 	for name, tc := range tests {
-		var ve *wrapper.ValidationError
-		if err := c.Validate(tc.req); !errors.As(err, &ve) || ve.Field != tc.wantField {
-			t.Errorf("Validate(%s) = %v, want a ValidationError on %s", name, err, tc.wantField)
-		}
+		t.Run("Validate/"+name, func(t *testing.T) {
+			wantValidation(t, c.Validate(tc.req), "CancelDelayIssue", tc.wantField, tc.wantRule)
+		})
 	}
 	if err := c.Validate(wrapper.CancelDelayIssueRequest{Tsr: "T1"}); err != nil {
 		t.Errorf("Validate of a valid request: %v", err)
 	}
-	// 30 characters is the limit, not past it.
-	if _, err := c.CancelDelayIssue(bg, wrapper.CancelDelayIssueRequest{Tsr: strings.Repeat("單", 30)}); err != nil {
-		t.Errorf("a 30-character Tsr: %v", err)
+	// maxLength characters is the limit, not past it.
+	if _, err := c.CancelDelayIssue(bg, wrapper.CancelDelayIssueRequest{Tsr: strings.Repeat("單", tsrMax)}); err != nil {
+		t.Errorf("a %d-character Tsr: %v", tsrMax, err)
 	}
 	if n := len(fake.received()); n != 1 {
 		t.Errorf("server received %d requests, want only the valid one", n)
@@ -187,20 +183,29 @@ func TestNewClientChecksItsArguments(t *testing.T) {
 		opts              []wrapper.Option
 		want              string
 	}{
-		"empty MerchantID":  {merchant: "", key: hashKey, iv: hashIV, want: "MerchantID"},
-		"MerchantID of 11":  {merchant: "12345678901", key: hashKey, iv: hashIV, want: "MerchantID"},
-		"short HashKey":     {merchant: merchantID, key: hashKey[:15], iv: hashIV, want: "15"},
-		"long HashIV":       {merchant: merchantID, key: hashKey, iv: hashIV + "x", want: "17"},
-		"32-byte HashKey":   {merchant: merchantID, key: hashKey + hashKey, iv: hashIV, want: "32"},
-		"ftp base URL":      {merchant: merchantID, key: hashKey, iv: hashIV, opts: []wrapper.Option{wrapper.WithBaseURL("ftp://example.test")}, want: "http or https"},
-		"base URL no host":  {merchant: merchantID, key: hashKey, iv: hashIV, opts: []wrapper.Option{wrapper.WithBaseURL("https://")}, want: "host"},
-		"unparsable URL":    {merchant: merchantID, key: hashKey, iv: hashIV, opts: []wrapper.Option{wrapper.WithBaseURL("http://[::1")}, want: "does not parse"},
-		"PlatformID of 11":  {merchant: merchantID, key: hashKey, iv: hashIV, opts: []wrapper.Option{wrapper.WithPlatformID("12345678901")}, want: "PlatformID"},
-		"negative timeout":  {merchant: merchantID, key: hashKey, iv: hashIV, opts: []wrapper.Option{wrapper.WithTimeout(-time.Second)}, want: "negative"},
-		"nil clock":         {merchant: merchantID, key: hashKey, iv: hashIV, opts: []wrapper.Option{wrapper.WithClock(nil)}, want: "WithClock"},
-		"base URL with ?":   {merchant: merchantID, key: hashKey, iv: hashIV, opts: []wrapper.Option{wrapper.WithBaseURL("https://x.test/?a=1")}, want: "query"},
-		"empty base URL":    {merchant: merchantID, key: hashKey, iv: hashIV, opts: []wrapper.Option{wrapper.WithBaseURL("")}, want: "http or https"},
-		"relative base URL": {merchant: merchantID, key: hashKey, iv: hashIV, opts: []wrapper.Option{wrapper.WithBaseURL("/B2CInvoice")}, want: "http or https"},
+		"empty MerchantID":        {merchant: "", key: hashKey, iv: hashIV, want: "MerchantID is empty"},
+		"MerchantID too long":     {merchant: strings.Repeat("1", 100), key: hashKey, iv: hashIV, want: "MerchantID"},
+		"MerchantID not UTF-8":    {merchant: "2000\xff132", key: hashKey, iv: hashIV, want: "MerchantID holds bytes that are not UTF-8"},
+		"short HashKey":           {merchant: merchantID, key: hashKey[:15], iv: hashIV, want: "15"},
+		"long HashIV":             {merchant: merchantID, key: hashKey, iv: hashIV + "x", want: "17"},
+		"32-byte HashKey":         {merchant: merchantID, key: hashKey + hashKey, iv: hashIV, want: "32"},
+		"ftp base URL":            {merchant: merchantID, key: hashKey, iv: hashIV, opts: []wrapper.Option{wrapper.WithBaseURL("ftp://example.test")}, want: "https URL"},
+		"base URL no host":        {merchant: merchantID, key: hashKey, iv: hashIV, opts: []wrapper.Option{wrapper.WithBaseURL("https://")}, want: "host"},
+		"unparsable URL":          {merchant: merchantID, key: hashKey, iv: hashIV, opts: []wrapper.Option{wrapper.WithBaseURL("http://[::1")}, want: "does not parse"},
+		"plain http, not local":   {merchant: merchantID, key: hashKey, iv: hashIV, opts: []wrapper.Option{wrapper.WithBaseURL("http://einvoice.example.test")}, want: "loopback"},
+		"base URL with password":  {merchant: merchantID, key: hashKey, iv: hashIV, opts: []wrapper.Option{wrapper.WithBaseURL("https://u:" + hashKey + "@x.test")}, want: "user information"},
+		"PlatformID too long":     {merchant: merchantID, key: hashKey, iv: hashIV, opts: []wrapper.Option{wrapper.WithPlatformID(strings.Repeat("1", 100))}, want: "PlatformID"},
+		"PlatformID not UTF-8":    {merchant: merchantID, key: hashKey, iv: hashIV, opts: []wrapper.Option{wrapper.WithPlatformID("30\xff85")}, want: "PlatformID holds bytes that are not UTF-8"},
+		"Revision not UTF-8":      {merchant: merchantID, key: hashKey, iv: hashIV, opts: []wrapper.Option{wrapper.WithRevision("3.0\xff")}, want: "Revision holds bytes that are not UTF-8"},
+		"negative timeout":        {merchant: merchantID, key: hashKey, iv: hashIV, opts: []wrapper.Option{wrapper.WithTimeout(-time.Second)}, want: "negative"},
+		"nil clock":               {merchant: merchantID, key: hashKey, iv: hashIV, opts: []wrapper.Option{wrapper.WithClock(nil)}, want: "WithClock"},
+		"base URL with ?":         {merchant: merchantID, key: hashKey, iv: hashIV, opts: []wrapper.Option{wrapper.WithBaseURL("https://x.test/?a=1")}, want: "query"},
+		"empty base URL":          {merchant: merchantID, key: hashKey, iv: hashIV, opts: []wrapper.Option{wrapper.WithBaseURL("")}, want: "https URL"},
+		"relative base URL":       {merchant: merchantID, key: hashKey, iv: hashIV, opts: []wrapper.Option{wrapper.WithBaseURL("/B2CInvoice")}, want: "https URL"},
+		"negative MaxAttempts":    {merchant: merchantID, key: hashKey, iv: hashIV, opts: []wrapper.Option{wrapper.WithRetry(wrapper.RetryPolicy{MaxAttempts: -1})}, want: "WithRetry"},
+		"negative InitialBackoff": {merchant: merchantID, key: hashKey, iv: hashIV, opts: []wrapper.Option{wrapper.WithRetry(wrapper.RetryPolicy{MaxAttempts: 3, InitialBackoff: -time.Second})}, want: "must not be negative"},
+		"negative MaxBackoff":     {merchant: merchantID, key: hashKey, iv: hashIV, opts: []wrapper.Option{wrapper.WithRetry(wrapper.RetryPolicy{MaxAttempts: 3, MaxBackoff: -time.Second})}, want: "must not be negative"},
+		"backoffs reversed":       {merchant: merchantID, key: hashKey, iv: hashIV, opts: []wrapper.Option{wrapper.WithRetry(wrapper.RetryPolicy{MaxAttempts: 3, InitialBackoff: time.Minute, MaxBackoff: time.Second})}, want: "above MaxBackoff"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -211,23 +216,16 @@ func TestNewClientChecksItsArguments(t *testing.T) {
 			if !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("error %q does not say %q", err, tc.want)
 			}
+			// A constructor error, not one of a call's.
+			if _, ok := asValidation(err); ok || strings.Contains(err.Error(), "nothing was sent") {
+				t.Errorf("error %q reads as a refused request", err)
+			}
 			assertNoSecret(t, err.Error())
 		})
 	}
-	for _, u := range []string{wrapper.StageURL, wrapper.ProductionURL, "http://127.0.0.1:8080", "http://localhost:1/prefix/"} {
+	for _, u := range []string{wrapper.StageURL, wrapper.ProductionURL, "http://127.0.0.1:8080", "http://localhost:1/prefix/", "http://[::1]:9"} {
 		if _, err := wrapper.NewClient(merchantID, hashKey, hashIV, wrapper.WithBaseURL(u)); err != nil {
 			t.Errorf("WithBaseURL(%q): %v", u, err)
-		}
-	}
-}
-
-// assertNoSecret fails when s holds the HashKey, the HashIV or a plaintext
-// inner Data.
-func assertNoSecret(t *testing.T, s string) {
-	t.Helper()
-	for _, secret := range []string{hashKey, hashIV, `"Tsr"`, `"RtnMsg"`, `{"RtnCode"`} {
-		if strings.Contains(s, secret) {
-			t.Errorf("%q leaks %q", s, secret)
 		}
 	}
 }
@@ -291,12 +289,15 @@ func TestCancelDelayIssueErrors(t *testing.T) {
 			},
 			check: func(t *testing.T, err error) {
 				var ae *wrapper.APIError
-				if !errors.As(err, &ae) || ae.RtnCode != 5000001 || ae.RtnMsg != "查無此交易單號" {
+				if !errors.As(err, &ae) || ae.Operation != "CancelDelayIssue" || ae.RtnCode != 5000001 || ae.RtnMsg != "查無此交易單號" {
 					t.Errorf("err = %v, want APIError 5000001", err)
+				}
+				if want := "ecpay: CancelDelayIssue refused: RtnCode 5000001: 查無此交易單號"; err.Error() != want {
+					t.Errorf("message %q, want %q", err, want)
 				}
 			},
 		},
-		"RtnCode refusal as a string":  {respond: func(received) answer { return answer{data: `{"RtnCode":"2","RtnMsg":"x"}`} }, check: wantAPI(2)},
+		"RtnCode refusal as a string":  {respond: func(received) answer { return answer{data: `{"RtnCode":"2","RtnMsg":"x"}`, offSpec: true} }, check: wantAPI(2)},
 		"empty body":                   {respond: raw(200, ""), check: wantDecode("empty body")},
 		"truncated JSON":               {respond: raw(200, `{"TransCode":1,"Data":"abc`), check: wantDecode("not an ECPay JSON envelope")},
 		"no TransCode":                 {respond: raw(200, `{"TransMsg":"?"}`), check: wantDecode("no TransCode")},
@@ -304,8 +305,8 @@ func TestCancelDelayIssueErrors(t *testing.T) {
 		"Data under another key":       {respond: raw(200, `{"TransCode":1,"Data":"`+otherData+`"}`), check: wantDecode("does not decrypt")},
 		"TransCode 1 but no Data":      {respond: raw(200, `{"TransCode":1,"Data":""}`), check: wantDecode("Data is empty")},
 		"inner JSON without RtnCode":   {respond: func(received) answer { return answer{data: `{"RtnMsg":"?"}`} }, check: wantDecode("no RtnCode")},
-		"inner JSON that is not JSON":  {respond: func(received) answer { return answer{data: `RtnCode=1`} }, check: wantDecode("not the expected JSON")},
-		"inner RtnCode not an integer": {respond: func(received) answer { return answer{data: `{"RtnCode":"one"}`} }, check: wantDecode("not the expected JSON")},
+		"inner JSON that is not JSON":  {respond: func(received) answer { return answer{data: `RtnCode=1`, offSpec: true} }, check: wantDecode("not the expected JSON")},
+		"inner RtnCode not an integer": {respond: func(received) answer { return answer{data: `{"RtnCode":"one"}`, offSpec: true} }, check: wantDecode("not the expected JSON")},
 		"10 MB body": {
 			respond: raw(200, `{"TransCode":1,"TransMsg":"`+strings.Repeat("x", 10<<20)+`"}`),
 			check:   wantDecode("exceeds"),
@@ -415,8 +416,8 @@ func TestTimeoutsAndCancellation(t *testing.T) {
 	})
 	t.Run("WithTimeout", func(t *testing.T) {
 		_, err := client(t, slow.URL, wrapper.WithTimeout(50*time.Millisecond)).CancelDelayIssue(bg, wrapper.CancelDelayIssueRequest{Tsr: "T1"})
-		if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "WithTimeout") {
-			t.Errorf("err = %v, want DeadlineExceeded mentioning WithTimeout", err)
+		if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "timed out") {
+			t.Errorf("err = %v, want DeadlineExceeded saying it timed out", err)
 		}
 	})
 	t.Run("cancelled mid-call", func(t *testing.T) {
@@ -444,38 +445,71 @@ func TestTimeoutsAndCancellation(t *testing.T) {
 	})
 }
 
+// A same-host 307 is followed, and the encrypted body is sent again.
 func TestRedirectResendsTheEncryptedBody(t *testing.T) {
 	fake := newFake(t, success)
-	redirect := hostile(t, func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, fake.URL+r.URL.Path, http.StatusTemporaryRedirect)
-	})
-	res, err := client(t, redirect.URL).CancelDelayIssue(bg, wrapper.CancelDelayIssueRequest{Tsr: "T307"})
+	res, err := client(t, fake.URL+movedPrefix).CancelDelayIssue(bg, wrapper.CancelDelayIssueRequest{Tsr: "T307"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if res.RtnCode != 1 {
 		t.Errorf("RtnCode = %d", res.RtnCode)
 	}
-	if got := fake.received(); len(got) != 1 || got[0].Inner.Tsr != "T307" {
+	if got := fake.received(); len(got) != 1 || got[0].field("Tsr") != "T307" {
 		t.Errorf("after the redirect the server received %+v", got)
 	}
-}
-
-func TestBasePathIsKeptAsAPrefix(t *testing.T) {
-	var path string
-	fake := newFake(t, success)
-	proxy := hostile(t, func(w http.ResponseWriter, r *http.Request) {
-		path = r.URL.Path
-		http.Redirect(w, r, fake.URL+strings.TrimPrefix(r.URL.Path, "/ecpay"), http.StatusTemporaryRedirect)
-	})
-	if _, err := client(t, proxy.URL+"/ecpay").CancelDelayIssue(bg, wrapper.CancelDelayIssueRequest{Tsr: "T1"}); err != nil {
-		t.Fatal(err)
-	}
-	if path != "/ecpay/B2CInvoice/CancelDelayIssue" {
-		t.Errorf("path = %q, want the prefix kept", path)
+	// The base URL's path is kept as a prefix.
+	if got := fake.redirected(); len(got) != 1 || got[0] != movedPrefix+"/B2CInvoice/CancelDelayIssue" {
+		t.Errorf("the client asked for %q, want the prefix kept", got)
 	}
 }
 
+// The client's own http.Client follows no redirect that would send the
+// request elsewhere than the base URL's host, or resend it without its body.
+func TestDefaultClientRefusesRedirectsElsewhere(t *testing.T) {
+	elsewhereURL := func(elsewhere, _ string) string { return elsewhere }
+	sameHost := func(_, self string) string { return self }
+	tests := map[string]struct {
+		status int
+		to     func(elsewhere, self string) string
+		want   string
+	}{
+		"307 to another host":      {status: http.StatusTemporaryRedirect, to: elsewhereURL, want: "another host"},
+		"308 to another host":      {status: http.StatusPermanentRedirect, to: elsewhereURL, want: "another host"},
+		"302 to another host":      {status: http.StatusFound, to: elsewhereURL, want: "another host"},
+		"302 on the host, as GET":  {status: http.StatusFound, to: sameHost, want: "without its body"},
+		"303 on the host, as GET":  {status: http.StatusSeeOther, to: sameHost, want: "without its body"},
+		"301 on the host, as GET":  {status: http.StatusMovedPermanently, to: sameHost, want: "without its body"},
+		"307 to localhost by name": {status: http.StatusTemporaryRedirect, to: func(elsewhere, self string) string { return strings.Replace(self, "127.0.0.1", "localhost", 1) }, want: "another host"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			elsewhere := newCounter(t)
+			var hits atomic.Int32
+			var self *httptest.Server
+			self = hostile(t, func(w http.ResponseWriter, r *http.Request) {
+				if hits.Add(1) > 1 {
+					http.Error(w, "followed", http.StatusInternalServerError)
+					return
+				}
+				http.Redirect(w, r, tc.to(elsewhere.URL, self.URL)+r.URL.Path, tc.status)
+			})
+			_, err := client(t, self.URL).CancelDelayIssue(bg, wrapper.CancelDelayIssueRequest{Tsr: "T1"})
+			var te *wrapper.TransportError
+			if !errors.As(err, &te) || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("err = %v, want a TransportError saying %q", err, tc.want)
+			}
+			if n := elsewhere.count(); n != 0 {
+				t.Errorf("the other host received %d requests", n)
+			}
+			if n := hits.Load(); n != 1 {
+				t.Errorf("the first server received %d requests, want 1", n)
+			}
+		})
+	}
+}
+
+// One client serves both operations from many goroutines at once.
 func TestOneClientServesManyGoroutines(t *testing.T) {
 	fake := newFake(t, success)
 	c := client(t, fake.URL)
@@ -483,9 +517,18 @@ func TestOneClientServesManyGoroutines(t *testing.T) {
 	errs := make(chan error, 50)
 	for i := range 50 {
 		wg.Go(func() {
-			res, err := c.CancelDelayIssue(bg, wrapper.CancelDelayIssueRequest{Tsr: fmt.Sprintf("T%03d", i)})
-			if err == nil && res.RtnCode != 1 {
-				err = fmt.Errorf("RtnCode %d", res.RtnCode)
+			tsr := fmt.Sprintf("T%03d", i)
+			if i%2 == 0 {
+				res, err := c.CancelDelayIssue(bg, wrapper.CancelDelayIssueRequest{Tsr: tsr})
+				if err == nil && res.RtnCode != wrapper.RtnCodeOK {
+					err = fmt.Errorf("CancelDelayIssue: RtnCode %d", res.RtnCode)
+				}
+				errs <- err
+				return
+			}
+			res, err := c.TriggerIssue(bg, wrapper.TriggerIssueRequest{Tsr: tsr, PayType: triggerissue.PayType2})
+			if err == nil && res.RtnCode != wrapper.RtnCodeTriggered {
+				err = fmt.Errorf("TriggerIssue: RtnCode %d", res.RtnCode)
 			}
 			errs <- err
 		})
@@ -497,12 +540,19 @@ func TestOneClientServesManyGoroutines(t *testing.T) {
 			t.Error(err)
 		}
 	}
-	seen := map[string]bool{}
+	seen := map[string]string{}
 	for _, r := range fake.received() {
-		seen[r.Inner.Tsr] = true
+		seen[r.field("Tsr")] = r.Op.Name
 	}
 	if len(seen) != 50 {
 		t.Errorf("server saw %d distinct Tsrs, want 50", len(seen))
+	}
+	for tsr, op := range seen {
+		var i int
+		_, _ = fmt.Sscanf(tsr, "T%03d", &i)
+		if want := map[bool]string{true: "CancelDelayIssue", false: "TriggerIssue"}[i%2 == 0]; op != want {
+			t.Errorf("Tsr %s went to %s, want %s", tsr, op, want)
+		}
 	}
 }
 
@@ -532,22 +582,45 @@ func (h *recordHandler) Handle(_ context.Context, r slog.Record) error {
 	return nil
 }
 
+// Every error and every log record, whatever the answer, is searched for
+// the HashKey, the HashIV, plaintext Data and the Tsr.
 func TestLoggingAndErrorsNeverLeakSecrets(t *testing.T) {
-	answers := []func(received) answer{
-		success,
-		func(received) answer { return answer{data: `{"RtnCode":7,"RtnMsg":"refused"}`} },
-		func(received) answer { return answer{transCode: ptr(5), transMsg: "bad"} },
-		func(received) answer { return answer{status: 403, raw: []byte("no")} },
-		func(received) answer { return answer{raw: []byte(`{"TransCode":1,"Data":"AAAA"}`)} },
+	const tsr = "SECRET-TSR-0001"
+	answers := []struct {
+		op       string
+		respond  func(received) answer
+		wantKind string // "" for success
+	}{
+		{"CancelDelayIssue", success, ""},
+		{"TriggerIssue", func(received) answer { return answer{data: inner(wrapper.RtnCodeIssued, "開立發票成功")} }, ""},
+		{"CancelDelayIssue", func(received) answer { return answer{data: `{"RtnCode":7,"RtnMsg":"refused"}`} }, wrapper.KindAPI},
+		{"TriggerIssue", func(received) answer {
+			return answer{data: inner(wrapper.RtnCodeUnknownTsr, "不存在此交易單號")}
+		}, wrapper.KindAPI},
+		{"CancelDelayIssue", func(received) answer { return answer{transCode: ptr(5), transMsg: "bad"} }, wrapper.KindTrans},
+		{"CancelDelayIssue", func(received) answer { return answer{status: 403, raw: []byte("no")} }, wrapper.KindHTTP},
+		{"TriggerIssue", func(received) answer {
+			return answer{status: 500, raw: []byte("key " + hashKey + "\niv " + hashIV)}
+		}, wrapper.KindHTTP},
+		{"CancelDelayIssue", func(received) answer { return answer{raw: []byte(`{"TransCode":1,"Data":"AAAA"}`)} }, wrapper.KindDecode},
+		{"TriggerIssue", func(received) answer { return answer{data: `{"RtnCode":"x","RtnMsg":"` + tsr + `"}`, offSpec: true} }, wrapper.KindDecode},
 	}
 	h := &recordHandler{}
-	for i, respond := range answers {
-		fake := newFake(t, respond)
+	for i, a := range answers {
+		fake := newFake(t, a.respond)
 		c := client(t, fake.URL, wrapper.WithLogger(slog.New(h)))
-		_, err := c.CancelDelayIssue(bg, wrapper.CancelDelayIssueRequest{Tsr: "SECRET-TSR-0001"})
+		var err error
+		if a.op == "CancelDelayIssue" {
+			_, err = c.CancelDelayIssue(bg, wrapper.CancelDelayIssueRequest{Tsr: tsr})
+		} else {
+			_, err = c.TriggerIssue(bg, wrapper.TriggerIssueRequest{Tsr: tsr, PayType: triggerissue.PayType2})
+		}
+		if (err == nil) != (a.wantKind == "") || err != nil && wrapper.ErrorKind(err) != a.wantKind {
+			t.Errorf("answer %d: err = %v, want kind %q", i, err, a.wantKind)
+		}
 		if err != nil {
 			assertNoSecret(t, err.Error())
-			if strings.Contains(err.Error(), "SECRET-TSR-0001") {
+			if strings.Contains(err.Error(), tsr) {
 				t.Errorf("answer %d: error quotes the Tsr: %v", i, err)
 			}
 		}
@@ -555,21 +628,33 @@ func TestLoggingAndErrorsNeverLeakSecrets(t *testing.T) {
 	if len(h.lines) != len(answers) {
 		t.Fatalf("%d log records for %d calls, want one each", len(h.lines), len(answers))
 	}
-	for _, line := range h.lines {
+	allowed := []string{logkeys.Operation, logkeys.Attempts, logkeys.HTTPStatus, logkeys.Duration, logkeys.TransCode, logkeys.RtnCode, logkeys.Error}
+	for i, line := range h.lines {
 		assertNoSecret(t, line)
-		if strings.Contains(line, "SECRET-TSR-0001") {
+		if strings.Contains(line, tsr) {
 			t.Errorf("log record quotes the Tsr: %s", line)
+		}
+		for k := range h.attrs[i] {
+			if !slices.Contains(allowed, k) {
+				t.Errorf("record %d has the key %q, not one of internal/logkeys' for the client", i, k)
+			}
+		}
+		if got := h.attrs[i][logkeys.Operation]; got != answers[i].op {
+			t.Errorf("record %d: %s = %v, want %s", i, logkeys.Operation, got, answers[i].op)
+		}
+		if got, _ := h.attrs[i][logkeys.Error].(string); got != answers[i].wantKind {
+			t.Errorf("record %d: %s = %q, want %q", i, logkeys.Error, got, answers[i].wantKind)
 		}
 	}
 	first := h.attrs[0]
-	if first["operation"] != "CancelDelayIssue" || first["http_status"] != int64(200) || first["trans_code"] != int64(1) || first["rtn_code"] != int64(1) {
+	if first[logkeys.HTTPStatus] != int64(200) || first[logkeys.TransCode] != int64(1) || first[logkeys.RtnCode] != int64(1) || first[logkeys.Attempts] != int64(1) {
 		t.Errorf("success record = %v", first)
 	}
-	if _, ok := first["duration"]; !ok {
-		t.Errorf("success record lacks duration: %v", first)
+	if _, ok := first[logkeys.Duration]; !ok {
+		t.Errorf("success record lacks %s: %v", logkeys.Duration, first)
 	}
-	if h.attrs[1]["error"] != "api" || h.attrs[2]["error"] != "trans" || h.attrs[3]["error"] != "http" || h.attrs[4]["error"] != "decode" {
-		t.Errorf("error kinds = %v %v %v %v", h.attrs[1]["error"], h.attrs[2]["error"], h.attrs[3]["error"], h.attrs[4]["error"])
+	if got := h.attrs[1][logkeys.RtnCode]; got != int64(wrapper.RtnCodeIssued) {
+		t.Errorf("TriggerIssue record %s = %v, want %d", logkeys.RtnCode, got, wrapper.RtnCodeIssued)
 	}
 }
 
@@ -582,7 +667,7 @@ func TestTransportErrorWhenNothingListens(t *testing.T) {
 	l.Close()
 	_, err = client(t, "http://"+addr).CancelDelayIssue(bg, wrapper.CancelDelayIssueRequest{Tsr: "T1"})
 	var te *wrapper.TransportError
-	if !errors.As(err, &te) || te.Attempts != 1 {
-		t.Errorf("err = %v, want a TransportError after 1 attempt", err)
+	if !errors.As(err, &te) || te.Attempts != 1 || te.Operation != "CancelDelayIssue" {
+		t.Errorf("err = %v, want a CancelDelayIssue TransportError after 1 attempt", err)
 	}
 }

@@ -2,85 +2,313 @@ package wrapper
 
 import (
 	"context"
+	"crypto/aes"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/ecpay-go/einvoice/ecpaycrypto"
+	"github.com/ecpay-go/einvoice/generated/registry"
 )
 
-// Every error CancelDelayIssue returns is one of the types below (or wraps
-// one); branch on them with errors.As. None of their messages holds the
-// HashKey, the HashIV or the plaintext Data.
+// Every error a call returns is one of the types below (or wraps one);
+// branch on them with errors.As, or on the class of an ECPay refusal with
+// errors.Is and the Err… sentinels. Each names the operation. None of their
+// messages holds the HashKey, the HashIV or the plaintext Data.
 
-// ValidationError reports a request that violates ECPay's spec (the schemas
-// embedded in package generated). Nothing was sent.
+// Classes of ECPay refusals, for errors.Is: an *APIError matches the
+// classes its RtnCode has in the page's overlay (x-ecpay-rtn-codes) or, for
+// a code the overlays do not list, that its RtnMsg's keywords give; a
+// *TransError matches by its TransMsg's keywords; an *HTTPError with status
+// 403, 429 or 503 matches ErrBusy.
+var (
+	// ErrNotFound: no such invoice or Tsr (查無, 不存在).
+	ErrNotFound = errors.New("ecpay: not found")
+	// ErrConflict: already done — cancelled, triggered, issued, a
+	// duplicate (已作廢, 已存在, 重複). A request resent after its first
+	// answer was lost meets it when the first attempt succeeded.
+	ErrConflict = errors.New("ecpay: conflict: already done")
+	// ErrCredentials: the keys or the signature are wrong (金鑰, 簽章).
+	ErrCredentials = errors.New("ecpay: credentials refused")
+	// ErrBusy: ECPay asks to slow down or try later (系統忙碌, 請稍後, HTTP 403).
+	ErrBusy = errors.New("ecpay: busy: try later")
+	// ErrTransient: a temporary failure behind ECPay, e.g. the tax
+	// ministry's system (財政部…失敗).
+	ErrTransient = errors.New("ecpay: transient failure")
+)
+
+var classErrors = map[registry.Class]error{
+	registry.NotFound:    ErrNotFound,
+	registry.Conflict:    ErrConflict,
+	registry.Credentials: ErrCredentials,
+	registry.Busy:        ErrBusy,
+	registry.Transient:   ErrTransient,
+}
+
+// msgKeywords classify a refusal whose code the overlays do not list, by
+// its message: ECPay's codes span inconsistent ranges, and an independent
+// client that ran against ECPay's stage classifies by these keywords of the
+// Chinese RtnMsg. Each entry's fragments must all appear.
+var msgKeywords = []struct {
+	class     registry.Class
+	fragments []string
+}{
+	{registry.NotFound, []string{"查無"}},
+	{registry.NotFound, []string{"不存在"}},
+	{registry.Conflict, []string{"已作廢"}},
+	{registry.Conflict, []string{"已存在"}},
+	{registry.Conflict, []string{"重複"}},
+	{registry.Credentials, []string{"金鑰"}},
+	{registry.Credentials, []string{"簽章"}},
+	{registry.Busy, []string{"系統忙碌"}},
+	{registry.Busy, []string{"請稍後"}},
+	{registry.Transient, []string{"財政部", "失敗"}},
+}
+
+// classesOf returns the classes of a message by its keywords.
+func classesOf(msg string) []registry.Class {
+	var out []registry.Class
+	for _, k := range msgKeywords {
+		all := true
+		for _, f := range k.fragments {
+			all = all && strings.Contains(msg, f)
+		}
+		if all {
+			out = append(out, k.class)
+		}
+	}
+	return out
+}
+
+func hasClass(classes []registry.Class, target error) bool {
+	for _, c := range classes {
+		if classErrors[c] == target {
+			return true
+		}
+	}
+	return false
+}
+
+// ValidationError reports a request that violates ECPay's spec (the page's
+// schemas, embedded in its generated package). Nothing was sent.
 type ValidationError struct {
-	Field  string // the property at fault, e.g. "Tsr" or "PlatformID"
-	Rule   string // the schema rule it breaks, e.g. "maxLength", "required"
-	Reason string // kin-openapi's explanation, without the value
+	Operation string // e.g. "CancelDelayIssue"
+	Field     string // the property at fault, e.g. "Tsr" or "PlatformID"
+	Rule      string // the schema rule it breaks, e.g. "maxLength", "required", "utf8"
+	Reason    string // the explanation, without the value
 }
 
 func (e *ValidationError) Error() string {
-	return fmt.Sprintf("ecpay: invalid request, nothing was sent: %s breaks %s: %s", e.Field, e.Rule, e.Reason)
+	return fmt.Sprintf("%sinvalid request, nothing was sent: %s breaks %s: %s", prefix(e.Operation), e.Field, e.Rule, e.Reason)
 }
 
 // HTTPError reports an answer whose HTTP status is not 2xx: ECPay did not
 // process the request.
 type HTTPError struct {
+	Operation  string
 	StatusCode int
+	// RetryAfter is the wait the answer's Retry-After header asks for; 0
+	// when it has none.
+	RetryAfter time.Duration
+	// Body is the start of the answer's body (at most 256 bytes, on one
+	// line, control characters and invalid UTF-8 replaced, the merchant's
+	// HashKey and HashIV redacted), for the message and the logs.
+	Body string
 }
 
-func (e *HTTPError) Error() string {
-	switch e.StatusCode {
-	case 403:
-		return "ecpay: HTTP 403 Forbidden: ECPay rate-limits callers and answers 403 when called too fast; wait (ECPay has asked for up to 30 minutes) before trying again"
-	case 429:
-		return "ecpay: HTTP 429 Too Many Requests: slow down and try again later"
-	default:
-		return fmt.Sprintf("ecpay: HTTP %d: ECPay did not process the request", e.StatusCode)
+// maxSnippet bounds HTTPError.Body, in bytes.
+const maxSnippet = 256
+
+// secretLen is the length of a HashKey or a HashIV: an AES-128 key or IV.
+const secretLen = aes.BlockSize
+
+func newHTTPError(op string, res *http.Response, codec *ecpaycrypto.Codec, now time.Time) *HTTPError {
+	// A secret that begins within the snippet must be read whole to be
+	// recognised.
+	buf := make([]byte, maxSnippet+secretLen-1)
+	n, _ := io.ReadFull(res.Body, buf)
+	drain(res.Body)
+	return &HTTPError{
+		Operation:  op,
+		StatusCode: res.StatusCode,
+		RetryAfter: retryAfter(res.Header.Get("Retry-After"), now),
+		Body:       bodySnippet(codec, buf[:n]),
 	}
 }
 
+// bodySnippet returns the start of body, at most maxSnippet bytes, with
+// the codec's HashKey and HashIV redacted before anything else is changed,
+// and with a secret that would straddle the cut left out whole, so that not
+// even a part of one shows.
+func bodySnippet(codec *ecpaycrypto.Codec, body []byte) string {
+	cut := min(len(body), maxSnippet)
+	for i := max(0, cut-secretLen+1); i < cut; i++ {
+		if w := string(body[i:min(i+secretLen, len(body))]); len(w) == secretLen && codec.Redact(w) != w {
+			cut = i
+			i = max(0, cut-secretLen+1) - 1 // an overlapping secret may begin earlier
+		}
+	}
+	return snippet(codec.Redact(string(body[:cut])), maxSnippet)
+}
+
+// snippet makes s safe to print on one line, at most limit bytes long:
+// spaces collapsed, control and format characters and invalid UTF-8
+// replaced by U+FFFD.
+func snippet(s string, limit int) string {
+	var sb strings.Builder
+	space := false
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		switch {
+		case unicode.IsSpace(r):
+			space = sb.Len() > 0
+			continue
+		case r == utf8.RuneError || unicode.IsControl(r) || unicode.Is(unicode.Cf, r):
+			r = utf8.RuneError
+		}
+		n := utf8.RuneLen(r)
+		if space {
+			n++
+		}
+		if sb.Len()+n > limit {
+			break
+		}
+		if space {
+			sb.WriteByte(' ')
+			space = false
+		}
+		sb.WriteRune(r)
+	}
+	return sb.String()
+}
+
+// maxRetryAfter bounds what a Retry-After header may ask for, far beyond
+// any real wait, so that its seconds cannot overflow a Duration.
+const maxRetryAfter = 24 * time.Hour
+
+// retryAfter parses a Retry-After header: seconds, or an HTTP date.
+func retryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if s, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if s <= 0 {
+			return 0
+		}
+		return min(time.Duration(min(s, int64(maxRetryAfter/time.Second)))*time.Second, maxRetryAfter)
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return min(t.Sub(now).Round(time.Second), maxRetryAfter)
+	}
+	return 0
+}
+
+func (e *HTTPError) Error() string {
+	var msg string
+	switch e.StatusCode {
+	case 403:
+		msg = "HTTP 403 Forbidden: ECPay rate-limits callers and answers 403 when called too fast; wait (ECPay has asked for up to 30 minutes) before trying again"
+	case 429:
+		msg = "HTTP 429 Too Many Requests: slow down and try again later"
+	default:
+		msg = fmt.Sprintf("HTTP %d: ECPay did not process the request", e.StatusCode)
+	}
+	if e.RetryAfter > 0 {
+		msg += fmt.Sprintf(" (Retry-After: %s)", e.RetryAfter)
+	}
+	if e.Body != "" {
+		msg += fmt.Sprintf("; the body begins %q", e.Body)
+	}
+	return prefix(e.Operation) + msg
+}
+
+// Is matches ErrBusy for the statuses that ask the caller to wait.
+func (e *HTTPError) Is(target error) bool {
+	switch e.StatusCode {
+	case http.StatusForbidden, http.StatusTooManyRequests, http.StatusServiceUnavailable:
+		return target == ErrBusy
+	}
+	return false
+}
+
 // TransError reports an envelope ECPay rejected (TransCode ≠ 1): wrong
-// MerchantID, keys or timestamp, or a malformed request. The cancel was not
-// attempted.
+// MerchantID, keys or timestamp, or a malformed request. The operation was
+// not attempted.
 type TransError struct {
+	Operation string
 	TransCode int
 	TransMsg  string
 	// ClockSkew is how far ECPay's response timestamp is from the local
-	// clock when that is more than ECPay's 10-minute window, else 0.
+	// clock when that is more than ECPay's window, else 0.
 	ClockSkew time.Duration
 }
 
 func (e *TransError) Error() string {
-	return fmt.Sprintf("ecpay: envelope rejected: TransCode %d: %s%s", e.TransCode, e.TransMsg, skewHint(e.ClockSkew))
+	return fmt.Sprintf("%senvelope rejected: TransCode %d: %s%s", prefix(e.Operation), e.TransCode, e.TransMsg, skewHint(e.ClockSkew))
 }
 
-// APIError reports a request ECPay processed and refused (RtnCode ≠ 1), e.g.
-// a Tsr that is unknown or already cancelled.
+// Is matches the classes of the TransMsg's keywords.
+func (e *TransError) Is(target error) bool { return hasClass(classesOf(e.TransMsg), target) }
+
+// APIError reports a request ECPay processed and refused: an RtnCode that is
+// not one of the operation's success codes, e.g. a Tsr that is unknown or
+// already cancelled. errors.Is(err, ErrNotFound) and the other classes tell
+// why without knowing codes.
 type APIError struct {
-	RtnCode int
-	RtnMsg  string
+	Operation string
+	RtnCode   int
+	RtnMsg    string
 	// ClockSkew is as in TransError.
 	ClockSkew time.Duration
+
+	op *registry.Operation
 }
 
 func (e *APIError) Error() string {
-	return fmt.Sprintf("ecpay: CancelDelayIssue refused: RtnCode %d: %s%s", e.RtnCode, e.RtnMsg, skewHint(e.ClockSkew))
+	return fmt.Sprintf("ecpay: %s refused: RtnCode %d: %s%s", e.Operation, e.RtnCode, e.RtnMsg, skewHint(e.ClockSkew))
 }
+
+// Classes returns the classes of the refusal: those the page's overlay gives
+// its RtnCode or, for a code it does not list, those of its RtnMsg's keywords.
+func (e *APIError) Classes() []registry.Class {
+	op := e.op
+	if op == nil {
+		op = registry.Lookup(e.Operation)
+	}
+	if op != nil {
+		if c, ok := op.Code(e.RtnCode); ok && len(c.Classes) > 0 {
+			return c.Classes
+		}
+	}
+	return classesOf(e.RtnMsg)
+}
+
+// Is matches the sentinel of each of e's Classes.
+func (e *APIError) Is(target error) bool { return hasClass(e.Classes(), target) }
 
 // DecodeError reports an answer that could not be read: an empty or non-JSON
 // body, a body over the size limit, Data that does not decrypt, or inner JSON
-// that does not decode. Err is the cause.
+// that does not decode. Err is the cause. ECPay may have done what was asked.
 type DecodeError struct {
-	Problem string // what was wrong, for the message
-	Err     error
+	Operation string
+	Problem   string // what was wrong, for the message
+	Err       error
 }
 
 func (e *DecodeError) Error() string {
-	if e.Err == nil {
-		return "ecpay: unreadable response: " + e.Problem
+	msg := prefix(e.Operation) + "unreadable response: " + e.Problem
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
 	}
-	return "ecpay: unreadable response: " + e.Problem + ": " + e.Err.Error()
+	return msg
 }
 
 func (e *DecodeError) Unwrap() error { return e.Err }
@@ -90,31 +318,75 @@ func (e *DecodeError) Unwrap() error { return e.Err }
 // context.DeadlineExceeded) and errors.Is(err, context.Canceled) hold through
 // it. Attempts counts the tries made (more than one with WithRetry).
 type TransportError struct {
-	Attempts int
-	Err      error
+	Operation string
+	Attempts  int
+	Err       error
 }
 
 func (e *TransportError) Error() string {
-	msg := "ecpay: transport failure"
+	msg := prefix(e.Operation) + "transport failure"
 	if e.Attempts > 1 {
 		msg += fmt.Sprintf(" after %d attempts", e.Attempts)
 	}
 	if errors.Is(e.Err, context.DeadlineExceeded) {
-		msg += " (timed out: raise WithTimeout or the context deadline)"
+		msg += " (timed out: raise the timeout or the context deadline)"
 	}
 	return msg + ": " + e.Err.Error()
 }
 
 func (e *TransportError) Unwrap() error { return e.Err }
 
-// clockWindow is the window ECPay allows between its clock and the
-// request's Timestamp.
-const clockWindow = 10 * time.Minute
+// The kinds of error ErrorKind names.
+const (
+	KindValidation = "validation"
+	KindHTTP       = "http"
+	KindTrans      = "trans"
+	KindAPI        = "api"
+	KindDecode     = "decode"
+	KindTransport  = "transport"
+)
 
-// skew returns how far server is from local when beyond clockWindow, else 0.
+// ErrorKind names the class of an error a call returned, one per error
+// type: KindValidation, KindHTTP, KindTrans, KindAPI, KindDecode or
+// KindTransport (also for an error of none of these types). The client's
+// log records and the CLI's result lines use it.
+func ErrorKind(err error) string {
+	var (
+		ve *ValidationError
+		he *HTTPError
+		te *TransError
+		ae *APIError
+		de *DecodeError
+	)
+	switch {
+	case errors.As(err, &ve):
+		return KindValidation
+	case errors.As(err, &he):
+		return KindHTTP
+	case errors.As(err, &te):
+		return KindTrans
+	case errors.As(err, &ae):
+		return KindAPI
+	case errors.As(err, &de):
+		return KindDecode
+	default:
+		return KindTransport
+	}
+}
+
+// prefix starts an error message: "ecpay: CancelDelayIssue: ".
+func prefix(operation string) string {
+	if operation == "" {
+		return "ecpay: "
+	}
+	return "ecpay: " + operation + ": "
+}
+
+// skew returns how far server is from local when beyond ECPay's window,
+// else 0.
 func skew(server, local time.Time) time.Duration {
 	d := local.Sub(server)
-	if d > clockWindow || d < -clockWindow {
+	if d > registry.TimestampWindow || d < -registry.TimestampWindow {
 		return d
 	}
 	return 0
@@ -128,5 +400,5 @@ func skewHint(d time.Duration) string {
 	if d < 0 {
 		dir, d = "behind", -d
 	}
-	return fmt.Sprintf(" (the local clock is %s %s ECPay's, beyond its 10-minute window: synchronise it, e.g. with NTP)", d.Round(time.Second), dir)
+	return fmt.Sprintf(" (the local clock is %s %s ECPay's, beyond its %s window: synchronise it, e.g. with NTP)", d.Round(time.Second), dir, registry.TimestampWindow)
 }

@@ -3,6 +3,7 @@ package wrapper
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -10,9 +11,10 @@ import (
 	"time"
 )
 
-// RetryPolicy configures WithRetry. CancelDelayIssue has no idempotency key
-// and ECPay refuses a second cancel of the same Tsr, so only failures that
-// provably never reached ECPay are retried (see ShouldRetry).
+// RetryPolicy configures WithRetry. ECPay's operations have no idempotency
+// key (a second cancel or trigger of the same Tsr is refused, not repeated),
+// so only failures that provably never reached ECPay are retried (see
+// ShouldRetry).
 type RetryPolicy struct {
 	// MaxAttempts counts the first try; 1 or less means no retry.
 	MaxAttempts int
@@ -20,6 +22,30 @@ type RetryPolicy struct {
 	// per attempt up to MaxBackoff, with full jitter. Defaults: 500ms and 10s.
 	InitialBackoff time.Duration
 	MaxBackoff     time.Duration
+}
+
+// check reports a policy NewClient refuses.
+func (p RetryPolicy) check() error {
+	if p.MaxAttempts < 0 || p.InitialBackoff < 0 || p.MaxBackoff < 0 {
+		return fmt.Errorf("ecpay: WithRetry(%+v): MaxAttempts, InitialBackoff and MaxBackoff must not be negative", p)
+	}
+	if p.MaxBackoff > 0 && p.InitialBackoff > p.MaxBackoff {
+		return fmt.Errorf("ecpay: WithRetry: InitialBackoff %v is above MaxBackoff %v", p.InitialBackoff, p.MaxBackoff)
+	}
+	return nil
+}
+
+// withDefaults fills in the backoffs of a policy that retries.
+func (p RetryPolicy) withDefaults() RetryPolicy {
+	if p.MaxAttempts > 1 {
+		if p.InitialBackoff <= 0 {
+			p.InitialBackoff = 500 * time.Millisecond
+		}
+		if p.MaxBackoff <= 0 {
+			p.MaxBackoff = max(10*time.Second, p.InitialBackoff)
+		}
+	}
+	return p
 }
 
 // ShouldRetry reports whether an attempt that ended with HTTP status

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ecpay-go/einvoice/internal/logkeys"
 	"github.com/ecpay-go/einvoice/wrapper"
 )
 
@@ -128,5 +130,42 @@ func TestRetryStopsAtTheDeadline(t *testing.T) {
 	}
 	if n := len(fake.received()); n != 1 {
 		t.Errorf("%d attempts within the deadline, want 1", n)
+	}
+}
+
+// refusingAfterFirst passes the first request to next and refuses the
+// connection of every later one, as a server that went down would.
+type refusingAfterFirst struct {
+	n    atomic.Int32
+	next wrapper.HTTPDoer
+}
+
+func (d *refusingAfterFirst) Do(req *http.Request) (*http.Response, error) {
+	if d.n.Add(1) > 1 {
+		return nil, &url.Error{Op: "Post", URL: req.URL.String(), Err: &net.OpError{Op: "dial", Net: "tcp", Err: &os.SyscallError{Syscall: "connect", Err: syscall.ECONNREFUSED}}}
+	}
+	return d.next.Do(req)
+}
+
+// The log record reports what the last attempt got, not an earlier one's
+// status.
+func TestRetryRecordReportsTheLastAttempt(t *testing.T) {
+	fake := newFake(t, func(received) answer { return answer{status: http.StatusServiceUnavailable, raw: []byte("down")} })
+	h := &recordHandler{}
+	c := client(t, fake.URL,
+		wrapper.WithHTTPClient(&refusingAfterFirst{next: http.DefaultClient}),
+		wrapper.WithLogger(slog.New(h)),
+		wrapper.WithRetry(wrapper.RetryPolicy{MaxAttempts: 2, InitialBackoff: time.Millisecond}))
+	_, err := c.CancelDelayIssue(bg, wrapper.CancelDelayIssueRequest{Tsr: "T1"})
+	var te *wrapper.TransportError
+	if !errors.As(err, &te) || te.Attempts != 2 {
+		t.Fatalf("err = %v, want a TransportError after 2 attempts", err)
+	}
+	if len(h.attrs) != 1 {
+		t.Fatalf("%d records", len(h.attrs))
+	}
+	rec := h.attrs[0]
+	if rec[logkeys.HTTPStatus] != int64(0) || rec[logkeys.Attempts] != int64(2) || rec[logkeys.Error] != wrapper.KindTransport {
+		t.Errorf("record %v, want no HTTP status after a refused second attempt", rec)
 	}
 }

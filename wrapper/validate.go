@@ -2,59 +2,32 @@ package wrapper
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"maps"
 	"reflect"
 	"slices"
 	"strings"
-	"sync"
 	"unicode/utf16"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
-	"github.com/ecpay-go/einvoice/generated"
+	"github.com/ecpay-go/einvoice/internal/violation"
 )
 
-// schemas holds the schemas of the embedded (overlaid) spec that requests
-// are checked against before anything is sent. They are loaded once per
-// process: the rules come from the spec, not from limits copied into Go.
-type schemas struct {
-	envelope *openapi3.Schema // the request envelope (MerchantID, PlatformID, …)
-	data     *openapi3.Schema // requestBody.Data, the plaintext inside Data
-	plan     dataPlan         // data compiled against CancelDelayIssueRequest
-}
-
-var loadSchemas = sync.OnceValues(func() (*schemas, error) {
-	doc, err := generated.GetSpec()
-	if err != nil {
-		return nil, fmt.Errorf("ecpay: loading the embedded spec: %w", err)
-	}
-	s := &schemas{}
-	if ref := doc.Components.Schemas["requestBody.Data"]; ref != nil {
-		s.data = ref.Value
-	}
-	if item := doc.Paths.Find("/B2CInvoice/CancelDelayIssue"); item != nil && item.Post != nil && item.Post.RequestBody != nil {
-		if mt := item.Post.RequestBody.Value.Content.Get("application/json"); mt != nil && mt.Schema != nil {
-			s.envelope = mt.Schema.Value
-		}
-	}
-	if s.data == nil || s.envelope == nil {
-		return nil, errors.New("ecpay: the embedded spec lacks the CancelDelayIssue request schemas; regenerate package generated")
-	}
-	s.plan = compileDataPlan(s.data, reflect.TypeFor[CancelDelayIssueRequest]())
-	return s, nil
-})
-
-// dataPlan is requestBody.Data matched, once, to the fields of the
+// dataPlan is a page's requestBody.Data matched, once, to the fields of the
 // generated request type, so that a request is checked field by field with
 // each property's own schema instead of being marshalled and decoded into a
 // map for every call. When the schema has object-level rules beyond
-// properties and required, or a field is not a plain string or number, the
-// plan is not usable and the whole decoded object is validated instead.
+// properties and required, names a required member it does not declare, or a
+// field is not a plain string or number, the plan is not usable and the whole
+// decoded object is validated instead; its required strings are still
+// checked for "" first, so that the error is the same either way.
 type dataPlan struct {
 	usable bool
 	fields []fieldRule
+	// required are the required string fields, checked for "" whether or
+	// not the plan is usable.
+	required []fieldRule
 }
 
 type fieldRule struct {
@@ -63,28 +36,40 @@ type fieldRule struct {
 	pointer  bool   // an optional field: nil means absent
 	required bool
 	schema   *openapi3.Schema
-	// length is set when schema is a string with no rule but minLength
-	// and maxLength: a value within them passes without calling
-	// kin-openapi, which is still asked for the error otherwise.
+	// length is set when schema is a string with no rule but minLength,
+	// maxLength and an enum of strings: a value within them passes without
+	// calling kin-openapi, which is still asked for the error otherwise.
 	length *lengthRule
 }
 
-// lengthRule is a string schema's minLength and maxLength (max < 0: none).
-type lengthRule struct{ min, max int64 }
+// lengthRule is a string schema's minLength and maxLength (max < 0: none)
+// and its enum (nil: any value).
+type lengthRule struct {
+	min, max int64
+	enum     []string
+}
 
 // lengthOnly returns the lengthRule of s when s is a string schema whose
-// only validation keywords are minLength and maxLength.
+// only validation keywords are minLength, maxLength and an enum of strings
+// (a default does not validate).
 func lengthOnly(s *openapi3.Schema) *lengthRule {
 	if !s.Type.Is(openapi3.TypeString) {
 		return nil
 	}
+	r := &lengthRule{min: int64(s.MinLength), max: -1}
+	for _, v := range s.Enum {
+		str, ok := v.(string)
+		if !ok {
+			return nil
+		}
+		r.enum = append(r.enum, str)
+	}
 	rest := *s
-	rest.Type, rest.MinLength, rest.MaxLength = nil, 0, nil
+	rest.Type, rest.MinLength, rest.MaxLength, rest.Enum, rest.Default = nil, 0, nil, nil, nil
 	rest.Description, rest.Extensions = "", nil
 	if !rest.IsEmpty() {
 		return nil
 	}
-	r := &lengthRule{min: int64(s.MinLength), max: -1}
 	if s.MaxLength != nil {
 		r.max = int64(*s.MaxLength)
 	}
@@ -92,8 +77,11 @@ func lengthOnly(s *openapi3.Schema) *lengthRule {
 }
 
 // holds reports whether v's length is within r, counted as kin-openapi
-// counts it.
+// counts it, and v one of r's enum.
 func (r *lengthRule) holds(v string) bool {
+	if r.enum != nil && !slices.Contains(r.enum, v) {
+		return false
+	}
 	var n int64
 	for _, c := range v {
 		if utf16.IsSurrogate(c) {
@@ -106,12 +94,6 @@ func (r *lengthRule) holds(v string) bool {
 }
 
 func compileDataPlan(schema *openapi3.Schema, t reflect.Type) dataPlan {
-	objectOnly := *schema
-	objectOnly.Properties, objectOnly.Required, objectOnly.Type = nil, nil, nil
-	objectOnly.Description, objectOnly.Extensions = "", nil
-	if !objectOnly.IsEmpty() || !schema.Type.Is(openapi3.TypeObject) {
-		return dataPlan{}
-	}
 	byName := map[string]int{}
 	for i := range t.NumField() {
 		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
@@ -120,9 +102,34 @@ func compileDataPlan(schema *openapi3.Schema, t reflect.Type) dataPlan {
 	var plan dataPlan
 	for _, name := range slices.Sorted(maps.Keys(schema.Properties)) {
 		i, ok := byName[name]
+		if !ok || !slices.Contains(schema.Required, name) {
+			continue
+		}
+		ft := t.Field(i).Type
+		rule := fieldRule{name: name, index: i, required: true}
+		if ft.Kind() == reflect.Pointer {
+			rule.pointer, ft = true, ft.Elem()
+		}
+		if ft.Kind() == reflect.String {
+			plan.required = append(plan.required, rule)
+		}
+	}
+	objectOnly := *schema
+	objectOnly.Properties, objectOnly.Required, objectOnly.Type = nil, nil, nil
+	objectOnly.Description, objectOnly.Extensions = "", nil
+	if !objectOnly.IsEmpty() || !schema.Type.Is(openapi3.TypeObject) {
+		return dataPlan{required: plan.required}
+	}
+	for _, name := range schema.Required {
+		if schema.Properties[name] == nil {
+			return dataPlan{required: plan.required}
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(schema.Properties)) {
+		i, ok := byName[name]
 		prop := schema.Properties[name]
 		if !ok || prop == nil || prop.Value == nil {
-			return dataPlan{}
+			return dataPlan{required: plan.required}
 		}
 		ft := t.Field(i).Type
 		rule := fieldRule{name: name, index: i, required: slices.Contains(schema.Required, name), schema: prop.Value}
@@ -134,66 +141,78 @@ func compileDataPlan(schema *openapi3.Schema, t reflect.Type) dataPlan {
 			rule.length = lengthOnly(prop.Value)
 		case reflect.Int, reflect.Int64, reflect.Int32:
 		default:
-			return dataPlan{}
+			return dataPlan{required: plan.required}
 		}
 		plan.fields = append(plan.fields, rule)
-		delete(byName, name)
 	}
 	plan.usable = true
 	return plan
 }
 
-// validateRequest checks req against requestBody.Data; plaintext is req
-// marshalled, used when the plan is not usable.
-func (s *schemas) validateRequest(req *CancelDelayIssueRequest, plaintext []byte) error {
-	if !s.plan.usable {
-		return s.validateData(plaintext)
-	}
+// validate checks req, a pointer to the request type, against the plan.
+// When the plan is not usable it checks only the required strings
+// (validateData then checks the JSON). A required string left empty is
+// reported as missing: ECPay's 必填 means non-empty, for fields a spec update
+// adds too.
+func (p *dataPlan) validate(req any) error {
 	v := reflect.ValueOf(req).Elem()
-	for _, f := range s.plan.fields {
-		fv := v.Field(f.index)
-		if f.pointer {
-			if fv.IsNil() {
-				if f.required {
-					return &ValidationError{Field: f.name, Rule: "required", Reason: fmt.Sprintf("property %q is missing", f.name)}
-				}
-				continue
+	if !p.usable {
+		for i := range p.required {
+			f := &p.required[i]
+			if err := f.check(v.Field(f.index)); err != nil {
+				return err
 			}
-			fv = fv.Elem()
 		}
-		var value any
-		if fv.Kind() == reflect.String {
-			if f.length != nil && f.length.holds(fv.String()) {
-				continue
-			}
-			value = fv.String()
-		} else {
-			value = fv.Int()
-		}
-		if err := f.schema.VisitJSON(value); err != nil {
-			return toValidationError(f.name, err)
+		return nil
+	}
+	for i := range p.fields {
+		f := &p.fields[i]
+		if err := f.check(v.Field(f.index)); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-// validateData checks inner request JSON against requestBody.Data.
-func (s *schemas) validateData(plaintext []byte) error {
+// check checks the value fv of f's field; without a schema, only that a
+// required field is present and not "".
+func (f *fieldRule) check(fv reflect.Value) error {
+	if f.pointer {
+		if fv.IsNil() {
+			if f.required {
+				return &ValidationError{Field: f.name, Rule: "required", Reason: fmt.Sprintf("%s is required (必填) but missing", f.name)}
+			}
+			return nil
+		}
+		fv = fv.Elem()
+	}
+	var value any
+	if fv.Kind() == reflect.String {
+		s := fv.String()
+		if f.required && s == "" {
+			return &ValidationError{Field: f.name, Rule: "required", Reason: fmt.Sprintf("%s is required (必填) but empty", f.name)}
+		}
+		if f.schema == nil || f.length != nil && f.length.holds(s) {
+			return nil
+		}
+		value = s
+	} else {
+		if f.schema == nil {
+			return nil
+		}
+		value = fv.Int()
+	}
+	return toValidationError(f.name, f.schema.VisitJSON(value))
+}
+
+// validateData checks inner request JSON against requestBody.Data as a
+// whole, for request types the plan cannot check field by field.
+func (st *opState) validateData(plaintext []byte) error {
 	var value any
 	if err := json.Unmarshal(plaintext, &value); err != nil {
 		return &ValidationError{Field: "Data", Rule: "type", Reason: "the inner request is not JSON"}
 	}
-	return toValidationError("", s.data.VisitJSON(value))
-}
-
-// validateEnvelopeField checks one string member of the request envelope,
-// such as MerchantID or PlatformID, against its schema.
-func (s *schemas) validateEnvelopeField(name, value string) error {
-	prop := s.envelope.Properties[name]
-	if prop == nil || prop.Value == nil {
-		return fmt.Errorf("ecpay: the spec has no request field %s", name)
-	}
-	return toValidationError(name, prop.Value.VisitJSON(value))
+	return toValidationError("", st.data.VisitJSON(value))
 }
 
 // toValidationError turns kin-openapi's error into a *ValidationError naming
@@ -203,19 +222,19 @@ func toValidationError(field string, err error) error {
 	if err == nil {
 		return nil
 	}
-	var se *openapi3.SchemaError
-	if !errors.As(err, &se) {
-		return &ValidationError{Field: field, Rule: "schema", Reason: "does not match the spec"}
-	}
-	if p := strings.Join(se.JSONPointer(), "/"); p != "" {
+	v := violation.First(err)
+	if p := strings.TrimPrefix(v.Pointer, "/"); p != "" {
 		field = p
 	}
 	if field == "" {
 		field = "Data"
 	}
-	reason := se.Reason
+	rule, reason := v.Rule, v.Reason
+	if rule == "" {
+		rule = "schema"
+	}
 	if reason == "" {
 		reason = "does not match the spec"
 	}
-	return &ValidationError{Field: field, Rule: se.SchemaField, Reason: reason}
+	return &ValidationError{Field: field, Rule: rule, Reason: reason}
 }

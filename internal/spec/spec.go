@@ -1,9 +1,14 @@
-// Package spec loads ECPay's vendor OpenAPI document, applies this project's
-// overlay the way the generator does, validates both with kin-openapi, and
-// reports breaking changes between two vendor versions with oasdiff,
-// including changes inside the encrypted Data schemas that a plain diff
-// cannot see. It backs `make validate-spec` and `make spec-diff` through
-// internal/cmd/spectool.
+// Package spec checks ECPay's pages and compares versions of a page. It
+// backs the Makefile's spec targets through internal/cmd/spectool:
+//
+//	make validate-spec         ValidateDir("openapi"): every page alone, then with its overlays
+//	make spec-diff NEW=path    ComparePage("openapi", path): NEW against the committed page
+//
+// The overlays are applied by package internal/pages, as the generator
+// applies them; this package adds the checks of the vendor document alone
+// (Load) and the comparison of two versions with oasdiff (Diff), including
+// changes inside the encrypted Data schemas that a plain diff cannot see and
+// any change of the servers.
 package spec
 
 import (
@@ -13,72 +18,65 @@ import (
 	"os"
 
 	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/oapi-codegen/oapi-codegen/v2/pkg/util"
+
+	"github.com/ecpay-go/einvoice/internal/pages"
 )
 
-// Inner schema names ECPay uses on its e-invoice pages for the plaintext
-// carried, encrypted, in the envelopes' Data string.
-const (
-	RequestDataSchema  = "requestBody.Data"
-	ResponseDataSchema = "responses.Data"
-)
-
-// Load reads the OpenAPI document at path and validates it with kin-openapi.
-// The error names the file and, through kin-openapi's message, the location
-// of the first problem.
+// Load reads the vendor document at path alone, without overlays, validates
+// it with kin-openapi and checks that every "required" entry names a
+// declared property (pages.CheckRequired). The error names the file and,
+// through kin-openapi's message, the location of the first problem; one
+// line per undeclared required name.
 func Load(ctx context.Context, path string) (*openapi3.T, error) {
 	if _, err := os.Stat(path); err != nil {
-		return nil, fmt.Errorf("spec %s: %w", path, err)
+		return nil, fmt.Errorf("page %s: %w", path, err)
 	}
 	loader := openapi3.NewLoader()
 	doc, err := loader.LoadFromFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("spec %s does not load: %w", path, err)
+		return nil, fmt.Errorf("page %s does not load: %w", path, err)
 	}
 	if err := doc.Validate(ctx); err != nil {
-		return nil, fmt.Errorf("spec %s is invalid: %w", path, err)
+		return nil, fmt.Errorf("page %s is invalid: %w", path, err)
+	}
+	if err := pages.CheckRequired(doc); err != nil {
+		var errs []error
+		for _, e := range split(err) {
+			errs = append(errs, fmt.Errorf("page %s: %w", path, e))
+		}
+		return nil, errors.Join(errs...)
 	}
 	return doc, nil
 }
 
-// LoadOverlaid reads the document at specPath, applies the OpenAPI Overlay at
-// overlayPath strictly (an action whose target matches nothing is an error),
-// exactly as oapi-codegen does during `go generate`, and validates the result.
-func LoadOverlaid(ctx context.Context, specPath, overlayPath string) (*openapi3.T, error) {
-	for _, p := range []string{specPath, overlayPath} {
-		if _, err := os.Stat(p); err != nil {
-			return nil, fmt.Errorf("spec %s: %w", p, err)
+// split returns the errors joined in err (errors.Join), or err alone.
+func split(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []error
+		for _, e := range j.Unwrap() {
+			out = append(out, split(e)...)
 		}
+		return out
 	}
-	doc, err := util.LoadSwaggerWithOverlay(specPath, util.LoadSwaggerWithOverlayOpts{
-		Path:                overlayPath,
-		Strict:              true,
-		AllowRemoteRefsFrom: []string{},
-	})
-	if err != nil {
-		return nil, fmt.Errorf("overlay %s on spec %s: %w", overlayPath, specPath, err)
-	}
-	if err := doc.Validate(ctx); err != nil {
-		return nil, fmt.Errorf("spec %s with overlay %s is invalid: %w", specPath, overlayPath, err)
-	}
-	return doc, nil
+	return []error{err}
 }
 
 // InnerView rewrites doc in place so that each JSON request or response
 // schema's string property Data refers to the inner schema it carries
-// (RequestDataSchema for request bodies, ResponseDataSchema for responses).
-// On the wire Data is an encrypted string, so the inner schemas are
-// referenced by nothing and diff tools ignore them; in this view a change
-// inside them is a change to the operation, which oasdiff then reports.
-// It returns an error when doc has a Data property but not the inner schema.
+// (pages.RequestDataSchema for request bodies, pages.ResponseDataSchema for
+// responses). On the wire Data is an encrypted string, so the inner schemas
+// are referenced by nothing and diff tools ignore them; in this view a
+// change inside them is a change to the operation, which oasdiff then
+// reports. It returns an error when doc has a Data property but not the
+// inner schema.
 func InnerView(doc *openapi3.T) error {
 	if doc.Paths == nil {
-		return errors.New("spec has no paths")
+		return errors.New("the document has no paths")
 	}
 	for path, item := range doc.Paths.Map() {
 		for method, op := range item.Operations() {
 			if op.RequestBody != nil && op.RequestBody.Value != nil {
-				if err := refData(doc, op.RequestBody.Value.Content, RequestDataSchema); err != nil {
+				if err := refData(doc, op.RequestBody.Value.Content, pages.RequestDataSchema); err != nil {
 					return fmt.Errorf("%s %s request: %w", method, path, err)
 				}
 			}
@@ -89,7 +87,7 @@ func InnerView(doc *openapi3.T) error {
 				if resp.Value == nil {
 					continue
 				}
-				if err := refData(doc, resp.Value.Content, ResponseDataSchema); err != nil {
+				if err := refData(doc, resp.Value.Content, pages.ResponseDataSchema); err != nil {
 					return fmt.Errorf("%s %s response %s: %w", method, path, status, err)
 				}
 			}

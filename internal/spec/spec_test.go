@@ -4,138 +4,122 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
-	"gopkg.in/yaml.v3"
-
+	"github.com/ecpay-go/einvoice/internal/pages"
 	"github.com/ecpay-go/einvoice/internal/spec"
 )
 
+// The tests read frozen copies of the pages and overlays in
+// testdata/openapi, never openapi/ itself, so that a legitimate vendor
+// update of openapi/ cannot break them; make validate-spec checks openapi/.
 const (
-	vendorSpec = "../../openapi/CancelDelayIssue.yaml"
-	overlay    = "../../openapi/overlay.yaml"
+	frozen  = "../../testdata/openapi"
+	cancel  = "CancelDelayIssue.yaml"
+	trigger = "TriggerIssue.yaml"
 )
 
-func TestVendorAndOverlaidSpecsValidate(t *testing.T) {
-	ctx := context.Background()
-	if _, err := spec.Load(ctx, vendorSpec); err != nil {
-		t.Fatalf("vendor spec: %v", err)
+// copyPages copies the frozen pages to a new directory and returns it.
+func copyPages(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "openapi")
+	if err := os.CopyFS(dir, os.DirFS(frozen)); err != nil {
+		t.Fatal(err)
 	}
-	doc, err := spec.LoadOverlaid(ctx, vendorSpec, overlay)
-	if err != nil {
-		t.Fatalf("overlaid spec: %v", err)
-	}
-	op := doc.Paths.Find("/B2CInvoice/CancelDelayIssue").Post
-	if op.OperationID != "CancelDelayIssue" {
-		t.Errorf("operationId = %q, want CancelDelayIssue", op.OperationID)
-	}
-	inner := doc.Components.Schemas[spec.RequestDataSchema].Value
-	for _, field := range []string{"MerchantID", "Tsr"} {
-		if !slices.Contains(inner.Required, field) {
-			t.Errorf("%s: %s is not required", spec.RequestDataSchema, field)
-		}
-		if inner.Properties[field].Value.MinLength != 1 {
-			t.Errorf("%s.%s: minLength = %d, want 1", spec.RequestDataSchema, field, inner.Properties[field].Value.MinLength)
-		}
-	}
+	return dir
 }
 
-// mutate loads the vendor spec as plain YAML, lets edit change it, and
-// writes the result to a temporary file whose path it returns.
-func mutate(t *testing.T, edit func(doc map[string]any)) string {
+// edit replaces old, which must occur exactly once, with new in file.
+func edit(t *testing.T, file, old, new string) {
 	t.Helper()
-	raw, err := os.ReadFile(vendorSpec)
+	raw, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var doc map[string]any
-	if err := yaml.Unmarshal(raw, &doc); err != nil {
+	if n := strings.Count(string(raw), old); n != 1 {
+		t.Fatalf("%s holds %q %d times, want once", file, old, n)
+	}
+	if err := os.WriteFile(file, []byte(strings.Replace(string(raw), old, new, 1)), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	edit(doc)
-	out, err := yaml.Marshal(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "candidate.yaml")
-	if err := os.WriteFile(path, out, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
 }
 
-// node walks doc along keys, failing the test when a key is missing.
-func node(t *testing.T, doc map[string]any, keys ...string) map[string]any {
+func write(t *testing.T, file, content string) {
 	t.Helper()
-	cur := doc
-	for _, k := range keys {
-		next, ok := cur[k].(map[string]any)
-		if !ok {
-			t.Fatalf("vendor spec has no %s", strings.Join(keys, "."))
-		}
-		cur = next
-	}
-	return cur
-}
-
-func writeFile(t *testing.T, name, content string) string {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+	if err := os.WriteFile(file, []byte(content), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	return path
 }
 
-func TestLoadRejectsBrokenSpecNamingTheLocation(t *testing.T) {
+// Edits of CancelDelayIssue.yaml shared by several tests.
+const (
+	tsrProperty = "        Tsr:\n          type: string\n          maxLength: 30\n"
+	rtnMsg      = "        RtnMsg:\n          type: string\n          maxLength: 200\n          description: Response message\n"
+	servers     = "servers:\n  - url: https://einvoice-stage.ecpay.com.tw\n  - url: https://einvoice.ecpay.com.tw\n"
+	innerTsr    = "    requestBody.Data:\n      type: object\n      properties:\n"
+)
+
+func TestLoadChecksTheVendorDocumentAlone(t *testing.T) {
 	tests := map[string]struct {
-		path func(t *testing.T) string
-		want []string
+		edit func(t *testing.T, file string)
+		want []string // substrings of the error; none: Load succeeds
 	}{
+		"the frozen page": {edit: func(*testing.T, string) {}},
 		"unknown type in an inner schema": {
-			path: func(t *testing.T) string {
-				return mutate(t, func(doc map[string]any) {
-					node(t, doc, "components", "schemas", spec.RequestDataSchema, "properties", "Tsr")["type"] = "strng"
-				})
+			edit: func(t *testing.T, f string) {
+				edit(t, f, tsrProperty, "        Tsr:\n          type: strng\n          maxLength: 30\n")
 			},
 			want: []string{`schema "requestBody.Data"`, `"strng"`},
 		},
 		"unknown type in the operation": {
-			path: func(t *testing.T) string {
-				return mutate(t, func(doc map[string]any) {
-					node(t, doc, "paths", "/B2CInvoice/CancelDelayIssue", "post", "requestBody", "content",
-						"application/json", "schema", "properties", "MerchantID")["type"] = "strin"
-				})
+			edit: func(t *testing.T, f string) {
+				edit(t, f, "                MerchantID:\n                  type: string\n                  maxLength: 10\n                  description: Merchant ID\n                RqHeader:",
+					"                MerchantID:\n                  type: strin\n                  maxLength: 10\n                  description: Merchant ID\n                RqHeader:")
 			},
 			want: []string{"/B2CInvoice/CancelDelayIssue", "POST", `"strin"`},
 		},
 		"maxLength that is not a number": {
-			path: func(t *testing.T) string {
-				return mutate(t, func(doc map[string]any) {
-					node(t, doc, "components", "schemas", spec.RequestDataSchema, "properties", "Tsr")["maxLength"] = "thirty"
-				})
+			edit: func(t *testing.T, f string) {
+				edit(t, f, tsrProperty, "        Tsr:\n          type: string\n          maxLength: thirty\n")
 			},
-			want: []string{"requestBody.Data/properties/Tsr/maxLength"},
+			want: []string{"maxLength"},
 		},
 		"YAML syntax error": {
-			path: func(t *testing.T) string {
-				return writeFile(t, "broken.yaml", "openapi: 3.1.0\ninfo: {title: x, version: 1}\npaths: [\n")
-			},
+			edit: func(t *testing.T, f string) { write(t, f, "openapi: 3.1.0\ninfo: {title: x, version: 1}\npaths: [\n") },
 			want: []string{"line 4"},
 		},
 		"missing file": {
-			path: func(t *testing.T) string { return filepath.Join(t.TempDir(), "absent.yaml") },
-			want: []string{"absent.yaml", "no such file"},
+			edit: func(t *testing.T, f string) {
+				if err := os.Remove(f); err != nil {
+					t.Fatal(err)
+				}
+			},
+			want: []string{cancel, "no such file"},
+		},
+		// Issue 10 item 6, on the vendor document alone: ECPay renames Tsr
+		// and keeps it required.
+		"required names an undeclared property": {
+			edit: func(t *testing.T, f string) {
+				edit(t, f, innerTsr, "    requestBody.Data:\n      type: object\n      required: [MerchantID, Tsr]\n      properties:\n")
+				edit(t, f, tsrProperty, "        TsrNo:\n          type: string\n          maxLength: 30\n")
+			},
+			want: []string{cancel + ": schema requestBody.Data", `required names "Tsr"`, "MerchantID, TsrNo"},
 		},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			path := tc.path(t)
-			_, err := spec.Load(context.Background(), path)
+			file := filepath.Join(copyPages(t), cancel)
+			tc.edit(t, file)
+			_, err := spec.Load(context.Background(), file)
+			if len(tc.want) == 0 {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
 			if err == nil {
-				t.Fatal("Load accepted a broken spec")
+				t.Fatal("Load accepted a broken page")
 			}
 			for _, w := range tc.want {
 				if !strings.Contains(err.Error(), w) {
@@ -146,31 +130,87 @@ func TestLoadRejectsBrokenSpecNamingTheLocation(t *testing.T) {
 	}
 }
 
-func TestLoadOverlaidIsStrict(t *testing.T) {
-	stray := writeFile(t, "overlay.yaml", `overlay: 1.0.0
-info: {title: stray, version: 1.0.0}
-actions:
-  - target: $.components.schemas['requestBody.Data'].properties.InvoiceNo
-    description: a target that does not exist
-    update: {minLength: 1}
-`)
-	_, err := spec.LoadOverlaid(context.Background(), vendorSpec, stray)
-	if err == nil || !strings.Contains(err.Error(), "did not match any targets") {
-		t.Fatalf("a non-matching overlay action must fail, got %v", err)
+func TestValidateDir(t *testing.T) {
+	tests := map[string]struct {
+		edit func(t *testing.T, dir string)
+		// want has, per problem expected, substrings of its message.
+		want [][]string
+	}{
+		"the frozen pages": {edit: func(*testing.T, string) {}},
+		"a vendor document that does not validate is one problem, not checked with its overlays": {
+			edit: func(t *testing.T, dir string) {
+				edit(t, filepath.Join(dir, cancel), tsrProperty, "        Tsr:\n          type: strng\n          maxLength: 30\n")
+			},
+			want: [][]string{{cancel, `"strng"`}},
+		},
+		"required names an undeclared property of the vendor document": {
+			edit: func(t *testing.T, dir string) {
+				f := filepath.Join(dir, trigger)
+				edit(t, f, innerTsr, "    requestBody.Data:\n      type: object\n      required: [PayTyp]\n      properties:\n")
+			},
+			want: [][]string{{trigger, "schema requestBody.Data", `required names "PayTyp"`}},
+		},
+		"the overlay requires a property ECPay renamed": {
+			edit: func(t *testing.T, dir string) {
+				edit(t, filepath.Join(dir, cancel), tsrProperty, "        TsrNo:\n          type: string\n          maxLength: 30\n")
+			},
+			want: [][]string{{cancel, "schema requestBody.Data", `required names "Tsr"`}},
+		},
+		"an overlay action that matches nothing": {
+			edit: func(t *testing.T, dir string) {
+				edit(t, filepath.Join(dir, trigger), "/B2CInvoice/TriggerIssue:", "/B2CInvoiceV2/TriggerIssue:")
+			},
+			want: [][]string{{trigger, "$.paths['/B2CInvoice/TriggerIssue'].post", "make spec-diff"}},
+		},
+		"a problem on each page is a message each": {
+			edit: func(t *testing.T, dir string) {
+				edit(t, filepath.Join(dir, cancel), tsrProperty, "        TsrNo:\n          type: string\n          maxLength: 30\n")
+				edit(t, filepath.Join(dir, trigger), rtnMsg, "")
+			},
+			want: [][]string{{cancel, `"Tsr"`}, {trigger, "RtnMsg"}},
+		},
+		"pages that disagree": {
+			edit: func(t *testing.T, dir string) {
+				edit(t, filepath.Join(dir, trigger), "                  TransMsg:\n                    type: string\n                    maxLength: 200\n",
+					"                  TransMsg:\n                    type: string\n                    maxLength: 100\n")
+			},
+			want: [][]string{{trigger, "answer envelope differs", "TransMsg/maxLength"}},
+		},
+		"no page": {
+			edit: func(t *testing.T, dir string) {
+				for _, f := range []string{cancel, trigger} {
+					if err := os.Remove(filepath.Join(dir, f)); err != nil {
+						t.Fatal(err)
+					}
+				}
+			},
+			want: [][]string{{"holds no page"}},
+		},
 	}
-
-	// The project's own overlay on a vendor spec that lost a field it corrects.
-	noTsr := mutate(t, func(doc map[string]any) {
-		delete(node(t, doc, "components", "schemas", spec.RequestDataSchema, "properties"), "Tsr")
-	})
-	_, err = spec.LoadOverlaid(context.Background(), noTsr, overlay)
-	if err == nil || !strings.Contains(err.Error(), "properties.Tsr") {
-		t.Fatalf("the overlay must fail on a spec without Tsr, got %v", err)
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			dir := copyPages(t)
+			tc.edit(t, dir)
+			v := spec.ValidateDir(context.Background(), dir)
+			if len(v.Problems) != len(tc.want) {
+				t.Fatalf("%d problems, want %d: %v", len(v.Problems), len(tc.want), v.Problems)
+			}
+			for i, want := range tc.want {
+				for _, w := range want {
+					if !strings.Contains(v.Problems[i].Error(), w) {
+						t.Errorf("problem %d %q does not name %q", i+1, v.Problems[i], w)
+					}
+				}
+			}
+			if len(tc.want) == 0 && len(v.Passed) != 5 {
+				t.Errorf("passed %q, want each page alone, with its overlays, and their agreement", v.Passed)
+			}
+		})
 	}
 }
 
 func TestInnerViewReferencesTheDataSchemas(t *testing.T) {
-	doc, err := spec.Load(context.Background(), vendorSpec)
+	doc, err := spec.Load(context.Background(), filepath.Join(frozen, cancel))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,80 +219,104 @@ func TestInnerViewReferencesTheDataSchemas(t *testing.T) {
 	}
 	op := doc.Paths.Find("/B2CInvoice/CancelDelayIssue").Post
 	req := op.RequestBody.Value.Content.Get("application/json").Schema.Value.Properties["Data"]
-	if req.Ref != "#/components/schemas/"+spec.RequestDataSchema || req.Value.Properties["Tsr"] == nil {
-		t.Errorf("request Data = %q, want a reference to %s", req.Ref, spec.RequestDataSchema)
+	if req.Ref != "#/components/schemas/"+pages.RequestDataSchema || req.Value.Properties["Tsr"] == nil {
+		t.Errorf("request Data = %q, want a reference to %s", req.Ref, pages.RequestDataSchema)
 	}
 	resp := op.Responses.Status(200).Value.Content.Get("application/json").Schema.Value.Properties["Data"]
-	if resp.Ref != "#/components/schemas/"+spec.ResponseDataSchema || resp.Value.Properties["RtnCode"] == nil {
-		t.Errorf("response Data = %q, want a reference to %s", resp.Ref, spec.ResponseDataSchema)
+	if resp.Ref != "#/components/schemas/"+pages.ResponseDataSchema || resp.Value.Properties["RtnCode"] == nil {
+		t.Errorf("response Data = %q, want a reference to %s", resp.Ref, pages.ResponseDataSchema)
 	}
 }
 
 func TestInnerViewNeedsTheInnerSchema(t *testing.T) {
-	doc, err := spec.Load(context.Background(), vendorSpec)
+	doc, err := spec.Load(context.Background(), filepath.Join(frozen, cancel))
 	if err != nil {
 		t.Fatal(err)
 	}
-	delete(doc.Components.Schemas, spec.ResponseDataSchema)
+	delete(doc.Components.Schemas, pages.ResponseDataSchema)
 	err = spec.InnerView(doc)
-	if err == nil || !strings.Contains(err.Error(), spec.ResponseDataSchema) {
-		t.Fatalf("InnerView = %v, want an error naming %s", err, spec.ResponseDataSchema)
+	if err == nil || !strings.Contains(err.Error(), pages.ResponseDataSchema) {
+		t.Fatalf("InnerView = %v, want an error naming %s", err, pages.ResponseDataSchema)
 	}
 }
 
-func TestDiffSeesInsideData(t *testing.T) {
-	inner := func(t *testing.T, doc map[string]any, schema string) map[string]any {
-		return node(t, doc, "components", "schemas", schema, "properties")
+func TestDiffSeesInsideDataAndServers(t *testing.T) {
+	const (
+		stage      = "https://einvoice-stage.ecpay.com.tw"
+		production = "https://einvoice.ecpay.com.tw"
+	)
+	serverList := func(urls ...string) string {
+		s := "servers:\n"
+		for _, u := range urls {
+			s += "  - url: " + u + "\n"
+		}
+		return s
 	}
 	tests := map[string]struct {
-		edit     func(t *testing.T, doc map[string]any)
+		old, new string // an edit of the frozen CancelDelayIssue.yaml; "" for none
 		breaking bool
 		want     []string // substrings of the report
 	}{
-		"unchanged": {
-			edit:     func(*testing.T, map[string]any) {},
-			breaking: false,
-		},
+		"unchanged": {},
 		"inner Tsr maxLength lowered 30 to 20": {
-			edit: func(t *testing.T, doc map[string]any) {
-				inner(t, doc, spec.RequestDataSchema)["Tsr"].(map[string]any)["maxLength"] = 20
-			},
+			old: tsrProperty, new: "        Tsr:\n          type: string\n          maxLength: 20\n",
 			breaking: true,
 			want:     []string{"request-property-max-length-decreased", "Data/Tsr", "20"},
 		},
 		"inner Tsr removed": {
-			edit: func(t *testing.T, doc map[string]any) {
-				delete(inner(t, doc, spec.RequestDataSchema), "Tsr")
-			},
+			old: tsrProperty + "          description: Transaction serial number\n", new: "",
 			breaking: true,
 			want:     []string{"request-property-removed", "Data/Tsr"},
 		},
 		"inner RtnMsg removed from the response": {
-			edit: func(t *testing.T, doc map[string]any) {
-				delete(inner(t, doc, spec.ResponseDataSchema), "RtnMsg")
-			},
+			old: rtnMsg, new: "",
 			breaking: true,
 			want:     []string{"response-optional-property-removed", "Data/RtnMsg"},
 		},
 		"optional inner property added to the response": {
-			edit: func(t *testing.T, doc map[string]any) {
-				inner(t, doc, spec.ResponseDataSchema)["InvoiceNo"] = map[string]any{"type": "string", "maxLength": 10}
-			},
+			old: rtnMsg, new: rtnMsg + "        InvoiceNo:\n          type: string\n          maxLength: 10\n",
 			breaking: false,
 			want:     []string{"response-optional-property-added", "Data/InvoiceNo"},
 		},
 		"optional inner property added to the request": {
-			edit: func(t *testing.T, doc map[string]any) {
-				inner(t, doc, spec.RequestDataSchema)["InvoiceDate"] = map[string]any{"type": "string"}
-			},
+			old: tsrProperty, new: "        InvoiceDate:\n          type: string\n" + tsrProperty,
 			breaking: false,
 			want:     []string{"new-optional-request-property", "Data/InvoiceDate"},
 		},
+		"servers swapped": {
+			old: servers, new: serverList(production, stage),
+			breaking: true,
+			want:     []string{"server-moved", production + " moved from position 2 to 1", stage + " moved from position 1 to 2"},
+		},
+		"production server removed": {
+			old: servers, new: serverList(stage),
+			breaking: true,
+			want:     []string{"server-removed", production},
+		},
+		"server added": {
+			old: servers, new: serverList(stage, production, "https://einvoice-dev.ecpay.com.tw"),
+			breaking: true,
+			want:     []string{"server-added", "https://einvoice-dev.ecpay.com.tw"},
+		},
+		"server URL changed": {
+			old: servers, new: serverList("https://einvoice-test.ecpay.com.tw", production),
+			breaking: true,
+			want:     []string{"server-removed", stage, "server-added", "https://einvoice-test.ecpay.com.tw"},
+		},
+		"server listed twice": {
+			old: servers, new: serverList(stage, production, stage),
+			breaking: true,
+			want:     []string{"server-repeated", stage + " is listed 2 times, was 1"},
+		},
 	}
+	base := filepath.Join(frozen, cancel)
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			candidate := mutate(t, func(doc map[string]any) { tc.edit(t, doc) })
-			report, err := spec.Diff(context.Background(), vendorSpec, candidate)
+			candidate := filepath.Join(copyPages(t), cancel)
+			if tc.old != "" {
+				edit(t, candidate, tc.old, tc.new)
+			}
+			report, err := spec.Diff(context.Background(), base, candidate)
 			if err != nil {
 				t.Fatal(err)
 			}

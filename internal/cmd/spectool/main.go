@@ -1,10 +1,17 @@
-// Command spectool backs the Makefile's spec targets.
+// Command spectool backs the Makefile's spec targets (see package
+// internal/spec):
 //
-//	spectool validate SPEC [OVERLAY]   kin-openapi validates SPEC, then SPEC with OVERLAY applied strictly
-//	spectool diff BASE NEW [OVERLAY]   oasdiff report from BASE to NEW, Data schemas included;
-//	                                   exit 1 on a breaking change or when OVERLAY no longer applies to NEW
+//	spectool validate DIR   every page of DIR alone with kin-openapi, then with its
+//	                        overlays as the generator applies them, then that the
+//	                        pages agree (make validate-spec: DIR is openapi)
+//	spectool diff DIR NEW   the page of DIR that NEW is a version of, found by NEW's
+//	                        path, against its committed version: oasdiff's report,
+//	                        Data schemas and servers included, and whether the
+//	                        overlays still apply to NEW; a NEW matching no page is
+//	                        a new page (make spec-diff NEW=path: DIR is openapi)
 //
-// Exit status: 0 fine, 1 the specs fail the check, 2 usage error.
+// Exit status: 0 fine; 1 a page fails validation, NEW breaks clients or the
+// overlays no longer apply to it; 2 usage error.
 package main
 
 import (
@@ -17,64 +24,54 @@ import (
 )
 
 const usage = `usage:
-  spectool validate SPEC [OVERLAY]
-  spectool diff BASE NEW [OVERLAY]`
+  spectool validate DIR
+  spectool diff DIR NEW`
 
 func main() {
 	os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		fmt.Fprintln(stderr, usage)
-		return 2
-	}
-	switch cmd, rest := args[0], args[1:]; {
-	case cmd == "validate" && (len(rest) == 1 || len(rest) == 2):
-		return validate(ctx, rest, stdout, stderr)
-	case cmd == "diff" && (len(rest) == 2 || len(rest) == 3):
-		return diffSpecs(ctx, rest, stdout, stderr)
+	switch {
+	case len(args) == 2 && args[0] == "validate":
+		return validate(ctx, args[1], stdout, stderr)
+	case len(args) == 3 && args[0] == "diff":
+		return diffPage(ctx, args[1], args[2], stdout, stderr)
 	default:
 		fmt.Fprintln(stderr, usage)
 		return 2
 	}
 }
 
-func validate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if _, err := spec.Load(ctx, args[0]); err != nil {
-		fmt.Fprintln(stderr, err)
-		return 1
+func validate(ctx context.Context, dir string, stdout, stderr io.Writer) int {
+	v := spec.ValidateDir(ctx, dir)
+	for _, line := range v.Passed {
+		fmt.Fprintln(stdout, line)
 	}
-	fmt.Fprintf(stdout, "%s: valid\n", args[0])
-	if len(args) == 2 {
-		if _, err := spec.LoadOverlaid(ctx, args[0], args[1]); err != nil {
-			fmt.Fprintln(stderr, err)
-			return 1
+	for _, err := range v.Problems {
+		fmt.Fprintf(stderr, "spectool: %v\n", err)
+	}
+	if len(v.Problems) > 0 {
+		noun := "problems"
+		if len(v.Problems) == 1 {
+			noun = "problem"
 		}
-		fmt.Fprintf(stdout, "%s with %s: valid\n", args[0], args[1])
+		fmt.Fprintf(stderr, "spectool: %d %s in %s\n", len(v.Problems), noun, dir)
+		return 1
 	}
 	return 0
 }
 
-func diffSpecs(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	report, err := spec.Diff(ctx, args[0], args[1])
+func diffPage(ctx context.Context, dir, newFile string, stdout, stderr io.Writer) int {
+	d, err := spec.ComparePage(ctx, dir, newFile)
 	if err != nil {
-		fmt.Fprintln(stderr, err)
+		fmt.Fprintf(stderr, "spectool: %v\n", err)
 		return 1
 	}
-	fmt.Fprint(stdout, report)
-	status := 0
-	if report.Breaking() {
-		fmt.Fprintf(stderr, "%s breaks clients of %s: review the errors above before regenerating\n", args[1], args[0])
-		status = 1
+	fmt.Fprint(stdout, d)
+	if d.Breaking() {
+		fmt.Fprintf(stderr, "spectool: %s needs a look before `go generate`: see the errors above\n", newFile)
+		return 1
 	}
-	if len(args) == 3 {
-		if _, err := spec.LoadOverlaid(ctx, args[1], args[2]); err != nil {
-			fmt.Fprintf(stderr, "the overlay no longer applies to %s; fix %s before `go generate`: %v\n", args[1], args[2], err)
-			status = 1
-		} else {
-			fmt.Fprintf(stdout, "%s still applies to %s\n", args[2], args[1])
-		}
-	}
-	return status
+	return 0
 }

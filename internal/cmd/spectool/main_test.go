@@ -3,40 +3,132 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
 
-const (
-	vendor  = "../../../openapi/CancelDelayIssue.yaml"
-	overlay = "../../../openapi/overlay.yaml"
-)
+// pages copies the frozen pages of testdata/openapi (never openapi/ itself,
+// which a vendor update may change) to a directory outside any git
+// repository and returns it.
+func pages(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "openapi")
+	if err := os.CopyFS(dir, os.DirFS("../../../testdata/openapi")); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
 
-// The breaking-change cases of diff are internal/spec's TestDiffSeesInsideData;
-// these check the command's arguments, output and exit statuses.
+// candidate writes a copy of the frozen page name with old replaced by new
+// outside dir and returns its path.
+func candidate(t *testing.T, dir, name, old, new string) string {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(dir, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(raw), old) {
+		t.Fatalf("%s lacks %q", name, old)
+	}
+	path := filepath.Join(t.TempDir(), "new.yaml")
+	if err := os.WriteFile(path, []byte(strings.Replace(string(raw), old, new, 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// The checks themselves are internal/spec's tests; these check the
+// command's arguments, output and exit statuses.
 func TestRun(t *testing.T) {
 	tests := map[string]struct {
-		args       []string
+		args       func(t *testing.T, dir string) []string
 		wantStatus int
-		wantOut    string
+		wantOut    []string // substrings of stdout
+		wantErr    []string // substrings of stderr
 	}{
-		"no arguments":          {args: nil, wantStatus: 2, wantOut: "usage"},
-		"unknown command":       {args: []string{"lint", vendor}, wantStatus: 2, wantOut: "usage"},
-		"validate vendor":       {args: []string{"validate", vendor}, wantStatus: 0, wantOut: "valid"},
-		"validate with overlay": {args: []string{"validate", vendor, overlay}, wantStatus: 0, wantOut: "with " + overlay + ": valid"},
-		"validate missing file": {args: []string{"validate", "absent.yaml"}, wantStatus: 1, wantOut: "absent.yaml"},
-		"diff unchanged":        {args: []string{"diff", vendor, vendor, overlay}, wantStatus: 0, wantOut: "still applies"},
-		"diff a missing file":   {args: []string{"diff", vendor, "absent.yaml"}, wantStatus: 1, wantOut: "absent.yaml"},
+		"no arguments": {
+			args:       func(*testing.T, string) []string { return nil },
+			wantStatus: 2, wantErr: []string{"usage"},
+		},
+		"unknown command": {
+			args:       func(_ *testing.T, dir string) []string { return []string{"lint", dir} },
+			wantStatus: 2, wantErr: []string{"usage"},
+		},
+		"validate without a directory": {
+			args:       func(*testing.T, string) []string { return []string{"validate"} },
+			wantStatus: 2, wantErr: []string{"usage"},
+		},
+		"validate the pages": {
+			args:       func(_ *testing.T, dir string) []string { return []string{"validate", dir} },
+			wantStatus: 0,
+			wantOut:    []string{"CancelDelayIssue.yaml: valid", "TriggerIssue.overlay.yaml: valid", "the 2 pages"},
+		},
+		"validate a page whose required names no property": {
+			args: func(t *testing.T, dir string) []string {
+				f := filepath.Join(dir, "CancelDelayIssue.yaml")
+				broken := candidate(t, dir, "CancelDelayIssue.yaml", "        Tsr:\n", "        TsrNo:\n")
+				if err := os.Rename(broken, f); err != nil {
+					t.Fatal(err)
+				}
+				return []string{"validate", dir}
+			},
+			wantStatus: 1,
+			wantOut:    []string{"TriggerIssue.yaml with"},
+			wantErr:    []string{"CancelDelayIssue.yaml: schema requestBody.Data", `required names "Tsr"`, "1 problem in"},
+		},
+		"validate a directory without pages": {
+			args:       func(t *testing.T, _ string) []string { return []string{"validate", t.TempDir()} },
+			wantStatus: 1, wantErr: []string{"holds no page"},
+		},
+		"diff an unchanged page": {
+			args: func(t *testing.T, dir string) []string {
+				return []string{"diff", dir, candidate(t, dir, "CancelDelayIssue.yaml", "", "")}
+			},
+			wantStatus: 0,
+			wantOut:    []string{"no changes", "still apply"},
+		},
+		"diff a breaking change": {
+			args: func(t *testing.T, dir string) []string {
+				return []string{"diff", dir, candidate(t, dir, "TriggerIssue.yaml", "maxLength: 30", "maxLength: 20")}
+			},
+			wantStatus: 1,
+			wantOut:    []string{"request-property-max-length-decreased"},
+			wantErr:    []string{"needs a look before `go generate`"},
+		},
+		"diff a new page": {
+			args: func(t *testing.T, dir string) []string {
+				return []string{"diff", dir, candidate(t, dir, "TriggerIssue.yaml", "/B2CInvoice/TriggerIssue:", "/B2CInvoice/GetIssueList:")}
+			},
+			wantStatus: 0,
+			wantOut:    []string{"new page", "generated/getissuelist/getissuelist.gen.go"},
+		},
+		"diff a missing file": {
+			args:       func(_ *testing.T, dir string) []string { return []string{"diff", dir, "absent.yaml"} },
+			wantStatus: 1, wantErr: []string{"absent.yaml"},
+		},
+		"diff without NEW": {
+			args:       func(_ *testing.T, dir string) []string { return []string{"diff", dir} },
+			wantStatus: 2, wantErr: []string{"usage"},
+		},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
-			status := run(context.Background(), tc.args, &stdout, &stderr)
+			status := run(context.Background(), tc.args(t, pages(t)), &stdout, &stderr)
 			if status != tc.wantStatus {
 				t.Errorf("status %d, want %d; stderr %s", status, tc.wantStatus, stderr.String())
 			}
-			if out := stdout.String() + stderr.String(); !strings.Contains(out, tc.wantOut) {
-				t.Errorf("output does not mention %q:\n%s", tc.wantOut, out)
+			for _, w := range tc.wantOut {
+				if !strings.Contains(stdout.String(), w) {
+					t.Errorf("stdout does not mention %q:\n%s", w, stdout.String())
+				}
+			}
+			for _, w := range tc.wantErr {
+				if !strings.Contains(stderr.String(), w) {
+					t.Errorf("stderr does not mention %q:\n%s", w, stderr.String())
+				}
 			}
 		})
 	}

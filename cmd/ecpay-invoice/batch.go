@@ -3,40 +3,345 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
+	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode"
 
 	"golang.org/x/time/rate"
 
+	"github.com/ecpay-go/einvoice/generated/registry"
 	"github.com/ecpay-go/einvoice/wrapper"
 )
 
-// batch cancels a stream of Tsrs with a fixed number of workers. Memory
-// does not grow with the number of Tsrs: the reader hands one Tsr at a time
-// to the workers, and results go straight to stdout and the journal.
+// batchOp is an operation of the registry that the batch engine runs, one
+// request per Tsr: its request Data has a Tsr, and every other required
+// field but MerchantID (which the client fills in) has a default or a single
+// allowed value in the page's schema, which every request sends. It becomes
+// the subcommand named after the operation in kebab case.
+type batchOp struct {
+	op      *registry.Operation
+	command string
+	fields  []sentField
+	suffix  []byte // the members after Tsr in every request Data: `,"PayType":"2"`
+}
+
+// sentField is a required field a batch sends with the same value for every
+// Tsr.
+type sentField struct {
+	name  string
+	value json.RawMessage
+	why   string // where the value comes from
+}
+
+// batchOperations returns the batch operations of the registry, in its
+// order, read from the pages' schemas once.
+var batchOperations = sync.OnceValue(func() []*batchOp {
+	var out []*batchOp
+	for _, op := range registry.All() {
+		if bop, _ := batchFor(op); bop != nil {
+			out = append(out, bop)
+		}
+	}
+	return out
+})
+
+// batchFor returns the batch of op, or nil and why op cannot have one.
+func batchFor(op *registry.Operation) (*batchOp, string) {
+	doc, err := op.Spec()
+	if err != nil {
+		return nil, "its page does not load: " + err.Error()
+	}
+	ref := doc.Components.Schemas[op.RequestDataSchema]
+	if ref == nil || ref.Value == nil {
+		return nil, "its page has no request Data schema " + op.RequestDataSchema
+	}
+	schema := ref.Value
+	if p := schema.Properties["Tsr"]; p == nil || p.Value == nil || !p.Value.Type.Is("string") {
+		return nil, "its request Data has no Tsr"
+	}
+	bop := &batchOp{op: op, command: kebab(op.Name)}
+	for _, name := range schema.Required {
+		if name == "Tsr" || name == "MerchantID" {
+			continue
+		}
+		f := sentField{name: name}
+		var value any
+		switch p := schema.Properties[name]; {
+		case p != nil && p.Value != nil && p.Value.Default != nil:
+			value, f.why = p.Value.Default, "the page's default"
+		case p != nil && p.Value != nil && len(p.Value.Enum) == 1:
+			value, f.why = p.Value.Enum[0], "the only value the page allows"
+		default:
+			return nil, fmt.Sprintf("its required field %s has neither a default nor a single allowed value", name)
+		}
+		if f.value, err = json.Marshal(value); err != nil {
+			return nil, fmt.Sprintf("the value of its field %s does not encode: %v", name, err)
+		}
+		bop.fields = append(bop.fields, f)
+		name, _ := json.Marshal(name)
+		bop.suffix = append(append(append(append(bop.suffix, ','), name...), ':'), f.value...)
+	}
+	return bop, ""
+}
+
+// kebab writes an operation's name in kebab case, as its subcommand:
+// CancelDelayIssue is cancel-delay-issue; an acronym stays one word.
+func kebab(name string) string {
+	runes := []rune(name)
+	var b strings.Builder
+	for i, r := range runes {
+		if unicode.IsUpper(r) && i > 0 {
+			prev := runes[i-1]
+			nextLower := i+1 < len(runes) && unicode.IsLower(runes[i+1])
+			if unicode.IsLower(prev) || (unicode.IsUpper(prev) && nextLower) {
+				b.WriteByte('-')
+			}
+		}
+		b.WriteRune(unicode.ToLower(r))
+	}
+	return b.String()
+}
+
+// request returns the request Data for tsr.
+func (bop *batchOp) request(tsr string) json.RawMessage {
+	quoted, _ := json.Marshal(tsr) // a string always encodes
+	data := make([]byte, 0, len(`{"Tsr":}`)+len(quoted)+len(bop.suffix))
+	data = append(append(append(data, `{"Tsr":`...), quoted...), bop.suffix...)
+	return append(data, '}')
+}
+
+// summary is the subcommand's line in the main usage.
+func (bop *batchOp) summary() string {
+	return fmt.Sprintf("%s by Tsr, as a resumable batch: %s", bop.op.Name, bop.op.Summary)
+}
+
+// sends describes the request Data, for --help.
+func (bop *batchOp) sends() string {
+	var data, why []string
+	data = append(data, `"Tsr":"…"`)
+	for _, f := range bop.fields {
+		data = append(data, fmt.Sprintf("%q:%s", f.name, f.value))
+		why = append(why, fmt.Sprintf("%s %s is %s", f.name, f.value, f.why))
+	}
+	s := "{" + strings.Join(data, ",") + "} (MerchantID is the client's"
+	for _, w := range why {
+		s += "; " + w
+	}
+	return s + ")"
+}
+
+// successes describes the operation's success codes, for --help.
+func successes(op *registry.Operation) string {
+	var codes []string
+	for _, c := range op.Successes() {
+		codes = append(codes, fmt.Sprintf("%d (%s)", c.Code, c.Description))
+	}
+	if len(codes) == 0 {
+		return "RtnCode 1"
+	}
+	return "RtnCode " + strings.Join(codes, " or ")
+}
+
+// help is the subcommand's --help.
+func (bop *batchOp) help() help {
+	c := bop.command
+	return help{
+		usage: c + " (--tsr TSR [--tsr TSR]... | --file FILE) [--out FILE] [flags]",
+		about: wrap(fmt.Sprintf("Calls %s (%s: %s) once per Tsr, sending the request Data %s. It succeeds with %s; any other RtnCode is a refusal. This subcommand is made from the operation's page: any operation whose request Data has a Tsr and whose other required fields have a default or a single allowed value gets one.",
+			bop.op.Name, bop.op.Summary, bop.op.Description, bop.sends(), successes(bop.op)), "") + `
+
+Stdout holds one JSON object per Tsr and nothing else:
+  {"tsr":"…","ok":true,"rtn_code":…,"rtn_msg":"…"}
+  {"tsr":"…","ok":false,"error":{"kind":"api","message":"…"},"rtn_code":…,"rtn_msg":"…"}
+error.kind is validation, http, trans, api, decode or transport, with the
+codes that apply (http_status, trans_code, trans_msg, rtn_code, rtn_msg).
+
+--file reads one Tsr per line (- is stdin; blank lines and # comments are
+skipped; a UTF-8 byte-order mark is dropped) as a stream. --tsr values and
+lines are trimmed alike. A line that is not valid UTF-8 (say, a UTF-16
+file) or holds a control or format character (NUL, DEL, U+202E, U+FEFF) is
+reported with its line number and not sent. A Tsr given again in the same
+run is reported with "outcome":"duplicate" and not sent again (exit 2).
+
+--out FILE keeps the final result lines (ok, or refused: validation, trans,
+api), exactly as stdout prints them, one per Tsr across runs; jq over it
+gives one object per Tsr. Its journal FILE.journal (0600) records what the
+results belong to (operation, environment or base URL, MerchantID,
+PlatformID; never keys), a synced intent line before each request, and the
+attempts that settled nothing (transport, HTTP, decode failures). A rerun
+with the same --out resumes: settled Tsrs are not sent and are repeated on
+stdout with "skipped":true; the others are sent. A rerun against another
+target (--env, --base-url, merchant, platform or operation) is refused. A
+Tsr whose earlier attempt may have reached ECPay unanswered (the run died
+with it in flight, or it timed out) is sent again with "resent":true; if
+ECPay then refuses it as already done, that attempt most likely succeeded:
+it ends with "outcome":"probably_done_earlier", which is not a failure. A
+results file without its journal, as the previous version of this command
+wrote (with intent lines in it), is refused: --adopt converts it for this
+run's target. When FILE or its journal cannot be written (disk full), the
+batch stops sending at once, lets the calls in flight finish, names on
+stderr the answered Tsrs that are on stdout but not in FILE, and exits 3.
+
+Progress goes to stderr, its rate and ETA counting only the Tsrs sent.
+SIGINT (Ctrl-C) or SIGTERM stops sending, lets the calls in flight finish
+and exits 130; a second signal quits at once. ECPay has no idempotency key
+and answers HTTP 403 to callers that are too fast, so --rate is
+conservative and retries are off unless --retry is given.`,
+		examples: []string{
+			"ecpay-invoice " + c + " --tsr 201909170001",
+			"ECPAY_MERCHANT_ID=… ECPAY_HASH_KEY=… ECPAY_HASH_IV=… ecpay-invoice " + c + " --env prod --file tsrs.txt --out results.jsonl",
+			"ecpay-invoice " + c + " --base-url http://127.0.0.1:8080 --file - --concurrency 8 --rate 0 < tsrs.txt",
+		},
+	}
+}
+
+// repeated is a flag that may be given several times.
+type repeated []string
+
+func (r *repeated) String() string { return strings.Join(*r, ",") }
+
+func (r *repeated) Set(v string) error {
+	*r = append(*r, v)
+	return nil
+}
+
+// run is the batch subcommand.
+func (bop *batchOp) run(ctx context.Context, args []string, std stdio) int {
+	fs := newFlagSet(bop.command)
+	var cf credentialFlags
+	cf.register(fs)
+	var nf networkFlags
+	nf.register(fs)
+	var tsrs repeated
+	fs.Var(&tsrs, "tsr", "a `Tsr` to send; repeatable")
+	file := fs.String("file", "", "read Tsrs from `FILE`, one per line (- for stdin)")
+	out := fs.String("out", "", "keep final results in `FILE` (its journal in FILE.journal) and skip the Tsrs it settles (resume)")
+	adopt := fs.Bool("adopt", false, "convert an --out results file that has no journal (an earlier version's) for this run's target")
+	concurrency := fs.Int("concurrency", 4, "make at most `N` calls at once")
+	rps := fs.Float64("rate", 5, "at most `R` requests per second; 0 for no limit")
+	attempts := fs.Int("retry", 1, "make up to `N` attempts per Tsr, repeating only failures that provably never reached ECPay (a failed dial, HTTP 429 or 503)")
+	if code, done := parse(fs, bop.help(), args, std); done {
+		return code
+	}
+	fail := func(err error) int { return usageFailure(fs.Name(), err, std.stderr) }
+	switch {
+	case len(tsrs) == 0 && *file == "":
+		return fail(usagef("give --tsr or --file"))
+	case len(tsrs) > 0 && *file != "":
+		return fail(usagef("give --tsr or --file, not both"))
+	case *concurrency < 1 || *concurrency > 256:
+		return fail(usagef("--concurrency must be 1 to 256"))
+	case math.IsNaN(*rps) || math.IsInf(*rps, 0) || *rps < 0:
+		return fail(usagef("--rate must be a number of requests per second, 0 or more (0: no limit)"))
+	case *attempts < 0:
+		return fail(usagef("--retry must not be negative"))
+	case *adopt && *out == "":
+		return fail(usagef("--adopt needs --out"))
+	}
+	cred, err := cf.resolve(fs, std.getenv, true)
+	if err != nil {
+		return fail(err)
+	}
+	baseURL, err := nf.resolve(cf.env)
+	if err != nil {
+		return fail(err)
+	}
+	if *out != "" {
+		if err := notTheInput(*file, *out, std.stdin); err != nil {
+			return fail(err)
+		}
+	}
+	src, err := openTsrSource(tsrs, *file, std.stdin)
+	if err != nil {
+		return fail(err)
+	}
+	defer src.close()
+
+	stop, abort := context.WithCancelCause(ctx)
+	defer abort(nil)
+	b := &batch{bop: bop, concurrency: *concurrency, timeout: nf.timeout, stdout: std.stdout, stop: stop, abort: abort}
+	if *rps > 0 {
+		b.limiter = rate.NewLimiter(rate.Limit(*rps), 1)
+	}
+	send := &sender{next: newHTTPClient(*concurrency), stop: stop, abort: abort}
+	var more []wrapper.Option
+	if *attempts > 1 {
+		more = append(more, wrapper.WithRetry(wrapper.RetryPolicy{MaxAttempts: *attempts}))
+	}
+	if b.client, err = newClient(cred, baseURL, nf.timeout, send, more...); err != nil {
+		return fail(err)
+	}
+	// Last, once nothing else can fail: the journal holds the files' locks.
+	if *out != "" {
+		tgt := target{Operation: bop.op.Name, BaseURL: baseURL, MerchantID: cred.merchantID, PlatformID: cred.platformID}
+		if b.journal, err = openJournal(*out, tgt, *adopt, std.stderr); err != nil {
+			return fail(err)
+		}
+		b.journal.onFail = abort
+		send.journal = b.journal
+	}
+	b.progress = newProgress(std.stderr)
+	send.sending = b.progress.sending
+	return b.run(src)
+}
+
+// notTheInput refuses an --out whose results file or journal is the --file
+// (or the file stdin reads): the batch would read its own output.
+func notTheInput(file, out string, stdin io.Reader) error {
+	var input os.FileInfo
+	switch {
+	case file == "-":
+		if f, ok := stdin.(*os.File); ok {
+			input, _ = f.Stat()
+		}
+	case file != "":
+		input, _ = os.Stat(file)
+	}
+	if input == nil {
+		return nil
+	}
+	for _, path := range journalFiles(out) {
+		if info, err := os.Stat(path); err == nil && os.SameFile(input, info) {
+			return usagef("--file and --out name the same file (%s): the batch would read its own results; give another --out", path)
+		}
+	}
+	return nil
+}
+
+// batch sends a stream of Tsrs with a fixed number of workers. Memory does
+// not grow with the number of Tsrs but for the duplicate check (seenSet):
+// the reader hands one Tsr at a time to the workers, and results go straight
+// to stdout and the journal.
 type batch struct {
+	bop         *batchOp
 	client      *wrapper.Client
 	limiter     *rate.Limiter // nil: no --rate limit
 	journal     *journal      // nil without --out
 	concurrency int
+	timeout     time.Duration // --timeout, for messages
 	stdout      io.Writer
 	progress    *progress
 
-	// stop ends at the first signal, or with a cause when the journal
-	// fails: no request is sent after it, calls in flight finish.
+	// stop ends at the first signal, or with a cause when a file fails:
+	// no request is sent after it, calls in flight finish.
 	stop  context.Context
 	abort context.CancelCauseFunc
 
-	mu     sync.Mutex // guards stdout, code and closed
+	mu     sync.Mutex // guards stdout, the journal's records, code and closed
 	code   int
 	closed bool // run has returned; late output is dropped
 
 	unhandled atomic.Int64 // Tsrs taken but not sent because of stop
+	over      atomic.Bool  // the batch is over: the counting pass may stop
 }
 
 // job is one Tsr for a worker.
@@ -48,7 +353,7 @@ type job struct {
 // run processes every Tsr of src and returns the exit status.
 func (b *batch) run(src *tsrSource) int {
 	if src.count != nil {
-		go func() { b.progress.setTotal(src.count()) }()
+		go b.count(src)
 	}
 	jobs := make(chan job)
 	read := make(chan readOutcome, 1)
@@ -57,13 +362,12 @@ func (b *batch) run(src *tsrSource) int {
 		read <- readOutcome{all, err}
 		close(jobs)
 	}()
-	notice := make(chan struct{})
+	notice, noticed := make(chan struct{}), make(chan struct{})
 	go func() {
+		defer close(noticed)
 		select {
 		case <-b.stop.Done():
-			if context.Cause(b.stop) == context.Canceled {
-				b.progress.note("ecpay-invoice: interrupted: sending no more requests; waiting for the calls in flight (Ctrl-C again to quit now)")
-			}
+			b.progress.note("ecpay-invoice: %s: sending no more requests; waiting for the calls in flight%s", stopReason(b.stop), againHint(b.stop))
 		case <-notice:
 		}
 	}()
@@ -73,6 +377,8 @@ func (b *batch) run(src *tsrSource) int {
 	}
 	wg.Wait()
 	close(notice)
+	<-noticed
+	b.over.Store(true)
 
 	// A reader still busy was stopped, perhaps while blocked on stdin: it
 	// is left behind, and emit ignores it from now on.
@@ -87,12 +393,11 @@ func (b *batch) run(src *tsrSource) int {
 	b.mu.Unlock()
 
 	interrupted := !outcome.all || b.unhandled.Load() > 0
-	var fatal error
-	if cause := context.Cause(b.stop); cause != nil && cause != context.Canceled {
-		fatal = cause
-	}
+	fatal := fatalCause(b.stop)
+	var unwritten []string
 	if b.journal != nil {
-		if err := b.journal.close(); err != nil && fatal == nil {
+		var err error
+		if unwritten, err = b.journal.close(); err != nil && fatal == nil {
 			fatal = err
 		}
 	}
@@ -104,11 +409,53 @@ func (b *batch) run(src *tsrSource) int {
 	switch {
 	case fatal != nil:
 		b.progress.note("ecpay-invoice: stopped: %v", fatal)
+		if len(unwritten) > 0 {
+			b.progress.note("ecpay-invoice: %d answered Tsrs are on stdout but not in %s: %s; their intents are in the journal, so a rerun with the same --out sends them again, marked resent",
+				len(unwritten), b.journal.results.path, joinTsrs(unwritten))
+		}
 		return exitFailure
 	case interrupted:
 		return exitInterrupted
 	}
 	return code
+}
+
+// stopReason says why stop ended.
+func stopReason(stop context.Context) string {
+	var sig interruption
+	switch cause := context.Cause(stop); {
+	case errors.As(cause, &sig) && sig.sig == os.Interrupt:
+		return "interrupted (SIGINT)"
+	case errors.As(cause, &sig):
+		return "stopped by " + signalName(sig.sig)
+	case errors.Is(cause, context.Canceled):
+		return "interrupted"
+	default:
+		return fmt.Sprint(cause)
+	}
+}
+
+// againHint says how to quit at once, for a signal only: Ctrl-C is SIGINT's.
+func againHint(stop context.Context) string {
+	var sig interruption
+	if !errors.As(context.Cause(stop), &sig) {
+		return ""
+	}
+	if sig.sig == os.Interrupt {
+		return " (Ctrl-C again to quit now)"
+	}
+	return " (" + signalName(sig.sig) + " again to quit now)"
+}
+
+// fatalCause returns why stop ended when it was not a signal: a file that
+// could not be written.
+func fatalCause(stop context.Context) error {
+	cause := context.Cause(stop)
+	var sig interruption
+	if cause == nil || errors.Is(cause, context.Canceled) || errors.As(cause, &sig) {
+		return nil
+	}
+	return cause
 }
 
 // readOutcome is how the reader ended: all is set when it reached the end
@@ -118,17 +465,23 @@ type readOutcome struct {
 	err error
 }
 
-// summary is the last line on stderr.
+// summary is the last line on stderr. Its rate is of the requests sent.
 func (b *batch) summary(interrupted bool) string {
 	p := b.progress
 	done, failed, skipped := p.done.Load(), p.failed.Load(), p.skipped.Load()
-	elapsed := time.Since(p.start)
+	earlier, duplicates := p.earlier.Load(), p.duplicates.Load()
 	noun := "Tsrs"
 	if done == 1 {
 		noun = "Tsr"
 	}
-	s := fmt.Sprintf("ecpay-invoice: %d %s: %d ok, %d failed, %d skipped, in %s (%s)",
-		done, noun, done-failed-skipped, failed, skipped, elapsed.Round(time.Millisecond), elapsedRate(done-skipped, elapsed))
+	s := fmt.Sprintf("ecpay-invoice: %d %s: %d ok, %d failed, %d skipped", done, noun, done-failed-skipped-earlier-duplicates, failed, skipped)
+	if earlier > 0 {
+		s += fmt.Sprintf(", %d probably done earlier (resent after a lost answer and refused as already done: not failures)", earlier)
+	}
+	if duplicates > 0 {
+		s += fmt.Sprintf(", %d duplicates", duplicates)
+	}
+	s += fmt.Sprintf(", in %s (%d sent, %.1f/s)", time.Since(p.start).Round(time.Millisecond), p.sent.Load(), p.rate())
 	if interrupted {
 		if b.journal != nil {
 			s += "; interrupted: rerun with the same --out to resume"
@@ -139,12 +492,36 @@ func (b *batch) summary(interrupted bool) string {
 	return s
 }
 
+// count counts the input in a second pass, for the progress: every Tsr,
+// and those that will need a request.
+func (b *batch) count(src *tsrSource) {
+	var total, toSend int64
+	stopped := false
+	src.count(func(it tsrItem) {
+		if stopped = stopped || b.over.Load(); stopped {
+			return
+		}
+		total++
+		// A Tsr the client refuses without a request is counted here
+		// and taken off when it is refused (progress.unsendable).
+		if it.problem != "" || (b.journal != nil && b.journal.lookup(it.tsr).final != 0) {
+			return
+		}
+		toSend++
+	})
+	if !stopped {
+		b.progress.setTotal(total, toSend)
+	}
+}
+
 // read feeds jobs until the input ends (all is then true) or the batch
-// stops. It settles itself what needs no request: Tsrs the journal already
-// settles, and lines too long to be a Tsr.
+// stops. It settles itself what needs no request: repeats, Tsrs the journal
+// already settles, and lines that hold no Tsr that could be sent.
 func (b *batch) read(src *tsrSource, jobs chan<- job) (all bool, err error) {
+	var seen seenSet
+	warnedFull := false
 	for {
-		tsr, line, tooLong, err := src.next()
+		it, err := src.next()
 		if errors.Is(err, io.EOF) {
 			return true, nil
 		}
@@ -155,17 +532,19 @@ func (b *batch) read(src *tsrSource, jobs chan<- job) (all bool, err error) {
 		if b.stop.Err() != nil {
 			return false, nil
 		}
-		if tooLong {
-			b.emit(&result{Tsr: fmt.Sprintf("(%s line %d)", src.name, line), Error: &resultError{
-				Kind:    kindValidation,
-				Message: fmt.Sprintf("line %d of %s is longer than %s: not a Tsr (ECPay allows 30 characters); nothing was sent", line, src.name, sizeName(maxTsrLine)),
-			}}, false)
+		if first, repeated := seen.add(it.tsr, it.number); repeated {
+			r := invalidResult(it.tsr, fmt.Sprintf("%s repeats the Tsr of %s: it is sent once, not again", it.where, src.where(first)))
+			r.Outcome = outcomeDuplicate
+			b.emit(&r, false)
 			continue
 		}
-		j := job{tsr: tsr}
+		if seen.full && !warnedFull {
+			warnedFull = true
+			b.progress.note("ecpay-invoice: more than %d distinct Tsrs: repeats of later ones are not detected as duplicates", maxSeen)
+		}
+		var e journalEntry
 		if b.journal != nil {
-			e := b.journal.lookup(tsr)
-			if e.final != 0 {
+			if e = b.journal.lookup(it.tsr); e.final != 0 {
 				r, err := b.journal.finalResult(e)
 				if err != nil {
 					b.abort(err)
@@ -175,17 +554,29 @@ func (b *batch) read(src *tsrSource, jobs chan<- job) (all bool, err error) {
 				b.emit(&r, false)
 				continue
 			}
-			j.resent = e.uncertain
+		}
+		if it.problem != "" {
+			r := invalidResult(it.tsr, it.where+" "+it.problem+"; nothing was sent")
+			b.emit(&r, false)
+			continue
 		}
 		select {
-		case jobs <- j:
+		case jobs <- job{tsr: it.tsr, resent: e.resend()}:
 		case <-b.stop.Done():
 			return false, nil
 		}
 	}
 }
 
-// work cancels the Tsrs of jobs until there are no more or the batch stops.
+// where names the line or --tsr value number of src.
+func (s *tsrSource) where(number int) string {
+	if s.lines == nil {
+		return fmt.Sprintf("--tsr value %d", number)
+	}
+	return fmt.Sprintf("line %d", number)
+}
+
+// work sends the Tsrs of jobs until there are no more or the batch stops.
 func (b *batch) work(jobs <-chan job) {
 	for {
 		select {
@@ -193,24 +584,25 @@ func (b *batch) work(jobs <-chan job) {
 			if !ok {
 				return
 			}
-			b.cancel(j)
+			b.send(j)
 		case <-b.stop.Done():
 			return
 		}
 	}
 }
 
-// cancel makes one Tsr's call and reports it. A call that the stop kept
-// from being sent reports nothing: a rerun picks the Tsr up.
-func (b *batch) cancel(j job) {
+// send makes one Tsr's call and reports it. A call that the stop kept from
+// being sent reports nothing: a rerun picks the Tsr up.
+func (b *batch) send(j job) {
 	if b.stop.Err() != nil {
 		b.unhandled.Add(1)
 		return
 	}
+	op, data := b.bop.op.Name, b.bop.request(j.tsr)
 	// Pace only what will go on the wire: a Tsr the spec rejects is
 	// refused by the client without a request. The wait is not part of
 	// the call's --timeout.
-	if b.limiter != nil && b.sendable(j.tsr) {
+	if b.limiter != nil && b.client.ValidateCall(op, data) == nil {
 		if err := b.limiter.Wait(b.stop); err != nil {
 			b.unhandled.Add(1)
 			return
@@ -219,38 +611,45 @@ func (b *batch) cancel(j job) {
 	// Calls in flight outlive the stop, bounded by --timeout; the
 	// sender sees the Tsr through the context.
 	ctx := context.WithValue(context.WithoutCancel(b.stop), tsrKey{}, j.tsr)
-	res, err := b.client.CancelDelayIssue(ctx, wrapper.CancelDelayIssueRequest{Tsr: j.tsr})
+	res, err := b.client.Call(ctx, op, data)
 	if errors.Is(err, errStopping) {
 		b.unhandled.Add(1)
 		return
 	}
-	r := newResult(j.tsr, res, err)
-	r.Resent = j.resent
-	b.emit(&r, true)
-}
-
-// sendable reports whether the client will send the request for tsr, so
-// that an invalid one takes no rate-limit slot.
-func (b *batch) sendable(tsr string) bool {
-	return b.client.Validate(wrapper.CancelDelayIssueRequest{Tsr: tsr}) == nil
-}
-
-// emit prints r on stdout and, when record is set, appends it to the
-// journal.
-func (b *batch) emit(r *result, record bool) {
-	var buf bytes.Buffer
-	r.appendJSON(&buf)
-	if record && b.journal != nil {
-		b.journal.record(buf.Bytes())
+	r := result{Tsr: j.tsr, answer: newAnswer(res, err), Resent: j.resent}
+	timeoutHint(&r.answer, err, b.timeout)
+	if j.resent && errors.Is(err, wrapper.ErrConflict) {
+		r.Outcome = outcomeProbablyDoneEarlier
 	}
+	sent := err == nil || wrapper.ErrorKind(err) != wrapper.KindValidation
+	if !sent {
+		b.progress.unsendable()
+	}
+	b.emit(&r, sent)
+}
+
+// emit prints r on stdout and records it: a final result in the results
+// file, the unsettled answer to a request in the journal. sent says whether
+// a request was made for it.
+func (b *batch) emit(r *result, sent bool) {
+	var buf bytes.Buffer
+	appendJSON(&buf, r)
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.closed {
 		return
 	}
+	if b.journal != nil && !r.Skipped {
+		switch {
+		case r.final():
+			b.journal.record(buf.Bytes(), r.Tsr, true)
+		case sent:
+			b.journal.record(buf.Bytes(), r.Tsr, false)
+		}
+	}
 	_, _ = b.stdout.Write(buf.Bytes())
 	b.code = worse(b.code, r.exitCode())
-	b.progress.add(r)
+	b.progress.add(r, sent)
 }
 
 // tsrKey carries the Tsr of a call to the sender.
@@ -263,10 +662,11 @@ var errStopping = errors.New("not sent: the batch is stopping")
 // goes on the wire, retries included, first has its intent journalled and
 // synced.
 type sender struct {
-	next    *http.Client
+	next    wrapper.HTTPDoer
 	journal *journal // nil: no journal
 	stop    context.Context
 	abort   context.CancelCauseFunc
+	sending func() // called before each request goes out
 }
 
 func (s *sender) Do(req *http.Request) (*http.Response, error) {
@@ -281,13 +681,8 @@ func (s *sender) Do(req *http.Request) (*http.Response, error) {
 			return nil, errStopping
 		}
 	}
-	return s.next.Do(req)
-}
-
-// elapsedRate formats a throughput.
-func elapsedRate(n int64, d time.Duration) string {
-	if d <= 0 {
-		return "n/a"
+	if s.sending != nil {
+		s.sending()
 	}
-	return fmt.Sprintf("%.1f/s", float64(n)/d.Seconds())
+	return s.next.Do(req)
 }

@@ -20,17 +20,23 @@ import (
 var demoHelp = help{
 	usage: "demo",
 	about: `Starts the ECPay simulator (package ecpaysim) in this process on a loopback
-port, registers a delayed invoice, cancels it through the typed client
-(package wrapper) and narrates each step on stdout: the inner request JSON,
+port and walks the delayed-invoice lifecycle through the typed client
+(package wrapper), narrating each call on stdout: the inner request JSON,
 the encrypted envelope on the wire, the response envelope and the decrypted
-result. Then it cancels the same invoice again to show ECPay's refusal as a
-typed *wrapper.APIError. It uses ECPay's public stage merchant and needs no
-network and no credentials.`,
+result. Two invoices wait for a trigger: the first is triggered and issued
+(TriggerIssue, RtnCode 4000004, a success though not 1), the second is
+cancelled (CancelDelayIssue, RtnCode 1); then cancelling the issued one is
+refused (RtnCode 5070305), a typed *wrapper.APIError that errors.Is
+classifies as conflict and not found, with no code to know. It uses ECPay's
+public stage merchant and needs no network and no credentials.`,
 	examples: []string{"ecpay-invoice demo"},
 }
 
-// demoTsr is the Tsr of the demo's delayed invoice.
-const demoTsr = "DEMO201909170001"
+// The Tsrs of the demo's delayed invoices.
+const (
+	demoTriggerTsr = "DEMO201909170001"
+	demoCancelTsr  = "DEMO201909170002"
+)
 
 func runDemo(ctx context.Context, args []string, std stdio) int {
 	fs := newFlagSet("demo")
@@ -58,47 +64,66 @@ func demo(ctx context.Context, w io.Writer) error {
 	defer server.Close()
 	baseURL := "http://" + ln.Addr().String()
 
-	fmt.Fprintf(w, "1. The ECPay simulator listens on %s (merchant %s, ECPay's public stage merchant).\n", baseURL, ecpaysim.StageMerchantID)
-	if err := sim.AddDelayedInvoice(ecpaysim.StageMerchantID, demoTsr); err != nil {
-		return err
+	fmt.Fprintf(w, "1. The ECPay simulator listens on %s (merchant %s, ECPay's public stage merchant).\n", baseURL, wrapper.StageMerchantID)
+	for _, tsr := range []string{demoTriggerTsr, demoCancelTsr} {
+		if err := sim.AddInvoice(ecpaysim.DelayedInvoice{MerchantID: wrapper.StageMerchantID, Tsr: tsr, DelayFlag: ecpaysim.DelayTrigger}); err != nil {
+			return err
+		}
 	}
-	fmt.Fprintf(w, "2. It holds a delayed invoice, Tsr %s, pending.\n", demoTsr)
+	fmt.Fprintf(w, "2. It holds two delayed invoices waiting for a trigger (DelayFlag 2, DelayDay 0): Tsr %s and Tsr %s.\n", demoTriggerTsr, demoCancelTsr)
 
 	wire := &recorder{next: http.DefaultTransport}
-	client, err := wrapper.NewClient(ecpaysim.StageMerchantID, ecpaysim.StageHashKey, ecpaysim.StageHashIV,
-		wrapper.WithBaseURL(baseURL), wrapper.WithHTTPClient(&http.Client{Transport: wire}), wrapper.WithTimeout(10*time.Second))
+	client, err := wrapper.NewClient(wrapper.StageMerchantID, wrapper.StageHashKey, wrapper.StageHashIV,
+		wrapper.WithBaseURL(baseURL), wrapper.WithHTTPClient(&http.Client{Transport: wire, CheckRedirect: wrapper.CheckRedirect}), wrapper.WithTimeout(10*time.Second))
 	if err != nil {
 		return err
 	}
-	codec, err := ecpaycrypto.New(ecpaysim.StageHashKey, ecpaysim.StageHashIV)
+	codec, err := ecpaycrypto.New(wrapper.StageHashKey, wrapper.StageHashIV)
 	if err != nil {
 		return err
+	}
+	status := func(tsr string) ecpaysim.InvoiceStatus {
+		st, _ := sim.Status(wrapper.StageMerchantID, tsr)
+		return st
 	}
 
-	fmt.Fprintf(w, "\n3. client.CancelDelayIssue(ctx, wrapper.CancelDelayIssueRequest{Tsr: %q})\n", demoTsr)
-	res, err := client.CancelDelayIssue(ctx, wrapper.CancelDelayIssueRequest{Tsr: demoTsr})
+	fmt.Fprintf(w, "\n3. Trigger the first: client.TriggerIssue(ctx, wrapper.TriggerIssueRequest{Tsr: %q, PayType: \"2\"})\n", demoTriggerTsr)
+	triggered, err := client.TriggerIssue(ctx, wrapper.TriggerIssueRequest{Tsr: demoTriggerTsr, PayType: "2"})
 	if err != nil {
-		return fmt.Errorf("the first cancel failed: %w", err)
+		return fmt.Errorf("the trigger failed: %w", err)
 	}
 	if err := narrate(w, wire.last(), codec); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "   The typed result: *wrapper.CancelDelayIssueResult{RtnCode: %d, RtnMsg: %q}\n", res.RtnCode, res.RtnMsg)
-	fmt.Fprintf(w, "   The simulator now says the invoice is cancelled: %t\n", sim.Cancelled(ecpaysim.StageMerchantID, demoTsr))
+	fmt.Fprintf(w, "   The typed result: *wrapper.TriggerIssueResult{RtnCode: %d, RtnMsg: %q}: RtnCode %d is wrapper.RtnCodeIssued, a success though not 1\n", triggered.RtnCode, triggered.RtnMsg, triggered.RtnCode)
+	fmt.Fprintf(w, "   The simulator now says the invoice is %s.\n", status(demoTriggerTsr))
 
-	fmt.Fprintf(w, "\n4. The same call again: ECPay has no idempotency key and refuses a second cancel.\n")
-	_, err = client.CancelDelayIssue(ctx, wrapper.CancelDelayIssueRequest{Tsr: demoTsr})
+	fmt.Fprintf(w, "\n4. Cancel the second: client.CancelDelayIssue(ctx, wrapper.CancelDelayIssueRequest{Tsr: %q})\n", demoCancelTsr)
+	cancelled, err := client.CancelDelayIssue(ctx, wrapper.CancelDelayIssueRequest{Tsr: demoCancelTsr})
+	if err != nil {
+		return fmt.Errorf("the cancel failed: %w", err)
+	}
+	if err := narrate(w, wire.last(), codec); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "   The typed result: *wrapper.CancelDelayIssueResult{RtnCode: %d, RtnMsg: %q}\n", cancelled.RtnCode, cancelled.RtnMsg)
+	fmt.Fprintf(w, "   The simulator now says the invoice is %s.\n", status(demoCancelTsr))
+
+	fmt.Fprintf(w, "\n5. Cancel the first, already issued: client.CancelDelayIssue(ctx, wrapper.CancelDelayIssueRequest{Tsr: %q})\n", demoTriggerTsr)
+	_, err = client.CancelDelayIssue(ctx, wrapper.CancelDelayIssueRequest{Tsr: demoTriggerTsr})
 	var apiErr *wrapper.APIError
 	if !errors.As(err, &apiErr) {
-		return fmt.Errorf("the second cancel: want a *wrapper.APIError, got %v", err)
+		return fmt.Errorf("cancelling the issued invoice: want a *wrapper.APIError, got %v", err)
 	}
 	if err := narrate(w, wire.last(), codec); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "   The typed error: *wrapper.APIError{RtnCode: %d, RtnMsg: %q}\n", apiErr.RtnCode, apiErr.RtnMsg)
-	fmt.Fprintf(w, "   errors.As(err, &apiErr) matches it; its message: %s\n", apiErr)
+	fmt.Fprintf(w, "   The typed error: *wrapper.APIError{RtnCode: %d, RtnMsg: %q}; its message: %s\n", apiErr.RtnCode, apiErr.RtnMsg, apiErr)
+	fmt.Fprintf(w, "   Classified without knowing codes: errors.Is(err, wrapper.ErrConflict) = %t, errors.Is(err, wrapper.ErrNotFound) = %t: conflict/not found, the invoice is no longer waiting.\n",
+		errors.Is(err, wrapper.ErrConflict), errors.Is(err, wrapper.ErrNotFound))
+	fmt.Fprintf(w, "   The simulator still says the invoice is %s.\n", status(demoTriggerTsr))
 
-	fmt.Fprintf(w, "\nDone: %d requests reached the simulator, every one checked against ECPay's spec.\n", len(sim.Requests()))
+	fmt.Fprintf(w, "\nDone: %d requests reached the simulator, every one checked against its operation's page.\n", len(sim.Requests()))
 	return nil
 }
 

@@ -27,16 +27,24 @@ func assertDemo(t *testing.T, stdout string) {
 	t.Helper()
 	for _, want := range []string{
 		"The ECPay simulator listens on http://127.0.0.1:",
-		`{"MerchantID":"2000132","Tsr":"` + demoTsr + `"}`, // the inner request
+		`{"MerchantID":"2000132","PayType":"2","Tsr":"` + demoTriggerTsr + `"}`, // the inner trigger request
 		`b. The envelope on the wire: POST http://127.0.0.1:`,
+		`/B2CInvoice/TriggerIssue`,
 		`"RqHeader":{`,
 		`"Data":"`,
 		`c. The response envelope: HTTP 200`,
 		`"TransCode":1`,
-		`{"RtnCode":1,"RtnMsg":"取消開立發票成功"}`, // the decrypted result
+		`{"RtnCode":4000004,"RtnMsg":"開立發票成功"}`, // the decrypted trigger result
+		"*wrapper.TriggerIssueResult{RtnCode: 4000004",
+		"the invoice is issued",
+		`{"MerchantID":"2000132","Tsr":"` + demoCancelTsr + `"}`,
+		`{"RtnCode":1,"RtnMsg":"取消開立發票成功"}`,
 		"*wrapper.CancelDelayIssueResult{RtnCode: 1",
-		"*wrapper.APIError{RtnCode: 9102",
-		"Done: 2 requests",
+		"the invoice is cancelled",
+		`{"RtnCode":5070305,"RtnMsg":"B2C取消延遲(或觸發)發票 查無可更新交易單號"}`,
+		"*wrapper.APIError{RtnCode: 5070305",
+		"errors.Is(err, wrapper.ErrConflict) = true, errors.Is(err, wrapper.ErrNotFound) = true: conflict/not found",
+		"Done: 3 requests",
 	} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, stdout)

@@ -1,22 +1,14 @@
 package main
 
 import (
+	"errors"
 	"flag"
-	"net"
-	"net/url"
+	"net/http"
 	"strings"
 	"time"
 
 	"github.com/ecpay-go/einvoice/ecpaycrypto"
 	"github.com/ecpay-go/einvoice/wrapper"
-)
-
-// ECPay's public stage merchant for e-invoice, from ECPay's developer pages:
-// what --env stage uses when no credentials are given.
-const (
-	stageMerchantID = "2000132"
-	stageHashKey    = "ejCk326UnaZWKisg"
-	stageHashIV     = "q9jcZX8Ib9LM8wYk"
 )
 
 // The environment variables credentials are read from when their flag is
@@ -41,7 +33,7 @@ func (c *credentialFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.hashKey, "hash-key", "", "the merchant's `HashKey`, 16 characters (default $"+envHashKey+"; prefer the variable, flags show in ps)")
 	fs.StringVar(&c.hashIV, "hash-iv", "", "the merchant's `HashIV`, 16 characters (default $"+envHashIV+")")
 	fs.StringVar(&c.platformID, "platform-id", "", "`PlatformID`, for platform merchants only (default $"+envPlatformID+")")
-	fs.StringVar(&c.env, "env", "stage", "ECPay environment, `stage|prod`; without credentials, stage uses ECPay's public test merchant "+stageMerchantID+", prod refuses")
+	fs.StringVar(&c.env, "env", "stage", "ECPay environment, `stage|prod`; without credentials, stage uses ECPay's public test merchant "+wrapper.StageMerchantID+", prod refuses")
 }
 
 // credentials are the resolved credentials of one merchant.
@@ -75,7 +67,7 @@ func (c *credentialFlags) resolve(fs *flag.FlagSet, getenv func(string) string, 
 		if c.env == "prod" {
 			return credentials{}, usagef("--env prod needs credentials: give --merchant-id, --hash-key and --hash-iv, or set %s, %s and %s", envMerchantID, envHashKey, envHashIV)
 		}
-		cred.merchantID, cred.hashKey, cred.hashIV = stageMerchantID, stageHashKey, stageHashIV
+		cred.merchantID, cred.hashKey, cred.hashIV = wrapper.StageMerchantID, wrapper.StageHashKey, wrapper.StageHashIV
 		return cred, nil
 	}
 	var missing []string
@@ -93,7 +85,7 @@ func (c *credentialFlags) resolve(fs *flag.FlagSet, getenv func(string) string, 
 	}
 	if _, err := ecpaycrypto.New(cred.hashKey, cred.hashIV); err != nil {
 		// ecpaycrypto's errors give lengths, never the key or the IV.
-		return credentials{}, usagef("%v", err)
+		return credentials{}, cliError(err)
 	}
 	return cred, nil
 }
@@ -114,8 +106,8 @@ func (n *networkFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&n.timeout, "timeout", wrapper.DefaultTimeout, "bound each call, retries included, by `duration`; 0 for none")
 }
 
-// resolve returns the base URL to call: --base-url, checked, or the URL of
-// env.
+// resolve returns the base URL to call, normalised: --base-url, checked by
+// wrapper.CheckBaseURL, or the URL of env.
 func (n *networkFlags) resolve(env string) (string, error) {
 	if n.timeout < 0 {
 		return "", usagef("--timeout must not be negative")
@@ -126,39 +118,61 @@ func (n *networkFlags) resolve(env string) (string, error) {
 		}
 		return wrapper.StageURL, nil
 	}
-	if err := checkBaseURL(n.baseURL); err != nil {
-		return "", err
-	}
-	return n.baseURL, nil
-}
-
-// checkBaseURL accepts an https URL, or an http URL whose host is a
-// loopback address: keys travel only encrypted or within the machine. User
-// information is refused so that no password can reach an error message.
-func checkBaseURL(raw string) error {
-	u, err := url.Parse(raw)
+	u, err := wrapper.CheckBaseURL(n.baseURL)
 	if err != nil {
-		return usagef("--base-url does not parse as a URL")
+		// wrapper's messages say "the base URL …"; here it is a flag.
+		return "", usagef("--base-url: %s", strings.TrimPrefix(err.Error(), "the base URL "))
 	}
-	if u.User != nil {
-		return usagef("--base-url must not hold user information (user:password@)")
-	}
-	if u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		return usagef("--base-url must be an https URL with a host, e.g. %s", wrapper.StageURL)
-	}
-	if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
-		return usagef("--base-url must not have a query or a fragment")
-	}
-	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
-		return usagef("--base-url: plain http is allowed only for loopback hosts (127.0.0.0/8, ::1, localhost), not %s; use https", u.Hostname())
-	}
-	return nil
+	return strings.TrimSuffix(u.String(), "/"), nil
 }
 
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
+// newClient returns the wrapper client of a subcommand that calls ECPay:
+// cred's merchant at baseURL with --timeout, through doer, an HTTP client
+// whose redirects follow wrapper.CheckRedirect.
+func newClient(cred credentials, baseURL string, timeout time.Duration, doer wrapper.HTTPDoer, more ...wrapper.Option) (*wrapper.Client, error) {
+	opts := append([]wrapper.Option{wrapper.WithBaseURL(baseURL), wrapper.WithTimeout(timeout), wrapper.WithHTTPClient(doer)}, more...)
+	if cred.platformID != "" {
+		opts = append(opts, wrapper.WithPlatformID(cred.platformID))
 	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	c, err := wrapper.NewClient(cred.merchantID, cred.hashKey, cred.hashIV, opts...)
+	if err != nil {
+		// wrapper's errors never quote the key or the IV.
+		return nil, cliError(err)
+	}
+	return c, nil
+}
+
+// newHTTPClient returns the HTTP client under the wrapper client: net/http's
+// transport with room for conns idle connections to ECPay, following
+// redirects only as the wrapper's own client does (same host, never from
+// https to http), so that no request is replayed to another server.
+func newHTTPClient(conns int) *http.Client {
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.MaxIdleConnsPerHost = conns
+	return &http.Client{Transport: transport, CheckRedirect: wrapper.CheckRedirect}
+}
+
+// cliError rewrites an error of wrapper.NewClient or ecpaycrypto.New, which
+// speak of the library (NewClient, WithPlatformID), into a usage error that
+// names the flag to fix.
+func cliError(err error) error {
+	msg := err.Error()
+	msg = strings.TrimPrefix(msg, "ecpay: ")
+	msg = strings.TrimPrefix(msg, "NewClient: ")
+	msg = strings.TrimPrefix(msg, "ecpaycrypto: ")
+	for _, field := range []struct{ name, flag, env string }{
+		{"PlatformID", "--platform-id", envPlatformID},
+		{"MerchantID", "--merchant-id", envMerchantID},
+		{"HashKey", "--hash-key", envHashKey},
+		{"HashIV", "--hash-iv", envHashIV},
+	} {
+		if strings.Contains(msg, field.name) {
+			return usagef("%s ($%s): %s", field.flag, field.env, msg)
+		}
+	}
+	var ue *usageError
+	if errors.As(err, &ue) {
+		return err
+	}
+	return usagef("%s", msg)
 }

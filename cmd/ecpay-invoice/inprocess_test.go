@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -102,31 +103,58 @@ func TestBatchInProcessInterrupted(t *testing.T) {
 	}
 }
 
+// testTarget is a target for journals opened by the tests themselves.
+var testTarget = target{Operation: "CancelDelayIssue", BaseURL: "http://127.0.0.1:1", MerchantID: wrapper.StageMerchantID}
+
 func TestJournalRefusesToSendAfterAWriteFailure(t *testing.T) {
-	j, err := openJournal(filepath.Join(t.TempDir(), "out.jsonl"), io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := j.intent("A"); err != nil {
-		t.Fatal(err)
-	}
-	j.f.Close() // every later write fails
-	if err := j.intent("B"); err == nil {
-		t.Error("an intent was accepted although it could not be written")
-	}
-	j.record([]byte(`{"tsr":"A","ok":true}` + "\n"))
-	if err := j.intent("C"); err == nil {
-		t.Error("an intent was accepted after a write failure")
-	}
-	if err := j.close(); err == nil {
-		t.Error("close reported no error")
+	for _, broken := range []string{"results", "journal"} {
+		t.Run(broken, func(t *testing.T) {
+			j, err := openJournal(filepath.Join(t.TempDir(), "out.jsonl"), testTarget, false, io.Discard)
+			if err != nil {
+				t.Fatal(err)
+			}
+			failed := make(chan error, 1)
+			j.onFail = func(err error) { failed <- err }
+			if err := j.intent("A"); err != nil {
+				t.Fatal(err)
+			}
+			// Every later write of the file fails.
+			if broken == "results" {
+				j.results.f.Close()
+			} else {
+				j.log.f.Close()
+			}
+			j.record([]byte(`{"tsr":"A","ok":true}`+"\n"), "A", true)
+			if err := j.intent("B"); err == nil && broken == "journal" {
+				t.Error("an intent was accepted although it could not be written")
+			}
+			if err := j.intent("C"); err == nil {
+				t.Error("an intent was accepted after a write failure")
+			}
+			select {
+			case <-failed:
+			case <-time.After(5 * time.Second):
+				t.Error("the failure was not reported")
+			}
+			unwritten, err := j.close()
+			if err == nil {
+				t.Error("close reported no error")
+			}
+			if want := broken == "results"; (len(unwritten) == 1 && unwritten[0] == "A") != want {
+				t.Errorf("unwritten %q, want A listed: %t", unwritten, want)
+			}
+		})
 	}
 }
 
 func TestOutMustBeARegularFile(t *testing.T) {
-	_, stderr, code := runInProcess(t.Context(), t, "", nil, "cancel-delay-issue", "--base-url", closedURL(t), "--out", os.DevNull, "--tsr", "A")
-	if code != exitInvalid || !strings.Contains(stderr, "not a regular file") {
-		t.Errorf("exit status %d, stderr %s", code, stderr)
+	for name, out := range map[string]string{"a device": os.DevNull, "a directory": t.TempDir()} {
+		t.Run(name, func(t *testing.T) {
+			_, stderr, code := runInProcess(t.Context(), t, "", nil, "cancel-delay-issue", "--base-url", closedURL(t), "--out", out, "--tsr", "A")
+			if code != exitInvalid || !strings.Contains(stderr, "not a regular file") {
+				t.Errorf("exit status %d, stderr %s", code, stderr)
+			}
+		})
 	}
 }
 
@@ -210,81 +238,118 @@ func TestLineReader(t *testing.T) {
 }
 
 func TestJournalLoad(t *testing.T) {
+	intent := func(tsr string) string { return `{"tsr":"` + tsr + `","sending":true}` + "\n" }
 	tests := map[string]struct {
-		content   string
-		want      map[string]journalEntry // final is compared as set or not
-		wantAfter string                  // the file after opening
-		warning   string
+		results, journal string                  // the records after the header
+		want             map[string]journalEntry // final is compared as set or not
+		wantResults      string                  // the results file after opening, when set
+		wantJournal      string                  // the journal's records after opening, when set
+		warning          string
 	}{
 		"intent only": {
-			content:   `{"tsr":"A","sending":true}` + "\n",
-			want:      map[string]journalEntry{"A": {uncertain: true}},
-			wantAfter: `{"tsr":"A","sending":true}` + "\n",
+			journal:     intent("A"),
+			want:        map[string]journalEntry{"A": {uncertain: true}},
+			wantJournal: intent("A"),
 		},
 		"answered": {
-			content: `{"tsr":"A","sending":true}` + "\n" + `{"tsr":"A","ok":true,"rtn_code":1}` + "\n",
+			journal: intent("A"),
+			results: `{"tsr":"A","ok":true,"rtn_code":1}` + "\n",
 			want:    map[string]journalEntry{"A": {final: 1}},
 		},
 		"refused is final": {
-			content: `{"tsr":"A","ok":false,"error":{"kind":"api","message":"m"}}` + "\n",
+			results: `{"tsr":"A","ok":false,"error":{"kind":"api","message":"m"}}` + "\n",
+			want:    map[string]journalEntry{"A": {final: 1}},
+		},
+		"a probable earlier success is final": {
+			results: `{"tsr":"A","ok":false,"error":{"kind":"api","message":"m"},"rtn_code":5070305,"outcome":"probably_done_earlier","resent":true}` + "\n",
 			want:    map[string]journalEntry{"A": {final: 1}},
 		},
 		"http failure is not final nor uncertain": {
-			content: `{"tsr":"A","sending":true}` + "\n" + `{"tsr":"A","ok":false,"error":{"kind":"http","message":"m"},"http_status":403}` + "\n",
+			journal: intent("A") + `{"tsr":"A","ok":false,"error":{"kind":"http","message":"m"},"http_status":403}` + "\n",
 			want:    map[string]journalEntry{},
 		},
 		"timeout is uncertain": {
-			content: `{"tsr":"A","ok":false,"error":{"kind":"transport","message":"m","maybe_sent":true}}` + "\n",
+			journal: intent("A") + `{"tsr":"A","ok":false,"error":{"kind":"transport","message":"m","maybe_sent":true}}` + "\n",
 			want:    map[string]journalEntry{"A": {uncertain: true}},
 		},
-		"torn tail dropped": {
-			content:   `{"tsr":"A","sending":true}` + "\n" + `{"tsr":"A","ok":tr`,
-			want:      map[string]journalEntry{"A": {uncertain: true}},
-			wantAfter: `{"tsr":"A","sending":true}` + "\n",
-			warning:   "dropped a torn last line (18 bytes)",
+		"uncertainty outlives a later clean failure": {
+			journal: intent("A") + `{"tsr":"A","ok":false,"error":{"kind":"transport","message":"m","maybe_sent":true}}` + "\n" +
+				intent("A") + `{"tsr":"A","ok":false,"error":{"kind":"http","message":"m"},"http_status":503}` + "\n",
+			want: map[string]journalEntry{"A": {uncertain: true}},
+		},
+		"an unanswered intent before an answered one": {
+			journal: intent("A") + intent("A") + `{"tsr":"A","ok":false,"error":{"kind":"http","message":"m"},"http_status":503}` + "\n",
+			want:    map[string]journalEntry{"A": {uncertain: true}},
+		},
+		"torn journal tail dropped": {
+			journal:     intent("A") + `{"tsr":"A","ok":fa`,
+			want:        map[string]journalEntry{"A": {uncertain: true}},
+			wantJournal: intent("A"),
+			warning:     "dropped a torn last line (18 bytes)",
+		},
+		"torn results tail dropped": {
+			journal:     intent("A"),
+			results:     `{"tsr":"A","ok":tr`,
+			want:        map[string]journalEntry{"A": {uncertain: true}},
+			wantResults: "",
+			warning:     "dropped a torn last line (18 bytes)",
 		},
 		"whole tail completed": {
-			content:   `{"tsr":"A","ok":true}`,
-			want:      map[string]journalEntry{"A": {final: 1}},
-			wantAfter: `{"tsr":"A","ok":true}` + "\n",
+			results:     `{"tsr":"A","ok":true}`,
+			want:        map[string]journalEntry{"A": {final: 1}},
+			wantResults: `{"tsr":"A","ok":true}` + "\n",
 		},
 		"zeros after a crash": {
-			content:   `{"tsr":"A","ok":true}` + "\n\x00\x00\x00\x00",
-			want:      map[string]journalEntry{"A": {final: 1}},
-			wantAfter: `{"tsr":"A","ok":true}` + "\n",
-			warning:   "torn last line",
+			results:     `{"tsr":"A","ok":true}` + "\n\x00\x00\x00\x00",
+			want:        map[string]journalEntry{"A": {final: 1}},
+			wantResults: `{"tsr":"A","ok":true}` + "\n",
+			warning:     "torn last line",
 		},
 		"garbage in the middle is ignored": {
-			content: "not json\n" + `{"tsr":"A","ok":true}` + "\n",
+			results: "not json\n" + `{"tsr":"A","ok":true}` + "\n",
 			want:    map[string]journalEntry{"A": {final: 1}},
 			warning: "line 1 is not a result or intent line",
+		},
+		"an earlier version's intent in the results file still counts": {
+			results: intent("A") + intent("B") + `{"tsr":"B","ok":true}` + "\n",
+			want:    map[string]journalEntry{"A": {uncertain: true}, "B": {final: 1}},
+			warning: "2 lines are intent or unsettled lines",
 		},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "out.jsonl")
-			if err := os.WriteFile(path, []byte(tt.content), 0o644); err != nil {
+			header := testHeader(testTarget, path)
+			if err := os.WriteFile(path, []byte(tt.results), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path+journalSuffix, []byte(header+tt.journal), 0o600); err != nil {
 				t.Fatal(err)
 			}
 			var warn bytes.Buffer
-			j, err := openJournal(path, &warn)
+			j, err := openJournal(path, testTarget, false, &warn)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := j.close(); err != nil {
+			if _, err := j.close(); err != nil {
 				t.Fatal(err)
 			}
 			if len(j.index) != len(tt.want) {
 				t.Errorf("index %+v, want %+v", j.index, tt.want)
 			}
 			for tsr, w := range tt.want {
-				if e := j.index[tsr]; (e.final != 0) != (w.final != 0) || e.uncertain != w.uncertain {
+				if e := j.index[tsr]; (e.final != 0) != (w.final != 0) || e.resend() != w.uncertain {
 					t.Errorf("%s: %+v, want %+v", tsr, e, w)
 				}
 			}
-			if tt.wantAfter != "" {
-				if b, _ := os.ReadFile(path); string(b) != tt.wantAfter {
-					t.Errorf("file after opening: %q, want %q", b, tt.wantAfter)
+			if tt.wantResults != "" || strings.Contains(name, "results tail") {
+				if b, _ := os.ReadFile(path); string(b) != tt.wantResults {
+					t.Errorf("results file after opening: %q, want %q", b, tt.wantResults)
+				}
+			}
+			if tt.wantJournal != "" {
+				if b, _ := os.ReadFile(path + journalSuffix); string(b) != header+tt.wantJournal {
+					t.Errorf("journal after opening: %q, want %q", b, header+tt.wantJournal)
 				}
 			}
 			if !strings.Contains(warn.String(), tt.warning) || (tt.warning == "" && warn.Len() > 0) {
@@ -294,7 +359,13 @@ func TestJournalLoad(t *testing.T) {
 	}
 }
 
-func TestNewResult(t *testing.T) {
+// testHeader is the journal header of tgt for the results file path.
+func testHeader(tgt target, path string) string {
+	h, _ := json.Marshal(journalHeader{Journal: journalVersion, Results: filepath.Base(path), target: tgt})
+	return string(h) + "\n"
+}
+
+func TestNewAnswer(t *testing.T) {
 	refused := &wrapper.TransportError{Err: syscall.ECONNREFUSED}
 	timeout := &wrapper.TransportError{Err: context.DeadlineExceeded}
 	tests := map[string]struct {
@@ -304,30 +375,25 @@ func TestNewResult(t *testing.T) {
 		maybeSent bool
 		code      int
 	}{
-		"validation":         {&wrapper.ValidationError{Field: "Tsr", Rule: "maxLength"}, kindValidation, true, false, exitInvalid},
-		"http":               {&wrapper.HTTPError{StatusCode: http.StatusForbidden}, kindHTTP, false, false, exitFailure},
-		"trans":              {&wrapper.TransError{TransCode: 9}, kindTrans, true, false, exitRefused},
-		"api":                {&wrapper.APIError{RtnCode: 9}, kindAPI, true, false, exitRefused},
-		"decode":             {&wrapper.DecodeError{Problem: "x"}, kindDecode, false, true, exitFailure},
-		"connection refused": {refused, kindTransport, false, false, exitFailure},
-		"timeout":            {timeout, kindTransport, false, true, exitFailure},
+		"validation":         {&wrapper.ValidationError{Field: "Tsr", Rule: "maxLength"}, wrapper.KindValidation, true, false, exitInvalid},
+		"http":               {&wrapper.HTTPError{StatusCode: http.StatusForbidden}, wrapper.KindHTTP, false, false, exitFailure},
+		"trans":              {&wrapper.TransError{TransCode: 9}, wrapper.KindTrans, true, false, exitRefused},
+		"api":                {&wrapper.APIError{RtnCode: 9}, wrapper.KindAPI, true, false, exitRefused},
+		"decode":             {&wrapper.DecodeError{Problem: "x"}, wrapper.KindDecode, false, true, exitFailure},
+		"connection refused": {refused, wrapper.KindTransport, false, false, exitFailure},
+		"timeout":            {timeout, wrapper.KindTransport, false, true, exitFailure},
+		"of no known type":   {errors.New("x"), wrapper.KindTransport, false, true, exitFailure},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
-			r := newResult("T", nil, tt.err)
+			r := result{Tsr: "T", answer: newAnswer(nil, tt.err)}
 			if r.OK || r.Error == nil || r.Error.Kind != tt.kind || r.final() != tt.final || r.Error.MaybeSent != tt.maybeSent || r.exitCode() != tt.code {
 				t.Errorf("got %+v %+v final=%t code=%d", r, r.Error, r.final(), r.exitCode())
 			}
 		})
 	}
-	ok := newResult("T", &wrapper.CancelDelayIssueResult{RtnCode: 1, RtnMsg: "m"}, nil)
-	if !ok.OK || !ok.final() || ok.exitCode() != exitOK || *ok.RtnCode != 1 {
+	ok := result{Tsr: "T", answer: newAnswer(&wrapper.Result[json.RawMessage]{RtnCode: 4000004, RtnMsg: "m"}, nil)}
+	if !ok.OK || !ok.final() || ok.exitCode() != exitOK || *ok.RtnCode != 4000004 {
 		t.Errorf("success: %+v", ok)
-	}
-}
-
-func TestPointerEscapes(t *testing.T) {
-	if got := pointer([]string{"a/b", "c~d", "0"}); got != "/a~1b/c~0d/0" {
-		t.Errorf("pointer = %q", got)
 	}
 }

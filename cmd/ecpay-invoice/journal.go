@@ -8,51 +8,137 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
+
+	"github.com/ecpay-go/einvoice/wrapper"
 )
 
-// maxRecordBytes bounds one line of the --out file; a result line is a few
-// hundred bytes.
+// maxRecordBytes bounds one line of the results file and of the journal; a
+// line is a few hundred bytes.
 const maxRecordBytes = 64 << 10
 
-// journal is the --out file. It holds the result lines printed on stdout
-// and, written and synced just before each request goes out, an intent
-// line {"tsr":"…","sending":true}. A rerun reads it back: a Tsr with a
-// final result is skipped, and one whose last attempt has an intent but no
-// answer (the process died with the call in flight) or a failure that may
-// have reached ECPay is resent and marked resent.
+// journalSuffix names the journal beside the results file: FILE.journal.
+const journalSuffix = ".journal"
+
+// journalVersion is the format of the journal's header line.
+const journalVersion = 1
+
+// target is what a results file belongs to: the operation, where it was
+// sent and for whom. Never a key.
+type target struct {
+	Operation  string `json:"operation"`
+	BaseURL    string `json:"base_url"`
+	MerchantID string `json:"merchant_id"`
+	PlatformID string `json:"platform_id,omitempty"`
+}
+
+func (t target) String() string {
+	where := t.BaseURL
+	switch t.BaseURL {
+	case wrapper.StageURL:
+		where = "--env stage (" + t.BaseURL + ")"
+	case wrapper.ProductionURL:
+		where = "--env prod (" + t.BaseURL + ")"
+	}
+	s := fmt.Sprintf("%s on %s for merchant %s", t.Operation, where, t.MerchantID)
+	if t.PlatformID != "" {
+		s += " of platform " + t.PlatformID
+	}
+	return s
+}
+
+// journalHeader is the first line of the journal.
+type journalHeader struct {
+	Journal int `json:"ecpay_invoice_journal"`
+	// Results is the results file's base name, for whoever reads the
+	// journal.
+	Results string `json:"results"`
+	target
+}
+
+// journal keeps a batch's --out results file and its companion journal
+// FILE.journal, so that a rerun resumes where a run stopped, however it
+// stopped, without sending a settled Tsr again.
 //
-// Lines are appended whole by one goroutine, so only the last line can be
-// torn (by kill -9 or a crash); opening the file drops such a line.
+// The results file holds only final result lines, exactly as stdout printed
+// them, one per Tsr across runs. The journal (created 0600, locked like the
+// results file while a run has them open) starts with a header recording the
+// target, then holds, written and synced just before each request goes out,
+// an intent line {"tsr":"…","sending":true}, and the result lines of the
+// attempts that did not settle their Tsr (transport, HTTP, decode failures).
+// A rerun skips a Tsr with a final result, and resends, marked resent, one
+// whose attempt may have reached ECPay without an answer being recorded: an
+// intent with no answer after it (the process died with the call in flight),
+// or a failure marked maybe_sent.
+//
+// Both files are synced together before each request (one sync of each for
+// all the intents waiting), so a final result is as durable as the intent
+// after it. The index holds an entry per Tsr the files settle or leave
+// uncertain, so a rerun's memory grows with its results file (some 70 bytes
+// per Tsr), not with its input.
+//
+// Lines are appended whole by one goroutine, so only the last line of each
+// file can be torn (by kill -9, a crash or a full disk); opening drops such a
+// line, or completes it when it is whole but for its "\n". After a failed
+// write a file is not written again, and the journal refuses intents: the
+// batch stops sending.
 type journal struct {
-	path    string
-	f       *os.File
-	index   map[string]journalEntry
-	scratch []byte // finalResult's buffer
+	results, log *logFile
+	index        map[string]journalEntry
+	scratch      []byte // finalResult's buffer
 
 	writes chan journalWrite
 	done   chan struct{}
+	// onFail is called, from the writer, at the first failed write or
+	// sync of either file.
+	onFail func(error)
 
-	mu  sync.Mutex
-	err error // the first write or sync error; the journal refuses intents after it
+	mu        sync.Mutex
+	unwritten []string // Tsrs of final results that could not be written
 }
 
-// journalEntry is what the file says of one Tsr.
+// logFile is one of the two files.
+type logFile struct {
+	path  string
+	f     *os.File
+	dirty bool  // written since the last sync
+	err   error // the first write or sync error; nothing is written after it
+}
+
+// journalEntry is what the files say of one Tsr.
 type journalEntry struct {
-	// final is the offset of the Tsr's first final result line, plus one;
-	// 0 when there is none.
+	// final is the offset of the Tsr's final result line in the results
+	// file, plus one; 0 when there is none.
 	final int64
-	// uncertain reports that the last attempt may have reached ECPay
-	// without an answer recorded.
+	// uncertain reports that an earlier attempt may have reached ECPay
+	// without its answer recorded.
 	uncertain bool
+	// open reports an intent whose answer has not been read (yet): at the
+	// end of the journal, an attempt in flight when a run died.
+	open bool
 }
 
-// journalRecord reads a line of either form.
+// resend reports whether a Tsr not settled yet must be marked resent.
+func (e journalEntry) resend() bool { return e.uncertain || e.open }
+
+// journalRecord reads a line of either file: an intent or a result.
 type journalRecord struct {
 	Tsr     string       `json:"tsr"`
 	Sending bool         `json:"sending"`
 	OK      *bool        `json:"ok"`
 	Error   *resultError `json:"error"`
+	Outcome string       `json:"outcome"`
+}
+
+// isResult reports whether the record is a result line, and final whether
+// that result settles its Tsr.
+func (rec *journalRecord) isResult() (isResult, final bool) {
+	if rec.Sending || rec.OK == nil {
+		return false, false
+	}
+	r := result{answer: answer{OK: *rec.OK, Error: rec.Error}, Outcome: rec.Outcome}
+	return true, r.final()
 }
 
 // intentRecord is the line written before a request goes out.
@@ -62,32 +148,65 @@ type intentRecord struct {
 }
 
 type journalWrite struct {
-	line   []byte
-	synced chan error // nil: the writer does not wait
+	line      []byte
+	toResults bool         // a final result, for the results file; else for the journal
+	tsr       string       // the Tsr of a final result
+	synced    chan<- error // an intent's: the writer reports the sync on it
 }
 
-// openJournal opens (creating it if need be) and locks the --out file at
-// path, reads what earlier runs recorded, repairs a torn last line, and
-// starts the writer. Notes about repairs go to warn.
-func openJournal(path string, warn io.Writer) (*journal, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o644)
+// openJournal opens (creating them if need be) and locks the results file at
+// path and its journal, checks that they belong to tgt, reads what earlier
+// runs recorded, repairs torn last lines and starts the writer. A results
+// file without a journal (an earlier version's, which also holds intent
+// lines) is refused unless adopt is set: then it is converted, for tgt. Notes
+// about repairs go to warn. Errors are usage errors: the run must not start.
+func openJournal(path string, tgt target, adopt bool, warn io.Writer) (*journal, error) {
+	jpath := path + journalSuffix
+	hasResults, err := nonEmptyRegular(path)
 	if err != nil {
 		return nil, err
 	}
-	if info, err := f.Stat(); err != nil || !info.Mode().IsRegular() {
-		f.Close()
-		return nil, fmt.Errorf("%s is not a regular file: the results file must be one, to be synced and repaired", path)
+	hasJournal, err := nonEmptyRegular(jpath)
+	if err != nil {
+		return nil, err
 	}
-	if err := lockFile(f); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("%s is in use by another run (%v): two runs on one results file could cancel a Tsr twice", path, err)
+	switch {
+	case adopt && hasJournal:
+		return nil, usagef("--adopt is for a results file without its journal, and %s has one", jpath)
+	case adopt && !hasResults:
+		return nil, usagef("--adopt: %s holds no results to adopt", path)
+	case adopt:
+		if err := adoptResults(path, jpath, tgt, warn); err != nil {
+			return nil, err
+		}
+	case hasResults && !hasJournal:
+		return nil, usagef("--out %s has no journal %s: an earlier version of ecpay-invoice wrote it (or its journal was removed), so nothing records which operation, environment and merchant its results belong to; if they are this run's, %s, rerun with --adopt to record that (its intent lines move to the journal); otherwise give another --out", path, jpath, tgt)
+	}
+
+	j := &journal{index: make(map[string]journalEntry)}
+	if j.log, err = openLogFile(jpath, 0o600); err != nil {
+		return nil, err
+	}
+	if j.results, err = openLogFile(path, 0o644); err != nil {
+		j.log.f.Close()
+		return nil, err
+	}
+	fail := func(err error) (*journal, error) {
+		j.log.f.Close()
+		j.results.f.Close()
+		return nil, err
 	}
 	// A new file's name must survive a crash as its lines do.
 	syncDir(filepath.Dir(path))
-	j := &journal{path: path, f: f, index: make(map[string]journalEntry)}
-	if err := j.load(warn); err != nil {
-		f.Close()
-		return nil, err
+	headerEnd, err := j.checkHeader(tgt, filepath.Base(path), hasResults)
+	if err != nil {
+		return fail(err)
+	}
+	if err := j.load(j.results, 0, warn); err != nil {
+		return fail(err)
+	}
+	if err := j.load(j.log, headerEnd, warn); err != nil {
+		return fail(err)
 	}
 	j.writes = make(chan journalWrite, 64)
 	j.done = make(chan struct{})
@@ -95,19 +214,154 @@ func openJournal(path string, warn io.Writer) (*journal, error) {
 	return j, nil
 }
 
-// load indexes the file's records.
-func (j *journal) load(warn io.Writer) error {
-	if _, err := j.f.Seek(0, io.SeekStart); err != nil {
-		return err
+// nonEmptyRegular reports whether path is a regular file with content; a
+// path that is something else (a directory, a device) is an error.
+func nonEmptyRegular(path string) (bool, error) {
+	info, err := os.Stat(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return false, nil
+	case err != nil:
+		return false, usagef("--out: %v", err)
+	case !info.Mode().IsRegular():
+		return false, usagef("--out: %s is not a regular file: the results file and its journal must be, to be synced and repaired", path)
 	}
-	lr := newLineReader(j.f, maxRecordBytes)
+	return info.Size() > 0, nil
+}
+
+// openLogFile opens and locks one of the two files for appending.
+func openLogFile(path string, perm os.FileMode) (*logFile, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, perm)
+	if err != nil {
+		return nil, usagef("--out: %v", err)
+	}
+	if info, err := f.Stat(); err != nil || !info.Mode().IsRegular() {
+		f.Close()
+		return nil, usagef("--out: %s is not a regular file: the results file and its journal must be, to be synced and repaired", path)
+	}
+	if err := lockFile(f); err != nil {
+		f.Close()
+		return nil, usagef("--out: %s is in use by another run (%v): two runs on one results file could send a Tsr twice", path, err)
+	}
+	return &logFile{path: path, f: f}, nil
+}
+
+// checkHeader reads the journal's header, or writes it into an empty
+// journal, and checks that the files belong to tgt. It returns the offset
+// after the header. hasResults says whether the results file holds any.
+func (j *journal) checkHeader(tgt target, resultsName string, hasResults bool) (int64, error) {
+	lr := newLineReader(io.NewSectionReader(j.log.f, 0, 1<<62), maxRecordBytes)
+	line, err := lr.next()
+	if err != nil && !errors.Is(err, io.EOF) {
+		return 0, usagef("--out: reading %s: %v", j.log.path, err)
+	}
+	if errors.Is(err, io.EOF) || (!lr.terminated && !json.Valid(line) && !hasResults) {
+		// A new journal, or one whose header a crash cut short before
+		// anything was sent: nothing follows a header that was never
+		// whole.
+		if err := j.log.f.Truncate(0); err != nil {
+			return 0, usagef("--out: %v", err)
+		}
+		h, _ := json.Marshal(journalHeader{Journal: journalVersion, Results: resultsName, target: tgt})
+		h = append(h, '\n')
+		if _, err := j.log.f.Write(h); err != nil {
+			return 0, usagef("--out: writing %s: %v", j.log.path, err)
+		}
+		if err := j.log.f.Sync(); err != nil {
+			return 0, usagef("--out: syncing %s: %v", j.log.path, err)
+		}
+		return int64(len(h)), nil
+	}
+	h, ok := parseHeader(line)
+	if !ok || lr.tooLong {
+		return 0, usagef("--out: %s does not start with the header of an ecpay-invoice journal: it is no journal of this command; move it aside or give another --out", j.log.path)
+	}
+	if h.target != tgt {
+		return 0, usagef("--out %s holds the results of %s, not of this run's %s: give another --out for this target", j.results.path, h.target, tgt)
+	}
+	if !lr.terminated {
+		if _, err := j.log.f.Write([]byte("\n")); err != nil {
+			return 0, usagef("--out: repairing %s: %v", j.log.path, err)
+		}
+	}
+	return lr.end, nil
+}
+
+// parseHeader decodes a journal header line.
+func parseHeader(line []byte) (journalHeader, bool) {
+	var h journalHeader
+	if json.Unmarshal(line, &h) != nil || h.Journal != journalVersion || h.Operation == "" {
+		return journalHeader{}, false
+	}
+	return h, true
+}
+
+// load indexes the records of lf from offset on and repairs its last line.
+func (j *journal) load(lf *logFile, offset int64, warn io.Writer) error {
+	isResults := lf == j.results
+	var strays int
+	tail, err := scanRecords(io.NewSectionReader(lf.f, offset, 1<<62), func(rec *journalRecord, start int64) {
+		if !j.fold(rec, offset+start, isResults) {
+			strays++
+		}
+	}, func(number int) {
+		fmt.Fprintf(warn, "ecpay-invoice: %s: line %d is not a result or intent line; ignored\n", lf.path, number+lineOffset(isResults))
+	})
+	if err != nil {
+		return usagef("--out: reading %s: %v", lf.path, err)
+	}
+	if strays > 0 {
+		where := "final results, which belong in " + j.results.path
+		if isResults {
+			where = "intent or unsettled lines (an earlier version's?), which belong in " + j.log.path
+		}
+		fmt.Fprintf(warn, "ecpay-invoice: %s: %d lines are %s; they are read as such\n", lf.path, strays, where)
+	}
+	switch {
+	case tail.whole:
+		if _, err := lf.f.Write([]byte("\n")); err != nil {
+			return usagef("--out: repairing %s: %v", lf.path, err)
+		}
+	case tail.torn:
+		if err := lf.f.Truncate(offset + tail.start); err != nil {
+			return usagef("--out: repairing %s: %v", lf.path, err)
+		}
+		fmt.Fprintf(warn, "ecpay-invoice: %s: dropped a torn last line (%d bytes) left by an interrupted run\n", lf.path, tail.end-tail.start)
+	}
+	return nil
+}
+
+// lineOffset is the number of lines before the records of a file: the
+// journal's header.
+func lineOffset(isResults bool) int {
+	if isResults {
+		return 0
+	}
+	return 1
+}
+
+// recordsTail is how a file's last line ended.
+type recordsTail struct {
+	start, end int64 // the last line's offsets
+	// whole: the last line is a record but lacks its "\n"; torn: it is
+	// cut short (not a record, no "\n").
+	whole, torn bool
+}
+
+// scanRecords reads the records of r, one per line, calling record with
+// each valid one and its offset, and bad with the number of each line that is
+// not a record. Blank lines are skipped. It reads one line at a time, of at
+// most maxRecordBytes: the reader of files that may have been cut by a crash
+// or written by anyone, so it must accept any bytes.
+func scanRecords(r io.Reader, record func(rec *journalRecord, start int64), bad func(number int)) (recordsTail, error) {
+	lr := newLineReader(r, maxRecordBytes)
 	for {
 		line, err := lr.next()
 		if errors.Is(err, io.EOF) {
-			return nil
+			return recordsTail{}, nil
 		}
 		if err != nil {
-			return fmt.Errorf("reading %s: %w", j.path, err)
+			return recordsTail{}, err
 		}
 		var rec journalRecord
 		valid := !lr.tooLong && json.Unmarshal(line, &rec) == nil && (rec.Sending || rec.OK != nil)
@@ -115,53 +369,61 @@ func (j *journal) load(warn io.Writer) error {
 			// The last line, cut short by an interrupted write:
 			// complete it if it is whole, drop it otherwise.
 			if valid {
-				if _, err := j.f.Write([]byte("\n")); err != nil {
-					return fmt.Errorf("repairing %s: %w", j.path, err)
-				}
-				j.apply(&rec, lr.start)
-				return nil
+				record(&rec, lr.start)
+				return recordsTail{start: lr.start, end: lr.end, whole: true}, nil
 			}
-			if err := j.f.Truncate(lr.start); err != nil {
-				return fmt.Errorf("repairing %s: %w", j.path, err)
-			}
-			fmt.Fprintf(warn, "ecpay-invoice: %s: dropped a torn last line (%d bytes) left by an interrupted run\n", j.path, lr.end-lr.start)
-			return nil
+			return recordsTail{start: lr.start, end: lr.end, torn: true}, nil
 		}
-		if len(bytes.TrimSpace(line)) == 0 && !lr.tooLong {
+		if !lr.tooLong && len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
 		if !valid {
-			fmt.Fprintf(warn, "ecpay-invoice: %s: line %d is not a result or intent line; ignored\n", j.path, lr.number)
+			bad(lr.number)
 			continue
 		}
-		j.apply(&rec, lr.start)
+		record(&rec, lr.start)
 	}
 }
 
-// apply folds one record, found at offset, into the index.
-func (j *journal) apply(rec *journalRecord, offset int64) {
+// fold applies one record, found at offset, to the index. It reports false
+// for a record in the other file than the one it belongs in (it is applied
+// all the same).
+func (j *journal) fold(rec *journalRecord, offset int64, inResults bool) bool {
 	e := j.index[rec.Tsr]
 	if e.final != 0 {
-		return
+		return true
 	}
-	if rec.Sending {
-		e.uncertain = true
-	} else {
-		r := result{OK: *rec.OK, Error: rec.Error}
-		if r.final() {
-			e.final, e.uncertain = offset+1, false
-		} else {
-			e.uncertain = rec.Error != nil && rec.Error.MaybeSent
+	isResult, final := rec.isResult()
+	switch {
+	case final && inResults:
+		e = journalEntry{final: offset + 1}
+	case final:
+		// A final line in the journal settles nothing the results file
+		// does not: it is not offered for skipping.
+		return false
+	case isResult:
+		// The answer to the open attempt.
+		e.open = false
+		if rec.Error != nil && rec.Error.MaybeSent {
+			e.uncertain = true
 		}
+	default:
+		// An intent: an earlier one still open was never answered.
+		if e.open {
+			e.uncertain = true
+		}
+		e.open = true
 	}
 	if e == (journalEntry{}) {
 		delete(j.index, rec.Tsr)
-		return
+	} else {
+		j.index[rec.Tsr] = e
 	}
-	j.index[rec.Tsr] = e
+	return final == inResults
 }
 
-// lookup returns what earlier runs recorded of tsr.
+// lookup returns what earlier runs recorded of tsr. It is safe to call
+// from several goroutines: the index does not change once open.
 func (j *journal) lookup(tsr string) journalEntry { return j.index[tsr] }
 
 // finalResult reads back the final result line recorded for an entry. It
@@ -173,22 +435,23 @@ func (j *journal) finalResult(e journalEntry) (result, error) {
 		j.scratch = make([]byte, 1024)
 	}
 	for {
-		n, err := j.f.ReadAt(j.scratch, offset)
+		n, err := j.results.f.ReadAt(j.scratch, offset)
 		if line, _, found := bytes.Cut(j.scratch[:n], []byte("\n")); found {
 			if err := json.Unmarshal(line, &r); err != nil {
-				return r, fmt.Errorf("reading %s: %w", j.path, err)
+				return r, fmt.Errorf("reading %s: %w", j.results.path, err)
 			}
 			return r, nil
 		}
 		if err != nil || len(j.scratch) >= maxRecordBytes {
-			return r, fmt.Errorf("reading %s: no whole line at offset %d", j.path, offset)
+			return r, fmt.Errorf("reading %s: no whole line at offset %d", j.results.path, offset)
 		}
 		j.scratch = make([]byte, 2*len(j.scratch))
 	}
 }
 
 // intent records, durably, that a request for tsr is about to be sent. It
-// fails, and the request must not be sent, if the file cannot be written.
+// fails, and the request must not be sent, if either file could not be
+// written.
 func (j *journal) intent(tsr string) error {
 	if err := j.failed(); err != nil {
 		return err
@@ -202,58 +465,133 @@ func (j *journal) intent(tsr string) error {
 	return <-synced
 }
 
-// record appends a result line (which ends with "\n"). It does not wait:
-// the line is synced with the next intent or at close, and a line lost to a
+// record appends a result line (which ends with "\n"): a final one, for
+// tsr, to the results file, any other to the journal. It does not wait: the
+// line is synced with the next intent or at close, and a line lost to a
 // crash leaves its intent unanswered, so the Tsr is marked resent.
-func (j *journal) record(line []byte) {
-	j.writes <- journalWrite{line: bytes.Clone(line)}
+func (j *journal) record(line []byte, tsr string, final bool) {
+	j.writes <- journalWrite{line: bytes.Clone(line), toResults: final, tsr: tsr}
 }
 
-// loop is the only writer of the file. It writes what is queued in one go
-// and syncs once for all intents waiting, so that concurrent requests share
-// a sync.
+// loop is the only writer of the files. It writes what is queued in one go
+// per file and syncs once for all intents waiting, so that concurrent
+// requests share a sync.
 func (j *journal) loop() {
 	defer close(j.done)
-	var buf []byte
-	var waiting []chan error
+	var results, log []byte
+	var tsrs []string // the Tsrs of the lines in results
+	var ends []int    // the offset in results after each of them
+	var waiting []chan<- error
 	for w := range j.writes {
-		buf = append(buf[:0], w.line...)
-		waiting = waiting[:0]
-		if w.synced != nil {
-			waiting = append(waiting, w.synced)
-		}
-	drain:
-		for len(buf) < 1<<20 {
-			select {
-			case w, ok := <-j.writes:
-				if !ok {
-					break drain
-				}
-				buf = append(buf, w.line...)
-				if w.synced != nil {
-					waiting = append(waiting, w.synced)
-				}
-			default:
-				break drain
+		results, log, tsrs, ends, waiting = results[:0], log[:0], tsrs[:0], ends[:0], waiting[:0]
+		for more := true; more; {
+			if w.toResults {
+				results = append(results, w.line...)
+				tsrs, ends = append(tsrs, w.tsr), append(ends, len(results))
+			} else {
+				log = append(log, w.line...)
 			}
+			if w.synced != nil {
+				waiting = append(waiting, w.synced)
+			}
+			if len(results)+len(log) >= 1<<20 {
+				break
+			}
+			select {
+			case w, more = <-j.writes:
+			default:
+				more = false
+			}
+		}
+		if len(results) > 0 {
+			n := j.write(j.results, results)
+			for i, end := range ends {
+				if end > n {
+					j.mu.Lock()
+					j.unwritten = append(j.unwritten, tsrs[i:]...)
+					j.mu.Unlock()
+					break
+				}
+			}
+		}
+		if len(log) > 0 {
+			j.write(j.log, log)
+		}
+		if len(waiting) > 0 {
+			// The two syncs overlap: the intents wait for the slower.
+			var wg sync.WaitGroup
+			wg.Go(func() { j.sync(j.results) })
+			j.sync(j.log)
+			wg.Wait()
 		}
 		err := j.failed()
-		if err == nil {
-			_, err = j.f.Write(buf)
-			if err == nil && len(waiting) > 0 {
-				err = j.f.Sync()
-			}
-			if err != nil {
-				err = fmt.Errorf("writing %s: %w", j.path, err)
-				j.mu.Lock()
-				j.err = err
-				j.mu.Unlock()
-			}
-		}
 		for _, c := range waiting {
 			c <- err
 		}
 	}
+}
+
+// write appends b to lf unless lf has failed, and returns how many bytes
+// it wrote.
+func (j *journal) write(lf *logFile, b []byte) int {
+	if j.fileErr(lf) != nil {
+		return 0
+	}
+	n, err := lf.f.Write(b)
+	lf.dirty = true
+	if err != nil {
+		j.setErr(lf, fmt.Errorf("writing %s: %w", lf.path, pathless(err)))
+	}
+	return n
+}
+
+// sync syncs lf if it was written since its last sync.
+func (j *journal) sync(lf *logFile) {
+	if !lf.dirty || j.fileErr(lf) != nil {
+		return
+	}
+	lf.dirty = false
+	if err := lf.f.Sync(); err != nil {
+		j.setErr(lf, fmt.Errorf("syncing %s: %w", lf.path, pathless(err)))
+	}
+}
+
+func (j *journal) setErr(lf *logFile, err error) {
+	j.mu.Lock()
+	first := j.results.err == nil && j.log.err == nil
+	if lf.err == nil {
+		lf.err = err
+	}
+	j.mu.Unlock()
+	if first && j.onFail != nil {
+		j.onFail(err)
+	}
+}
+
+func (j *journal) fileErr(lf *logFile) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return lf.err
+}
+
+// failed returns the first write or sync error of either file.
+func (j *journal) failed() error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.results.err != nil {
+		return j.results.err
+	}
+	return j.log.err
+}
+
+// pathless returns the cause of an *os.PathError, whose path the message
+// names already.
+func pathless(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 // syncDir syncs a directory's entries, where the system allows it.
@@ -264,23 +602,131 @@ func syncDir(dir string) {
 	}
 }
 
-func (j *journal) failed() error {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	return j.err
-}
-
-// close writes what is queued, syncs and closes the file. No intent or
-// record may follow.
-func (j *journal) close() error {
+// close writes what is queued, syncs and closes both files. No intent or
+// record may follow. It returns the Tsrs whose final result could not be
+// written to the results file (they are on stdout only), and the first
+// error.
+func (j *journal) close() (unwritten []string, err error) {
 	close(j.writes)
 	<-j.done
-	err := j.failed()
-	if serr := j.f.Sync(); err == nil && serr != nil {
-		err = fmt.Errorf("syncing %s: %w", j.path, serr)
+	j.sync(j.results)
+	j.sync(j.log)
+	err = j.failed()
+	for _, lf := range []*logFile{j.results, j.log} {
+		if cerr := lf.f.Close(); err == nil && cerr != nil {
+			err = cerr
+		}
 	}
-	if cerr := j.f.Close(); err == nil && cerr != nil {
-		err = cerr
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.unwritten, err
+}
+
+// adoptResults converts a results file without a journal, such as the
+// previous version's (final results and intent lines in one file), for tgt:
+// its final results stay (the first per Tsr), its intent and unsettled lines
+// move to a new journal whose header records tgt. Each file is written
+// beside and renamed into place, the journal first, so that a crash at any
+// point leaves files that read as before.
+func adoptResults(path, jpath string, tgt target, warn io.Writer) error {
+	src, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return usagef("--out: %v", err)
 	}
-	return err
+	defer src.Close()
+	if err := lockFile(src); err != nil {
+		return usagef("--out: %s is in use by another run (%v)", path, err)
+	}
+	dir := filepath.Dir(path)
+	newResults, err := os.CreateTemp(dir, filepath.Base(path)+".adopt-*")
+	if err != nil {
+		return usagef("--adopt: %v", err)
+	}
+	defer os.Remove(newResults.Name())
+	defer newResults.Close()
+	newLog, err := os.CreateTemp(dir, filepath.Base(jpath)+".adopt-*")
+	if err != nil {
+		return usagef("--adopt: %v", err)
+	}
+	defer os.Remove(newLog.Name())
+	defer newLog.Close()
+	h, _ := json.Marshal(journalHeader{Journal: journalVersion, Results: filepath.Base(path), target: tgt})
+	var werr error
+	put := func(f *os.File, line []byte) {
+		if werr == nil {
+			_, werr = f.Write(append(line, '\n'))
+		}
+	}
+	put(newLog, h)
+	settled := map[string]bool{}
+	var kept, moved, dropped int
+	lr := newLineReader(src, maxRecordBytes)
+	for {
+		line, err := lr.next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return usagef("--adopt: reading %s: %v", path, err)
+		}
+		var rec journalRecord
+		if lr.tooLong || json.Unmarshal(line, &rec) != nil || !(rec.Sending || rec.OK != nil) {
+			if len(bytes.TrimSpace(line)) > 0 || lr.tooLong {
+				dropped++
+			}
+			continue
+		}
+		switch _, final := rec.isResult(); {
+		case final && settled[rec.Tsr]:
+			dropped++
+		case final:
+			settled[rec.Tsr] = true
+			put(newResults, line)
+			kept++
+		default:
+			put(newLog, line)
+			moved++
+		}
+	}
+	if werr == nil {
+		werr = newLog.Sync()
+	}
+	if werr == nil {
+		werr = newResults.Sync()
+	}
+	if werr == nil {
+		werr = newLog.Chmod(0o600)
+	}
+	if werr == nil {
+		werr = newResults.Chmod(0o644)
+	}
+	if werr == nil {
+		werr = os.Rename(newLog.Name(), jpath)
+	}
+	if werr == nil {
+		werr = os.Rename(newResults.Name(), path)
+	}
+	if werr != nil {
+		return usagef("--adopt: %v", werr)
+	}
+	syncDir(dir)
+	note := fmt.Sprintf("ecpay-invoice: adopted %s for %s: %d final results kept, %d intent and unsettled lines moved to %s", path, tgt, kept, moved, jpath)
+	if dropped > 0 {
+		note += fmt.Sprintf(", %d unreadable or repeated lines dropped", dropped)
+	}
+	fmt.Fprintln(warn, note)
+	return nil
+}
+
+// journalFiles returns the two paths of --out path, for messages and for
+// os.SameFile checks.
+func journalFiles(path string) []string { return []string{path, path + journalSuffix} }
+
+// joinTsrs lists Tsrs for a message.
+func joinTsrs(tsrs []string) string {
+	quoted := make([]string, len(tsrs))
+	for i, t := range tsrs {
+		quoted[i] = fmt.Sprintf("%q", t)
+	}
+	return strings.Join(quoted, ", ")
 }

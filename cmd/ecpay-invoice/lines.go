@@ -10,19 +10,24 @@ import (
 
 // lineReader reads a stream line by line, holding at most one line of at
 // most max bytes: a longer line is reported as too long and skipped without
-// being kept. Lines end with "\n" or "\r\n"; the last may end without one.
+// being kept but for its first headBytes. Lines end with "\n" or "\r\n"; the
+// last may end without one.
 type lineReader struct {
 	br  *bufio.Reader
 	max int
 	buf []byte
 
 	// Set by next for the line it returns:
-	number     int   // 1-based line number
-	start      int64 // offset of the line's first byte in the stream
-	end        int64 // offset after the line and its terminator
-	tooLong    bool  // the line exceeded max; next returned nil
-	terminated bool  // a "\n" ended the line (false only at the end of the stream)
+	number     int    // 1-based line number
+	start      int64  // offset of the line's first byte in the stream
+	end        int64  // offset after the line and its terminator
+	tooLong    bool   // the line exceeded max; next returned nil
+	terminated bool   // a "\n" ended the line (false only at the end of the stream)
+	head       []byte // the first headBytes of a line too long
 }
+
+// headBytes is how much of a line too long lineReader keeps, to name it.
+const headBytes = 32
 
 func newLineReader(r io.Reader, max int) *lineReader {
 	return &lineReader{br: bufio.NewReaderSize(r, 64<<10), max: max}
@@ -35,6 +40,7 @@ func (lr *lineReader) next() ([]byte, error) {
 	lr.start = lr.end
 	lr.tooLong = false
 	lr.terminated = false
+	lr.head = lr.head[:0]
 	for {
 		chunk, err := lr.br.ReadSlice('\n')
 		lr.end += int64(len(chunk))
@@ -42,6 +48,8 @@ func (lr *lineReader) next() ([]byte, error) {
 		// length counts.
 		if !lr.tooLong && len(lr.buf)+len(chunk) > lr.max+2 {
 			lr.tooLong = true
+			lr.keepHead(lr.buf)
+			lr.keepHead(chunk)
 			lr.buf = lr.buf[:0]
 		}
 		if !lr.tooLong {
@@ -65,11 +73,19 @@ func (lr *lineReader) next() ([]byte, error) {
 			line = bytes.TrimSuffix(line, []byte("\r"))
 		}
 		if lr.tooLong || len(line) > lr.max {
+			if !lr.tooLong {
+				lr.keepHead(line)
+			}
 			lr.tooLong = true
 			return nil, nil
 		}
 		return line, nil
 	}
+}
+
+// keepHead appends to head what it lacks of its headBytes from b.
+func (lr *lineReader) keepHead(b []byte) {
+	lr.head = append(lr.head, b[:min(len(b), headBytes-len(lr.head))]...)
 }
 
 // sizeName writes a byte count the way limits are stated: "4 MiB".

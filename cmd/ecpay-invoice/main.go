@@ -1,11 +1,24 @@
-// Command ecpay-invoice calls ECPay's B2C e-invoice API from the shell.
+// Command ecpay-invoice calls ECPay's B2C e-invoice API from the shell, for
+// every operation generated from the pages in openapi/ (see package
+// generated/registry): one call with the JSON you give, or a resumable batch
+// over a file of Tsrs for each operation that needs nothing but a Tsr.
 //
+//	ecpay-invoice call TriggerIssue --data '{"Tsr":"201909170001","PayType":"2"}'
 //	ecpay-invoice cancel-delay-issue --tsr 201909170001
-//	ecpay-invoice cancel-delay-issue --file tsrs.txt --out results.jsonl --concurrency 4 --rate 5
+//	ecpay-invoice trigger-issue --file tsrs.txt --out results.jsonl --concurrency 4 --rate 5
 //	echo '{"MerchantID":"2000132","Tsr":"T1"}' | ecpay-invoice encrypt
 //	ecpay-invoice decrypt < data.txt
 //	ecpay-invoice validate --request captured.json
 //	ecpay-invoice demo
+//
+// The batch subcommands are named after their operation in kebab case
+// (CancelDelayIssue is cancel-delay-issue, TriggerIssue is trigger-issue)
+// and are made from the registry: an operation whose request Data has a Tsr,
+// and whose other required fields (MerchantID aside, which the client fills
+// in) each have a default or a single allowed value in its page, gets one
+// when its page is added, with no code of its own. They share one engine:
+// one JSON line per Tsr on stdout, and with --out a results file that a rerun
+// resumes from, beside its crash-safety journal FILE.journal.
 //
 // Credentials come from --merchant-id, --hash-key, --hash-iv and
 // --platform-id or from ECPAY_MERCHANT_ID, ECPAY_HASH_KEY, ECPAY_HASH_IV and
@@ -19,11 +32,13 @@
 // 3 transport, HTTP, decode or local I/O failure; 130 interrupted before the
 // batch was done. In a mixed batch the highest of 3, 2, 1 wins.
 //
-// Run ecpay-invoice <subcommand> --help for each subcommand's flags.
+// Run ecpay-invoice <subcommand> --help for each subcommand's flags, and
+// ecpay-invoice --version for the build.
 package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
@@ -36,26 +51,50 @@ func main() {
 	os.Exit(code)
 }
 
+// interruption is the cause of the context interruptContext returns: the
+// signal that ended it.
+type interruption struct{ sig os.Signal }
+
+func (i interruption) Error() string { return "interrupted by " + signalName(i.sig) }
+
+// signalName names a signal as a shell user knows it.
+func signalName(sig os.Signal) string {
+	switch sig {
+	case os.Interrupt:
+		return "SIGINT"
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	}
+	return sig.String()
+}
+
 // interruptContext returns a context that ends at the first SIGINT or
-// SIGTERM, so a batch stops dispatching and lets its in-flight calls finish.
-// A second signal exits at once: the results file stays consistent, because
-// each line is written whole and an attempt is journalled before it is sent.
+// SIGTERM, with an interruption as its cause, so a batch stops dispatching
+// and lets its in-flight calls finish. A second signal exits at once: the
+// results file and the journal stay consistent, because each line is written
+// whole and an attempt is journalled before it is sent.
+//
+// SIGXFSZ (a file-size limit reached) needs nothing here: the Go runtime
+// ignores it, so the write fails with EFBIG and the batch stops as for a full
+// disk.
 func interruptContext() (context.Context, func()) {
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancelCause(context.Background())
 	signals := make(chan os.Signal, 2)
 	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
 	go func() {
-		if _, ok := <-signals; !ok {
+		sig, ok := <-signals
+		if !ok {
 			return
 		}
-		cancel()
-		if _, ok := <-signals; ok {
+		cancel(interruption{sig})
+		if again, ok := <-signals; ok {
+			fmt.Fprintf(os.Stderr, "ecpay-invoice: %s again: quitting now\n", signalName(again))
 			os.Exit(exitInterrupted)
 		}
 	}()
 	return ctx, func() {
 		signal.Stop(signals)
 		close(signals)
-		cancel()
+		cancel(nil)
 	}
 }

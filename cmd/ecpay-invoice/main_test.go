@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -15,6 +16,8 @@ import (
 	"time"
 
 	"github.com/ecpay-go/einvoice/ecpaysim"
+	"github.com/ecpay-go/einvoice/ecpaysim/ecpaysimtest"
+	"github.com/ecpay-go/einvoice/wrapper"
 )
 
 // binary is the command built once for the tests that run it as a process.
@@ -25,6 +28,11 @@ func TestMain(m *testing.M) {
 }
 
 func testMain(m *testing.M) int {
+	flag.Parse()
+	if fuzzing() {
+		// Fuzz targets run in worker processes that need no binary.
+		return m.Run()
+	}
 	dir, err := os.MkdirTemp("", "ecpay-invoice-test")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -39,6 +47,17 @@ func testMain(m *testing.M) int {
 	return m.Run()
 }
 
+// fuzzing reports whether go test runs a fuzz target: -fuzz, or a worker
+// process of it.
+func fuzzing() bool {
+	for _, name := range []string{"test.fuzz", "test.fuzzworker"} {
+		if f := flag.Lookup(name); f != nil && f.Value.String() != "" && f.Value.String() != "false" {
+			return true
+		}
+	}
+	return false
+}
+
 // Merchant credentials of a non-stage merchant, which must never appear in
 // any output either.
 const (
@@ -48,7 +67,7 @@ const (
 )
 
 // secrets are the strings no output may contain.
-var secrets = []string{stageHashKey, stageHashIV, otherHashKey, otherHashIV}
+var secrets = []string{wrapper.StageHashKey, wrapper.StageHashIV, otherHashKey, otherHashIV}
 
 // outcome is what a run of the binary left behind.
 type outcome struct {
@@ -124,9 +143,9 @@ func assertClean(t *testing.T, outputs ...string) {
 
 // newSim starts a simulator with the stage merchant and the other merchant,
 // holding pending delayed invoices for tsrs of the stage merchant.
-func newSim(t *testing.T, tsrs ...string) *ecpaysim.TestServer {
+func newSim(t *testing.T, tsrs ...string) *ecpaysimtest.Server {
 	t.Helper()
-	sim := ecpaysim.NewServer(t,
+	sim := ecpaysimtest.NewServer(t,
 		ecpaysim.WithMerchant(ecpaysim.StageMerchantID, ecpaysim.StageHashKey, ecpaysim.StageHashIV),
 		ecpaysim.WithMerchant(otherMerchantID, otherHashKey, otherHashIV))
 	for _, tsr := range tsrs {
@@ -146,8 +165,8 @@ func tsrList(prefix string, n int) []string {
 	return tsrs
 }
 
-// parseResults decodes stdout of cancel-delay-issue, which must hold JSON
-// objects only, one per line.
+// parseResults decodes the stdout of a batch (or a results file), which
+// must hold JSON objects only, one per line.
 func parseResults(t *testing.T, stdout string) []result {
 	t.Helper()
 	var results []result

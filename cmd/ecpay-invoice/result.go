@@ -2,27 +2,20 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
+	"time"
 
 	"github.com/ecpay-go/einvoice/wrapper"
 )
 
-// Kinds of failure in a result line, one per wrapper error type.
-const (
-	kindValidation = "validation"
-	kindHTTP       = "http"
-	kindTrans      = "trans"
-	kindAPI        = "api"
-	kindDecode     = "decode"
-	kindTransport  = "transport"
-)
-
-// result is the outcome of one Tsr: a line on stdout and in the --out file.
-// Field order is the order of the JSON object.
-type result struct {
-	Tsr     string       `json:"tsr"`
+// answer is what a call's outcome says in a line of output: whether it
+// succeeded, ECPay's codes, and for a failure its kind (wrapper.ErrorKind)
+// and message. Field order is the order of the JSON object.
+type answer struct {
 	OK      bool         `json:"ok"`
 	RtnCode *int         `json:"rtn_code,omitempty"`
 	RtnMsg  *string      `json:"rtn_msg,omitempty"`
@@ -31,17 +24,11 @@ type result struct {
 	HTTPStatus int     `json:"http_status,omitempty"`
 	TransCode  *int    `json:"trans_code,omitempty"`
 	TransMsg   *string `json:"trans_msg,omitempty"`
-	// Resent marks a Tsr sent again although an earlier attempt may have
-	// reached ECPay unanswered (the process died or timed out while the
-	// call was in flight): if this attempt is refused as already
-	// cancelled, the earlier one probably succeeded.
-	Resent bool `json:"resent,omitempty"`
-	// Skipped marks a Tsr not sent because the --out file already holds
-	// its final result, which this line repeats.
-	Skipped bool `json:"skipped,omitempty"`
 }
 
 type resultError struct {
+	// Kind is wrapper.ErrorKind of the error: validation, http, trans,
+	// api, decode or transport.
 	Kind    string `json:"kind"`
 	Message string `json:"message"`
 	// MaybeSent marks a transport or decode failure after which the
@@ -50,63 +37,100 @@ type resultError struct {
 	MaybeSent bool `json:"maybe_sent,omitempty"`
 }
 
-// newResult turns the answer to tsr's cancel into its result.
-func newResult(tsr string, res *wrapper.CancelDelayIssueResult, err error) result {
-	r := result{Tsr: tsr}
+// Outcomes a batch line may carry besides ok and error.
+const (
+	// outcomeProbablyDoneEarlier: the Tsr was resent because the answer to
+	// an earlier attempt was lost, and ECPay refused it as already done
+	// (wrapper.ErrConflict), which means that attempt most likely
+	// succeeded. It is final and not a failure.
+	outcomeProbablyDoneEarlier = "probably_done_earlier"
+	// outcomeDuplicate: the Tsr was given earlier in the same run; it is
+	// not sent again and the line is not final.
+	outcomeDuplicate = "duplicate"
+)
+
+// result is the outcome of one Tsr in a batch: a line on stdout and, when
+// final, in the --out file.
+type result struct {
+	Tsr string `json:"tsr"`
+	answer
+	// Outcome is outcomeProbablyDoneEarlier or outcomeDuplicate; empty
+	// otherwise.
+	Outcome string `json:"outcome,omitempty"`
+	// Resent marks a Tsr sent again although an earlier attempt may have
+	// reached ECPay unanswered (the process died or timed out while the
+	// call was in flight).
+	Resent bool `json:"resent,omitempty"`
+	// Skipped marks a Tsr not sent because the --out file already holds
+	// its final result, which this line repeats. Only stdout has it.
+	Skipped bool `json:"skipped,omitempty"`
+}
+
+// newAnswer turns the outcome of a call into its answer: the codes of res
+// on success, or the kind, message and codes of err. It extracts codes only;
+// the kind is wrapper.ErrorKind's.
+func newAnswer(res *wrapper.Result[json.RawMessage], err error) answer {
 	if err == nil {
-		r.OK = true
-		r.RtnCode, r.RtnMsg = &res.RtnCode, &res.RtnMsg
-		return r
+		return answer{OK: true, RtnCode: &res.RtnCode, RtnMsg: &res.RtnMsg}
 	}
-	r.Error = &resultError{Message: oneLine(err.Error())}
+	a := answer{Error: &resultError{Kind: wrapper.ErrorKind(err), Message: oneLine(err.Error())}}
 	var (
-		ve *wrapper.ValidationError
 		he *wrapper.HTTPError
 		te *wrapper.TransError
 		ae *wrapper.APIError
-		de *wrapper.DecodeError
 		xe *wrapper.TransportError
 	)
 	switch {
-	case errors.As(err, &ve):
-		r.Error.Kind = kindValidation
 	case errors.As(err, &he):
-		r.Error.Kind = kindHTTP
-		r.HTTPStatus = he.StatusCode
+		a.HTTPStatus = he.StatusCode
 	case errors.As(err, &te):
-		r.Error.Kind = kindTrans
-		r.TransCode, r.TransMsg = &te.TransCode, &te.TransMsg
+		a.TransCode, a.TransMsg = &te.TransCode, &te.TransMsg
 	case errors.As(err, &ae):
-		r.Error.Kind = kindAPI
-		r.RtnCode, r.RtnMsg = &ae.RtnCode, &ae.RtnMsg
-	case errors.As(err, &de):
-		// ECPay answered: it may have processed the cancel.
-		r.Error.Kind = kindDecode
-		r.Error.MaybeSent = true
+		a.RtnCode, a.RtnMsg = &ae.RtnCode, &ae.RtnMsg
 	case errors.As(err, &xe):
-		r.Error.Kind = kindTransport
 		// A failed dial never reached ECPay; a timeout or a broken
 		// connection may have.
-		r.Error.MaybeSent = !wrapper.ShouldRetry(0, xe.Err)
+		a.Error.MaybeSent = !wrapper.ShouldRetry(0, xe.Err)
 	default:
-		r.Error.Kind = kindTransport
-		r.Error.MaybeSent = true
+		// A decode failure: ECPay answered, so it may have done what
+		// was asked; and an error of no known type may hide anything.
+		a.Error.MaybeSent = a.Error.Kind == wrapper.KindDecode || a.Error.Kind == wrapper.KindTransport
 	}
-	return r
+	return a
+}
+
+// timeoutHint adds to a's message, when err is a timeout, which flag set
+// it: the wrapper's message speaks of the library's timeout.
+func timeoutHint(a *answer, err error, timeout time.Duration) {
+	if a.Error != nil && timeout > 0 && errors.Is(err, context.DeadlineExceeded) {
+		a.Error.Message += fmt.Sprintf(" (--timeout %s ran out; raise it)", timeout)
+	}
+}
+
+// invalidResult is the result of a Tsr refused before any request.
+func invalidResult(tsr, message string) result {
+	return result{Tsr: tsr, answer: answer{Error: &resultError{Kind: wrapper.KindValidation, Message: message}}}
 }
 
 // final reports whether r settles its Tsr, so a rerun skips it: a success,
 // a refusal by ECPay, or a request that can never be valid. Transport, HTTP
-// and decode failures are retried by a rerun.
+// and decode failures are retried by a rerun; a duplicate settles nothing.
 func (r *result) final() bool {
-	if r.OK {
-		return true
-	}
-	if r.Error == nil {
+	if r.Outcome == outcomeDuplicate {
 		return false
 	}
-	switch r.Error.Kind {
-	case kindValidation, kindTrans, kindAPI:
+	return r.answer.final()
+}
+
+func (a *answer) final() bool {
+	if a.OK {
+		return true
+	}
+	if a.Error == nil {
+		return false
+	}
+	switch a.Error.Kind {
+	case wrapper.KindValidation, wrapper.KindTrans, wrapper.KindAPI:
 		return true
 	}
 	return false
@@ -114,16 +138,26 @@ func (r *result) final() bool {
 
 // exitCode is the exit status r calls for on its own.
 func (r *result) exitCode() int {
-	if r.OK {
+	switch r.Outcome {
+	case outcomeProbablyDoneEarlier:
+		return exitOK
+	case outcomeDuplicate:
+		return exitInvalid
+	}
+	return r.answer.exitCode()
+}
+
+func (a *answer) exitCode() int {
+	if a.OK {
 		return exitOK
 	}
-	if r.Error == nil {
+	if a.Error == nil {
 		return exitFailure
 	}
-	switch r.Error.Kind {
-	case kindTrans, kindAPI:
+	switch a.Error.Kind {
+	case wrapper.KindTrans, wrapper.KindAPI:
 		return exitRefused
-	case kindValidation:
+	case wrapper.KindValidation:
 		return exitInvalid
 	}
 	return exitFailure
@@ -132,13 +166,13 @@ func (r *result) exitCode() int {
 // worse combines exit statuses: 3 over 2 over 1 over 0.
 func worse(a, b int) int { return max(a, b) }
 
-// appendJSON appends r as one line of JSON, without escaping <, > and &
+// appendJSON appends v as one line of JSON, without escaping <, > and &
 // so that messages stay readable.
-func (r *result) appendJSON(buf *bytes.Buffer) {
+func appendJSON(buf *bytes.Buffer, v any) {
 	enc := json.NewEncoder(buf)
 	enc.SetEscapeHTML(false)
-	// A struct of strings, bools and ints always encodes.
-	_ = enc.Encode(r)
+	// The lines are structs of strings, bools, ints and valid JSON values.
+	_ = enc.Encode(v)
 }
 
 // oneLine folds a message onto one line.

@@ -1,8 +1,8 @@
 package main
 
 import (
-	"bufio"
 	"encoding/json"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,38 +15,69 @@ import (
 	"github.com/ecpay-go/einvoice/wrapper"
 )
 
-// journalLines reads the --out file: every line must be an intent or a
-// result.
+// journalLines reads an --out file and its journal: the journal must
+// start with its header and hold intents and unsettled results only, the
+// results file final results only, each line as stdout prints it.
 func journalLines(t *testing.T, path string) (intents []string, results []result) {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
+	results = parseResults(t, readString(t, path))
+	for _, r := range results {
+		if !r.final() || r.Skipped {
+			t.Errorf("%s holds a line that is not a final result: %+v", path, r)
+		}
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
+	lines := strings.Split(strings.TrimSuffix(readString(t, path+journalSuffix), "\n"), "\n")
+	if _, ok := parseHeader([]byte(lines[0])); !ok {
+		t.Fatalf("%s starts with %q, not a header", path+journalSuffix, lines[0])
+	}
+	for _, line := range lines[1:] {
 		var rec journalRecord
-		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
-			t.Fatalf("%s: line %q: %v", path, sc.Text(), err)
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("%s: line %q: %v", path+journalSuffix, line, err)
 		}
 		if rec.Sending {
 			intents = append(intents, rec.Tsr)
-			continue
+		} else if _, final := rec.isResult(); final {
+			t.Errorf("%s holds a final result: %s", path+journalSuffix, line)
 		}
-		var r result
-		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
-			t.Fatal(err)
-		}
-		results = append(results, r)
 	}
 	return intents, results
+}
+
+func readString(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
 // countFinal counts the lines of path that hold a final result.
 func countFinal(path string) int {
 	b, _ := os.ReadFile(path)
-	return strings.Count(string(b), `"ok":true`)
+	return strings.Count(string(b), "\n")
+}
+
+// writeJournal writes an --out file of the stage merchant's tgt at url:
+// results, and a journal of the header and records.
+func writeJournal(t *testing.T, operation, url string, results, records []string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "results.jsonl")
+	tgt := target{Operation: operation, BaseURL: url, MerchantID: wrapper.StageMerchantID}
+	join := func(lines []string) string {
+		if len(lines) == 0 {
+			return ""
+		}
+		return strings.Join(lines, "\n") + "\n"
+	}
+	if err := os.WriteFile(path, []byte(join(results)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path+journalSuffix, []byte(testHeader(tgt, path)+join(records)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
 
 func TestResumeAfterKill(t *testing.T) {
@@ -150,30 +181,38 @@ func TestResumeAfterKill(t *testing.T) {
 func TestResumeReadsEachKindOfRecord(t *testing.T) {
 	sim := newSim(t, "DONE", "INFLIGHT", "SKIP", "NOTSENT", "MAYBE", "TORN")
 	// DONE was cancelled by a run that was killed before it wrote the
-	// answer: its intent is the last thing the file says of it.
+	// answer: its intent is the last thing the files say of it.
 	if _, err := sim.Client.CancelDelayIssue(t.Context(), wrapper.CancelDelayIssueRequest{Tsr: "DONE"}); err != nil {
 		t.Fatal(err)
 	}
-	out := writeFile(t, "results.jsonl", strings.Join([]string{
+	out := writeJournal(t, "CancelDelayIssue", sim.URL, []string{
+		`{"tsr":"SKIP","ok":true,"rtn_code":1,"rtn_msg":"取消開立發票成功"}`,
+	}, []string{
 		`{"tsr":"DONE","sending":true}`,
 		`{"tsr":"INFLIGHT","sending":true}`,
 		`{"tsr":"SKIP","sending":true}`,
-		`{"tsr":"SKIP","ok":true,"rtn_code":1,"rtn_msg":"取消開立發票成功"}`,
 		`{"tsr":"NOTSENT","sending":true}`,
 		`{"tsr":"NOTSENT","ok":false,"error":{"kind":"transport","message":"connection refused"}}`,
 		`{"tsr":"MAYBE","sending":true}`,
 		`{"tsr":"MAYBE","ok":false,"error":{"kind":"transport","message":"timeout","maybe_sent":true}}`,
 		`{"tsr":"TORN","sending":true}`,
-		`{"tsr":"TORN","ok":tr`,
-	}, "\n"))
+		`{"tsr":"TORN","ok":fa`,
+	})
+	// The torn line has no "\n".
+	if err := os.WriteFile(out+journalSuffix, []byte(strings.TrimSuffix(readString(t, out+journalSuffix), "\n")), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	args := []string{"cancel-delay-issue", "--base-url", sim.URL, "--rate", "0", "--out", out,
 		"--tsr", "DONE", "--tsr", "INFLIGHT", "--tsr", "SKIP", "--tsr", "NOTSENT", "--tsr", "MAYBE", "--tsr", "TORN"}
 	rerun := runBinary(t, invocation{args: args})
-	if rerun.code != exitRefused {
-		t.Errorf("exit status %d, want %d (DONE is refused)", rerun.code, exitRefused)
+	if rerun.code != exitOK {
+		t.Errorf("exit status %d, want %d (DONE was probably done earlier, which is no failure); stderr:\n%s", rerun.code, exitOK, rerun.stderr)
 	}
 	if !strings.Contains(rerun.stderr, "dropped a torn last line") {
 		t.Errorf("stderr does not mention the torn line:\n%s", rerun.stderr)
+	}
+	if !strings.Contains(rerun.stderr, "1 probably done earlier") {
+		t.Errorf("the summary does not count the probable earlier success:\n%s", rerun.stderr)
 	}
 	got := byTsr(t, parseResults(t, rerun.stdout))
 	want := map[string]struct{ ok, resent, skipped bool }{
@@ -190,24 +229,122 @@ func TestResumeReadsEachKindOfRecord(t *testing.T) {
 			t.Errorf("%s: got %+v, want %+v", tsr, r, w)
 		}
 	}
-	if r := got["DONE"]; r.Error == nil || r.Error.Kind != kindAPI || r.RtnCode == nil || *r.RtnCode != ecpaysim.RtnCodeAlreadyCancelled {
-		t.Errorf("DONE: got %+v, want the already-cancelled refusal", r)
+	if r := got["DONE"]; r.Outcome != outcomeProbablyDoneEarlier || r.Error == nil || r.Error.Kind != wrapper.KindAPI || r.RtnCode == nil || *r.RtnCode != wrapper.RtnCodeNoUpdatableTsr {
+		t.Errorf("DONE: got %+v, want the refusal as probably done earlier", r)
 	}
 	if sim.Cancelled(ecpaysim.StageMerchantID, "SKIP") {
 		t.Error("SKIP was sent although the file settles it")
 	}
-	journalLines(t, out) // every line parses: the torn one is gone
+	_, results := journalLines(t, out) // every line parses: the torn one is gone
+	if len(results) != len(want) {
+		t.Errorf("the results file holds %d results, want %d", len(results), len(want))
+	}
 
-	// A third run finds everything settled and sends nothing.
-	before := len(sim.Requests())
+	// A third run finds everything settled and sends nothing; the results
+	// file does not grow.
+	before, size := len(sim.Requests()), len(readString(t, out))
 	again := runBinary(t, invocation{args: args})
-	if again.code != exitRefused || len(sim.Requests()) != before {
+	if again.code != exitOK || len(sim.Requests()) != before {
 		t.Errorf("third run: exit status %d, %d new requests", again.code, len(sim.Requests())-before)
 	}
 	for _, r := range parseResults(t, again.stdout) {
 		if !r.Skipped {
 			t.Errorf("third run did not skip %s", r.Tsr)
 		}
+	}
+	if n := len(readString(t, out)); n != size {
+		t.Errorf("the results file grew from %d to %d bytes on a run that sent nothing", size, n)
+	}
+}
+
+func TestResumeNotProbablyDoneWithoutALostAnswer(t *testing.T) {
+	// A refusal of a Tsr that was never sent before is a failure.
+	sim := newSim(t)
+	out := filepath.Join(t.TempDir(), "results.jsonl")
+	res := runBinary(t, invocation{args: []string{"trigger-issue", "--base-url", sim.URL, "--out", out, "--tsr", "NEVER"}})
+	r := parseResults(t, res.stdout)
+	if res.code != exitRefused || len(r) != 1 || r[0].Outcome != "" || r[0].RtnCode == nil || *r[0].RtnCode != wrapper.RtnCodeUnknownTsr {
+		t.Errorf("exit status %d, %+v", res.code, r)
+	}
+}
+
+func TestResumeRefusesAnotherTarget(t *testing.T) {
+	sim := newSim(t, "T1")
+	other := newSim(t, "T1")
+	out := filepath.Join(t.TempDir(), "results.jsonl")
+	first := runBinary(t, invocation{args: []string{"cancel-delay-issue", "--base-url", sim.URL, "--out", out, "--tsr", "T1"}})
+	if first.code != exitOK {
+		t.Fatalf("first run: exit status %d: %s", first.code, first.stderr)
+	}
+	env := []string{"ECPAY_MERCHANT_ID=" + otherMerchantID, "ECPAY_HASH_KEY=" + otherHashKey, "ECPAY_HASH_IV=" + otherHashIV}
+	tests := []struct {
+		name string
+		args []string
+		env  []string
+		want string
+	}{
+		{"another base URL", []string{"cancel-delay-issue", "--base-url", other.URL}, nil, other.URL},
+		{"production", []string{"cancel-delay-issue", "--env", "prod"}, env, "--env prod (" + wrapper.ProductionURL + ")"},
+		{"another merchant", []string{"cancel-delay-issue", "--base-url", sim.URL}, env, "merchant " + otherMerchantID},
+		{"a platform", []string{"cancel-delay-issue", "--base-url", sim.URL, "--platform-id", "P1"}, nil, "platform P1"},
+		{"another operation", []string{"trigger-issue", "--base-url", sim.URL}, nil, "TriggerIssue on"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := runBinary(t, invocation{args: append(tt.args, "--out", out, "--tsr", "T1"), env: tt.env})
+			if res.code != exitInvalid || res.stdout != "" {
+				t.Errorf("exit status %d, stdout %q; want 2 and nothing", res.code, res.stdout)
+			}
+			for _, want := range []string{"CancelDelayIssue on " + sim.URL + " for merchant " + wrapper.StageMerchantID, tt.want} {
+				if !strings.Contains(res.stderr, want) {
+					t.Errorf("stderr lacks %q: %s", want, res.stderr)
+				}
+			}
+		})
+	}
+	if st, _ := other.Status(wrapper.StageMerchantID, "T1"); st != ecpaysim.StatusPending {
+		t.Errorf("the other simulator's T1 is %s", st)
+	}
+}
+
+func TestResumeAdoptsAnEarlierVersionsFile(t *testing.T) {
+	sim := newSim(t, "OLD-DONE", "OLD-INFLIGHT", "NEW")
+	if _, err := sim.Client.CancelDelayIssue(t.Context(), wrapper.CancelDelayIssueRequest{Tsr: "OLD-DONE"}); err != nil {
+		t.Fatal(err)
+	}
+	// The previous version's --out: intents and results in one file.
+	old := strings.Join([]string{
+		`{"tsr":"OLD-DONE","sending":true}`,
+		`{"tsr":"OLD-DONE","ok":true,"rtn_code":1,"rtn_msg":"取消開立發票成功"}`,
+		`{"tsr":"OLD-INFLIGHT","sending":true}`,
+	}, "\n") + "\n"
+	out := writeFile(t, "results.jsonl", old)
+	args := []string{"cancel-delay-issue", "--base-url", sim.URL, "--rate", "0", "--out", out, "--tsr", "OLD-DONE", "--tsr", "OLD-INFLIGHT", "--tsr", "NEW"}
+	refused := runBinary(t, invocation{args: args})
+	if refused.code != exitInvalid || !strings.Contains(refused.stderr, "--adopt") || !strings.Contains(refused.stderr, "has no journal") {
+		t.Fatalf("without --adopt: exit status %d, stderr %s", refused.code, refused.stderr)
+	}
+	if len(sim.Requests()) != 1 || readString(t, out) != old {
+		t.Fatal("the refused run sent something or changed the file")
+	}
+	if _, err := os.Stat(out + journalSuffix); err == nil {
+		t.Error("the refused run left a journal behind")
+	}
+	adopted := runBinary(t, invocation{args: append(args, "--adopt")})
+	if adopted.code != exitOK || !strings.Contains(adopted.stderr, "adopted") {
+		t.Fatalf("with --adopt: exit status %d, stderr %s", adopted.code, adopted.stderr)
+	}
+	got := byTsr(t, parseResults(t, adopted.stdout))
+	if !got["OLD-DONE"].Skipped || !got["OLD-INFLIGHT"].Resent || !got["NEW"].OK || got["NEW"].Resent {
+		t.Errorf("after adopting: %+v", got)
+	}
+	_, results := journalLines(t, out)
+	if len(results) != 3 {
+		t.Errorf("the results file holds %d results, want 3", len(results))
+	}
+	again := runBinary(t, invocation{args: append(args, "--adopt")})
+	if again.code != exitInvalid || !strings.Contains(again.stderr, "has one") {
+		t.Errorf("--adopt with a journal: exit status %d, stderr %s", again.code, again.stderr)
 	}
 }
 
@@ -224,7 +361,7 @@ func TestResumeRefusesASecondRunOnTheSameFile(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = first.Process.Kill(); _ = first.Wait() })
 	waitFor(t, "the first run's intent", 10*time.Second, func() bool {
-		b, _ := os.ReadFile(out)
+		b, _ := os.ReadFile(out + journalSuffix)
 		return strings.Contains(string(b), `"sending":true`)
 	})
 	second := runBinary(t, invocation{args: args})
@@ -234,6 +371,18 @@ func TestResumeRefusesASecondRunOnTheSameFile(t *testing.T) {
 }
 
 func TestInterruptLetsCallsInFlightFinish(t *testing.T) {
+	for _, tt := range []struct {
+		sig        syscall.Signal
+		say, never string
+	}{
+		{syscall.SIGINT, "Ctrl-C again to quit now", "SIGTERM"},
+		{syscall.SIGTERM, "stopped by SIGTERM", "Ctrl-C"},
+	} {
+		t.Run(signalName(tt.sig), func(t *testing.T) { testInterrupt(t, tt.sig, tt.say, tt.never) })
+	}
+}
+
+func testInterrupt(t *testing.T, sig syscall.Signal, say, never string) {
 	const n = 40
 	tsrs := tsrList("INT", n)
 	sim := newSim(t, tsrs...)
@@ -254,7 +403,7 @@ func TestInterruptLetsCallsInFlightFinish(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, "the first results", 10*time.Second, func() bool { return countFinal(out) >= 3 })
-	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+	if err := cmd.Process.Signal(sig); err != nil {
 		t.Fatal(err)
 	}
 	_ = cmd.Wait()
@@ -262,8 +411,8 @@ func TestInterruptLetsCallsInFlightFinish(t *testing.T) {
 	if code := cmd.ProcessState.ExitCode(); code != exitInterrupted {
 		t.Errorf("exit status %d, want %d; stderr:\n%s", code, exitInterrupted, stderr.String())
 	}
-	if !strings.Contains(stderr.String(), "interrupted") {
-		t.Errorf("stderr does not say it was interrupted:\n%s", stderr.String())
+	if !strings.Contains(stderr.String(), "interrupted") || !strings.Contains(stderr.String(), say) || strings.Contains(stderr.String(), never) {
+		t.Errorf("stderr does not say it was interrupted with %q and without %q:\n%s", say, never, stderr.String())
 	}
 	intents, results := journalLines(t, out)
 	if len(results) >= n {
@@ -295,5 +444,48 @@ func TestInterruptLetsCallsInFlightFinish(t *testing.T) {
 		if inv.Status != ecpaysim.StatusCancelled || inv.CancelRequests != 1 {
 			t.Errorf("%+v", inv)
 		}
+	}
+}
+
+func TestResultsFileHoldsExactlyTheLinesStdoutPrints(t *testing.T) {
+	sim := newSim(t, "R1", "R2", "R3")
+	long := strings.Repeat("Y", 31)
+	out := filepath.Join(t.TempDir(), "results.jsonl")
+	args := []string{"cancel-delay-issue", "--base-url", sim.URL, "--rate", "0", "--concurrency", "1", "--out", out,
+		"--tsr", "R1", "--tsr", "R2", "--tsr", long, "--tsr", "R3", "--tsr", "UNKNOWN"}
+	// R2 meets an HTTP 503, which settles nothing: a rerun sends it again.
+	if err := sim.InjectNext(ecpaysim.Fault{}, ecpaysim.Fault{HTTPStatus: http.StatusServiceUnavailable}); err != nil {
+		t.Fatal(err)
+	}
+	first := runBinary(t, invocation{args: args})
+	if first.code != exitFailure {
+		t.Errorf("first run: exit status %d, want %d", first.code, exitFailure)
+	}
+	var want strings.Builder
+	for _, line := range strings.SplitAfter(first.stdout, "\n") {
+		if line != "" && !strings.Contains(line, `"tsr":"R2"`) {
+			want.WriteString(line)
+		}
+	}
+	if got := readString(t, out); got != want.String() {
+		t.Errorf("after the first run the results file holds\n%s\nwant the final lines of stdout\n%s", got, want.String())
+	}
+	second := runBinary(t, invocation{args: args})
+	if second.code != exitInvalid {
+		t.Errorf("second run: exit status %d, want %d", second.code, exitInvalid)
+	}
+	for _, line := range strings.SplitAfter(second.stdout, "\n") {
+		if strings.Contains(line, `"tsr":"R2"`) {
+			want.WriteString(line)
+		}
+	}
+	if got := readString(t, out); got != want.String() {
+		t.Errorf("after the rerun the results file holds\n%s\nwant\n%s", got, want.String())
+	}
+	if got := byTsr(t, parseResults(t, readString(t, out))); len(got) != 5 {
+		t.Errorf("the results file holds %d Tsrs, want 5", len(got))
+	}
+	if info, err := os.Stat(out + journalSuffix); err != nil || info.Mode().Perm() != 0o600 {
+		t.Errorf("the journal: %v, mode %v; want 0600", err, info.Mode())
 	}
 }

@@ -7,14 +7,16 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"strings"
+	"sync"
 )
 
 // Exit statuses. In a batch the highest of exitFailure, exitInvalid and
 // exitRefused that applies wins.
 const (
 	exitOK          = 0
-	exitRefused     = 1   // ECPay (or the simulator) answered and refused: TransCode or RtnCode ≠ 1
+	exitRefused     = 1   // ECPay (or the simulator) answered and refused: TransCode ≠ 1, or an RtnCode that is not a success
 	exitInvalid     = 2   // usage error or invalid input; nothing was sent for it
 	exitFailure     = 3   // transport, HTTP, decode or local I/O failure
 	exitInterrupted = 130 // a signal stopped the batch before it was done
@@ -35,13 +37,21 @@ type subcommand struct {
 	run     func(ctx context.Context, args []string, std stdio) int
 }
 
-var subcommands = []subcommand{
-	{"cancel-delay-issue", "cancel the delayed issuing of invoices, by Tsr", runCancel},
-	{"encrypt", "encrypt each line of stdin into ECPay Data", runEncrypt},
-	{"decrypt", "decrypt each line of stdin (ECPay Data) into its plaintext", runDecrypt},
-	{"validate", "check a captured request or response envelope against ECPay's spec", runValidate},
-	{"demo", "cancel an invoice on an in-process simulator, narrating each step", runDemo},
-}
+// subcommands returns the verbs: call, one batch per batch operation of the
+// registry, and the tools that need no operation. The registry's pages are
+// read once, the first time.
+var subcommands = sync.OnceValue(func() []subcommand {
+	out := []subcommand{{"call", "call any operation once with the request Data you give as JSON", runCall}}
+	for _, bop := range batchOperations() {
+		out = append(out, subcommand{bop.command, bop.summary(), bop.run})
+	}
+	return append(out,
+		subcommand{"encrypt", "encrypt each line of stdin into ECPay Data", runEncrypt},
+		subcommand{"decrypt", "decrypt each line of stdin (ECPay Data) into its plaintext", runDecrypt},
+		subcommand{"validate", "check a captured request or response envelope of any operation against its page", runValidate},
+		subcommand{"demo", "show the delayed-invoice lifecycle on an in-process simulator, narrating the wire", runDemo},
+	)
+})
 
 // run executes the command line args and returns the exit status. It is
 // main without the process: tests call it directly.
@@ -59,6 +69,9 @@ func runWith(ctx context.Context, args []string, std stdio) int {
 	case "-h", "-help", "--help":
 		printMainUsage(std.stdout)
 		return exitOK
+	case "-version", "--version":
+		fmt.Fprintln(std.stdout, versionLine())
+		return exitOK
 	case "help":
 		if len(args) == 1 {
 			printMainUsage(std.stdout)
@@ -66,10 +79,20 @@ func runWith(ctx context.Context, args []string, std stdio) int {
 		}
 		name, args = args[1], []string{args[1], "--help"}
 	}
-	for _, sc := range subcommands {
+	for _, sc := range subcommands() {
 		if sc.name == name {
 			return sc.run(ctx, args[1:], std)
 		}
+	}
+	if op := lookupOperation(name); op != nil {
+		bop, why := batchFor(op)
+		if bop != nil {
+			fmt.Fprintf(std.stderr, "ecpay-invoice: the batch subcommand of %s is %s (see ecpay-invoice %s --help)\n", op.Name, bop.command, bop.command)
+			return exitInvalid
+		}
+		// An operation of the registry that the batch engine cannot run.
+		fmt.Fprintf(std.stderr, "ecpay-invoice: %s has no batch subcommand: %s; call it once with `ecpay-invoice call %s --data JSON`\n", op.Name, why, op.Name)
+		return exitInvalid
 	}
 	// The name is not echoed: it may be a mistyped secret.
 	fmt.Fprintln(std.stderr, "ecpay-invoice: unknown subcommand (see ecpay-invoice --help)")
@@ -79,17 +102,24 @@ func runWith(ctx context.Context, args []string, std stdio) int {
 func printMainUsage(w io.Writer) {
 	fmt.Fprintln(w, "usage: ecpay-invoice <subcommand> [flags]")
 	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Calls ECPay's B2C e-invoice API: every operation whose page is in openapi/")
+	fmt.Fprintln(w, "(see `ecpay-invoice call --help` for the list), once with `call`, or as a")
+	fmt.Fprintln(w, "resumable batch over Tsrs for each operation that needs only a Tsr.")
+	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Subcommands:")
-	for _, sc := range subcommands {
+	for _, sc := range subcommands() {
 		fmt.Fprintf(w, "  %-20s %s\n", sc.name, sc.summary)
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Example:")
+	fmt.Fprintln(w, "Examples:")
+	fmt.Fprintln(w, `  ecpay-invoice call TriggerIssue --data '{"Tsr":"201909170001","PayType":"2"}'`)
 	fmt.Fprintln(w, "  ecpay-invoice cancel-delay-issue --tsr 201909170001")
+	fmt.Fprintln(w, "  ecpay-invoice trigger-issue --file tsrs.txt --out results.jsonl")
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Run ecpay-invoice <subcommand> --help for its flags. Exit status: 0 all ok;")
-	fmt.Fprintln(w, "1 ECPay refused at least one request; 2 usage error or invalid input;")
-	fmt.Fprintln(w, "3 transport, HTTP or decode failure; 130 interrupted.")
+	fmt.Fprintln(w, "Run ecpay-invoice <subcommand> --help for its flags; ecpay-invoice --version")
+	fmt.Fprintln(w, "for the build. Exit status: 0 all ok; 1 ECPay refused at least one request;")
+	fmt.Fprintln(w, "2 usage error or invalid input; 3 transport, HTTP, decode or I/O failure;")
+	fmt.Fprintln(w, "130 interrupted.")
 }
 
 // usageError is a mistake on the command line: the subcommand prints it as
@@ -121,9 +151,13 @@ func newFlagSet(name string) *flag.FlagSet {
 
 // parse parses args into fs. It returns done=true with the exit status when
 // the subcommand must stop: after printing --help (0) or a usage error (2).
-// Positional arguments are an error; none of the subcommands takes any.
+// Positional arguments are an error; call takes its one before parse.
 func parse(fs *flag.FlagSet, h help, args []string, std stdio) (code int, done bool) {
-	err := fs.Parse(args)
+	return parsed(fs, h, fs.Parse(args), std)
+}
+
+// parsed completes parse with the error of fs.Parse.
+func parsed(fs *flag.FlagSet, h help, err error, std stdio) (code int, done bool) {
 	if errors.Is(err, flag.ErrHelp) {
 		printUsage(std.stdout, fs, h)
 		return exitOK, true
@@ -134,9 +168,23 @@ func parse(fs *flag.FlagSet, h help, args []string, std stdio) (code int, done b
 		err = usagef("unexpected argument: %s takes flags only", fs.Name())
 	}
 	if err != nil {
-		return usageFailure(fs.Name(), err, std.stderr), true
+		return usageFailure(fs.Name(), flagError(err), std.stderr), true
 	}
 	return exitOK, false
+}
+
+// goFlagName matches where package flag names a flag with one dash
+// ("flag provided but not defined: -tsr", "invalid value … for flag -rate").
+var goFlagName = regexp.MustCompile(`(not defined: |needs an argument: |for flag |for )-([A-Za-z0-9][A-Za-z0-9_-]*)`)
+
+// flagError spells the flags in a parse error of package flag as --help
+// does, with two dashes.
+func flagError(err error) error {
+	var ue *usageError
+	if errors.As(err, &ue) {
+		return err
+	}
+	return errors.New(goFlagName.ReplaceAllString(err.Error(), "$1--$2"))
 }
 
 // usageFailure prints err as a usage error of subcommand name, on one line,
@@ -167,4 +215,23 @@ func printUsage(w io.Writer, fs *flag.FlagSet, h help) {
 		}
 		fmt.Fprintf(w, "%s\n    \t%s\n", line, strings.ReplaceAll(usage, "\n", "\n    \t"))
 	})
+}
+
+// wrap folds text, one paragraph, into lines of at most 76 columns, each
+// starting with indent, for --help.
+func wrap(text, indent string) string {
+	var b strings.Builder
+	line := indent
+	for _, word := range strings.Fields(text) {
+		if len(line) > len(indent) && len([]rune(line))+1+len([]rune(word)) > 76 {
+			b.WriteString(line + "\n")
+			line = indent
+		}
+		if len(line) > len(indent) {
+			line += " "
+		}
+		line += word
+	}
+	b.WriteString(line)
+	return b.String()
 }

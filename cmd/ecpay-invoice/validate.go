@@ -4,67 +4,72 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/ecpay-go/einvoice/ecpaycrypto"
+	"github.com/ecpay-go/einvoice/generated/registry"
 	"github.com/ecpay-go/einvoice/internal/contract"
+	"github.com/ecpay-go/einvoice/internal/violation"
 )
 
 // maxEnvelopeBytes bounds the file validate reads: ECPay's bodies are far
 // smaller, and the simulator refuses more than 1 MiB.
 const maxEnvelopeBytes = 8 << 20
 
-var validateHelp = help{
-	usage: "validate (--request FILE | --response FILE) [--envelope-only] [credential flags]",
-	about: `Checks a captured CancelDelayIssue envelope (a JSON file; - for stdin) against
-ECPay's spec as this module embeds it: the request envelope, or the response
-envelope as the HTTP 200 answer, and then its Data, decrypted with the
-merchant's HashKey and HashIV, against the spec's requestBody.Data or
-responses.Data. Each violation is printed on stdout with its JSON pointer,
-in the envelope (envelope#/RqHeader/Timestamp) or in the decrypted Data
-(Data#/Tsr). Exit status 1 if there is any violation, 2 if the file cannot be
-read. The check of responses.Data is strict: ECPay's own example answers
-"RtnCode": "1", a string, which the spec's integer type rejects (the client
-accepts it).`,
-	examples: []string{
-		"ecpay-invoice validate --request captured-request.json",
-		"ECPAY_HASH_KEY=… ECPAY_HASH_IV=… ecpay-invoice validate --env prod --response captured-response.json",
-		"ecpay-invoice validate --envelope-only --request - < captured-request.json",
-	},
-}
-
-// violation is one way a document breaks the spec.
-type violation struct {
-	doc     string // "envelope" or "Data"
-	pointer string // JSON pointer into doc; "" for the whole document
-	rule    string // the schema keyword, when known
-	reason  string
-	note    string
-}
-
-func (v violation) String() string {
-	s := v.doc + "#" + v.pointer + ": "
-	if v.rule != "" {
-		s += v.rule + ": "
+func validateHelp() help {
+	return help{
+		usage: "validate (--request FILE | --response FILE) [--operation OP] [--envelope-only] [credential flags]",
+		about: `Checks a captured envelope (a JSON file; - for stdin) of any operation
+against its page as this module embeds it: the request envelope, or the
+response envelope as the HTTP 200 answer, and then its Data, decrypted with
+the merchant's HashKey and HashIV, against the page's request or response
+Data schema. --operation names the operation (` + registry.Names() + `,
+or in kebab case); without it, the operation is the one whose Data schema the
+decrypted Data matches, declaring every member it has (for a response, one
+that knows its RtnCode too). If the Data matches several, or none, or cannot
+be read, and the operations' envelopes differ, validate says so and asks for
+--operation.
+Each violation is printed on stdout with its JSON pointer, in the envelope
+(envelope#/RqHeader/Timestamp) or in the decrypted Data (Data#/Tsr). Exit
+status 1 if there is any violation, 2 if the file cannot be read or the
+operation cannot be told. The check of the response Data is strict: ECPay's
+own example answers "RtnCode": "1", a string, which the pages' integer type
+rejects (the client accepts it).`,
+		examples: []string{
+			"ecpay-invoice validate --request captured-request.json",
+			"ECPAY_HASH_KEY=… ECPAY_HASH_IV=… ecpay-invoice validate --env prod --response captured-response.json --operation TriggerIssue",
+			"ecpay-invoice validate --envelope-only --request - < captured-request.json",
+		},
 	}
-	s += v.reason
-	if v.note != "" {
-		s += " (note: " + v.note + ")"
+}
+
+// finding is one way a document breaks its page.
+type finding struct {
+	doc string // "envelope" or "Data"
+	violation.Violation
+	note string
+}
+
+func (f finding) String() string {
+	s := f.doc + "#" + f.Pointer + ": "
+	if f.Rule != "" {
+		s += f.Rule + ": "
+	}
+	s += strings.TrimPrefix(f.Reason, "contract: ")
+	if f.note != "" {
+		s += " (note: " + f.note + ")"
 	}
 	return oneLine(s)
 }
-
-// operationPath is the path of CancelDelayIssue, which routes a captured
-// envelope to its operation in the spec.
-const operationPath = "/B2CInvoice/CancelDelayIssue"
 
 func runValidate(ctx context.Context, args []string, std stdio) int {
 	fs := newFlagSet("validate")
@@ -72,13 +77,20 @@ func runValidate(ctx context.Context, args []string, std stdio) int {
 	cf.register(fs)
 	requestFile := fs.String("request", "", "a captured request envelope, JSON `FILE` (- for stdin)")
 	responseFile := fs.String("response", "", "a captured response envelope, JSON `FILE` (- for stdin)")
+	operation := fs.String("operation", "", "`OP`, the operation the envelope is for (default: the one its decrypted Data matches)")
 	envelopeOnly := fs.Bool("envelope-only", false, "check the envelope only, not its decrypted Data (no credentials needed)")
-	if code, done := parse(fs, validateHelp, args, std); done {
+	if code, done := parse(fs, validateHelp(), args, std); done {
 		return code
 	}
 	fail := func(err error) int { return usageFailure(fs.Name(), err, std.stderr) }
 	if (*requestFile == "") == (*responseFile == "") {
 		return fail(usagef("give either --request FILE or --response FILE"))
+	}
+	var op *registry.Operation
+	if *operation != "" {
+		if op = lookupOperation(*operation); op == nil {
+			return fail(usagef("--operation: unknown operation: give one of %s", registry.Names()))
+		}
 	}
 	var codec *ecpaycrypto.Codec
 	if !*envelopeOnly {
@@ -100,29 +112,36 @@ func runValidate(ctx context.Context, args []string, std stdio) int {
 	}
 	checker, err := contract.New()
 	if err != nil {
-		fmt.Fprintf(std.stderr, "ecpay-invoice validate: loading the spec: %v\n", err)
+		fmt.Fprintf(std.stderr, "ecpay-invoice validate: loading the pages: %v\n", err)
 		return exitFailure
 	}
-	vs, notes := checkEnvelope(ctx, checker, what, body, codec)
-	for _, v := range vs {
-		fmt.Fprintln(std.stdout, v)
+	rep, err := checkCaptured(ctx, checker.AllViolations(), what, body, codec, op)
+	if err != nil {
+		return fail(err)
 	}
-	for _, n := range notes {
+	for _, f := range rep.findings {
+		fmt.Fprintln(std.stdout, f)
+	}
+	for _, n := range rep.notes {
 		fmt.Fprintln(std.stdout, "note: "+n)
 	}
-	if len(vs) > 0 {
+	of := ""
+	if rep.op != nil {
+		of = " of " + rep.op.Name
+	}
+	if len(rep.findings) > 0 {
 		// The same status as a refusal: the answer is "no".
 		noun := "violations"
-		if len(vs) == 1 {
+		if len(rep.findings) == 1 {
 			noun = "violation"
 		}
-		fmt.Fprintf(std.stdout, "%s: %d %s of the spec\n", what, len(vs), noun)
+		fmt.Fprintf(std.stdout, "%s: %d %s of the spec%s\n", what, len(rep.findings), noun, of)
 		return exitRefused
 	}
-	if codec == nil || len(notes) > 0 {
-		fmt.Fprintf(std.stdout, "%s: ok: the envelope matches the spec (Data not checked)\n", what)
+	if !rep.dataChecked {
+		fmt.Fprintf(std.stdout, "%s: ok: the envelope matches the spec%s (Data not checked)\n", what, of)
 	} else {
-		fmt.Fprintf(std.stdout, "%s: ok: the envelope and its decrypted Data match the spec\n", what)
+		fmt.Fprintf(std.stdout, "%s: ok: the envelope and its decrypted Data match the spec%s\n", what, of)
 	}
 	return exitOK
 }
@@ -148,65 +167,221 @@ func readEnvelope(path string, stdin io.Reader) ([]byte, error) {
 	return body, nil
 }
 
-// checkEnvelope validates body, a request or response envelope, and with a
-// codec the Data it carries. It returns the violations and notes about what
-// could not be checked.
-func checkEnvelope(ctx context.Context, checker *contract.Checker, what string, body []byte, codec *ecpaycrypto.Codec) (vs []violation, notes []string) {
+// report is what validate found.
+type report struct {
+	op          *registry.Operation // nil when the findings hold for every operation
+	findings    []finding
+	notes       []string
+	dataChecked bool
+}
+
+// checkCaptured validates body, a request or response envelope, and with a
+// codec the Data it carries, against op's page, or, when op is nil, against
+// the page of the operation its Data matches. The error is a usage error:
+// the operation cannot be told.
+func checkCaptured(ctx context.Context, checker *contract.Checker, what string, body []byte, codec *ecpaycrypto.Codec, op *registry.Operation) (report, error) {
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(body, &fields); err != nil {
 		reason := "not JSON: " + err.Error()
 		if json.Valid(body) {
 			reason = "type: the envelope must be a JSON object"
 		}
-		return []violation{{doc: "envelope", reason: reason}}, nil
+		return report{op: op, findings: []finding{{doc: "envelope", Violation: violation.Violation{Reason: reason}}}}, nil
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://localhost"+operationPath, bytes.NewReader(body))
+	candidates := registry.All()
+	if op != nil {
+		candidates = []*registry.Operation{op}
+	}
+	envelopes := make([][]finding, len(candidates))
+	for i, c := range candidates {
+		envelopes[i] = envelopeFindings(ctx, checker, c, what, body)
+	}
+
+	var rep report
+	plaintext, problem, note := openCapturedData(fields, what, codec)
+	switch {
+	case problem != nil:
+		rep.findings = append(rep.findings, *problem)
+	case note != "":
+		rep.notes = append(rep.notes, note)
+	}
+	if plaintext == nil {
+		// Nothing tells the operation but the envelope: fine as long as
+		// every candidate judges it alike.
+		for _, e := range envelopes[1:] {
+			if !slices.EqualFunc(e, envelopes[0], func(a, b finding) bool { return a.String() == b.String() }) {
+				return report{}, usagef("the envelope alone does not tell which operation it is for, and the operations' pages judge it differently: give --operation (one of %s)", registry.Names())
+			}
+		}
+		rep.op = op
+		rep.findings = append(envelopes[0], rep.findings...)
+		return rep, nil
+	}
+
+	rep.dataChecked = true
+	data := make([][]finding, len(candidates))
+	var matching []int
+	for i, c := range candidates {
+		data[i] = dataFindings(checker, c, what, plaintext)
+		if len(data[i]) == 0 && declares(c, what, plaintext) {
+			matching = append(matching, i)
+		}
+	}
+	if op == nil && what == "response" && len(matching) > 1 {
+		matching = slices.DeleteFunc(matching, func(i int) bool { return !knowsRtnCode(candidates[i], plaintext) })
+	}
+	chosen := -1
+	switch {
+	case op != nil:
+		chosen = 0
+	case len(matching) == 1:
+		chosen = matching[0]
+	case len(matching) > 1:
+		var names []string
+		for _, i := range matching {
+			names = append(names, candidates[i].Name)
+		}
+		return report{}, usagef("the decrypted Data matches the %s Data of %s alike: give --operation to say which it is for", what, strings.Join(names, " and "))
+	}
+	if chosen < 0 {
+		for _, e := range envelopes[1:] {
+			if !slices.EqualFunc(e, envelopes[0], func(a, b finding) bool { return a.String() == b.String() }) {
+				return report{}, usagef("the decrypted Data matches the %s Data of no operation, and the operations' pages judge the envelope differently: give --operation (one of %s) to see the violations", what, registry.Names())
+			}
+		}
+		rep.findings = append(envelopes[0], finding{doc: "Data", Violation: violation.Violation{
+			Reason: fmt.Sprintf("matches the %s Data schema of no operation (%s), declaring every member it has: give --operation to see its violations against one", what, registry.Names()),
+		}})
+		return rep, nil
+	}
+	rep.op = candidates[chosen]
+	rep.findings = append(envelopes[chosen], data[chosen]...)
+	return rep, nil
+}
+
+// envelopeFindings checks body, an envelope of what, against op's page.
+func envelopeFindings(ctx context.Context, checker *contract.Checker, op *registry.Operation, what string, body []byte) []finding {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://localhost"+op.Path, bytes.NewReader(body))
 	if err != nil {
-		return []violation{{doc: "envelope", reason: err.Error()}}, nil
+		return []finding{{doc: "envelope", Violation: violation.Violation{Reason: err.Error()}}}
 	}
 	req.Header.Set("Content-Type", "application/json")
-	checker = checker.AllViolations()
-	input, err := checker.Route(req)
+	route, err := checker.Route(req)
 	if err != nil {
-		return []violation{{doc: "envelope", reason: err.Error()}}, nil
+		return []finding{{doc: "envelope", Violation: violation.Violation{Reason: err.Error()}}}
 	}
 	if what == "request" {
 		_, err = checker.Request(ctx, req)
 	} else {
-		err = checker.Response(ctx, input, http.StatusOK, http.Header{"Content-Type": {"application/json"}}, body)
+		err = checker.Response(ctx, route, http.StatusOK, http.Header{"Content-Type": {"application/json"}}, body)
 	}
-	vs = violations("envelope", err)
-	if codec == nil {
-		return vs, nil
-	}
+	return findings("envelope", err)
+}
 
+// openCapturedData decrypts the envelope's Data: plaintext, or nil with a
+// problem (a finding: it does not decrypt) or a note on why it is not
+// checked.
+func openCapturedData(fields map[string]json.RawMessage, what string, codec *ecpaycrypto.Codec) (plaintext []byte, problem *finding, note string) {
+	if codec == nil {
+		return nil, nil, ""
+	}
 	var data string
 	if raw, ok := fields["Data"]; !ok || json.Unmarshal(raw, &data) != nil || data == "" {
-		return vs, append(notes, "Data not checked: the envelope carries no Data string")
+		return nil, nil, "Data not checked: the envelope carries no Data string"
 	}
 	if what == "response" {
 		var transCode json.Number
 		if err := json.Unmarshal(fields["TransCode"], &transCode); err != nil || transCode != "1" {
-			return vs, append(notes, "Data not checked: ECPay's Data is meaningful only when TransCode is 1")
+			return nil, nil, "Data not checked: ECPay's Data is meaningful only when TransCode is 1"
 		}
 	}
 	plaintext, err := codec.Decrypt(data)
 	if err != nil {
 		// ecpaycrypto's errors hold neither key nor plaintext.
-		return append(vs, violation{doc: "Data", reason: "does not decrypt with the given HashKey and HashIV: " + err.Error()}), notes
+		return nil, &finding{doc: "Data", Violation: violation.Violation{Reason: "does not decrypt with the given HashKey and HashIV: " + err.Error()}}, ""
 	}
+	return plaintext, nil, ""
+}
+
+// dataFindings checks plaintext, the decrypted Data of what, against op's
+// Data schema.
+func dataFindings(checker *contract.Checker, op *registry.Operation, what string, plaintext []byte) []finding {
+	var err error
 	if what == "request" {
-		err = checker.RequestData(plaintext)
+		err = checker.RequestData(op, plaintext)
 	} else {
-		err = checker.ResponseData(plaintext)
+		err = checker.ResponseData(op, plaintext)
 	}
-	for _, v := range violations("Data", err) {
-		if what == "response" && v.pointer == "/RtnCode" && isQuotedInteger(plaintext, "RtnCode") {
-			v.note = `ECPay's own example on its CancelDelayIssue page sends "RtnCode": "1" as a string; the spec says integer; the Go client accepts both`
+	out := findings("Data", err)
+	for i, f := range out {
+		if what == "response" && f.Pointer == "/RtnCode" && isQuotedInteger(plaintext, "RtnCode") {
+			out[i].note = `ECPay's own example on its CancelDelayIssue page sends "RtnCode": "1" as a string; the spec says integer; the Go client accepts both`
 		}
-		vs = append(vs, v)
 	}
-	return vs, notes
+	return out
+}
+
+// findings formats a validation error of doc with the one formatter of
+// kin-openapi errors.
+func findings(doc string, err error) []finding {
+	var out []finding
+	for _, v := range violation.List(err) {
+		out = append(out, finding{doc: doc, Violation: v})
+	}
+	return out
+}
+
+// dataSchemas are each operation's request and response Data schemas, by
+// registry index, read from the pages once.
+var dataSchemas = sync.OnceValue(func() [][2]*openapi3.Schema {
+	out := make([][2]*openapi3.Schema, len(registry.All()))
+	for _, op := range registry.All() {
+		doc, err := op.Spec()
+		if err != nil {
+			continue
+		}
+		for i, name := range []string{op.RequestDataSchema, op.ResponseDataSchema} {
+			if ref := doc.Components.Schemas[name]; ref != nil {
+				out[op.Index()][i] = ref.Value
+			}
+		}
+	}
+	return out
+})
+
+// declares reports whether op's Data schema of what declares every member
+// of plaintext: a Data with a member its page does not know (which the
+// client would refuse to send) is not that operation's.
+func declares(op *registry.Operation, what string, plaintext []byte) bool {
+	schema := dataSchemas()[op.Index()][0]
+	if what == "response" {
+		schema = dataSchemas()[op.Index()][1]
+	}
+	var members map[string]json.RawMessage
+	if schema == nil || json.Unmarshal(plaintext, &members) != nil {
+		return false
+	}
+	for name := range members {
+		if _, ok := schema.Properties[name]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// knowsRtnCode reports whether op's page lists the RtnCode of plaintext.
+func knowsRtnCode(op *registry.Operation, plaintext []byte) bool {
+	var members map[string]json.RawMessage
+	if json.Unmarshal(plaintext, &members) != nil {
+		return false
+	}
+	raw := bytes.Trim(members["RtnCode"], `"`)
+	code, err := strconv.Atoi(string(raw))
+	if err != nil {
+		return false
+	}
+	_, ok := op.Code(code)
+	return ok
 }
 
 // isQuotedInteger reports whether the JSON object plaintext has member name
@@ -219,59 +394,4 @@ func isQuotedInteger(plaintext []byte, name string) bool {
 	var s json.Number
 	raw := fields[name]
 	return len(raw) > 0 && raw[0] == '"' && json.Unmarshal(raw, &s) == nil
-}
-
-// violations flattens a validation error of kin-openapi into violations
-// of doc, each with its JSON pointer, sorted by pointer.
-func violations(doc string, err error) []violation {
-	if err == nil {
-		return nil
-	}
-	var out []violation
-	leaf := func(msg string) {
-		out = append(out, violation{doc: doc, reason: strings.TrimPrefix(msg, "contract: ")})
-	}
-	var walk func(err error)
-	walk = func(err error) {
-		switch e := err.(type) {
-		case openapi3.MultiError:
-			for _, member := range e {
-				walk(member)
-			}
-		case *openapi3.SchemaError:
-			reason := e.Reason
-			if reason == "" {
-				reason = "does not match the schema"
-			}
-			out = append(out, violation{doc: doc, pointer: pointer(e.JSONPointer()), rule: e.SchemaField, reason: reason})
-		default:
-			// Wrappers (openapi3filter's RequestError and ResponseError,
-			// fmt's %w) are opened only down to schema errors; any
-			// other cause keeps the wrapper's whole message.
-			if inner := errors.Unwrap(err); inner != nil && hasSchemaError(inner) {
-				walk(inner)
-			} else {
-				leaf(err.Error())
-			}
-		}
-	}
-	walk(err)
-	// kin-openapi's order follows map iteration; a stable order reads better.
-	slices.SortStableFunc(out, func(a, b violation) int { return strings.Compare(a.pointer, b.pointer) })
-	return out
-}
-
-func hasSchemaError(err error) bool {
-	var se *openapi3.SchemaError
-	return errors.As(err, &se)
-}
-
-// pointer writes a JSON pointer (RFC 6901) from its reference tokens.
-func pointer(tokens []string) string {
-	var b strings.Builder
-	for _, t := range tokens {
-		b.WriteByte('/')
-		b.WriteString(strings.NewReplacer("~", "~0", "/", "~1").Replace(t))
-	}
-	return b.String()
 }

@@ -14,7 +14,7 @@ import (
 // stageData encrypts plaintext with the stage key, as ECPay's Data.
 func stageData(t *testing.T, plaintext string) string {
 	t.Helper()
-	codec, err := ecpaycrypto.New(stageHashKey, stageHashIV)
+	codec, err := ecpaycrypto.New(wrapper.StageHashKey, wrapper.StageHashIV)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,11 +36,20 @@ func writeFile(t *testing.T, name, content string) string {
 
 func TestValidate(t *testing.T) {
 	// A real exchange, captured from the simulator.
-	sim := newSim(t, "V1")
+	sim := newSim(t, "V1", "V2")
 	if _, err := sim.Client.CancelDelayIssue(t.Context(), wrapper.CancelDelayIssueRequest{Tsr: "V1"}); err != nil {
 		t.Fatal(err)
 	}
-	captured := sim.Requests()[0]
+	if _, err := sim.Client.TriggerIssue(t.Context(), wrapper.TriggerIssueRequest{Tsr: "V2", PayType: "2"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sim.Client.CancelDelayIssue(t.Context(), wrapper.CancelDelayIssueRequest{Tsr: "V2"}); err == nil {
+		t.Fatal("cancelling an issued invoice succeeded")
+	}
+	captured, trigger, refused := sim.Requests()[0], sim.Requests()[1], sim.Requests()[2]
+	badRequest := fmt.Sprintf(`{"MerchantID":"20001320000","RqHeader":{"Timestamp":"now"},"Data":%q}`,
+		stageData(t, `{"MerchantID":"2000132","Tsr":"`+strings.Repeat("T", 31)+`"}`))
+	stringRtnCode := fmt.Sprintf(`{"MerchantID":"2000132","RpHeader":{"Timestamp":1525169058},"TransCode":1,"TransMsg":"","Data":%q}`, stageData(t, `{"RtnCode":"1","RtnMsg":"取消開立發票成功"}`))
 
 	tests := []struct {
 		name     string
@@ -54,25 +63,64 @@ func TestValidate(t *testing.T) {
 			args:     []string{"--request"},
 			file:     string(captured.Body),
 			wantCode: exitOK,
-			want:     []string{"request: ok: the envelope and its decrypted Data match the spec"},
+			want:     []string{"request: ok: the envelope and its decrypted Data match the spec of CancelDelayIssue"},
 		},
 		{
 			name:     "a captured response",
 			args:     []string{"--response"},
 			file:     string(captured.Answer.Body),
 			wantCode: exitOK,
-			want:     []string{"response: ok: the envelope and its decrypted Data match the spec"},
+			want:     []string{"response: ok: the envelope and its decrypted Data match the spec of CancelDelayIssue"},
 		},
 		{
-			name: "a bad request, envelope and Data",
-			args: []string{"--request"},
-			file: fmt.Sprintf(`{"MerchantID":"20001320000","RqHeader":{"Timestamp":"now"},"Data":%q}`,
-				stageData(t, `{"MerchantID":"2000132","Tsr":"`+strings.Repeat("T", 31)+`"}`)),
+			name:     "a captured TriggerIssue request, found by its Data",
+			args:     []string{"--request"},
+			file:     string(trigger.Body),
+			wantCode: exitOK,
+			want:     []string{"request: ok: the envelope and its decrypted Data match the spec of TriggerIssue"},
+		},
+		{
+			name:     "a captured TriggerIssue response, found by its RtnCode",
+			args:     []string{"--response"},
+			file:     string(trigger.Answer.Body),
+			wantCode: exitOK,
+			want:     []string{"response: ok: the envelope and its decrypted Data match the spec of TriggerIssue"},
+		},
+		{
+			name:     "a response both operations answer, with --operation",
+			args:     []string{"--operation", "cancel-delay-issue", "--response"},
+			file:     string(refused.Answer.Body),
+			wantCode: exitOK,
+			want:     []string{"response: ok: the envelope and its decrypted Data match the spec of CancelDelayIssue"},
+		},
+		{
+			name:     "a TriggerIssue request checked as CancelDelayIssue",
+			args:     []string{"--operation", "CancelDelayIssue", "--request"},
+			file:     string(trigger.Body),
+			wantCode: exitOK,
+			want:     []string{"request: ok: the envelope and its decrypted Data match the spec of CancelDelayIssue"},
+		},
+		{
+			name:     "a bad request, envelope and Data",
+			args:     []string{"--operation", "CancelDelayIssue", "--request"},
+			file:     badRequest,
 			wantCode: exitRefused,
 			want: []string{
 				"envelope#/MerchantID: maxLength: maximum string length is 10",
 				"envelope#/RqHeader/Timestamp: type: value must be an integer",
 				"Data#/Tsr: maxLength: maximum string length is 30",
+				"request: 3 violations of the spec of CancelDelayIssue",
+			},
+		},
+		{
+			name:     "a bad request matches no operation",
+			args:     []string{"--request"},
+			file:     badRequest,
+			wantCode: exitRefused,
+			want: []string{
+				"envelope#/MerchantID: maxLength: maximum string length is 10",
+				"envelope#/RqHeader/Timestamp: type: value must be an integer",
+				"Data#: matches the request Data schema of no operation (CancelDelayIssue, TriggerIssue), declaring every member it has: give --operation",
 				"request: 3 violations of the spec",
 			},
 		},
@@ -91,8 +139,8 @@ func TestValidate(t *testing.T) {
 		},
 		{
 			name:     "the vendor's string RtnCode",
-			args:     []string{"--response"},
-			file:     fmt.Sprintf(`{"MerchantID":"2000132","RpHeader":{"Timestamp":1525169058},"TransCode":1,"TransMsg":"","Data":%q}`, stageData(t, `{"RtnCode":"1","RtnMsg":"取消開立發票成功"}`)),
+			args:     []string{"--operation", "CancelDelayIssue", "--response"},
+			file:     stringRtnCode,
 			wantCode: exitRefused,
 			want: []string{
 				`Data#/RtnCode: type: value must be an integer (note: ECPay's own example on its CancelDelayIssue page sends "RtnCode": "1" as a string; the spec says integer; the Go client accepts both)`,
@@ -133,6 +181,13 @@ func TestValidate(t *testing.T) {
 			file:     readPage(t, "request.json"),
 			wantCode: exitOK,
 			want:     []string{"request: ok: the envelope matches the spec (Data not checked)"},
+		},
+		{
+			name:     "--envelope-only with --operation",
+			args:     []string{"--envelope-only", "--operation", "TriggerIssue", "--request"},
+			file:     string(trigger.Body),
+			wantCode: exitOK,
+			want:     []string{"request: ok: the envelope matches the spec of TriggerIssue (Data not checked)"},
 		},
 		{
 			name:     "the page's placeholder Data does not decrypt",
@@ -185,4 +240,22 @@ func readPage(t *testing.T, name string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+func TestValidateAsksForTheOperationWhenAmbiguous(t *testing.T) {
+	sim := newSim(t)
+	// Both operations answer 5070305 with the same Data.
+	if _, err := sim.Client.CancelDelayIssue(t.Context(), wrapper.CancelDelayIssueRequest{Tsr: "NONE"}); err == nil {
+		t.Fatal("cancelling an unknown Tsr succeeded")
+	}
+	path := writeFile(t, "response.json", string(sim.Requests()[0].Answer.Body))
+	out := runBinary(t, invocation{args: []string{"validate", "--response", path}})
+	if out.code != exitInvalid || out.stdout != "" {
+		t.Errorf("exit status %d, stdout %q", out.code, out.stdout)
+	}
+	for _, want := range []string{"matches the response Data of CancelDelayIssue and TriggerIssue alike", "give --operation"} {
+		if !strings.Contains(out.stderr, want) {
+			t.Errorf("stderr lacks %q: %s", want, out.stderr)
+		}
+	}
 }

@@ -1,0 +1,150 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/ecpay-go/einvoice/generated/registry"
+)
+
+// maxCallData bounds the request Data call reads: ECPay reads request bodies
+// of at most 1 MiB, and the Data is encrypted into one.
+const maxCallData = 1 << 20
+
+// callResult is the line call prints.
+type callResult struct {
+	Operation string `json:"operation"`
+	answer
+	// Data is the decrypted answer as ECPay sent it, on success.
+	Data json.RawMessage `json:"data,omitempty"`
+}
+
+func callHelp() help {
+	var ops strings.Builder
+	for _, op := range registry.All() {
+		fmt.Fprintf(&ops, "\n  %s\n%s", op.Name, wrap(fmt.Sprintf("%s: %s It succeeds with %s.", op.Summary, op.Description, successes(op)), "      "))
+	}
+	return help{
+		usage: "call OPERATION [--data JSON] [flags]",
+		about: `Calls one operation of ECPay's B2C e-invoice API with the request Data you
+give: --data JSON, or the JSON on stdin when --data is absent or -. The
+Data is the inner plaintext (e.g. {"Tsr":"…","PayType":"2"}); MerchantID may
+be left out, it is the client's. It goes through the same typed core as
+every batch: checked against the operation's page before anything is sent
+(an unknown member is refused), sealed in ECPay's envelope, and the answer
+decrypted. Stdout holds one JSON object:
+  {"operation":"…","ok":true,"rtn_code":…,"rtn_msg":"…","data":{…}}
+  {"operation":"…","ok":false,"error":{"kind":"api","message":"…"},"rtn_code":…,"rtn_msg":"…"}
+data is the decrypted answer exactly as received; error.kind is validation,
+http, trans, api, decode or transport, with the codes that apply
+(http_status, trans_code, trans_msg, rtn_code, rtn_msg). Exit status 0 ok,
+1 refused, 2 invalid (nothing was sent), 3 transport, HTTP or decode failure.
+
+The operations, from the pages in openapi/ (an OPERATION may also be
+written in kebab case, e.g. trigger-issue):` + ops.String(),
+		examples: []string{
+			`ecpay-invoice call TriggerIssue --data '{"Tsr":"201909170001","PayType":"2"}'`,
+			`echo '{"Tsr":"201909170001"}' | ecpay-invoice call CancelDelayIssue --env prod`,
+		},
+	}
+}
+
+// lookupOperation finds an operation by its name or its kebab-case name.
+func lookupOperation(name string) *registry.Operation {
+	if op := registry.Lookup(name); op != nil {
+		return op
+	}
+	for _, op := range registry.All() {
+		if kebab(op.Name) == name {
+			return op
+		}
+	}
+	return nil
+}
+
+func runCall(ctx context.Context, args []string, std stdio) int {
+	fs := newFlagSet("call")
+	var cf credentialFlags
+	cf.register(fs)
+	var nf networkFlags
+	nf.register(fs)
+	data := fs.String("data", "", "the request Data, a JSON object (- or absent: read it from stdin)")
+	fail := func(err error) int { return usageFailure(fs.Name(), err, std.stderr) }
+	// The operation comes first (call OP --data …) or after the flags.
+	var name string
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		name, args = args[0], args[1:]
+	}
+	if code, done := parseCall(fs, callHelp(), args, &name, std); done {
+		return code
+	}
+	if name == "" {
+		return fail(usagef("give the operation to call: one of %s", registry.Names()))
+	}
+	op := lookupOperation(name)
+	if op == nil {
+		// The name is not echoed: it may be a mistyped secret.
+		return fail(usagef("unknown operation: give one of %s", registry.Names()))
+	}
+	cred, err := cf.resolve(fs, std.getenv, true)
+	if err != nil {
+		return fail(err)
+	}
+	baseURL, err := nf.resolve(cf.env)
+	if err != nil {
+		return fail(err)
+	}
+	body := []byte(*data)
+	if *data == "" || *data == "-" {
+		if body, err = io.ReadAll(io.LimitReader(std.stdin, maxCallData+1)); err != nil {
+			return fail(usagef("reading the request Data from stdin: %v", err))
+		}
+		if len(body) > maxCallData {
+			return fail(usagef("the request Data on stdin is larger than %s", sizeName(maxCallData)))
+		}
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return fail(usagef("give the request Data: --data JSON, or the JSON on stdin"))
+	}
+	client, err := newClient(cred, baseURL, nf.timeout, newHTTPClient(1))
+	if err != nil {
+		return fail(err)
+	}
+	res, err := client.Call(ctx, op.Name, body)
+	line := callResult{Operation: op.Name, answer: newAnswer(res, err)}
+	timeoutHint(&line.answer, err, nf.timeout)
+	if err == nil {
+		line.Data = compactJSON(res.Data)
+	}
+	var buf bytes.Buffer
+	appendJSON(&buf, &line)
+	_, _ = std.stdout.Write(buf.Bytes())
+	return line.exitCode()
+}
+
+// parseCall parses the flags of call, which may come before or after the
+// operation, and sets *name to the operation if it comes after them.
+func parseCall(fs *flag.FlagSet, h help, args []string, name *string, std stdio) (int, bool) {
+	err := fs.Parse(args)
+	if err == nil && fs.NArg() > 0 && *name == "" {
+		*name = fs.Arg(0)
+		err = fs.Parse(fs.Args()[1:])
+	}
+	return parsed(fs, h, err, std)
+}
+
+// compactJSON returns raw on one line when it is JSON, as data must not
+// break the line; anything else is kept as a JSON string.
+func compactJSON(raw []byte) json.RawMessage {
+	var buf bytes.Buffer
+	if json.Compact(&buf, raw) == nil {
+		return buf.Bytes()
+	}
+	s, _ := json.Marshal(string(raw))
+	return s
+}

@@ -1,0 +1,224 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// maxTsrLine bounds a line of the Tsr file; a Tsr has at most 30 characters.
+const maxTsrLine = 64 << 10
+
+// utf8BOM is the byte-order mark some editors put at the start of a UTF-8
+// file; it is not part of the first Tsr.
+const utf8BOM = "\ufeff"
+
+// tsrItem is one Tsr of a batch's input, or a line that holds none.
+type tsrItem struct {
+	// tsr is the Tsr, trimmed; for an input that cannot be one, a stand-in
+	// that names it and holds U+FFFD, which no Tsr that is sent holds, so
+	// that it can be the key of its result and a rerun reading the same
+	// input finds it.
+	tsr string
+	// where names the input: "line 3 of tsrs.txt" or "--tsr value 2";
+	// number is its line or value number.
+	where  string
+	number int
+	// problem says why the item is not sent; "" when it may be.
+	problem string
+}
+
+// cleanTsr is the one rule for reading a Tsr, from --tsr and from --file
+// alike: surrounding white space is trimmed; a Tsr that is not valid UTF-8
+// or holds a character that is not printable (a control character such as
+// NUL, TAB or DEL, or a format character such as U+202E or U+FEFF) or the
+// replacement character U+FFFD (the trace of a failed decoding) is not sent,
+// and problem says why. For invalid UTF-8, tsr has U+FFFD in place of each
+// bad byte: the key its result has, as JSON can hold no invalid UTF-8.
+func cleanTsr(raw string) (tsr, problem string) {
+	s := strings.TrimSpace(raw)
+	if !utf8.ValidString(s) {
+		at := 0
+		for at < len(s) {
+			r, size := utf8.DecodeRuneInString(s[at:])
+			if r == utf8.RuneError && size <= 1 {
+				break
+			}
+			at += size
+		}
+		problem = fmt.Sprintf("is not valid UTF-8 (byte %d is %#02x)", at+1, s[at])
+		if strings.HasPrefix(raw, "\xff\xfe") || strings.HasPrefix(raw, "\xfe\xff") {
+			problem += ": the file starts with a UTF-16 byte-order mark; save it as UTF-8"
+		}
+		return strings.ToValidUTF8(s, "\ufffd"), problem
+	}
+	n := 0
+	for _, r := range s {
+		n++
+		switch {
+		case r == 0:
+			return s, fmt.Sprintf("holds a NUL byte (character %d): the file looks like UTF-16; save it as UTF-8", n)
+		case r == utf8.RuneError:
+			return s, fmt.Sprintf("holds U+FFFD, the replacement character (character %d): the text was decoded with the wrong encoding somewhere", n)
+		case !unicode.IsGraphic(r):
+			return s, fmt.Sprintf("holds %U, a control or format character that is not printable (character %d)", r, n)
+		}
+	}
+	return s, ""
+}
+
+// tsrSource yields the Tsrs of a batch: the --tsr values, or the lines of
+// --file, streamed.
+type tsrSource struct {
+	list  []string
+	pos   int // the index in list of the next --tsr value
+	lines *lineReader
+	name  string   // the file's name, for messages
+	file  *os.File // nil for stdin and --tsr
+	// count, when set, calls fn with each item of the input in a second
+	// streaming pass over the file (a regular file only), for the
+	// progress total.
+	count func(fn func(tsrItem))
+}
+
+// openTsrSource opens the Tsrs to process: list, or the file at path (- for
+// stdin). A path that is a directory is a usage error.
+func openTsrSource(list []string, path string, stdin io.Reader) (*tsrSource, error) {
+	if path == "" {
+		return &tsrSource{list: list, count: func(fn func(tsrItem)) {
+			for i, v := range list {
+				fn(listItem(i, v))
+			}
+		}}, nil
+	}
+	src := &tsrSource{name: path}
+	r := stdin
+	if path == "-" {
+		src.name = "stdin"
+	} else {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, usagef("--file: %v", err)
+		}
+		if info, err := f.Stat(); err == nil && info.IsDir() {
+			f.Close()
+			return nil, usagef("--file %s is a directory: give a file with one Tsr per line", path)
+		}
+		src.file, r = f, f
+	}
+	src.lines = newLineReader(r, maxTsrLine)
+	if f, ok := r.(*os.File); ok {
+		if info, err := f.Stat(); err == nil && info.Mode().IsRegular() {
+			if offset, err := f.Seek(0, io.SeekCurrent); err == nil {
+				size, name := info.Size(), src.name
+				src.count = func(fn func(tsrItem)) {
+					lr := newLineReader(io.NewSectionReader(f, offset, size-offset), maxTsrLine)
+					for {
+						line, err := lr.next()
+						if err != nil {
+							return
+						}
+						if it, ok := lineItem(lr, line, name); ok {
+							fn(it)
+						}
+					}
+				}
+			}
+		}
+	}
+	return src, nil
+}
+
+func (s *tsrSource) close() {
+	if s.file != nil {
+		s.file.Close()
+	}
+}
+
+// listItem is the item of the i-th --tsr value.
+func listItem(i int, value string) tsrItem {
+	tsr, problem := cleanTsr(value)
+	return tsrItem{tsr: tsr, where: fmt.Sprintf("--tsr value %d", i+1), number: i + 1, problem: problem}
+}
+
+// lineItem is the item of the line lr has just read, from the file name:
+// ok is false for blank lines and # comments.
+func lineItem(lr *lineReader, line []byte, name string) (tsrItem, bool) {
+	where := fmt.Sprintf("line %d of %s", lr.number, name)
+	if lr.tooLong {
+		head, _ := cleanTsr(string(lr.head))
+		return tsrItem{
+			tsr:     fmt.Sprintf("%s\ufffd…(%d bytes)", head, lr.end-lr.start),
+			where:   where,
+			number:  lr.number,
+			problem: fmt.Sprintf("is longer than %s: not a Tsr (ECPay allows 30 characters)", sizeName(maxTsrLine)),
+		}, true
+	}
+	if lr.number == 1 {
+		line = bytes.TrimPrefix(line, []byte(utf8BOM))
+	}
+	tsr, problem := cleanTsr(string(line))
+	if problem == "" && (tsr == "" || strings.HasPrefix(tsr, "#")) {
+		return tsrItem{}, false
+	}
+	return tsrItem{tsr: tsr, where: where, number: lr.number, problem: problem}, true
+}
+
+// next returns the next item, or io.EOF after the last.
+func (s *tsrSource) next() (tsrItem, error) {
+	if s.lines == nil {
+		if s.pos >= len(s.list) {
+			return tsrItem{}, io.EOF
+		}
+		s.pos++
+		return listItem(s.pos-1, s.list[s.pos-1]), nil
+	}
+	for {
+		line, err := s.lines.next()
+		if err != nil {
+			if err != io.EOF {
+				err = fmt.Errorf("reading %s: %w", s.name, err)
+			}
+			return tsrItem{}, err
+		}
+		if it, ok := lineItem(s.lines, line, s.name); ok {
+			return it, nil
+		}
+	}
+}
+
+// maxSeen bounds how many distinct Tsrs a run remembers to report repeats
+// as duplicates. Each costs its map entry and its string: about 50 bytes
+// for a Tsr of 12 characters, 70 for one of 30 (TestSeenSetMemory measures
+// it), so the set stays under some 70 MiB however long the input. Repeats
+// further on than maxSeen distinct Tsrs are not detected: without --out such
+// a repeat is sent again, and ECPay refuses it; with --out a repeat of a Tsr
+// settled by an earlier run is still skipped.
+const maxSeen = 1 << 20
+
+// seenSet remembers the Tsrs of a run, up to maxSeen, to find repeats.
+type seenSet struct {
+	first map[string]int // Tsr → the number of the line or value that first gave it
+	full  bool           // maxSeen Tsrs are remembered; no more are
+}
+
+// add records tsr, given by the line or value number, and reports the
+// number that first gave it if it was given before.
+func (s *seenSet) add(tsr string, number int) (first int, repeated bool) {
+	if s.first == nil {
+		s.first = make(map[string]int)
+	}
+	if n, ok := s.first[tsr]; ok {
+		return n, true
+	}
+	if len(s.first) >= maxSeen {
+		s.full = true
+		return 0, false
+	}
+	s.first[tsr] = number
+	return 0, false
+}

@@ -459,7 +459,7 @@ func TestRedirectResendsTheEncryptedBody(t *testing.T) {
 		t.Errorf("after the redirect the server received %+v", got)
 	}
 	// The base URL's path is kept as a prefix.
-	if got := fake.redirected(); len(got) != 1 || got[0] != movedPrefix+"/B2CInvoice/CancelDelayIssue" {
+	if got := fake.redirected(); len(got) != 1 || got[0] != movedPrefix+registry.CancelDelayIssue.Path {
 		t.Errorf("the client asked for %q, want the prefix kept", got)
 	}
 }

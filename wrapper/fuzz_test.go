@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/ecpay-go/einvoice/ecpaycrypto"
+	"github.com/ecpay-go/einvoice/generated/registry"
 	"github.com/ecpay-go/einvoice/wrapper"
 )
 
@@ -60,7 +61,7 @@ func FuzzDecryptResponses(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		req, err := http.NewRequest(http.MethodPost, "http://127.0.0.1/B2CInvoice/CancelDelayIssue", nil)
+		req, err := http.NewRequest(http.MethodPost, "http://127.0.0.1"+registry.CancelDelayIssue.Path, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

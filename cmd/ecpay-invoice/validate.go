@@ -11,9 +11,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
-
-	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/ecpay-go/einvoice/ecpaycrypto"
 	"github.com/ecpay-go/einvoice/generated/registry"
@@ -223,7 +220,7 @@ func checkCaptured(ctx context.Context, checker *contract.Checker, what string, 
 	var matching []int
 	for i, c := range candidates {
 		data[i] = dataFindings(checker, c, what, plaintext)
-		if len(data[i]) == 0 && declares(c, what, plaintext) {
+		if len(data[i]) == 0 && declares(checker, c, what, plaintext) {
 			matching = append(matching, i)
 		}
 	}
@@ -331,31 +328,13 @@ func findings(doc string, err error) []finding {
 	return out
 }
 
-// dataSchemas are each operation's request and response Data schemas, by
-// registry index, read from the pages once.
-var dataSchemas = sync.OnceValue(func() [][2]*openapi3.Schema {
-	out := make([][2]*openapi3.Schema, len(registry.All()))
-	for _, op := range registry.All() {
-		doc, err := op.Spec()
-		if err != nil {
-			continue
-		}
-		for i, name := range []string{op.RequestDataSchema, op.ResponseDataSchema} {
-			if ref := doc.Components.Schemas[name]; ref != nil {
-				out[op.Index()][i] = ref.Value
-			}
-		}
-	}
-	return out
-})
-
 // declares reports whether op's Data schema of what declares every member
 // of plaintext: a Data with a member its page does not know (which the
 // client would refuse to send) is not that operation's.
-func declares(op *registry.Operation, what string, plaintext []byte) bool {
-	schema := dataSchemas()[op.Index()][0]
+func declares(checker *contract.Checker, op *registry.Operation, what string, plaintext []byte) bool {
+	schema := checker.RequestDataSchema(op)
 	if what == "response" {
-		schema = dataSchemas()[op.Index()][1]
+		schema = checker.ResponseDataSchema(op)
 	}
 	var members map[string]json.RawMessage
 	if schema == nil || json.Unmarshal(plaintext, &members) != nil {

@@ -294,6 +294,15 @@ func (c *Checker) ResponseData(op *registry.Operation, plaintext []byte) error {
 	return c.visit(o.responseData, plaintext)
 }
 
+// RequestDataSchema returns the operation's request Data schema; nil for
+// an operation the Checker does not know.
+func (c *Checker) RequestDataSchema(op *registry.Operation) *openapi3.Schema {
+	if o := c.ops[op]; o != nil {
+		return o.requestData
+	}
+	return nil
+}
+
 // ResponseDataSchema returns the operation's response Data schema, for
 // building answers that satisfy it; nil for an operation the Checker does
 // not know.

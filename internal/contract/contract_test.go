@@ -11,14 +11,13 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/ecpay-go/einvoice/generated/registry"
+	"github.com/ecpay-go/einvoice/internal/frozen"
 	"github.com/ecpay-go/einvoice/internal/pages"
 )
 
-// frozen is the frozen copy of the pages (see testdata/openapi/README.md):
-// the corpus below was written against them, so that a legitimate vendor
-// update committed to openapi/ (a new field, a lower maxLength) does not
-// break these tests.
-const frozen = "../../testdata/openapi"
+// The corpus below was written against the frozen copy of the pages
+// (package frozen), so that a legitimate vendor update committed to
+// openapi/ (a new field, a lower maxLength) does not break these tests.
 
 var (
 	cancelOp  = &registry.Operation{Name: "CancelDelayIssue", Path: "/B2CInvoice/CancelDelayIssue", RequestDataSchema: pages.RequestDataSchema, ResponseDataSchema: pages.ResponseDataSchema}
@@ -29,7 +28,7 @@ var (
 // the generator overlays them.
 func frozenDocs(t *testing.T) []Page {
 	t.Helper()
-	all, err := pages.LoadAll(context.Background(), frozen)
+	all, err := pages.LoadAll(context.Background(), frozen.Dir())
 	if err != nil {
 		t.Fatal(err)
 	}

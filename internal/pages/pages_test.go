@@ -12,6 +12,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"gopkg.in/yaml.v3"
 
+	"github.com/ecpay-go/einvoice/internal/frozen"
 	"github.com/ecpay-go/einvoice/internal/pages"
 )
 
@@ -19,32 +20,6 @@ import (
 // testdata/openapi, never openapi/ itself, so that a legitimate vendor
 // update cannot break them. The generator's failures on broken pages are
 // internal/cmd/ecpaygen's tests.
-const frozen = "../../testdata/openapi"
-
-// copyPages copies the frozen pages to a new directory and returns it.
-func copyPages(t *testing.T) string {
-	t.Helper()
-	dir := filepath.Join(t.TempDir(), "openapi")
-	if err := os.CopyFS(dir, os.DirFS(frozen)); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
-
-// edit replaces old, which must occur exactly once, with new in file.
-func edit(t *testing.T, file, old, new string) {
-	t.Helper()
-	raw, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n := strings.Count(string(raw), old); n != 1 {
-		t.Fatalf("%s holds %q %d times, want once", file, old, n)
-	}
-	if err := os.WriteFile(file, []byte(strings.Replace(string(raw), old, new, 1)), 0o600); err != nil {
-		t.Fatal(err)
-	}
-}
 
 func yamlText(t *testing.T, n *yaml.Node) string {
 	t.Helper()
@@ -67,7 +42,7 @@ func codes(cs []pages.Code) []int {
 }
 
 func TestLoadAllReadsEveryPageWithItsOverlays(t *testing.T) {
-	all, err := pages.LoadAll(context.Background(), frozen)
+	all, err := pages.LoadAll(context.Background(), frozen.Dir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,10 +62,10 @@ func TestLoadAllReadsEveryPageWithItsOverlays(t *testing.T) {
 	for i, w := range wants {
 		p := all[i]
 		t.Run(w.name, func(t *testing.T) {
-			if p.Name != w.name || p.Package != w.pkg || p.Path != w.path || p.File != filepath.Join(frozen, w.name+".yaml") {
+			if p.Name != w.name || p.Package != w.pkg || p.Path != w.path || p.File != filepath.Join(frozen.Dir(), w.name+".yaml") {
 				t.Errorf("page %s (%s) at %s from %s; want %s (%s) at %s", p.Name, p.Package, p.Path, p.File, w.name, w.pkg, w.path)
 			}
-			if len(p.Overlays) != w.overlays || p.Overlays[0] != filepath.Join(frozen, pages.SharedOverlay) {
+			if len(p.Overlays) != w.overlays || p.Overlays[0] != filepath.Join(frozen.Dir(), pages.SharedOverlay) {
 				t.Errorf("overlays %v, want the shared one first and %d in all", p.Overlays, w.overlays)
 			}
 			if got := codes(p.SuccessCodes()); !slices.Equal(got, w.successes) {
@@ -140,7 +115,7 @@ func TestLoadAllReadsEveryPageWithItsOverlays(t *testing.T) {
 }
 
 func TestLoadWithoutAnOverlayOfItsOwn(t *testing.T) {
-	dir := copyPages(t)
+	dir := frozen.Pages(t)
 	if err := os.Remove(filepath.Join(dir, "TriggerIssue.overlay.yaml")); err != nil {
 		t.Fatal(err)
 	}
@@ -162,7 +137,7 @@ func TestLoadWithoutAnOverlayOfItsOwn(t *testing.T) {
 // LoadWith serves the spec tools on a candidate kept under any name; Load
 // insists on <Operation>.yaml, which is how a page's own overlay is found.
 func TestLoadWithTakesAFileOfAnyName(t *testing.T) {
-	dir := copyPages(t)
+	dir := frozen.Pages(t)
 	candidate := filepath.Join(t.TempDir(), "downloaded.yaml")
 	raw, err := os.ReadFile(filepath.Join(dir, "TriggerIssue.yaml"))
 	if err != nil {
@@ -186,7 +161,7 @@ func TestLoadWithTakesAFileOfAnyName(t *testing.T) {
 }
 
 func TestListRefusesAYmlFile(t *testing.T) {
-	dir := copyPages(t)
+	dir := frozen.Pages(t)
 	if err := os.WriteFile(filepath.Join(dir, "CheckLoveCode.yml"), nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -197,7 +172,7 @@ func TestListRefusesAYmlFile(t *testing.T) {
 }
 
 func TestOverlays(t *testing.T) {
-	dir := copyPages(t)
+	dir := frozen.Pages(t)
 	if err := os.Remove(filepath.Join(dir, "TriggerIssue.overlay.yaml")); err != nil {
 		t.Fatal(err)
 	}
@@ -213,9 +188,9 @@ func TestOverlays(t *testing.T) {
 }
 
 func TestUnmatchedErrorNamesThePageAndTheActions(t *testing.T) {
-	dir := copyPages(t)
+	dir := frozen.Pages(t)
 	file := filepath.Join(dir, "TriggerIssue.yaml")
-	edit(t, file, "/B2CInvoice/TriggerIssue:", "/B2CInvoice/v2/TriggerIssue:")
+	frozen.Edit(t, file, "/B2CInvoice/TriggerIssue:", "/B2CInvoice/v2/TriggerIssue:")
 	_, err := pages.Load(context.Background(), file)
 	var unmatched *pages.UnmatchedError
 	if !errors.As(err, &unmatched) {
@@ -288,7 +263,7 @@ components:
 func TestReservedOperationNamesAreRefused(t *testing.T) {
 	for _, name := range []string{"Call", "Validate", "Lookup", "Context", "Registry"} {
 		t.Run(name, func(t *testing.T) {
-			dir := copyPages(t)
+			dir := frozen.Pages(t)
 			raw, err := os.ReadFile(filepath.Join(dir, "TriggerIssue.yaml"))
 			if err != nil {
 				t.Fatal(err)

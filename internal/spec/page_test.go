@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ecpay-go/einvoice/internal/frozen"
 	"github.com/ecpay-go/einvoice/internal/pages"
 	"github.com/ecpay-go/einvoice/internal/spec"
 )
@@ -20,7 +21,7 @@ func repo(t *testing.T) string {
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("needs git")
 	}
-	dir := copyPages(t)
+	dir := frozen.Pages(t)
 	root := filepath.Dir(dir)
 	for _, args := range [][]string{
 		{"init", "-q"},
@@ -44,7 +45,7 @@ func copyFile(t *testing.T, from, to string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	write(t, to, string(raw))
+	frozen.Write(t, to, string(raw))
 }
 
 func TestComparePage(t *testing.T) {
@@ -62,7 +63,7 @@ func TestComparePage(t *testing.T) {
 			setup: func(t *testing.T, dir string) string {
 				candidate := filepath.Join(t.TempDir(), "downloaded.yaml")
 				copyFile(t, filepath.Join(dir, cancel), candidate)
-				edit(t, candidate, tsrProperty, lowered)
+				frozen.Edit(t, candidate, tsrProperty, lowered)
 				return candidate
 			},
 			page: "openapi/" + cancel, base: "git HEAD:openapi/" + cancel,
@@ -72,7 +73,7 @@ func TestComparePage(t *testing.T) {
 		"the new YAML copied over the committed page": {
 			setup: func(t *testing.T, dir string) string {
 				f := filepath.Join(dir, cancel)
-				edit(t, f, rtnMsg, rtnMsg+"        InvoiceNo:\n          type: string\n          maxLength: 10\n")
+				frozen.Edit(t, f, rtnMsg, rtnMsg+"        InvoiceNo:\n          type: string\n          maxLength: 10\n")
 				return f
 			},
 			page: "openapi/" + cancel, base: "git HEAD:openapi/" + cancel,
@@ -81,7 +82,7 @@ func TestComparePage(t *testing.T) {
 		"servers swapped": {
 			setup: func(t *testing.T, dir string) string {
 				f := filepath.Join(dir, trigger)
-				edit(t, f, servers, "servers:\n  - url: https://einvoice.ecpay.com.tw\n  - url: https://einvoice-stage.ecpay.com.tw\n")
+				frozen.Edit(t, f, servers, "servers:\n  - url: https://einvoice.ecpay.com.tw\n  - url: https://einvoice-stage.ecpay.com.tw\n")
 				return f
 			},
 			page: "openapi/" + trigger, base: "git HEAD:openapi/" + trigger,
@@ -92,7 +93,7 @@ func TestComparePage(t *testing.T) {
 			setup: func(t *testing.T, dir string) string {
 				candidate := filepath.Join(t.TempDir(), "new.yaml")
 				copyFile(t, filepath.Join(dir, cancel), candidate)
-				edit(t, candidate, "/B2CInvoice/CancelDelayIssue:", "/B2CInvoiceV2/CancelDelayIssue:")
+				frozen.Edit(t, candidate, "/B2CInvoice/CancelDelayIssue:", "/B2CInvoiceV2/CancelDelayIssue:")
 				return candidate
 			},
 			page: "openapi/" + cancel, base: "git HEAD:openapi/" + cancel,
@@ -107,7 +108,7 @@ func TestComparePage(t *testing.T) {
 			setup: func(t *testing.T, dir string) string {
 				candidate := filepath.Join(t.TempDir(), "page.yaml")
 				copyFile(t, filepath.Join(dir, cancel), candidate)
-				edit(t, candidate, "/B2CInvoice/CancelDelayIssue:", "/B2CInvoice/CheckLoveCode:")
+				frozen.Edit(t, candidate, "/B2CInvoice/CancelDelayIssue:", "/B2CInvoice/CheckLoveCode:")
 				return candidate
 			},
 			newPage: true,
@@ -122,7 +123,7 @@ func TestComparePage(t *testing.T) {
 			setup: func(t *testing.T, dir string) string {
 				f := filepath.Join(dir, "CheckLoveCode.yaml")
 				copyFile(t, filepath.Join(dir, cancel), f)
-				edit(t, f, "/B2CInvoice/CancelDelayIssue:", "/B2CInvoice/CheckLoveCode:")
+				frozen.Edit(t, f, "/B2CInvoice/CancelDelayIssue:", "/B2CInvoice/CheckLoveCode:")
 				return f
 			},
 			page: "openapi/CheckLoveCode.yaml", newPage: true,
@@ -131,7 +132,7 @@ func TestComparePage(t *testing.T) {
 		"a page committed, then edited in openapi/ without git": {
 			setup: func(t *testing.T, dir string) string {
 				f := filepath.Join(dir, cancel)
-				edit(t, f, tsrProperty, lowered)
+				frozen.Edit(t, f, tsrProperty, lowered)
 				t.Setenv("PATH", t.TempDir())
 				return f
 			},
@@ -142,7 +143,7 @@ func TestComparePage(t *testing.T) {
 			setup: func(t *testing.T, dir string) string {
 				candidate := filepath.Join(t.TempDir(), "downloaded.yaml")
 				copyFile(t, filepath.Join(dir, cancel), candidate)
-				edit(t, candidate, tsrProperty, lowered)
+				frozen.Edit(t, candidate, tsrProperty, lowered)
 				t.Setenv("PATH", t.TempDir())
 				return candidate
 			},
@@ -184,7 +185,7 @@ func TestComparePageOutsideARepository(t *testing.T) {
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("needs git")
 	}
-	dir := copyPages(t)
+	dir := frozen.Pages(t)
 	candidate := filepath.Join(t.TempDir(), "downloaded.yaml")
 	copyFile(t, filepath.Join(dir, trigger), candidate)
 	t.Setenv("GIT_CEILING_DIRECTORIES", filepath.Dir(filepath.Dir(dir)))
@@ -216,10 +217,10 @@ func TestComparePageRefusesWhatIsNoPage(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			dir := copyPages(t)
+			dir := frozen.Pages(t)
 			candidate := filepath.Join(t.TempDir(), "new.yaml")
 			if tc.content != "" {
-				write(t, candidate, tc.content)
+				frozen.Write(t, candidate, tc.content)
 			} else {
 				copyFile(t, filepath.Join(dir, cancel), candidate)
 				raw, err := os.ReadFile(candidate)
@@ -229,7 +230,7 @@ func TestComparePageRefusesWhatIsNoPage(t *testing.T) {
 				// A second path holding the same operation.
 				s := string(raw)
 				op := s[strings.Index(s, "  /B2CInvoice/CancelDelayIssue:\n"):strings.Index(s, "components:")]
-				edit(t, candidate, "components:", strings.Replace(op, "CancelDelayIssue:", "CancelDelayIssue2:", 1)+"components:")
+				frozen.Edit(t, candidate, "components:", strings.Replace(op, "CancelDelayIssue:", "CancelDelayIssue2:", 1)+"components:")
 			}
 			_, err := spec.ComparePage(context.Background(), dir, candidate)
 			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), candidate) {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ecpay-go/einvoice/internal/frozen"
 	"github.com/ecpay-go/einvoice/internal/pages"
 	"github.com/ecpay-go/einvoice/internal/spec"
 )
@@ -15,42 +16,9 @@ import (
 // testdata/openapi, never openapi/ itself, so that a legitimate vendor
 // update of openapi/ cannot break them; make validate-spec checks openapi/.
 const (
-	frozen  = "../../testdata/openapi"
 	cancel  = "CancelDelayIssue.yaml"
 	trigger = "TriggerIssue.yaml"
 )
-
-// copyPages copies the frozen pages to a new directory and returns it.
-func copyPages(t *testing.T) string {
-	t.Helper()
-	dir := filepath.Join(t.TempDir(), "openapi")
-	if err := os.CopyFS(dir, os.DirFS(frozen)); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
-
-// edit replaces old, which must occur exactly once, with new in file.
-func edit(t *testing.T, file, old, new string) {
-	t.Helper()
-	raw, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n := strings.Count(string(raw), old); n != 1 {
-		t.Fatalf("%s holds %q %d times, want once", file, old, n)
-	}
-	if err := os.WriteFile(file, []byte(strings.Replace(string(raw), old, new, 1)), 0o600); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func write(t *testing.T, file, content string) {
-	t.Helper()
-	if err := os.WriteFile(file, []byte(content), 0o600); err != nil {
-		t.Fatal(err)
-	}
-}
 
 // Edits of CancelDelayIssue.yaml shared by several tests.
 const (
@@ -68,25 +36,27 @@ func TestLoadChecksTheVendorDocumentAlone(t *testing.T) {
 		"the frozen page": {edit: func(*testing.T, string) {}},
 		"unknown type in an inner schema": {
 			edit: func(t *testing.T, f string) {
-				edit(t, f, tsrProperty, "        Tsr:\n          type: strng\n          maxLength: 30\n")
+				frozen.Edit(t, f, tsrProperty, "        Tsr:\n          type: strng\n          maxLength: 30\n")
 			},
 			want: []string{`schema "requestBody.Data"`, `"strng"`},
 		},
 		"unknown type in the operation": {
 			edit: func(t *testing.T, f string) {
-				edit(t, f, "                MerchantID:\n                  type: string\n                  maxLength: 10\n                  description: Merchant ID\n                RqHeader:",
+				frozen.Edit(t, f, "                MerchantID:\n                  type: string\n                  maxLength: 10\n                  description: Merchant ID\n                RqHeader:",
 					"                MerchantID:\n                  type: strin\n                  maxLength: 10\n                  description: Merchant ID\n                RqHeader:")
 			},
 			want: []string{"/B2CInvoice/CancelDelayIssue", "POST", `"strin"`},
 		},
 		"maxLength that is not a number": {
 			edit: func(t *testing.T, f string) {
-				edit(t, f, tsrProperty, "        Tsr:\n          type: string\n          maxLength: thirty\n")
+				frozen.Edit(t, f, tsrProperty, "        Tsr:\n          type: string\n          maxLength: thirty\n")
 			},
 			want: []string{"maxLength"},
 		},
 		"YAML syntax error": {
-			edit: func(t *testing.T, f string) { write(t, f, "openapi: 3.1.0\ninfo: {title: x, version: 1}\npaths: [\n") },
+			edit: func(t *testing.T, f string) {
+				frozen.Write(t, f, "openapi: 3.1.0\ninfo: {title: x, version: 1}\npaths: [\n")
+			},
 			want: []string{"line 4"},
 		},
 		"missing file": {
@@ -101,15 +71,15 @@ func TestLoadChecksTheVendorDocumentAlone(t *testing.T) {
 		// and keeps it required.
 		"required names an undeclared property": {
 			edit: func(t *testing.T, f string) {
-				edit(t, f, innerTsr, "    requestBody.Data:\n      type: object\n      required: [MerchantID, Tsr]\n      properties:\n")
-				edit(t, f, tsrProperty, "        TsrNo:\n          type: string\n          maxLength: 30\n")
+				frozen.Edit(t, f, innerTsr, "    requestBody.Data:\n      type: object\n      required: [MerchantID, Tsr]\n      properties:\n")
+				frozen.Edit(t, f, tsrProperty, "        TsrNo:\n          type: string\n          maxLength: 30\n")
 			},
 			want: []string{cancel + ": schema requestBody.Data", `required names "Tsr"`, "MerchantID, TsrNo"},
 		},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			file := filepath.Join(copyPages(t), cancel)
+			file := filepath.Join(frozen.Pages(t), cancel)
 			tc.edit(t, file)
 			_, err := spec.Load(context.Background(), file)
 			if len(tc.want) == 0 {
@@ -139,39 +109,39 @@ func TestValidateDir(t *testing.T) {
 		"the frozen pages": {edit: func(*testing.T, string) {}},
 		"a vendor document that does not validate is one problem, not checked with its overlays": {
 			edit: func(t *testing.T, dir string) {
-				edit(t, filepath.Join(dir, cancel), tsrProperty, "        Tsr:\n          type: strng\n          maxLength: 30\n")
+				frozen.Edit(t, filepath.Join(dir, cancel), tsrProperty, "        Tsr:\n          type: strng\n          maxLength: 30\n")
 			},
 			want: [][]string{{cancel, `"strng"`}},
 		},
 		"required names an undeclared property of the vendor document": {
 			edit: func(t *testing.T, dir string) {
 				f := filepath.Join(dir, trigger)
-				edit(t, f, innerTsr, "    requestBody.Data:\n      type: object\n      required: [PayTyp]\n      properties:\n")
+				frozen.Edit(t, f, innerTsr, "    requestBody.Data:\n      type: object\n      required: [PayTyp]\n      properties:\n")
 			},
 			want: [][]string{{trigger, "schema requestBody.Data", `required names "PayTyp"`}},
 		},
 		"the overlay requires a property ECPay renamed": {
 			edit: func(t *testing.T, dir string) {
-				edit(t, filepath.Join(dir, cancel), tsrProperty, "        TsrNo:\n          type: string\n          maxLength: 30\n")
+				frozen.Edit(t, filepath.Join(dir, cancel), tsrProperty, "        TsrNo:\n          type: string\n          maxLength: 30\n")
 			},
 			want: [][]string{{cancel, "schema requestBody.Data", `required names "Tsr"`}},
 		},
 		"an overlay action that matches nothing": {
 			edit: func(t *testing.T, dir string) {
-				edit(t, filepath.Join(dir, trigger), "/B2CInvoice/TriggerIssue:", "/B2CInvoiceV2/TriggerIssue:")
+				frozen.Edit(t, filepath.Join(dir, trigger), "/B2CInvoice/TriggerIssue:", "/B2CInvoiceV2/TriggerIssue:")
 			},
 			want: [][]string{{trigger, "$.paths['/B2CInvoice/TriggerIssue'].post", "make spec-diff"}},
 		},
 		"a problem on each page is a message each": {
 			edit: func(t *testing.T, dir string) {
-				edit(t, filepath.Join(dir, cancel), tsrProperty, "        TsrNo:\n          type: string\n          maxLength: 30\n")
-				edit(t, filepath.Join(dir, trigger), rtnMsg, "")
+				frozen.Edit(t, filepath.Join(dir, cancel), tsrProperty, "        TsrNo:\n          type: string\n          maxLength: 30\n")
+				frozen.Edit(t, filepath.Join(dir, trigger), rtnMsg, "")
 			},
 			want: [][]string{{cancel, `"Tsr"`}, {trigger, "RtnMsg"}},
 		},
 		"pages that disagree": {
 			edit: func(t *testing.T, dir string) {
-				edit(t, filepath.Join(dir, trigger), "                  TransMsg:\n                    type: string\n                    maxLength: 200\n",
+				frozen.Edit(t, filepath.Join(dir, trigger), "                  TransMsg:\n                    type: string\n                    maxLength: 200\n",
 					"                  TransMsg:\n                    type: string\n                    maxLength: 100\n")
 			},
 			want: [][]string{{trigger, "answer envelope differs", "TransMsg/maxLength"}},
@@ -189,7 +159,7 @@ func TestValidateDir(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			dir := copyPages(t)
+			dir := frozen.Pages(t)
 			tc.edit(t, dir)
 			v := spec.ValidateDir(context.Background(), dir)
 			if len(v.Problems) != len(tc.want) {
@@ -210,7 +180,7 @@ func TestValidateDir(t *testing.T) {
 }
 
 func TestInnerViewReferencesTheDataSchemas(t *testing.T) {
-	doc, err := spec.Load(context.Background(), filepath.Join(frozen, cancel))
+	doc, err := spec.Load(context.Background(), filepath.Join(frozen.Dir(), cancel))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,7 +199,7 @@ func TestInnerViewReferencesTheDataSchemas(t *testing.T) {
 }
 
 func TestInnerViewNeedsTheInnerSchema(t *testing.T) {
-	doc, err := spec.Load(context.Background(), filepath.Join(frozen, cancel))
+	doc, err := spec.Load(context.Background(), filepath.Join(frozen.Dir(), cancel))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -309,12 +279,12 @@ func TestDiffSeesInsideDataAndServers(t *testing.T) {
 			want:     []string{"server-repeated", stage + " is listed 2 times, was 1"},
 		},
 	}
-	base := filepath.Join(frozen, cancel)
+	base := filepath.Join(frozen.Dir(), cancel)
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			candidate := filepath.Join(copyPages(t), cancel)
+			candidate := filepath.Join(frozen.Pages(t), cancel)
 			if tc.old != "" {
-				edit(t, candidate, tc.old, tc.new)
+				frozen.Edit(t, candidate, tc.old, tc.new)
 			}
 			report, err := spec.Diff(context.Background(), base, candidate)
 			if err != nil {

@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ecpay-go/einvoice/internal/frozen"
 )
 
 // The tests generate from frozen copies of the pages and overlays in
@@ -33,7 +35,7 @@ const (
 func newRoot(t *testing.T) string {
 	t.Helper()
 	root := t.TempDir()
-	if err := os.CopyFS(filepath.Join(root, "openapi"), os.DirFS("../../../testdata/openapi")); err != nil {
+	if err := os.CopyFS(filepath.Join(root, "openapi"), os.DirFS(frozen.Dir())); err != nil {
 		t.Fatal(err)
 	}
 	cfg, err := os.ReadFile(filepath.Join(moduleRoot, "generated", "oapi-codegen.yaml"))
@@ -43,28 +45,8 @@ func newRoot(t *testing.T) string {
 	if err := os.MkdirAll(filepath.Join(root, "generated"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	write(t, filepath.Join(root, "generated", "oapi-codegen.yaml"), string(cfg))
+	frozen.Write(t, filepath.Join(root, "generated", "oapi-codegen.yaml"), string(cfg))
 	return root
-}
-
-func write(t *testing.T, file, content string) {
-	t.Helper()
-	if err := os.WriteFile(file, []byte(content), 0o600); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// edit replaces old, which must occur exactly once, with new in file.
-func edit(t *testing.T, file, old, new string) {
-	t.Helper()
-	raw, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n := strings.Count(string(raw), old); n != 1 {
-		t.Fatalf("%s holds %q %d times, want once", file, old, n)
-	}
-	write(t, file, strings.Replace(string(raw), old, new, 1))
 }
 
 // generated returns every file under root but openapi/ and the
@@ -172,7 +154,7 @@ func TestServersAreNamedByHost(t *testing.T) {
 			if err := os.Remove(filepath.Join(root, "openapi", "CancelDelayIssue.overlay.yaml")); err != nil {
 				t.Fatal(err)
 			}
-			edit(t, filepath.Join(root, "openapi", trigger), list(stage, prod), tc.servers)
+			frozen.Edit(t, filepath.Join(root, "openapi", trigger), list(stage, prod), tc.servers)
 			err := run(context.Background(), root, io.Discard)
 			if tc.want != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), trigger) {
@@ -229,51 +211,51 @@ func TestGenerationFailsWithAClearMessage(t *testing.T) {
 				}
 				s := string(raw)
 				op := s[strings.Index(s, "  /B2CInvoice/TriggerIssue:\n"):strings.Index(s, "components:")]
-				edit(t, page(root, trigger), "components:", strings.Replace(op, "TriggerIssue:", "TriggerIssue2:", 1)+"components:")
+				frozen.Edit(t, page(root, trigger), "components:", strings.Replace(op, "TriggerIssue:", "TriggerIssue2:", 1)+"components:")
 			},
 			want: []string{trigger, "exactly one path; this one has 2"},
 		},
 		"responses.Data without RtnCode": {
 			edit: func(t *testing.T, root string) {
-				edit(t, page(root, trigger), "        RtnCode:\n          type: integer\n          description: Response code indicating success or failure\n", "")
+				frozen.Edit(t, page(root, trigger), "        RtnCode:\n          type: integer\n          description: Response code indicating success or failure\n", "")
 			},
 			want: []string{trigger, "$.components.schemas['responses.Data'].properties.RtnCode", "make spec-diff"},
 		},
 		"an RtnCode that is no integer": {
 			edit: func(t *testing.T, root string) {
-				edit(t, page(root, trigger), "        RtnCode:\n          type: integer\n", "        RtnCode:\n          type: string\n")
+				frozen.Edit(t, page(root, trigger), "        RtnCode:\n          type: integer\n", "        RtnCode:\n          type: string\n")
 			},
 			want: []string{trigger, "responses.Data has no integer property RtnCode"},
 		},
 		"an x-ecpay-rtn-codes entry with a bad class": {
 			edit: func(t *testing.T, root string) {
-				edit(t, page(root, "TriggerIssue.overlay.yaml"), "          class: [not_found]\n", "          class: [gone]\n")
+				frozen.Edit(t, page(root, "TriggerIssue.overlay.yaml"), "          class: [not_found]\n", "          class: [gone]\n")
 			},
 			want: []string{trigger, "RtnCode 4000001", `class "gone" is not one of not_found, conflict, credentials, busy, transient`},
 		},
 		"a code listed twice": {
 			edit: func(t *testing.T, root string) {
-				edit(t, page(root, "TriggerIssue.overlay.yaml"), "        - code: 4000001\n", "        - code: 4000003\n")
+				frozen.Edit(t, page(root, "TriggerIssue.overlay.yaml"), "        - code: 4000001\n", "        - code: 4000003\n")
 			},
 			want: []string{trigger, "lists RtnCode 4000003 twice"},
 		},
 		"a success code with a refusal class": {
 			edit: func(t *testing.T, root string) {
-				edit(t, page(root, "TriggerIssue.overlay.yaml"), "          success: true\n          description: issued now (DelayDay 0)\n",
+				frozen.Edit(t, page(root, "TriggerIssue.overlay.yaml"), "          success: true\n          description: issued now (DelayDay 0)\n",
 					"          success: true\n          class: [conflict]\n          description: issued now (DelayDay 0)\n")
 			},
 			want: []string{trigger, "RtnCode 4000004 is a success and cannot have a refusal class"},
 		},
 		"two pages whose envelopes differ": {
 			edit: func(t *testing.T, root string) {
-				edit(t, page(root, trigger), "                  TransMsg:\n                    type: string\n                    maxLength: 200\n",
+				frozen.Edit(t, page(root, trigger), "                  TransMsg:\n                    type: string\n                    maxLength: 200\n",
 					"                  TransMsg:\n                    type: string\n                    maxLength: 100\n")
 			},
 			want: []string{trigger, "answer envelope differs from page", cancel, "/properties/TransMsg/maxLength"},
 		},
 		"one code name for two codes": {
 			edit: func(t *testing.T, root string) {
-				edit(t, page(root, "TriggerIssue.overlay.yaml"), "          name: UnknownTsr\n", "          name: OK\n")
+				frozen.Edit(t, page(root, "TriggerIssue.overlay.yaml"), "          name: UnknownTsr\n", "          name: OK\n")
 			},
 			want: []string{"RtnCode name OK means 1 on one page and 4000001 on", trigger},
 		},
@@ -283,7 +265,7 @@ func TestGenerationFailsWithAClearMessage(t *testing.T) {
 		},
 		"the overlay requires a property ECPay renamed": {
 			edit: func(t *testing.T, root string) {
-				edit(t, page(root, cancel), "        Tsr:\n", "        TsrNo:\n")
+				frozen.Edit(t, page(root, cancel), "        Tsr:\n", "        TsrNo:\n")
 			},
 			want: []string{cancel, "schema requestBody.Data", `required names "Tsr"`, "MerchantID, TsrNo"},
 		},
@@ -321,7 +303,7 @@ func TestUnmatchedOverlayIsOneReadableMessage(t *testing.T) {
 		t.Skip("runs the generator as go generate does")
 	}
 	root := newRoot(t)
-	edit(t, filepath.Join(root, "openapi", cancel), "/B2CInvoice/CancelDelayIssue:", "/B2CInvoiceV2/CancelDelayIssue:")
+	frozen.Edit(t, filepath.Join(root, "openapi", cancel), "/B2CInvoice/CancelDelayIssue:", "/B2CInvoiceV2/CancelDelayIssue:")
 	cmd := exec.Command("go", "run", "./internal/cmd/ecpaygen", "-root", root)
 	cmd.Dir = moduleRoot
 	var stderr bytes.Buffer
@@ -368,7 +350,7 @@ func TestGenerateRemovesThePackageOfARemovedPage(t *testing.T) {
 	if err := os.MkdirAll(theirs, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	write(t, filepath.Join(theirs, "handwritten.go"), "package handwritten\n")
+	frozen.Write(t, filepath.Join(theirs, "handwritten.go"), "package handwritten\n")
 	for _, f := range []string{cancel, "CancelDelayIssue.overlay.yaml"} {
 		if err := os.Remove(filepath.Join(root, "openapi", f)); err != nil {
 			t.Fatal(err)

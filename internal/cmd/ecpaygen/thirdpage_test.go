@@ -16,6 +16,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ecpay-go/einvoice/internal/frozen"
 )
 
 // thirdPage is the page the test drops in: the vendor's shape, another
@@ -96,7 +98,7 @@ func TestAThirdPageNeedsNoHandwrittenGo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	write(t, filepath.Join(dir, "openapi", "CheckLoveCode.yaml"), string(page))
+	frozen.Write(t, filepath.Join(dir, "openapi", "CheckLoveCode.yaml"), string(page))
 	before := handwritten(t, dir)
 
 	goIn(t, dir, "generate", "./...")
@@ -125,7 +127,7 @@ func TestAThirdPageNeedsNoHandwrittenGo(t *testing.T) {
 		if err := os.MkdirAll(probeDir, 0o755); err != nil {
 			t.Fatal(err)
 		}
-		write(t, filepath.Join(probeDir, "probe_test.go"), probe)
+		frozen.Write(t, filepath.Join(probeDir, "probe_test.go"), probe)
 		goIn(t, dir, "test", "-count=1", "./internal/thirdpageprobe/")
 	})
 

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ecpay-go/einvoice/internal/frozen"
 )
 
 // pages copies the frozen pages of testdata/openapi (never openapi/ itself,
@@ -15,7 +17,7 @@ import (
 func pages(t *testing.T) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "openapi")
-	if err := os.CopyFS(dir, os.DirFS("../../../testdata/openapi")); err != nil {
+	if err := os.CopyFS(dir, os.DirFS(frozen.Dir())); err != nil {
 		t.Fatal(err)
 	}
 	return dir

@@ -4,18 +4,15 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
+	"unicode/utf8"
 )
 
 // AdminPrefix is the path prefix of the admin API served by AdminHandler.
 const AdminPrefix = "/_sim/"
-
-// DelayedInvoiceRequest is the body of POST /_sim/delayed.
-type DelayedInvoiceRequest struct {
-	MerchantID string
-	Tsr        string
-}
 
 // State is the body of GET /_sim/state.
 type State struct {
@@ -37,10 +34,13 @@ type State struct {
 //	mux.Handle(ecpaysim.AdminPrefix, sim.AdminHandler())
 //	mux.Handle("/", sim)
 //
-// POST /_sim/delayed with {"MerchantID":"…","Tsr":"…"} registers a pending
-// delayed invoice: 201 with the Invoice, 400 for a bad body or Tsr, 404 for
-// an unknown merchant, 409 for a Tsr already registered, 413 and 415 as for
-// the endpoint. GET /_sim/state answers a State. Errors are text/plain.
+// POST /_sim/delayed with a DelayedInvoice,
+// {"MerchantID":"…","Tsr":"…","DelayFlag":"2","DelayDay":3} (DelayFlag, a
+// string as in DelayIssue, and DelayDay, a number, are optional: "2", waiting
+// for a trigger, and 0), registers a pending delayed invoice: 201 with the
+// Invoice, 400 for a bad body, Tsr, DelayFlag or DelayDay, 404 for an unknown
+// merchant, 409 for a Tsr already registered, 413 and 415 as for the
+// operations. GET /_sim/state answers a State. Errors are text/plain.
 func (s *Server) AdminHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST "+AdminPrefix+"delayed", s.adminDelayed)
@@ -54,14 +54,19 @@ func (s *Server) adminDelayed(w http.ResponseWriter, r *http.Request) {
 		writeAnswer(w, plainAnswer(status, msg))
 		return
 	}
-	var req DelayedInvoiceRequest
+	if !utf8.Valid(body) {
+		// encoding/json would register U+FFFD in place of the bytes given.
+		writeAnswer(w, plainAnswer(http.StatusBadRequest, "the body is not valid UTF-8"))
+		return
+	}
+	var req DelayedInvoice
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
-		writeAnswer(w, plainAnswer(http.StatusBadRequest, `want {"MerchantID":"…","Tsr":"…"}`))
+		writeAnswer(w, plainAnswer(http.StatusBadRequest, adminBodyProblem(err)))
 		return
 	}
-	if err := s.AddDelayedInvoice(req.MerchantID, req.Tsr); err != nil {
+	if err := s.AddInvoice(req); err != nil {
 		status := http.StatusBadRequest
 		switch {
 		case errors.Is(err, ErrUnknownMerchant):
@@ -69,26 +74,48 @@ func (s *Server) adminDelayed(w http.ResponseWriter, r *http.Request) {
 		case errors.Is(err, ErrDuplicateInvoice):
 			status = http.StatusConflict
 		}
-		writeAnswer(w, plainAnswer(status, err.Error()))
+		// plainAnswer adds the "ecpaysim: " the error starts with.
+		writeAnswer(w, plainAnswer(status, strings.TrimPrefix(err.Error(), "ecpaysim: ")))
 		return
 	}
-	writeJSON(w, http.StatusCreated, Invoice{MerchantID: req.MerchantID, Tsr: req.Tsr, Status: StatusPending})
+	inv, _ := s.invoice(req.MerchantID, req.Tsr)
+	writeJSON(w, http.StatusCreated, inv)
+}
+
+// adminUsage is what POST /_sim/delayed wants.
+const adminUsage = `want {"MerchantID":"…","Tsr":"…"} and optionally "DelayFlag": "1" (scheduled) or "2" (waits for a trigger, the default) and "DelayDay": a number of days (0 by default)`
+
+// adminBodyProblem names what is wrong with a POST /_sim/delayed body that
+// is JSON but does not decode into a DelayedInvoice: the field at fault when
+// there is one.
+func adminBodyProblem(err error) string {
+	if e, ok := errors.AsType[*json.UnmarshalTypeError](err); ok {
+		switch e.Field {
+		case "DelayFlag":
+			return `DelayFlag must be a string, "1" (scheduled) or "2" (waits for a trigger)`
+		case "DelayDay":
+			return "DelayDay must be a whole number of days, 0 or more"
+		case "MerchantID", "Tsr":
+			return e.Field + " must be a string"
+		}
+	}
+	if field, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		return fmt.Sprintf("unknown field %s; %s", truncate(field, 40), adminUsage)
+	}
+	return adminUsage
 }
 
 func (s *Server) adminState(w http.ResponseWriter, _ *http.Request) {
 	state := State{Merchants: s.Merchants(), Invoices: s.Invoices()}
 	s.mu.Lock()
-	state.Requests = len(s.requests)
-	if s.keep > 0 {
-		state.Requests = min(state.Requests, s.keep)
-	}
+	state.Requests = s.kept.n
 	state.Violations = len(s.violations)
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, state)
 }
 
-// writeJSON sends v, an Invoice or a State: strings and ints only, which
-// encoding/json cannot fail on.
+// writeJSON sends v, an Invoice, a State or a Summary: strings, ints and
+// maps of them only, which encoding/json cannot fail on.
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	body, _ := json.Marshal(v)
 	a := newAnswer(false)

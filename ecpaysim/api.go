@@ -5,77 +5,204 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"reflect"
+	"strings"
 
 	"github.com/ecpay-go/einvoice/ecpaycrypto"
 	"github.com/ecpay-go/einvoice/generated"
-	"github.com/ecpay-go/einvoice/internal/contract"
+	"github.com/ecpay-go/einvoice/generated/registry"
 )
 
-// strictAPI is the simulator's implementation of the generated strict server
-// interface. The endpoint middleware has already screened the body and
-// validated the envelope against the spec when it runs.
-type strictAPI struct{ s *Server }
-
-var _ generated.StrictServerInterface = strictAPI{}
-
-// CancelDelayIssue checks what the spec cannot (merchant, time window, Data),
-// then cancels the invoice. Every outcome is an HTTP 200 ECPay answer; it
-// never returns an error.
-func (a strictAPI) CancelDelayIssue(ctx context.Context, req generated.CancelDelayIssueRequestObject) (generated.CancelDelayIssueResponseObject, error) {
-	return generated.CancelDelayIssue200JSONResponse(a.s.cancelDelayIssue(exchangeFrom(ctx), req.Body)), nil
-}
-
-// cancelDelayIssue answers a request whose envelope matches the spec.
-func (s *Server) cancelDelayIssue(ex *exchange, env *generated.RequestEnvelope) generated.ResponseEnvelope {
+// serve answers a request to op whose envelope matches the page: the
+// generated strict server of every page calls it (operations.gen.go). It
+// checks what the spec cannot (merchant, time window, Data), then applies the
+// operation's behaviour, or the default answer for an operation without one.
+// Every outcome is an HTTP 200 ECPay answer.
+func (s *Server) serve(ctx context.Context, op *registry.Operation, env *generated.RequestEnvelope) generated.ResponseEnvelope {
+	ex := exchangeFrom(ctx)
 	if env == nil {
 		return s.bug(ex, errors.New("the strict handler passed no body"))
 	}
+	ex.setEnvelope(env)
+	in, rej := s.checkRequest(op, env)
+	ex.rec.Plaintext, ex.rec.Data = in.plaintext, in.data
+	if rej != nil {
+		return s.rejection(ex, rej.code, rej.msg)
+	}
+	code, msg := s.respond(op, env.MerchantID, in.data, ex.rec.Fault)
+	return s.accepted(ex, op, in.codec, code, msg, ex.rec.Fault == nil)
+}
+
+// checked is what checkRequest found in a request.
+type checked struct {
+	codec     *ecpaycrypto.Codec // the merchant's; nil if unknown
+	plaintext []byte             // the decrypted Data; nil if it did not decrypt
+	data      any                // the decoded Data; nil unless it matched the schema
+}
+
+// rejection is a TransCode error the simulator answers with.
+type rejection struct {
+	code int
+	msg  string
+}
+
+// checkRequest checks an envelope that matches op's page for what the spec
+// cannot say: a merchant of the Server, a Timestamp within the window, a Data
+// that decrypts with the merchant's keys and matches the page's request Data
+// schema, and the same MerchantID inside and out.
+func (s *Server) checkRequest(op *registry.Operation, env *generated.RequestEnvelope) (checked, *rejection) {
+	var in checked
 	codec, ok := s.merchants[env.MerchantID]
 	if !ok {
-		return s.rejection(ex, TransCodeUnknownMerchant, transMsgUnknownMerchant)
+		return in, &rejection{TransCodeUnknownMerchant, transMsgUnknownMerchant}
 	}
-	// Comparing against now±window cannot overflow, whatever the Timestamp.
-	now, window := s.clock().Unix(), int64(TimestampWindow.Seconds())
-	if ts := int64(env.RqHeader.Timestamp); ts < now-window || ts > now+window {
-		return s.rejection(ex, TransCodeTimestampOutOfRange, transMsgTimestamp)
+	in.codec = codec
+	if !inWindow(float64(env.RqHeader.Timestamp), s.clock()) {
+		return in, &rejection{TransCodeTimestampOutOfRange, fmt.Sprintf(transMsgTimestamp, int(TimestampWindow.Minutes()))}
 	}
 	plaintext, err := codec.Decrypt(env.Data)
 	if err != nil {
-		return s.rejection(ex, TransCodeUndecryptableData, transMsgUndecryptable+decryptProblem(err))
+		return in, &rejection{TransCodeUndecryptableData, transMsgUndecryptable + decryptProblem(err)}
 	}
-	ex.rec.Plaintext = plaintext
-	if err := s.contract.RequestData(plaintext); err != nil {
-		return s.rejection(ex, TransCodeInvalidData, detail(transMsgInvalidData, err))
+	in.plaintext = plaintext
+	if err := s.contract.RequestData(op, plaintext); err != nil {
+		return in, &rejection{TransCodeInvalidData, s.detail(transMsgInvalidData, err)}
 	}
-	var data generated.CancelDelayIssueRequestData
-	if err := json.Unmarshal(plaintext, &data); err != nil {
-		return s.rejection(ex, TransCodeInvalidData, detail(transMsgInvalidData, err))
+	data := reflect.New(op.RequestType).Interface()
+	if err := json.Unmarshal(plaintext, data); err != nil {
+		return in, &rejection{TransCodeInvalidData, s.detail(transMsgInvalidData, err)}
 	}
-	ex.rec.Data = &data
-	if data.MerchantID != env.MerchantID {
-		return s.rejection(ex, TransCodeMerchantMismatch, transMsgMerchantMismatch)
+	in.data = data
+	if id, ok := stringField(data, "MerchantID"); ok && id != env.MerchantID {
+		return in, &rejection{TransCodeMerchantMismatch, transMsgMerchantMismatch}
 	}
-	code, msg := s.cancel(env.MerchantID, data.Tsr, ex.rec.Fault)
-	return s.accepted(ex, codec, code, msg)
+	return in, nil
 }
 
-// accepted returns a TransCode 1 answer whose Data encrypts the RtnCode and
-// RtnMsg, after checking that plaintext against responses.Data.
-func (s *Server) accepted(ex *exchange, codec *ecpaycrypto.Codec, code int, msg string) generated.ResponseEnvelope {
-	rtnCode := generated.LenientInt(code)
-	inner := &generated.CancelDelayIssueResponseData{RtnCode: &rtnCode, RtnMsg: &msg}
-	plaintext, err := json.Marshal(inner)
+// respond returns the RtnCode and RtnMsg to answer a request of op that
+// passed every check. An injected RtnCode fault answers with its own code and
+// changes nothing.
+func (s *Server) respond(op *registry.Operation, merchantID string, data any, fault *Fault) (int, string) {
+	behave := behaviours[op]
+	tsr, _ := stringField(data, "Tsr")
+	if fault != nil && fault.RtnCode != 0 {
+		if behave != nil {
+			s.count(op, merchantID, tsr)
+		}
+		return fault.RtnCode, orDefault(fault.RtnMsg, msgInjected)
+	}
+	if behave == nil {
+		// The default answer, as Prism mocks from a spec: the first success.
+		c := op.Successes()[0]
+		return c.Code, orDefault(c.Message, defaultRtnMsg)
+	}
+	code := behave(s, merchantID, tsr)
+	if c, ok := op.Code(code); ok && c.Message != "" {
+		return code, c.Message
+	}
+	return code, defaultRtnMsg
+}
+
+// count counts a request for a lifecycle invoice that a fault answered.
+func (s *Server) count(op *registry.Operation, merchantID, tsr string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if inv := s.invoices[invoiceKey{merchantID, tsr}]; inv != nil {
+		if op == registry.TriggerIssue {
+			inv.triggerCalls++
+		} else {
+			inv.cancels++
+		}
+	}
+}
+
+// stringField reads the string member name of data, a pointer to a
+// generated request type; ok is false when it has none.
+func stringField(data any, name string) (string, bool) {
+	if data == nil {
+		return "", false
+	}
+	v := reflect.ValueOf(data).Elem()
+	t := v.Type()
+	for i := range t.NumField() {
+		if n, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ","); n != name {
+			continue
+		}
+		f := v.Field(i)
+		if f.Kind() == reflect.Pointer {
+			if f.IsNil() {
+				return "", false
+			}
+			f = f.Elem()
+		}
+		if f.Kind() != reflect.String {
+			return "", false
+		}
+		return f.String(), true
+	}
+	return "", false
+}
+
+// accepted returns a TransCode 1 answer whose Data encrypts the answer to
+// op with code and msg (see innerAnswer).
+func (s *Server) accepted(ex *exchange, op *registry.Operation, codec *ecpaycrypto.Codec, code int, msg string, cacheable bool) generated.ResponseEnvelope {
+	inner, err := s.innerAnswer(op, code, msg, cacheable)
 	if err != nil {
-		return s.bug(ex, fmt.Errorf("encoding the answer's Data: %w", err))
+		return s.bug(ex, err)
 	}
-	if err := s.contract.ResponseData(plaintext); err != nil {
-		return s.bug(ex, fmt.Errorf("the answer's Data %s violates %s: %w", plaintext, contract.ResponseDataSchema, err))
-	}
-	data, err := codec.Encrypt(plaintext)
+	data, err := codec.Encrypt(inner.plaintext)
 	if err != nil {
 		return s.bug(ex, fmt.Errorf("encrypting the answer's Data: %w", err))
 	}
-	return s.envelope(ex, TransCodeOK, transMsgOK, data, plaintext, inner)
+	return s.envelope(ex, TransCodeOK, transMsgOK, data, inner.plaintext, inner.value)
+}
+
+// inner is the plaintext of an answer's Data, checked against the
+// operation's response Data schema, and its value.
+type inner struct {
+	plaintext []byte
+	value     map[string]any
+}
+
+// innerKey names an answer's Data: it depends on nothing else.
+type innerKey struct {
+	op   int
+	code int
+	msg  string
+}
+
+// innerAnswer returns the Data of an answer to op: a value of every property
+// of its response Data schema (see mockValue), with RtnCode and RtnMsg,
+// after checking that plaintext against the schema. The answers of the
+// operations' behaviours and the default answers are few (their messages
+// are the registry's) and are built and checked once, then shared by every
+// answer and record of them; cacheable is false for an injected fault's,
+// whose RtnMsg is anyone's.
+func (s *Server) innerAnswer(op *registry.Operation, code int, msg string, cacheable bool) (*inner, error) {
+	key := innerKey{op.Index(), code, msg}
+	if cacheable {
+		if a, ok := s.inners.Load(key); ok {
+			return a.(*inner), nil
+		}
+	}
+	defaults := s.defaults[op.Index()]
+	value := make(map[string]any, len(defaults)+2)
+	maps.Copy(value, defaults)
+	value["RtnCode"] = code
+	value["RtnMsg"] = truncate(msg, s.limits.rtnMsg)
+	plaintext, err := json.Marshal(value)
+	if err != nil {
+		return nil, fmt.Errorf("encoding the answer's Data: %w", err)
+	}
+	if err := s.contract.ResponseData(op, plaintext); err != nil {
+		return nil, fmt.Errorf("the answer's Data %s violates %s's %s: %w", plaintext, op.Name, op.ResponseDataSchema, err)
+	}
+	a := &inner{plaintext, value}
+	if cacheable {
+		s.inners.Store(key, a)
+	}
+	return a, nil
 }
 
 // bug records a violation and returns the TransCodeInternalError envelope.

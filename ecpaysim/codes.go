@@ -4,7 +4,7 @@ package ecpaysim
 // others are the simulator's choice (see the package documentation).
 const (
 	// TransCodeOK is ECPay's code for an accepted envelope; the outcome of
-	// the cancel itself is the RtnCode inside Data.
+	// the operation itself is the RtnCode inside Data.
 	TransCodeOK = 1
 	// TransCodeInvalidEnvelope rejects a JSON body that does not match the
 	// request envelope schema (a required field missing, a wrong type, a
@@ -20,8 +20,7 @@ const (
 	// not decrypt with the merchant's HashKey and HashIV.
 	TransCodeUndecryptableData = 9004
 	// TransCodeInvalidData rejects decrypted Data that is not JSON or does
-	// not match the requestBody.Data schema (MerchantID and Tsr required,
-	// 1–10 and 1–30 characters).
+	// not match the page's request Data schema.
 	TransCodeInvalidData = 9005
 	// TransCodeMerchantMismatch rejects decrypted Data whose MerchantID
 	// differs from the envelope's.
@@ -32,39 +31,21 @@ const (
 	TransCodeInternalError = 9999
 )
 
-// RtnCode values inside the answer's Data. Only RtnCodeOK is ECPay's.
-const (
-	// RtnCodeOK is ECPay's code for a cancelled delayed invoice.
-	RtnCodeOK = 1
-	// RtnCodeUnknownTsr answers a Tsr that is not a delayed invoice of the
-	// merchant.
-	RtnCodeUnknownTsr = 9101
-	// RtnCodeAlreadyCancelled answers a Tsr whose delayed invoice was
-	// cancelled before: ECPay has no idempotency key, so a repeated cancel
-	// is refused, not repeated.
-	RtnCodeAlreadyCancelled = 9102
-)
-
-// RtnMsg values that go with the RtnCodes. RtnMsgOK is the message on
-// ECPay's page; the others are the simulator's.
-const (
-	RtnMsgOK               = "取消開立發票成功"
-	RtnMsgUnknownTsr       = "查無此延遲開立發票 (no delayed invoice with this Tsr for this merchant)"
-	RtnMsgAlreadyCancelled = "此發票已取消延遲開立 (the delayed invoice with this Tsr is already cancelled)"
-)
-
 // TransMsg values (or, where they end in ": ", prefixes of them) of the
 // simulator's TransCode errors, and the bodies of its HTTP 4xx answers.
+// The RtnMsgs are ECPay's, from the pages' overlays (registry.Code).
 const (
 	transMsgOK               = ""
 	transMsgInvalidEnvelope  = "request envelope does not match the spec: "
 	transMsgUnknownMerchant  = "MerchantID is not a merchant of this simulator"
-	transMsgTimestamp        = "RqHeader.Timestamp is more than 10 minutes from the server clock"
+	transMsgTimestamp        = "RqHeader.Timestamp is more than %d minutes from the server clock"
 	transMsgUndecryptable    = "Data does not decrypt with this merchant's HashKey and HashIV: "
-	transMsgInvalidData      = "decrypted Data does not match requestBody.Data: "
+	transMsgInvalidData      = "decrypted Data does not match the page's request Data schema: "
 	transMsgMerchantMismatch = "MerchantID in Data differs from the envelope's MerchantID"
 	transMsgInternalError    = "simulator internal error"
 	msgInjected              = "injected fault"
+	// defaultRtnMsg answers a code the overlays give no message.
+	defaultRtnMsg = "成功 (the simulator's default answer)"
 
 	httpMsgNotJSON     = "the body is not JSON"
 	httpMsgContentType = "Content-Type must be application/json"

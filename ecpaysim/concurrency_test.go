@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/ecpay-go/einvoice/ecpaysim"
+	"github.com/ecpay-go/einvoice/ecpaysim/ecpaysimtest"
+	"github.com/ecpay-go/einvoice/wrapper"
 )
 
 // Many goroutines cancel, register, inject and inspect on one server at
@@ -17,7 +19,7 @@ func TestConcurrentUse(t *testing.T) {
 		perWorker  = 8
 		contenders = 16 // goroutines cancelling the same Tsr
 	)
-	sim := ecpaysim.NewServer(t, ecpaysim.WithClock(fixedClock))
+	sim := ecpaysimtest.NewServer(t, ecpaysim.WithClock(fixedClock))
 	mustAdd(t, sim, ecpaysim.StageMerchantID, "SHARED")
 	shared := cancelRequest(t, "SHARED")
 
@@ -39,7 +41,7 @@ func TestConcurrentUse(t *testing.T) {
 					t.Error(err)
 					return
 				}
-				if got := postJSON(t, sim.URL, bodies[w][i]); got.rtnCode() != ecpaysim.RtnCodeOK {
+				if got := postJSON(t, cancelOp, sim.URL, bodies[w][i]); got.rtnCode() != wrapper.RtnCodeOK {
 					t.Errorf("%s: %s", tsr, got.body)
 				}
 				if !sim.Cancelled(ecpaysim.StageMerchantID, tsr) {
@@ -51,10 +53,10 @@ func TestConcurrentUse(t *testing.T) {
 	var successes, refusals atomic.Int32
 	for range contenders {
 		wg.Go(func() {
-			switch got := postJSON(t, sim.URL, shared); got.rtnCode() {
-			case ecpaysim.RtnCodeOK:
+			switch got := postJSON(t, cancelOp, sim.URL, shared); got.rtnCode() {
+			case wrapper.RtnCodeOK:
 				successes.Add(1)
-			case ecpaysim.RtnCodeAlreadyCancelled:
+			case wrapper.RtnCodeNoUpdatableTsr:
 				refusals.Add(1)
 			default:
 				t.Errorf("SHARED: %s", got.body)
@@ -92,7 +94,7 @@ func TestConcurrentUse(t *testing.T) {
 // Faults injected while requests run are each used by exactly one request.
 func TestConcurrentFaults(t *testing.T) {
 	const n = 40
-	sim := ecpaysim.NewServer(t, ecpaysim.WithClock(fixedClock))
+	sim := ecpaysimtest.NewServer(t, ecpaysim.WithClock(fixedClock))
 	var wg sync.WaitGroup
 	for range n / 2 {
 		wg.Go(func() {
@@ -106,7 +108,7 @@ func TestConcurrentFaults(t *testing.T) {
 	body := cancelRequest(t, "NONE")
 	for range n {
 		wg.Go(func() {
-			if got := postJSON(t, sim.URL, body); got.transCode() == 77 {
+			if got := postJSON(t, cancelOp, sim.URL, body); got.transCode() == 77 {
 				faulty.Add(1)
 			}
 		})

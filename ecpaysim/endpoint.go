@@ -14,14 +14,15 @@ import (
 	"unicode/utf8"
 
 	"github.com/ecpay-go/einvoice/generated"
-	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/ecpay-go/einvoice/internal/contract"
+	"github.com/ecpay-go/einvoice/internal/logkeys"
 )
 
 // exchange is one request to the endpoint on its way through the Server: the
 // record being built and what the later steps need from the earlier ones.
 type exchange struct {
 	rec   ReceivedRequest
-	input *openapi3filter.RequestValidationInput
+	route *contract.Route
 	// echo is what error answers repeat from the request envelope.
 	merchantID *generated.LenientString
 	platformID *string
@@ -107,10 +108,13 @@ func (s *Server) serveExchange(w *trackingWriter, r *http.Request, ex *exchange,
 		return
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	ex.decodeEnvelope(body)
 	r = r.WithContext(context.WithValue(r.Context(), exchangeKey{}, ex))
 
+	// The envelope is decoded here only for the answers given before the
+	// handler, which decodes it for the others (see serve): one decode
+	// per request.
 	if f, ok := s.nextFault(); ok {
+		ex.decodeEnvelope(body)
 		ex.rec.Fault = &f
 		if !wait(r.Context(), f.Delay) {
 			ex.rec.Answer.Abandoned = true
@@ -122,10 +126,14 @@ func (s *Server) serveExchange(w *trackingWriter, r *http.Request, ex *exchange,
 		}
 	}
 
-	input, err := s.contract.Request(r.Context(), r)
-	ex.input = input
+	route, err := s.contract.Request(r.Context(), r)
+	ex.route = route
+	if route != nil {
+		ex.rec.Operation = route.Op.Name
+	}
 	if err != nil {
-		s.send(w, r, ex, s.transError(ex, TransCodeInvalidEnvelope, detail(transMsgInvalidEnvelope, err)))
+		ex.decodeEnvelope(body)
+		s.send(w, r, ex, s.transError(ex, TransCodeInvalidEnvelope, s.detail(transMsgInvalidEnvelope, err)))
 		return
 	}
 	a := newAnswer(true)
@@ -164,7 +172,7 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, int, string) {
 	if r.ContentLength > MaxBodyBytes {
 		return nil, http.StatusRequestEntityTooLarge, httpMsgTooLarge
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	body, err := readAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes), r.ContentLength)
 	if err != nil {
 		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
 			return nil, http.StatusRequestEntityTooLarge, httpMsgTooLarge
@@ -177,15 +185,35 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, int, string) {
 	return body, 0, ""
 }
 
-// decodeEnvelope records body as a request envelope when it decodes as one,
-// and keeps the MerchantID and PlatformID that answers may echo: only values
-// the response schema allows, so an echo cannot make an answer invalid.
+// readAll reads r to its end into one buffer of the announced length, when
+// there is one (at most MaxBodyBytes, checked before; net/http reads no
+// more), so that a large body is not copied through doubling buffers and its
+// record keeps no spare capacity; io.ReadAll otherwise.
+func readAll(r io.Reader, length int64) ([]byte, error) {
+	if length <= 0 {
+		return io.ReadAll(r)
+	}
+	buf := make([]byte, length)
+	if _, err := io.ReadFull(r, buf); err != nil {
+		return nil, err
+	}
+	return buf, nil
+}
+
+// decodeEnvelope records body as a request envelope when it decodes as one
+// (see setEnvelope).
 func (ex *exchange) decodeEnvelope(body []byte) {
 	var env generated.RequestEnvelope
-	if json.Unmarshal(body, &env) != nil {
-		return
+	if json.Unmarshal(body, &env) == nil {
+		ex.setEnvelope(&env)
 	}
-	ex.rec.Envelope = &env
+}
+
+// setEnvelope records env as the request envelope and keeps the MerchantID
+// and PlatformID that answers may echo: only values the response schema
+// allows, so an echo cannot make an answer invalid.
+func (ex *exchange) setEnvelope(env *generated.RequestEnvelope) {
+	ex.rec.Envelope = env
 	if echoable(env.MerchantID) {
 		id := generated.LenientString(env.MerchantID)
 		ex.merchantID = &id
@@ -197,7 +225,7 @@ func (ex *exchange) decodeEnvelope(body []byte) {
 
 func echoable(id string) bool {
 	n := utf8.RuneCountInString(id)
-	return n > 0 && n <= maxMerchantIDRunes
+	return n > 0 && n <= pageLimits().merchantID
 }
 
 // wait returns after d, true, or when ctx ends first, false.
@@ -239,16 +267,16 @@ func (s *Server) write(w http.ResponseWriter, ex *exchange, a *answer) {
 
 // checkAnswer validates a against the spec as an answer to r.
 func (s *Server) checkAnswer(r *http.Request, ex *exchange, a *answer) error {
-	input := ex.input
-	if input == nil || input.Route == nil {
+	route := ex.route
+	if route == nil {
 		// The request was answered before it was validated (an injected
 		// TransCode error, a panic): route it now, for the answer's sake.
 		var err error
-		if input, err = s.contract.Route(r); err != nil {
+		if route, err = s.contract.Route(r); err != nil {
 			return err
 		}
 	}
-	return s.contract.Response(r.Context(), input, a.status, a.header, a.body.Bytes())
+	return s.contract.Response(r.Context(), route, a.status, a.header, a.body.Bytes())
 }
 
 // internalError records err as a violation and returns the
@@ -272,7 +300,9 @@ func plainAnswer(status int, msg string) *answer {
 // TransCode and TransMsg, "Data": "" and an RpHeader with the time.
 func (s *Server) transError(ex *exchange, code int, msg string) *answer {
 	a := newAnswer(true)
-	if err := generated.CancelDelayIssue200JSONResponse(s.rejection(ex, code, msg)).VisitCancelDelayIssueResponse(a); err != nil {
+	a.header.Set("Content-Type", "application/json")
+	a.status = http.StatusOK
+	if err := json.NewEncoder(&a.body).Encode(s.rejection(ex, code, msg)); err != nil {
 		// Encoding a struct of strings and ints cannot fail; should it
 		// ever, the empty answer fails validation and is replaced.
 		a.body.Reset()
@@ -282,12 +312,12 @@ func (s *Server) transError(ex *exchange, code int, msg string) *answer {
 
 // rejection returns the envelope of a TransCode error and records it in ex.
 func (s *Server) rejection(ex *exchange, code int, msg string) generated.ResponseEnvelope {
-	return s.envelope(ex, code, truncate(msg, maxMessageRunes), "", nil, nil)
+	return s.envelope(ex, code, truncate(msg, s.limits.transMsg), "", nil, nil)
 }
 
 // envelope returns an ECPay answer envelope and records it in ex. ECPay's
 // Data is empty, never null, when TransCode is not 1.
-func (s *Server) envelope(ex *exchange, transCode int, transMsg, data string, plaintext []byte, inner *generated.CancelDelayIssueResponseData) generated.ResponseEnvelope {
+func (s *Server) envelope(ex *exchange, transCode int, transMsg, data string, plaintext []byte, inner map[string]any) generated.ResponseEnvelope {
 	ts := int(s.clock().Unix())
 	env := generated.ResponseEnvelope{
 		MerchantID: ex.merchantID,
@@ -302,8 +332,8 @@ func (s *Server) envelope(ex *exchange, transCode int, transMsg, data string, pl
 	ex.rec.Answer.Plaintext = plaintext
 	ex.rec.Answer.Data = inner
 	ex.rec.Answer.RtnCode = 0
-	if inner != nil && inner.RtnCode != nil {
-		ex.rec.Answer.RtnCode = int(*inner.RtnCode)
+	if code, ok := inner["RtnCode"].(int); ok {
+		ex.rec.Answer.RtnCode = code
 	}
 	return env
 }
@@ -314,7 +344,7 @@ func (s *Server) envelope(ex *exchange, transCode int, transMsg, data string, pl
 // envelope with a TransCode, not an HTTP error.
 func (s *Server) answerUndecodable(w http.ResponseWriter, r *http.Request, err error) {
 	ex := exchangeFrom(r.Context())
-	writeAnswer(w, s.transError(ex, TransCodeInvalidEnvelope, detail(transMsgInvalidEnvelope, err)))
+	writeAnswer(w, s.transError(ex, TransCodeInvalidEnvelope, s.detail(transMsgInvalidEnvelope, err)))
 }
 
 // answerHandlerError is the strict handler's ResponseErrorHandlerFunc. The
@@ -331,28 +361,31 @@ func (s *Server) log(r *http.Request, ex *exchange, d time.Duration) {
 		return
 	}
 	attrs := []slog.Attr{
-		slog.String("method", r.Method),
-		slog.String("path", r.URL.Path),
-		slog.Int("status", ex.rec.Answer.StatusCode),
-		slog.Duration("duration", d),
+		slog.String(logkeys.Method, r.Method),
+		slog.String(logkeys.Path, r.URL.Path),
+		slog.Int(logkeys.HTTPStatus, ex.rec.Answer.StatusCode),
+		slog.Duration(logkeys.Duration, d),
+	}
+	if ex.rec.Operation != "" {
+		attrs = append(attrs, slog.String(logkeys.Operation, ex.rec.Operation))
 	}
 	if ex.merchantID != nil {
-		attrs = append(attrs, slog.String("merchant", string(*ex.merchantID)))
+		attrs = append(attrs, slog.String(logkeys.MerchantID, string(*ex.merchantID)))
 	}
-	if ex.rec.Data != nil {
-		attrs = append(attrs, slog.String("tsr", ex.rec.Data.Tsr))
+	if tsr, ok := stringField(ex.rec.Data, "Tsr"); ok {
+		attrs = append(attrs, slog.String(logkeys.Tsr, tsr))
 	}
 	if ex.rec.Answer.TransCode != 0 {
-		attrs = append(attrs, slog.Int("transCode", ex.rec.Answer.TransCode))
+		attrs = append(attrs, slog.Int(logkeys.TransCode, ex.rec.Answer.TransCode))
 	}
 	if ex.rec.Answer.RtnCode != 0 {
-		attrs = append(attrs, slog.Int("rtnCode", ex.rec.Answer.RtnCode))
+		attrs = append(attrs, slog.Int(logkeys.RtnCode, ex.rec.Answer.RtnCode))
 	}
 	if ex.rec.Fault != nil {
-		attrs = append(attrs, slog.Bool("fault", true))
+		attrs = append(attrs, slog.Bool(logkeys.Fault, true))
 	}
 	if ex.rec.Answer.Abandoned {
-		attrs = append(attrs, slog.Bool("abandoned", true))
+		attrs = append(attrs, slog.Bool(logkeys.Abandoned, true))
 	}
 	s.logger.LogAttrs(r.Context(), slog.LevelInfo, "ecpaysim answer", attrs...)
 }

@@ -11,9 +11,10 @@ import (
 	"github.com/ecpay-go/einvoice/wrapper"
 )
 
-// A simulator behind httptest, a delayed invoice, and the wrapper client
-// cancelling it twice: ECPay refuses the second cancel. In a test,
-// ecpaysim.NewServer(t) does the setup in one line.
+// A simulator behind httptest and the wrapper client going through the
+// delayed-invoice lifecycle: one invoice triggered (issued at once, DelayDay
+// 0), another cancelled, then a cancel of the issued one, which ECPay
+// refuses. In a test, ecpaysimtest.NewServer(t) does the setup in one line.
 func Example() {
 	sim, err := ecpaysim.New()
 	if err != nil {
@@ -21,8 +22,10 @@ func Example() {
 	}
 	srv := httptest.NewServer(sim)
 	defer srv.Close()
-	if err := sim.AddDelayedInvoice(ecpaysim.StageMerchantID, "201909170001"); err != nil {
-		panic(err)
+	for _, tsr := range []string{"201909170001", "201909170002"} {
+		if err := sim.AddDelayedInvoice(ecpaysim.StageMerchantID, tsr); err != nil {
+			panic(err)
+		}
 	}
 
 	client, err := wrapper.NewClient(ecpaysim.StageMerchantID, ecpaysim.StageHashKey, ecpaysim.StageHashIV,
@@ -30,24 +33,32 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
-	res, err := client.CancelDelayIssue(context.Background(), wrapper.CancelDelayIssueRequest{Tsr: "201909170001"})
+	ctx := context.Background()
+	issued, err := client.TriggerIssue(ctx, wrapper.TriggerIssueRequest{Tsr: "201909170001", PayType: "2"})
 	if err != nil {
 		panic(err)
 	}
-	fmt.Println(res.RtnCode, res.RtnMsg)
-	fmt.Println("cancelled:", sim.Cancelled(ecpaysim.StageMerchantID, "201909170001"))
+	fmt.Println(issued.RtnCode, issued.RtnMsg)
+	cancelled, err := client.CancelDelayIssue(ctx, wrapper.CancelDelayIssueRequest{Tsr: "201909170002"})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(cancelled.RtnCode, cancelled.RtnMsg)
 
-	_, err = client.CancelDelayIssue(context.Background(), wrapper.CancelDelayIssueRequest{Tsr: "201909170001"})
+	_, err = client.CancelDelayIssue(ctx, wrapper.CancelDelayIssueRequest{Tsr: "201909170001"})
 	var apiErr *wrapper.APIError
 	if errors.As(err, &apiErr) {
-		fmt.Println(apiErr.RtnCode == ecpaysim.RtnCodeAlreadyCancelled)
+		fmt.Println(apiErr.RtnCode, errors.Is(err, wrapper.ErrConflict))
 	}
-	fmt.Println("requests:", len(sim.Requests()))
+	for _, inv := range sim.Invoices() {
+		fmt.Println(inv.Tsr, inv.Status)
+	}
 	// Output:
+	// 4000004 開立發票成功
 	// 1 取消開立發票成功
-	// cancelled: true
-	// true
-	// requests: 2
+	// 5070305 true
+	// 201909170001 issued
+	// 201909170002 cancelled
 }
 
 // Faults make the next answers fail: here ECPay's HTTP 403 for callers that
@@ -86,4 +97,32 @@ func ExampleServer_InjectNext() {
 	// Output:
 	// HTTP 403
 	// TransCode 10000016 injected: service busy
+}
+
+// A delayed invoice that issues after three days once triggered, registered
+// as DelayIssue would have stored it.
+func ExampleServer_AddInvoice() {
+	sim, err := ecpaysim.New()
+	if err != nil {
+		panic(err)
+	}
+	srv := httptest.NewServer(sim)
+	defer srv.Close()
+	err = sim.AddInvoice(ecpaysim.DelayedInvoice{MerchantID: ecpaysim.StageMerchantID, Tsr: "T3", DelayFlag: ecpaysim.DelayTrigger, DelayDay: 3})
+	if err != nil {
+		panic(err)
+	}
+	client, err := wrapper.NewClient(ecpaysim.StageMerchantID, ecpaysim.StageHashKey, ecpaysim.StageHashIV,
+		wrapper.WithBaseURL(srv.URL))
+	if err != nil {
+		panic(err)
+	}
+	res, err := client.TriggerIssue(context.Background(), wrapper.TriggerIssueRequest{Tsr: "T3", PayType: "2"})
+	if err != nil {
+		panic(err)
+	}
+	status, _ := sim.Status(ecpaysim.StageMerchantID, "T3")
+	fmt.Println(res.RtnCode == wrapper.RtnCodeTriggered, res.RtnMsg, status)
+	// Output:
+	// true 延後開立成功 triggered
 }

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"time"
 	"unicode/utf8"
+
+	"github.com/ecpay-go/einvoice/wrapper"
 )
 
 // Fault is a failure injected into one answer with InjectNext. Set at most
@@ -34,10 +36,12 @@ type Fault struct {
 	TransMsg  string
 
 	// RtnCode, if set, answers an envelope that passes every check with
-	// TransCode 1 and Data holding this RtnCode (not RtnCodeOK) and RtnMsg
+	// TransCode 1 and Data holding this RtnCode (not 1) and RtnMsg
 	// ("injected fault" if empty). The invoice stays as it was; the request
-	// still counts as a cancel request for it. A request that fails an
-	// envelope check gets that check's TransCode error instead.
+	// still counts as a request for it. A request that fails an envelope
+	// check gets that check's TransCode error instead. (An RtnCode that is
+	// one of the operation's success codes, such as TriggerIssue's 4000004,
+	// makes the client report success although nothing changed.)
 	RtnCode int
 	RtnMsg  string
 }
@@ -63,7 +67,7 @@ func (f Fault) validate() error {
 	if f.TransCode == TransCodeOK {
 		errs = append(errs, errors.New("TransCode 1 is success, not a fault"))
 	}
-	if f.RtnCode == RtnCodeOK {
+	if f.RtnCode == wrapper.RtnCodeOK {
 		errs = append(errs, errors.New("RtnCode 1 is success, not a fault"))
 	}
 	if f.TransMsg != "" && f.TransCode == 0 {
@@ -72,15 +76,20 @@ func (f Fault) validate() error {
 	if f.RtnMsg != "" && f.RtnCode == 0 {
 		errs = append(errs, errors.New("RtnMsg needs an RtnCode"))
 	}
-	for name, msg := range map[string]string{"TransMsg": f.TransMsg, "RtnMsg": f.RtnMsg} {
-		if n := utf8.RuneCountInString(msg); n > maxMessageRunes {
-			errs = append(errs, fmt.Errorf("%s has %d characters; the spec allows %d", name, n, maxMessageRunes))
+	l := pageLimits()
+	for _, m := range []struct {
+		name  string
+		text  string
+		limit int
+	}{{"TransMsg", f.TransMsg, l.transMsg}, {"RtnMsg", f.RtnMsg, l.rtnMsg}} {
+		if n := utf8.RuneCountInString(m.text); n > m.limit {
+			errs = append(errs, fmt.Errorf("%s has %d characters; the spec allows %d", m.name, n, m.limit))
 		}
 	}
 	return errors.Join(errs...)
 }
 
-// InjectNext queues faults for the next requests to the endpoint, one fault
+// InjectNext queues faults for the next requests to any operation, one fault
 // per request, in order; requests rejected with an HTTP 4xx before that (not
 // JSON, wrong Content-Type, too large) do not use one up. It returns an error,
 // and queues nothing, if a fault is inconsistent (see Fault).

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/ecpay-go/einvoice/ecpaysim"
+	"github.com/ecpay-go/einvoice/ecpaysim/ecpaysimtest"
+	"github.com/ecpay-go/einvoice/wrapper"
 )
 
 func TestInjectNext(t *testing.T) {
@@ -69,7 +71,7 @@ func TestInjectNext(t *testing.T) {
 			name:  "latency",
 			fault: ecpaysim.Fault{Delay: 150 * time.Millisecond},
 			check: func(t *testing.T, got reply, took time.Duration) {
-				if took < 150*time.Millisecond || got.rtnCode() != ecpaysim.RtnCodeOK {
+				if took < 150*time.Millisecond || got.rtnCode() != wrapper.RtnCodeOK {
 					t.Errorf("took %v, got %s", took, got.body)
 				}
 			},
@@ -87,13 +89,13 @@ func TestInjectNext(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			sim := ecpaysim.NewServer(t, ecpaysim.WithClock(fixedClock))
+			sim := ecpaysimtest.NewServer(t, ecpaysim.WithClock(fixedClock))
 			mustAdd(t, sim, ecpaysim.StageMerchantID, "T1")
 			if err := sim.InjectNext(tt.fault); err != nil {
 				t.Fatal(err)
 			}
 			start := time.Now()
-			got := postJSON(t, sim.URL, cancelRequest(t, "T1"))
+			got := postJSON(t, cancelOp, sim.URL, cancelRequest(t, "T1"))
 			tt.check(t, got, time.Since(start))
 			if c := sim.Cancelled(ecpaysim.StageMerchantID, "T1"); c != tt.cancelled {
 				t.Errorf("Cancelled = %v, want %v", c, tt.cancelled)
@@ -106,7 +108,7 @@ func TestInjectNext(t *testing.T) {
 				t.Errorf("PendingFaults() = %d after use", n)
 			}
 			// The fault was for one answer only.
-			if got := postJSON(t, sim.URL, cancelRequest(t, "T1")); got.transCode() != ecpaysim.TransCodeOK {
+			if got := postJSON(t, cancelOp, sim.URL, cancelRequest(t, "T1")); got.transCode() != ecpaysim.TransCodeOK {
 				t.Errorf("the answer after the fault: %s", got.body)
 			}
 			if !sim.Cancelled(ecpaysim.StageMerchantID, "T1") {
@@ -117,14 +119,14 @@ func TestInjectNext(t *testing.T) {
 }
 
 func TestInjectNextMalformedBody(t *testing.T) {
-	sim := ecpaysim.NewServer(t, ecpaysim.WithClock(fixedClock))
+	sim := ecpaysimtest.NewServer(t, ecpaysim.WithClock(fixedClock))
 	mustAdd(t, sim, ecpaysim.StageMerchantID, "T1")
 	const broken = `{"TransCode":1,"Data":`
 	if err := sim.InjectNext(ecpaysim.Fault{MalformedBody: broken}); err != nil {
 		t.Fatal(err)
 	}
 	// post would check the body against the spec, so read it raw.
-	resp, err := http.Post(sim.URL+endpointPath, "application/json", bytes.NewReader(cancelRequest(t, "T1")))
+	resp, err := http.Post(sim.URL+cancelOp.Path, "application/json", bytes.NewReader(cancelRequest(t, "T1")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,14 +149,14 @@ func TestInjectNextMalformedBody(t *testing.T) {
 // A client that gives up during an injected delay gets nothing, and the
 // request is recorded as abandoned instead of holding the server.
 func TestInjectedDelayRespectsTheRequestContext(t *testing.T) {
-	sim := ecpaysim.NewServer(t, ecpaysim.WithClock(fixedClock))
+	sim := ecpaysimtest.NewServer(t, ecpaysim.WithClock(fixedClock))
 	mustAdd(t, sim, ecpaysim.StageMerchantID, "T1")
 	if err := sim.InjectNext(ecpaysim.Fault{Delay: time.Hour}); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, sim.URL+endpointPath, bytes.NewReader(cancelRequest(t, "T1")))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, sim.URL+cancelOp.Path, bytes.NewReader(cancelRequest(t, "T1")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,22 +181,22 @@ func TestInjectedDelayRespectsTheRequestContext(t *testing.T) {
 }
 
 func TestInjectNextQueuesInOrder(t *testing.T) {
-	sim := ecpaysim.NewServer(t, ecpaysim.WithClock(fixedClock))
+	sim := ecpaysimtest.NewServer(t, ecpaysim.WithClock(fixedClock))
 	mustAdd(t, sim, ecpaysim.StageMerchantID, "T1")
 	err := sim.InjectNext(ecpaysim.Fault{TransCode: 2}, ecpaysim.Fault{HTTPStatus: http.StatusBadGateway}, ecpaysim.Fault{RtnCode: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := postJSON(t, sim.URL, cancelRequest(t, "T1")); got.transCode() != 2 {
+	if got := postJSON(t, cancelOp, sim.URL, cancelRequest(t, "T1")); got.transCode() != 2 {
 		t.Errorf("first answer: %s", got.body)
 	}
-	if got := postJSON(t, sim.URL, cancelRequest(t, "T1")); got.status != http.StatusBadGateway {
+	if got := postJSON(t, cancelOp, sim.URL, cancelRequest(t, "T1")); got.status != http.StatusBadGateway {
 		t.Errorf("second answer: HTTP %d", got.status)
 	}
-	if got := postJSON(t, sim.URL, cancelRequest(t, "T1")); got.rtnCode() != 3 {
+	if got := postJSON(t, cancelOp, sim.URL, cancelRequest(t, "T1")); got.rtnCode() != 3 {
 		t.Errorf("third answer: %s", got.body)
 	}
-	if got := postJSON(t, sim.URL, cancelRequest(t, "T1")); got.rtnCode() != ecpaysim.RtnCodeOK {
+	if got := postJSON(t, cancelOp, sim.URL, cancelRequest(t, "T1")); got.rtnCode() != wrapper.RtnCodeOK {
 		t.Errorf("fourth answer: %s", got.body)
 	}
 	inv := sim.Invoices()[0]
@@ -207,12 +209,12 @@ func TestInjectNextQueuesInOrder(t *testing.T) {
 
 // An RtnCode fault applies only to an envelope that passes the checks.
 func TestRtnCodeFaultNeedsAValidEnvelope(t *testing.T) {
-	sim := ecpaysim.NewServer(t, ecpaysim.WithClock(fixedClock))
+	sim := ecpaysimtest.NewServer(t, ecpaysim.WithClock(fixedClock))
 	if err := sim.InjectNext(ecpaysim.Fault{RtnCode: 5}); err != nil {
 		t.Fatal(err)
 	}
-	body := envelope(testNow.Add(time.Hour), stageData(t, innerJSON(ecpaysim.StageMerchantID, "T1")))
-	if got := postJSON(t, sim.URL, body); got.transCode() != ecpaysim.TransCodeTimestampOutOfRange {
+	body := envelope(testNow.Add(time.Hour), stageData(t, innerJSON(cancelOp, ecpaysim.StageMerchantID, "T1")))
+	if got := postJSON(t, cancelOp, sim.URL, body); got.transCode() != ecpaysim.TransCodeTimestampOutOfRange {
 		t.Errorf("got %s", got.body)
 	}
 	if n := sim.PendingFaults(); n != 0 {
@@ -231,13 +233,13 @@ func TestInjectNextRejectsInconsistentFaults(t *testing.T) {
 		{"HTTP 200", ecpaysim.Fault{HTTPStatus: http.StatusOK}, "400 to 599"},
 		{"HTTP 600", ecpaysim.Fault{HTTPStatus: 600}, "400 to 599"},
 		{"TransCode 1", ecpaysim.Fault{TransCode: ecpaysim.TransCodeOK}, "success"},
-		{"RtnCode 1", ecpaysim.Fault{RtnCode: ecpaysim.RtnCodeOK}, "success"},
+		{"RtnCode 1", ecpaysim.Fault{RtnCode: wrapper.RtnCodeOK}, "success"},
 		{"TransMsg alone", ecpaysim.Fault{TransMsg: "x"}, "needs a TransCode"},
 		{"RtnMsg alone", ecpaysim.Fault{RtnMsg: "x"}, "needs an RtnCode"},
 		{"TransMsg too long", ecpaysim.Fault{TransCode: 2, TransMsg: strings.Repeat("錯", 201)}, "201 characters"},
 		{"RtnMsg too long", ecpaysim.Fault{RtnCode: 2, RtnMsg: strings.Repeat("x", 201)}, "201 characters"},
 	}
-	sim := ecpaysim.NewServer(t)
+	sim := ecpaysimtest.NewServer(t)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			err := sim.InjectNext(ecpaysim.Fault{TransCode: 7}, tt.fault)

@@ -7,63 +7,79 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/ecpay-go/einvoice/ecpaycrypto"
-	"github.com/ecpay-go/einvoice/ecpaysim"
-	"github.com/ecpay-go/einvoice/generated"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/legacy"
+
+	"github.com/ecpay-go/einvoice/ecpaycrypto"
+	"github.com/ecpay-go/einvoice/ecpaysim"
+	"github.com/ecpay-go/einvoice/ecpaysim/ecpaysimtest"
+	"github.com/ecpay-go/einvoice/generated"
+	"github.com/ecpay-go/einvoice/generated/registry"
 )
 
-const endpointPath = "/B2CInvoice/CancelDelayIssue"
+// The operations with a lifecycle, by their registry entries.
+var (
+	cancelOp  = registry.CancelDelayIssue
+	triggerOp = registry.TriggerIssue
+)
 
 // testNow is the simulator's clock in the tests that fix it.
 var testNow = time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
 
 func fixedClock() time.Time { return testNow }
 
-// spec is the embedded spec with a router, loaded once for the tests' own
-// checks of the simulator's answers: independent of the simulator's copy.
-var spec = sync.OnceValues(func() (*openapi3.T, routers.Router) {
-	doc, err := generated.GetSpec()
-	if err != nil {
-		panic(err)
+// pageSpec is one operation's page with a router, for the tests' own checks
+// of the simulator's answers: loaded from the registry, independent of the
+// simulator's copy, and validated by kin-openapi as the page says (3.1).
+type pageSpec struct {
+	doc    *openapi3.T
+	router routers.Router
+}
+
+var specs = sync.OnceValue(func() map[*registry.Operation]pageSpec {
+	out := map[*registry.Operation]pageSpec{}
+	for _, op := range registry.All() {
+		doc, err := op.Spec()
+		if err != nil {
+			panic(err)
+		}
+		doc.Servers = nil
+		router, err := legacy.NewRouter(doc)
+		if err != nil {
+			panic(err)
+		}
+		out[op] = pageSpec{doc, router}
 	}
-	doc.Servers = nil
-	router, err := legacy.NewRouter(doc)
-	if err != nil {
-		panic(err)
-	}
-	return doc, router
+	return out
 })
 
-// schema returns a component schema of the embedded spec.
-func schema(t *testing.T, name string) *openapi3.Schema {
+// schema returns a component schema of op's page.
+func schema(t *testing.T, op *registry.Operation, name string) *openapi3.Schema {
 	t.Helper()
-	doc, _ := spec()
-	ref := doc.Components.Schemas[name]
+	ref := specs()[op].doc.Components.Schemas[name]
 	if ref == nil {
-		t.Fatalf("the embedded spec has no schema %s", name)
+		t.Fatalf("%s has no schema %s", op.Page, name)
 	}
 	return ref.Value
 }
 
-// envelopeSchemas returns the request and response envelope schemas.
-func envelopeSchemas(t *testing.T) (request, response *openapi3.Schema) {
+// envelopeSchemas returns the request and response envelope schemas of op.
+func envelopeSchemas(t *testing.T, op *registry.Operation) (request, response *openapi3.Schema) {
 	t.Helper()
-	doc, _ := spec()
-	op := doc.Paths.Find(endpointPath).Post
-	return op.RequestBody.Value.Content.Get("application/json").Schema.Value,
-		op.Responses.Status(http.StatusOK).Value.Content.Get("application/json").Schema.Value
+	post := specs()[op].doc.Paths.Find(op.Path).Post
+	return post.RequestBody.Value.Content.Get("application/json").Schema.Value,
+		post.Responses.Status(http.StatusOK).Value.Content.Get("application/json").Schema.Value
 }
 
 // encrypt returns Data for plaintext under the given key and IV.
-func encrypt(t *testing.T, hashKey, hashIV, plaintext string) string {
+func encrypt(t testing.TB, hashKey, hashIV, plaintext string) string {
 	t.Helper()
 	codec, err := ecpaycrypto.New(hashKey, hashIV)
 	if err != nil {
@@ -77,14 +93,38 @@ func encrypt(t *testing.T, hashKey, hashIV, plaintext string) string {
 }
 
 // stageData returns Data for plaintext under the stage merchant's keys.
-func stageData(t *testing.T, plaintext string) string {
+func stageData(t testing.TB, plaintext string) string {
 	t.Helper()
 	return encrypt(t, ecpaysim.StageHashKey, ecpaysim.StageHashIV, plaintext)
 }
 
-// innerJSON returns the plaintext of a request's Data.
-func innerJSON(merchantID, tsr string) string {
-	b, _ := json.Marshal(generated.CancelDelayIssueRequestData{MerchantID: merchantID, Tsr: tsr})
+// innerJSON returns the plaintext of a valid request Data of op naming
+// merchantID and tsr, then edits: the page's other required fields get their
+// default or first enum value (TriggerIssue's PayType "2"), so that a page
+// dropped in needs no change here.
+func innerJSON(op *registry.Operation, merchantID, tsr string, edits ...func(map[string]any)) string {
+	s := specs()[op].doc.Components.Schemas[op.RequestDataSchema].Value
+	data := map[string]any{"MerchantID": merchantID, "Tsr": tsr}
+	for _, name := range s.Required {
+		if _, ok := data[name]; ok {
+			continue
+		}
+		switch p := s.Properties[name].Value; {
+		case p.Default != nil:
+			data[name] = p.Default
+		case len(p.Enum) > 0:
+			data[name] = p.Enum[0]
+		default:
+			data[name] = "x"
+		}
+	}
+	for _, edit := range edits {
+		edit(data)
+	}
+	b, err := json.Marshal(data)
+	if err != nil {
+		panic(err)
+	}
 	return string(b)
 }
 
@@ -107,13 +147,33 @@ func envelope(at time.Time, data string, edits ...func(map[string]any)) []byte {
 	return b
 }
 
+// request returns a valid request to op for the stage merchant's tsr.
+func request(t testing.TB, op *registry.Operation, tsr string) []byte {
+	t.Helper()
+	return envelope(testNow, stageData(t, innerJSON(op, ecpaysim.StageMerchantID, tsr)))
+}
+
+// cancelRequest returns a valid request cancelling the stage merchant's tsr.
+func cancelRequest(t testing.TB, tsr string) []byte {
+	t.Helper()
+	return request(t, cancelOp, tsr)
+}
+
+// innerAnswer is what every page's responses.Data has.
+type innerAnswer struct {
+	RtnCode *generated.LenientInt
+	RtnMsg  *string
+}
+
 // reply is an answer as a test sees it on the wire.
 type reply struct {
 	status int
 	body   []byte
 	env    generated.ResponseEnvelope
 	raw    map[string]json.RawMessage
-	inner  *generated.CancelDelayIssueResponseData
+	// plaintext is the decrypted Data of a TransCode 1 answer.
+	plaintext []byte
+	inner     *innerAnswer
 }
 
 func (r reply) transCode() int {
@@ -144,18 +204,18 @@ func (r reply) rtnMsg() string {
 	return *r.inner.RtnMsg
 }
 
-// post sends body to the endpoint of baseURL and returns the answer; it
-// reports problems with t.Errorf, never t.Fatal, so goroutines may call it. Every
+// post sends body to op's path on baseURL and returns the answer; it reports
+// problems with t.Errorf, never t.Fatal, so goroutines may call it. Every
 // HTTP 200 answer is checked independently of the simulator: it must satisfy
-// the spec (openapi3filter.ValidateResponse, undeclared statuses included);
+// op's page (openapi3filter.ValidateResponse, undeclared statuses included);
 // a TransCode error must carry Data "" or none, never null; a TransCode 1
 // answer must carry Data that decrypts under hashKey/hashIV to JSON matching
-// responses.Data, and an RpHeader holding only Timestamp. No answer may
-// contain a key.
-func post(t *testing.T, baseURL, contentType string, body io.Reader, hashKey, hashIV string) reply {
+// the page's response Data schema and decoding into the generated type, and
+// an RpHeader holding only Timestamp. No answer may contain a key.
+func post(t *testing.T, op *registry.Operation, baseURL, contentType string, body io.Reader, hashKey, hashIV string) reply {
 	t.Helper()
 	var got reply
-	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, baseURL+endpointPath, body)
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, baseURL+op.Path, body)
 	if err != nil {
 		t.Error(err)
 		return got
@@ -182,7 +242,7 @@ func post(t *testing.T, baseURL, contentType string, body io.Reader, hashKey, ha
 	if resp.StatusCode != http.StatusOK {
 		return got
 	}
-	checkAnswerOnWire(t, resp, got.body)
+	checkAnswerOnWire(t, op, resp, got.body)
 	if err := json.Unmarshal(got.body, &got.env); err != nil {
 		t.Errorf("answer %s: %v", got.body, err)
 		return got
@@ -216,33 +276,33 @@ func post(t *testing.T, baseURL, contentType string, body io.Reader, hashKey, ha
 		t.Error(err)
 		return got
 	}
-	plaintext, err := codec.Decrypt(*got.env.Data)
-	if err != nil {
+	if got.plaintext, err = codec.Decrypt(*got.env.Data); err != nil {
 		t.Errorf("answer Data does not decrypt: %v", err)
 		return got
 	}
 	var value any
-	if err := json.Unmarshal(plaintext, &value); err != nil {
-		t.Errorf("answer Data is not JSON: %q", plaintext)
+	if err := json.Unmarshal(got.plaintext, &value); err != nil {
+		t.Errorf("answer Data is not JSON: %q", got.plaintext)
 		return got
 	}
-	if err := schema(t, "responses.Data").VisitJSON(value, openapi3.EnableJSONSchema2020()); err != nil {
-		t.Errorf("answer Data %s violates responses.Data: %v", plaintext, err)
+	if err := schema(t, op, op.ResponseDataSchema).VisitJSON(value, openapi3.EnableJSONSchema2020()); err != nil {
+		t.Errorf("answer Data %s violates %s: %v", got.plaintext, op.ResponseDataSchema, err)
 	}
-	got.inner = new(generated.CancelDelayIssueResponseData)
-	if err := json.Unmarshal(plaintext, got.inner); err != nil {
-		t.Errorf("answer Data %s: %v", plaintext, err)
-		return got
+	if err := json.Unmarshal(got.plaintext, reflect.New(op.ResponseType).Interface()); err != nil {
+		t.Errorf("answer Data %s does not decode into %v: %v", got.plaintext, op.ResponseType, err)
+	}
+	got.inner = new(innerAnswer)
+	if err := json.Unmarshal(got.plaintext, got.inner); err != nil {
+		t.Errorf("answer Data %s: %v", got.plaintext, err)
 	}
 	return got
 }
 
-// checkAnswerOnWire validates an HTTP answer against the spec.
-func checkAnswerOnWire(t *testing.T, resp *http.Response, body []byte) {
+// checkAnswerOnWire validates an HTTP answer against op's page.
+func checkAnswerOnWire(t *testing.T, op *registry.Operation, resp *http.Response, body []byte) {
 	t.Helper()
-	_, router := spec()
-	req := httptest.NewRequest(http.MethodPost, endpointPath, nil)
-	route, params, err := router.FindRoute(req)
+	req := httptest.NewRequest(http.MethodPost, op.Path, nil)
+	route, params, err := specs()[op].router.FindRoute(req)
 	if err != nil {
 		t.Error(err)
 		return
@@ -255,24 +315,28 @@ func checkAnswerOnWire(t *testing.T, resp *http.Response, body []byte) {
 		Options:                &openapi3filter.Options{IncludeResponseStatus: true},
 	})
 	if err != nil {
-		t.Errorf("the answer violates the spec: %v\n%s", err, body)
+		t.Errorf("the answer violates %s: %v\n%s", op.Page, err, body)
 	}
 }
 
-// postJSON sends an envelope as application/json with the stage keys.
-func postJSON(t *testing.T, baseURL string, body []byte) reply {
+// postJSON sends an envelope to op as application/json with the stage keys.
+func postJSON(t *testing.T, op *registry.Operation, baseURL string, body []byte) reply {
 	t.Helper()
-	return post(t, baseURL, "application/json", bytes.NewReader(body), ecpaysim.StageHashKey, ecpaysim.StageHashIV)
+	return post(t, op, baseURL, "application/json", bytes.NewReader(body), ecpaysim.StageHashKey, ecpaysim.StageHashIV)
 }
 
-// cancelRequest returns a valid request cancelling the stage merchant's tsr.
-func cancelRequest(t *testing.T, tsr string) []byte {
+// rtnMsg is ECPay's RtnMsg for code, as the registry has it.
+func rtnMsg(t *testing.T, op *registry.Operation, code int) string {
 	t.Helper()
-	return envelope(testNow, stageData(t, innerJSON(ecpaysim.StageMerchantID, tsr)))
+	c, ok := op.Code(code)
+	if !ok || c.Message == "" {
+		t.Fatalf("the registry has no message for %s's RtnCode %d", op.Name, code)
+	}
+	return c.Message
 }
 
-// mustAdd registers a delayed invoice or fails the test.
-func mustAdd(t *testing.T, sim *ecpaysim.TestServer, merchantID, tsr string) {
+// mustAdd registers a delayed invoice waiting for a trigger or fails the test.
+func mustAdd(t testing.TB, sim *ecpaysimtest.Server, merchantID, tsr string) {
 	t.Helper()
 	if err := sim.AddDelayedInvoice(merchantID, tsr); err != nil {
 		t.Fatal(err)

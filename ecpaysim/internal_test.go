@@ -7,8 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,42 +16,49 @@ import (
 
 	"github.com/ecpay-go/einvoice/ecpaycrypto"
 	"github.com/ecpay-go/einvoice/generated"
+	"github.com/ecpay-go/einvoice/generated/registry"
 )
 
-// recordingTB is a testing.TB whose Errorf is recorded instead of failing
-// the test, to test that violations fail the TB they were given.
-type recordingTB struct {
-	testing.TB
-	mu     sync.Mutex
-	errors []string
+// violations collects what WithViolationFunc reports.
+type violations struct {
+	mu   sync.Mutex
+	errs []string
 }
 
-func (r *recordingTB) Helper() {}
-
-func (r *recordingTB) Errorf(format string, args ...any) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.errors = append(r.errors, fmt.Sprintf(format, args...))
+func (v *violations) report(err error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.errs = append(v.errs, err.Error())
 }
 
-func (r *recordingTB) recorded() []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]string(nil), r.errors...)
+func (v *violations) recorded() []string {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return append([]string(nil), v.errs...)
+}
+
+// testServer returns a Server made with opts whose violations fail t.
+func testServer(t *testing.T, opts ...Option) *Server {
+	t.Helper()
+	s, err := New(append([]Option{WithViolationFunc(func(err error) { t.Errorf("%v", err) })}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
 
 func endpointRequest(body string) *http.Request {
-	r := httptest.NewRequest(http.MethodPost, "/B2CInvoice/CancelDelayIssue", strings.NewReader(body))
+	r := httptest.NewRequest(http.MethodPost, registry.CancelDelayIssue.Path, strings.NewReader(body))
 	r.Header.Set("Content-Type", "application/json")
 	return r
 }
 
 // An answer that would violate the spec is never sent: it is replaced by a
 // valid TransCodeInternalError answer, recorded as a violation and reported
-// to the TB.
-func TestViolatingAnswerIsReplacedAndFailsTheTB(t *testing.T) {
-	tb := &recordingTB{TB: t}
-	s, err := New(WithTB(tb))
+// to the violation function, once, with one prefix.
+func TestViolatingAnswerIsReplacedAndReported(t *testing.T) {
+	var got violations
+	s, err := New(WithViolationFunc(got.report))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,8 +81,8 @@ func TestViolatingAnswerIsReplacedAndFailsTheTB(t *testing.T) {
 	if v := s.Violations(); len(v) != 1 || !strings.Contains(v[0].Error(), "violates the spec") {
 		t.Errorf("Violations() = %v, want the violation", v)
 	}
-	if got := tb.recorded(); len(got) != 1 || !strings.Contains(got[0], "violates the spec") {
-		t.Errorf("the TB got %q, want one Errorf about the violation", got)
+	if got := got.recorded(); len(got) != 1 || !strings.Contains(got[0], "violates the spec") || strings.Count(got[0], "ecpaysim: ") != 1 {
+		t.Errorf("the violation function got %q, want one report about the violation", got)
 	}
 }
 
@@ -91,7 +96,8 @@ func TestPanicIsAnsweredAsInternalError(t *testing.T) {
 		}
 		return time.Now()
 	}
-	s, err := New(WithClock(clock))
+	var got violations
+	s, err := New(WithClock(clock), WithViolationFunc(got.report))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,6 +126,9 @@ func TestPanicIsAnsweredAsInternalError(t *testing.T) {
 	if v := s.Violations(); len(v) != 1 || !strings.Contains(v[0].Error(), "clock failure") {
 		t.Errorf("Violations() = %v", v)
 	}
+	if got := got.recorded(); len(got) != 1 || !strings.Contains(got[0], "clock failure") {
+		t.Errorf("the violation function got %q", got)
+	}
 	if reqs := s.Requests(); len(reqs) != 1 || reqs[0].Answer.TransCode != TransCodeInternalError {
 		t.Errorf("Requests() = %+v", reqs)
 	}
@@ -128,15 +137,12 @@ func TestPanicIsAnsweredAsInternalError(t *testing.T) {
 // Every TransCode error the simulator can build satisfies the spec, with or
 // without echoes; the panic path sends one without validating it.
 func TestTransCodeErrorsSatisfyTheSpec(t *testing.T) {
-	s, err := New()
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := testServer(t)
 	long := strings.Repeat("訊", 300)
 	merchant, platform := generated.LenientString("1234567890"), "P"
 	for _, ex := range []*exchange{{}, {merchantID: &merchant, platformID: &platform}} {
 		for code, msg := range map[int]string{
-			TransCodeInvalidEnvelope:     detail(transMsgInvalidEnvelope, fmt.Errorf("%s", long)),
+			TransCodeInvalidEnvelope:     s.detail(transMsgInvalidEnvelope, fmt.Errorf("%s", long)),
 			TransCodeUnknownMerchant:     transMsgUnknownMerchant,
 			TransCodeTimestampOutOfRange: transMsgTimestamp,
 			TransCodeUndecryptableData:   transMsgUndecryptable + "it is empty",
@@ -145,8 +151,11 @@ func TestTransCodeErrorsSatisfyTheSpec(t *testing.T) {
 			TransCodeInternalError:       transMsgInternalError,
 		} {
 			a := s.transError(ex, code, msg)
-			if err := s.checkAnswer(endpointRequest(`{}`), ex, a); err != nil {
-				t.Errorf("TransCode %d answer %s: %v", code, a.body.Bytes(), err)
+			for _, op := range registry.All() {
+				r := httptest.NewRequest(http.MethodPost, op.Path, strings.NewReader(`{}`))
+				if err := s.checkAnswer(r, ex, a); err != nil {
+					t.Errorf("%s: TransCode %d answer %s: %v", op.Name, code, a.body.Bytes(), err)
+				}
 			}
 			if !bytes.Contains(a.body.Bytes(), []byte(`"Data":""`)) {
 				t.Errorf("TransCode %d answer %s lacks \"Data\": \"\"", code, a.body.Bytes())
@@ -181,7 +190,8 @@ func TestTruncate(t *testing.T) {
 
 // A handler that writes nothing is a bug, answered as an internal error.
 func TestHandlerWritingNothingIsAViolation(t *testing.T) {
-	s, err := New()
+	var reported violations
+	s, err := New(WithViolationFunc(reported.report))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,51 +200,52 @@ func TestHandlerWritingNothingIsAViolation(t *testing.T) {
 	body := fmt.Sprintf(`{"MerchantID":"2000132","RqHeader":{"Timestamp":%d},"Data":"x"}`, time.Now().Unix())
 	silent.ServeHTTP(w, endpointRequest(body))
 	got, _ := io.ReadAll(w.Body)
-	if !bytes.Contains(got, []byte(`"TransCode":9999`)) || len(s.Violations()) != 1 {
-		t.Errorf("got %s, violations %v", got, s.Violations())
+	if !bytes.Contains(got, []byte(`"TransCode":9999`)) || len(s.Violations()) != 1 || len(reported.recorded()) != 1 {
+		t.Errorf("got %s, violations %v, reported %q", got, s.Violations(), reported.recorded())
 	}
 }
 
-// The table of codes in the package documentation lists every code with its
-// value and message, so it cannot drift from the constants.
-func TestDocumentedCodesMatchTheConstants(t *testing.T) {
-	src, err := os.ReadFile("doc.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	row := regexp.MustCompile(`(?m)^//\t(\w+) +(\d+) +(ECPay|simulator) +(.+)$`)
-	documented := map[string]string{}
-	for _, m := range row.FindAllStringSubmatch(string(src), -1) {
-		documented[m[1]+" "+m[2]] = m[4]
-	}
-	codes := []struct {
-		name  string
-		value int
-		msg   string
+// The request log keeps the latest records within its count and byte
+// limits, oldest first, through the ring's wrap-arounds and growth.
+func TestRequestLog(t *testing.T) {
+	tests := []struct {
+		name            string
+		keep, keepBytes int
+		sizes           []int
+		wantKept        []int // indexes of sizes
 	}{
-		{"TransCodeOK", TransCodeOK, `""`},
-		{"TransCodeInvalidEnvelope", TransCodeInvalidEnvelope, transMsgInvalidEnvelope},
-		{"TransCodeUnknownMerchant", TransCodeUnknownMerchant, transMsgUnknownMerchant},
-		{"TransCodeTimestampOutOfRange", TransCodeTimestampOutOfRange, transMsgTimestamp},
-		{"TransCodeUndecryptableData", TransCodeUndecryptableData, transMsgUndecryptable},
-		{"TransCodeInvalidData", TransCodeInvalidData, transMsgInvalidData},
-		{"TransCodeMerchantMismatch", TransCodeMerchantMismatch, transMsgMerchantMismatch},
-		{"TransCodeInternalError", TransCodeInternalError, transMsgInternalError},
-		{"RtnCodeOK", RtnCodeOK, RtnMsgOK},
-		{"RtnCodeUnknownTsr", RtnCodeUnknownTsr, RtnMsgUnknownTsr},
-		{"RtnCodeAlreadyCancelled", RtnCodeAlreadyCancelled, RtnMsgAlreadyCancelled},
+		{"all", 0, 1000, []int{10, 20, 30}, []int{0, 1, 2}},
+		{"count limit", 2, 1000, []int{10, 20, 30, 40, 50}, []int{3, 4}},
+		{"byte limit", 0, 100, []int{40, 40, 40, 10, 10, 30}, []int{2, 3, 4, 5}},
+		{"both", 3, 100, []int{10, 10, 10, 10, 90}, []int{3, 4}},
+		{"exactly the bytes", 0, 100, []int{50, 50}, []int{0, 1}},
+		{"past the ring's first size", 20, 1 << 20, make([]int, 45), []int{25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44}},
+		{"growing past 16", 0, 1 << 20, make([]int, 40), nil},
 	}
-	if len(documented) != len(codes) {
-		t.Errorf("the table has %d rows, want %d", len(documented), len(codes))
-	}
-	for _, c := range codes {
-		msg, ok := documented[fmt.Sprintf("%s %d", c.name, c.value)]
-		if !ok {
-			t.Errorf("the table lacks %s = %d", c.name, c.value)
-			continue
-		}
-		if !strings.Contains(msg, strings.TrimSuffix(c.msg, ": ")) {
-			t.Errorf("the table gives %s the message %s, want %q", c.name, msg, c.msg)
-		}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.wantKept == nil {
+				for i := range tt.sizes {
+					tt.wantKept = append(tt.wantKept, i)
+				}
+			}
+			l := requestLog{keep: tt.keep, keepBytes: tt.keepBytes}
+			for i, size := range tt.sizes {
+				l.add(ReceivedRequest{Operation: fmt.Sprint(i)}, size)
+			}
+			var got []string
+			for _, r := range l.list() {
+				got = append(got, r.Operation)
+			}
+			var want []string
+			bytes := 0
+			for _, i := range tt.wantKept {
+				want = append(want, fmt.Sprint(i))
+				bytes += tt.sizes[i]
+			}
+			if strings.Join(got, ",") != strings.Join(want, ",") || l.bytes != bytes {
+				t.Errorf("kept %v holding %d bytes, want %v holding %d", got, l.bytes, want, bytes)
+			}
+		})
 	}
 }

@@ -3,25 +3,26 @@ package ecpaysim
 import (
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"slices"
 	"sync"
-	"testing"
 	"time"
 	"unicode/utf8"
 
 	"github.com/ecpay-go/einvoice/ecpaycrypto"
-	"github.com/ecpay-go/einvoice/generated"
+	"github.com/ecpay-go/einvoice/generated/registry"
 	"github.com/ecpay-go/einvoice/internal/contract"
+	"github.com/ecpay-go/einvoice/wrapper"
 )
 
-// ECPay's public stage credentials for e-invoice. A Server made without
-// WithMerchant serves this merchant alone.
+// ECPay's public stage credentials for e-invoice (the wrapper's constants).
+// A Server made without WithMerchant serves this merchant alone.
 const (
-	StageMerchantID = "2000132"
-	StageHashKey    = "ejCk326UnaZWKisg"
-	StageHashIV     = "q9jcZX8Ib9LM8wYk"
+	StageMerchantID = wrapper.StageMerchantID
+	StageHashKey    = wrapper.StageHashKey
+	StageHashIV     = wrapper.StageHashIV
 )
 
 const (
@@ -29,85 +30,103 @@ const (
 	// a larger one gets HTTP 413.
 	MaxBodyBytes = 1 << 20
 	// TimestampWindow is how far RqHeader.Timestamp may be from the
-	// Server's clock, in either direction, as ECPay documents.
-	TimestampWindow = 10 * time.Minute
+	// Server's clock, in either direction, as ECPay's pages say (every
+	// page's x-ecpay-window-seconds).
+	TimestampWindow = registry.TimestampWindow
 )
 
-// Length limits of the spec the simulator needs when it builds answers and
-// registers invoices.
-const (
-	maxMessageRunes    = 200 // TransMsg and RtnMsg
-	maxMerchantIDRunes = 10  // MerchantID and PlatformID
-	maxTsrRunes        = 30  // Tsr
-)
-
-// Server is the simulator: an http.Handler that serves
-// POST /B2CInvoice/CancelDelayIssue as ECPay does. Make it with New; all its
-// methods are safe for concurrent use, also while it serves requests.
+// Server is the simulator: an http.Handler that serves every operation in
+// the registry (POST /B2CInvoice/<Operation>) as ECPay does. Make it with
+// New; all its methods are safe for concurrent use, also while it serves
+// requests.
 type Server struct {
 	merchants map[string]*ecpaycrypto.Codec
 	ids       []string // merchant IDs in the order they were configured
 	clock     func() time.Time
-	tb        testing.TB
+	onBug     func(error)
 	logger    *slog.Logger
-	keep      int // WithRequestLimit; 0 keeps every request
 	contract  *contract.Checker
+	limits    limits
 	handler   http.Handler
+	// defaults are the mocked response Data of each operation, by
+	// registry index (see mockValue): shared, never modified.
+	defaults []map[string]any
+	inners   sync.Map // innerKey → *inner: the answers' Data (see innerAnswer)
 
 	mu         sync.Mutex // guards the fields below
 	invoices   map[invoiceKey]*invoice
 	order      []invoiceKey // registration order, for Invoices
-	requests   []ReceivedRequest
+	kept       requestLog
 	faults     []Fault
 	violations []error
 }
 
-// Option configures a Server made by New or NewServer.
+// Option configures a Server made by New, a Proxy made by NewProxy or a
+// Replay made by NewReplay; each constructor names the options it takes
+// and refuses the others.
 type Option func(*config) error
 
 type config struct {
-	merchants []merchant
+	merchants []Merchant
 	clock     func() time.Time
-	tb        testing.TB
+	onBug     func(error)
 	logger    *slog.Logger
 	keep      int
+	keepBytes int
+	// The options of NewProxy (proxy.go).
+	upstreamTimeout time.Duration
+	recording       io.Writer
+	// given names the options given that not every constructor takes.
+	given []string
 }
 
-// merchant is a configured merchant. The key and IV stay in the config,
-// which lives only while a Server is made, for NewServer's client; the
-// Server keeps the codec alone.
-type merchant struct {
-	id              string
-	hashKey, hashIV string
-	codec           *ecpaycrypto.Codec
+// refuse reports the options given that constructor does not take: those
+// of given not in takes.
+func (c *config) refuse(constructor string, takes ...string) error {
+	var errs []error
+	for _, name := range c.given {
+		if !slices.Contains(takes, name) {
+			errs = append(errs, fmt.Errorf("ecpaysim: %s is not an option of %s", name, constructor))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Merchant is a merchant a Server accepts. The key and IV are for making
+// clients (ecpaysimtest does); the Server itself keeps only their codec.
+type Merchant struct {
+	ID              string
+	HashKey, HashIV string
 }
 
 // WithMerchant adds a merchant the Server accepts, with the HashKey and HashIV
 // its Data is encrypted under. Repeat it for several merchants; without it the
-// Server has the stage merchant (StageMerchantID). The merchant ID must be 1
-// to 10 characters and unique; HashKey and HashIV must be 16 bytes each. An
-// error names the merchant and the length at fault, never a key.
+// Server has the stage merchant (StageMerchantID). The merchant ID must be
+// valid for the envelope's MerchantID and unique; HashKey and HashIV must be
+// 16 bytes each. An error names the merchant and the length at fault, never
+// a key.
 func WithMerchant(merchantID, hashKey, hashIV string) Option {
 	return func(c *config) error {
-		if n := utf8.RuneCountInString(merchantID); n == 0 || n > maxMerchantIDRunes {
-			return fmt.Errorf("ecpaysim: merchant ID %q must be 1 to %d characters", merchantID, maxMerchantIDRunes)
+		if n := utf8.RuneCountInString(merchantID); n == 0 || n > pageLimits().merchantID {
+			return fmt.Errorf("ecpaysim: merchant ID %q must be 1 to %d characters", merchantID, pageLimits().merchantID)
 		}
 		for _, m := range c.merchants {
-			if m.id == merchantID {
+			if m.ID == merchantID {
 				return fmt.Errorf("ecpaysim: merchant %s is configured twice", merchantID)
 			}
 		}
-		codec, err := ecpaycrypto.New(hashKey, hashIV)
-		if err != nil {
+		if _, err := ecpaycrypto.New(hashKey, hashIV); err != nil {
 			return fmt.Errorf("ecpaysim: merchant %s: %w", merchantID, err)
 		}
-		c.merchants = append(c.merchants, merchant{id: merchantID, hashKey: hashKey, hashIV: hashIV, codec: codec})
+		c.merchants = append(c.merchants, Merchant{ID: merchantID, HashKey: hashKey, HashIV: hashIV})
 		return nil
 	}
 }
 
 // WithClock makes the Server read the time from now instead of time.Now: it
-// checks RqHeader.Timestamp and stamps RpHeader.Timestamp with it.
+// checks RqHeader.Timestamp and stamps RpHeader.Timestamp with it (a Proxy
+// checks the Timestamp and times its exchanges with it; a Replay re-seals
+// its answers with it too).
 func WithClock(now func() time.Time) Option {
 	return func(c *config) error {
 		if now == nil {
@@ -118,18 +137,23 @@ func WithClock(now func() time.Time) Option {
 	}
 }
 
-// WithTB makes every violation (see Server.Violations) also fail tb with
-// tb.Errorf, so a simulator bug cannot pass unnoticed. NewServer sets it.
-func WithTB(tb testing.TB) Option {
+// WithViolationFunc makes every violation (see Server.Violations) also call
+// f, so that a simulator bug cannot pass unnoticed: ecpaysimtest.NewServer
+// fails the test with it. An option of New only.
+func WithViolationFunc(f func(error)) Option {
 	return func(c *config) error {
-		c.tb = tb
+		c.given = append(c.given, "WithViolationFunc")
+		c.onBug = f
 		return nil
 	}
 }
 
 // WithLogger makes the Server log one line per answer on logger: method,
-// path, HTTP status, TransCode, RtnCode, merchant, Tsr and duration; never
-// Data, keys or bodies. Without it the Server does not log.
+// path, operation, HTTP status, TransCode, RtnCode, merchant, Tsr and
+// duration (the keys of internal/logkeys, which the client shares); never
+// Data, keys or bodies. Without it the Server does not log. A Proxy or a
+// Replay logs one line per exchange, with its upstream failure and its
+// count of violations.
 func WithLogger(logger *slog.Logger) Option {
 	return func(c *config) error {
 		c.logger = logger
@@ -139,31 +163,70 @@ func WithLogger(logger *slog.Logger) Option {
 
 // WithRequestLimit makes the Server keep only the n most recent requests for
 // Requests, so a long-running simulator does not grow without bound. Zero,
-// the default, keeps them all.
+// the default, keeps them all (within WithRequestBytes). An option of New
+// only.
 func WithRequestLimit(n int) Option {
 	return func(c *config) error {
 		if n < 0 {
 			return fmt.Errorf("ecpaysim: WithRequestLimit(%d): want 0 (no limit) or more", n)
 		}
+		c.given = append(c.given, "WithRequestLimit")
 		c.keep = n
 		return nil
 	}
 }
 
-// New returns a Server configured by opts, with the spec loaded and its
+// DefaultRequestBytes is how many bytes of request records a Server keeps
+// by default: the oldest records are dropped beyond it.
+const DefaultRequestBytes = 64 << 20
+
+// MaxRecordedBody is how much of each body (request, decrypted Data,
+// answer) a record keeps; a longer one is cut and marked Truncated.
+const MaxRecordedBody = 64 << 10
+
+// WithRequestBytes bounds the bytes the Server's request records hold in
+// total (DefaultRequestBytes by default; each record keeps at most
+// MaxRecordedBody of each body): whatever the requests, its memory stays
+// bounded. n must be at least MaxRecordBytes, the largest record (see
+// RequestBytes for what counts). An option of New only.
+func WithRequestBytes(n int) Option {
+	return func(c *config) error {
+		if n < MaxRecordBytes {
+			return fmt.Errorf("ecpaysim: WithRequestBytes(%d): want at least %d (MaxRecordBytes), one record's worth", n, MaxRecordBytes)
+		}
+		c.given = append(c.given, "WithRequestBytes")
+		c.keepBytes = n
+		return nil
+	}
+}
+
+// New returns a Server configured by opts, with the specs loaded and their
 // validators built. It fails only on a bad option or, which would be a bug in
-// package generated, a spec that does not load.
+// the generated packages, a spec that does not load.
 func New(opts ...Option) (*Server, error) {
 	cfg, err := configure(opts)
 	if err != nil {
 		return nil, err
 	}
+	if err := cfg.refuse("New", "WithViolationFunc", "WithRequestLimit", "WithRequestBytes"); err != nil {
+		return nil, err
+	}
 	return newServer(cfg)
+}
+
+// Configured returns the merchants New would configure from opts (with
+// their keys), for helpers that make clients of them.
+func Configured(opts ...Option) ([]Merchant, error) {
+	cfg, err := configure(opts)
+	if err != nil {
+		return nil, err
+	}
+	return slices.Clone(cfg.merchants), nil
 }
 
 // configure applies opts and the defaults.
 func configure(opts []Option) (*config, error) {
-	cfg := &config{clock: time.Now}
+	cfg := &config{clock: time.Now, keepBytes: DefaultRequestBytes}
 	var errs []error
 	for _, opt := range opts {
 		if opt == nil {
@@ -192,32 +255,39 @@ func newServer(cfg *config) (*Server, error) {
 	s := &Server{
 		merchants: make(map[string]*ecpaycrypto.Codec, len(cfg.merchants)),
 		clock:     cfg.clock,
-		tb:        cfg.tb,
+		onBug:     cfg.onBug,
 		logger:    cfg.logger,
-		keep:      cfg.keep,
 		contract:  c,
+		limits:    pageLimits(),
 		invoices:  make(map[invoiceKey]*invoice),
+		kept:      requestLog{keep: cfg.keep, keepBytes: cfg.keepBytes},
+	}
+	for _, op := range registry.All() {
+		d, _ := mockValue(c.ResponseDataSchema(op)).(map[string]any)
+		s.defaults = append(s.defaults, d)
 	}
 	for _, m := range cfg.merchants {
-		s.merchants[m.id] = m.codec
-		s.ids = append(s.ids, m.id)
+		// Checked by WithMerchant.
+		codec, _ := ecpaycrypto.New(m.HashKey, m.HashIV)
+		s.merchants[m.ID] = codec
+		s.ids = append(s.ids, m.ID)
 	}
-	strict := generated.NewStrictHandlerWithOptions(strictAPI{s}, nil, generated.StrictHTTPServerOptions{
-		RequestErrorHandlerFunc:  s.answerUndecodable,
-		ResponseErrorHandlerFunc: s.answerHandlerError,
-	})
-	s.handler = generated.HandlerWithOptions(strict, generated.StdHTTPServerOptions{
-		BaseRouter:  http.NewServeMux(),
-		Middlewares: []generated.MiddlewareFunc{s.endpoint},
-	})
+	mux := http.NewServeMux()
+	s.mount(mux, s.endpoint)
+	s.handler = mux
 	return s, nil
 }
 
-// ServeHTTP answers POST /B2CInvoice/CancelDelayIssue; other paths get 404
-// and other methods 405. See the package documentation for what it checks.
+// ServeHTTP answers POST on the path of every operation in the registry;
+// other paths get 404 and other methods 405. See the package documentation
+// for what it checks.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.handler.ServeHTTP(w, r)
 }
+
+// Clock returns the function the Server reads the time from (WithClock's,
+// or time.Now).
+func (s *Server) Clock() func() time.Time { return s.clock }
 
 // Merchants returns the IDs of the configured merchants, in the order they
 // were given to New.
@@ -235,13 +305,13 @@ func (s *Server) Violations() []error {
 	return slices.Clone(s.violations)
 }
 
-// violation records err and fails the Server's testing.TB, if it has one.
+// violation records err and reports it to the violation function, if any.
 func (s *Server) violation(err error) {
 	s.mu.Lock()
 	s.violations = append(s.violations, err)
 	s.mu.Unlock()
-	if s.tb != nil {
-		s.tb.Errorf("ecpaysim: %v", err)
+	if s.onBug != nil {
+		s.onBug(fmt.Errorf("ecpaysim: %w", err))
 	}
 	if s.logger != nil {
 		s.logger.Error("ecpaysim violation", slog.String("error", err.Error()))

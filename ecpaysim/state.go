@@ -4,15 +4,21 @@ import (
 	"errors"
 	"fmt"
 	"unicode/utf8"
+
+	"github.com/ecpay-go/einvoice/generated/registry"
+	"github.com/ecpay-go/einvoice/wrapper"
 )
 
-// Errors of AddDelayedInvoice, matched with errors.Is.
+// Errors of AddDelayedInvoice and AddInvoice, matched with errors.Is.
 var (
 	// ErrUnknownMerchant: the merchant is not configured on the Server.
 	ErrUnknownMerchant = errors.New("ecpaysim: unknown merchant")
-	// ErrInvalidTsr: the Tsr is empty or longer than the 30 characters
-	// ECPay allows, so no valid request could name it.
-	ErrInvalidTsr = errors.New("ecpaysim: Tsr must be 1 to 30 characters")
+	// ErrInvalidTsr: the Tsr is empty, longer than the pages allow or not
+	// valid UTF-8, so no valid request could name it.
+	ErrInvalidTsr = errors.New("ecpaysim: invalid Tsr")
+	// ErrInvalidDelay: DelayFlag is neither "1" nor "2", or DelayDay is
+	// negative.
+	ErrInvalidDelay = errors.New("ecpaysim: invalid DelayFlag or DelayDay")
 	// ErrDuplicateInvoice: the merchant already has an invoice with this
 	// Tsr; ECPay's Tsr values are unique and never reused.
 	ErrDuplicateInvoice = errors.New("ecpaysim: Tsr already registered")
@@ -23,44 +29,100 @@ type InvoiceStatus string
 
 // The states of a delayed invoice.
 const (
-	StatusPending   InvoiceStatus = "pending"
+	// StatusPending: stored by DelayIssue, not issued; it waits for a
+	// trigger (DelayFlag "2") or its scheduled date (DelayFlag "1").
+	StatusPending InvoiceStatus = "pending"
+	// StatusTriggered: TriggerIssue was called with DelayDay > 0; ECPay
+	// issues it after DelayDay days.
+	StatusTriggered InvoiceStatus = "triggered"
+	// StatusIssued: TriggerIssue issued it at once (DelayDay 0).
+	StatusIssued InvoiceStatus = "issued"
+	// StatusCancelled: CancelDelayIssue cancelled it.
 	StatusCancelled InvoiceStatus = "cancelled"
 )
+
+// DelayFlag is DelayIssue's DelayFlag: how a stored invoice is issued.
+type DelayFlag string
+
+// The values of DelayFlag, as in DelayIssue's Data.
+const (
+	// DelayScheduled ("1") issues the invoice by itself after DelayDay days.
+	DelayScheduled DelayFlag = "1"
+	// DelayTrigger ("2") waits for TriggerIssue; the default.
+	DelayTrigger DelayFlag = "2"
+)
+
+// DelayedInvoice is an invoice stored at ECPay by DelayIssue, for
+// AddInvoice and the admin API.
+type DelayedInvoice struct {
+	MerchantID string
+	Tsr        string
+	// DelayFlag is DelayTrigger when empty.
+	DelayFlag DelayFlag `json:",omitempty"`
+	// DelayDay is the days between the trigger (or the storing, for
+	// DelayScheduled) and the issue; 0 by default.
+	DelayDay int
+}
 
 // Invoice is a snapshot of one delayed invoice registered on a Server.
 type Invoice struct {
 	MerchantID string
 	Tsr        string
+	DelayFlag  DelayFlag
+	DelayDay   int
 	Status     InvoiceStatus
-	// CancelRequests counts the cancel requests for this Tsr that passed
-	// every envelope check, successful or not.
-	CancelRequests int
+	// CancelRequests and TriggerRequests count the requests for this Tsr
+	// that passed every envelope check, successful or not.
+	CancelRequests  int
+	TriggerRequests int
 }
 
 type invoiceKey struct{ merchantID, tsr string }
 
 type invoice struct {
-	status         InvoiceStatus
-	cancelRequests int
+	flag                  DelayFlag
+	days                  int
+	status                InvoiceStatus
+	cancels, triggerCalls int
 }
 
 // AddDelayedInvoice registers a pending delayed invoice of merchantID with
-// transaction number tsr, which a later CancelDelayIssue request can cancel.
-// Errors match ErrUnknownMerchant, ErrInvalidTsr or ErrDuplicateInvoice.
+// transaction number tsr that waits for a trigger (DelayFlag "2", DelayDay
+// 0): TriggerIssue issues it, CancelDelayIssue cancels it. Errors match
+// ErrUnknownMerchant, ErrInvalidTsr or ErrDuplicateInvoice.
 func (s *Server) AddDelayedInvoice(merchantID, tsr string) error {
-	if _, ok := s.merchants[merchantID]; !ok {
-		return fmt.Errorf("%w %q", ErrUnknownMerchant, merchantID)
+	return s.AddInvoice(DelayedInvoice{MerchantID: merchantID, Tsr: tsr})
+}
+
+// AddInvoice registers a pending delayed invoice as DelayIssue would have
+// stored it. Errors match ErrUnknownMerchant, ErrInvalidTsr,
+// ErrInvalidDelay or ErrDuplicateInvoice.
+func (s *Server) AddInvoice(d DelayedInvoice) error {
+	if _, ok := s.merchants[d.MerchantID]; !ok {
+		return fmt.Errorf("%w: MerchantID %q is not configured on this simulator", ErrUnknownMerchant, truncate(d.MerchantID, 20))
 	}
-	if n := utf8.RuneCountInString(tsr); n == 0 || n > maxTsrRunes {
-		return fmt.Errorf("%w, got %d", ErrInvalidTsr, n)
+	if !utf8.ValidString(d.Tsr) {
+		return fmt.Errorf("%w: Tsr is not valid UTF-8", ErrInvalidTsr)
 	}
-	key := invoiceKey{merchantID, tsr}
+	if n := utf8.RuneCountInString(d.Tsr); n == 0 || n > s.limits.tsr {
+		return fmt.Errorf("%w: Tsr must be 1 to %d characters, this one has %d", ErrInvalidTsr, s.limits.tsr, n)
+	}
+	if d.DelayFlag == "" {
+		d.DelayFlag = DelayTrigger
+	}
+	if d.DelayFlag != DelayScheduled && d.DelayFlag != DelayTrigger {
+		return fmt.Errorf("%w: DelayFlag must be \"1\" (scheduled) or \"2\" (waits for a trigger)", ErrInvalidDelay)
+	}
+	if d.DelayDay < 0 {
+		return fmt.Errorf("%w: DelayDay must not be negative", ErrInvalidDelay)
+	}
+	key := invoiceKey{d.MerchantID, d.Tsr}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.invoices[key]; ok {
-		return fmt.Errorf("%w: merchant %s, Tsr %q", ErrDuplicateInvoice, merchantID, tsr)
+		return fmt.Errorf("%w: merchant %s, Tsr %q", ErrDuplicateInvoice, d.MerchantID, d.Tsr)
 	}
-	s.invoices[key] = &invoice{status: StatusPending}
+	s.invoices[key] = &invoice{flag: d.DelayFlag, days: d.DelayDay, status: StatusPending}
 	s.order = append(s.order, key)
 	return nil
 }
@@ -68,10 +130,32 @@ func (s *Server) AddDelayedInvoice(merchantID, tsr string) error {
 // Cancelled reports whether merchantID's delayed invoice tsr exists and has
 // been cancelled.
 func (s *Server) Cancelled(merchantID, tsr string) bool {
+	st, _ := s.Status(merchantID, tsr)
+	return st == StatusCancelled
+}
+
+// Status returns the state of merchantID's delayed invoice tsr, and false
+// when there is none.
+func (s *Server) Status(merchantID, tsr string) (InvoiceStatus, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	inv := s.invoices[invoiceKey{merchantID, tsr}]
-	return inv != nil && inv.status == StatusCancelled
+	if inv == nil {
+		return "", false
+	}
+	return inv.status, true
+}
+
+// invoice returns the snapshot of one invoice.
+func (s *Server) invoice(merchantID, tsr string) (Invoice, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	key := invoiceKey{merchantID, tsr}
+	inv := s.invoices[key]
+	if inv == nil {
+		return Invoice{}, false
+	}
+	return inv.snapshot(key), true
 }
 
 // Invoices returns every registered delayed invoice, in registration order.
@@ -80,30 +164,64 @@ func (s *Server) Invoices() []Invoice {
 	defer s.mu.Unlock()
 	out := make([]Invoice, 0, len(s.order))
 	for _, key := range s.order {
-		inv := s.invoices[key]
-		out = append(out, Invoice{MerchantID: key.merchantID, Tsr: key.tsr, Status: inv.status, CancelRequests: inv.cancelRequests})
+		out = append(out, s.invoices[key].snapshot(key))
 	}
 	return out
 }
 
-// cancel applies one cancel request that passed every envelope check and
-// returns the RtnCode and RtnMsg to answer. An injected RtnCode fault
-// answers with its own code and leaves the invoice as it is.
-func (s *Server) cancel(merchantID, tsr string, fault *Fault) (int, string) {
+func (inv *invoice) snapshot(key invoiceKey) Invoice {
+	return Invoice{MerchantID: key.merchantID, Tsr: key.tsr, DelayFlag: inv.flag, DelayDay: inv.days,
+		Status: inv.status, CancelRequests: inv.cancels, TriggerRequests: inv.triggerCalls}
+}
+
+// cancel applies one CancelDelayIssue that passed every envelope check: a
+// pending invoice, scheduled or waiting for a trigger, is cancelled (1);
+// anything else — unknown, already cancelled, triggered or issued — is
+// ECPay's 5070305.
+func (s *Server) cancel(merchantID, tsr string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	inv := s.invoices[invoiceKey{merchantID, tsr}]
-	if inv != nil {
-		inv.cancelRequests++
+	if inv == nil {
+		return wrapper.RtnCodeNoUpdatableTsr
 	}
-	switch {
-	case fault != nil && fault.RtnCode != 0:
-		return fault.RtnCode, orDefault(fault.RtnMsg, msgInjected)
-	case inv == nil:
-		return RtnCodeUnknownTsr, RtnMsgUnknownTsr
-	case inv.status == StatusCancelled:
-		return RtnCodeAlreadyCancelled, RtnMsgAlreadyCancelled
+	inv.cancels++
+	if inv.status != StatusPending {
+		return wrapper.RtnCodeNoUpdatableTsr
 	}
 	inv.status = StatusCancelled
-	return RtnCodeOK, RtnMsgOK
+	return wrapper.RtnCodeOK
+}
+
+// trigger applies one TriggerIssue that passed every envelope check: a
+// pending invoice that waits for a trigger is issued now (4000004) when its
+// DelayDay is 0 and triggered (4000003) otherwise; an unknown Tsr is
+// 4000001; an invoice that no longer waits for a trigger — triggered,
+// issued, cancelled, or scheduled by DelayFlag "1", which is the
+// simulator's choice, ECPay's answer to it not being known — is 5070305.
+func (s *Server) trigger(merchantID, tsr string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	inv := s.invoices[invoiceKey{merchantID, tsr}]
+	if inv == nil {
+		return wrapper.RtnCodeUnknownTsr
+	}
+	inv.triggerCalls++
+	if inv.status != StatusPending || inv.flag != DelayTrigger {
+		return wrapper.RtnCodeNoUpdatableTsr
+	}
+	if inv.days == 0 {
+		inv.status = StatusIssued
+		return wrapper.RtnCodeIssued
+	}
+	inv.status = StatusTriggered
+	return wrapper.RtnCodeTriggered
+}
+
+// behaviours are the operations the simulator models beyond the default
+// answer: the delayed-invoice lifecycle. tsr reads the Tsr of the decoded
+// request Data.
+var behaviours = map[*registry.Operation]func(s *Server, merchantID, tsr string) int{
+	registry.CancelDelayIssue: (*Server).cancel,
+	registry.TriggerIssue:     (*Server).trigger,
 }

@@ -1,29 +1,74 @@
 // Command ecpay-sim serves the ECPay e-invoice simulator of package ecpaysim
-// over HTTP, for clients in any language and for manual testing:
+// over HTTP, for clients in any language and for manual testing: every
+// operation of the pages in openapi/ (CancelDelayIssue, TriggerIssue, and any
+// page added since) at POST {URL}/B2CInvoice/<Operation>, with ECPay's
+// envelope and AES-encrypted Data, every request and answer checked against
+// the pages.
 //
 //	go run ./cmd/ecpay-sim --addr 127.0.0.1:8080 \
-//		--merchant 2000132:ejCk326UnaZWKisg:q9jcZX8Ib9LM8wYk --delayed TSR1 --delayed TSR2
+//		--merchant 2000132:ejCk326UnaZWKisg:q9jcZX8Ib9LM8wYk --delayed TSR1 --delayed TSR2:2:3
 //
 // The first line on stdout, printed once it listens, is the base URL, e.g.
-// http://127.0.0.1:8080 (with --addr 127.0.0.1:0 the port is a free one).
-// POST {URL}/B2CInvoice/CancelDelayIssue is ECPay's endpoint; the admin API
-// (not ECPay's) registers invoices and shows the state:
+// http://127.0.0.1:8080 (with --addr 127.0.0.1:0 the port is a free one):
+// scripts read it to find the simulator. Nothing else goes to stdout.
 //
-//	curl -d '{"MerchantID":"2000132","Tsr":"TSR3"}' -H 'Content-Type: application/json' {URL}/_sim/delayed
+// The delayed invoices it knows are registered by --delayed TSR[:FLAG[:DAYS]]
+// and by the admin API (not ECPay's), which also shows the state:
+//
+//	curl -H 'Content-Type: application/json' \
+//		-d '{"MerchantID":"2000132","Tsr":"TSR3","DelayFlag":"2","DelayDay":3}' {URL}/_sim/delayed
 //	curl {URL}/_sim/state
 //
-// Flags:
+// DelayFlag is DelayIssue's: "2" waits for TriggerIssue (the default), "1" is
+// scheduled (ECPay issues it by itself; the simulator keeps it pending);
+// DelayDay is the days before it issues once triggered (0 by default:
+// TriggerIssue issues it at once). `ecpay-sim --help`
+// lists every flag and the admin API's answers; the lifecycle and the codes
+// are in the documentation of package ecpaysim.
 //
-//	--addr host:port   where to listen (default 127.0.0.1:8080)
-//	--merchant ID:HashKey:HashIV
-//	                   a merchant to accept; repeatable (default the stage
-//	                   merchant 2000132)
-//	--delayed Tsr      a pending delayed invoice of the first merchant; repeatable
-//	--quiet            do not log each answer on stderr
+// # Proxy and replay: contract validation against ECPay
 //
-// Logs go to stderr and never hold keys or Data. SIGINT or SIGTERM shuts the
-// server down gracefully, with exit status 0; bad flags exit with status 2
-// after one line on stderr.
+// With --upstream URL, ecpay-sim is a validating proxy instead (ecpaysim.Proxy):
+// it checks each request as the simulator does, forwards it unchanged to URL
+// even when it breaks the pages, checks the answer (its Data decrypted with
+// the --merchant keys) and passes it back unchanged; it never retries, never
+// follows a redirect, never alters a byte. ECPay's failures (no answer, a
+// timeout, an HTML 502, its 403 when called too fast) pass through, or become
+// a 502 when nothing came, and count as upstream failures, not violations.
+// --record FILE appends every exchange to FILE, one JSON line each
+// (ecpaysim.Exchange: both sides with their decrypted Data, never keys; the
+// file is created 0600). With --replay FILE, ecpay-sim serves such a
+// recording without a network (ecpaysim.Replay): a request is matched on its
+// operation, merchant and decrypted Data, and answered with the recorded
+// answer, re-sealed with a fresh timestamp. A merchant's CI records through
+// the proxy against ECPay's stage in one job and replays in the others:
+//
+//	# the job that reaches ECPay's stage: record
+//	ecpay-sim --upstream https://einvoice-stage.ecpay.com.tw --record ecpay.jsonl --fail-on-violation & sim=$!
+//	until curl -sf http://127.0.0.1:8080/_sim/state >/dev/null; do sleep 0.2; done
+//	ECPAY_BASE_URL=http://127.0.0.1:8080 go test ./...   # the merchant's integration tests
+//	kill -TERM $sim; wait $sim                             # the summary; status 1 on a violation
+//
+//	# every other job: replay, without a network
+//	ecpay-sim --replay ecpay.jsonl --fail-on-violation & sim=$!
+//	until curl -sf http://127.0.0.1:8080/_sim/state >/dev/null; do sleep 0.2; done
+//	ECPAY_BASE_URL=http://127.0.0.1:8080 go test ./...
+//	kill -TERM $sim; wait $sim
+//
+// (ECPAY_BASE_URL stands for however the merchant's tests are given the base
+// URL; --merchant gives the proxy the keys of a merchant other than the
+// stage one.) On SIGINT or SIGTERM the proxy and the replay print a summary on
+// stderr (exchanges; upstream failures; violations by side and rule) and exit
+// 0, or 1 with --fail-on-violation when there was any violation (upstream
+// failures never count), or when the recording could not be written;
+// GET {URL}/_sim/state shows the same counts while they run.
+//
+// Logs go to stderr, one line per answer, and never hold keys or Data. The
+// simulator keeps the most recent 1,000 requests, within
+// ecpaysim.DefaultRequestBytes, so that its memory stays bounded however long
+// it runs. SIGINT or SIGTERM shuts it down gracefully, with exit status 0;
+// bad flags exit with status 2 after one line on stderr, naming the flag as
+// --help spells it; --version prints the module version it was built from.
 package main
 
 import (
@@ -34,26 +79,43 @@ import (
 	"io"
 	"log"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"regexp"
+	"runtime/debug"
+	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/ecpay-go/einvoice/ecpaysim"
+	"github.com/ecpay-go/einvoice/generated/registry"
+	"github.com/ecpay-go/einvoice/wrapper"
 )
 
 // Exit statuses.
 const (
-	exitOK    = 0
-	exitError = 1 // the server could not run, e.g. the port is taken
+	exitOK = 0
+	// exitError: the server could not run (the port is taken); or, for a
+	// proxy or a replay, --fail-on-violation and a violation, or a
+	// recording that could not be written.
+	exitError = 1
 	exitUsage = 2 // bad flags
 )
 
-// shutdownTimeout bounds the graceful shutdown after a signal.
+// shutdownTimeout bounds the graceful shutdown after a signal (for a
+// proxy, after the upstream timeout: an exchange in flight may have
+// reached ECPay, and is waited for).
 const shutdownTimeout = 5 * time.Second
+
+// keepRequests is how many requests the simulator keeps (within
+// ecpaysim.DefaultRequestBytes): only their count is shown, in /_sim/state
+// and on shutdown.
+const keepRequests = 1000
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -61,6 +123,105 @@ func main() {
 	stop()
 	os.Exit(code)
 }
+
+// usage is the help, with the operations of the registry for %[1]s.
+const usage = `usage: ecpay-sim [--addr host:port] [--merchant ID:HashKey:HashIV]... [--delayed TSR[:FLAG[:DAYS]]]... [--quiet]
+       ecpay-sim --upstream URL [--record FILE] [--upstream-timeout D] [--fail-on-violation] [--addr …] [--merchant …]... [--quiet]
+       ecpay-sim --replay FILE [--fail-on-violation] [--addr …] [--merchant …]... [--quiet]
+       ecpay-sim --version | --help
+
+ecpay-sim serves ECPay's B2C e-invoice API locally, as ECPay answers it:
+POST {URL}/B2CInvoice/<Operation> for every operation of the pages
+(%[1]s), with ECPay's envelope and AES-encrypted Data, each
+request and answer checked against the operation's page.
+
+With --upstream it is a validating proxy instead, for checking ECPay itself
+(its stage) and the merchant's code against the pages: each request is
+checked as the simulator checks it, then forwarded unchanged to URL, even
+when it breaks the pages; the answer is checked, its Data decrypted with
+the merchant's keys, and passed back unchanged. It never retries, never
+follows a redirect, never alters a byte. Upstream failures (no answer, a
+timeout, a non-2xx answer such as an HTML 502 or ECPay's 403 when called too
+fast) pass through as they came, or become a 502 text/plain when nothing
+came, and are counted apart from violations. A request body over 1 MiB is
+the proxy's own limit: answered 413, not forwarded.
+
+With --replay it serves a recording made with --record, without a network:
+a request is checked as a live one and matched on its operation, merchant
+and decrypted Data (not its Timestamp; of the same request recorded twice,
+the later answer), and answered with the recorded answer re-sealed: a fresh
+RpHeader.Timestamp, and the Data encrypted anew with the merchant's keys. A
+request not recorded gets 404 text/plain naming the closest recorded one.
+
+The first line on stdout, printed once it listens, is the base URL {URL},
+e.g. http://127.0.0.1:8080; nothing else goes to stdout. Logs go to stderr,
+one line per answer (per exchange for a proxy or a replay), and never hold
+keys or Data.
+
+Flags:
+  --addr host:port
+        where to listen (default 127.0.0.1:8080); port 0 picks a free port
+  --merchant ID:HashKey:HashIV
+        a merchant to accept (the simulator), or whose Data to decrypt and
+        check (a proxy, a replay), with the HashKey and HashIV (16 bytes
+        each) its Data is encrypted under; repeatable (default the stage
+        merchant 2000132). A proxy forwards the requests of other merchants
+        too, with their Data unchecked.
+  --delayed TSR[:FLAG[:DAYS]]
+        the simulator only: register a pending delayed invoice of the first
+        merchant, as DelayIssue stores it; repeatable. FLAG is DelayFlag: 2
+        waits for TriggerIssue (the default), 1 is scheduled (it stays
+        pending here); DAYS is DelayDay (default 0): TriggerIssue issues the
+        invoice at once (4000004) or after DAYS days (4000003). A Tsr
+        holding ':' needs the admin API.
+  --upstream URL
+        run as a proxy to URL (https, or http for a loopback host; its path
+        is a prefix of the requests'), e.g. https://einvoice-stage.ecpay.com.tw
+  --upstream-timeout D
+        with --upstream: bound each exchange with the upstream, from the
+        request to the end of the answer (default %[4]s); an upstream that
+        has not answered by then gets the caller a 502
+  --record FILE
+        with --upstream: append every exchange to FILE, one JSON line each,
+        with both sides' decrypted Data (never keys or headers); created
+        with mode 0600, refused if others may read it
+  --replay FILE
+        serve the answers recorded in FILE (made with --record)
+  --fail-on-violation
+        with --upstream or --replay: exit 1 after the signal if any
+        violation was found; upstream failures never count
+  --quiet
+        do not log each answer on stderr
+  --version
+        print the module version ecpay-sim was built from and exit
+  --help
+        print this help and exit
+
+Admin API (the simulator's own, not ECPay's; errors are one text/plain line):
+  POST {URL}/_sim/delayed
+        register a pending delayed invoice, as --delayed does, from
+        {"MerchantID":"2000132","Tsr":"TSR3","DelayFlag":"2","DelayDay":3}
+        DelayFlag (a string, "1" or "2") and DelayDay (a number of days) are
+        optional ("2" and 0). 201 with the invoice as JSON; 400 naming the
+        field at fault; 404 for a merchant not configured; 409 for a Tsr
+        already registered; 413 over 1 MiB; 415 unless application/json.
+        A proxy or a replay has no invoices: 404 saying so.
+  GET {URL}/_sim/state
+        the merchants (IDs, never keys), every invoice with its status
+        (pending, triggered, issued, cancelled) and request counts, and how
+        many requests are kept and how many simulator bugs were seen. For a
+        proxy or a replay: the mode, the upstream, the exchanges, upstream
+        failures and violations by side and rule, and for a replay the
+        recorded exchanges loaded, served and unmatched.
+
+The simulator keeps the most recent %[2]d requests, within %[3]d MiB. SIGINT
+or SIGTERM shuts it down gracefully (exit status 0); a proxy or a replay
+first lets the exchanges in flight finish, then prints a summary on stderr
+(exchanges, upstream failures, violations by side and rule) and exits 0, or
+1 with --fail-on-violation and a violation, or when the recording could not
+be written. Bad flags exit with status 2, a server that cannot run (the port
+is taken) with 1.
+`
 
 // repeated is a flag that may be given several times. Its Set never fails,
 // so the flag package never quotes a value (which could hold a key) in an
@@ -74,43 +235,109 @@ func (r *repeated) Set(v string) error {
 	return nil
 }
 
-// run parses args, serves until ctx ends and returns the exit status.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+// flags are the values of the command line.
+type flags struct {
+	addr               string
+	merchants, delayed repeated
+	quiet, version     bool
+	upstream           string
+	upstreamTimeout    time.Duration
+	record, replay     string
+	failOnViolation    bool
+	given              map[string]bool // the flags given, by name
+}
+
+// newFlagSet returns the flags ecpay-sim takes, which usage documents, and
+// where Parse puts their values. The flag package's own help is not used: it
+// spells flags with one dash.
+func newFlagSet() (*flag.FlagSet, *flags) {
+	f := &flags{}
 	fs := flag.NewFlagSet("ecpay-sim", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	addr := fs.String("addr", "127.0.0.1:8080", "host:port to listen on; port 0 picks a free port")
-	var merchants, delayed repeated
-	fs.Var(&merchants, "merchant", "a merchant to accept, as `ID:HashKey:HashIV`; repeatable (default the stage merchant "+ecpaysim.StageMerchantID+")")
-	fs.Var(&delayed, "delayed", "register `Tsr` as a pending delayed invoice of the first merchant; repeatable")
-	quiet := fs.Bool("quiet", false, "do not log each answer on stderr")
+	fs.StringVar(&f.addr, "addr", "127.0.0.1:8080", "")
+	fs.Var(&f.merchants, "merchant", "")
+	fs.Var(&f.delayed, "delayed", "")
+	fs.StringVar(&f.upstream, "upstream", "", "")
+	fs.DurationVar(&f.upstreamTimeout, "upstream-timeout", ecpaysim.DefaultUpstreamTimeout, "")
+	fs.StringVar(&f.record, "record", "", "")
+	fs.StringVar(&f.replay, "replay", "", "")
+	fs.BoolVar(&f.failOnViolation, "fail-on-violation", false, "")
+	fs.BoolVar(&f.quiet, "quiet", false, "")
+	fs.BoolVar(&f.version, "version", false, "")
+	return fs, f
+}
+
+// modeProblem names a flag given in a mode it is not for, or "".
+func (f *flags) modeProblem() string {
+	proxy, replay := f.given["upstream"], f.given["replay"]
+	switch {
+	case proxy && replay:
+		return "--replay and --upstream exclude each other: replay a recording, or proxy to an upstream"
+	case f.given["record"] && !proxy:
+		return "--record is for --upstream: it records what the proxy forwards (a replay already has its recording)"
+	case f.given["upstream-timeout"] && !proxy:
+		return "--upstream-timeout is for --upstream"
+	case f.given["delayed"] && proxy:
+		return "--delayed is for the simulator: with --upstream, the invoices are the upstream's"
+	case f.given["delayed"] && replay:
+		return "--delayed is for the simulator: with --replay, the answers are the recording's"
+	case f.failOnViolation && !proxy && !replay:
+		return "--fail-on-violation is for --upstream and --replay: the simulator's own answers never break the pages"
+	}
+	return ""
+}
+
+// service is what ecpay-sim serves in its mode: the simulator, a proxy or
+// a replay.
+type service struct {
+	handler http.Handler
+	// shutdown bounds the graceful shutdown.
+	shutdown time.Duration
+	// finish runs after the shutdown and returns the exit status.
+	finish func() int
+	// release frees what finish would, when there was nothing to serve.
+	release func()
+}
+
+// run parses args, serves until ctx ends and returns the exit status.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs, f := newFlagSet()
 	fail := func(format string, args ...any) int {
 		msg := strings.ReplaceAll(fmt.Sprintf(format, args...), "\n", "; ")
-		fmt.Fprintf(stderr, "ecpay-sim: %s (ecpay-sim -h for help)\n", msg)
+		fmt.Fprintf(stderr, "ecpay-sim: %s (ecpay-sim --help for help)\n", msg)
 		return exitUsage
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fs.SetOutput(stdout)
-			fmt.Fprintln(stdout, "usage: ecpay-sim [--addr host:port] [--merchant ID:HashKey:HashIV]... [--delayed Tsr]... [--quiet]")
-			fs.PrintDefaults()
+			fmt.Fprintf(stdout, usage, registry.Names(), keepRequests, ecpaysim.DefaultRequestBytes>>20, ecpaysim.DefaultUpstreamTimeout)
 			return exitOK
 		}
-		return fail("%v", err)
+		return fail("%s", flagProblem(err))
+	}
+	if f.version {
+		info, ok := debug.ReadBuildInfo()
+		fmt.Fprintln(stdout, versionLine(info, ok))
+		return exitOK
 	}
 	if fs.NArg() > 0 {
-		return fail("unexpected argument %q", fs.Arg(0))
+		return fail("unexpected argument %q: ecpay-sim takes flags only", fs.Arg(0))
 	}
-	if _, _, err := net.SplitHostPort(*addr); err != nil {
-		return fail("--addr %q: %v", *addr, err)
+	f.given = map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { f.given[fl.Name] = true })
+	if msg := f.modeProblem(); msg != "" {
+		return fail("%s", msg)
+	}
+	if _, _, err := net.SplitHostPort(f.addr); err != nil {
+		return fail("--addr %q: want host:port, e.g. 127.0.0.1:8080", f.addr)
 	}
 
-	opts := []ecpaysim.Option{ecpaysim.WithRequestLimit(1000)}
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
-	if !*quiet {
+	var opts []ecpaysim.Option
+	if !f.quiet {
 		opts = append(opts, ecpaysim.WithLogger(logger))
 	}
 	firstMerchant := ecpaysim.StageMerchantID
-	for i, m := range merchants {
+	for i, m := range f.merchants {
 		parts := strings.Split(m, ":")
 		if len(parts) != 3 {
 			// The value is not repeated: it may hold a key.
@@ -121,27 +348,36 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		opts = append(opts, ecpaysim.WithMerchant(parts[0], parts[1], parts[2]))
 	}
-	sim, err := ecpaysim.New(opts...)
-	if err != nil {
+	if _, err := ecpaysim.Configured(opts...); err != nil {
 		// ecpaysim's errors name the merchant and the length at fault, never a key.
-		return fail("%v", err)
+		return fail("--merchant: %s", libraryMessage(err))
 	}
-	for _, tsr := range delayed {
-		if err := sim.AddDelayedInvoice(firstMerchant, tsr); err != nil {
-			return fail("--delayed: %v", err)
-		}
+	var svc *service
+	var code int
+	switch {
+	case f.given["upstream"]:
+		svc, code = proxyService(f, opts, stderr, fail)
+	case f.given["replay"]:
+		svc, code = replayService(f, opts, stderr, fail)
+	default:
+		svc, code = simulatorService(f, firstMerchant, opts, logger, fail)
 	}
+	if svc == nil {
+		return code
+	}
+	return serve(ctx, f, svc, logger, stdout, stderr)
+}
 
-	ln, err := net.Listen("tcp", *addr)
+// serve listens on f.addr and serves svc until ctx ends.
+func serve(ctx context.Context, f *flags, svc *service, logger *slog.Logger, stdout, stderr io.Writer) int {
+	ln, err := net.Listen("tcp", f.addr)
 	if err != nil {
 		fmt.Fprintf(stderr, "ecpay-sim: %v\n", err)
+		svc.release()
 		return exitError
 	}
-	mux := http.NewServeMux()
-	mux.Handle(ecpaysim.AdminPrefix, sim.AdminHandler())
-	mux.Handle("/", sim)
 	server := &http.Server{
-		Handler:           mux,
+		Handler:           svc.handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       time.Minute,
 		IdleTimeout:       2 * time.Minute,
@@ -154,17 +390,252 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	select {
 	case err := <-served:
 		fmt.Fprintf(stderr, "ecpay-sim: %v\n", err)
+		svc.release()
 		return exitError
 	case <-ctx.Done():
 	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	// One signal is enough: the calls in flight finish, within the
+	// shutdown's bound, and ecpay-sim exits.
+	if !f.quiet {
+		logger.Info("ecpay-sim stopping", slog.String("reason", stopReason(ctx)))
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), svc.shutdown)
 	defer cancel()
+	code := exitOK
 	if err := server.Shutdown(shutdownCtx); err != nil {
 		fmt.Fprintf(stderr, "ecpay-sim: shutting down: %v\n", err)
-		return exitError
+		code = exitError
 	}
-	if !*quiet {
-		logger.Info("ecpay-sim stopped", slog.Int("requests", len(sim.Requests())), slog.Int("violations", len(sim.Violations())))
+	return max(code, svc.finish())
+}
+
+// simulatorService is the simulator, with the --delayed invoices.
+func simulatorService(f *flags, firstMerchant string, opts []ecpaysim.Option, logger *slog.Logger, fail func(string, ...any) int) (*service, int) {
+	sim, err := ecpaysim.New(append(opts, ecpaysim.WithRequestLimit(keepRequests))...)
+	if err != nil {
+		return nil, fail("%s", libraryMessage(err))
 	}
-	return exitOK
+	for _, d := range f.delayed {
+		inv, err := parseDelayed(firstMerchant, d)
+		if err == nil {
+			err = sim.AddInvoice(inv)
+		}
+		if err != nil {
+			return nil, fail("--delayed %q: %s", d, libraryMessage(err))
+		}
+	}
+	mux := http.NewServeMux()
+	mux.Handle(ecpaysim.AdminPrefix, sim.AdminHandler())
+	mux.Handle("/", sim)
+	return &service{handler: mux, shutdown: shutdownTimeout, release: func() {}, finish: func() int {
+		if !f.quiet {
+			logger.Info("ecpay-sim stopped", slog.Int("requests", len(sim.Requests())), slog.Int("violations", len(sim.Violations())))
+		}
+		return exitOK
+	}}, 0
+}
+
+// proxyService is the proxy to --upstream, recording to --record.
+func proxyService(f *flags, opts []ecpaysim.Option, stderr io.Writer, fail func(string, ...any) int) (*service, int) {
+	upstream, err := wrapper.CheckBaseURL(f.upstream)
+	if err != nil {
+		return nil, fail("--upstream: %s", err)
+	}
+	if f.upstreamTimeout <= 0 {
+		return nil, fail("--upstream-timeout %v: want a positive duration, e.g. 30s", f.upstreamTimeout)
+	}
+	opts = append(opts, ecpaysim.WithUpstreamTimeout(f.upstreamTimeout))
+	var rec *os.File
+	if f.record != "" {
+		if rec, err = ecpaysim.OpenRecording(f.record); err != nil {
+			return nil, fail("--record: %s", libraryMessage(err))
+		}
+		opts = append(opts, ecpaysim.WithRecording(rec))
+	}
+	p, err := ecpaysim.NewProxy(upstream.String(), opts...)
+	if err != nil {
+		if rec != nil {
+			rec.Close()
+		}
+		return nil, fail("%s", libraryMessage(err))
+	}
+	closeRecording := func() error {
+		if rec == nil {
+			return nil
+		}
+		return rec.Close()
+	}
+	return &service{
+		handler:  observing(p.AdminHandler(), p),
+		shutdown: f.upstreamTimeout + shutdownTimeout,
+		release:  func() { _ = closeRecording() },
+		finish: func() int {
+			p.CloseIdleConnections()
+			code := printSummary(stderr, "proxy to "+upstream.String(), p.Summary(), f.failOnViolation)
+			if err := closeRecording(); err != nil {
+				fmt.Fprintf(stderr, "ecpay-sim: closing the recording: %v\n", err)
+				code = exitError
+			}
+			return code
+		},
+	}, 0
+}
+
+// replayService is the replay of --replay.
+func replayService(f *flags, opts []ecpaysim.Option, stderr io.Writer, fail func(string, ...any) int) (*service, int) {
+	file, err := os.Open(f.replay)
+	if err != nil {
+		return nil, fail("--replay: %v", err)
+	}
+	rp, err := ecpaysim.NewReplay(file, opts...)
+	file.Close()
+	if err != nil {
+		return nil, fail("--replay %s: %s", f.replay, libraryMessage(err))
+	}
+	return &service{handler: observing(rp.AdminHandler(), rp), shutdown: shutdownTimeout, release: func() {}, finish: func() int {
+		return printSummary(stderr, "replay of "+f.replay, rp.Summary(), f.failOnViolation)
+	}}, 0
+}
+
+// observing serves the admin API with admin and every other path with h,
+// without a ServeMux: it would answer a path that is not clean with a
+// redirect of its own instead of letting the proxy pass it on.
+func observing(admin, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, ecpaysim.AdminPrefix) {
+			admin.ServeHTTP(w, r)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// printSummary writes what a proxy or a replay saw on w and returns the
+// exit status it calls for.
+func printSummary(w io.Writer, what string, s ecpaysim.Summary, failOnViolation bool) int {
+	fmt.Fprintf(w, "ecpay-sim: %s: %s, %s, %s\n", what,
+		plural(s.Exchanges, "exchange"), plural(s.UpstreamFailures, "upstream failure"), plural(s.Violations, "violation"))
+	if r := s.Replay; r != nil {
+		fmt.Fprintf(w, "ecpay-sim:   %d served from the recording, %d unmatched; %s loaded\n", r.Served, r.Unmatched, plural(r.Loaded, "recorded exchange"))
+	}
+	for _, side := range []string{ecpaysim.SideRequest, ecpaysim.SideResponse} {
+		rules := s.ViolationsBySide[side]
+		if len(rules) == 0 {
+			continue
+		}
+		var parts []string
+		for _, rule := range slices.Sorted(maps.Keys(rules)) {
+			parts = append(parts, fmt.Sprintf("%s %d", rule, rules[rule]))
+		}
+		fmt.Fprintf(w, "ecpay-sim:   %s violations by rule: %s\n", side, strings.Join(parts, ", "))
+	}
+	code := exitOK
+	if s.RecordingErrors > 0 {
+		fmt.Fprintf(w, "ecpay-sim: %s could not be written to the recording: it is incomplete\n", plural(s.RecordingErrors, "exchange"))
+		code = exitError
+	}
+	if failOnViolation && s.Violations > 0 {
+		fmt.Fprintf(w, "ecpay-sim: exit status 1: --fail-on-violation, and %s\n", plural(s.Violations, "violation"))
+		code = exitError
+	}
+	return code
+}
+
+// plural is "1 exchange" or "2 exchanges".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
+}
+
+// stopReason names what ended ctx: the signal, as signal.NotifyContext
+// records it, or the context's error.
+func stopReason(ctx context.Context) string {
+	if cause := context.Cause(ctx); cause != nil {
+		return cause.Error()
+	}
+	return "stopped"
+}
+
+// parseDelayed reads a --delayed value, TSR, TSR:FLAG or TSR:FLAG:DAYS, as
+// an invoice of merchantID. A Tsr holding ':' cannot be given this way (use
+// the admin API).
+func parseDelayed(merchantID, v string) (ecpaysim.DelayedInvoice, error) {
+	parts := strings.Split(v, ":")
+	inv := ecpaysim.DelayedInvoice{MerchantID: merchantID, Tsr: parts[0]}
+	if len(parts) > 3 {
+		return inv, errors.New("want TSR, TSR:FLAG or TSR:FLAG:DAYS, at most three parts separated by ':'")
+	}
+	if len(parts) > 1 {
+		switch parts[1] {
+		case string(ecpaysim.DelayScheduled), string(ecpaysim.DelayTrigger):
+			inv.DelayFlag = ecpaysim.DelayFlag(parts[1])
+		default:
+			return inv, fmt.Errorf("FLAG %q: want 1 (scheduled) or 2 (waits for a trigger)", parts[1])
+		}
+	}
+	if len(parts) > 2 {
+		days, err := strconv.Atoi(parts[2])
+		if err != nil || days < 0 {
+			return inv, fmt.Errorf("DAYS %q: want a whole number of days, 0 or more", parts[2])
+		}
+		inv.DelayDay = days
+	}
+	return inv, nil
+}
+
+// libraryMessage is err's message without the "ecpaysim: " every error of
+// the library starts with, which would repeat ecpay-sim's own prefix.
+func libraryMessage(err error) string {
+	return strings.ReplaceAll(err.Error(), "ecpaysim: ", "")
+}
+
+// The errors of package flag, which name a flag with one dash.
+var (
+	flagUndefined = regexp.MustCompile(`^flag provided but not defined: -+(.*)$`)
+	flagNoValue   = regexp.MustCompile(`^flag needs an argument: -+(.*)$`)
+	flagBadValue  = regexp.MustCompile(`^invalid (?:boolean )?value (".*") for (?:flag )?-+([\w-]+): (.*)$`)
+)
+
+// flagProblem is the message of a flag.FlagSet.Parse error with each flag
+// spelled as --help spells it (--addr; package flag says -addr).
+func flagProblem(err error) string {
+	msg := err.Error()
+	if m := flagUndefined.FindStringSubmatch(msg); m != nil {
+		return fmt.Sprintf("unknown flag --%s", m[1])
+	}
+	if m := flagNoValue.FindStringSubmatch(msg); m != nil {
+		return fmt.Sprintf("flag --%s needs a value", m[1])
+	}
+	if m := flagBadValue.FindStringSubmatch(msg); m != nil {
+		return fmt.Sprintf("--%s: invalid value %s: %s", m[2], m[1], m[3])
+	}
+	return msg
+}
+
+// versionLine is what --version prints: the module and version ecpay-sim
+// was built from, the Go version, and the commit when the build recorded it.
+// A build from a source tree outside a module proxy, such as go run or a
+// go build with version stamping off, has the version "(devel)", and says
+// so.
+func versionLine(info *debug.BuildInfo, ok bool) string {
+	if !ok || info == nil {
+		return "ecpay-sim: no build information (built without module support)"
+	}
+	settings := map[string]string{}
+	for _, s := range info.Settings {
+		settings[s.Key] = s.Value
+	}
+	line := fmt.Sprintf("ecpay-sim %s (%s, %s)", info.Main.Version, info.Main.Path, info.GoVersion)
+	if v := info.Main.Version; v == "" || v == "(devel)" {
+		line = fmt.Sprintf("ecpay-sim (devel) (%s, %s): a development build, not a released version", info.Main.Path, info.GoVersion)
+	}
+	if rev := settings["vcs.revision"]; rev != "" {
+		line += "; commit " + rev[:min(len(rev), 12)]
+		if settings["vcs.modified"] == "true" {
+			line += " with uncommitted changes"
+		}
+	}
+	return line
 }

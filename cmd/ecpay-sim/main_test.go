@@ -6,11 +6,15 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -23,7 +27,7 @@ import (
 
 // buildBinary builds the command once per test binary.
 var buildBinary = sync.OnceValues(func() (string, error) {
-	dir, err := os.MkdirTemp("", "ecpay-sim-test")
+	dir, err := binaryDir("ecpay-sim-test")
 	if err != nil {
 		return "", err
 	}
@@ -37,10 +41,30 @@ var buildBinary = sync.OnceValues(func() (string, error) {
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if bin, err := buildBinary(); err == nil {
-		_ = os.RemoveAll(filepath.Dir(bin))
+	binaryDirs.Lock()
+	for _, dir := range binaryDirs.list {
+		_ = os.RemoveAll(dir)
 	}
+	binaryDirs.Unlock()
 	os.Exit(code)
+}
+
+// binaryDirs are the directories of the binaries built, for TestMain to
+// remove.
+var binaryDirs struct {
+	sync.Mutex
+	list []string
+}
+
+// binaryDir makes a directory for a binary that TestMain removes.
+func binaryDir(prefix string) (string, error) {
+	dir, err := os.MkdirTemp("", prefix)
+	if err == nil {
+		binaryDirs.Lock()
+		binaryDirs.list = append(binaryDirs.list, dir)
+		binaryDirs.Unlock()
+	}
+	return dir, err
 }
 
 // simProcess is a running ecpay-sim.
@@ -147,11 +171,19 @@ func TestBinary(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary; skipped with -short")
 	}
-	p := start(t, "--addr", "127.0.0.1:0", "--delayed", "PRE1", "--delayed", "PRE2")
+	p := start(t, "--addr", "127.0.0.1:0", "--delayed", "PRE1", "--delayed", "PRE2", "--delayed", "PRE3:2:3", "--delayed", "PRE4:1")
 
 	status, body := p.do(t, http.MethodPost, "/_sim/delayed", "application/json", strings.NewReader(`{"MerchantID":"2000132","Tsr":"BIN1"}`))
 	if status != http.StatusCreated {
 		t.Fatalf("POST /_sim/delayed: HTTP %d %s", status, body)
+	}
+	status, body = p.do(t, http.MethodPost, "/_sim/delayed", "application/json", strings.NewReader(`{"MerchantID":"2000132","Tsr":"BIN2","DelayFlag":"2","DelayDay":3}`))
+	if status != http.StatusCreated {
+		t.Fatalf("POST /_sim/delayed with DelayFlag and DelayDay: HTTP %d %s", status, body)
+	}
+	status, body = p.do(t, http.MethodPost, "/_sim/delayed", "application/json", strings.NewReader(`{"MerchantID":"2000132","Tsr":"BIN3","DelayDay":"3"}`))
+	if msg := string(body); status != http.StatusBadRequest || !strings.Contains(msg, "DelayDay") || strings.Contains(msg, "ecpaysim: ecpaysim:") {
+		t.Errorf("POST /_sim/delayed with a string DelayDay: HTTP %d %q, want 400 naming DelayDay once prefixed", status, msg)
 	}
 
 	client, err := wrapper.NewClient(ecpaysim.StageMerchantID, ecpaysim.StageHashKey, ecpaysim.StageHashIV, wrapper.WithBaseURL(p.url))
@@ -163,13 +195,18 @@ func TestBinary(t *testing.T) {
 		if err != nil {
 			t.Fatalf("cancelling %s: %v", tsr, err)
 		}
-		if res.RtnCode != ecpaysim.RtnCodeOK || res.RtnMsg != ecpaysim.RtnMsgOK {
+		if res.RtnCode != wrapper.RtnCodeOK || res.RtnMsg != "取消開立發票成功" {
 			t.Errorf("cancelling %s: %+v", tsr, res)
 		}
 	}
-	var apiErr *wrapper.APIError
-	if _, err := client.CancelDelayIssue(t.Context(), wrapper.CancelDelayIssueRequest{Tsr: "BIN1"}); !errors.As(err, &apiErr) || apiErr.RtnCode != ecpaysim.RtnCodeAlreadyCancelled {
+	if _, err := client.CancelDelayIssue(t.Context(), wrapper.CancelDelayIssueRequest{Tsr: "BIN1"}); !errors.Is(err, wrapper.ErrConflict) {
 		t.Errorf("second cancel of BIN1: %v", err)
+	}
+	for tsr, want := range map[string]int{"PRE2": wrapper.RtnCodeIssued, "PRE3": wrapper.RtnCodeTriggered, "BIN2": wrapper.RtnCodeTriggered} {
+		res, err := client.TriggerIssue(t.Context(), wrapper.TriggerIssueRequest{Tsr: tsr, PayType: "2"})
+		if err != nil || res.RtnCode != want {
+			t.Errorf("triggering %s: %+v, %v; want RtnCode %d", tsr, res, err, want)
+		}
 	}
 
 	oversized := `{"MerchantID":"` + strings.Repeat("x", ecpaysim.MaxBodyBytes) + `"}`
@@ -178,7 +215,7 @@ func TestBinary(t *testing.T) {
 		want                          int
 	}{
 		{"garbage", "/B2CInvoice/CancelDelayIssue", "application/json", "\x00\x01garbage", http.StatusBadRequest},
-		{"oversized", "/B2CInvoice/CancelDelayIssue", "application/json", oversized, http.StatusRequestEntityTooLarge},
+		{"oversized", "/B2CInvoice/TriggerIssue", "application/json", oversized, http.StatusRequestEntityTooLarge},
 		{"wrong content type", "/B2CInvoice/CancelDelayIssue", "text/xml", "<a/>", http.StatusUnsupportedMediaType},
 		{"admin garbage", "/_sim/delayed", "application/json", "garbage", http.StatusBadRequest},
 		{"admin oversized", "/_sim/delayed", "application/json", oversized, http.StatusRequestEntityTooLarge},
@@ -191,10 +228,14 @@ func TestBinary(t *testing.T) {
 
 	// Still serving after all that.
 	state := p.state(t)
+	stage := ecpaysim.StageMerchantID
 	want := map[string]ecpaysim.Invoice{
-		"PRE1": {MerchantID: ecpaysim.StageMerchantID, Tsr: "PRE1", Status: ecpaysim.StatusCancelled, CancelRequests: 1},
-		"PRE2": {MerchantID: ecpaysim.StageMerchantID, Tsr: "PRE2", Status: ecpaysim.StatusPending},
-		"BIN1": {MerchantID: ecpaysim.StageMerchantID, Tsr: "BIN1", Status: ecpaysim.StatusCancelled, CancelRequests: 2},
+		"PRE1": {MerchantID: stage, Tsr: "PRE1", DelayFlag: ecpaysim.DelayTrigger, Status: ecpaysim.StatusCancelled, CancelRequests: 1},
+		"PRE2": {MerchantID: stage, Tsr: "PRE2", DelayFlag: ecpaysim.DelayTrigger, Status: ecpaysim.StatusIssued, TriggerRequests: 1},
+		"PRE3": {MerchantID: stage, Tsr: "PRE3", DelayFlag: ecpaysim.DelayTrigger, DelayDay: 3, Status: ecpaysim.StatusTriggered, TriggerRequests: 1},
+		"PRE4": {MerchantID: stage, Tsr: "PRE4", DelayFlag: ecpaysim.DelayScheduled, Status: ecpaysim.StatusPending},
+		"BIN1": {MerchantID: stage, Tsr: "BIN1", DelayFlag: ecpaysim.DelayTrigger, Status: ecpaysim.StatusCancelled, CancelRequests: 2},
+		"BIN2": {MerchantID: stage, Tsr: "BIN2", DelayFlag: ecpaysim.DelayTrigger, DelayDay: 3, Status: ecpaysim.StatusTriggered, TriggerRequests: 1},
 	}
 	if len(state.Invoices) != len(want) || state.Violations != 0 {
 		t.Errorf("state %+v", state)
@@ -220,8 +261,12 @@ func TestBinary(t *testing.T) {
 	if strings.Contains(logs, ecpaysim.StageHashKey) || strings.Contains(logs, ecpaysim.StageHashIV) {
 		t.Errorf("the logs hold a key:\n%s", logs)
 	}
-	if !strings.Contains(logs, "transCode=1") || !strings.Contains(logs, "ecpay-sim stopped") {
+	if !strings.Contains(logs, "trans_code=1") || !strings.Contains(logs, "operation=TriggerIssue") || !strings.Contains(logs, "ecpay-sim stopped") {
 		t.Errorf("the logs lack the answers or the shutdown:\n%s", logs)
+	}
+	// SIGTERM is not a key press, and one signal is enough.
+	if strings.Contains(logs, "Ctrl-C") || !strings.Contains(logs, "terminated") {
+		t.Errorf("the shutdown after SIGTERM should name it and not mention Ctrl-C:\n%s", logs)
 	}
 }
 
@@ -246,15 +291,56 @@ func TestBinaryBadFlagExitsWithStatus2(t *testing.T) {
 	}
 }
 
+// --version prints the module version from the build info and exits 0.
+func TestBinaryVersion(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary; skipped with -short")
+	}
+	bin, err := buildBinary()
+	if err != nil {
+		t.Fatalf("go build: %v", err)
+	}
+	out, err := exec.Command(bin, "--version").Output()
+	if err != nil {
+		t.Fatalf("--version: %v", err)
+	}
+	line := string(out)
+	if !regexp.MustCompile(`^ecpay-sim (v\S+|\(devel\)) \(github\.com/ecpay-go/einvoice, go\S+\)`).MatchString(line) || strings.Count(line, "\n") != 1 {
+		t.Errorf("--version printed %q, want one line with the module's version", line)
+	}
+}
+
+// The binary links neither package testing nor net/http/httptest: the test
+// helper lives in ecpaysim/ecpaysimtest, which only tests import.
+func TestBinaryDoesNotLinkTesting(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}}", ".").Output()
+	if err != nil {
+		t.Fatalf("go list -deps: %v", err)
+	}
+	deps := strings.Fields(string(out))
+	if len(deps) < 10 || !slices.Contains(deps, "github.com/ecpay-go/einvoice/ecpaysim") {
+		t.Fatalf("go list -deps listed %d packages, without ecpaysim: %q", len(deps), out)
+	}
+	for _, banned := range []string{"testing", "net/http/httptest"} {
+		if slices.Contains(deps, banned) {
+			t.Errorf("ecpay-sim links %s", banned)
+		}
+	}
+}
+
 func TestRunRejectsBadFlags(t *testing.T) {
 	tests := []struct {
 		name string
 		args []string
 		want string
 	}{
-		{"unknown flag", []string{"--bogus"}, "flag provided but not defined: -bogus"},
+		{"unknown flag", []string{"--bogus"}, "unknown flag --bogus"},
+		{"unknown flag with one dash", []string{"-bogus=1"}, "unknown flag --bogus"},
+		{"flag without its value", []string{"--addr"}, "flag --addr needs a value"},
+		{"flag with one dash without its value", []string{"-delayed"}, "flag --delayed needs a value"},
+		{"bad boolean", []string{"--quiet=maybe"}, `--quiet: invalid value "maybe"`},
 		{"positional argument", []string{"serve"}, `unexpected argument "serve"`},
-		{"addr without port", []string{"--addr", "localhost"}, "--addr"},
+		{"addr without port", []string{"--addr", "localhost"}, `--addr "localhost": want host:port`},
 		{"merchant without keys", []string{"--merchant", "2000132"}, "three parts"},
 		{"merchant with an extra part", []string{"--merchant", "2000132:SECRETSECRETSECR:q9jcZX8Ib9LM8wYk:x"}, "got 4 parts"},
 		{"short HashKey", []string{"--merchant", "2000132:SECRET:q9jcZX8Ib9LM8wYk"}, "HashKey is 6 bytes"},
@@ -263,7 +349,28 @@ func TestRunRejectsBadFlags(t *testing.T) {
 		{"merchant ID too long", []string{"--merchant", "12345678901:ejCk326UnaZWKisg:q9jcZX8Ib9LM8wYk"}, "1 to 10 characters"},
 		{"merchant twice", []string{"--merchant", "1:ejCk326UnaZWKisg:q9jcZX8Ib9LM8wYk", "--merchant", "1:ejCk326UnaZWKisg:q9jcZX8Ib9LM8wYk"}, "twice"},
 		{"delayed too long", []string{"--delayed", strings.Repeat("T", 31)}, "Tsr must be 1 to 30 characters"},
+		{"delayed empty", []string{"--delayed", ":2"}, "Tsr must be 1 to 30 characters"},
 		{"delayed twice", []string{"--delayed", "A", "--delayed", "A"}, "already registered"},
+		{"delayed FLAG 3", []string{"--delayed", "A:3"}, `--delayed "A:3": FLAG "3": want 1 (scheduled) or 2`},
+		{"delayed FLAG empty", []string{"--delayed", "A:"}, `FLAG "": want 1`},
+		{"delayed DAYS not a number", []string{"--delayed", "A:2:three"}, `DAYS "three": want a whole number of days`},
+		{"delayed DAYS negative", []string{"--delayed", "A:1:-1"}, `DAYS "-1"`},
+		{"delayed four parts", []string{"--delayed", "A:1:2:3"}, "at most three parts"},
+		{"replay and upstream", []string{"--replay", "r.jsonl", "--upstream", "http://127.0.0.1:1"}, "--replay and --upstream exclude each other"},
+		{"record without upstream", []string{"--record", "r.jsonl"}, "--record is for --upstream"},
+		{"record with replay", []string{"--record", "r.jsonl", "--replay", "r.jsonl"}, "--record is for --upstream"},
+		{"upstream-timeout without upstream", []string{"--upstream-timeout", "1s"}, "--upstream-timeout is for --upstream"},
+		{"delayed with upstream", []string{"--upstream", "http://127.0.0.1:1", "--delayed", "A"}, "--delayed is for the simulator: with --upstream"},
+		{"delayed with replay", []string{"--replay", "r.jsonl", "--delayed", "A"}, "--delayed is for the simulator: with --replay"},
+		{"fail-on-violation for the simulator", []string{"--fail-on-violation"}, "--fail-on-violation is for --upstream and --replay"},
+		{"upstream over plain http", []string{"--upstream", "http://einvoice-stage.ecpay.com.tw"}, "--upstream: the base URL http://einvoice-stage.ecpay.com.tw: plain http is allowed only for loopback hosts"},
+		{"upstream with user information", []string{"--upstream", "https://me:SECRET@einvoice-stage.ecpay.com.tw"}, "--upstream: the base URL must not hold user information"},
+		{"upstream not a URL", []string{"--upstream", "einvoice-stage.ecpay.com.tw"}, "--upstream: the base URL must be an https URL with a host"},
+		{"upstream-timeout zero", []string{"--upstream", "http://127.0.0.1:1", "--upstream-timeout", "0s"}, "--upstream-timeout 0s: want a positive duration"},
+		{"upstream-timeout not a duration", []string{"--upstream", "http://127.0.0.1:1", "--upstream-timeout", "soon"}, `--upstream-timeout: invalid value "soon"`},
+		{"record in a missing directory", []string{"--upstream", "http://127.0.0.1:1", "--record", "/nonexistent/dir/r.jsonl"}, "--record: opening the recording: open /nonexistent/dir/r.jsonl"},
+		{"replay a missing file", []string{"--replay", "/nonexistent/r.jsonl"}, "--replay: open /nonexistent/r.jsonl: no such file"},
+		{"merchant of a proxy", []string{"--upstream", "http://127.0.0.1:1", "--merchant", "2000132:SECRET:q9jcZX8Ib9LM8wYk"}, "--merchant: merchant 2000132: ecpaycrypto: HashKey is 6 bytes"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -273,11 +380,17 @@ func TestRunRejectsBadFlags(t *testing.T) {
 			if code != exitUsage {
 				t.Errorf("exit status %d, want %d", code, exitUsage)
 			}
-			if strings.Count(msg, "\n") != 1 || !strings.Contains(msg, tt.want) {
+			if strings.Count(msg, "\n") != 1 || !strings.Contains(msg, tt.want) || !strings.HasPrefix(msg, "ecpay-sim: ") {
 				t.Errorf("stderr %q, want one line containing %q", msg, tt.want)
+			}
+			if oneDash.MatchString(msg) {
+				t.Errorf("stderr %q spells a flag with one dash; --help spells them with two", msg)
 			}
 			if strings.Contains(msg, "SECRET") {
 				t.Errorf("stderr %q repeats a key", msg)
+			}
+			if strings.Contains(msg, "ecpaysim: ") {
+				t.Errorf("stderr %q repeats the library's prefix after ecpay-sim's", msg)
 			}
 			if stdout.Len() != 0 {
 				t.Errorf("stdout %q, want nothing", stdout.String())
@@ -286,13 +399,83 @@ func TestRunRejectsBadFlags(t *testing.T) {
 	}
 }
 
+// oneDash finds a flag of ecpay-sim spelled with one dash.
+var oneDash = regexp.MustCompile(`(^|[^-\w])-(addr|merchant|delayed|quiet|version|help|bogus|upstream|upstream-timeout|record|replay|fail-on-violation)\b`)
+
+// The help documents every flag, spelled with two dashes, the admin API and
+// the first line of stdout.
 func TestRunHelp(t *testing.T) {
-	var stdout, stderr bytes.Buffer
-	if code := run(t.Context(), []string{"-h"}, &stdout, &stderr); code != exitOK {
-		t.Errorf("exit status %d", code)
+	for _, arg := range []string{"-h", "--help", "-help"} {
+		t.Run(arg, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			if code := run(t.Context(), []string{arg}, &stdout, &stderr); code != exitOK || stderr.Len() != 0 {
+				t.Errorf("exit status %d, stderr %q", code, stderr.String())
+			}
+			help := stdout.String()
+			fs, _ := newFlagSet()
+			fs.VisitAll(func(f *flag.Flag) {
+				if !strings.Contains(help, "\n  --"+f.Name+" ") && !strings.Contains(help, "\n  --"+f.Name+"\n") {
+					t.Errorf("the help does not document --%s", f.Name)
+				}
+			})
+			for _, want := range []string{
+				"POST {URL}/_sim/delayed", `"DelayFlag":"2"`, `"DelayDay":3`, "GET {URL}/_sim/state",
+				"The first line on stdout", "base URL", "--help", "CancelDelayIssue", "TriggerIssue",
+				"validating proxy", "never retries", "403", "413", "re-sealed", "closest recorded", "violations by side and rule", "30s",
+			} {
+				if !strings.Contains(help, want) {
+					t.Errorf("the help lacks %q", want)
+				}
+			}
+			if oneDash.MatchString(help) {
+				t.Errorf("the help spells a flag with one dash: %q", oneDash.FindString(help))
+			}
+		})
 	}
-	if !strings.Contains(stdout.String(), "--merchant") {
-		t.Errorf("help %q", stdout.String())
+}
+
+// --version prints one line and exits 0, whatever else is given.
+func TestRunVersion(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if code := run(t.Context(), []string{"--version", "--addr", "127.0.0.1:0"}, &stdout, &stderr); code != exitOK || stderr.Len() != 0 {
+		t.Errorf("exit status %d, stderr %q", code, stderr.String())
+	}
+	info, ok := debug.ReadBuildInfo()
+	if got, want := stdout.String(), versionLine(info, ok)+"\n"; got != want {
+		t.Errorf("stdout %q, want %q", got, want)
+	}
+}
+
+func TestVersionLine(t *testing.T) {
+	tests := []struct {
+		name string
+		info *debug.BuildInfo
+		want string
+	}{
+		{"no build info", nil, "ecpay-sim: no build information (built without module support)"},
+		{
+			"a released version",
+			&debug.BuildInfo{GoVersion: "go1.26.8", Main: debug.Module{Path: "github.com/ecpay-go/einvoice", Version: "v1.2.3"}},
+			"ecpay-sim v1.2.3 (github.com/ecpay-go/einvoice, go1.26.8)",
+		},
+		{
+			"a devel build",
+			&debug.BuildInfo{GoVersion: "go1.26.8", Main: debug.Module{Path: "github.com/ecpay-go/einvoice", Version: "(devel)"}},
+			"ecpay-sim (devel) (github.com/ecpay-go/einvoice, go1.26.8): a development build, not a released version",
+		},
+		{
+			"a stamped build with changes",
+			&debug.BuildInfo{GoVersion: "go1.26.8", Main: debug.Module{Path: "github.com/ecpay-go/einvoice", Version: "v0.0.0-20250102030405-0123456789ab+dirty"},
+				Settings: []debug.BuildSetting{{Key: "vcs.revision", Value: "0123456789abcdef0123"}, {Key: "vcs.modified", Value: "true"}}},
+			"ecpay-sim v0.0.0-20250102030405-0123456789ab+dirty (github.com/ecpay-go/einvoice, go1.26.8); commit 0123456789ab with uncommitted changes",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := versionLine(tt.info, tt.info != nil); got != tt.want {
+				t.Errorf("versionLine = %q, want %q", got, tt.want)
+			}
+		})
 	}
 }
 
@@ -347,4 +530,23 @@ type lineWriter struct {
 func (w *lineWriter) Write(p []byte) (int, error) {
 	w.once.Do(func() { w.lines <- string(p) })
 	return len(p), nil
+}
+
+// ecpay-sim keeps a bounded log of requests by default: the most recent
+// keepRequests, within ecpaysim.DefaultRequestBytes.
+func TestRunKeepsABoundedLog(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	stdout := &lineWriter{lines: make(chan string, 1)}
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, []string{"--addr", "127.0.0.1:0", "--quiet"}, stdout, io.Discard) }()
+	defer func() { cancel(); <-done }()
+	p := &simProcess{url: strings.TrimSpace(<-stdout.lines)}
+	for i := range keepRequests + 10 {
+		if status, body := p.do(t, http.MethodPost, "/B2CInvoice/CancelDelayIssue", "application/json", strings.NewReader("not JSON")); status != http.StatusBadRequest {
+			t.Fatalf("request %d: HTTP %d %s", i, status, body)
+		}
+	}
+	if state := p.state(t); state.Requests != keepRequests {
+		t.Errorf("the state counts %d requests kept, want %d", state.Requests, keepRequests)
+	}
 }

@@ -1,0 +1,209 @@
+package ecpaysim_test
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ecpay-go/einvoice/ecpaysim"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if bin, err := simBinary(); err == nil {
+		_ = os.RemoveAll(filepath.Dir(bin))
+	}
+	os.Exit(code)
+}
+
+// simBinary builds cmd/ecpay-sim once per test binary, to serve as an
+// upstream in another process.
+var simBinary = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "ecpaysim-upstream")
+	if err != nil {
+		return "", err
+	}
+	bin := filepath.Join(dir, "ecpay-sim")
+	if out, err := exec.Command("go", "build", "-o", bin, "github.com/ecpay-go/einvoice/cmd/ecpay-sim").CombinedOutput(); err != nil {
+		return "", errors.New(string(out))
+	}
+	return bin, nil
+})
+
+// simProcess is an ecpay-sim running in another process.
+type simProcess struct {
+	URL    string
+	cmd    *exec.Cmd
+	stderr *lockedBuffer
+	done   chan struct{}
+}
+
+// startSimProcess runs the built ecpay-sim with args on a free loopback
+// port and returns once it prints its URL; t's cleanup kills it.
+func startSimProcess(t *testing.T, args ...string) *simProcess {
+	t.Helper()
+	bin, err := simBinary()
+	if err != nil {
+		t.Fatalf("building ecpay-sim: %v", err)
+	}
+	p := &simProcess{cmd: exec.Command(bin, append([]string{"--addr", "127.0.0.1:0"}, args...)...), stderr: &lockedBuffer{}, done: make(chan struct{})}
+	p.cmd.Stderr = p.stderr
+	stdout, err := p.cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := make(chan string, 1)
+	go func() {
+		r := bufio.NewReader(stdout)
+		line, _ := r.ReadString('\n')
+		lines <- line
+		_, _ = io.Copy(io.Discard, r)
+		_ = p.cmd.Wait()
+		close(p.done)
+	}()
+	t.Cleanup(p.stop)
+	select {
+	case line := <-lines:
+		p.URL = strings.TrimSpace(line)
+	case <-time.After(30 * time.Second):
+		t.Fatalf("ecpay-sim printed no URL; stderr: %s", p.stderr)
+	}
+	if !strings.HasPrefix(p.URL, "http://127.0.0.1:") {
+		t.Fatalf("ecpay-sim printed %q; stderr: %s", p.URL, p.stderr)
+	}
+	return p
+}
+
+// stop kills the process and waits for it.
+func (p *simProcess) stop() {
+	_ = p.cmd.Process.Kill()
+	<-p.done
+}
+
+// lockedBuffer is a bytes.Buffer safe for concurrent use: a recording
+// written by the proxy's handlers and read by the test.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// admitted dispatches the admin API to admin and everything else to h,
+// without a ServeMux, which would redirect unclean paths itself.
+func admitted(admin, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, ecpaysim.AdminPrefix) {
+			admin.ServeHTTP(w, r)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// testProxy is a Proxy on a local port, recording into Recording.
+type testProxy struct {
+	*ecpaysim.Proxy
+	URL       string
+	Recording *lockedBuffer
+}
+
+// newTestProxy starts a Proxy to upstream with opts and a recording, closed
+// by t's cleanup.
+func newTestProxy(t *testing.T, upstream string, opts ...ecpaysim.Option) *testProxy {
+	t.Helper()
+	rec := &lockedBuffer{}
+	p, err := ecpaysim.NewProxy(upstream, append([]ecpaysim.Option{ecpaysim.WithRecording(rec)}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(admitted(p.AdminHandler(), p))
+	t.Cleanup(func() {
+		hs.Close()
+		p.CloseIdleConnections()
+	})
+	return &testProxy{Proxy: p, URL: hs.URL, Recording: rec}
+}
+
+// exchanges reads the recording, failing t on a bad line.
+func (p *testProxy) exchanges(t *testing.T) []ecpaysim.Exchange {
+	t.Helper()
+	return readExchanges(t, p.Recording.String())
+}
+
+// readExchanges reads a recording, failing t on a bad line.
+func readExchanges(t *testing.T, recording string) []ecpaysim.Exchange {
+	t.Helper()
+	var out []ecpaysim.Exchange
+	for line, err := range ecpaysim.ReadRecording(strings.NewReader(recording)) {
+		if err != nil {
+			t.Fatalf("reading the recording: %v\n%s", err, recording)
+		}
+		out = append(out, line.Exchange)
+	}
+	return out
+}
+
+// rawAnswer is an HTTP answer as the caller got it.
+type rawAnswer struct {
+	status int
+	header http.Header
+	body   []byte
+	err    error // reading the body
+}
+
+// send posts body with contentType (none if "") to url and returns the
+// answer, the body as far as it came.
+func send(t *testing.T, method, url, contentType string, body []byte) rawAnswer {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), method, url, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, url, err)
+	}
+	defer resp.Body.Close()
+	got := rawAnswer{status: resp.StatusCode, header: resp.Header}
+	got.body, got.err = io.ReadAll(resp.Body)
+	return got
+}
+
+// noKeys fails t if any of texts holds a stage key.
+func noKeys(t *testing.T, texts map[string]string) {
+	t.Helper()
+	for name, text := range texts {
+		for _, secret := range []string{ecpaysim.StageHashKey, ecpaysim.StageHashIV, otherKey, otherIV} {
+			if strings.Contains(text, secret) {
+				t.Errorf("%s holds a HashKey or HashIV", name)
+			}
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -24,7 +25,7 @@ const maxEnvelopeBytes = 8 << 20
 
 func validateHelp() help {
 	return help{
-		usage: "validate (--request FILE | --response FILE) [--operation OP] [--envelope-only] [credential flags]",
+		usage: "validate (--request FILE | --response FILE) [--operation OP] [--envelope-only] [credential flags] | validate --record FILE",
 		about: `Checks a captured envelope (a JSON file; - for stdin) of any operation
 against its page as this module embeds it: the request envelope, or the
 response envelope as the HTTP 200 answer, and then its Data, decrypted with
@@ -40,11 +41,23 @@ Each violation is printed on stdout with its JSON pointer, in the envelope
 status 1 if there is any violation, 2 if the file cannot be read or the
 operation cannot be told. The check of the response Data is strict: ECPay's
 own example answers "RtnCode": "1", a string, which the pages' integer type
-rejects (the client accepts it).`,
+rejects (the client accepts it).
+
+--record FILE re-checks a recording of ecpay-sim --upstream --record (or -
+for stdin) against the pages as this build embeds them, for instance after
+a spec update: every exchange, both sides, from the decrypted Data the
+recording holds, so no keys are needed (a Data that did not decrypt when it
+was recorded keeps its recorded verdict). Each violation is printed as
+"line N: Operation: side where#pointer: rule: reason", marked "(new since
+the recording)" when the recording did not hold it; a violation the
+recording holds that the pages no longer find is printed as "no longer a
+violation". Exchanges whose upstream failed are counted, not checked. Exit
+status 1 if any violation is found, 2 if a line of FILE is not an exchange.`,
 		examples: []string{
 			"ecpay-invoice validate --request captured-request.json",
 			"ECPAY_HASH_KEY=… ECPAY_HASH_IV=… ecpay-invoice validate --env prod --response captured-response.json --operation TriggerIssue",
 			"ecpay-invoice validate --envelope-only --request - < captured-request.json",
+			"ecpay-invoice validate --record ecpay-contract.jsonl",
 		},
 	}
 }
@@ -76,12 +89,25 @@ func runValidate(ctx context.Context, args []string, std stdio) int {
 	responseFile := fs.String("response", "", "a captured response envelope, JSON `FILE` (- for stdin)")
 	operation := fs.String("operation", "", "`OP`, the operation the envelope is for (default: the one its decrypted Data matches)")
 	envelopeOnly := fs.Bool("envelope-only", false, "check the envelope only, not its decrypted Data (no credentials needed)")
+	recordFile := fs.String("record", "", "re-check every exchange of a recording of ecpay-sim --record, `FILE` (- for stdin)")
 	if code, done := parse(fs, validateHelp(), args, std); done {
 		return code
 	}
 	fail := func(err error) int { return usageFailure(fs.Name(), err, std.stderr) }
+	if *recordFile != "" {
+		var others []string
+		fs.Visit(func(f *flag.Flag) {
+			if f.Name != "record" {
+				others = append(others, "--"+f.Name)
+			}
+		})
+		if len(others) > 0 {
+			return fail(usagef("--record takes no other flag (%s): the recording names each operation and holds its decrypted Data", strings.Join(others, ", ")))
+		}
+		return validateRecording(*recordFile, std)
+	}
 	if (*requestFile == "") == (*responseFile == "") {
-		return fail(usagef("give either --request FILE or --response FILE"))
+		return fail(usagef("give either --request FILE, --response FILE or --record FILE"))
 	}
 	var op *registry.Operation
 	if *operation != "" {

@@ -72,7 +72,7 @@ func TestUsageErrorIsOneLine(t *testing.T) {
 		{"incomplete credentials", []string{"cancel-delay-issue", "--tsr", "A"}, []string{"ECPAY_MERCHANT_ID=" + otherMerchantID}, "missing --hash-key"},
 		{"short key", []string{"encrypt", "--hash-key", wrapper.StageHashKey[:15], "--hash-iv", wrapper.StageHashIV}, nil, "HashKey is 15 bytes"},
 		{"long merchant ID", []string{"cancel-delay-issue", "--merchant-id", "12345678901", "--hash-key", otherHashKey, "--hash-iv", otherHashIV, "--tsr", "A"}, nil, "MerchantID"},
-		{"validate without a file", []string{"validate"}, nil, "--request FILE or --response FILE"},
+		{"validate without a file", []string{"validate"}, nil, "--request FILE, --response FILE or --record FILE"},
 		{"encrypt with prod and no credentials", []string{"encrypt", "--env", "prod"}, nil, "--env prod needs credentials"},
 		{"demo with a flag", []string{"demo", "--tsr", "A"}, nil, "not defined"},
 	}

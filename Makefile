@@ -68,7 +68,7 @@ test: check-generated lint contract
 ## as a table of median ratios against the targets (raw output in bench.txt), then
 ## the CLI's 1,000- and 10,000-Tsr batches against the simulator (throughput, peak RSS)
 bench:
-	$(GO) run ./internal/cmd/benchratio -rounds 11 -benchtime 300ms -raw bench.txt
+	$(GO) run ./internal/cmd/benchratio -rounds 15 -benchtime 500ms -raw bench.txt
 	ECPAY_INVOICE_BIG=1 $(GO) test -count=1 -run '^TestMemoryDoesNotGrowWithTsrs$$' -v ./cmd/ecpay-invoice/ | grep -E 'Tsrs/s|^(ok|FAIL)'
 
 ## fuzz: a short coverage-guided run of every fuzz target in the module (or in

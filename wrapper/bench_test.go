@@ -112,10 +112,10 @@ func leanCall[Req any](ctx context.Context, hc *http.Client, codec *ecpaycrypto.
 
 // BenchmarkRoundTrip compares whole calls of both operations through the
 // typed client (default options as shipped: validation, 30 s timeout,
-// logging off but checked) with the lean hand-written call (leanCall), and
-// reports the bare generated client with the editor and the hook, and the
-// client without its timeout, against the same loopback server with the
-// same http.Client. make bench runs each sub-benchmark in its own process
+// logging off but checked) with the lean hand-written call (leanCall), with
+// and without the same deadline, and reports the bare generated client with
+// the editor and the hook, and the client without its timeout, against the
+// same loopback server with the same http.Client. make bench runs each sub-benchmark in its own process
 // (internal/cmd/benchratio).
 func BenchmarkRoundTrip(b *testing.B) {
 	srv := benchServer(b)
@@ -140,6 +140,22 @@ func BenchmarkRoundTrip(b *testing.B) {
 		for b.Loop() {
 			req := canceldelayissue.RequestData{MerchantID: merchantID, Tsr: tsr}
 			if _, err := leanCall(ctx, hc, codec, endpoint, &req, registry.CancelDelayIssue.Success); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	// The lean call with the deadline the client sets by default
+	// (WithTimeout's 30 s), to show what a bounded call costs in net/http
+	// whoever makes it.
+	b.Run("op=CancelDelayIssue/impl=lean-timeout", func(b *testing.B) {
+		endpoint := srv.URL + registry.CancelDelayIssue.Path
+		b.ReportAllocs()
+		for b.Loop() {
+			req := canceldelayissue.RequestData{MerchantID: merchantID, Tsr: tsr}
+			tctx, cancel := context.WithTimeout(ctx, wrapper.DefaultTimeout)
+			_, err := leanCall(tctx, hc, codec, endpoint, &req, registry.CancelDelayIssue.Success)
+			cancel()
+			if err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -197,12 +213,73 @@ func BenchmarkRoundTrip(b *testing.B) {
 			}
 		}
 	})
+	b.Run("op=TriggerIssue/impl=lean-timeout", func(b *testing.B) {
+		endpoint := srv.URL + registry.TriggerIssue.Path
+		b.ReportAllocs()
+		for b.Loop() {
+			req := triggerissue.RequestData{MerchantID: merchantID, Tsr: tsr, PayType: triggerissue.PayType2}
+			tctx, cancel := context.WithTimeout(ctx, wrapper.DefaultTimeout)
+			_, err := leanCall(tctx, hc, codec, endpoint, &req, registry.TriggerIssue.Success)
+			cancel()
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	b.Run("op=TriggerIssue/impl=client", func(b *testing.B) {
 		c := client(b)
 		b.ReportAllocs()
 		for b.Loop() {
 			if res, err := c.TriggerIssue(ctx, wrapper.TriggerIssueRequest{Tsr: tsr, PayType: triggerissue.PayType2}); err != nil || res.RtnCode != wrapper.RtnCodeIssued {
 				b.Fatal(res, err)
+			}
+		}
+	})
+}
+
+// roundTripFunc adapts a function to http.RoundTripper.
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// BenchmarkInMemory is BenchmarkRoundTrip's CancelDelayIssue without the
+// network: the same http.Client API over a RoundTripper that answers from
+// memory, so that what the client's own code costs beside the lean call
+// shows without loopback's noise (no deadline on either side).
+func BenchmarkInMemory(b *testing.B) {
+	codec, err := ecpaycrypto.New(hashKey, hashIV)
+	if err != nil {
+		b.Fatal(err)
+	}
+	data, err := codec.Encrypt([]byte(`{"RtnCode":1,"RtnMsg":"取消開立發票成功"}`))
+	if err != nil {
+		b.Fatal(err)
+	}
+	body := fmt.Appendf(nil, `{"MerchantID":"2000132","RpHeader":{"Timestamp":%d},"TransCode":1,"TransMsg":"","Data":%q}`, time.Now().Unix(), data)
+	hc := &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		return &http.Response{StatusCode: http.StatusOK, Header: http.Header{}, Body: io.NopCloser(bytes.NewReader(body))}, nil
+	})}
+	ctx := context.Background()
+	const base = "https://ecpay.invalid"
+	b.Run("impl=lean", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			req := canceldelayissue.RequestData{MerchantID: merchantID, Tsr: "201909170001"}
+			if _, err := leanCall(ctx, hc, codec, base+registry.CancelDelayIssue.Path, &req, registry.CancelDelayIssue.Success); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("impl=client", func(b *testing.B) {
+		c, err := wrapper.NewClient(merchantID, hashKey, hashIV, wrapper.WithBaseURL(base), wrapper.WithHTTPClient(hc), wrapper.WithTimeout(0))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := c.CancelDelayIssue(ctx, wrapper.CancelDelayIssueRequest{Tsr: "201909170001"}); err != nil {
+				b.Fatal(err)
 			}
 		}
 	})

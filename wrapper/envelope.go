@@ -176,48 +176,61 @@ func readBody(r io.Reader) ([]byte, error) {
 // into st.
 //
 // The generated envelope has a pointer for every member (each is optional in
-// the spec), which encoding/json would allocate one by one. Here every
-// pointer is set beforehand to a field of st, holding values no JSON can
-// give (absent), so that decoding fills them in place; those still absent
-// afterwards are set back to nil. A JSON null also gives nil, as
-// encoding/json does. st is part of the Result the call returns, so the
-// envelope costs no allocation of its own.
+// the spec), which encoding/json would allocate one by one, looking for
+// unmarshalers at every level. Here the body is decoded into plain values
+// in st, set beforehand to values no JSON gives (absent), and the envelope's
+// pointers are then pointed at those that are no longer absent: JSON null,
+// like an absent member, gives nil, as it would in the generated type. st is
+// part of the Result the call returns, so the envelope costs no allocation
+// of its own.
 func decodeEnvelope(body []byte, st *answerStore) (*generated.ResponseEnvelope, error) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, &DecodeError{Problem: "empty body"}
 	}
-	st.merchantID, st.platformID, st.transMsg, st.data = absentString, absentString, absentString, absentString
-	st.timestamp, st.transCode = absentInt, absentInt
-	st.rpHeader.Timestamp = &st.timestamp
-	st.env = generated.ResponseEnvelope{
-		MerchantID: (*generated.LenientString)(&st.merchantID),
-		PlatformID: &st.platformID,
-		RpHeader:   &st.rpHeader,
-		TransCode:  &st.transCode,
-		TransMsg:   &st.transMsg,
-		Data:       &st.data,
-	}
-	env := &st.env
-	if err := json.Unmarshal(body, env); err != nil {
+	w := &st.wire
+	w.MerchantID, w.PlatformID, w.TransMsg, w.Data = absentString, absentString, absentString, absentString
+	w.RpHeader.Timestamp, w.TransCode = absentInt, absentInt
+	if err := json.Unmarshal(body, w); err != nil {
 		return nil, &DecodeError{Problem: "body is not an ECPay JSON envelope", Err: err}
 	}
-	absentToNil(&env.MerchantID, func(s *generated.LenientString) bool { return string(*s) == absentString })
-	absentToNil(&env.PlatformID, isAbsentString)
-	absentToNil(&env.TransMsg, isAbsentString)
-	absentToNil(&env.Data, isAbsentString)
-	absentToNil(&env.TransCode, isAbsentInt)
-	if env.RpHeader != nil {
-		absentToNil(&env.RpHeader.Timestamp, isAbsentInt)
-		if env.RpHeader.Timestamp == nil {
-			// An RpHeader without a Timestamp is as good as none: the
-			// spec gives it no other member.
-			env.RpHeader = nil
-		}
+	st.env = generated.ResponseEnvelope{
+		MerchantID: present((*generated.LenientString)(&w.MerchantID), string(w.MerchantID) != absentString),
+		PlatformID: present(&w.PlatformID, w.PlatformID != absentString),
+		TransCode:  present(&w.TransCode, w.TransCode != absentInt),
+		TransMsg:   present(&w.TransMsg, w.TransMsg != absentString),
+		Data:       present(&w.Data, w.Data != absentString),
 	}
-	if env.TransCode == nil {
+	if w.RpHeader.Timestamp != absentInt {
+		// An RpHeader without a Timestamp is as good as none: the spec
+		// gives it no other member.
+		st.rpHeader = generated.RpHeader{Timestamp: &w.RpHeader.Timestamp}
+		st.env.RpHeader = &st.rpHeader
+	}
+	if st.env.TransCode == nil {
 		return nil, &DecodeError{Problem: "envelope has no TransCode"}
 	}
-	return env, nil
+	return &st.env, nil
+}
+
+// wireEnvelope is the answer envelope as plain values, for decodeEnvelope:
+// the members of generated.ResponseEnvelope, by the same JSON names.
+type wireEnvelope struct {
+	MerchantID generated.LenientString `json:"MerchantID"`
+	PlatformID string                  `json:"PlatformID"`
+	RpHeader   struct {
+		Timestamp int `json:"Timestamp"`
+	} `json:"RpHeader"`
+	TransCode int    `json:"TransCode"`
+	TransMsg  string `json:"TransMsg"`
+	Data      string `json:"Data"`
+}
+
+// present returns p when ok, else nil.
+func present[T any](p *T, ok bool) *T {
+	if !ok {
+		return nil
+	}
+	return p
 }
 
 // answerStore holds a decoded answer's envelope and the values its pointers
@@ -225,12 +238,11 @@ func decodeEnvelope(body []byte, st *answerStore) (*generated.ResponseEnvelope, 
 // fields (see opState.presetAnswer): every Result has one, so that decoding
 // an answer allocates no pointer of its own.
 type answerStore struct {
-	env                                    generated.ResponseEnvelope
-	merchantID, platformID, transMsg, data string
-	timestamp, transCode                   int
-	rpHeader                               generated.RpHeader
-	strs                                   [storeSlots]string
-	ints                                   [storeSlots]int
+	env      generated.ResponseEnvelope
+	wire     wireEnvelope
+	rpHeader generated.RpHeader
+	strs     [storeSlots]string
+	ints     [storeSlots]int
 }
 
 // storeSlots is how many strings, and how many ints, of an inner answer an
@@ -244,16 +256,6 @@ const (
 	absentString = "\xff"
 	absentInt    = math.MinInt
 )
-
-func isAbsentString(s *string) bool { return *s == absentString }
-func isAbsentInt(n *int) bool       { return *n == absentInt }
-
-// absentToNil sets *p to nil when it points to an absent value.
-func absentToNil[T any](p **T, absent func(*T) bool) {
-	if *p != nil && absent(*p) {
-		*p = nil
-	}
-}
 
 // openData decrypts data, the Data of an envelope whose TransCode is 1.
 func openData(codec *ecpaycrypto.Codec, data *string) ([]byte, error) {

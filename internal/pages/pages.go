@@ -286,30 +286,46 @@ type UnmatchedError struct {
 }
 
 func (e *UnmatchedError) Error() string {
+	return fmt.Sprintf("page %s: %sECPay has probably changed the page. Run `make spec-diff NEW=%s` to see what changed against the committed version, then fix the overlay", e.Page, e.List(), e.Page)
+}
+
+// List returns what Error says of the actions, for a report that names the
+// page itself: how many match nothing, then a line for each, e.g.
+// "1 overlay action matches nothing on it:\n  - ...\n".
+func (e *UnmatchedError) List() string {
 	var b strings.Builder
 	noun := "actions match"
 	if len(e.Actions) == 1 {
 		noun = "action matches"
 	}
-	fmt.Fprintf(&b, "page %s: %d overlay %s nothing on it:\n", e.Page, len(e.Actions), noun)
+	fmt.Fprintf(&b, "%d overlay %s nothing on it:\n", len(e.Actions), noun)
 	for _, a := range e.Actions {
 		fmt.Fprintf(&b, "  - %s\n", a)
 	}
-	fmt.Fprintf(&b, "ECPay has probably changed the page. Run `make spec-diff NEW=%s` to see what changed against the committed version, then fix the overlay", e.Page)
 	return b.String()
 }
 
-// loadNode reads a vendor document the way oapi-codegen does before it
-// applies an overlay: kin-openapi loads it, and its YAML encoding is what the
-// actions apply to.
-func loadNode(file string) (*yaml.Node, error) {
+// LoadVendor returns the vendor document at file alone, as kin-openapi
+// loads it: no overlay applied, not validated. The error names the file.
+// Load starts from it, and make validate-spec checks it (spec.Load).
+func LoadVendor(file string) (*openapi3.T, error) {
 	if _, err := os.Stat(file); err != nil {
 		return nil, fmt.Errorf("page %s: %w", file, err)
 	}
-	loader := openapi3.NewLoader()
-	doc, err := loader.LoadFromFile(file)
+	doc, err := openapi3.NewLoader().LoadFromFile(file)
 	if err != nil {
 		return nil, fmt.Errorf("page %s does not load: %w", file, err)
+	}
+	return doc, nil
+}
+
+// loadNode reads a vendor document the way oapi-codegen does before it
+// applies an overlay: kin-openapi loads it (LoadVendor), and its YAML
+// encoding is what the actions apply to.
+func loadNode(file string) (*yaml.Node, error) {
+	doc, err := LoadVendor(file)
+	if err != nil {
+		return nil, err
 	}
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)

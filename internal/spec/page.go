@@ -85,14 +85,7 @@ func (d *PageDiff) String() string {
 				fmt.Fprintf(&b, "  %v\n", err)
 				continue
 			}
-			noun := "actions match"
-			if len(unmatched.Actions) == 1 {
-				noun = "action matches"
-			}
-			fmt.Fprintf(&b, "  %d overlay %s nothing on it:\n", len(unmatched.Actions), noun)
-			for _, a := range unmatched.Actions {
-				fmt.Fprintf(&b, "  - %s\n", a)
-			}
+			b.WriteString("  " + unmatched.List())
 		}
 	}
 	if d.NewPage {
@@ -123,8 +116,9 @@ func (d *PageDiff) String() string {
 // a new page. In every case it reports whether the overlays of dir (the
 // shared one, and the page's own) still apply to newFile.
 //
-// It returns an error only when newFile itself cannot be read as a page
-// (see Load) or dir holds no page.
+// It returns an error when newFile itself cannot be read as a page (see
+// Load) or documents more than one path, when dir holds no page, and when
+// the version it is compared with cannot be read or compared (see Diff).
 func ComparePage(ctx context.Context, dir, newFile string) (*PageDiff, error) {
 	doc, err := Load(ctx, newFile)
 	if err != nil {

@@ -15,26 +15,21 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/ecpay-go/einvoice/internal/pages"
 )
 
-// Load reads the vendor document at path alone, without overlays, validates
-// it with kin-openapi and checks that every "required" entry names a
-// declared property (pages.CheckRequired). The error names the file and,
-// through kin-openapi's message, the location of the first problem; one
-// line per undeclared required name.
+// Load reads the vendor document at path alone, without overlays
+// (pages.LoadVendor), validates it with kin-openapi and checks that every
+// "required" entry names a declared property (pages.CheckRequired). The
+// error names the file and, through kin-openapi's message, the location of
+// the first problem; one line per undeclared required name.
 func Load(ctx context.Context, path string) (*openapi3.T, error) {
-	if _, err := os.Stat(path); err != nil {
-		return nil, fmt.Errorf("page %s: %w", path, err)
-	}
-	loader := openapi3.NewLoader()
-	doc, err := loader.LoadFromFile(path)
+	doc, err := pages.LoadVendor(path)
 	if err != nil {
-		return nil, fmt.Errorf("page %s does not load: %w", path, err)
+		return nil, err
 	}
 	if err := doc.Validate(ctx); err != nil {
 		return nil, fmt.Errorf("page %s is invalid: %w", path, err)

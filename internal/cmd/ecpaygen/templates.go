@@ -35,10 +35,17 @@ type templateData struct {
 	Codes []pages.Code
 	// CodeOps lists, per code name, the operations that answer it.
 	CodeOps map[string][]string
+	// RequestDataSchema and ResponseDataSchema are the component names of
+	// the inner Data schemas on every page (pages.RequestDataSchema and
+	// pages.ResponseDataSchema).
+	RequestDataSchema, ResponseDataSchema string
 }
 
 func (t goTemplate) render(all []*pages.Page) ([]byte, error) {
-	data := templateData{Pages: all, Window: all[0].WindowSeconds, CodeOps: map[string][]string{}}
+	data := templateData{
+		Pages: all, Window: all[0].WindowSeconds, CodeOps: map[string][]string{},
+		RequestDataSchema: pages.RequestDataSchema, ResponseDataSchema: pages.ResponseDataSchema,
+	}
 	for _, p := range all {
 		for _, c := range p.Codes {
 			if _, ok := data.CodeOps[c.Name]; !ok {
@@ -140,8 +147,8 @@ const TimestampWindow = {{.Window}} * time.Second
 	Description:        {{quote $p.Description}},
 	RequestType:        reflect.TypeFor[{{$p.Package}}.RequestData](),
 	ResponseType:       reflect.TypeFor[{{$p.Package}}.ResponseData](),
-	RequestDataSchema:  {{quote "requestBody.Data"}},
-	ResponseDataSchema: {{quote "responses.Data"}},
+	RequestDataSchema:  {{quote $.RequestDataSchema}},
+	ResponseDataSchema: {{quote $.ResponseDataSchema}},
 	Codes: []Code{ {{range $p.Codes}}
 		{Code: {{.Code}}, Name: {{quote .Name}}, Message: {{quote .Message}}, Description: {{quote .Description}}{{if .Success}}, Success: true{{end}}{{if .Classes}}, Classes: []Class{ {{range $j, $c := .Classes}}{{if $j}}, {{end}}{{class $c}}{{end}} }{{end}}},{{end}}
 	},
@@ -168,9 +175,9 @@ const ({{range .Codes}}
 {{comment "\t" (printf "RtnCode%s is %d: %s (%s)." .Name .Code .Message (join (index $.CodeOps .Name) ", "))}}	RtnCode{{.Name}} = {{.Code}}{{end}}
 )
 {{range .Pages}}
-{{comment "" (printf "%sRequest is the plaintext of %s's request Data, generated from %s of %s. An empty MerchantID is the client's." .Name .Name "requestBody.Data" .File)}}type {{.Name}}Request = {{.Package}}.RequestData
+{{comment "" (printf "%sRequest is the plaintext of %s's request Data, generated from %s of %s. An empty MerchantID is the client's." .Name .Name $.RequestDataSchema .File)}}type {{.Name}}Request = {{.Package}}.RequestData
 
-{{comment "" (printf "%sResult is ECPay's answer to a successful %s; Data is the whole decrypted answer, generated from %s of %s." .Name .Name "responses.Data" .File)}}type {{.Name}}Result = Result[{{.Package}}.ResponseData]
+{{comment "" (printf "%sResult is ECPay's answer to a successful %s; Data is the whole decrypted answer, generated from %s of %s." .Name .Name $.ResponseDataSchema .File)}}type {{.Name}}Result = Result[{{.Package}}.ResponseData]
 
 {{comment "" (printf "%s calls ECPay's %s (POST %s, from %s): %s. %s" .Name .Name .Path .File .Summary .Description)}}//
 {{comment "" (printf "It succeeds with %s; any other RtnCode is an *APIError. See Client for what every call checks and returns." (successes .))}}func (c *Client) {{.Name}}(ctx context.Context, req {{.Name}}Request) (*{{.Name}}Result, error) {

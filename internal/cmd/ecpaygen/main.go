@@ -100,17 +100,14 @@ func run(ctx context.Context, root string, log io.Writer) error {
 	return removeStale(root, all, log)
 }
 
-// config is generated/oapi-codegen.yaml.
-type config struct {
-	codegen.Configuration `yaml:",inline"`
-}
-
+// loadConfig reads generated/oapi-codegen.yaml, strictly: an unknown key is
+// an error.
 func loadConfig(path string) (codegen.Configuration, error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		return codegen.Configuration{}, err
 	}
-	var c config
+	var c codegen.Configuration
 	dec := yaml.NewDecoder(bytes.NewReader(raw))
 	dec.KnownFields(true)
 	if err := dec.Decode(&c); err != nil {
@@ -122,7 +119,7 @@ func loadConfig(path string) (codegen.Configuration, error) {
 	if c.OutputOptions.Overlay.Path != "" {
 		return codegen.Configuration{}, fmt.Errorf("%s: leave out output-options.overlay: ecpaygen applies openapi/overlay.yaml and each page's own overlay itself, page by page", path)
 	}
-	return c.Configuration, nil
+	return c, nil
 }
 
 // generatePage runs oapi-codegen on the page's overlaid document.

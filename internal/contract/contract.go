@@ -85,20 +85,25 @@ type Page struct {
 	Doc *openapi3.T
 }
 
-// NewFor returns a Checker of the given pages (the caller's documents, which
-// it changes: see "Which validator"), for checking against documents other
-// than the embedded ones, such as frozen copies in tests.
+// NewFor returns a Checker of the given pages, for checking against
+// documents other than the embedded ones, such as frozen copies in tests.
+// It changes the caller's documents: each is marked OpenAPI 3.0.3 (see
+// "Which validator") and loses its servers (see build); a page that uses a
+// 3.1-only feature is refused.
 func NewFor(pages []Page) (*Checker, error) {
 	for _, p := range pages {
 		if err := rejectJSONSchema2020Features(p.Doc); err != nil {
-			return nil, fmt.Errorf("contract: %s: %w", p.Op.Page, err)
+			return nil, fmt.Errorf("contract: %s: %w", p.Op.Name, err)
 		}
 		p.Doc.OpenAPI = "3.0.3" // see "Which validator" in the package doc
 	}
 	return build(pages)
 }
 
-// build makes a Checker over the pages' documents as they are.
+// build makes a Checker over the pages' documents at the OpenAPI version
+// they declare, dropping their servers: the pages list ECPay's https hosts,
+// which a local server never matches, so requests are routed on the path
+// alone.
 func build(pages []Page) (*Checker, error) {
 	c := &Checker{
 		ops:    make(map[*registry.Operation]*operation, len(pages)),
@@ -128,15 +133,13 @@ func build(pages []Page) (*Checker, error) {
 	return c, nil
 }
 
-// newOperation routes doc as it is.
+// newOperation routes doc on the path alone, dropping its servers (see
+// build).
 func newOperation(op *registry.Operation, doc *openapi3.T) (*operation, error) {
-	// The page lists ECPay's https hosts, which a local server never
-	// matches: route on the path alone. Spec returns a new document on
-	// every call, so the change stays here.
 	doc.Servers = nil
 	router, err := legacy.NewRouter(doc)
 	if err != nil {
-		return nil, fmt.Errorf("routing the embedded spec: %w", err)
+		return nil, fmt.Errorf("routing the page: %w", err)
 	}
 	o := &operation{op: op, router: router}
 	for name, dst := range map[string]**openapi3.Schema{
@@ -145,7 +148,7 @@ func newOperation(op *registry.Operation, doc *openapi3.T) (*operation, error) {
 	} {
 		ref := doc.Components.Schemas[name]
 		if ref == nil || ref.Value == nil {
-			return nil, fmt.Errorf("the embedded spec has no component schema %q", name)
+			return nil, fmt.Errorf("the page has no component schema %q", name)
 		}
 		*dst = ref.Value
 	}
@@ -205,7 +208,7 @@ func rejectJSONSchema2020Features(doc *openapi3.T) error {
 		}
 	}
 	if found != "" {
-		return fmt.Errorf("contract: the spec uses a JSON Schema 2020-12 feature (%s); validate with EnableJSONSchema2020 instead of the 3.0 engine", found)
+		return fmt.Errorf("the spec uses a JSON Schema 2020-12 feature (%s); validate with EnableJSONSchema2020 instead of the 3.0 engine", found)
 	}
 	return nil
 }

@@ -293,6 +293,12 @@ func TestRejectsJSONSchema2020Features(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "requestBody.Data/Tsr") {
 		t.Errorf("a type list was not refused: %v", err)
 	}
+	docs := frozenDocs(t)
+	docs[0].Doc.Components.Schemas[cancelOp.RequestDataSchema].Value.Properties["Tsr"].Value.Type = tsr.Type
+	_, err = NewFor(docs)
+	if err == nil || !strings.HasPrefix(err.Error(), "contract: "+docs[0].Op.Name+": ") || strings.Count(err.Error(), "contract:") != 1 {
+		t.Errorf("NewFor = %v, want one error starting contract: %s:", err, docs[0].Op.Name)
+	}
 }
 
 func TestAllViolationsReportsEveryOne(t *testing.T) {

@@ -30,6 +30,26 @@ func Pages(t testing.TB) string {
 	return dir
 }
 
+// Candidate copies file to downloaded.yaml in a new temporary directory of
+// t and returns its path: a candidate vendor file kept outside openapi/, as
+// make spec-diff NEW= takes one.
+func Candidate(t testing.TB, file string) string {
+	t.Helper()
+	candidate := filepath.Join(t.TempDir(), "downloaded.yaml")
+	Copy(t, file, candidate)
+	return candidate
+}
+
+// Copy copies the file from to to.
+func Copy(t testing.TB, from, to string) {
+	t.Helper()
+	raw, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	Write(t, to, string(raw))
+}
+
 // Edit replaces old, which must occur exactly once in file, with new.
 func Edit(t testing.TB, file, old, new string) {
 	t.Helper()

@@ -138,14 +138,7 @@ func TestLoadWithoutAnOverlayOfItsOwn(t *testing.T) {
 // insists on <Operation>.yaml, which is how a page's own overlay is found.
 func TestLoadWithTakesAFileOfAnyName(t *testing.T) {
 	dir := frozen.Pages(t)
-	candidate := filepath.Join(t.TempDir(), "downloaded.yaml")
-	raw, err := os.ReadFile(filepath.Join(dir, "TriggerIssue.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(candidate, raw, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	candidate := frozen.Candidate(t, filepath.Join(dir, "TriggerIssue.yaml"))
 	shared, own := pages.Overlays(filepath.Join(dir, "TriggerIssue.yaml"))
 	p, err := pages.LoadWith(context.Background(), candidate, shared, own)
 	if err != nil {

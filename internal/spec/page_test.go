@@ -38,16 +38,6 @@ func repo(t *testing.T) string {
 	return dir
 }
 
-// copyFile copies the file from to to.
-func copyFile(t *testing.T, from, to string) {
-	t.Helper()
-	raw, err := os.ReadFile(from)
-	if err != nil {
-		t.Fatal(err)
-	}
-	frozen.Write(t, to, string(raw))
-}
-
 func TestComparePage(t *testing.T) {
 	const lowered = "        Tsr:\n          type: string\n          maxLength: 20\n"
 	tests := map[string]struct {
@@ -61,8 +51,7 @@ func TestComparePage(t *testing.T) {
 	}{
 		"a candidate outside openapi/, found by its path": {
 			setup: func(t *testing.T, dir string) string {
-				candidate := filepath.Join(t.TempDir(), "downloaded.yaml")
-				copyFile(t, filepath.Join(dir, cancel), candidate)
+				candidate := frozen.Candidate(t, filepath.Join(dir, cancel))
 				frozen.Edit(t, candidate, tsrProperty, lowered)
 				return candidate
 			},
@@ -91,8 +80,7 @@ func TestComparePage(t *testing.T) {
 		},
 		"ECPay moved the operation: found by its name, the overlays no longer apply": {
 			setup: func(t *testing.T, dir string) string {
-				candidate := filepath.Join(t.TempDir(), "new.yaml")
-				copyFile(t, filepath.Join(dir, cancel), candidate)
+				candidate := frozen.Candidate(t, filepath.Join(dir, cancel))
 				frozen.Edit(t, candidate, "/B2CInvoice/CancelDelayIssue:", "/B2CInvoiceV2/CancelDelayIssue:")
 				return candidate
 			},
@@ -106,8 +94,7 @@ func TestComparePage(t *testing.T) {
 		},
 		"a new page": {
 			setup: func(t *testing.T, dir string) string {
-				candidate := filepath.Join(t.TempDir(), "page.yaml")
-				copyFile(t, filepath.Join(dir, cancel), candidate)
+				candidate := frozen.Candidate(t, filepath.Join(dir, cancel))
 				frozen.Edit(t, candidate, "/B2CInvoice/CancelDelayIssue:", "/B2CInvoice/CheckLoveCode:")
 				return candidate
 			},
@@ -122,7 +109,7 @@ func TestComparePage(t *testing.T) {
 		"a page saved in openapi/ but not committed yet": {
 			setup: func(t *testing.T, dir string) string {
 				f := filepath.Join(dir, "CheckLoveCode.yaml")
-				copyFile(t, filepath.Join(dir, cancel), f)
+				frozen.Copy(t, filepath.Join(dir, cancel), f)
 				frozen.Edit(t, f, "/B2CInvoice/CancelDelayIssue:", "/B2CInvoice/CheckLoveCode:")
 				return f
 			},
@@ -141,8 +128,7 @@ func TestComparePage(t *testing.T) {
 		},
 		"a candidate outside openapi/ without git: compared with the working copy": {
 			setup: func(t *testing.T, dir string) string {
-				candidate := filepath.Join(t.TempDir(), "downloaded.yaml")
-				copyFile(t, filepath.Join(dir, cancel), candidate)
+				candidate := frozen.Candidate(t, filepath.Join(dir, cancel))
 				frozen.Edit(t, candidate, tsrProperty, lowered)
 				t.Setenv("PATH", t.TempDir())
 				return candidate
@@ -186,8 +172,7 @@ func TestComparePageOutsideARepository(t *testing.T) {
 		t.Skip("needs git")
 	}
 	dir := frozen.Pages(t)
-	candidate := filepath.Join(t.TempDir(), "downloaded.yaml")
-	copyFile(t, filepath.Join(dir, trigger), candidate)
+	candidate := frozen.Candidate(t, filepath.Join(dir, trigger))
 	t.Setenv("GIT_CEILING_DIRECTORIES", filepath.Dir(filepath.Dir(dir)))
 	d, err := spec.ComparePage(context.Background(), dir, candidate)
 	if err != nil {
@@ -218,11 +203,10 @@ func TestComparePageRefusesWhatIsNoPage(t *testing.T) {
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			dir := frozen.Pages(t)
-			candidate := filepath.Join(t.TempDir(), "new.yaml")
+			candidate := frozen.Candidate(t, filepath.Join(dir, cancel))
 			if tc.content != "" {
 				frozen.Write(t, candidate, tc.content)
 			} else {
-				copyFile(t, filepath.Join(dir, cancel), candidate)
 				raw, err := os.ReadFile(candidate)
 				if err != nil {
 					t.Fatal(err)

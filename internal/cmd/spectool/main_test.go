@@ -11,32 +11,14 @@ import (
 	"github.com/ecpay-go/einvoice/internal/frozen"
 )
 
-// pages copies the frozen pages of testdata/openapi (never openapi/ itself,
-// which a vendor update may change) to a directory outside any git
-// repository and returns it.
-func pages(t *testing.T) string {
-	t.Helper()
-	dir := filepath.Join(t.TempDir(), "openapi")
-	if err := os.CopyFS(dir, os.DirFS(frozen.Dir())); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
-
-// candidate writes a copy of the frozen page name with old replaced by new
-// outside dir and returns its path.
+// candidate copies the frozen page name of dir outside dir (frozen.Candidate)
+// with old, unless it is "", replaced by new (frozen.Edit), and returns its
+// path.
 func candidate(t *testing.T, dir, name, old, new string) string {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(dir, name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(string(raw), old) {
-		t.Fatalf("%s lacks %q", name, old)
-	}
-	path := filepath.Join(t.TempDir(), "new.yaml")
-	if err := os.WriteFile(path, []byte(strings.Replace(string(raw), old, new, 1)), 0o600); err != nil {
-		t.Fatal(err)
+	path := frozen.Candidate(t, filepath.Join(dir, name))
+	if old != "" {
+		frozen.Edit(t, path, old, new)
 	}
 	return path
 }
@@ -118,7 +100,7 @@ func TestRun(t *testing.T) {
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
-			status := run(context.Background(), tc.args(t, pages(t)), &stdout, &stderr)
+			status := run(context.Background(), tc.args(t, frozen.Pages(t)), &stdout, &stderr)
 			if status != tc.wantStatus {
 				t.Errorf("status %d, want %d; stderr %s", status, tc.wantStatus, stderr.String())
 			}

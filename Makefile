@@ -52,9 +52,10 @@ lint:
 	$(GO) vet ./...
 	$(STATICCHECK) ./...
 
-## contract: both sides of every exchange against the spec — the specs themselves,
-## the vendor page's examples, and every request the client sends and answer the
-## simulator gives in these packages' tests (internal/contract checks each one)
+## contract: both sides of every exchange against its page — the pages themselves,
+## the CancelDelayIssue page's examples, and every request the client sends and
+## answer the simulator gives in these packages' tests (internal/contract checks
+## each one)
 contract: validate-spec
 	$(GO) test -race -count=1 ./internal/contract/ ./ecpaysim/ ./wrapper/
 

@@ -26,7 +26,7 @@ import (
 func jsonFields(t reflect.Type) map[string]bool {
 	fields := map[string]bool{}
 	for f := range t.Fields() {
-		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		name, _ := registry.JSONName(f) // a field without a name still counts
 		fields[name] = f.Type.Kind() == reflect.Pointer
 	}
 	return fields

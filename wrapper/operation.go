@@ -76,13 +76,13 @@ func newOpState(op *registry.Operation) (*opState, error) {
 		return nil, errors.New("the embedded spec lacks the request schemas")
 	}
 	st.plan = compileDataPlan(st.data, op.RequestType)
-	for i := range op.RequestType.NumField() {
-		if name, _, _ := strings.Cut(op.RequestType.Field(i).Tag.Get("json"), ","); name != "" && name != "-" {
+	for f := range op.RequestType.Fields() {
+		if name, ok := registry.JSONName(f); ok {
 			st.members = append(st.members, name)
 		}
 	}
 	slices.Sort(st.members)
-	if f, ok := fieldByJSONName(op.RequestType, "MerchantID"); ok {
+	if f, ok := registry.FieldByJSONName(op.RequestType, "MerchantID"); ok {
 		switch {
 		case f.Type.Kind() == reflect.String:
 		case f.Type.Kind() == reflect.Pointer && f.Type.Elem().Kind() == reflect.String:
@@ -92,26 +92,14 @@ func newOpState(op *registry.Operation) (*opState, error) {
 		}
 		st.merchantID = f.Index[0]
 	}
-	code, ok1 := fieldByJSONName(op.ResponseType, "RtnCode")
-	msg, ok2 := fieldByJSONName(op.ResponseType, "RtnMsg")
+	code, ok1 := registry.FieldByJSONName(op.ResponseType, "RtnCode")
+	msg, ok2 := registry.FieldByJSONName(op.ResponseType, "RtnMsg")
 	if !ok1 || !ok2 || code.Type != reflect.TypeFor[*generated.LenientInt]() || msg.Type != reflect.TypeFor[*string]() {
 		return nil, errors.New("the answer type lacks RtnCode *generated.LenientInt or RtnMsg *string")
 	}
 	st.rtnCode, st.rtnMsg = code.Index[0], msg.Index[0]
 	st.compileStore()
 	return st, nil
-}
-
-// fieldByJSONName returns the field of the struct type t whose JSON name is
-// name.
-func fieldByJSONName(t reflect.Type, name string) (reflect.StructField, bool) {
-	for i := range t.NumField() {
-		f := t.Field(i)
-		if n, _, _ := strings.Cut(f.Tag.Get("json"), ","); n == name {
-			return f, true
-		}
-	}
-	return reflect.StructField{}, false
 }
 
 // fillMerchantID sets req's MerchantID to merchantID when it is empty (or

@@ -11,6 +11,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
+	"github.com/ecpay-go/einvoice/generated/registry"
 	"github.com/ecpay-go/einvoice/internal/violation"
 )
 
@@ -18,10 +19,11 @@ import (
 // generated request type, so that a request is checked field by field with
 // each property's own schema instead of being marshalled and decoded into a
 // map for every call. When the schema has object-level rules beyond
-// properties and required, names a required member it does not declare, or a
-// field is not a plain string or number, the plan is not usable and the whole
-// decoded object is validated instead; its required strings are still
-// checked for "" first, so that the error is the same either way.
+// properties and required, names a required member it does not declare, or
+// has a property whose field is missing or is not a string or an integer, the
+// plan is not usable and the whole decoded object is validated instead; its
+// required strings are still checked for "" first, so that the error is the
+// same either way.
 type dataPlan struct {
 	usable bool
 	fields []fieldRule
@@ -94,56 +96,47 @@ func (r *lengthRule) holds(v string) bool {
 }
 
 func compileDataPlan(schema *openapi3.Schema, t reflect.Type) dataPlan {
-	byName := map[string]int{}
-	for i := range t.NumField() {
-		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
-		byName[name] = i
-	}
-	var plan dataPlan
-	for _, name := range slices.Sorted(maps.Keys(schema.Properties)) {
-		i, ok := byName[name]
-		if !ok || !slices.Contains(schema.Required, name) {
-			continue
-		}
-		ft := t.Field(i).Type
-		rule := fieldRule{name: name, index: i, required: true}
-		if ft.Kind() == reflect.Pointer {
-			rule.pointer, ft = true, ft.Elem()
-		}
-		if ft.Kind() == reflect.String {
-			plan.required = append(plan.required, rule)
-		}
-	}
 	objectOnly := *schema
 	objectOnly.Properties, objectOnly.Required, objectOnly.Type = nil, nil, nil
 	objectOnly.Description, objectOnly.Extensions = "", nil
-	if !objectOnly.IsEmpty() || !schema.Type.Is(openapi3.TypeObject) {
-		return dataPlan{required: plan.required}
-	}
+	usable := objectOnly.IsEmpty() && schema.Type.Is(openapi3.TypeObject)
 	for _, name := range schema.Required {
 		if schema.Properties[name] == nil {
-			return dataPlan{required: plan.required}
+			usable = false
 		}
 	}
+	var plan dataPlan
 	for _, name := range slices.Sorted(maps.Keys(schema.Properties)) {
-		i, ok := byName[name]
-		prop := schema.Properties[name]
-		if !ok || prop == nil || prop.Value == nil {
-			return dataPlan{required: plan.required}
+		f, ok := registry.FieldByJSONName(t, name)
+		if !ok {
+			usable = false
+			continue
 		}
-		ft := t.Field(i).Type
-		rule := fieldRule{name: name, index: i, required: slices.Contains(schema.Required, name), schema: prop.Value}
+		rule := fieldRule{name: name, index: f.Index[0], required: slices.Contains(schema.Required, name)}
+		ft := f.Type
 		if ft.Kind() == reflect.Pointer {
 			rule.pointer, ft = true, ft.Elem()
 		}
+		if rule.required && ft.Kind() == reflect.String {
+			plan.required = append(plan.required, rule) // no schema: present and not ""
+		}
+		prop := schema.Properties[name]
+		if prop == nil || prop.Value == nil {
+			usable = false
+			continue
+		}
+		rule.schema = prop.Value
 		switch ft.Kind() {
 		case reflect.String:
 			rule.length = lengthOnly(prop.Value)
 		case reflect.Int, reflect.Int64, reflect.Int32:
 		default:
-			return dataPlan{required: plan.required}
+			usable = false
 		}
 		plan.fields = append(plan.fields, rule)
+	}
+	if !usable {
+		return dataPlan{required: plan.required}
 	}
 	plan.usable = true
 	return plan

@@ -242,7 +242,9 @@ type answerStore struct {
 	wire     wireEnvelope
 	rpHeader generated.RpHeader
 	strs     [storeSlots]string
-	ints     [storeSlots]int
+	// ints are of RtnCode's type, so that the one int every answer has is
+	// pointed to without a conversion.
+	ints [storeSlots]generated.LenientInt
 }
 
 // storeSlots is how many strings, and how many ints, of an inner answer an

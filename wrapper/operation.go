@@ -44,6 +44,10 @@ type preset struct {
 	field, slot int // the field, and its index among the strings or the ints
 	isString    bool
 	typ         reflect.Type // the field's pointer type
+	// convert is set when the field points into the store but typ is not
+	// a pointer to the slot's type (*T to a string slot for a string type
+	// T): the slot's pointer is converted to typ, a conversion Go allows.
+	convert bool
 }
 
 var loadOperations = sync.OnceValues(func() ([]*opState, error) {
@@ -149,10 +153,10 @@ func (st *opState) compileStore() {
 		}
 		switch ft.Elem().Kind() {
 		case reflect.String:
-			st.presets = append(st.presets, preset{field: i, slot: strs, isString: true, typ: ft})
+			st.presets = append(st.presets, preset{field: i, slot: strs, isString: true, typ: ft, convert: strs < storeSlots && ft != reflect.TypeFor[*string]()})
 			strs++
 		case reflect.Int:
-			st.presets = append(st.presets, preset{field: i, slot: ints, typ: ft})
+			st.presets = append(st.presets, preset{field: i, slot: ints, typ: ft, convert: ints < storeSlots && ft != reflect.TypeFor[*generated.LenientInt]()})
 			ints++
 		}
 	}
@@ -169,21 +173,24 @@ func (st *opState) presetAnswer(resp any, store *answerStore) {
 	for _, p := range st.presets {
 		var slot reflect.Value
 		switch {
-		case p.isString && p.slot < storeSlots:
-			slot = reflect.ValueOf(&store.strs[p.slot])
-		case !p.isString && p.slot < storeSlots:
-			slot = reflect.ValueOf(&store.ints[p.slot])
-		default:
+		case p.slot >= storeSlots:
 			slot = reflect.New(p.typ.Elem())
+			if p.isString {
+				slot.Elem().SetString(absentString)
+			} else {
+				slot.Elem().SetInt(absentInt)
+			}
+		case p.isString:
+			store.strs[p.slot] = absentString
+			slot = reflect.ValueOf(&store.strs[p.slot])
+		default:
+			store.ints[p.slot] = absentInt
+			slot = reflect.ValueOf(&store.ints[p.slot])
 		}
-		if p.isString {
-			slot.Elem().SetString(absentString)
-		} else {
-			slot.Elem().SetInt(absentInt)
+		if p.convert {
+			slot = slot.Convert(p.typ)
 		}
-		// *string to *T, *int to *T for a T of the same underlying type
-		// (generated.LenientInt): a conversion Go allows.
-		v.Field(p.field).Set(slot.Convert(p.typ))
+		v.Field(p.field).Set(slot)
 	}
 }
 

@@ -98,6 +98,56 @@ func TestPresetAnswerAgreesWithEncodingJSON(t *testing.T) {
 	}
 }
 
+// wideAnswer is an answer type a page could bring: more pointers than an
+// answerStore has slots, pointers to named types, plain values beside them.
+type wideAnswer struct {
+	RtnCode *generated.LenientInt `json:"RtnCode,omitempty"`
+	RtnMsg  *string               `json:"RtnMsg,omitempty"`
+	Kind    *wideKind             `json:"Kind,omitempty"`
+	A       *string               `json:"A,omitempty"`
+	B       *string               `json:"B,omitempty"`
+	C       *string               `json:"C,omitempty"`
+	Count   *int                  `json:"Count,omitempty"`
+	N1      *int                  `json:"N1,omitempty"`
+	N2      *generated.LenientInt `json:"N2,omitempty"`
+	N3      *int                  `json:"N3,omitempty"`
+	N4      *int                  `json:"N4,omitempty"`
+	Plain   string                `json:"Plain"`
+	Flag    *bool                 `json:"Flag,omitempty"`
+}
+
+type wideKind string
+
+// presetAnswer and absentAnswer must agree with encoding/json beyond the
+// store's slots and for pointers the store's slots are converted to.
+func TestPresetAnswerAgreesWithEncodingJSONForWideAnswers(t *testing.T) {
+	st := &opState{op: &registry.Operation{ResponseType: reflect.TypeFor[wideAnswer]()}}
+	st.compileStore()
+	for name, body := range map[string]string{
+		"all":   `{"RtnCode":"1","RtnMsg":"m","Kind":"k","A":"a","B":"b","C":"","Count":3,"N1":1,"N2":"2","N3":3,"N4":0,"Plain":"p","Flag":true}`,
+		"some":  `{"RtnCode":1,"Kind":"k","C":"c","N4":4}`,
+		"nulls": `{"RtnCode":null,"Kind":null,"C":null,"N2":null,"N4":null,"Flag":null}`,
+		"empty": `{}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			var want wideAnswer
+			if err := json.Unmarshal([]byte(body), &want); err != nil {
+				t.Fatal(err)
+			}
+			var got wideAnswer
+			var store answerStore
+			st.presetAnswer(&got, &store)
+			if err := json.Unmarshal([]byte(body), &got); err != nil {
+				t.Fatal(err)
+			}
+			st.absentAnswer(&got)
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("preset = %s\nfresh  = %s", dump(t, &got), dump(t, &want))
+			}
+		})
+	}
+}
+
 func dump(t *testing.T, v any) string {
 	t.Helper()
 	b, err := json.Marshal(v)

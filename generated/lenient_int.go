@@ -2,7 +2,6 @@ package generated
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"math"
 	"strconv"
@@ -33,18 +32,9 @@ func (n *LenientInt) UnmarshalJSON(data []byte) error {
 	}
 	text := data
 	if len(data) > 0 && data[0] == '"' {
-		if len(data) < 2 || data[len(data)-1] != '"' {
+		var ok bool
+		if text, ok = stringText(data); !ok {
 			return errLenientInt
-		}
-		text = data[1 : len(data)-1]
-		if !plainString(text) {
-			// An escaped string, or one encoding/json would refuse: let
-			// it decide.
-			var s string
-			if err := json.Unmarshal(data, &s); err != nil {
-				return errLenientInt
-			}
-			text = []byte(s)
 		}
 		text = bytes.TrimSpace(text)
 	}

@@ -29,17 +29,12 @@ func (s *LenientString) UnmarshalJSON(data []byte) error {
 	switch {
 	case string(data) == "null":
 		return nil
-	case len(data) >= 2 && data[0] == '"' && data[len(data)-1] == '"':
-		text := data[1 : len(data)-1]
-		if plainString(text) {
-			*s = LenientString(text)
-			return nil
-		}
-		var v string
-		if err := json.Unmarshal(data, &v); err != nil {
+	case len(data) > 0 && data[0] == '"':
+		text, ok := stringText(data)
+		if !ok {
 			return errLenientString
 		}
-		*s = LenientString(v)
+		*s = LenientString(text)
 		return nil
 	}
 	var n json.Number
@@ -52,6 +47,23 @@ func (s *LenientString) UnmarshalJSON(data []byte) error {
 }
 
 var errLenientString = errors.New("LenientString: want a string or a number")
+
+// stringText returns the text of data, a JSON string, read in place when it
+// needs no unescaping (see plainString) and by encoding/json otherwise; ok is
+// false when data is not a JSON string.
+func stringText(data []byte) (text []byte, ok bool) {
+	if len(data) < 2 || data[0] != '"' || data[len(data)-1] != '"' {
+		return nil, false
+	}
+	if text = data[1 : len(data)-1]; plainString(text) {
+		return text, true
+	}
+	var s string
+	if json.Unmarshal(data, &s) != nil {
+		return nil, false
+	}
+	return []byte(s), true
+}
 
 // plainString reports whether the inside of a JSON string needs no
 // unescaping: printable ASCII without a backslash or a quote, as every

@@ -110,7 +110,10 @@ func Pointer(tokens []string) string {
 	var b strings.Builder
 	for _, t := range tokens {
 		b.WriteByte('/')
-		b.WriteString(strings.NewReplacer("~", "~0", "/", "~1").Replace(t))
+		b.WriteString(escapeToken.Replace(t))
 	}
 	return b.String()
 }
+
+// escapeToken escapes a reference token as RFC 6901 says: ~ as ~0, / as ~1.
+var escapeToken = strings.NewReplacer("~", "~0", "/", "~1")

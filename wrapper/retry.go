@@ -18,8 +18,9 @@ import (
 type RetryPolicy struct {
 	// MaxAttempts counts the first try; 1 or less means no retry.
 	MaxAttempts int
-	// InitialBackoff is the mean wait before the second attempt; it doubles
-	// per attempt up to MaxBackoff, with full jitter. Defaults: 500ms and 10s.
+	// InitialBackoff is the longest wait before the second attempt; the
+	// bound doubles per attempt up to MaxBackoff, and each wait is drawn
+	// uniformly below it (full jitter). Defaults: 500ms and 10s.
 	InitialBackoff time.Duration
 	MaxBackoff     time.Duration
 }

@@ -160,7 +160,15 @@ func (c *Codec) DecryptJSON(data string, v any) error {
 	if !utf8.Valid(plain) {
 		return errInvalidUTF8Decrypted
 	}
-	if err := json.Unmarshal(plain, v); err != nil {
+	return UnmarshalJSON(plain, v)
+}
+
+// UnmarshalJSON unmarshals decrypted plaintext into v with encoding/json, as
+// DecryptJSON does, for callers that keep the plaintext (Decrypt, then this):
+// an error matches ErrJSON and wraps encoding/json's, but its message, unlike
+// encoding/json's, never quotes the plaintext.
+func UnmarshalJSON(plaintext []byte, v any) error {
+	if err := json.Unmarshal(plaintext, v); err != nil {
 		return &jsonError{cause: err}
 	}
 	return nil

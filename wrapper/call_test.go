@@ -225,3 +225,29 @@ func TestValidateCallAgreesWithValidate(t *testing.T) {
 		}
 	}
 }
+
+// An answer whose decrypted Data is not the JSON expected is a *DecodeError
+// whose message never quotes the plaintext, through Call as through the
+// typed method (encoding/json's own messages quote a character or a value).
+func TestUnreadableAnswerDataIsNotQuoted(t *testing.T) {
+	for name, data := range map[string]string{
+		"trailing text": `{"RtnCode":1,"RtnMsg":"ok"}Q`,
+		"wrong type":    `{"RtnCode":1,"RtnMsg":987654321}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			fake := newFake(t, func(received) answer { return answer{data: data, offSpec: true} })
+			c := client(t, fake.URL)
+			_, callErr := c.Call(bg, "CancelDelayIssue", json.RawMessage(`{"Tsr":"T1"}`))
+			_, typedErr := c.CancelDelayIssue(bg, wrapper.CancelDelayIssueRequest{Tsr: "T1"})
+			for via, err := range map[string]error{"Call": callErr, "CancelDelayIssue": typedErr} {
+				var de *wrapper.DecodeError
+				if !errors.As(err, &de) {
+					t.Fatalf("%s: %v, want a *DecodeError", via, err)
+				}
+				if msg := err.Error(); strings.Contains(msg, "'Q'") || strings.Contains(msg, "987654321") {
+					t.Errorf("%s: the message quotes the plaintext: %s", via, msg)
+				}
+			}
+		})
+	}
+}

@@ -468,7 +468,7 @@ func (c *Client) open(st *opState, a *answered, data *string, resp any, store *a
 	if a.inner, err = openData(c.codec, data); err != nil {
 		return err
 	}
-	if err := json.Unmarshal(a.inner, resp); err != nil {
+	if err := ecpaycrypto.UnmarshalJSON(a.inner, resp); err != nil {
 		return &DecodeError{Problem: "decrypted Data is not the expected JSON", Err: err}
 	}
 	return nil

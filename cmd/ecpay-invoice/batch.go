@@ -19,6 +19,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/ecpay-go/einvoice/generated/registry"
+	"github.com/ecpay-go/einvoice/internal/contract"
 	"github.com/ecpay-go/einvoice/wrapper"
 )
 
@@ -54,17 +55,18 @@ var batchOperations = sync.OnceValue(func() []*batchOp {
 	return out
 })
 
-// batchFor returns the batch of op, or nil and why op cannot have one.
+// batchFor returns the batch of op, or nil and why op cannot have one. It
+// reads op's request Data schema from the contract checker, which holds every
+// page's, loaded once per process.
 func batchFor(op *registry.Operation) (*batchOp, string) {
-	doc, err := op.Spec()
+	checker, err := contract.New()
 	if err != nil {
-		return nil, "its page does not load: " + err.Error()
+		return nil, "the pages do not load: " + err.Error()
 	}
-	ref := doc.Components.Schemas[op.RequestDataSchema]
-	if ref == nil || ref.Value == nil {
-		return nil, "its page has no request Data schema " + op.RequestDataSchema
+	schema := checker.RequestDataSchema(op)
+	if schema == nil {
+		return nil, "its page is not one the contract checker loaded"
 	}
-	schema := ref.Value
 	if p := schema.Properties["Tsr"]; p == nil || p.Value == nil || !p.Value.Type.Is("string") {
 		return nil, "its request Data has no Tsr"
 	}

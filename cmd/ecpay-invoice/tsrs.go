@@ -80,8 +80,8 @@ type tsrSource struct {
 	name  string   // the file's name, for messages
 	file  *os.File // nil for stdin and --tsr
 	// count, when set, calls fn with each item of the input in a second
-	// streaming pass over the file (a regular file only), for the
-	// progress total.
+	// streaming pass, by a second source over the --tsr values or the
+	// regular file, for the progress total.
 	count func(fn func(tsrItem))
 }
 
@@ -89,11 +89,7 @@ type tsrSource struct {
 // stdin). A path that is a directory is a usage error.
 func openTsrSource(list []string, path string, stdin io.Reader) (*tsrSource, error) {
 	if path == "" {
-		return &tsrSource{list: list, count: func(fn func(tsrItem)) {
-			for i, v := range list {
-				fn(listItem(i, v))
-			}
-		}}, nil
+		return &tsrSource{list: list, count: (&tsrSource{list: list}).each}, nil
 	}
 	src := &tsrSource{name: path}
 	r := stdin
@@ -114,19 +110,8 @@ func openTsrSource(list []string, path string, stdin io.Reader) (*tsrSource, err
 	if f, ok := r.(*os.File); ok {
 		if info, err := f.Stat(); err == nil && info.Mode().IsRegular() {
 			if offset, err := f.Seek(0, io.SeekCurrent); err == nil {
-				size, name := info.Size(), src.name
-				src.count = func(fn func(tsrItem)) {
-					lr := newLineReader(io.NewSectionReader(f, offset, size-offset), maxTsrLine)
-					for {
-						line, err := lr.next()
-						if err != nil {
-							return
-						}
-						if it, ok := lineItem(lr, line, name); ok {
-							fn(it)
-						}
-					}
-				}
+				again := &tsrSource{lines: newLineReader(io.NewSectionReader(f, offset, info.Size()-offset), maxTsrLine), name: src.name}
+				src.count = again.each
 			}
 		}
 	}
@@ -188,6 +173,18 @@ func (s *tsrSource) next() (tsrItem, error) {
 		if it, ok := lineItem(s.lines, line, s.name); ok {
 			return it, nil
 		}
+	}
+}
+
+// each calls fn with every item of s, in order, until the input ends or
+// cannot be read.
+func (s *tsrSource) each(fn func(tsrItem)) {
+	for {
+		it, err := s.next()
+		if err != nil {
+			return
+		}
+		fn(it)
 	}
 }
 

@@ -618,8 +618,7 @@ func (b *batch) send(j job) {
 		b.unhandled.Add(1)
 		return
 	}
-	r := result{Tsr: j.tsr, answer: newAnswer(res, err), Resent: j.resent}
-	timeoutHint(&r.answer, err, b.timeout)
+	r := result{Tsr: j.tsr, answer: newAnswer(res, err, b.timeout), Resent: j.resent}
 	if j.resent && errors.Is(err, wrapper.ErrConflict) {
 		r.Outcome = outcomeProbablyDoneEarlier
 	}

@@ -116,8 +116,7 @@ func runCall(ctx context.Context, args []string, std stdio) int {
 		return fail(err)
 	}
 	res, err := client.Call(ctx, op.Name, body)
-	line := callResult{Operation: op.Name, answer: newAnswer(res, err)}
-	timeoutHint(&line.answer, err, nf.timeout)
+	line := callResult{Operation: op.Name, answer: newAnswer(res, err, nf.timeout)}
 	if err == nil {
 		line.Data = compactJSON(res.Data)
 	}

@@ -386,13 +386,13 @@ func TestNewAnswer(t *testing.T) {
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
-			r := result{Tsr: "T", answer: newAnswer(nil, tt.err)}
+			r := result{Tsr: "T", answer: newAnswer(nil, tt.err, 0)}
 			if r.OK || r.Error == nil || r.Error.Kind != tt.kind || r.final() != tt.final || r.Error.MaybeSent != tt.maybeSent || r.exitCode() != tt.code {
 				t.Errorf("got %+v %+v final=%t code=%d", r, r.Error, r.final(), r.exitCode())
 			}
 		})
 	}
-	ok := result{Tsr: "T", answer: newAnswer(&wrapper.Result[json.RawMessage]{RtnCode: 4000004, RtnMsg: "m"}, nil)}
+	ok := result{Tsr: "T", answer: newAnswer(&wrapper.Result[json.RawMessage]{RtnCode: 4000004, RtnMsg: "m"}, nil, 0)}
 	if !ok.OK || !ok.final() || ok.exitCode() != exitOK || *ok.RtnCode != 4000004 {
 		t.Errorf("success: %+v", ok)
 	}

@@ -66,14 +66,19 @@ type result struct {
 	Skipped bool `json:"skipped,omitempty"`
 }
 
-// newAnswer turns the outcome of a call into its answer: the codes of res
-// on success, or the kind, message and codes of err. It extracts codes only;
-// the kind is wrapper.ErrorKind's.
-func newAnswer(res *wrapper.Result[json.RawMessage], err error) answer {
+// newAnswer turns the outcome of a call made with --timeout timeout into its
+// answer: the codes of res on success, or the kind, message and codes of err,
+// and whether the request may have been sent. It extracts codes only; the
+// kind is wrapper.ErrorKind's. The message of a timeout says which flag set
+// it, as the wrapper's speaks of the library's timeout.
+func newAnswer(res *wrapper.Result[json.RawMessage], err error, timeout time.Duration) answer {
 	if err == nil {
 		return answer{OK: true, RtnCode: &res.RtnCode, RtnMsg: &res.RtnMsg}
 	}
 	a := answer{Error: &resultError{Kind: wrapper.ErrorKind(err), Message: oneLine(err.Error())}}
+	if timeout > 0 && errors.Is(err, context.DeadlineExceeded) {
+		a.Error.Message += fmt.Sprintf(" (--timeout %s ran out; raise it)", timeout)
+	}
 	var (
 		he *wrapper.HTTPError
 		te *wrapper.TransError
@@ -97,14 +102,6 @@ func newAnswer(res *wrapper.Result[json.RawMessage], err error) answer {
 		a.Error.MaybeSent = a.Error.Kind == wrapper.KindDecode || a.Error.Kind == wrapper.KindTransport
 	}
 	return a
-}
-
-// timeoutHint adds to a's message, when err is a timeout, which flag set
-// it: the wrapper's message speaks of the library's timeout.
-func timeoutHint(a *answer, err error, timeout time.Duration) {
-	if a.Error != nil && timeout > 0 && errors.Is(err, context.DeadlineExceeded) {
-		a.Error.Message += fmt.Sprintf(" (--timeout %s ran out; raise it)", timeout)
-	}
 }
 
 // invalidResult is the result of a Tsr refused before any request.

@@ -219,10 +219,8 @@ func (r *repeated) Set(v string) error {
 // run is the batch subcommand.
 func (bop *batchOp) run(ctx context.Context, args []string, std stdio) int {
 	fs := newFlagSet(bop.command)
-	var cf credentialFlags
+	var cf clientFlags
 	cf.register(fs)
-	var nf networkFlags
-	nf.register(fs)
 	var tsrs repeated
 	fs.Var(&tsrs, "tsr", "a `Tsr` to send; repeatable")
 	file := fs.String("file", "", "read Tsrs from `FILE`, one per line (- for stdin)")
@@ -249,11 +247,7 @@ func (bop *batchOp) run(ctx context.Context, args []string, std stdio) int {
 	case *adopt && *out == "":
 		return fail(usagef("--adopt needs --out"))
 	}
-	cred, err := cf.resolve(fs, std.getenv, true)
-	if err != nil {
-		return fail(err)
-	}
-	baseURL, err := nf.resolve(cf.env)
+	cred, baseURL, err := cf.resolve(fs, std.getenv)
 	if err != nil {
 		return fail(err)
 	}
@@ -270,7 +264,7 @@ func (bop *batchOp) run(ctx context.Context, args []string, std stdio) int {
 
 	stop, abort := context.WithCancelCause(ctx)
 	defer abort(nil)
-	b := &batch{bop: bop, concurrency: *concurrency, timeout: nf.timeout, stdout: std.stdout, stop: stop, abort: abort}
+	b := &batch{bop: bop, concurrency: *concurrency, timeout: cf.timeout, stdout: std.stdout, stop: stop, abort: abort}
 	if *rps > 0 {
 		b.limiter = rate.NewLimiter(rate.Limit(*rps), 1)
 	}
@@ -279,7 +273,7 @@ func (bop *batchOp) run(ctx context.Context, args []string, std stdio) int {
 	if *attempts > 1 {
 		more = append(more, wrapper.WithRetry(wrapper.RetryPolicy{MaxAttempts: *attempts}))
 	}
-	if b.client, err = newClient(cred, baseURL, nf.timeout, send, more...); err != nil {
+	if b.client, err = newClient(cred, baseURL, cf.timeout, send, more...); err != nil {
 		return fail(err)
 	}
 	// Last, once nothing else can fail: the journal holds the files' locks.

@@ -69,10 +69,8 @@ func lookupOperation(name string) *registry.Operation {
 
 func runCall(ctx context.Context, args []string, std stdio) int {
 	fs := newFlagSet("call")
-	var cf credentialFlags
+	var cf clientFlags
 	cf.register(fs)
-	var nf networkFlags
-	nf.register(fs)
 	data := fs.String("data", "", "the request Data, a JSON object (- or absent: read it from stdin)")
 	fail := func(err error) int { return usageFailure(fs.Name(), err, std.stderr) }
 	// The operation comes first (call OP --data …) or after the flags.
@@ -91,11 +89,7 @@ func runCall(ctx context.Context, args []string, std stdio) int {
 		// The name is not echoed: it may be a mistyped secret.
 		return fail(usagef("unknown operation: give one of %s", registry.Names()))
 	}
-	cred, err := cf.resolve(fs, std.getenv, true)
-	if err != nil {
-		return fail(err)
-	}
-	baseURL, err := nf.resolve(cf.env)
+	cred, baseURL, err := cf.resolve(fs, std.getenv)
 	if err != nil {
 		return fail(err)
 	}
@@ -111,12 +105,12 @@ func runCall(ctx context.Context, args []string, std stdio) int {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return fail(usagef("give the request Data: --data JSON, or the JSON on stdin"))
 	}
-	client, err := newClient(cred, baseURL, nf.timeout, newHTTPClient(1))
+	client, err := newClient(cred, baseURL, cf.timeout, newHTTPClient(1))
 	if err != nil {
 		return fail(err)
 	}
 	res, err := client.Call(ctx, op.Name, body)
-	line := callResult{Operation: op.Name, answer: newAnswer(res, err, nf.timeout)}
+	line := callResult{Operation: op.Name, answer: newAnswer(res, err, cf.timeout)}
 	if err == nil {
 		line.Data = compactJSON(res.Data)
 	}

@@ -126,6 +126,32 @@ func (n *networkFlags) resolve(env string) (string, error) {
 	return strings.TrimSuffix(u.String(), "/"), nil
 }
 
+// clientFlags are the flags of the subcommands that call ECPay: the
+// credentials, --env, --base-url and --timeout.
+type clientFlags struct {
+	credentialFlags
+	networkFlags
+}
+
+func (c *clientFlags) register(fs *flag.FlagSet) {
+	c.credentialFlags.register(fs)
+	c.networkFlags.register(fs)
+}
+
+// resolve returns the credentials of the merchant that calls, MerchantID
+// included, and the base URL to call, or a usage error.
+func (c *clientFlags) resolve(fs *flag.FlagSet, getenv func(string) string) (credentials, string, error) {
+	cred, err := c.credentialFlags.resolve(fs, getenv, true)
+	if err != nil {
+		return credentials{}, "", err
+	}
+	baseURL, err := c.networkFlags.resolve(c.env)
+	if err != nil {
+		return credentials{}, "", err
+	}
+	return cred, baseURL, nil
+}
+
 // newClient returns the wrapper client of a subcommand that calls ECPay:
 // cred's merchant at baseURL with --timeout, through doer, an HTTP client
 // whose redirects follow wrapper.CheckRedirect.

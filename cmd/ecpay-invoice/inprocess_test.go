@@ -361,8 +361,7 @@ func TestJournalLoad(t *testing.T) {
 
 // testHeader is the journal header of tgt for the results file path.
 func testHeader(tgt target, path string) string {
-	h, _ := json.Marshal(journalHeader{Journal: journalVersion, Results: filepath.Base(path), target: tgt})
-	return string(h) + "\n"
+	return string(headerLine(filepath.Base(path), tgt))
 }
 
 func TestNewAnswer(t *testing.T) {

@@ -224,9 +224,14 @@ func nonEmptyRegular(path string) (bool, error) {
 	case err != nil:
 		return false, usagef("--out: %v", err)
 	case !info.Mode().IsRegular():
-		return false, usagef("--out: %s is not a regular file: the results file and its journal must be, to be synced and repaired", path)
+		return false, notRegular(path)
 	}
 	return info.Size() > 0, nil
+}
+
+// notRegular is the error for an --out path that is not a regular file.
+func notRegular(path string) error {
+	return usagef("--out: %s is not a regular file: the results file and its journal must be, to be synced and repaired", path)
 }
 
 // openLogFile opens and locks one of the two files for appending.
@@ -237,7 +242,7 @@ func openLogFile(path string, perm os.FileMode) (*logFile, error) {
 	}
 	if info, err := f.Stat(); err != nil || !info.Mode().IsRegular() {
 		f.Close()
-		return nil, usagef("--out: %s is not a regular file: the results file and its journal must be, to be synced and repaired", path)
+		return nil, notRegular(path)
 	}
 	if err := lockFile(f); err != nil {
 		f.Close()
@@ -262,8 +267,7 @@ func (j *journal) checkHeader(tgt target, resultsName string, hasResults bool) (
 		if err := j.log.f.Truncate(0); err != nil {
 			return 0, usagef("--out: %v", err)
 		}
-		h, _ := json.Marshal(journalHeader{Journal: journalVersion, Results: resultsName, target: tgt})
-		h = append(h, '\n')
+		h := headerLine(resultsName, tgt)
 		if _, err := j.log.f.Write(h); err != nil {
 			return 0, usagef("--out: writing %s: %v", j.log.path, err)
 		}
@@ -285,6 +289,14 @@ func (j *journal) checkHeader(tgt target, resultsName string, hasResults bool) (
 		}
 	}
 	return lr.end, nil
+}
+
+// headerLine is the journal's first line, "\n" included, for tgt's results
+// file named resultsName.
+func headerLine(resultsName string, tgt target) []byte {
+	// Strings and an int: it always encodes.
+	h, _ := json.Marshal(journalHeader{Journal: journalVersion, Results: resultsName, target: tgt})
+	return append(h, '\n')
 }
 
 // parseHeader decodes a journal header line.
@@ -363,8 +375,7 @@ func scanRecords(r io.Reader, record func(rec *journalRecord, start int64), bad 
 		if err != nil {
 			return recordsTail{}, err
 		}
-		var rec journalRecord
-		valid := !lr.tooLong && json.Unmarshal(line, &rec) == nil && (rec.Sending || rec.OK != nil)
+		rec, valid := decodeRecord(lr, line)
 		if !lr.terminated {
 			// The last line, cut short by an interrupted write:
 			// complete it if it is whole, drop it otherwise.
@@ -383,6 +394,16 @@ func scanRecords(r io.Reader, record func(rec *journalRecord, start int64), bad 
 		}
 		record(&rec, lr.start)
 	}
+}
+
+// decodeRecord decodes line, which lr has just read from either file, as a
+// record: ok is false for a line too long, not JSON, or neither an intent nor
+// a result.
+func decodeRecord(lr *lineReader, line []byte) (rec journalRecord, ok bool) {
+	if lr.tooLong || json.Unmarshal(line, &rec) != nil {
+		return journalRecord{}, false
+	}
+	return rec, rec.Sending || rec.OK != nil
 }
 
 // fold applies one record, found at offset, to the index. It reports false
@@ -650,14 +671,12 @@ func adoptResults(path, jpath string, tgt target, warn io.Writer) error {
 	}
 	defer os.Remove(newLog.Name())
 	defer newLog.Close()
-	h, _ := json.Marshal(journalHeader{Journal: journalVersion, Results: filepath.Base(path), target: tgt})
-	var werr error
+	_, werr := newLog.Write(headerLine(filepath.Base(path), tgt))
 	put := func(f *os.File, line []byte) {
 		if werr == nil {
 			_, werr = f.Write(append(line, '\n'))
 		}
 	}
-	put(newLog, h)
 	settled := map[string]bool{}
 	var kept, moved, dropped int
 	lr := newLineReader(src, maxRecordBytes)
@@ -669,8 +688,8 @@ func adoptResults(path, jpath string, tgt target, warn io.Writer) error {
 		if err != nil {
 			return usagef("--adopt: reading %s: %v", path, err)
 		}
-		var rec journalRecord
-		if lr.tooLong || json.Unmarshal(line, &rec) != nil || !(rec.Sending || rec.OK != nil) {
+		rec, ok := decodeRecord(lr, line)
+		if !ok {
 			if len(bytes.TrimSpace(line)) > 0 || lr.tooLong {
 				dropped++
 			}

@@ -231,10 +231,8 @@ func checkCaptured(ctx context.Context, checker *contract.Checker, what string, 
 	if plaintext == nil {
 		// Nothing tells the operation but the envelope: fine as long as
 		// every candidate judges it alike.
-		for _, e := range envelopes[1:] {
-			if !slices.EqualFunc(e, envelopes[0], func(a, b finding) bool { return a.String() == b.String() }) {
-				return report{}, usagef("the envelope alone does not tell which operation it is for, and the operations' pages judge it differently: give --operation (one of %s)", registry.Names())
-			}
+		if !agree(envelopes) {
+			return report{}, usagef("the envelope alone does not tell which operation it is for, and the operations' pages judge it differently: give --operation (one of %s)", registry.Names())
 		}
 		rep.op = op
 		rep.findings = append(envelopes[0], rep.findings...)
@@ -242,16 +240,21 @@ func checkCaptured(ctx context.Context, checker *contract.Checker, what string, 
 	}
 
 	rep.dataChecked = true
+	// The Data's members, nil unless it is a JSON object.
+	var members map[string]json.RawMessage
+	if json.Unmarshal(plaintext, &members) != nil {
+		members = nil
+	}
 	data := make([][]finding, len(candidates))
 	var matching []int
 	for i, c := range candidates {
-		data[i] = dataFindings(checker, c, what, plaintext)
-		if len(data[i]) == 0 && declares(checker, c, what, plaintext) {
+		data[i] = dataFindings(checker, c, what, plaintext, members)
+		if len(data[i]) == 0 && declares(checker, c, what, members) {
 			matching = append(matching, i)
 		}
 	}
 	if op == nil && what == "response" && len(matching) > 1 {
-		matching = slices.DeleteFunc(matching, func(i int) bool { return !knowsRtnCode(candidates[i], plaintext) })
+		matching = slices.DeleteFunc(matching, func(i int) bool { return !knowsRtnCode(candidates[i], members["RtnCode"]) })
 	}
 	chosen := -1
 	switch {
@@ -267,10 +270,8 @@ func checkCaptured(ctx context.Context, checker *contract.Checker, what string, 
 		return report{}, usagef("the decrypted Data matches the %s Data of %s alike: give --operation to say which it is for", what, strings.Join(names, " and "))
 	}
 	if chosen < 0 {
-		for _, e := range envelopes[1:] {
-			if !slices.EqualFunc(e, envelopes[0], func(a, b finding) bool { return a.String() == b.String() }) {
-				return report{}, usagef("the decrypted Data matches the %s Data of no operation, and the operations' pages judge the envelope differently: give --operation (one of %s) to see the violations", what, registry.Names())
-			}
+		if !agree(envelopes) {
+			return report{}, usagef("the decrypted Data matches the %s Data of no operation, and the operations' pages judge the envelope differently: give --operation (one of %s) to see the violations", what, registry.Names())
 		}
 		rep.findings = append(envelopes[0], finding{doc: "Data", Violation: violation.Violation{
 			Reason: fmt.Sprintf("matches the %s Data schema of no operation (%s), declaring every member it has: give --operation to see its violations against one", what, registry.Names()),
@@ -280,6 +281,17 @@ func checkCaptured(ctx context.Context, checker *contract.Checker, what string, 
 	rep.op = candidates[chosen]
 	rep.findings = append(envelopes[chosen], data[chosen]...)
 	return rep, nil
+}
+
+// agree reports whether every candidate operation's page judges the
+// envelope alike: envelopes holds the findings of each.
+func agree(envelopes [][]finding) bool {
+	for _, e := range envelopes[1:] {
+		if !slices.EqualFunc(e, envelopes[0], func(a, b finding) bool { return a.String() == b.String() }) {
+			return false
+		}
+	}
+	return true
 }
 
 // envelopeFindings checks body, an envelope of what, against op's page.
@@ -327,8 +339,8 @@ func openCapturedData(fields map[string]json.RawMessage, what string, codec *ecp
 }
 
 // dataFindings checks plaintext, the decrypted Data of what, against op's
-// Data schema.
-func dataFindings(checker *contract.Checker, op *registry.Operation, what string, plaintext []byte) []finding {
+// Data schema; members are its members, nil unless it is a JSON object.
+func dataFindings(checker *contract.Checker, op *registry.Operation, what string, plaintext []byte, members map[string]json.RawMessage) []finding {
 	var err error
 	if what == "request" {
 		err = checker.RequestData(op, plaintext)
@@ -337,7 +349,7 @@ func dataFindings(checker *contract.Checker, op *registry.Operation, what string
 	}
 	out := findings("Data", err)
 	for i, f := range out {
-		if what == "response" && f.Pointer == "/RtnCode" && isQuotedInteger(plaintext, "RtnCode") {
+		if what == "response" && f.Pointer == "/RtnCode" && isQuotedNumber(members["RtnCode"]) {
 			out[i].note = `ECPay's own example on its CancelDelayIssue page sends "RtnCode": "1" as a string; the spec says integer; the Go client accepts both`
 		}
 	}
@@ -354,16 +366,16 @@ func findings(doc string, err error) []finding {
 	return out
 }
 
-// declares reports whether op's Data schema of what declares every member
-// of plaintext: a Data with a member its page does not know (which the
-// client would refuse to send) is not that operation's.
-func declares(checker *contract.Checker, op *registry.Operation, what string, plaintext []byte) bool {
+// declares reports whether op's Data schema of what declares every one of
+// members, those of a Data that is a JSON object (nil: it is not): a Data
+// with a member its page does not know (which the client would refuse to
+// send) is not that operation's.
+func declares(checker *contract.Checker, op *registry.Operation, what string, members map[string]json.RawMessage) bool {
 	schema := checker.RequestDataSchema(op)
 	if what == "response" {
 		schema = checker.ResponseDataSchema(op)
 	}
-	var members map[string]json.RawMessage
-	if schema == nil || json.Unmarshal(plaintext, &members) != nil {
+	if schema == nil || members == nil {
 		return false
 	}
 	for name := range members {
@@ -374,14 +386,10 @@ func declares(checker *contract.Checker, op *registry.Operation, what string, pl
 	return true
 }
 
-// knowsRtnCode reports whether op's page lists the RtnCode of plaintext.
-func knowsRtnCode(op *registry.Operation, plaintext []byte) bool {
-	var members map[string]json.RawMessage
-	if json.Unmarshal(plaintext, &members) != nil {
-		return false
-	}
-	raw := bytes.Trim(members["RtnCode"], `"`)
-	code, err := strconv.Atoi(string(raw))
+// knowsRtnCode reports whether op's page lists rtnCode, the RtnCode member
+// of a Data, a number or a quoted one.
+func knowsRtnCode(op *registry.Operation, rtnCode json.RawMessage) bool {
+	code, err := strconv.Atoi(string(bytes.Trim(rtnCode, `"`)))
 	if err != nil {
 		return false
 	}
@@ -389,14 +397,9 @@ func knowsRtnCode(op *registry.Operation, plaintext []byte) bool {
 	return ok
 }
 
-// isQuotedInteger reports whether the JSON object plaintext has member name
-// holding a string, such as "1".
-func isQuotedInteger(plaintext []byte, name string) bool {
-	var fields map[string]json.RawMessage
-	if json.Unmarshal(plaintext, &fields) != nil {
-		return false
-	}
-	var s json.Number
-	raw := fields[name]
-	return len(raw) > 0 && raw[0] == '"' && json.Unmarshal(raw, &s) == nil
+// isQuotedNumber reports whether raw, a member of a Data, is a string
+// holding a number, such as "1".
+func isQuotedNumber(raw json.RawMessage) bool {
+	var n json.Number
+	return len(raw) > 0 && raw[0] == '"' && json.Unmarshal(raw, &n) == nil
 }

@@ -314,9 +314,10 @@ func notTheInput(file, out string, stdin io.Reader) error {
 }
 
 // batch sends a stream of Tsrs with a fixed number of workers. Memory does
-// not grow with the number of Tsrs but for the duplicate check (seenSet):
-// the reader hands one Tsr at a time to the workers, and results go straight
-// to stdout and the journal.
+// not grow with the number of Tsrs but for the duplicate check (seenSet) and,
+// with --out, the journal's index of earlier runs' Tsrs: the reader hands one
+// Tsr at a time to the workers, and results go straight to stdout and the
+// journal.
 type batch struct {
 	bop         *batchOp
 	client      *wrapper.Client

@@ -20,7 +20,8 @@ const maxCallData = 1 << 20
 type callResult struct {
 	Operation string `json:"operation"`
 	answer
-	// Data is the decrypted answer as ECPay sent it, on success.
+	// Data is the decrypted answer as ECPay sent it, compacted onto one
+	// line, on success.
 	Data json.RawMessage `json:"data,omitempty"`
 }
 
@@ -40,8 +41,8 @@ every batch: checked against the operation's page before anything is sent
 decrypted. Stdout holds one JSON object:
   {"operation":"…","ok":true,"rtn_code":…,"rtn_msg":"…","data":{…}}
   {"operation":"…","ok":false,"error":{"kind":"api","message":"…"},"rtn_code":…,"rtn_msg":"…"}
-data is the decrypted answer exactly as received; error.kind is validation,
-http, trans, api, decode or transport, with the codes that apply
+data is the decrypted answer as received, on one line; error.kind is
+validation, http, trans, api, decode or transport, with the codes that apply
 (http_status, trans_code, trans_msg, rtn_code, rtn_msg). Exit status 0 ok,
 1 refused, 2 invalid (nothing was sent), 3 transport, HTTP or decode failure.
 

@@ -12,7 +12,8 @@ import (
 
 // validateRecording re-checks every exchange of the recording at path (-
 // for stdin) with ecpaysim.CheckExchange, the check the proxy makes, and
-// compares the verdicts with those recorded.
+// compares the verdicts with those recorded. An exchange whose upstream
+// failed is counted, not checked.
 func validateRecording(path string, std stdio) int {
 	r := std.stdin
 	name := "stdin"

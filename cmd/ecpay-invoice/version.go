@@ -6,9 +6,11 @@ import (
 )
 
 // versionLine describes the build from its build information: the module
-// version when installed with `go install …@version`, or, for a build from
-// a working tree, which Go reports as "(devel)", that it is a development
-// build, with the commit it was built from when the toolchain recorded it.
+// version Go recorded (a release when installed with `go install
+// …@version`, a pseudo-version naming the commit, +dirty with uncommitted
+// changes, for a build from a working tree with VCS stamping), or, when Go
+// recorded none ("(devel)", as with -buildvcs=false), that it is a
+// development build, with the commit when the toolchain recorded one.
 func versionLine() string {
 	info, ok := debug.ReadBuildInfo()
 	if !ok {

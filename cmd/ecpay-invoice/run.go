@@ -37,21 +37,46 @@ type subcommand struct {
 	run     func(ctx context.Context, args []string, std stdio) int
 }
 
-// subcommands returns the verbs: call, one batch per batch operation of the
-// registry, and the tools that need no operation. The registry's pages are
-// read once, the first time.
+// fixedSubcommands are the verbs that are not batches: call, listed first,
+// and the tools that need no operation, listed after the batches.
+func fixedSubcommands() (call subcommand, tools []subcommand) {
+	return subcommand{"call", "call any operation once with the request Data you give as JSON", runCall}, []subcommand{
+		{"encrypt", "encrypt each line of stdin into ECPay Data", runEncrypt},
+		{"decrypt", "decrypt each line of stdin (ECPay Data) into its plaintext", runDecrypt},
+		{"validate", "check a captured request or response envelope of any operation against its page", runValidate},
+		{"demo", "show the delayed-invoice lifecycle on an in-process simulator, narrating the wire", runDemo},
+	}
+}
+
+// subcommands returns every verb, in the order of the usage: call, one batch
+// per batch operation of the registry, and the tools. The registry's pages
+// are read once, the first time.
 var subcommands = sync.OnceValue(func() []subcommand {
-	out := []subcommand{{"call", "call any operation once with the request Data you give as JSON", runCall}}
+	call, tools := fixedSubcommands()
+	out := []subcommand{call}
 	for _, bop := range batchOperations() {
 		out = append(out, subcommand{bop.command, bop.summary(), bop.run})
 	}
-	return append(out,
-		subcommand{"encrypt", "encrypt each line of stdin into ECPay Data", runEncrypt},
-		subcommand{"decrypt", "decrypt each line of stdin (ECPay Data) into its plaintext", runDecrypt},
-		subcommand{"validate", "check a captured request or response envelope of any operation against its page", runValidate},
-		subcommand{"demo", "show the delayed-invoice lifecycle on an in-process simulator, narrating the wire", runDemo},
-	)
+	return append(out, tools...)
 })
+
+// lookupSubcommand returns the verb called name. It reads the registry's
+// pages only for a name that is neither call nor a tool: those need no batch
+// operation, and start faster without.
+func lookupSubcommand(name string) (subcommand, bool) {
+	call, tools := fixedSubcommands()
+	for _, sc := range append(tools, call) {
+		if sc.name == name {
+			return sc, true
+		}
+	}
+	for _, sc := range subcommands() {
+		if sc.name == name {
+			return sc, true
+		}
+	}
+	return subcommand{}, false
+}
 
 // run executes the command line args and returns the exit status. It is
 // main without the process: tests call it directly.
@@ -79,10 +104,8 @@ func runWith(ctx context.Context, args []string, std stdio) int {
 		}
 		name, args = args[1], []string{args[1], "--help"}
 	}
-	for _, sc := range subcommands() {
-		if sc.name == name {
-			return sc.run(ctx, args[1:], std)
-		}
+	if sc, ok := lookupSubcommand(name); ok {
+		return sc.run(ctx, args[1:], std)
 	}
 	if op := lookupOperation(name); op != nil {
 		bop, why := batchFor(op)

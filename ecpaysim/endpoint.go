@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"mime"
 	"net/http"
 	"time"
 	"unicode/utf8"
@@ -161,43 +160,61 @@ func (w *trackingWriter) Write(p []byte) (int, error) {
 	return w.ResponseWriter.Write(p)
 }
 
-// readBody returns the body of a request to the endpoint, or the HTTP status
-// and message to reject it with: 415 unless it is application/json, 413 if it
-// is larger than MaxBodyBytes, 400 if it is not JSON.
+// readBody returns the body of a request to the endpoint or the admin API,
+// or the HTTP status and message to reject it with: 415 unless it is
+// application/json, 413 if it is larger than MaxBodyBytes, 400 if it cannot
+// be read or is not JSON.
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, int, string) {
-	mediaType, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil || mediaType != "application/json" {
+	if !isJSONType(r.Header.Get("Content-Type")) {
 		return nil, http.StatusUnsupportedMediaType, httpMsgContentType
 	}
-	if r.ContentLength > MaxBodyBytes {
+	body, err := readLimited(w, r)
+	switch {
+	case errors.Is(err, errTooLarge):
 		return nil, http.StatusRequestEntityTooLarge, httpMsgTooLarge
-	}
-	body, err := readAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes), r.ContentLength)
-	if err != nil {
-		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-			return nil, http.StatusRequestEntityTooLarge, httpMsgTooLarge
-		}
+	case err != nil:
 		return nil, http.StatusBadRequest, httpMsgUnreadable
-	}
-	if !json.Valid(body) {
+	case !json.Valid(body):
 		return body, http.StatusBadRequest, httpMsgNotJSON
 	}
 	return body, 0, ""
 }
 
-// readAll reads r to its end into one buffer of the announced length, when
-// there is one (at most MaxBodyBytes, checked before; net/http reads no
-// more), so that a large body is not copied through doubling buffers and its
-// record keeps no spare capacity; io.ReadAll otherwise.
-func readAll(r io.Reader, length int64) ([]byte, error) {
-	if length <= 0 {
-		return io.ReadAll(r)
+// errTooLarge is readLimited's error for a body larger than MaxBodyBytes.
+var errTooLarge = errors.New("the body is larger than MaxBodyBytes")
+
+// readLimited reads the body of r to its end, at most MaxBodyBytes of it:
+// a larger one, announced or not, is errTooLarge, and is not read further
+// (w lets MaxBytesReader close the connection after it). The body is read
+// into one buffer of the announced length, when there is one, so that a
+// large body is not copied through doubling buffers and a record of it
+// keeps no spare capacity.
+func readLimited(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	if r.ContentLength > MaxBodyBytes {
+		return nil, errTooLarge
 	}
-	buf := make([]byte, length)
-	if _, err := io.ReadFull(r, buf); err != nil {
+	limited := http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+	var body []byte
+	var err error
+	if r.ContentLength > 0 {
+		// net/http reads no more than the announced length.
+		body = make([]byte, r.ContentLength)
+		_, err = io.ReadFull(limited, body)
+	} else {
+		body, err = io.ReadAll(limited)
+	}
+	if err == nil {
+		// Reading on to the end lets net/http notice a caller that goes
+		// away (it cancels r's context then).
+		_, err = io.Copy(io.Discard, limited)
+	}
+	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+		return nil, errTooLarge
+	}
+	if err != nil {
 		return nil, err
 	}
-	return buf, nil
+	return body, nil
 }
 
 // decodeEnvelope records body as a request envelope when it decodes as one

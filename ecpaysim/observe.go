@@ -173,25 +173,15 @@ func (o *observer) readRequestBody(w http.ResponseWriter, r *http.Request) ([]by
 	if o.mode == ModeReplay {
 		not = "not answered"
 	}
-	tooLarge := &localAnswer{
-		status: http.StatusRequestEntityTooLarge,
-		msg:    fmt.Sprintf("the body is larger than %d MiB, the limit of this %s: %s", MaxBodyBytes>>20, o.mode, not),
-		note:   fmt.Sprintf("%s: the body is larger than %d MiB, the limit of the %s (answered 413)", not, MaxBodyBytes>>20, o.mode),
-	}
-	if r.ContentLength > MaxBodyBytes {
-		return nil, tooLarge
-	}
-	limited := http.MaxBytesReader(w, r.Body, MaxBodyBytes)
-	body, err := readAll(limited, r.ContentLength)
-	if err == nil {
-		// Reading on to the end lets net/http notice a caller that goes
-		// away (it cancels r's context then), for the exchange's notes.
-		_, err = io.Copy(io.Discard, limited)
-	}
-	if err != nil {
-		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-			return nil, tooLarge
+	body, err := readLimited(w, r)
+	switch {
+	case errors.Is(err, errTooLarge):
+		return nil, &localAnswer{
+			status: http.StatusRequestEntityTooLarge,
+			msg:    fmt.Sprintf("the body is larger than %d MiB, the limit of this %s: %s", MaxBodyBytes>>20, o.mode, not),
+			note:   fmt.Sprintf("%s: the body is larger than %d MiB, the limit of the %s (answered 413)", not, MaxBodyBytes>>20, o.mode),
 		}
+	case err != nil:
 		return nil, &localAnswer{
 			status: http.StatusBadRequest,
 			msg:    "the body could not be read: " + not,

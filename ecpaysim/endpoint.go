@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
-	"unicode/utf8"
 
 	"github.com/ecpay-go/einvoice/generated"
 	"github.com/ecpay-go/einvoice/internal/contract"
@@ -231,18 +230,13 @@ func (ex *exchange) decodeEnvelope(body []byte) {
 // allows, so an echo cannot make an answer invalid.
 func (ex *exchange) setEnvelope(env *generated.RequestEnvelope) {
 	ex.rec.Envelope = env
-	if echoable(env.MerchantID) {
+	if fitsMerchantID(env.MerchantID) {
 		id := generated.LenientString(env.MerchantID)
 		ex.merchantID = &id
 	}
-	if env.PlatformID != nil && echoable(*env.PlatformID) {
+	if env.PlatformID != nil && fitsMerchantID(*env.PlatformID) {
 		ex.platformID = env.PlatformID
 	}
-}
-
-func echoable(id string) bool {
-	n := utf8.RuneCountInString(id)
-	return n > 0 && n <= pageLimits().merchantID
 }
 
 // wait returns after d, true, or when ctx ends first, false.

@@ -3,6 +3,7 @@ package ecpaysim
 import (
 	"math"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
@@ -45,6 +46,15 @@ var pageLimits = sync.OnceValue(func() limits {
 	}
 	return l
 })
+
+// fitsMerchantID reports whether id has a length the pages allow the
+// envelope's MerchantID (and PlatformID), 1 to limits.merchantID
+// characters: what a merchant of WithMerchant must have, and what the
+// simulator echoes in an answer and a log line.
+func fitsMerchantID(id string) bool {
+	n := utf8.RuneCountInString(id)
+	return n > 0 && n <= pageLimits().merchantID
+}
 
 // maxLength is the maxLength of property name of s; no limit when s has no
 // such property or it has no maxLength.

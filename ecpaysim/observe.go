@@ -15,7 +15,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/ecpay-go/einvoice/ecpaycrypto"
 	"github.com/ecpay-go/einvoice/generated/registry"
@@ -424,7 +423,7 @@ func (o *observer) log(ob *observation, recErr error) {
 	if ob.ex.Operation != "" {
 		attrs = append(attrs, slog.String(logkeys.Operation, ob.ex.Operation))
 	}
-	if ob.merchantID != "" && utf8.RuneCountInString(ob.merchantID) <= pageLimits().merchantID {
+	if fitsMerchantID(ob.merchantID) {
 		attrs = append(attrs, slog.String(logkeys.MerchantID, ob.merchantID))
 	}
 	env := members(ob.ex.Response.Envelope)

@@ -9,7 +9,6 @@ import (
 	"slices"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/ecpay-go/einvoice/ecpaycrypto"
 	"github.com/ecpay-go/einvoice/generated/registry"
@@ -107,7 +106,7 @@ type Merchant struct {
 // a key.
 func WithMerchant(merchantID, hashKey, hashIV string) Option {
 	return func(c *config) error {
-		if n := utf8.RuneCountInString(merchantID); n == 0 || n > pageLimits().merchantID {
+		if !fitsMerchantID(merchantID) {
 			return fmt.Errorf("ecpaysim: merchant ID %q must be 1 to %d characters", merchantID, pageLimits().merchantID)
 		}
 		for _, m := range c.merchants {

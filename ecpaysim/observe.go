@@ -89,16 +89,11 @@ func newObserver(mode string, cfg *config) (*observer, error) {
 	o := &observer{
 		mode:      mode,
 		checker:   c,
-		merchants: make(map[string]*ecpaycrypto.Codec, len(cfg.merchants)),
+		merchants: cfg.codecs,
+		ids:       cfg.merchantIDs(),
 		clock:     cfg.clock,
 		logger:    cfg.logger,
 		counts:    Summary{Mode: mode, ViolationsBySide: map[string]map[string]int{}},
-	}
-	for _, m := range cfg.merchants {
-		// Checked by WithMerchant.
-		codec, _ := ecpaycrypto.New(m.HashKey, m.HashIV)
-		o.merchants[m.ID] = codec
-		o.ids = append(o.ids, m.ID)
 	}
 	if cfg.recording != nil {
 		o.rec = &recorder{w: cfg.recording}

@@ -67,6 +67,7 @@ type Option func(*config) error
 
 type config struct {
 	merchants []Merchant
+	codecs    map[string]*ecpaycrypto.Codec // of merchants, by ID
 	clock     func() time.Time
 	onBug     func(error)
 	logger    *slog.Logger
@@ -109,14 +110,17 @@ func WithMerchant(merchantID, hashKey, hashIV string) Option {
 		if !fitsMerchantID(merchantID) {
 			return fmt.Errorf("ecpaysim: merchant ID %q must be 1 to %d characters", merchantID, pageLimits().merchantID)
 		}
-		for _, m := range c.merchants {
-			if m.ID == merchantID {
-				return fmt.Errorf("ecpaysim: merchant %s is configured twice", merchantID)
-			}
+		if _, ok := c.codecs[merchantID]; ok {
+			return fmt.Errorf("ecpaysim: merchant %s is configured twice", merchantID)
 		}
-		if _, err := ecpaycrypto.New(hashKey, hashIV); err != nil {
+		codec, err := ecpaycrypto.New(hashKey, hashIV)
+		if err != nil {
 			return fmt.Errorf("ecpaysim: merchant %s: %w", merchantID, err)
 		}
+		if c.codecs == nil {
+			c.codecs = make(map[string]*ecpaycrypto.Codec)
+		}
+		c.codecs[merchantID] = codec
 		c.merchants = append(c.merchants, Merchant{ID: merchantID, HashKey: hashKey, HashIV: hashIV})
 		return nil
 	}
@@ -223,6 +227,16 @@ func Configured(opts ...Option) ([]Merchant, error) {
 	return slices.Clone(cfg.merchants), nil
 }
 
+// merchantIDs returns the IDs of the merchants, in the order they were
+// configured.
+func (c *config) merchantIDs() []string {
+	ids := make([]string, len(c.merchants))
+	for i, m := range c.merchants {
+		ids[i] = m.ID
+	}
+	return ids
+}
+
 // configure applies opts and the defaults.
 func configure(opts []Option) (*config, error) {
 	cfg := &config{clock: time.Now, keepBytes: DefaultRequestBytes}
@@ -252,7 +266,8 @@ func newServer(cfg *config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		merchants: make(map[string]*ecpaycrypto.Codec, len(cfg.merchants)),
+		merchants: cfg.codecs,
+		ids:       cfg.merchantIDs(),
 		clock:     cfg.clock,
 		onBug:     cfg.onBug,
 		logger:    cfg.logger,
@@ -264,12 +279,6 @@ func newServer(cfg *config) (*Server, error) {
 	for _, op := range registry.All() {
 		d, _ := mockValue(c.ResponseDataSchema(op)).(map[string]any)
 		s.defaults = append(s.defaults, d)
-	}
-	for _, m := range cfg.merchants {
-		// Checked by WithMerchant.
-		codec, _ := ecpaycrypto.New(m.HashKey, m.HashIV)
-		s.merchants[m.ID] = codec
-		s.ids = append(s.ids, m.ID)
 	}
 	mux := http.NewServeMux()
 	s.mount(mux, s.endpoint)

@@ -84,37 +84,25 @@ func (s *Server) checkRequest(op *registry.Operation, env *generated.RequestEnve
 // passed every check. An injected RtnCode fault answers with its own code and
 // changes nothing.
 func (s *Server) respond(op *registry.Operation, merchantID string, data any, fault *Fault) (int, string) {
-	behave := behaviours[op]
-	tsr, _ := stringField(data, "Tsr")
-	if fault != nil && fault.RtnCode != 0 {
-		if behave != nil {
-			s.count(op, merchantID, tsr)
-		}
-		return fault.RtnCode, orDefault(fault.RtnMsg, msgInjected)
+	injected := fault != nil && fault.RtnCode != 0
+	behave, modelled := behaviours[op]
+	var code int
+	if modelled {
+		tsr, _ := stringField(data, "Tsr")
+		code = s.lifecycle(behave, merchantID, tsr, injected)
 	}
-	if behave == nil {
+	switch {
+	case injected:
+		return fault.RtnCode, orDefault(fault.RtnMsg, msgInjected)
+	case !modelled:
 		// The default answer, as Prism mocks from a spec: the first success.
 		c := op.Successes()[0]
 		return c.Code, orDefault(c.Message, defaultRtnMsg)
 	}
-	code := behave(s, merchantID, tsr)
 	if c, ok := op.Code(code); ok && c.Message != "" {
 		return code, c.Message
 	}
 	return code, defaultRtnMsg
-}
-
-// count counts a request for a lifecycle invoice that a fault answered.
-func (s *Server) count(op *registry.Operation, merchantID, tsr string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if inv := s.invoices[invoiceKey{merchantID, tsr}]; inv != nil {
-		if op == registry.TriggerIssue {
-			inv.triggerCalls++
-		} else {
-			inv.cancels++
-		}
-	}
 }
 
 // stringField reads the string member name of data, a pointer to a

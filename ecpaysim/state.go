@@ -80,10 +80,12 @@ type Invoice struct {
 type invoiceKey struct{ merchantID, tsr string }
 
 type invoice struct {
-	flag                  DelayFlag
-	days                  int
-	status                InvoiceStatus
-	cancels, triggerCalls int
+	flag   DelayFlag
+	days   int
+	status InvoiceStatus
+	// cancels and triggers count the requests for the invoice that passed
+	// every envelope check (see behaviour.requests).
+	cancels, triggers int
 }
 
 // AddDelayedInvoice registers a pending delayed invoice of merchantID with
@@ -171,46 +173,35 @@ func (s *Server) Invoices() []Invoice {
 
 func (inv *invoice) snapshot(key invoiceKey) Invoice {
 	return Invoice{MerchantID: key.merchantID, Tsr: key.tsr, DelayFlag: inv.flag, DelayDay: inv.days,
-		Status: inv.status, CancelRequests: inv.cancels, TriggerRequests: inv.triggerCalls}
+		Status: inv.status, CancelRequests: inv.cancels, TriggerRequests: inv.triggers}
 }
 
-// cancel applies one CancelDelayIssue that passed every envelope check: a
-// pending invoice, scheduled or waiting for a trigger, is cancelled (1);
-// anything else — unknown, already cancelled, triggered or issued — is
-// ECPay's 5070305.
-func (s *Server) cancel(merchantID, tsr string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	inv := s.invoices[invoiceKey{merchantID, tsr}]
-	if inv == nil {
-		return wrapper.RtnCodeNoUpdatableTsr
-	}
-	inv.cancels++
-	if inv.status != StatusPending {
+// cancel applies one CancelDelayIssue to inv, the invoice of its Tsr (nil
+// when there is none): a pending invoice, scheduled or waiting for a
+// trigger, is cancelled (1); anything else — unknown, already cancelled,
+// triggered or issued — is ECPay's 5070305.
+func (inv *invoice) cancel() int {
+	if inv == nil || inv.status != StatusPending {
 		return wrapper.RtnCodeNoUpdatableTsr
 	}
 	inv.status = StatusCancelled
 	return wrapper.RtnCodeOK
 }
 
-// trigger applies one TriggerIssue that passed every envelope check: a
-// pending invoice that waits for a trigger is issued now (4000004) when its
-// DelayDay is 0 and triggered (4000003) otherwise; an unknown Tsr is
-// 4000001; an invoice that no longer waits for a trigger — triggered,
-// issued, cancelled, or scheduled by DelayFlag "1", which is the
-// simulator's choice, ECPay's answer to it not being known — is 5070305.
-func (s *Server) trigger(merchantID, tsr string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	inv := s.invoices[invoiceKey{merchantID, tsr}]
-	if inv == nil {
+// trigger applies one TriggerIssue to inv, the invoice of its Tsr (nil
+// when there is none): a pending invoice that waits for a trigger is issued
+// now (4000004) when its DelayDay is 0 and triggered (4000003) otherwise;
+// an unknown Tsr is 4000001; an invoice that no longer waits for a trigger
+// — triggered, issued, cancelled, or scheduled by DelayFlag "1", which is
+// the simulator's choice, ECPay's answer to it not being known — is
+// 5070305.
+func (inv *invoice) trigger() int {
+	switch {
+	case inv == nil:
 		return wrapper.RtnCodeUnknownTsr
-	}
-	inv.triggerCalls++
-	if inv.status != StatusPending || inv.flag != DelayTrigger {
+	case inv.status != StatusPending || inv.flag != DelayTrigger:
 		return wrapper.RtnCodeNoUpdatableTsr
-	}
-	if inv.days == 0 {
+	case inv.days == 0:
 		inv.status = StatusIssued
 		return wrapper.RtnCodeIssued
 	}
@@ -218,10 +209,37 @@ func (s *Server) trigger(merchantID, tsr string) int {
 	return wrapper.RtnCodeTriggered
 }
 
+// behaviour is what the simulator does for an operation beyond the default
+// answer: the delayed-invoice lifecycle.
+type behaviour struct {
+	// requests returns the invoice's count of the operation's requests.
+	requests func(*invoice) *int
+	// apply applies a request to the invoice of its Tsr (nil when there is
+	// none) and returns the RtnCode to answer.
+	apply func(*invoice) int
+}
+
 // behaviours are the operations the simulator models beyond the default
-// answer: the delayed-invoice lifecycle. tsr reads the Tsr of the decoded
-// request Data.
-var behaviours = map[*registry.Operation]func(s *Server, merchantID, tsr string) int{
-	registry.CancelDelayIssue: (*Server).cancel,
-	registry.TriggerIssue:     (*Server).trigger,
+// answer.
+var behaviours = map[*registry.Operation]behaviour{
+	registry.CancelDelayIssue: {func(inv *invoice) *int { return &inv.cancels }, (*invoice).cancel},
+	registry.TriggerIssue:     {func(inv *invoice) *int { return &inv.triggers }, (*invoice).trigger},
+}
+
+// lifecycle counts a request that passed every envelope check for
+// merchantID's invoice tsr, when there is one, and applies behave to it
+// under s.mu: the RtnCode to answer. An injected RtnCode fault answers the
+// request instead (injected): it is counted all the same, and changes
+// nothing.
+func (s *Server) lifecycle(behave behaviour, merchantID, tsr string, injected bool) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	inv := s.invoices[invoiceKey{merchantID, tsr}]
+	if inv != nil {
+		*behave.requests(inv)++
+	}
+	if injected {
+		return 0
+	}
+	return behave.apply(inv)
 }

@@ -174,7 +174,7 @@ func (f *found) mediaType(side, contentType string) {
 // data checks a decrypted Data: JSON in UTF-8, and then schema; it reports
 // whether the Data is JSON.
 func (f *found) data(side string, p []byte, schema func() error) bool {
-	if !utf8.Valid(p) || !json.Valid(p) {
+	if !isJSON(p) {
 		f.add(side, WhereData, "", ruleJSON, "the decrypted Data "+notJSON(p))
 		return false
 	}

@@ -114,30 +114,33 @@ func (m *Message) Plaintext() []byte {
 }
 
 func (m *Message) setBody(b []byte) {
-	m.Envelope, m.Text, m.Base64 = nil, "", nil
-	switch {
-	case len(b) == 0:
-	case utf8.Valid(b) && json.Valid(b):
-		m.Envelope = b
-	case utf8.Valid(b):
-		m.Text = string(b)
-	default:
-		m.Base64 = b
-	}
+	m.Envelope, m.Text, m.Base64 = classify(b)
 }
 
 func (m *Message) setPlaintext(p []byte) {
 	m.Decrypted = true
-	m.Data, m.DataText, m.DataBase64 = nil, "", nil
+	m.Data, m.DataText, m.DataBase64 = classify(p)
+}
+
+// classify returns b in the first of three forms that can hold it: JSON
+// in UTF-8, other UTF-8 text, or bytes; nothing for an empty b.
+func classify(b []byte) (json.RawMessage, string, []byte) {
 	switch {
-	case len(p) == 0:
-	case utf8.Valid(p) && json.Valid(p):
-		m.Data = p
-	case utf8.Valid(p):
-		m.DataText = string(p)
-	default:
-		m.DataBase64 = p
+	case len(b) == 0:
+		return nil, "", nil
+	case isJSON(b):
+		return b, "", nil
+	case utf8.Valid(b):
+		return nil, string(b), nil
 	}
+	return nil, "", b
+}
+
+// isJSON reports whether b is JSON in UTF-8 (json.Valid alone lets
+// invalid UTF-8 pass inside strings): what a recording keeps as JSON and
+// what a Proxy takes a body or a Data to be.
+func isJSON(b []byte) bool {
+	return utf8.Valid(b) && json.Valid(b)
 }
 
 // The sides of a RecordedViolation.

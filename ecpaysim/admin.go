@@ -27,8 +27,8 @@ type State struct {
 }
 
 // AdminHandler returns the simulator's admin API, which is not ECPay's and
-// is not validated against the spec. Mount it at AdminPrefix beside the
-// Server:
+// is not validated against the spec. Handler serves it at AdminPrefix
+// beside the Server; to mount it yourself:
 //
 //	mux := http.NewServeMux()
 //	mux.Handle(ecpaysim.AdminPrefix, sim.AdminHandler())
@@ -45,6 +45,15 @@ func (s *Server) AdminHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST "+AdminPrefix+"delayed", s.adminDelayed)
 	mux.HandleFunc("GET "+AdminPrefix+"state", s.adminState)
+	return mux
+}
+
+// Handler returns the Server with its admin API: AdminHandler for the
+// paths under AdminPrefix, the Server for every other path.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle(AdminPrefix, s.AdminHandler())
+	mux.Handle("/", s)
 	return mux
 }
 

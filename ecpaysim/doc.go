@@ -22,8 +22,8 @@
 //		}
 //	}
 //
-// Outside tests, New returns the Server, an http.Handler; mount AdminHandler
-// beside it for the admin API (see AdminHandler). The command cmd/ecpay-sim
+// Outside tests, New returns the Server, an http.Handler; its Handler serves
+// it with the admin API (see AdminHandler). The command cmd/ecpay-sim
 // serves both over TCP for other languages and manual testing. InjectNext
 // makes the next answers fail in a chosen way (a TransCode or RtnCode error,
 // an HTTP status, latency, a malformed body); Requests returns each request

@@ -459,6 +459,19 @@ func (o *observer) adminHandler(refusal string) http.Handler {
 	return mux
 }
 
+// withAdmin serves the paths under AdminPrefix with admin and every other
+// path with h, without a ServeMux, which would redirect a path that is not
+// clean instead of letting h have it.
+func withAdmin(admin, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, AdminPrefix) {
+			admin.ServeHTTP(w, r)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
 // writeHead sends the status and end-to-end headers of resp as they came,
 // and no header of net/http's own (Date, a sniffed Content-Type).
 func writeHead(w http.ResponseWriter, resp *http.Response) {

@@ -125,12 +125,16 @@ func NewProxy(upstream string, opts ...Option) (*Proxy, error) {
 }
 
 // ServeHTTP forwards r to the upstream and passes its answer back, checking
-// both (see Proxy). Mount AdminHandler at AdminPrefix beside it; a
-// ServeMux in front of it answers paths that are not clean (such as
-// "//x") with a redirect of its own instead of passing them on.
+// both (see Proxy). Handler serves it beside its admin API.
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p.obs.serve(w, r, func(ob *observation) (*http.Response, error) { return p.forward(ob) })
 }
+
+// Handler returns the Proxy with its admin API: AdminHandler for the paths
+// under AdminPrefix, the Proxy for every other path, as it came. (A
+// ServeMux in front of the Proxy would answer a path that is not clean,
+// such as "//x", with a redirect of its own instead of passing it on.)
+func (p *Proxy) Handler() http.Handler { return withAdmin(p.AdminHandler(), p) }
 
 // AdminHandler returns the admin API of the Proxy: GET /_sim/state answers
 // its Summary; POST /_sim/delayed, which registers invoices on the

@@ -112,18 +112,6 @@ func (b *lockedBuffer) String() string {
 	return b.buf.String()
 }
 
-// admitted dispatches the admin API to admin and everything else to h,
-// without a ServeMux, which would redirect unclean paths itself.
-func admitted(admin, h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, ecpaysim.AdminPrefix) {
-			admin.ServeHTTP(w, r)
-			return
-		}
-		h.ServeHTTP(w, r)
-	})
-}
-
 // testProxy is a Proxy on a local port, recording into Recording.
 type testProxy struct {
 	*ecpaysim.Proxy
@@ -140,7 +128,7 @@ func newTestProxy(t *testing.T, upstream string, opts ...ecpaysim.Option) *testP
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := httptest.NewServer(admitted(p.AdminHandler(), p))
+	hs := httptest.NewServer(p.Handler())
 	t.Cleanup(func() {
 		hs.Close()
 		p.CloseIdleConnections()

@@ -843,6 +843,34 @@ func TestProxyAdminAPI(t *testing.T) {
 	}
 }
 
+// Handler passes every path but the admin API's on as it came, one that is
+// not clean too (a ServeMux would redirect it), to a Proxy and a Replay.
+func TestHandlerPassesUncleanPaths(t *testing.T) {
+	paths := make(chan string, 1)
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		paths <- r.URL.Path
+		http.Error(w, "no", http.StatusNotFound)
+	}))
+	defer upstream.Close()
+	p := newTestProxy(t, upstream.URL)
+	_, replayURL := newTestReplay(t, "")
+	for _, path := range []string{"//B2CInvoice/CancelDelayIssue", "/B2CInvoice/../_sim/state"} {
+		a := send(t, http.MethodPost, p.URL+path, "application/json", []byte(`{}`))
+		got := "nothing"
+		select {
+		case got = <-paths: // sent before the upstream answered
+		default:
+		}
+		if a.status != http.StatusNotFound || got != path {
+			t.Errorf("POST %s through the proxy: HTTP %d; the upstream got %q", path, a.status, got)
+		}
+		a = send(t, http.MethodPost, replayURL+path, "application/json", []byte(`{}`))
+		if a.status != http.StatusNotFound || !strings.Contains(string(a.body), "replay: ") {
+			t.Errorf("POST %s to the replay: HTTP %d %q, want its own 404", path, a.status, a.body)
+		}
+	}
+}
+
 func TestNewProxyRejects(t *testing.T) {
 	tests := []struct {
 		name     string

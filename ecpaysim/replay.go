@@ -138,11 +138,16 @@ func canonical(raw []byte) (string, error) {
 	return strings.TrimSuffix(buf.String(), "\n"), nil
 }
 
-// ServeHTTP answers r with the answer recorded for it (see Replay). Mount
-// AdminHandler at AdminPrefix beside it.
+// ServeHTTP answers r with the answer recorded for it (see Replay).
+// Handler serves it beside its admin API.
 func (rp *Replay) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rp.obs.serve(w, r, rp.answer)
 }
+
+// Handler returns the Replay with its admin API: AdminHandler for the
+// paths under AdminPrefix, the Replay for every other path, as it came
+// (see Proxy.Handler).
+func (rp *Replay) Handler() http.Handler { return withAdmin(rp.AdminHandler(), rp) }
 
 // AdminHandler returns the admin API of the Replay: GET /_sim/state
 // answers its Summary; POST /_sim/delayed is refused with 404 and a

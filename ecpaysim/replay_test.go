@@ -94,7 +94,7 @@ func TestRecordThenReplay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	proxied := httptest.NewServer(admitted(p.AdminHandler(), p))
+	proxied := httptest.NewServer(p.Handler())
 	client, err := wrapper.NewClient(ecpaysim.StageMerchantID, ecpaysim.StageHashKey, ecpaysim.StageHashIV, wrapper.WithBaseURL(proxied.URL))
 	if err != nil {
 		t.Fatal(err)
@@ -127,7 +127,7 @@ func TestRecordThenReplay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	replayed := httptest.NewServer(admitted(rp.AdminHandler(), rp))
+	replayed := httptest.NewServer(rp.Handler())
 	defer replayed.Close()
 	client, err = wrapper.NewClient(ecpaysim.StageMerchantID, ecpaysim.StageHashKey, ecpaysim.StageHashIV, wrapper.WithBaseURL(replayed.URL), wrapper.WithClock(clock))
 	if err != nil {
@@ -193,7 +193,7 @@ func newTestReplay(t *testing.T, recording string, opts ...ecpaysim.Option) (*ec
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := httptest.NewServer(admitted(rp.AdminHandler(), rp))
+	hs := httptest.NewServer(rp.Handler())
 	t.Cleanup(hs.Close)
 	return rp, hs.URL
 }

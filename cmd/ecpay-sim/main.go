@@ -424,10 +424,7 @@ func simulatorService(f *flags, firstMerchant string, opts []ecpaysim.Option, lo
 			return nil, fail("--delayed %q: %s", d, libraryMessage(err))
 		}
 	}
-	mux := http.NewServeMux()
-	mux.Handle(ecpaysim.AdminPrefix, sim.AdminHandler())
-	mux.Handle("/", sim)
-	return &service{handler: mux, shutdown: shutdownTimeout, release: func() {}, finish: func() int {
+	return &service{handler: sim.Handler(), shutdown: shutdownTimeout, release: func() {}, finish: func() int {
 		if !f.quiet {
 			logger.Info("ecpay-sim stopped", slog.Int("requests", len(sim.Requests())), slog.Int("violations", len(sim.Violations())))
 		}
@@ -466,7 +463,7 @@ func proxyService(f *flags, opts []ecpaysim.Option, stderr io.Writer, fail func(
 		return rec.Close()
 	}
 	return &service{
-		handler:  observing(p.AdminHandler(), p),
+		handler:  p.Handler(),
 		shutdown: f.upstreamTimeout + shutdownTimeout,
 		release:  func() { _ = closeRecording() },
 		finish: func() int {
@@ -492,22 +489,9 @@ func replayService(f *flags, opts []ecpaysim.Option, stderr io.Writer, fail func
 	if err != nil {
 		return nil, fail("--replay %s: %s", f.replay, libraryMessage(err))
 	}
-	return &service{handler: observing(rp.AdminHandler(), rp), shutdown: shutdownTimeout, release: func() {}, finish: func() int {
+	return &service{handler: rp.Handler(), shutdown: shutdownTimeout, release: func() {}, finish: func() int {
 		return printSummary(stderr, "replay of "+f.replay, rp.Summary(), f.failOnViolation)
 	}}, 0
-}
-
-// observing serves the admin API with admin and every other path with h,
-// without a ServeMux: it would answer a path that is not clean with a
-// redirect of its own instead of letting the proxy pass it on.
-func observing(admin, h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, ecpaysim.AdminPrefix) {
-			admin.ServeHTTP(w, r)
-			return
-		}
-		h.ServeHTTP(w, r)
-	})
 }
 
 // printSummary writes what a proxy or a replay saw on w and returns the

@@ -15,7 +15,6 @@
 package ecpaysimtest
 
 import (
-	"net/http"
 	"net/http/httptest"
 	"testing"
 
@@ -56,10 +55,7 @@ func NewServer(t testing.TB, opts ...ecpaysim.Option) *Server {
 	if err != nil {
 		t.Fatalf("ecpaysimtest.NewServer: %v", err)
 	}
-	mux := http.NewServeMux()
-	mux.Handle(ecpaysim.AdminPrefix, s.AdminHandler())
-	mux.Handle("/", s)
-	hs := httptest.NewServer(mux)
+	hs := httptest.NewServer(s.Handler())
 	t.Cleanup(hs.Close)
 
 	first := merchants[0]

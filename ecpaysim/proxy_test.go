@@ -478,35 +478,16 @@ func TestProxyBrokenUpstreams(t *testing.T) {
 		// second once read: net/http would send that one again on a new
 		// connection, were it replayable (it is, to net/http, with an
 		// Idempotency-Key) and its body rewindable.
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer ln.Close()
 		var hits atomic.Int32
 		answer := sealedAnswer(t, ecpaysim.StageHashKey, ecpaysim.StageHashIV, `{"RtnCode":1,"RtnMsg":"ok"}`)
-		go func() {
-			for {
-				c, err := ln.Accept()
-				if err != nil {
-					return
-				}
-				go func() {
-					defer c.Close()
-					for i := 0; ; i++ {
-						if _, err := readRawRequest(c); err != nil {
-							return
-						}
-						hits.Add(1)
-						if i > 0 {
-							return
-						}
-						_, _ = fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", len(answer), answer)
-					}
-				}()
+		up := rawUpstream(t, func(c net.Conn, _ []byte) {
+			hits.Add(1)
+			_, _ = fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", len(answer), answer)
+			if _, err := readRawRequest(c); err == nil {
+				hits.Add(1)
 			}
-		}()
-		p := newTestProxy(t, "http://"+ln.Addr().String())
+		})
+		p := newTestProxy(t, up)
 		for i, want := range []int{http.StatusOK, http.StatusBadGateway} {
 			req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, p.URL+cancelOp.Path, bytes.NewReader(req(t)))
 			req.Header.Set("Content-Type", "application/json")

@@ -19,8 +19,8 @@ import (
 // format, uniqueItems) gives a value the contract check rejects, which the
 // Server reports as a violation rather than sends.
 //
-// The value is built from the schema alone, so the Server builds it once per
-// operation (see defaultData); callers must not modify it.
+// The value is built from the schema alone, so New builds it once per
+// operation and every default answer shares it; callers must not modify it.
 func mockValue(s *openapi3.Schema) any {
 	if s == nil {
 		return nil

@@ -20,7 +20,7 @@ type ReceivedRequest struct {
 	// Received is the Server's clock when the request arrived.
 	Received time.Time
 	// Body is the request body as received; nil when it was not read
-	// (wrong Content-Type, larger than MaxBodyBytes).
+	// (wrong Content-Type, larger than MaxBodyBytes, cut off).
 	Body []byte
 	// Envelope is Body decoded into the generated envelope type; nil when
 	// Body is not a JSON object that decodes into it.

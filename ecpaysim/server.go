@@ -25,8 +25,8 @@ const (
 )
 
 const (
-	// MaxBodyBytes is the largest request body a Server reads (1 MiB);
-	// a larger one gets HTTP 413.
+	// MaxBodyBytes is the largest request body a Server, its admin API, a
+	// Proxy or a Replay reads (1 MiB); a larger one gets HTTP 413.
 	MaxBodyBytes = 1 << 20
 	// TimestampWindow is how far RqHeader.Timestamp may be from the
 	// Server's clock, in either direction, as ECPay's pages say (every

@@ -13,6 +13,7 @@ import (
 	"github.com/ecpay-go/einvoice/ecpaycrypto"
 	"github.com/ecpay-go/einvoice/generated/registry"
 	"github.com/ecpay-go/einvoice/internal/contract"
+	"github.com/ecpay-go/einvoice/internal/logkeys"
 	"github.com/ecpay-go/einvoice/wrapper"
 )
 
@@ -322,6 +323,6 @@ func (s *Server) violation(err error) {
 		s.onBug(fmt.Errorf("ecpaysim: %w", err))
 	}
 	if s.logger != nil {
-		s.logger.Error("ecpaysim violation", slog.String("error", err.Error()))
+		s.logger.Error("ecpaysim violation", slog.String(logkeys.Error, err.Error()))
 	}
 }

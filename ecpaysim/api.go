@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"maps"
 	"reflect"
-	"strings"
 
 	"github.com/ecpay-go/einvoice/ecpaycrypto"
 	"github.com/ecpay-go/einvoice/generated"
@@ -111,25 +110,21 @@ func stringField(data any, name string) (string, bool) {
 	if data == nil {
 		return "", false
 	}
-	v := reflect.ValueOf(data).Elem()
-	t := v.Type()
-	for i := range t.NumField() {
-		if n, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ","); n != name {
-			continue
-		}
-		f := v.Field(i)
-		if f.Kind() == reflect.Pointer {
-			if f.IsNil() {
-				return "", false
-			}
-			f = f.Elem()
-		}
-		if f.Kind() != reflect.String {
+	sf, ok := registry.FieldByJSONName(reflect.TypeOf(data), name)
+	if !ok {
+		return "", false
+	}
+	f := reflect.ValueOf(data).Elem().FieldByIndex(sf.Index)
+	if f.Kind() == reflect.Pointer {
+		if f.IsNil() {
 			return "", false
 		}
-		return f.String(), true
+		f = f.Elem()
 	}
-	return "", false
+	if f.Kind() != reflect.String {
+		return "", false
+	}
+	return f.String(), true
 }
 
 // accepted returns a TransCode 1 answer whose Data encrypts the answer to

@@ -329,7 +329,8 @@ func ReadRecording(r io.Reader) iter.Seq2[RecordingLine, error] {
 		for n := 1; ; n++ {
 			line, tooLong, err := readLine(br)
 			if err != nil && !errors.Is(err, io.EOF) {
-				yield(RecordingLine{Number: n}, &RecordingError{n, fmt.Errorf("reading the recording: %w", err)})
+				// Not a line's fault: a plain error, which ends the reading.
+				yield(RecordingLine{Number: n}, fmt.Errorf("ecpaysim: reading the recording at line %d: %w", n, err))
 				return
 			}
 			eof := err != nil

@@ -93,6 +93,10 @@ func TestReadRecordingReadError(t *testing.T) {
 	if len(errs) != 1 || !errors.Is(errs[0], boom) {
 		t.Errorf("errors %v, want one wrapping %v", errs, boom)
 	}
+	// Not a line's fault: callers that go on after a bad line must stop.
+	if _, ok := errors.AsType[*ecpaysim.RecordingError](errs[0]); ok {
+		t.Errorf("the read error %v is a RecordingError, the type of a bad line", errs[0])
+	}
 }
 
 // A range loop that stops early stops the reading.

@@ -22,6 +22,10 @@ func validateRecording(path string, std stdio) int {
 		if err != nil {
 			return usageFailure("validate", usagef("--record: %v", err), std.stderr)
 		}
+		if info, err := f.Stat(); err == nil && info.IsDir() {
+			f.Close()
+			return usageFailure("validate", usagef("--record: %s is a directory, not a recording", path), std.stderr)
+		}
 		defer f.Close()
 		r, name = f, path
 	}

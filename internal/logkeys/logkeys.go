@@ -15,7 +15,7 @@ const (
 	Tsr        = "tsr"         // the request's Tsr (the simulator only)
 	Attempts   = "attempts"    // how many times the client sent the request
 	Duration   = "duration"    // how long the call or exchange took
-	Error      = "error"       // the kind of error, never its message
+	Error      = "error"       // the client: the kind of error, never its message; the simulator: its own failure (a violation, a recording that cannot be written)
 	Fault      = "fault"       // the simulator answered with an injected fault
 	Abandoned  = "abandoned"   // the caller went away before the answer
 	Upstream   = "upstream"    // the proxy's upstream failure, if any

@@ -1,5 +1,6 @@
-# Every target runs from a clean clone with only Go and make installed; the
-# tools below are pinned and fetched through the Go module proxy on first use.
+# Every target runs from a clean clone with Go, make and the POSIX tools every
+# Debian image has (find, tar, diff, awk); the tools below are pinned and
+# fetched through the Go module proxy on first use.
 GO          ?= go
 STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 SPECTOOL    := $(GO) run ./internal/cmd/spectool

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -99,12 +100,16 @@ func stageData(t testing.TB, plaintext string) string {
 }
 
 // innerJSON returns the plaintext of a valid request Data of op naming
-// merchantID and tsr, then edits: the page's other required fields get their
-// default or first enum value (TriggerIssue's PayType "2"), so that a page
-// dropped in needs no change here.
+// merchantID and tsr (when op's request has a Tsr: see hasTsr), then edits:
+// the page's other required fields get their default or first enum value
+// (TriggerIssue's PayType "2"), so that a page dropped in needs no change
+// here.
 func innerJSON(op *registry.Operation, merchantID, tsr string, edits ...func(map[string]any)) string {
 	s := specs()[op].doc.Components.Schemas[op.RequestDataSchema].Value
-	data := map[string]any{"MerchantID": merchantID, "Tsr": tsr}
+	data := map[string]any{"MerchantID": merchantID}
+	if hasTsr(op) {
+		data["Tsr"] = tsr
+	}
 	for _, name := range s.Required {
 		if _, ok := data[name]; ok {
 			continue
@@ -325,14 +330,34 @@ func postJSON(t *testing.T, op *registry.Operation, baseURL string, body []byte)
 	return post(t, op, baseURL, "application/json", bytes.NewReader(body), ecpaysim.StageHashKey, ecpaysim.StageHashIV)
 }
 
-// rtnMsg is ECPay's RtnMsg for code, as the registry has it.
+// rtnMsg is the RtnMsg the simulator answers code with: ECPay's, as the
+// registry has it, or the simulator's default for a code the overlays give
+// no message (a page dropped in without an overlay of its own).
 func rtnMsg(t *testing.T, op *registry.Operation, code int) string {
 	t.Helper()
 	c, ok := op.Code(code)
-	if !ok || c.Message == "" {
-		t.Fatalf("the registry has no message for %s's RtnCode %d", op.Name, code)
+	if !ok {
+		t.Fatalf("the registry does not know %s's RtnCode %d", op.Name, code)
+	}
+	if c.Message == "" {
+		return ecpaysim.DefaultRtnMsg
 	}
 	return c.Message
+}
+
+// hasTsr reports whether op's request Data has a member Tsr, as not every
+// page's has (ECPay's Invalid names an invoice by InvoiceNo).
+func hasTsr(op *registry.Operation) bool {
+	has, _ := requestMember(op, "Tsr")
+	return has
+}
+
+// requestMember reports whether op's request Data schema, as its page and
+// overlays give it, has the member name, and whether it requires it.
+func requestMember(op *registry.Operation, name string) (has, required bool) {
+	s := specs()[op].doc.Components.Schemas[op.RequestDataSchema].Value
+	_, has = s.Properties[name]
+	return has, slices.Contains(s.Required, name)
 }
 
 // mustAdd registers a delayed invoice waiting for a trigger or fails the test.

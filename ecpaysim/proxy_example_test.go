@@ -3,6 +3,7 @@ package ecpaysim_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http/httptest"
 
@@ -46,7 +47,14 @@ func ExampleNewProxy() {
 		if err != nil {
 			panic(err)
 		}
-		fmt.Printf("line %d: %s %s -> %s\n", line.Number, line.Exchange.Operation, line.Exchange.Request.Data, line.Exchange.Response.Data)
+		var answer struct {
+			RtnCode int
+			RtnMsg  string
+		}
+		if err := json.Unmarshal(line.Exchange.Response.Data, &answer); err != nil {
+			panic(err)
+		}
+		fmt.Printf("line %d: %s %s -> RtnCode %d %s\n", line.Number, line.Exchange.Operation, line.Exchange.Request.Data, answer.RtnCode, answer.RtnMsg)
 	}
 
 	replay, err := ecpaysim.NewReplay(&recording)
@@ -67,6 +75,6 @@ func ExampleNewProxy() {
 	// Output:
 	// through the proxy: 1 取消開立發票成功
 	// 1 exchange, 0 upstream failures, 0 violations
-	// line 1: CancelDelayIssue {"MerchantID":"2000132","Tsr":"TSR0001"} -> {"RtnCode":1,"RtnMsg":"取消開立發票成功"}
+	// line 1: CancelDelayIssue {"MerchantID":"2000132","Tsr":"TSR0001"} -> RtnCode 1 取消開立發票成功
 	// replayed: 1 取消開立發票成功
 }

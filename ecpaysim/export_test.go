@@ -1,0 +1,5 @@
+package ecpaysim
+
+// DefaultRtnMsg is the RtnMsg of a default answer whose success code the
+// overlays give no message, for the tests of package ecpaysim_test.
+const DefaultRtnMsg = defaultRtnMsg

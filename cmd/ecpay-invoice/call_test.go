@@ -26,6 +26,21 @@ func parseCallResult(t *testing.T, stdout string) callResult {
 	return r
 }
 
+// hasMembers reports whether the JSON object data has every member of the
+// JSON object want, with the same value: a vendor update may add members.
+func hasMembers(data json.RawMessage, want string) bool {
+	var got, members map[string]any
+	if json.Unmarshal(data, &got) != nil || json.Unmarshal([]byte(want), &members) != nil {
+		return false
+	}
+	for name, v := range members {
+		if g, ok := got[name]; !ok || g != v {
+			return false
+		}
+	}
+	return true
+}
+
 func TestCall(t *testing.T) {
 	sim := newSim(t, "C1", "C2")
 	if err := sim.AddInvoice(ecpaysim.DelayedInvoice{MerchantID: wrapper.StageMerchantID, Tsr: "C3", DelayDay: 2}); err != nil {
@@ -39,7 +54,7 @@ func TestCall(t *testing.T) {
 		wantOK    bool
 		wantRtn   int
 		wantKind  string
-		wantData  string // the decrypted answer, when ok
+		wantData  string // members of the decrypted answer, when ok
 		wantSends bool
 	}{
 		{
@@ -88,8 +103,8 @@ func TestCall(t *testing.T) {
 			if tt.wantKind != "" && (r.Error == nil || r.Error.Kind != tt.wantKind) {
 				t.Errorf("error %+v, want kind %s", r.Error, tt.wantKind)
 			}
-			if tt.wantData != "" && string(r.Data) != tt.wantData {
-				t.Errorf("data %s, want %s", r.Data, tt.wantData)
+			if tt.wantData != "" && !hasMembers(r.Data, tt.wantData) {
+				t.Errorf("data %s, want the members of %s", r.Data, tt.wantData)
 			}
 			if !tt.wantOK && r.Data != nil {
 				t.Errorf("a failure has data %s", r.Data)

@@ -34,14 +34,16 @@ func assertDemo(t *testing.T, stdout string) {
 		`"Data":"`,
 		`c. The response envelope: HTTP 200`,
 		`"TransCode":1`,
-		`{"RtnCode":4000004,"RtnMsg":"開立發票成功"}`, // the decrypted trigger result
+		// The decrypted answers, by their RtnCode and RtnMsg: a vendor
+		// update may add members around them.
+		`"RtnCode":4000004,"RtnMsg":"開立發票成功"`, // the trigger result
 		"*wrapper.TriggerIssueResult{RtnCode: 4000004",
 		"the invoice is issued",
 		`{"MerchantID":"2000132","Tsr":"` + demoCancelTsr + `"}`,
-		`{"RtnCode":1,"RtnMsg":"取消開立發票成功"}`,
+		`"RtnCode":1,"RtnMsg":"取消開立發票成功"`,
 		"*wrapper.CancelDelayIssueResult{RtnCode: 1",
 		"the invoice is cancelled",
-		`{"RtnCode":5070305,"RtnMsg":"B2C取消延遲(或觸發)發票 查無可更新交易單號"}`,
+		`"RtnCode":5070305,"RtnMsg":"B2C取消延遲(或觸發)發票 查無可更新交易單號"`,
 		"*wrapper.APIError{RtnCode: 5070305",
 		"errors.Is(err, wrapper.ErrConflict) = true, errors.Is(err, wrapper.ErrNotFound) = true: conflict/not found",
 		"Done: 3 requests",

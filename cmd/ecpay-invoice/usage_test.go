@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ecpay-go/einvoice/generated/registry"
 	"github.com/ecpay-go/einvoice/wrapper"
 )
 
@@ -63,8 +64,8 @@ func TestUsageErrorIsOneLine(t *testing.T) {
 		{"negative infinite rate", []string{"trigger-issue", "--rate", "-Inf", "--tsr", "A"}, nil, "--rate must be a number"},
 		{"a directory as --file", []string{"cancel-delay-issue", "--file", os.TempDir()}, nil, "is a directory"},
 		{"--adopt without --out", []string{"cancel-delay-issue", "--adopt", "--tsr", "A"}, nil, "--adopt needs --out"},
-		{"call without an operation", []string{"call", "--data", "{}"}, nil, "give the operation to call: one of CancelDelayIssue, TriggerIssue"},
-		{"call of an unknown operation", []string{"call", "IssueEverything", "--data", "{}"}, nil, "unknown operation: give one of CancelDelayIssue, TriggerIssue"},
+		{"call without an operation", []string{"call", "--data", "{}"}, nil, "give the operation to call: one of " + registry.Names()},
+		{"call of an unknown operation", []string{"call", "IssueEverything", "--data", "{}"}, nil, "unknown operation: give one of " + registry.Names()},
 		{"call with two operations", []string{"call", "TriggerIssue", "CancelDelayIssue", "--data", "{}"}, nil, "unexpected argument"},
 		{"call with empty Data", []string{"call", "TriggerIssue"}, nil, "give the request Data"},
 		{"validate with an unknown operation", []string{"validate", "--request", "-", "--operation", "Nope"}, nil, "unknown operation"},

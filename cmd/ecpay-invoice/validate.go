@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/getkin/kin-openapi/openapi3"
+
 	"github.com/ecpay-go/einvoice/ecpaycrypto"
 	"github.com/ecpay-go/einvoice/generated/registry"
 	"github.com/ecpay-go/einvoice/internal/contract"
@@ -31,11 +33,17 @@ against its page as this module embeds it: the request envelope, or the
 response envelope as the HTTP 200 answer, and then its Data, decrypted with
 the merchant's HashKey and HashIV, against the page's request or response
 Data schema. --operation names the operation (` + registry.Names() + `,
-or in kebab case); without it, the operation is the one whose Data schema the
-decrypted Data matches, declaring every member it has (for a response, one
-that knows its RtnCode too). If the Data matches several, or none, or cannot
-be read, and the operations' envelopes differ, validate says so and asks for
---operation.
+or in kebab case); without it, the operation is told first by the names of
+the decrypted Data's members (the operations whose Data schema declares
+every one of them and requires the fewest that are missing), then checked,
+so that a broken member is named with the rule it breaks. Of several, those
+the Data is valid for count (for a response, those whose pages know its
+RtnCode): a Data valid for several operations is valid, and validate names
+them. If no operation declares every member, or those left judge the Data
+differently, validate says so and asks for --operation.
+Offline, validate cannot check whether a request's RqHeader.Timestamp is
+within ` + timestampWindow + ` of ECPay's clock (that depends on when it is
+sent): a request found ok is printed with a note that says so.
 Each violation is printed on stdout with its JSON pointer, in the envelope
 (envelope#/RqHeader/Timestamp) or in the decrypted Data (Data#/Tsr). Exit
 status 1 if there is any violation, 2 if the file cannot be read or the
@@ -61,6 +69,10 @@ status 1 if any violation is found, 2 if a line of FILE is not an exchange.`,
 		},
 	}
 }
+
+// timestampWindow is how far ECPay lets RqHeader.Timestamp be from its clock,
+// from the pages, for the messages that say validate does not check it.
+var timestampWindow = fmt.Sprintf("%d minutes", int(registry.TimestampWindow.Minutes()))
 
 // finding is one way a document breaks its page.
 type finding struct {
@@ -149,8 +161,8 @@ func runValidate(ctx context.Context, args []string, std stdio) int {
 		fmt.Fprintln(std.stdout, "note: "+n)
 	}
 	of := ""
-	if rep.op != nil {
-		of = " of " + rep.op.Name
+	if len(rep.ops) > 0 {
+		of = " of " + opNames(rep.ops)
 	}
 	if len(rep.findings) > 0 {
 		// The same status as a refusal: the answer is "no".
@@ -160,6 +172,9 @@ func runValidate(ctx context.Context, args []string, std stdio) int {
 		}
 		fmt.Fprintf(std.stdout, "%s: %d %s of the spec%s\n", what, len(rep.findings), noun, of)
 		return exitRefused
+	}
+	if what == "request" {
+		fmt.Fprintf(std.stdout, "note: not checked offline: whether RqHeader.Timestamp is within %s of ECPay's clock when the request reaches it\n", timestampWindow)
 	}
 	if !rep.dataChecked {
 		fmt.Fprintf(std.stdout, "%s: ok: the envelope matches the spec%s (Data not checked)\n", what, of)
@@ -192,7 +207,10 @@ func readEnvelope(path string, stdin io.Reader) ([]byte, error) {
 
 // report is what validate found.
 type report struct {
-	op          *registry.Operation // nil when the findings hold for every operation
+	// ops are the operations whose pages the findings are against: one,
+	// or several that judge the envelope alike (a Data valid for each, or
+	// broken alike), or none when they hold for every operation.
+	ops         []*registry.Operation
 	findings    []finding
 	notes       []string
 	dataChecked bool
@@ -209,7 +227,11 @@ func checkCaptured(ctx context.Context, checker *contract.Checker, what string, 
 		if json.Valid(body) {
 			reason = "type: the envelope must be a JSON object"
 		}
-		return report{op: op, findings: []finding{{doc: "envelope", Violation: violation.Violation{Reason: reason}}}}, nil
+		rep := report{findings: []finding{{doc: "envelope", Violation: violation.Violation{Reason: reason}}}}
+		if op != nil {
+			rep.ops = []*registry.Operation{op}
+		}
+		return rep, nil
 	}
 	candidates := registry.All()
 	if op != nil {
@@ -234,7 +256,9 @@ func checkCaptured(ctx context.Context, checker *contract.Checker, what string, 
 		if !agree(envelopes) {
 			return report{}, usagef("the envelope alone does not tell which operation it is for, and the operations' pages judge it differently: give --operation (one of %s)", registry.Names())
 		}
-		rep.op = op
+		if op != nil {
+			rep.ops = []*registry.Operation{op}
+		}
 		rep.findings = append(envelopes[0], rep.findings...)
 		return rep, nil
 	}
@@ -246,41 +270,107 @@ func checkCaptured(ctx context.Context, checker *contract.Checker, what string, 
 		members = nil
 	}
 	data := make([][]finding, len(candidates))
-	var matching []int
 	for i, c := range candidates {
 		data[i] = dataFindings(checker, c, what, plaintext, members)
-		if len(data[i]) == 0 && declares(checker, c, what, members) {
-			matching = append(matching, i)
-		}
 	}
-	if op == nil && what == "response" && len(matching) > 1 {
-		matching = slices.DeleteFunc(matching, func(i int) bool { return !knowsRtnCode(candidates[i], members["RtnCode"]) })
+	if op != nil {
+		rep.ops = []*registry.Operation{op}
+		rep.findings = append(envelopes[0], data[0]...)
+		return rep, nil
 	}
-	chosen := -1
-	switch {
-	case op != nil:
-		chosen = 0
-	case len(matching) == 1:
-		chosen = matching[0]
-	case len(matching) > 1:
-		var names []string
-		for _, i := range matching {
-			names = append(names, candidates[i].Name)
-		}
-		return report{}, usagef("the decrypted Data matches the %s Data of %s alike: give --operation to say which it is for", what, strings.Join(names, " and "))
-	}
-	if chosen < 0 {
+	// The operation is told by the Data's members' names first, so that a
+	// broken member is named with the rule it breaks; then by validity, and
+	// for an answer by the RtnCodes the pages list. What is still left is
+	// valid for each alike (or broken alike).
+	chosen := byMembers(checker, candidates, what, members)
+	if len(chosen) == 0 {
 		if !agree(envelopes) {
 			return report{}, usagef("the decrypted Data matches the %s Data of no operation, and the operations' pages judge the envelope differently: give --operation (one of %s) to see the violations", what, registry.Names())
 		}
 		rep.findings = append(envelopes[0], finding{doc: "Data", Violation: violation.Violation{
-			Reason: fmt.Sprintf("matches the %s Data schema of no operation (%s), declaring every member it has: give --operation to see its violations against one", what, registry.Names()),
+			Reason: fmt.Sprintf("matches the %s Data schema of no operation (%s), declaring every member it has%s: give --operation to see its violations against one", what, registry.Names(), undeclared(checker, candidates, what, members)),
 		}})
 		return rep, nil
 	}
-	rep.op = candidates[chosen]
-	rep.findings = append(envelopes[chosen], data[chosen]...)
+	if valid := slices.DeleteFunc(slices.Clone(chosen), func(i int) bool { return len(data[i]) > 0 }); len(valid) > 0 {
+		chosen = valid
+	}
+	if what == "response" && len(chosen) > 1 {
+		if known := slices.DeleteFunc(slices.Clone(chosen), func(i int) bool { return !knowsRtnCode(candidates[i], members["RtnCode"]) }); len(known) > 0 {
+			chosen = known
+		}
+	}
+	for _, i := range chosen {
+		rep.ops = append(rep.ops, candidates[i])
+	}
+	first := chosen[0]
+	for _, i := range chosen[1:] {
+		if !agree([][]finding{envelopes[first], envelopes[i]}) || !agree([][]finding{data[first], data[i]}) {
+			return report{}, usagef("the decrypted Data has the members of the %s Data of %s alike, and their pages judge it differently: give --operation to say which it is for", what, opNames(rep.ops))
+		}
+	}
+	rep.findings = append(envelopes[first], data[first]...)
 	return rep, nil
+}
+
+// byMembers returns, of the candidates whose Data schema of what declares
+// every member of a Data (members: nil unless it is a JSON object), those
+// whose required members it lacks the fewest of, by their index: the
+// operations the names of its members point to.
+func byMembers(checker *contract.Checker, candidates []*registry.Operation, what string, members map[string]json.RawMessage) []int {
+	var out []int
+	fewest := 0
+	for i, c := range candidates {
+		schema := dataSchema(checker, c, what)
+		if !declares(schema, members) {
+			continue
+		}
+		missing := 0
+		for _, name := range schema.Required {
+			if _, ok := members[name]; !ok {
+				missing++
+			}
+		}
+		switch {
+		case len(out) == 0 || missing < fewest:
+			out, fewest = []int{i}, missing
+		case missing == fewest:
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// undeclared names, for a message, the members of a Data that no
+// candidate's Data schema of what declares; "" when there are none.
+func undeclared(checker *contract.Checker, candidates []*registry.Operation, what string, members map[string]json.RawMessage) string {
+	var names []string
+	for name := range members {
+		if !slices.ContainsFunc(candidates, func(c *registry.Operation) bool {
+			schema := dataSchema(checker, c, what)
+			return schema != nil && schema.Properties[name] != nil
+		}) {
+			names = append(names, strconv.Quote(name))
+		}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	slices.Sort(names)
+	return " (none declares " + strings.Join(names, ", ") + ")"
+}
+
+// opNames joins the operations' names for a message: "A", "A and B",
+// "A, B and C".
+func opNames(ops []*registry.Operation) string {
+	names := make([]string, len(ops))
+	for i, op := range ops {
+		names[i] = op.Name
+	}
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 }
 
 // agree reports whether every candidate operation's page judges the
@@ -366,15 +456,19 @@ func findings(doc string, err error) []finding {
 	return out
 }
 
-// declares reports whether op's Data schema of what declares every one of
-// members, those of a Data that is a JSON object (nil: it is not): a Data
-// with a member its page does not know (which the client would refuse to
-// send) is not that operation's.
-func declares(checker *contract.Checker, op *registry.Operation, what string, members map[string]json.RawMessage) bool {
-	schema := checker.RequestDataSchema(op)
+// dataSchema returns op's Data schema of what, "request" or "response".
+func dataSchema(checker *contract.Checker, op *registry.Operation, what string) *openapi3.Schema {
 	if what == "response" {
-		schema = checker.ResponseDataSchema(op)
+		return checker.ResponseDataSchema(op)
 	}
+	return checker.RequestDataSchema(op)
+}
+
+// declares reports whether schema, an operation's Data schema, declares
+// every one of members, those of a Data that is a JSON object (nil: it is
+// not): a Data with a member its page does not know (which the client would
+// refuse to send) is not that operation's.
+func declares(schema *openapi3.Schema, members map[string]json.RawMessage) bool {
 	if schema == nil || members == nil {
 		return false
 	}

@@ -1,13 +1,17 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/ecpay-go/einvoice/ecpaycrypto"
+	"github.com/ecpay-go/einvoice/generated/registry"
 	"github.com/ecpay-go/einvoice/wrapper"
 )
 
@@ -49,6 +53,11 @@ func TestValidate(t *testing.T) {
 	captured, trigger, refused := sim.Requests()[0], sim.Requests()[1], sim.Requests()[2]
 	badRequest := fmt.Sprintf(`{"MerchantID":"20001320000","RqHeader":{"Timestamp":"now"},"Data":%q}`,
 		stageData(t, `{"MerchantID":"2000132","Tsr":"`+strings.Repeat("T", 31)+`"}`))
+	longTsr := fmt.Sprintf(`{"MerchantID":"2000132","RqHeader":{"Timestamp":1525169058},"Data":%q}`,
+		stageData(t, `{"MerchantID":"2000132","Tsr":"`+strings.Repeat("T", 31)+`"}`))
+	unknownMember := fmt.Sprintf(`{"MerchantID":"2000132","RqHeader":{"Timestamp":1525169058},"Data":%q}`,
+		stageData(t, `{"MerchantID":"2000132","Tsrr":"T1"}`))
+	from1970 := fmt.Sprintf(`{"MerchantID":"2000132","RqHeader":{"Timestamp":1000},"Data":%q}`, stageData(t, string(captured.Plaintext)))
 	stringRtnCode := fmt.Sprintf(`{"MerchantID":"2000132","RpHeader":{"Timestamp":1525169058},"TransCode":1,"TransMsg":"","Data":%q}`, stageData(t, `{"RtnCode":"1","RtnMsg":"取消開立發票成功"}`))
 
 	tests := []struct {
@@ -113,15 +122,42 @@ func TestValidate(t *testing.T) {
 			},
 		},
 		{
-			name:     "a bad request matches no operation",
+			name:     "a bad request is told by its members' names",
 			args:     []string{"--request"},
 			file:     badRequest,
 			wantCode: exitRefused,
 			want: []string{
 				"envelope#/MerchantID: maxLength: maximum string length is 10",
 				"envelope#/RqHeader/Timestamp: type: value must be an integer",
-				"Data#: matches the request Data schema of no operation (CancelDelayIssue, TriggerIssue), declaring every member it has: give --operation",
-				"request: 3 violations of the spec",
+				"Data#/Tsr: maxLength: maximum string length is 30",
+				"request: 3 violations of the spec of CancelDelayIssue",
+			},
+		},
+		{
+			name:     "a 31-character Tsr is named with its rule",
+			args:     []string{"--request"},
+			file:     longTsr,
+			wantCode: exitRefused,
+			want:     []string{"Data#/Tsr: maxLength: maximum string length is 30", "request: 1 violation of the spec of CancelDelayIssue"},
+		},
+		{
+			name:     "a member no page declares",
+			args:     []string{"--request"},
+			file:     unknownMember,
+			wantCode: exitRefused,
+			want: []string{
+				"Data#: matches the request Data schema of no operation (" + registry.Names() + `), declaring every member it has (none declares "Tsrr"): give --operation`,
+				"request: 1 violation of the spec",
+			},
+		},
+		{
+			name:     "a request's Timestamp window is not checked offline, and validate says so",
+			args:     []string{"--request"},
+			file:     from1970,
+			wantCode: exitOK,
+			want: []string{
+				"note: not checked offline: whether RqHeader.Timestamp is within 10 minutes of ECPay's clock",
+				"request: ok: the envelope and its decrypted Data match the spec of CancelDelayIssue",
 			},
 		},
 		{
@@ -242,20 +278,56 @@ func readPage(t *testing.T, name string) string {
 	return string(b)
 }
 
-func TestValidateAsksForTheOperationWhenAmbiguous(t *testing.T) {
+// An answer valid for several operations is valid for each: validate names
+// them all (found from the registry: those whose pages know its RtnCode and
+// declare every member of its Data) and exits 0.
+func TestValidateNamesEveryOperationAnAnswerIsValidFor(t *testing.T) {
 	sim := newSim(t)
-	// Both operations answer 5070305 with the same Data.
 	if _, err := sim.Client.CancelDelayIssue(t.Context(), wrapper.CancelDelayIssueRequest{Tsr: "NONE"}); err == nil {
 		t.Fatal("cancelling an unknown Tsr succeeded")
 	}
-	path := writeFile(t, "response.json", string(sim.Requests()[0].Answer.Body))
-	out := runBinary(t, invocation{args: []string{"validate", "--response", path}})
-	if out.code != exitInvalid || out.stdout != "" {
-		t.Errorf("exit status %d, stdout %q", out.code, out.stdout)
+	refused := sim.Requests()[0].Answer
+	seal := func(plaintext string) string {
+		return fmt.Sprintf(`{"MerchantID":"2000132","RpHeader":{"Timestamp":1525169058},"TransCode":1,"TransMsg":"","Data":%q}`, stageData(t, plaintext))
 	}
-	for _, want := range []string{"matches the response Data of CancelDelayIssue and TriggerIssue alike", "give --operation"} {
-		if !strings.Contains(out.stderr, want) {
-			t.Errorf("stderr lacks %q: %s", want, out.stderr)
-		}
+	tests := []struct {
+		name      string
+		body      string
+		plaintext string
+	}{
+		// TriggerIssue answers 5070305 with the same Data.
+		{"the simulator's refusal of a cancel", string(refused.Body), string(refused.Plaintext)},
+		// Any page without codes of its own succeeds with RtnCode 1.
+		{"a success with RtnCode 1", seal(`{"RtnCode":1,"RtnMsg":"取消開立發票成功"}`), `{"RtnCode":1,"RtnMsg":"取消開立發票成功"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var members map[string]any
+			if err := json.Unmarshal([]byte(tt.plaintext), &members); err != nil {
+				t.Fatal(err)
+			}
+			var valid []*registry.Operation
+			for _, op := range registry.All() {
+				code, _ := members["RtnCode"].(float64)
+				if _, ok := op.Code(int(code)); !ok {
+					continue
+				}
+				if !slices.ContainsFunc(slices.Collect(maps.Keys(members)), func(name string) bool {
+					_, ok := registry.FieldByJSONName(op.ResponseType, name)
+					return !ok
+				}) {
+					valid = append(valid, op)
+				}
+			}
+			if len(valid) == 0 {
+				t.Fatalf("no operation knows %s", tt.plaintext)
+			}
+			path := writeFile(t, "response.json", tt.body)
+			out := runBinary(t, invocation{args: []string{"validate", "--response", path}})
+			want := "response: ok: the envelope and its decrypted Data match the spec of " + opNames(valid) + "\n"
+			if out.code != exitOK || out.stdout != want {
+				t.Errorf("exit status %d, stdout %q, stderr %q; want %d, %q", out.code, out.stdout, out.stderr, exitOK, want)
+			}
+		})
 	}
 }

@@ -1,10 +1,10 @@
 // Package ecpaysim is a local ECPay e-invoice server for tests: it serves
 // every operation of the pages in openapi/ (the registry of package
-// generated/registry) at POST
-// /B2CInvoice/<Operation>, as ECPay answers them, with the real wire format
-// (the JSON envelope and its AES-encrypted Data), and checks every request
-// and every answer against the page of its operation, the same spec the
-// client is generated from. Use it as stripe-mock is used for stripe-go.
+// generated/registry) at POST /B2CInvoice/<Operation>, as ECPay answers
+// them, with the real wire format (the JSON envelope and its AES-encrypted
+// Data), and checks every request and every answer against the page of its
+// operation, the same spec the client is generated from. Use it as
+// stripe-mock is used for stripe-go.
 //
 // In a test, start one with ecpaysimtest.NewServer (package
 // ecpaysim/ecpaysimtest, apart so that programs serving the simulator do
@@ -173,10 +173,10 @@
 // openapi/overlay.yaml the codes every operation can answer, in
 // openapi/<Operation>.overlay.yaml its own), read through
 // registry.Operation.Code; package wrapper names each RtnCode<Name>. An
-// operation without behaviour answers only its first success code (see the
-// default answer above) and any other of its codes only when injected; the
-// registry lists them. The codes of the operations with a lifecycle, and
-// where each comes from:
+// operation without a lifecycle answers its first success code (the default
+// answer above), and any other of its codes only when injected; the registry
+// lists them. The codes of the operations with a lifecycle, and where each
+// comes from:
 // "page" is ECPay's CancelDelayIssue page (openapi/CancelDelayIssue.yaml:
 // RtnCode 1 means success, with its example's message); "stage" is an
 // independent open-source client's tests against ECPay's stage, ECPay's own

@@ -16,6 +16,7 @@ import (
 	"github.com/ecpay-go/einvoice/ecpaycrypto"
 	"github.com/ecpay-go/einvoice/generated"
 	"github.com/ecpay-go/einvoice/generated/registry"
+	"github.com/ecpay-go/einvoice/internal/ecpayenv"
 	"github.com/ecpay-go/einvoice/internal/logkeys"
 )
 
@@ -26,12 +27,13 @@ const (
 	ProductionURL = generated.ServerURLProduction
 )
 
-// ECPay's public stage merchant for e-invoice, from ECPay's developer pages:
-// for trying the client against StageURL, never for production.
+// ECPay's public stage merchant for e-invoice (MerchantID 2000132), from
+// ECPay's developer pages: for trying the client against StageURL, never for
+// production; NewClient refuses them with ProductionURL.
 const (
-	StageMerchantID = "2000132"
-	StageHashKey    = "ejCk326UnaZWKisg"
-	StageHashIV     = "q9jcZX8Ib9LM8wYk"
+	StageMerchantID = ecpayenv.StageMerchantID
+	StageHashKey    = ecpayenv.StageHashKey
+	StageHashIV     = ecpayenv.StageHashIV
 )
 
 // Defaults of NewClient.
@@ -150,7 +152,10 @@ type Client struct {
 // NewClient returns a Client for the merchant merchantID (1–10 characters)
 // whose HashKey and HashIV (16 bytes each) are given, talking to StageURL
 // unless WithBaseURL says otherwise. It checks every argument and option up
-// front; errors never quote the key or the IV.
+// front; errors never quote the key or the IV. A base URL on ECPay's
+// production host (that of ProductionURL) with the stage merchant's ID, key
+// or IV is an error: production is reached only with a merchant's own
+// credentials.
 func NewClient(merchantID, hashKey, hashIV string, opts ...Option) (*Client, error) {
 	cfg := config{
 		baseURL:  StageURL,
@@ -188,6 +193,9 @@ func NewClient(merchantID, hashKey, hashIV string, opts ...Option) (*Client, err
 	base, err := CheckBaseURL(cfg.baseURL)
 	if err != nil {
 		return nil, fmt.Errorf("ecpay: WithBaseURL: %w", err)
+	}
+	if err := ecpayenv.CheckCredentials(base, merchantID, hashKey, hashIV); err != nil {
+		return nil, fmt.Errorf("ecpay: NewClient: %w", err)
 	}
 	if cfg.now == nil {
 		return nil, errors.New("ecpay: WithClock needs a non-nil function")

@@ -89,7 +89,7 @@ func TestCallRefusesBadDataBeforeSending(t *testing.T) {
 		"only spaces":              {op: "CancelDelayIssue", data: " \n\t", field: "Data", rule: "json", want: "empty"},
 		"cut short":                {op: "CancelDelayIssue", data: `{"Tsr":`, field: "Data", rule: "json", want: "not JSON"},
 		"a bad token":              {op: "CancelDelayIssue", data: `{"Tsr":T1}`, field: "Data", rule: "json", want: "not JSON"},
-		"a required member left":   {op: "TriggerIssue", data: `{"Tsr":"T1"}`, field: "PayType", rule: "required", want: "PayType is required"},
+		"a required member left":   {op: "TriggerIssue", data: `{"PayType":"2"}`, field: "Tsr", rule: "required", want: "Tsr is required"},
 		"a required member empty":  {op: "CancelDelayIssue", data: `{"Tsr":""}`, field: "Tsr", rule: "required", want: "Tsr is required"},
 		"a value outside its enum": {op: "TriggerIssue", data: `{"Tsr":"T1","PayType":"3"}`, field: "PayType", rule: "enum"},
 		"too long":                 {op: "CancelDelayIssue", data: `{"Tsr":"` + strings.Repeat("9", dataMaxLength(t, registry.CancelDelayIssue, "Tsr")+1) + `"}`, field: "Tsr", rule: "maxLength"},
@@ -171,7 +171,8 @@ func TestValidateTakesEveryRequestType(t *testing.T) {
 		"*CancelDelayIssueRequest":         {req: &wrapper.CancelDelayIssueRequest{Tsr: "T1"}},
 		"TriggerIssueRequest":              {req: *trigger},
 		"*TriggerIssueRequest":             {req: trigger},
-		"TriggerIssueRequest sans PayType": {req: wrapper.TriggerIssueRequest{Tsr: "T1"}, field: "PayType", rule: "required"},
+		"TriggerIssueRequest sans PayType": {req: wrapper.TriggerIssueRequest{Tsr: "T1"}}, // the page's "2"
+		"TriggerIssueRequest sans Tsr":     {req: wrapper.TriggerIssueRequest{PayType: triggerissue.PayType2}, field: "Tsr", rule: "required"},
 		"*CancelDelayIssueRequest, long":   {req: &wrapper.CancelDelayIssueRequest{Tsr: strings.Repeat("9", dataMaxLength(t, registry.CancelDelayIssue, "Tsr")+1)}, field: "Tsr", rule: "maxLength"},
 		"TriggerIssueRequest not UTF-8":    {req: wrapper.TriggerIssueRequest{Tsr: "T\xff1", PayType: triggerissue.PayType2}, field: "Tsr", rule: "utf8"},
 		"a nil *TriggerIssueRequest":       {req: (*wrapper.TriggerIssueRequest)(nil), want: "TriggerIssue: the request is a nil pointer"},

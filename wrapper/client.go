@@ -126,7 +126,9 @@ func WithRetry(p RetryPolicy) Option { return func(c *config) { c.retry = p } }
 // serves a whole program.
 //
 // Every call goes through the same core: an empty inner MerchantID is filled
-// with the client's; the request is checked against the page's spec before
+// with the client's, and any other empty member (absent, nil or "") whose
+// page gives it a default or allows it a single value is filled with that
+// value (a value the caller gave is never changed); the request is checked against the page's spec before
 // anything is sent (a *ValidationError otherwise); it is sealed in ECPay's
 // envelope with a fresh Timestamp; the answer is read up to
 // MaxResponseBytes, its envelope checked (TransCode), its Data decrypted and
@@ -256,7 +258,8 @@ func call[Req, Resp any](ctx context.Context, c *Client, op *registry.Operation,
 // \ufffd, which encoding/json writes for them) is refused. Each of these is
 // a *ValidationError naming the member, and nothing is sent; an operation
 // of another name is a plain error. An absent or empty MerchantID is the
-// client's. The result's Data is the decrypted answer exactly as ECPay sent
+// client's, and another absent or empty member is filled from the page when
+// it gives a default or a single allowed value (see Client). The result's Data is the decrypted answer exactly as ECPay sent
 // it.
 func (c *Client) Call(ctx context.Context, operation string, data json.RawMessage) (*Result[json.RawMessage], error) {
 	st, req, err := c.decodeCall(operation, data)
@@ -329,12 +332,15 @@ func (c *Client) run(ctx context.Context, st *opState, req, resp any, store *ans
 	return a, err
 }
 
-// prepare fills in the client's MerchantID when req has none, checks req
-// against the page's requestBody.Data, and returns its plaintext JSON and
-// the MerchantID for the envelope. Every request passes here: the methods,
-// Call, Validate and ValidateCall.
+// prepare fills in the client's MerchantID when req has none and the
+// page's value of each empty member that has one (see
+// registry.RequestDefaults), checks req against the page's
+// requestBody.Data, and returns its plaintext JSON and the MerchantID for
+// the envelope. Every request passes here: the methods, Call, Validate and
+// ValidateCall, and so the CLI's call and batches.
 func (c *Client) prepare(st *opState, req any) ([]byte, string, error) {
 	merchantID := st.fillMerchantID(req, c.merchantID)
+	st.plan.fillDefaults(req)
 	if err := st.plan.validate(req); err != nil {
 		return nil, "", st.invalid(err)
 	}

@@ -30,6 +30,74 @@ type dataPlan struct {
 	// required are the required string fields, checked for "" whether or
 	// not the plan is usable.
 	required []fieldRule
+	// defaults are the fields the page gives a value when they are left
+	// empty (registry.RequestDefaults), filled whether or not the plan is
+	// usable.
+	defaults []defaultFill
+}
+
+// defaultFill is a field of the request type and the value its page gives
+// it when it is empty.
+type defaultFill struct {
+	index   int           // the struct field
+	pointer bool          // an optional field: nil means absent
+	value   reflect.Value // of the field's type, or of its element's
+}
+
+// compileDefaults matches the page's defaults to the fields of t, the
+// request type. A default whose field is missing, or is not a string or an
+// optional integer, or whose value is not of the field's kind, is not
+// filled: the request is checked as the caller left it. (An integer that is
+// not a pointer cannot tell an absent member from 0.)
+func compileDefaults(schema *openapi3.Schema, t reflect.Type) []defaultFill {
+	var out []defaultFill
+	for _, d := range registry.RequestDefaults(schema) {
+		f, ok := registry.FieldByJSONName(t, d.Name)
+		if !ok {
+			continue
+		}
+		fill := defaultFill{index: f.Index[0]}
+		ft := f.Type
+		if ft.Kind() == reflect.Pointer {
+			fill.pointer, ft = true, ft.Elem()
+		}
+		v := reflect.New(ft).Elem()
+		switch value := d.Value.(type) {
+		case string:
+			if ft.Kind() != reflect.String {
+				continue
+			}
+			v.SetString(value)
+		case float64:
+			if !fill.pointer || !v.CanInt() || value != float64(int64(value)) || v.OverflowInt(int64(value)) {
+				continue
+			}
+			v.SetInt(int64(value))
+		default:
+			continue
+		}
+		fill.value = v
+		out = append(out, fill)
+	}
+	return out
+}
+
+// fillDefaults sets each field of req (a pointer to the request type) that
+// the page gives a value to that value when it is empty: "", or an absent
+// (nil) optional member. A value the caller gave is never changed.
+func (p *dataPlan) fillDefaults(req any) {
+	v := reflect.ValueOf(req).Elem()
+	for _, d := range p.defaults {
+		fv := v.Field(d.index)
+		switch {
+		case d.pointer && (fv.IsNil() || fv.Elem().Kind() == reflect.String && fv.Elem().String() == ""):
+			ptr := reflect.New(d.value.Type())
+			ptr.Elem().Set(d.value)
+			fv.Set(ptr) // a new pointer: the caller's value is not written through
+		case !d.pointer && fv.String() == "":
+			fv.Set(d.value)
+		}
+	}
 }
 
 type fieldRule struct {
@@ -135,8 +203,9 @@ func compileDataPlan(schema *openapi3.Schema, t reflect.Type) dataPlan {
 		}
 		plan.fields = append(plan.fields, rule)
 	}
+	plan.defaults = compileDefaults(schema, t)
 	if !usable {
-		return dataPlan{required: plan.required}
+		return dataPlan{required: plan.required, defaults: plan.defaults}
 	}
 	plan.usable = true
 	return plan

@@ -346,7 +346,7 @@ func (c *Client) prepare(st *opState, req any) ([]byte, string, error) {
 	}
 	plaintext, err := json.Marshal(req)
 	if err != nil {
-		return nil, "", st.invalid(&ValidationError{Field: "Data", Rule: "type", Reason: err.Error()})
+		return nil, "", st.invalid(&ValidationError{Field: "Data", Rule: "type", Reason: "Data does not encode as JSON: " + err.Error()})
 	}
 	if err := checkText(plaintext); err != nil {
 		return nil, "", st.invalid(err)
@@ -403,11 +403,11 @@ func (c *Client) attempt(ctx context.Context, st *opState, merchantID string, pl
 		RqHeader:   generated.RqHeader{Revision: c.revision},
 	}
 	if err := seal(c.codec, &env, plaintext, c.now()); err != nil {
-		return answered{}, st.invalid(&ValidationError{Field: "Data", Rule: "encoding", Reason: err.Error()})
+		return answered{}, st.invalid(&ValidationError{Field: "Data", Rule: "encoding", Reason: "Data cannot be sealed in the envelope: " + err.Error()})
 	}
 	body, err := json.Marshal(&env)
 	if err != nil {
-		return answered{}, st.invalid(&ValidationError{Field: "Data", Rule: "encoding", Reason: err.Error()})
+		return answered{}, st.invalid(&ValidationError{Field: "Data", Rule: "encoding", Reason: "Data's envelope does not encode as JSON: " + err.Error()})
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoints[st.op.Index()], bytes.NewReader(body))
 	if err != nil {

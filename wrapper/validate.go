@@ -242,7 +242,7 @@ func (f *fieldRule) check(fv reflect.Value) error {
 	if f.pointer {
 		if fv.IsNil() {
 			if f.required {
-				return &ValidationError{Field: f.name, Rule: "required", Reason: fmt.Sprintf("%s is required (必填) but missing", f.name)}
+				return &ValidationError{Field: f.name, Rule: "required", Reason: fmt.Sprintf("%s is required (必填) but missing; give it", f.name)}
 			}
 			return nil
 		}
@@ -252,7 +252,11 @@ func (f *fieldRule) check(fv reflect.Value) error {
 	if fv.Kind() == reflect.String {
 		s := fv.String()
 		if f.required && s == "" {
-			return &ValidationError{Field: f.name, Rule: "required", Reason: fmt.Sprintf("%s is required (必填) but empty", f.name)}
+			what := "missing or empty" // a string that is not a pointer cannot tell
+			if f.pointer {
+				what = "empty"
+			}
+			return &ValidationError{Field: f.name, Rule: "required", Reason: fmt.Sprintf("%s is required (必填) but %s; give it a value", f.name, what)}
 		}
 		if f.schema == nil || f.length != nil && f.length.holds(s) {
 			return nil
@@ -272,13 +276,14 @@ func (f *fieldRule) check(fv reflect.Value) error {
 func (st *opState) validateData(plaintext []byte) error {
 	var value any
 	if err := json.Unmarshal(plaintext, &value); err != nil {
-		return &ValidationError{Field: "Data", Rule: "type", Reason: "the inner request is not JSON"}
+		return &ValidationError{Field: "Data", Rule: "type", Reason: "Data, the request's inner JSON, is not valid JSON"}
 	}
 	return toValidationError("", st.data.VisitJSON(value))
 }
 
 // toValidationError turns kin-openapi's error into a *ValidationError naming
-// the field and the rule. The value itself is left out: it may be the
+// the field and the rule, its Reason a sentence in plain English (see
+// violation.Violation.Sentence). The value itself is left out: it may be the
 // plaintext of the encrypted Data.
 func toValidationError(field string, err error) error {
 	if err == nil {
@@ -291,12 +296,9 @@ func toValidationError(field string, err error) error {
 	if field == "" {
 		field = "Data"
 	}
-	rule, reason := v.Rule, v.Reason
+	rule := v.Rule
 	if rule == "" {
 		rule = "schema"
 	}
-	if reason == "" {
-		reason = "does not match the spec"
-	}
-	return &ValidationError{Field: field, Rule: rule, Reason: reason}
+	return &ValidationError{Field: field, Rule: rule, Reason: v.Sentence(field)}
 }

@@ -148,7 +148,7 @@ func TestCallFillsThePagesDefaults(t *testing.T) {
 	}{
 		{name: "left out", data: `{"Tsr":"D1"}`, wantCode: exitOK},
 		{name: "empty", data: `{"Tsr":"D2","PayType":""}`, wantCode: exitOK},
-		{name: "another value is kept and refused", data: `{"Tsr":"D3","PayType":"3"}`, wantCode: exitInvalid, wantMessage: `PayType breaks enum`},
+		{name: "another value is kept and refused", data: `{"Tsr":"D3","PayType":"3"}`, wantCode: exitInvalid, wantMessage: `PayType is not one of the allowed values: "2"; give one of them`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -82,10 +82,11 @@ type config struct {
 	retry      RetryPolicy
 }
 
-// WithBaseURL sends requests to baseURL instead of StageURL: ProductionURL,
-// or another https URL, such as a proxy's; plain http only for a loopback
-// host, such as a local simulator's (see CheckBaseURL). A path in it is kept
-// as a prefix.
+// WithBaseURL sends requests to baseURL instead of StageURL: ProductionURL
+// (with the merchant's own credentials: NewClient refuses the stage
+// merchant's on ECPay's production host), or another https URL, such as a
+// proxy's; plain http only for a loopback host, such as a local
+// simulator's (see CheckBaseURL). A path in it is kept as a prefix.
 func WithBaseURL(baseURL string) Option { return func(c *config) { c.baseURL = baseURL } }
 
 // WithHTTPClient sends requests through doer instead of the client's own

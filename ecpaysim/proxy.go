@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ecpay-go/einvoice/internal/ecpayenv"
 	"github.com/ecpay-go/einvoice/wrapper"
 )
 
@@ -96,7 +97,10 @@ type Proxy struct {
 // NewProxy returns a Proxy to upstream, a base URL that passes
 // wrapper.CheckBaseURL (https, or http for a loopback host), configured by
 // opts: WithMerchant (the stage merchant by default), WithClock,
-// WithLogger, WithUpstreamTimeout and WithRecording.
+// WithLogger, WithUpstreamTimeout and WithRecording. An upstream on ECPay's
+// production host takes only merchants' own credentials: the stage
+// merchant's ID, HashKey or HashIV, given or by default, is an error
+// wrapping the rule's error, which the client's NewClient applies too.
 func NewProxy(upstream string, opts ...Option) (*Proxy, error) {
 	u, err := wrapper.CheckBaseURL(upstream)
 	if err != nil {
@@ -105,6 +109,11 @@ func NewProxy(upstream string, opts ...Option) (*Proxy, error) {
 	cfg, err := configure(opts)
 	if err != nil {
 		return nil, err
+	}
+	for _, m := range cfg.merchants {
+		if err := ecpayenv.CheckCredentials(u, m.ID, m.HashKey, m.HashIV); err != nil {
+			return nil, fmt.Errorf("ecpaysim: upstream: %w; give the merchants' own keys with WithMerchant (without it, a Proxy has the stage merchant)", err)
+		}
 	}
 	if err := cfg.refuse("NewProxy", "WithUpstreamTimeout", "WithRecording"); err != nil {
 		return nil, err

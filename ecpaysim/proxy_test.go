@@ -861,7 +861,7 @@ func TestNewProxyRejects(t *testing.T) {
 	}{
 		{"plain http to another host", "http://einvoice-stage.ecpay.com.tw", nil, "plain http is allowed only for loopback hosts"},
 		{"user information", "https://user:secret@einvoice-stage.ecpay.com.tw", nil, "user information"},
-		{"not a URL", "einvoice-stage.ecpay.com.tw", nil, "https URL with a host"},
+		{"not a URL", "einvoice-stage.ecpay.com.tw", nil, "has no scheme; write https://einvoice-stage.ecpay.com.tw"},
 		{"a query", "https://einvoice-stage.ecpay.com.tw/?x=1", nil, "query"},
 		{"zero timeout", wrapper.StageURL, []ecpaysim.Option{ecpaysim.WithUpstreamTimeout(0)}, "want a positive duration"},
 		{"nil recording", wrapper.StageURL, []ecpaysim.Option{ecpaysim.WithRecording(nil)}, "non-nil io.Writer"},

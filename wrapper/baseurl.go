@@ -15,11 +15,16 @@ import (
 // https URL with a host, or plain http only for a loopback host (127.0.0.0/8,
 // ::1, localhost), so that requests leave the machine encrypted; no user
 // information (user:password@), query or fragment. A path is kept as a
-// prefix. Errors never repeat user information.
+// prefix. A URL written without its scheme (127.0.0.1:8080) is refused
+// with the URL to write instead (http://127.0.0.1:8080). Errors never repeat
+// user information.
 func CheckBaseURL(raw string) (*url.URL, error) {
+	if err := missingScheme(raw); err != nil {
+		return nil, err
+	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return nil, errors.New("the base URL does not parse as a URL")
+		return nil, fmt.Errorf("the base URL does not parse as a URL; write it with a scheme and a host, e.g. %s", StageURL)
 	}
 	switch {
 	case u.User != nil:
@@ -32,6 +37,28 @@ func CheckBaseURL(raw string) (*url.URL, error) {
 		return nil, fmt.Errorf("the base URL %s: plain http is allowed only for loopback hosts (127.0.0.0/8, ::1, localhost), not %s; use https", u.Redacted(), u.Hostname())
 	}
 	return u, nil
+}
+
+// missingScheme returns an error for raw written as a host without a
+// scheme, such as 127.0.0.1:8080 or einvoice.ecpay.com.tw, which url.Parse
+// refuses or reads as a path or as a scheme of its own, naming the URL to
+// write: http:// for a loopback host, https:// otherwise.
+func missingScheme(raw string) error {
+	if strings.Contains(raw, "://") {
+		return nil
+	}
+	u, err := url.Parse("//" + raw)
+	if err != nil || u.Host == "" {
+		return nil
+	}
+	if u.User != nil {
+		return errors.New("the base URL must not hold user information (user:password@)")
+	}
+	scheme := "https"
+	if IsLoopback(u.Hostname()) {
+		scheme = "http"
+	}
+	return fmt.Errorf("the base URL %s has no scheme; write %s://%s", raw, scheme, raw)
 }
 
 // IsLoopback reports whether host (a name or an address, without port) is

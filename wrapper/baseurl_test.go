@@ -29,10 +29,16 @@ func TestCheckBaseURL(t *testing.T) {
 		"an empty query":                  {raw: "https://x.test/?", want: "query"},
 		"a fragment":                      {raw: "https://x.test/#top", want: "fragment"},
 		"ftp":                             {raw: "ftp://x.test", want: "https URL"},
-		"no scheme":                       {raw: "einvoice.ecpay.com.tw", want: "https URL"},
+		"no scheme":                       {raw: "einvoice.ecpay.com.tw", want: "the base URL einvoice.ecpay.com.tw has no scheme; write https://einvoice.ecpay.com.tw"},
+		"no scheme, loopback and a port":  {raw: "127.0.0.1:8080", want: "the base URL 127.0.0.1:8080 has no scheme; write http://127.0.0.1:8080"},
+		"no scheme, localhost":            {raw: "localhost:8080/pre", want: "write http://localhost:8080/pre"},
+		"no scheme, IPv6 loopback":        {raw: "[::1]:9", want: "write http://[::1]:9"},
+		"no scheme, a port":               {raw: "proxy.example.test:8443", want: "write https://proxy.example.test:8443"},
+		"no scheme, user information":     {raw: "user:secret@proxy.example.test", want: "user information"},
+		"a relative path":                 {raw: "/B2CInvoice", want: "https URL"},
 		"no host":                         {raw: "https:///B2CInvoice", want: "https URL"},
 		"empty":                           {raw: "", want: "https URL"},
-		"unparsable":                      {raw: "http://[::1", want: "does not parse"},
+		"unparsable":                      {raw: "http://[::1", want: "does not parse as a URL; write it with a scheme and a host"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

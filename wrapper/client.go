@@ -16,6 +16,7 @@ import (
 	"github.com/ecpay-go/einvoice/ecpaycrypto"
 	"github.com/ecpay-go/einvoice/generated"
 	"github.com/ecpay-go/einvoice/generated/registry"
+	"github.com/ecpay-go/einvoice/internal/ecpayenv"
 	"github.com/ecpay-go/einvoice/internal/logkeys"
 )
 
@@ -26,12 +27,13 @@ const (
 	ProductionURL = generated.ServerURLProduction
 )
 
-// ECPay's public stage merchant for e-invoice, from ECPay's developer pages:
-// for trying the client against StageURL, never for production.
+// ECPay's public stage merchant for e-invoice (MerchantID 2000132), from
+// ECPay's developer pages: for trying the client against StageURL, never for
+// production; NewClient refuses them with ProductionURL.
 const (
-	StageMerchantID = "2000132"
-	StageHashKey    = "ejCk326UnaZWKisg"
-	StageHashIV     = "q9jcZX8Ib9LM8wYk"
+	StageMerchantID = ecpayenv.StageMerchantID
+	StageHashKey    = ecpayenv.StageHashKey
+	StageHashIV     = ecpayenv.StageHashIV
 )
 
 // Defaults of NewClient.
@@ -80,10 +82,11 @@ type config struct {
 	retry      RetryPolicy
 }
 
-// WithBaseURL sends requests to baseURL instead of StageURL: ProductionURL,
-// or another https URL, such as a proxy's; plain http only for a loopback
-// host, such as a local simulator's (see CheckBaseURL). A path in it is kept
-// as a prefix.
+// WithBaseURL sends requests to baseURL instead of StageURL: ProductionURL
+// (with the merchant's own credentials: NewClient refuses the stage
+// merchant's on ECPay's production host), or another https URL, such as a
+// proxy's; plain http only for a loopback host, such as a local
+// simulator's (see CheckBaseURL). A path in it is kept as a prefix.
 func WithBaseURL(baseURL string) Option { return func(c *config) { c.baseURL = baseURL } }
 
 // WithHTTPClient sends requests through doer instead of the client's own
@@ -124,7 +127,9 @@ func WithRetry(p RetryPolicy) Option { return func(c *config) { c.retry = p } }
 // serves a whole program.
 //
 // Every call goes through the same core: an empty inner MerchantID is filled
-// with the client's; the request is checked against the page's spec before
+// with the client's, and any other empty member (absent, nil or "") whose
+// page gives it a default or allows it a single value is filled with that
+// value (a value the caller gave is never changed); the request is checked against the page's spec before
 // anything is sent (a *ValidationError otherwise); it is sealed in ECPay's
 // envelope with a fresh Timestamp; the answer is read up to
 // MaxResponseBytes, its envelope checked (TransCode), its Data decrypted and
@@ -150,7 +155,10 @@ type Client struct {
 // NewClient returns a Client for the merchant merchantID (1–10 characters)
 // whose HashKey and HashIV (16 bytes each) are given, talking to StageURL
 // unless WithBaseURL says otherwise. It checks every argument and option up
-// front; errors never quote the key or the IV.
+// front; errors never quote the key or the IV. A base URL on ECPay's
+// production host (that of ProductionURL) with the stage merchant's ID, key
+// or IV is an error: production is reached only with a merchant's own
+// credentials.
 func NewClient(merchantID, hashKey, hashIV string, opts ...Option) (*Client, error) {
 	cfg := config{
 		baseURL:  StageURL,
@@ -188,6 +196,9 @@ func NewClient(merchantID, hashKey, hashIV string, opts ...Option) (*Client, err
 	base, err := CheckBaseURL(cfg.baseURL)
 	if err != nil {
 		return nil, fmt.Errorf("ecpay: WithBaseURL: %w", err)
+	}
+	if err := ecpayenv.CheckCredentials(base, merchantID, hashKey, hashIV); err != nil {
+		return nil, fmt.Errorf("ecpay: NewClient: %w", err)
 	}
 	if cfg.now == nil {
 		return nil, errors.New("ecpay: WithClock needs a non-nil function")
@@ -248,7 +259,8 @@ func call[Req, Resp any](ctx context.Context, c *Client, op *registry.Operation,
 // \ufffd, which encoding/json writes for them) is refused. Each of these is
 // a *ValidationError naming the member, and nothing is sent; an operation
 // of another name is a plain error. An absent or empty MerchantID is the
-// client's. The result's Data is the decrypted answer exactly as ECPay sent
+// client's, and another absent or empty member is filled from the page when
+// it gives a default or a single allowed value (see Client). The result's Data is the decrypted answer exactly as ECPay sent
 // it.
 func (c *Client) Call(ctx context.Context, operation string, data json.RawMessage) (*Result[json.RawMessage], error) {
 	st, req, err := c.decodeCall(operation, data)
@@ -321,18 +333,21 @@ func (c *Client) run(ctx context.Context, st *opState, req, resp any, store *ans
 	return a, err
 }
 
-// prepare fills in the client's MerchantID when req has none, checks req
-// against the page's requestBody.Data, and returns its plaintext JSON and
-// the MerchantID for the envelope. Every request passes here: the methods,
-// Call, Validate and ValidateCall.
+// prepare fills in the client's MerchantID when req has none and the
+// page's value of each empty member that has one (see
+// registry.RequestDefaults), checks req against the page's
+// requestBody.Data, and returns its plaintext JSON and the MerchantID for
+// the envelope. Every request passes here: the methods, Call, Validate and
+// ValidateCall, and so the CLI's call and batches.
 func (c *Client) prepare(st *opState, req any) ([]byte, string, error) {
 	merchantID := st.fillMerchantID(req, c.merchantID)
+	st.plan.fillDefaults(req)
 	if err := st.plan.validate(req); err != nil {
 		return nil, "", st.invalid(err)
 	}
 	plaintext, err := json.Marshal(req)
 	if err != nil {
-		return nil, "", st.invalid(&ValidationError{Field: "Data", Rule: "type", Reason: err.Error()})
+		return nil, "", st.invalid(&ValidationError{Field: "Data", Rule: "type", Reason: "Data does not encode as JSON: " + err.Error()})
 	}
 	if err := checkText(plaintext); err != nil {
 		return nil, "", st.invalid(err)
@@ -389,11 +404,11 @@ func (c *Client) attempt(ctx context.Context, st *opState, merchantID string, pl
 		RqHeader:   generated.RqHeader{Revision: c.revision},
 	}
 	if err := seal(c.codec, &env, plaintext, c.now()); err != nil {
-		return answered{}, st.invalid(&ValidationError{Field: "Data", Rule: "encoding", Reason: err.Error()})
+		return answered{}, st.invalid(&ValidationError{Field: "Data", Rule: "encoding", Reason: "Data cannot be sealed in the envelope: " + err.Error()})
 	}
 	body, err := json.Marshal(&env)
 	if err != nil {
-		return answered{}, st.invalid(&ValidationError{Field: "Data", Rule: "encoding", Reason: err.Error()})
+		return answered{}, st.invalid(&ValidationError{Field: "Data", Rule: "encoding", Reason: "Data's envelope does not encode as JSON: " + err.Error()})
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoints[st.op.Index()], bytes.NewReader(body))
 	if err != nil {

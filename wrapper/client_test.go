@@ -206,6 +206,11 @@ func TestNewClientChecksItsArguments(t *testing.T) {
 		"negative InitialBackoff": {merchant: merchantID, key: hashKey, iv: hashIV, opts: []wrapper.Option{wrapper.WithRetry(wrapper.RetryPolicy{MaxAttempts: 3, InitialBackoff: -time.Second})}, want: "must not be negative"},
 		"negative MaxBackoff":     {merchant: merchantID, key: hashKey, iv: hashIV, opts: []wrapper.Option{wrapper.WithRetry(wrapper.RetryPolicy{MaxAttempts: 3, MaxBackoff: -time.Second})}, want: "must not be negative"},
 		"backoffs reversed":       {merchant: merchantID, key: hashKey, iv: hashIV, opts: []wrapper.Option{wrapper.WithRetry(wrapper.RetryPolicy{MaxAttempts: 3, InitialBackoff: time.Minute, MaxBackoff: time.Second})}, want: "above MaxBackoff"},
+		// Production is reached only with a merchant's own credentials.
+		"stage merchant, production":        {merchant: merchantID, key: hashKey, iv: hashIV, opts: []wrapper.Option{wrapper.WithBaseURL(wrapper.ProductionURL)}, want: "einvoice.ecpay.com.tw is ECPay's production host, which needs the merchant's own credentials"},
+		"stage merchant, production's host": {merchant: merchantID, key: hashKey, iv: hashIV, opts: []wrapper.Option{wrapper.WithBaseURL("https://EINVOICE.ecpay.com.tw.:443/B2CInvoice/")}, want: "production host"},
+		"stage key, production":             {merchant: "3000111", key: hashKey, iv: "fedcba9876543210", opts: []wrapper.Option{wrapper.WithBaseURL(wrapper.ProductionURL)}, want: "production host"},
+		"stage MerchantID, production":      {merchant: merchantID, key: "0123456789abcdef", iv: "fedcba9876543210", opts: []wrapper.Option{wrapper.WithBaseURL(wrapper.ProductionURL)}, want: "production host"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -223,10 +228,14 @@ func TestNewClientChecksItsArguments(t *testing.T) {
 			assertNoSecret(t, err.Error())
 		})
 	}
-	for _, u := range []string{wrapper.StageURL, wrapper.ProductionURL, "http://127.0.0.1:8080", "http://localhost:1/prefix/", "http://[::1]:9"} {
+	for _, u := range []string{wrapper.StageURL, "http://127.0.0.1:8080", "http://localhost:1/prefix/", "http://[::1]:9"} {
 		if _, err := wrapper.NewClient(merchantID, hashKey, hashIV, wrapper.WithBaseURL(u)); err != nil {
 			t.Errorf("WithBaseURL(%q): %v", u, err)
 		}
+	}
+	// A merchant's own credentials reach production (nothing is sent here).
+	if _, err := wrapper.NewClient("3000111", "0123456789abcdef", "fedcba9876543210", wrapper.WithBaseURL(wrapper.ProductionURL)); err != nil {
+		t.Errorf("own credentials with ProductionURL: %v", err)
 	}
 }
 

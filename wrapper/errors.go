@@ -101,11 +101,25 @@ type ValidationError struct {
 	Operation string // e.g. "CancelDelayIssue"
 	Field     string // the property at fault, e.g. "Tsr" or "PlatformID"
 	Rule      string // the schema rule it breaks, e.g. "maxLength", "required", "utf8"
-	Reason    string // the explanation, without the value
+	// Reason is the explanation, without the value: a sentence that names
+	// the field and says what to do, e.g. "Tsr is too long: the page
+	// allows at most 30 characters; shorten it".
+	Reason string
 }
 
+// Error gives the operation and the Reason, e.g. "ecpay: TriggerIssue:
+// invalid request, nothing was sent: PayType is not one of the allowed
+// values: "2"; give one of them"; a Reason that does not name the Field is
+// preceded by it.
 func (e *ValidationError) Error() string {
-	return fmt.Sprintf("%sinvalid request, nothing was sent: %s breaks %s: %s", prefix(e.Operation), e.Field, e.Rule, e.Reason)
+	reason := e.Reason
+	switch {
+	case reason == "":
+		reason = fmt.Sprintf("%s does not meet the page's %s rule", e.Field, e.Rule)
+	case !strings.Contains(reason, e.Field):
+		reason = e.Field + ": " + reason
+	}
+	return fmt.Sprintf("%sinvalid request, nothing was sent: %s", prefix(e.Operation), reason)
 }
 
 // HTTPError reports an answer whose HTTP status is not 2xx: ECPay did not

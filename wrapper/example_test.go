@@ -101,9 +101,11 @@ func ExampleClient_TriggerIssue() {
 
 // Call takes any operation by name and its request Data as JSON, as a
 // command line or a queue would hold it, and returns the decrypted answer
-// as received. The JSON is decoded strictly and checked as the typed
-// methods check: a misspelt member ("tsr") or a required one left out is
-// refused before anything is sent.
+// as received. A member the page fixes may be left out (TriggerIssue's
+// PayType, whose page allows only "2"): the client fills it in. The JSON is
+// decoded strictly and checked as the typed methods check: a misspelt
+// member ("tsr") or a required one left out is refused before anything is
+// sent.
 func ExampleClient_Call() {
 	_, srv := startSimulator("201909170001")
 	defer srv.Close()
@@ -113,7 +115,7 @@ func ExampleClient_Call() {
 		panic(err)
 	}
 	ctx := context.Background()
-	res, err := c.Call(ctx, "TriggerIssue", json.RawMessage(`{"Tsr":"201909170001","PayType":"2"}`))
+	res, err := c.Call(ctx, "TriggerIssue", json.RawMessage(`{"Tsr":"201909170001"}`))
 	if err != nil {
 		panic(err)
 	}
@@ -124,14 +126,14 @@ func ExampleClient_Call() {
 	if errors.As(err, &invalid) {
 		fmt.Println("not sent:", invalid.Field, invalid.Rule)
 	}
-	_, err = c.Call(ctx, "TriggerIssue", json.RawMessage(`{"Tsr":"201909170002"}`))
+	_, err = c.Call(ctx, "TriggerIssue", json.RawMessage(`{"PayType":"2"}`))
 	if errors.As(err, &invalid) {
 		fmt.Println("not sent:", invalid.Field, invalid.Rule)
 	}
 	// Output:
 	// 4000004 {"RtnCode":4000004,"RtnMsg":"開立發票成功"}
 	// not sent: Data json
-	// not sent: PayType required
+	// not sent: Tsr required
 }
 
 // A page's generated client (here CancelDelayIssue's), with the codec

@@ -294,8 +294,10 @@ func wantValidation(t *testing.T, err error, operation, field, rule string) {
 	if ve.Operation != operation || ve.Field != field || ve.Rule != rule {
 		t.Errorf("ValidationError{Operation: %q, Field: %q, Rule: %q}, want %q %q %q (%v)", ve.Operation, ve.Field, ve.Rule, operation, field, rule, err)
 	}
-	if want := fmt.Sprintf("ecpay: %s: invalid request, nothing was sent: %s breaks %s: ", operation, field, rule); !strings.HasPrefix(err.Error(), want) {
-		t.Errorf("message %q does not begin %q", err, want)
+	// The message says in plain English what is wrong with the field.
+	want := fmt.Sprintf("ecpay: %s: invalid request, nothing was sent: ", operation)
+	if sentence, ok := strings.CutPrefix(err.Error(), want); !ok || !strings.Contains(sentence, field) || strings.Contains(sentence, " breaks ") {
+		t.Errorf("message %q does not begin %q with a sentence naming %s", err, want, field)
 	}
 }
 

@@ -271,7 +271,7 @@ func (c *Client) decodeCall(operation string, data json.RawMessage) (*opState, a
 		if errors.As(err, &te) && te.Field != "" {
 			return nil, nil, st.invalid(&ValidationError{Field: te.Field, Rule: "type", Reason: fmt.Sprintf("%s must be a JSON %s, not %s", te.Field, jsonKind(te.Type), withArticle(te.Value))})
 		}
-		return nil, nil, st.invalid(callJSONError(op, strings.TrimPrefix(err.Error(), "json: ")))
+		return nil, nil, st.invalid(callJSONError(op, "does not decode: "+strings.TrimPrefix(err.Error(), "json: ")))
 	}
 	return st, req, nil
 }
@@ -282,19 +282,19 @@ func (st *opState) checkMembers(data []byte) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	t, err := dec.Token()
 	if err == io.EOF {
-		return callJSONError(st.op, "it is empty")
+		return callJSONError(st.op, "is empty")
 	}
 	if err != nil {
-		return callJSONError(st.op, "it is not JSON: "+strings.TrimPrefix(err.Error(), "json: "))
+		return notJSON(st.op, err)
 	}
 	if t != json.Delim('{') {
-		return callJSONError(st.op, "it is not a JSON object")
+		return callJSONError(st.op, "is not a JSON object")
 	}
 	seen := make(map[string]bool, len(st.members))
 	for dec.More() {
 		t, err := dec.Token()
 		if err != nil {
-			return callJSONError(st.op, "it is not JSON: "+strings.TrimPrefix(err.Error(), "json: "))
+			return notJSON(st.op, err)
 		}
 		name, _ := t.(string)
 		if !slices.Contains(st.members, name) {
@@ -306,20 +306,32 @@ func (st *opState) checkMembers(data []byte) error {
 		seen[name] = true
 		var skip json.RawMessage
 		if err := dec.Decode(&skip); err != nil {
-			return callJSONError(st.op, "it is not JSON: "+strings.TrimPrefix(err.Error(), "json: "))
+			return notJSON(st.op, err)
 		}
 	}
 	if _, err := dec.Token(); err != nil {
-		return callJSONError(st.op, "it is not JSON: "+strings.TrimPrefix(err.Error(), "json: "))
+		return notJSON(st.op, err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return callJSONError(st.op, "something follows the JSON object; give exactly one object")
+		return &ValidationError{Field: "Data", Rule: "json", Reason: "Data has something that follows its JSON object; give exactly one object"}
 	}
 	return nil
 }
 
+// callJSONError says that the request Data (the JSON given to Call) has
+// problem, e.g. "is empty", and what to give instead.
 func callJSONError(op *registry.Operation, problem string) *ValidationError {
-	return &ValidationError{Field: "Data", Rule: "json", Reason: "the request Data must be one JSON object of " + op.Name + "'s members, but " + problem}
+	return &ValidationError{Field: "Data", Rule: "json", Reason: "Data " + problem + "; give one JSON object of " + op.Name + "'s members"}
+}
+
+// notJSON is callJSONError for JSON that does not parse, with the error of
+// encoding/json.
+func notJSON(op *registry.Operation, err error) *ValidationError {
+	problem := strings.TrimPrefix(err.Error(), "json: ")
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		problem = "it ends too soon"
+	}
+	return callJSONError(op, "is not valid JSON ("+problem+")")
 }
 
 // withArticle puts "a" or "an" before a JSON type's name.

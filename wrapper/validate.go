@@ -30,6 +30,74 @@ type dataPlan struct {
 	// required are the required string fields, checked for "" whether or
 	// not the plan is usable.
 	required []fieldRule
+	// defaults are the fields the page gives a value when they are left
+	// empty (registry.RequestDefaults), filled whether or not the plan is
+	// usable.
+	defaults []defaultFill
+}
+
+// defaultFill is a field of the request type and the value its page gives
+// it when it is empty.
+type defaultFill struct {
+	index   int           // the struct field
+	pointer bool          // an optional field: nil means absent
+	value   reflect.Value // of the field's type, or of its element's
+}
+
+// compileDefaults matches the page's defaults to the fields of t, the
+// request type. A default whose field is missing, or is not a string or an
+// optional integer, or whose value is not of the field's kind, is not
+// filled: the request is checked as the caller left it. (An integer that is
+// not a pointer cannot tell an absent member from 0.)
+func compileDefaults(schema *openapi3.Schema, t reflect.Type) []defaultFill {
+	var out []defaultFill
+	for _, d := range registry.RequestDefaults(schema) {
+		f, ok := registry.FieldByJSONName(t, d.Name)
+		if !ok {
+			continue
+		}
+		fill := defaultFill{index: f.Index[0]}
+		ft := f.Type
+		if ft.Kind() == reflect.Pointer {
+			fill.pointer, ft = true, ft.Elem()
+		}
+		v := reflect.New(ft).Elem()
+		switch value := d.Value.(type) {
+		case string:
+			if ft.Kind() != reflect.String {
+				continue
+			}
+			v.SetString(value)
+		case float64:
+			if !fill.pointer || !v.CanInt() || value != float64(int64(value)) || v.OverflowInt(int64(value)) {
+				continue
+			}
+			v.SetInt(int64(value))
+		default:
+			continue
+		}
+		fill.value = v
+		out = append(out, fill)
+	}
+	return out
+}
+
+// fillDefaults sets each field of req (a pointer to the request type) that
+// the page gives a value to that value when it is empty: "", or an absent
+// (nil) optional member. A value the caller gave is never changed.
+func (p *dataPlan) fillDefaults(req any) {
+	v := reflect.ValueOf(req).Elem()
+	for _, d := range p.defaults {
+		fv := v.Field(d.index)
+		switch {
+		case d.pointer && (fv.IsNil() || fv.Elem().Kind() == reflect.String && fv.Elem().String() == ""):
+			ptr := reflect.New(d.value.Type())
+			ptr.Elem().Set(d.value)
+			fv.Set(ptr) // a new pointer: the caller's value is not written through
+		case !d.pointer && fv.String() == "":
+			fv.Set(d.value)
+		}
+	}
 }
 
 type fieldRule struct {
@@ -135,8 +203,9 @@ func compileDataPlan(schema *openapi3.Schema, t reflect.Type) dataPlan {
 		}
 		plan.fields = append(plan.fields, rule)
 	}
+	plan.defaults = compileDefaults(schema, t)
 	if !usable {
-		return dataPlan{required: plan.required}
+		return dataPlan{required: plan.required, defaults: plan.defaults}
 	}
 	plan.usable = true
 	return plan
@@ -173,7 +242,7 @@ func (f *fieldRule) check(fv reflect.Value) error {
 	if f.pointer {
 		if fv.IsNil() {
 			if f.required {
-				return &ValidationError{Field: f.name, Rule: "required", Reason: fmt.Sprintf("%s is required (必填) but missing", f.name)}
+				return &ValidationError{Field: f.name, Rule: "required", Reason: fmt.Sprintf("%s is required (必填) but missing; give it", f.name)}
 			}
 			return nil
 		}
@@ -183,7 +252,11 @@ func (f *fieldRule) check(fv reflect.Value) error {
 	if fv.Kind() == reflect.String {
 		s := fv.String()
 		if f.required && s == "" {
-			return &ValidationError{Field: f.name, Rule: "required", Reason: fmt.Sprintf("%s is required (必填) but empty", f.name)}
+			what := "missing or empty" // a string that is not a pointer cannot tell
+			if f.pointer {
+				what = "empty"
+			}
+			return &ValidationError{Field: f.name, Rule: "required", Reason: fmt.Sprintf("%s is required (必填) but %s; give it a value", f.name, what)}
 		}
 		if f.schema == nil || f.length != nil && f.length.holds(s) {
 			return nil
@@ -203,13 +276,14 @@ func (f *fieldRule) check(fv reflect.Value) error {
 func (st *opState) validateData(plaintext []byte) error {
 	var value any
 	if err := json.Unmarshal(plaintext, &value); err != nil {
-		return &ValidationError{Field: "Data", Rule: "type", Reason: "the inner request is not JSON"}
+		return &ValidationError{Field: "Data", Rule: "type", Reason: "Data, the request's inner JSON, is not valid JSON"}
 	}
 	return toValidationError("", st.data.VisitJSON(value))
 }
 
 // toValidationError turns kin-openapi's error into a *ValidationError naming
-// the field and the rule. The value itself is left out: it may be the
+// the field and the rule, its Reason a sentence in plain English (see
+// violation.Violation.Sentence). The value itself is left out: it may be the
 // plaintext of the encrypted Data.
 func toValidationError(field string, err error) error {
 	if err == nil {
@@ -222,12 +296,9 @@ func toValidationError(field string, err error) error {
 	if field == "" {
 		field = "Data"
 	}
-	rule, reason := v.Rule, v.Reason
+	rule := v.Rule
 	if rule == "" {
 		rule = "schema"
 	}
-	if reason == "" {
-		reason = "does not match the spec"
-	}
-	return &ValidationError{Field: field, Rule: rule, Reason: reason}
+	return &ValidationError{Field: field, Rule: rule, Reason: v.Sentence(field)}
 }

@@ -174,9 +174,9 @@ func TestPlanRequiresFieldsASpecUpdateAdds(t *testing.T) {
 		req        any
 		wantReason string // "" when valid
 	}{
-		"PayType left empty":         {typ: reflect.TypeFor[payTypeRequest](), req: &payTypeRequest{MerchantID: "2000132", Tsr: "T1"}, wantReason: "PayType is required (必填) but empty"},
-		"PayType nil":                {typ: reflect.TypeFor[optionalPayTypeRequest](), req: &optionalPayTypeRequest{MerchantID: "2000132", Tsr: "T1"}, wantReason: "PayType is required (必填) but missing"},
-		"PayType pointing ''":        {typ: reflect.TypeFor[optionalPayTypeRequest](), req: &optionalPayTypeRequest{MerchantID: "2000132", Tsr: "T1", PayType: new(string)}, wantReason: "PayType is required (必填) but empty"},
+		"PayType left empty":         {typ: reflect.TypeFor[payTypeRequest](), req: &payTypeRequest{MerchantID: "2000132", Tsr: "T1"}, wantReason: "PayType is required (必填) but missing or empty; give it a value"},
+		"PayType nil":                {typ: reflect.TypeFor[optionalPayTypeRequest](), req: &optionalPayTypeRequest{MerchantID: "2000132", Tsr: "T1"}, wantReason: "PayType is required (必填) but missing; give it"},
+		"PayType pointing ''":        {typ: reflect.TypeFor[optionalPayTypeRequest](), req: &optionalPayTypeRequest{MerchantID: "2000132", Tsr: "T1", PayType: new(string)}, wantReason: "PayType is required (必填) but empty; give it a value"},
 		"PayType given":              {typ: reflect.TypeFor[payTypeRequest](), req: &payTypeRequest{MerchantID: "2000132", Tsr: "T1", PayType: "2"}},
 		"PayType given by a pointer": {typ: reflect.TypeFor[optionalPayTypeRequest](), req: &optionalPayTypeRequest{MerchantID: "2000132", Tsr: "T1", PayType: func() *string { s := "2"; return &s }()}},
 	}

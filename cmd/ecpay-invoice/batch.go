@@ -10,6 +10,7 @@ import (
 	"math"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -25,14 +26,14 @@ import (
 
 // batchOp is an operation of the registry that the batch engine runs, one
 // request per Tsr: its request Data has a Tsr, and every other required
-// field but MerchantID (which the client fills in) has a default or a single
-// allowed value in the page's schema, which every request sends. It becomes
-// the subcommand named after the operation in kebab case.
+// field but MerchantID has a default or a single allowed value in the page's
+// schema (registry.RequestDefaults). A request is the Tsr alone: the client
+// fills in MerchantID and those fields. It becomes the subcommand named
+// after the operation in kebab case.
 type batchOp struct {
 	op      *registry.Operation
 	command string
 	fields  []sentField
-	suffix  []byte // the members after Tsr in every request Data: `,"PayType":"2"`
 }
 
 // sentField is a required field a batch sends with the same value for every
@@ -71,26 +72,20 @@ func batchFor(op *registry.Operation) (*batchOp, string) {
 		return nil, "its request Data has no Tsr"
 	}
 	bop := &batchOp{op: op, command: kebab(op.Name)}
+	defaults := registry.RequestDefaults(schema)
 	for _, name := range schema.Required {
 		if name == "Tsr" || name == "MerchantID" {
 			continue
 		}
-		f := sentField{name: name}
-		var value any
-		switch p := schema.Properties[name]; {
-		case p != nil && p.Value != nil && p.Value.Default != nil:
-			value, f.why = p.Value.Default, "the page's default"
-		case p != nil && p.Value != nil && len(p.Value.Enum) == 1:
-			value, f.why = p.Value.Enum[0], "the only value the page allows"
-		default:
+		i := slices.IndexFunc(defaults, func(d registry.Default) bool { return d.Name == name })
+		if i < 0 {
 			return nil, fmt.Sprintf("its required field %s has neither a default nor a single allowed value", name)
 		}
-		if f.value, err = json.Marshal(value); err != nil {
+		value, err := json.Marshal(defaults[i].Value)
+		if err != nil {
 			return nil, fmt.Sprintf("the value of its field %s does not encode: %v", name, err)
 		}
-		bop.fields = append(bop.fields, f)
-		name, _ := json.Marshal(name)
-		bop.suffix = append(append(append(append(bop.suffix, ','), name...), ':'), f.value...)
+		bop.fields = append(bop.fields, sentField{name: name, value: value, why: defaults[i].Why})
 	}
 	return bop, ""
 }
@@ -113,11 +108,12 @@ func kebab(name string) string {
 	return b.String()
 }
 
-// request returns the request Data for tsr.
+// request returns the request Data for tsr: the Tsr alone, as the client
+// fills in the rest from the page (see batchOp).
 func (bop *batchOp) request(tsr string) json.RawMessage {
 	quoted, _ := json.Marshal(tsr) // a string always encodes
-	data := make([]byte, 0, len(`{"Tsr":}`)+len(quoted)+len(bop.suffix))
-	data = append(append(append(data, `{"Tsr":`...), quoted...), bop.suffix...)
+	data := make([]byte, 0, len(`{"Tsr":}`)+len(quoted))
+	data = append(append(data, `{"Tsr":`...), quoted...)
 	return append(data, '}')
 }
 

@@ -78,7 +78,7 @@ func TestCall(t *testing.T) {
 			wantCode: exitInvalid, wantKind: wrapper.KindValidation,
 		},
 		{
-			name: "a required field left out", args: []string{"TriggerIssue", "--data", `{"Tsr":"C9"}`},
+			name: "a required field left out", args: []string{"CancelDelayIssue", "--data", `{}`},
 			wantCode: exitInvalid, wantKind: wrapper.KindValidation,
 		},
 		{
@@ -148,5 +148,45 @@ func TestCallHelpListsTheOperations(t *testing.T) {
 				t.Errorf("call --help lacks %s's success code %d", op.Name, c.Code)
 			}
 		}
+	}
+}
+
+// TestCallFillsThePagesDefaults: call sends a member the caller left out
+// or empty with the value the page gives it (TriggerIssue's page allows
+// PayType one value), and never changes a value given.
+func TestCallFillsThePagesDefaults(t *testing.T) {
+	sim := newSim(t, "D1", "D2")
+	tests := []struct {
+		name, data  string
+		wantCode    int
+		wantMessage string // in error.message when refused
+	}{
+		{name: "left out", data: `{"Tsr":"D1"}`, wantCode: exitOK},
+		{name: "empty", data: `{"Tsr":"D2","PayType":""}`, wantCode: exitOK},
+		{name: "another value is kept and refused", data: `{"Tsr":"D3","PayType":"3"}`, wantCode: exitInvalid, wantMessage: `PayType is not one of the allowed values: "2"; give one of them`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := len(sim.Requests())
+			out := runBinary(t, invocation{args: []string{"call", "TriggerIssue", "--base-url", sim.URL, "--data", tt.data}})
+			if out.code != tt.wantCode {
+				t.Fatalf("exit status %d, want %d: %s", out.code, tt.wantCode, out.stdout)
+			}
+			r := parseCallResult(t, out.stdout)
+			reqs := sim.Requests()[before:]
+			if tt.wantMessage != "" {
+				if r.Error == nil || !strings.Contains(r.Error.Message, tt.wantMessage) || len(reqs) != 0 {
+					t.Errorf("error %+v, %d sent; want one saying %q, nothing sent", r.Error, len(reqs), tt.wantMessage)
+				}
+				return
+			}
+			if len(reqs) != 1 {
+				t.Fatalf("%d requests sent, want 1", len(reqs))
+			}
+			var sent map[string]any
+			if err := json.Unmarshal(reqs[0].Plaintext, &sent); err != nil || sent["PayType"] != "2" {
+				t.Errorf("the simulator received %s, want PayType \"2\"", reqs[0].Plaintext)
+			}
+		})
 	}
 }

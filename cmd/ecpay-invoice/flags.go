@@ -4,10 +4,12 @@ import (
 	"errors"
 	"flag"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
 	"github.com/ecpay-go/einvoice/ecpaycrypto"
+	"github.com/ecpay-go/einvoice/internal/ecpayenv"
 	"github.com/ecpay-go/einvoice/wrapper"
 )
 
@@ -139,7 +141,11 @@ func (c *clientFlags) register(fs *flag.FlagSet) {
 }
 
 // resolve returns the credentials of the merchant that calls, MerchantID
-// included, and the base URL to call, or a usage error.
+// included, and the base URL to call, or a usage error. A base URL on
+// ECPay's production host, from --env prod or --base-url alike, needs the
+// merchant's own credentials given by flags or the environment: the stage
+// merchant's, given or fallen back to, are refused there (ecpayenv's rule,
+// which wrapper.NewClient applies too).
 func (c *clientFlags) resolve(fs *flag.FlagSet, getenv func(string) string) (credentials, string, error) {
 	cred, err := c.credentialFlags.resolve(fs, getenv, true)
 	if err != nil {
@@ -148,6 +154,11 @@ func (c *clientFlags) resolve(fs *flag.FlagSet, getenv func(string) string) (cre
 	baseURL, err := c.networkFlags.resolve(c.env)
 	if err != nil {
 		return credentials{}, "", err
+	}
+	// baseURL passed wrapper.CheckBaseURL, or is one of ECPay's: it parses.
+	u, _ := url.Parse(baseURL)
+	if err := ecpayenv.CheckCredentials(u, cred.merchantID, cred.hashKey, cred.hashIV); err != nil {
+		return credentials{}, "", usagef("%v; give the merchant's own with --merchant-id, --hash-key and --hash-iv, or set %s, %s and %s (without them, ecpay-invoice uses the stage merchant's)", err, envMerchantID, envHashKey, envHashIV)
 	}
 	return cred, baseURL, nil
 }

@@ -94,6 +94,7 @@ import (
 
 	"github.com/ecpay-go/einvoice/ecpaysim"
 	"github.com/ecpay-go/einvoice/generated/registry"
+	"github.com/ecpay-go/einvoice/internal/ecpayenv"
 	"github.com/ecpay-go/einvoice/wrapper"
 )
 
@@ -176,7 +177,9 @@ Flags:
         holding ':' needs the admin API.
   --upstream URL
         run as a proxy to URL (https, or http for a loopback host; its path
-        is a prefix of the requests'), e.g. https://einvoice-stage.ecpay.com.tw
+        is a prefix of the requests'), e.g. https://einvoice-stage.ecpay.com.tw;
+        ECPay's production host needs --merchant with the merchant's own
+        keys, never the stage merchant's
   --upstream-timeout D
         with --upstream: bound each exchange with the upstream, from the
         request to the end of the answer (default %[4]s); an upstream that
@@ -453,6 +456,9 @@ func proxyService(f *flags, opts []ecpaysim.Option, stderr io.Writer, fail func(
 	if err != nil {
 		if rec != nil {
 			rec.Close()
+		}
+		if errors.Is(err, ecpayenv.ErrStageCredentials) {
+			return nil, fail("--upstream: %v; give the merchant's own keys with --merchant ID:HashKey:HashIV (without --merchant, the proxy has the stage merchant)", errors.Unwrap(err))
 		}
 		return nil, fail("%s", libraryMessage(err))
 	}

@@ -365,7 +365,7 @@ func TestRunRejectsBadFlags(t *testing.T) {
 		{"fail-on-violation for the simulator", []string{"--fail-on-violation"}, "--fail-on-violation is for --upstream and --replay"},
 		{"upstream over plain http", []string{"--upstream", "http://einvoice-stage.ecpay.com.tw"}, "--upstream: the base URL http://einvoice-stage.ecpay.com.tw: plain http is allowed only for loopback hosts"},
 		{"upstream with user information", []string{"--upstream", "https://me:SECRET@einvoice-stage.ecpay.com.tw"}, "--upstream: the base URL must not hold user information"},
-		{"upstream not a URL", []string{"--upstream", "einvoice-stage.ecpay.com.tw"}, "--upstream: the base URL must be an https URL with a host"},
+		{"upstream not a URL", []string{"--upstream", "einvoice-stage.ecpay.com.tw"}, "--upstream: the base URL einvoice-stage.ecpay.com.tw has no scheme; write https://einvoice-stage.ecpay.com.tw"},
 		{"upstream-timeout zero", []string{"--upstream", "http://127.0.0.1:1", "--upstream-timeout", "0s"}, "--upstream-timeout 0s: want a positive duration"},
 		{"upstream-timeout not a duration", []string{"--upstream", "http://127.0.0.1:1", "--upstream-timeout", "soon"}, `--upstream-timeout: invalid value "soon"`},
 		{"record in a missing directory", []string{"--upstream", "http://127.0.0.1:1", "--record", "/nonexistent/dir/r.jsonl"}, "--record: opening the recording: open /nonexistent/dir/r.jsonl"},

@@ -1,0 +1,79 @@
+package ecpayenv_test
+
+import (
+	"errors"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/ecpay-go/einvoice/generated"
+	"github.com/ecpay-go/einvoice/internal/ecpayenv"
+)
+
+// TestCheckCredentials is the table of the production rule: the host
+// decides, and on it only credentials that are none of the stage
+// merchant's pass.
+func TestCheckCredentials(t *testing.T) {
+	const (
+		ownID  = "3000111"
+		ownKey = "0123456789abcdef"
+		ownIV  = "fedcba9876543210"
+	)
+	stage := [3]string{ecpayenv.StageMerchantID, ecpayenv.StageHashKey, ecpayenv.StageHashIV}
+	own := [3]string{ownID, ownKey, ownIV}
+	tests := map[string]struct {
+		base    string
+		cred    [3]string
+		refused bool
+	}{
+		"stage host, stage merchant":            {base: generated.ServerURLStage, cred: stage},
+		"stage host, own merchant":              {base: generated.ServerURLStage, cred: own},
+		"a simulator, stage merchant":           {base: "http://127.0.0.1:8080", cred: stage},
+		"a proxy with a path, stage merchant":   {base: "https://proxy.example.test/ecpay", cred: stage},
+		"a host ending like production":         {base: "https://xeinvoice.ecpay.com.tw", cred: stage},
+		"a host under production's":             {base: "https://a.einvoice.ecpay.com.tw", cred: stage},
+		"production, own merchant":              {base: generated.ServerURLProduction, cred: own},
+		"production, stage merchant":            {base: generated.ServerURLProduction, cred: stage, refused: true},
+		"production with a path":                {base: generated.ServerURLProduction + "/B2CInvoice", cred: stage, refused: true},
+		"production with a port":                {base: "https://einvoice.ecpay.com.tw:443", cred: stage, refused: true},
+		"production in capitals":                {base: "https://EInvoice.ECPay.com.TW", cred: stage, refused: true},
+		"production as a fully qualified name":  {base: "https://einvoice.ecpay.com.tw.", cred: stage, refused: true},
+		"production over http":                  {base: "http://einvoice.ecpay.com.tw", cred: stage, refused: true},
+		"production, stage ID with own keys":    {base: generated.ServerURLProduction, cred: [3]string{ecpayenv.StageMerchantID, ownKey, ownIV}, refused: true},
+		"production, own ID with the stage key": {base: generated.ServerURLProduction, cred: [3]string{ownID, ecpayenv.StageHashKey, ownIV}, refused: true},
+		"production, own ID with the stage IV":  {base: generated.ServerURLProduction, cred: [3]string{ownID, ownKey, ecpayenv.StageHashIV}, refused: true},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			u, err := url.Parse(tc.base)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = ecpayenv.CheckCredentials(u, tc.cred[0], tc.cred[1], tc.cred[2])
+			if !tc.refused {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				return
+			}
+			if !errors.Is(err, ecpayenv.ErrStageCredentials) {
+				t.Fatalf("err = %v, want ErrStageCredentials", err)
+			}
+			msg := err.Error()
+			if !strings.Contains(msg, "einvoice.ecpay.com.tw is ECPay's production host") {
+				t.Errorf("the message does not name the host: %s", msg)
+			}
+			for _, secret := range []string{ecpayenv.StageHashKey, ecpayenv.StageHashIV, ownKey, ownIV} {
+				if strings.Contains(msg, secret) {
+					t.Errorf("the message holds a key: %s", msg)
+				}
+			}
+		})
+	}
+}
+
+func TestIsProductionNil(t *testing.T) {
+	if ecpayenv.IsProduction(nil) {
+		t.Error("IsProduction(nil) = true")
+	}
+}

@@ -198,7 +198,7 @@ func TestProxyChecksEveryRequest(t *testing.T) {
 			if tc.note != "" && !slices.ContainsFunc(ex.Notes, func(n string) bool { return strings.Contains(n, tc.note) }) {
 				t.Errorf("notes %q, want one with %q", ex.Notes, tc.note)
 			}
-			if ex.Query != "q=1" || ex.Path != path || ex.Method != method || ex.UpstreamFailure != "" {
+			if ex.Query != "" || ex.Path != path || ex.Method != method || ex.UpstreamFailure != "" {
 				t.Errorf("recorded %s %s?%s, failure %q", ex.Method, ex.Path, ex.Query, ex.UpstreamFailure)
 			}
 			again, err := ecpaysim.CheckExchange(ex)
@@ -932,5 +932,49 @@ func BenchmarkProxy(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// A request's path stays under the upstream's path prefix: dot segments,
+// escaped or not, are resolved before the path is joined to the prefix,
+// and a path that climbs above the root is refused with 400, not
+// forwarded. The query is forwarded but never recorded.
+func TestProxyKeepsRequestsUnderThePrefix(t *testing.T) {
+	var got atomic.Value
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got.Store(r.RequestURI)
+		w.Header().Set("Content-Type", "text/plain")
+		w.WriteHeader(http.StatusNotFound)
+	}))
+	t.Cleanup(upstream.Close)
+	p := newTestProxy(t, upstream.URL+"/pre/fix/")
+	for _, tt := range []struct {
+		name, path string
+		want       string // what the upstream gets; "" for a refusal
+	}{
+		{"a clean path", cancelOp.Path, "/pre/fix" + cancelOp.Path},
+		{"dot dot above the root", "/B2CInvoice/../..", ""},
+		{"dot dot above the root, then a path", "/B2CInvoice/../../etc/passwd", ""},
+		{"escaped dots", "/B2CInvoice/%2e%2e/%2E%2E/x", ""},
+		{"escaped slashes", "/B2CInvoice/..%2F..%2Fx", ""},
+		{"escaped backslashes", "/B2CInvoice/..%5C..%5Cx", ""},
+		{"dot dot within the prefix", "/B2CInvoice/../B2CInvoice/x", "/pre/fix/B2CInvoice/x"},
+		{"escaped dot dot within the prefix", "/B2CInvoice/%2e%2e/x", "/pre/fix/x"},
+		{"a dot segment", "/a/./b", "/pre/fix/a/b"},
+		{"dot dot to the root", "/B2CInvoice/..", "/pre/fix/"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got.Store("")
+			a := send(t, http.MethodPost, p.URL+tt.path+"?k=QUERYSECRET", "application/json", []byte("{}"))
+			switch {
+			case tt.want == "" && (a.status != http.StatusBadRequest || got.Load() != "" || !strings.Contains(string(a.body), "climbs above the root")):
+				t.Errorf("HTTP %d %q, the upstream got %q; want 400 naming the climb, nothing forwarded", a.status, a.body, got.Load())
+			case tt.want != "" && got.Load() != tt.want+"?k=QUERYSECRET":
+				t.Errorf("the upstream got %q, want %q", got.Load(), tt.want+"?k=QUERYSECRET")
+			}
+		})
+	}
+	if rec := p.Recording.String(); strings.Contains(rec, "QUERYSECRET") {
+		t.Errorf("the recording holds the query: %s", rec)
 	}
 }

@@ -32,10 +32,13 @@ type Exchange struct {
 	// Operation is the operation the path names, e.g. "TriggerIssue";
 	// "" for a path that is no operation's.
 	Operation string `json:"operation,omitempty"`
-	// Method, Path and Query are the request's, Query without its "?".
+	// Method and Path are the request's.
 	Method string `json:"method"`
 	Path   string `json:"path"`
-	Query  string `json:"query,omitempty"`
+	// Query is "": a Proxy does not record the query string (ECPay's API
+	// has none, and one may hold anything). A recording made before may
+	// have it, without its "?".
+	Query string `json:"query,omitempty"`
 	// Request and Response are what the caller sent and what it got.
 	Request  Message `json:"request"`
 	Response Message `json:"response"`

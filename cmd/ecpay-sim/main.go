@@ -372,7 +372,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 func serve(ctx context.Context, f *flags, svc *service, logger *slog.Logger, stdout, stderr io.Writer) int {
 	ln, err := net.Listen("tcp", f.addr)
 	if err != nil {
-		fmt.Fprintf(stderr, "ecpay-sim: %v\n", err)
+		hint := ""
+		if errors.Is(err, syscall.EADDRINUSE) {
+			hint = "; give another --addr, e.g. --addr 127.0.0.1:0 for a free port (the URL is the first line on stdout)"
+		}
+		fmt.Fprintf(stderr, "ecpay-sim: %v%s\n", err, hint)
 		svc.release()
 		return exitError
 	}

@@ -519,6 +519,9 @@ func TestRunPortInUse(t *testing.T) {
 	if code := run(t.Context(), []string{"--addr", strings.TrimPrefix(url, "http://")}, &stdout, &stderr); code != exitError {
 		t.Errorf("exit status %d, want %d; stderr %q", code, exitError, stderr.String())
 	}
+	if msg := stderr.String(); !strings.Contains(msg, "address already in use") || !strings.Contains(msg, "--addr 127.0.0.1:0") || strings.Count(msg, "\n") != 1 {
+		t.Errorf("stderr %q, want one line saying the address is in use and suggesting --addr 127.0.0.1:0", msg)
+	}
 }
 
 // lineWriter hands over the first line written to it.

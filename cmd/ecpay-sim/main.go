@@ -68,7 +68,13 @@
 // ecpaysim.DefaultRequestBytes, so that its memory stays bounded however long
 // it runs. SIGINT or SIGTERM shuts it down gracefully, with exit status 0;
 // bad flags exit with status 2 after one line on stderr, naming the flag as
-// --help spells it; --version prints the module version it was built from.
+// --help spells it and the argument's position, never its value (which may
+// hold a key); --version prints the module version it was built from.
+//
+// Keys given with --merchant show in ps and /proc/PID/cmdline: the
+// environment variable ECPAY_SIM_MERCHANTS (ID:HashKey:HashIV entries
+// separated by spaces or newlines) and --merchants-file FILE (the same, in a
+// file only its owner may read) give merchants too.
 package main
 
 import (
@@ -125,7 +131,7 @@ func main() {
 }
 
 // usage is the help, with the operations of the registry for %[1]s.
-const usage = `usage: ecpay-sim [--addr host:port] [--merchant ID:HashKey:HashIV]... [--delayed TSR[:FLAG[:DAYS]]]... [--quiet]
+const usage = `usage: ecpay-sim [--addr host:port] [--merchant ID:HashKey:HashIV]... [--merchants-file FILE] [--delayed TSR[:FLAG[:DAYS]]]... [--quiet]
        ecpay-sim --upstream URL [--record FILE] [--upstream-timeout D] [--fail-on-violation] [--addr …] [--merchant …]... [--quiet]
        ecpay-sim --replay FILE [--fail-on-violation] [--addr …] [--merchant …]... [--quiet]
        ecpay-sim --version | --help
@@ -166,7 +172,13 @@ Flags:
         check (a proxy, a replay), with the HashKey and HashIV (16 bytes
         each) its Data is encrypted under; repeatable (default the stage
         merchant 2000132). A proxy forwards the requests of other merchants
-        too, with their Data unchecked.
+        too, with their Data unchecked. Keys on the command line show in ps
+        and /proc/PID/cmdline: prefer --merchants-file or %[5]s.
+  --merchants-file FILE
+        merchants as --merchant gives them, read from FILE: ID:HashKey:HashIV
+        entries separated by spaces or newlines, a line starting with # a
+        comment. FILE holds keys: it is refused unless only its owner may
+        read it (chmod 600 FILE).
   --delayed TSR[:FLAG[:DAYS]]
         the simulator only: register a pending delayed invoice of the first
         merchant, as DelayIssue stores it; repeatable. FLAG is DelayFlag: 2
@@ -196,6 +208,15 @@ Flags:
         print the module version ecpay-sim was built from and exit
   --help
         print this help and exit
+
+Environment:
+  %[5]s
+        merchants as --merchant gives them: ID:HashKey:HashIV entries
+        separated by spaces or newlines. The merchants are those of
+        --merchant, then --merchants-file, then %[5]s, all of them (the
+        first is --delayed's); one given twice is refused. Errors name where
+        a merchant was given (--merchant #2, %[5]s entry #1, FILE line 3),
+        never its value.
 
 Admin API (the simulator's own, not ECPay's; errors are one text/plain line):
   POST {URL}/_sim/delayed
@@ -243,6 +264,7 @@ type flags struct {
 	upstream           string
 	upstreamTimeout    time.Duration
 	record, replay     string
+	merchantsFile      string
 	failOnViolation    bool
 	given              map[string]bool // the flags given, by name
 }
@@ -256,6 +278,7 @@ func newFlagSet() (*flag.FlagSet, *flags) {
 	fs.SetOutput(io.Discard)
 	fs.StringVar(&f.addr, "addr", "127.0.0.1:8080", "")
 	fs.Var(&f.merchants, "merchant", "")
+	fs.StringVar(&f.merchantsFile, "merchants-file", "", "")
 	fs.Var(&f.delayed, "delayed", "")
 	fs.StringVar(&f.upstream, "upstream", "", "")
 	fs.DurationVar(&f.upstreamTimeout, "upstream-timeout", ecpaysim.DefaultUpstreamTimeout, "")
@@ -309,10 +332,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintf(stdout, usage, registry.Names(), keepRequests, ecpaysim.DefaultRequestBytes>>20, ecpaysim.DefaultUpstreamTimeout)
+			fmt.Fprintf(stdout, usage, registry.Names(), keepRequests, ecpaysim.DefaultRequestBytes>>20, ecpaysim.DefaultUpstreamTimeout, envMerchants)
 			return exitOK
 		}
-		return fail("%s", flagProblem(err))
+		return fail("%s", flagProblem(err, args))
 	}
 	if f.version {
 		info, ok := debug.ReadBuildInfo()
@@ -320,7 +343,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitOK
 	}
 	if fs.NArg() > 0 {
-		return fail("unexpected argument %q: ecpay-sim takes flags only", fs.Arg(0))
+		// The value is not repeated: it may be a key, given with spaces
+		// for the colons of --merchant ID:HashKey:HashIV.
+		return fail("unexpected argument #%d: ecpay-sim takes flags only (a merchant is one argument, --merchant ID:HashKey:HashIV)", len(args)-fs.NArg()+1)
 	}
 	f.given = map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { f.given[fl.Name] = true })
@@ -328,7 +353,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return fail("%s", msg)
 	}
 	if _, _, err := net.SplitHostPort(f.addr); err != nil {
-		return fail("--addr %q: want host:port, e.g. 127.0.0.1:8080", f.addr)
+		return fail("--addr: want host:port, e.g. 127.0.0.1:8080")
 	}
 
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
@@ -336,22 +361,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if !f.quiet {
 		opts = append(opts, ecpaysim.WithLogger(logger))
 	}
-	firstMerchant := ecpaysim.StageMerchantID
-	for i, m := range f.merchants {
-		parts := strings.Split(m, ":")
-		if len(parts) != 3 {
-			// The value is not repeated: it may hold a key.
-			return fail("--merchant #%d: want ID:HashKey:HashIV, three parts separated by ':', got %d parts", i+1, len(parts))
-		}
-		if i == 0 {
-			firstMerchant = parts[0]
-		}
-		opts = append(opts, ecpaysim.WithMerchant(parts[0], parts[1], parts[2]))
+	merchants, firstMerchant, err := merchantOptions(ctx, f, os.LookupEnv)
+	if err != nil {
+		return fail("%s", err)
 	}
-	if _, err := ecpaysim.Configured(opts...); err != nil {
-		// ecpaysim's errors name the merchant and the length at fault, never a key.
-		return fail("--merchant: %s", libraryMessage(err))
+	if firstMerchant == "" {
+		firstMerchant = ecpaysim.StageMerchantID
 	}
+	opts = append(opts, merchants...)
 	var svc *service
 	var code int
 	switch {
@@ -419,13 +436,13 @@ func simulatorService(f *flags, firstMerchant string, opts []ecpaysim.Option, lo
 	if err != nil {
 		return nil, fail("%s", libraryMessage(err))
 	}
-	for _, d := range f.delayed {
+	for i, d := range f.delayed {
 		inv, err := parseDelayed(firstMerchant, d)
 		if err == nil {
 			err = sim.AddInvoice(inv)
 		}
 		if err != nil {
-			return nil, fail("--delayed %q: %s", d, libraryMessage(err))
+			return nil, fail("--delayed #%d: %s", i+1, libraryMessage(err))
 		}
 	}
 	return &service{handler: sim.Handler(), shutdown: shutdownTimeout, release: func() {}, finish: func() int {
@@ -443,7 +460,7 @@ func proxyService(f *flags, opts []ecpaysim.Option, stderr io.Writer, fail func(
 		return nil, fail("--upstream: %s", err)
 	}
 	if f.upstreamTimeout <= 0 {
-		return nil, fail("--upstream-timeout %v: want a positive duration, e.g. 30s", f.upstreamTimeout)
+		return nil, fail("--upstream-timeout: want a positive duration, e.g. 30s")
 	}
 	opts = append(opts, ecpaysim.WithUpstreamTimeout(f.upstreamTimeout))
 	var rec *os.File
@@ -560,13 +577,13 @@ func parseDelayed(merchantID, v string) (ecpaysim.DelayedInvoice, error) {
 		case string(ecpaysim.DelayScheduled), string(ecpaysim.DelayTrigger):
 			inv.DelayFlag = ecpaysim.DelayFlag(parts[1])
 		default:
-			return inv, fmt.Errorf("FLAG %q: want 1 (scheduled) or 2 (waits for a trigger)", parts[1])
+			return inv, errors.New("FLAG, the second part: want 1 (scheduled) or 2 (waits for a trigger)")
 		}
 	}
 	if len(parts) > 2 {
 		days, err := strconv.Atoi(parts[2])
 		if err != nil || days < 0 {
-			return inv, fmt.Errorf("DAYS %q: want a whole number of days, 0 or more", parts[2])
+			return inv, errors.New("DAYS, the third part: want a whole number of days, 0 or more")
 		}
 		inv.DelayDay = days
 	}
@@ -586,9 +603,11 @@ var (
 	flagBadValue  = regexp.MustCompile(`^invalid (?:boolean )?value (".*") for (?:flag )?-+([\w-]+): (.*)$`)
 )
 
-// flagProblem is the message of a flag.FlagSet.Parse error with each flag
-// spelled as --help spells it (--addr; package flag says -addr).
-func flagProblem(err error) string {
+// flagProblem is the message of a flag.FlagSet.Parse error of args with
+// each flag spelled as --help spells it (--addr; package flag says -addr),
+// naming the flag and the argument's position, never its value, which may
+// hold a key.
+func flagProblem(err error, args []string) string {
 	msg := err.Error()
 	if m := flagUndefined.FindStringSubmatch(msg); m != nil {
 		return fmt.Sprintf("unknown flag --%s", m[1])
@@ -597,9 +616,29 @@ func flagProblem(err error) string {
 		return fmt.Sprintf("flag --%s needs a value", m[1])
 	}
 	if m := flagBadValue.FindStringSubmatch(msg); m != nil {
-		return fmt.Sprintf("--%s: invalid value %s: %s", m[2], m[1], m[3])
+		want := "see --help"
+		switch m[2] {
+		case "upstream-timeout":
+			want = "want a duration, e.g. 30s"
+		case "quiet", "version", "fail-on-violation", "help", "h":
+			want = "want true or false, or the flag alone"
+		}
+		return fmt.Sprintf("--%s: invalid value in argument #%d (not shown): %s", m[2], failingArgument(args, err), want)
 	}
 	return msg
+}
+
+// failingArgument is the position in args (from 1) of the argument at
+// which parsing them fails with err: the end of the shortest prefix of
+// args that fails so.
+func failingArgument(args []string, err error) int {
+	for n := 1; n <= len(args); n++ {
+		fs, _ := newFlagSet()
+		if e := fs.Parse(args[:n]); e != nil && e.Error() == err.Error() {
+			return n
+		}
+	}
+	return len(args)
 }
 
 // versionLine is what --version prints: the module and version ecpay-sim

@@ -196,7 +196,8 @@ Flags:
   --record FILE
         with --upstream: append every exchange to FILE, one JSON line each,
         with both sides' decrypted Data (never keys or headers); created
-        with mode 0600, refused if others may read it
+        with mode 0600, refused if others may read it. A last line that an
+        interrupted run cut off is removed first, and said on stderr
   --replay FILE
         serve the answers recorded in FILE (made with --record)
   --fail-on-violation
@@ -465,6 +466,13 @@ func proxyService(f *flags, opts []ecpaysim.Option, stderr io.Writer, fail func(
 	opts = append(opts, ecpaysim.WithUpstreamTimeout(f.upstreamTimeout))
 	var rec *os.File
 	if f.record != "" {
+		torn, err := ecpaysim.RepairRecording(f.record)
+		if err != nil {
+			return nil, fail("--record: %s", libraryMessage(err))
+		}
+		if torn != nil {
+			fmt.Fprintln(stderr, tornMessage(f.record, torn))
+		}
 		if rec, err = ecpaysim.OpenRecording(f.record); err != nil {
 			return nil, fail("--record: %s", libraryMessage(err))
 		}
@@ -497,6 +505,14 @@ func proxyService(f *flags, opts []ecpaysim.Option, stderr io.Writer, fail func(
 			return code
 		},
 	}, 0
+}
+
+// tornMessage says how RepairRecording mended the recording at path.
+func tornMessage(path string, torn *ecpaysim.TornLine) string {
+	if torn.Whole {
+		return fmt.Sprintf("ecpay-sim: --record %s: line %d, a whole exchange, had no newline: added one before appending", path, torn.Line)
+	}
+	return fmt.Sprintf("ecpay-sim: --record %s: line %d was cut off (%s without a newline, from an interrupted run): removed it before appending", path, torn.Line, plural(int(torn.Bytes), "byte"))
 }
 
 // replayService is the replay of --replay.

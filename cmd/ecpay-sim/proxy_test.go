@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -273,6 +274,38 @@ func TestRunRejectsBadRecordings(t *testing.T) {
 			var stdout, stderr bytes.Buffer
 			if code := run(t.Context(), tt.args, &stdout, &stderr); code != exitUsage || !strings.Contains(stderr.String(), tt.want) || strings.Count(stderr.String(), "\n") != 1 {
 				t.Errorf("exit %d, stderr %q; want %d and %q", code, stderr.String(), exitUsage, tt.want)
+			}
+		})
+	}
+}
+
+// --record mends a recording whose last line an interrupted run cut off,
+// and says so, before appending to it.
+func TestRunRecordMendsATornRecording(t *testing.T) {
+	const line = `{"time":"2025-01-02T03:04:05Z","method":"POST","path":"/x","request":{},"response":{"status":502}}`
+	for _, tt := range []struct {
+		name, content, want, say string
+	}{
+		{"cut off", line + "\n" + line[:40], line + "\n", "line 2 was cut off (40 bytes without a newline, from an interrupted run): removed it before appending"},
+		{"without its newline", line, line + "\n", "line 1, a whole exchange, had no newline: added one"},
+		{"whole", line + "\n", line + "\n", ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "r.jsonl")
+			if err := os.WriteFile(path, []byte(tt.content), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(t.Context())
+			cancel() // it stops as soon as it serves
+			var stdout, stderr bytes.Buffer
+			if code := run(ctx, []string{"--addr", "127.0.0.1:0", "--quiet", "--upstream", "http://127.0.0.1:1", "--record", path}, &stdout, &stderr); code != exitOK {
+				t.Fatalf("exit status %d: %s", code, stderr.String())
+			}
+			if said := strings.Contains(stderr.String(), "--record "+path+": "+tt.say); tt.say == "" && strings.Contains(stderr.String(), "--record") || tt.say != "" && !said {
+				t.Errorf("stderr %q, want it to say %q", stderr.String(), tt.say)
+			}
+			if b, _ := os.ReadFile(path); string(b) != tt.want {
+				t.Errorf("the recording is %q, want %q", b, tt.want)
 			}
 		})
 	}

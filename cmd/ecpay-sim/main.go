@@ -100,6 +100,7 @@ import (
 
 	"github.com/ecpay-go/einvoice/ecpaysim"
 	"github.com/ecpay-go/einvoice/generated/registry"
+	"github.com/ecpay-go/einvoice/internal/input"
 	"github.com/ecpay-go/einvoice/wrapper"
 )
 
@@ -199,7 +200,9 @@ Flags:
         with mode 0600, refused if others may read it. A last line that an
         interrupted run cut off is removed first, and said on stderr
   --replay FILE
-        serve the answers recorded in FILE (made with --record)
+        serve the answers recorded in FILE (made with --record): a regular
+        file or a pipe, of at most 4 GiB, loaded before it serves. SIGINT or
+        SIGTERM while it loads ends ecpay-sim with status 0 and no URL
   --fail-on-violation
         with --upstream or --replay: exit 1 after the signal if any
         violation was found; upstream failures never count
@@ -376,7 +379,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case f.given["upstream"]:
 		svc, code = proxyService(f, opts, stderr, fail)
 	case f.given["replay"]:
-		svc, code = replayService(f, opts, stderr, fail)
+		svc, code = replayService(ctx, f, opts, stderr, fail)
 	default:
 		svc, code = simulatorService(f, firstMerchant, opts, logger, fail)
 	}
@@ -515,16 +518,32 @@ func tornMessage(path string, torn *ecpaysim.TornLine) string {
 	return fmt.Sprintf("ecpay-sim: --record %s: line %d was cut off (%s without a newline, from an interrupted run): removed it before appending", path, torn.Line, plural(int(torn.Bytes), "byte"))
 }
 
-// replayService is the replay of --replay.
-func replayService(f *flags, opts []ecpaysim.Option, stderr io.Writer, fail func(string, ...any) int) (*service, int) {
-	file, err := os.Open(f.replay)
-	if err != nil {
-		return nil, fail("--replay: %v", err)
+// maxReplayBytes bounds what --replay reads: a recording is loaded whole,
+// and what never ends (/dev/zero through a pipe) must not be read forever.
+var maxReplayBytes int64 = 4 << 30
+
+// replayService is the replay of --replay. A signal (the end of ctx) while
+// the recording loads, or while a FIFO waits for its writer, ends it before
+// anything is served: nil and exitOK, as a signal ends ecpay-sim.
+func replayService(ctx context.Context, f *flags, opts []ecpaysim.Option, stderr io.Writer, fail func(string, ...any) int) (*service, int) {
+	in, err := input.Open(ctx, "--replay", f.replay, maxReplayBytes)
+	var rp *ecpaysim.Replay
+	if err == nil {
+		rp, err = ecpaysim.NewReplay(in, opts...)
+		in.Close()
+		if tooLarge, ok := errors.AsType[*input.TooLargeError](err); ok {
+			err = tooLarge
+		} else if err != nil {
+			err = fmt.Errorf("--replay %s: %s", f.replay, libraryMessage(err))
+		}
 	}
-	rp, err := ecpaysim.NewReplay(file, opts...)
-	file.Close()
-	if err != nil {
-		return nil, fail("--replay %s: %s", f.replay, libraryMessage(err))
+	switch {
+	case ctx.Err() != nil: // the load may have ended first: nothing is served all the same
+		fmt.Fprintf(stderr, "ecpay-sim: --replay %s: stopped while loading the recording (%s): nothing served\n", f.replay, stopReason(ctx))
+		return nil, exitOK
+	case err != nil:
+		// input's errors name the flag.
+		return nil, fail("%s", err)
 	}
 	return &service{handler: rp.Handler(), shutdown: shutdownTimeout, release: func() {}, finish: func() int {
 		return printSummary(stderr, "replay of "+f.replay, rp.Summary(), f.failOnViolation)

@@ -369,7 +369,7 @@ func TestRunRejectsBadFlags(t *testing.T) {
 		{"upstream-timeout zero", []string{"--upstream", "http://127.0.0.1:1", "--upstream-timeout", "0s"}, "--upstream-timeout: want a positive duration"},
 		{"upstream-timeout not a duration", []string{"--upstream", "http://127.0.0.1:1", "--upstream-timeout", "soon"}, `--upstream-timeout: invalid value in argument #4 (not shown): want a duration`},
 		{"record in a missing directory", []string{"--upstream", "http://127.0.0.1:1", "--record", "/nonexistent/dir/r.jsonl"}, "--record: opening the recording: open /nonexistent/dir/r.jsonl"},
-		{"replay a missing file", []string{"--replay", "/nonexistent/r.jsonl"}, "--replay: open /nonexistent/r.jsonl: no such file"},
+		{"replay a missing file", []string{"--replay", "/nonexistent/r.jsonl"}, "--replay: stat /nonexistent/r.jsonl: no such file"},
 		{"merchant of a proxy", []string{"--upstream", "http://127.0.0.1:1", "--merchant", "2000132:SECRET:q9jcZX8Ib9LM8wYk"}, "--merchant #1: merchant 2000132: ecpaycrypto: HashKey is 6 bytes"},
 	}
 	for _, tt := range tests {

@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -306,6 +307,66 @@ func TestRunRecordMendsATornRecording(t *testing.T) {
 			}
 			if b, _ := os.ReadFile(path); string(b) != tt.want {
 				t.Errorf("the recording is %q, want %q", b, tt.want)
+			}
+		})
+	}
+}
+
+// --replay reads a regular file or a pipe, up to maxReplayBytes, and
+// refuses anything else; a signal while it loads, or while a FIFO waits
+// for its writer, ends it with status 0 before it serves: no URL.
+func TestRunReplayInputs(t *testing.T) {
+	const line = `{"time":"2025-01-02T03:04:05Z","method":"POST","path":"/x","request":{},"response":{"status":502}}` + "\n"
+	dir := t.TempDir()
+	long := filepath.Join(dir, "long.jsonl")
+	if err := os.WriteFile(long, []byte(strings.Repeat(line, 3)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	old := maxReplayBytes
+	maxReplayBytes = int64(2 * len(line))
+	t.Cleanup(func() { maxReplayBytes = old })
+	for _, tt := range []struct{ name, path, want string }{
+		{"a device that never ends", "/dev/zero", "--replay /dev/zero is a character device, not a regular file or a pipe"},
+		{"a directory", dir, "--replay " + dir + " is a directory"},
+		{"over the bound", long, "--replay " + long + " is longer than " + strconv.Itoa(2*len(line)) + " bytes"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			if code := run(t.Context(), []string{"--addr", "127.0.0.1:0", "--replay", tt.path}, &stdout, &stderr); code != exitUsage || !strings.Contains(stderr.String(), tt.want) || stdout.Len() != 0 {
+				t.Errorf("exit status %d, stdout %q, stderr %q; want %d, nothing and %q", code, stdout.String(), stderr.String(), exitUsage, tt.want)
+			}
+		})
+	}
+
+	for _, tt := range []struct {
+		name  string
+		write bool // a writer opens the FIFO and writes a line, then waits
+	}{
+		{"a FIFO with no writer", false},
+		{"a FIFO whose writer stops writing", true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			fifo := filepath.Join(t.TempDir(), "fifo")
+			if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+				t.Skip("no FIFOs here:", err)
+			}
+			ctx, cancel := context.WithCancel(t.Context())
+			var stdout, stderr bytes.Buffer
+			done := make(chan int, 1)
+			go func() { done <- run(ctx, []string{"--addr", "127.0.0.1:0", "--replay", fifo}, &stdout, &stderr) }()
+			if tt.write {
+				w, err := os.OpenFile(fifo, os.O_WRONLY, 0) // waits for the replay to open it
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer w.Close()
+				if _, err := w.WriteString(line); err != nil {
+					t.Fatal(err)
+				}
+			}
+			cancel() // the signal
+			if code := <-done; code != exitOK || stdout.Len() != 0 || !strings.Contains(stderr.String(), "stopped while loading the recording") {
+				t.Errorf("exit status %d, stdout %q, stderr %q; want 0, no URL, and a line saying it stopped", code, stdout.String(), stderr.String())
 			}
 		})
 	}

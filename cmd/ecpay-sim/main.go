@@ -201,7 +201,7 @@ Flags:
         interrupted run cut off is removed first, and said on stderr
   --replay FILE
         serve the answers recorded in FILE (made with --record): a regular
-        file or a pipe, of at most 4 GiB, loaded before it serves. SIGINT or
+        file or a pipe, of at most %[6]s, loaded before it serves. SIGINT or
         SIGTERM while it loads ends ecpay-sim with status 0 and no URL
   --fail-on-violation
         with --upstream or --replay: exit 1 after the signal if any
@@ -336,7 +336,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintf(stdout, usage, registry.Names(), keepRequests, ecpaysim.DefaultRequestBytes>>20, ecpaysim.DefaultUpstreamTimeout, envMerchants)
+			fmt.Fprintf(stdout, usage, registry.Names(), keepRequests, ecpaysim.DefaultRequestBytes>>20, ecpaysim.DefaultUpstreamTimeout, envMerchants, input.SizeName(maxReplayBytes))
 			return exitOK
 		}
 		return fail("%s", flagProblem(err, args))

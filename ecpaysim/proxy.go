@@ -78,6 +78,10 @@ func WithRecording(w io.Writer) Option {
 // ECPay. The request is never sent twice, and redirects are passed back as
 // they came, not followed.
 //
+// The bytes of the exchanges in flight are bounded (WithMaxInFlightBytes):
+// a request beyond the bound gets 503 with Retry-After and is not
+// forwarded.
+//
 // An answer of at most wrapper.MaxResponseBytes (what the client reads) is
 // read and checked before it is passed on: for a 2xx, its status, envelope
 // and, for TransCode 1, its Data decrypting with the merchant's keys and
@@ -98,7 +102,7 @@ type Proxy struct {
 // NewProxy returns a Proxy to upstream, a base URL that passes
 // wrapper.CheckBaseURL (https, or http for a loopback host), configured by
 // opts: WithMerchant (the stage merchant by default), WithClock,
-// WithLogger, WithUpstreamTimeout and WithRecording.
+// WithLogger, WithUpstreamTimeout, WithRecording and WithMaxInFlightBytes.
 func NewProxy(upstream string, opts ...Option) (*Proxy, error) {
 	u, err := wrapper.CheckBaseURL(upstream)
 	if err != nil {
@@ -108,7 +112,7 @@ func NewProxy(upstream string, opts ...Option) (*Proxy, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := cfg.refuse("NewProxy", "WithUpstreamTimeout", "WithRecording"); err != nil {
+	if err := cfg.refuse("NewProxy", "WithUpstreamTimeout", "WithRecording", "WithMaxInFlightBytes"); err != nil {
 		return nil, err
 	}
 	obs, err := newObserver(ModeProxy, cfg)

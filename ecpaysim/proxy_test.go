@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -978,5 +979,115 @@ func TestProxyKeepsRequestsUnderThePrefix(t *testing.T) {
 	}
 	if rec := p.Recording.String(); strings.Contains(rec, "QUERYSECRET") {
 		t.Errorf("the recording holds the query: %s", rec)
+	}
+}
+
+// Many large requests at once against a small bound on the bytes in
+// flight: those beyond it get 503 with Retry-After and are not forwarded,
+// the heap holds the bound's worth, not the callers', and a request right
+// after is served.
+func TestProxyBoundsTheBytesInFlight(t *testing.T) {
+	const (
+		clients = 100
+		bound   = 4 << 20
+	)
+	release := make(chan struct{})
+	arrived := make(chan struct{}, clients+1)
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		arrived <- struct{}{}
+		<-release
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "text/plain")
+		_, _ = io.WriteString(w, "ok")
+	}))
+	t.Cleanup(upstream.Close)
+	t.Cleanup(func() {
+		select {
+		case <-release:
+		default:
+			close(release)
+		}
+	})
+	p := newTestProxy(t, upstream.URL, ecpaysim.WithMaxInFlightBytes(bound))
+	transport := &http.Transport{}
+	t.Cleanup(transport.CloseIdleConnections)
+	post := func(body []byte) (int, http.Header, error) {
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, p.URL+cancelOp.Path, bytes.NewReader(body))
+		if err != nil {
+			return 0, nil, err
+		}
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := transport.RoundTrip(req)
+		if err != nil {
+			return 0, nil, err
+		}
+		defer resp.Body.Close()
+		_, err = io.Copy(io.Discard, resp.Body)
+		return resp.StatusCode, resp.Header, err
+	}
+
+	var before runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	large := bytes.Repeat([]byte("x"), ecpaysim.MaxBodyBytes) // shared: the callers hold one copy
+	type result struct {
+		status     int
+		retryAfter string
+		err        error
+	}
+	results := make(chan result, clients)
+	for range clients {
+		go func() {
+			status, h, err := post(large)
+			results <- result{status, h.Get("Retry-After"), err}
+		}()
+	}
+	// Each request is either refused or held at the upstream: wait for all.
+	var refused, held int
+	var done []result
+	for refused+held < clients {
+		select {
+		case r := <-results:
+			done = append(done, r)
+			if r.status == http.StatusServiceUnavailable && r.retryAfter != "" {
+				refused++
+			} else {
+				t.Fatalf("before the upstream answered: HTTP %d, Retry-After %q, %v", r.status, r.retryAfter, r.err)
+			}
+		case <-arrived:
+			held++
+		}
+	}
+	var during runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&during)
+	growth := int64(during.HeapAlloc) - int64(before.HeapAlloc)
+	t.Logf("%d requests of %d MiB at once, %d MiB in flight at most: %d forwarded, %d refused; the live heap grew by %.1f MiB",
+		clients, ecpaysim.MaxBodyBytes>>20, bound>>20, held, refused, float64(growth)/(1<<20))
+	if refused == 0 || held*ecpaysim.MaxBodyBytes > bound {
+		t.Errorf("%d forwarded, %d refused: want at most %d forwarded", held, refused, bound/ecpaysim.MaxBodyBytes)
+	}
+	for _, r := range done {
+		if r.retryAfter != "1" {
+			t.Errorf("Retry-After %q, want 1", r.retryAfter)
+		}
+	}
+	// Unbounded, each request held would hold its body (and more):
+	// clients MiB.
+	if growth > 8*bound {
+		t.Errorf("the live heap grew by %d MiB with %d MiB in flight at most", growth>>20, bound>>20)
+	}
+
+	close(release)
+	for range held {
+		if r := <-results; r.status != http.StatusOK || r.err != nil {
+			t.Errorf("a request forwarded: HTTP %d, %v", r.status, r.err)
+		}
+	}
+	if status, _, err := post([]byte(`{}`)); status != http.StatusOK || err != nil {
+		t.Errorf("a request right after: HTTP %d, %v", status, err)
+	}
+	if s := p.Summary(); s.Exchanges != clients+1 {
+		t.Errorf("%d exchanges counted, want %d", s.Exchanges, clients+1)
 	}
 }

@@ -59,14 +59,15 @@ type recordedRequest struct {
 
 // NewReplay returns a Replay of the recording r, read to its end,
 // configured by opts: WithMerchant (the stage merchant by default; the
-// merchants whose requests it matches), WithClock and WithLogger. A line
+// merchants whose requests it matches), WithClock, WithLogger and
+// WithMaxInFlightBytes (a request beyond it gets 503 with Retry-After). A line
 // that is not an exchange fails it with a *RecordingError naming the line.
 func NewReplay(r io.Reader, opts ...Option) (*Replay, error) {
 	cfg, err := configure(opts)
 	if err != nil {
 		return nil, err
 	}
-	if err := cfg.refuse("NewReplay"); err != nil {
+	if err := cfg.refuse("NewReplay", "WithMaxInFlightBytes"); err != nil {
 		return nil, err
 	}
 	obs, err := newObserver(ModeReplay, cfg)

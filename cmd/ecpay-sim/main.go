@@ -86,6 +86,7 @@ import (
 	"log"
 	"log/slog"
 	"maps"
+	"math"
 	"net"
 	"net/http"
 	"os"
@@ -203,6 +204,13 @@ Flags:
         serve the answers recorded in FILE (made with --record): a regular
         file or a pipe, of at most %[6]s, loaded before it serves. SIGINT or
         SIGTERM while it loads ends ecpay-sim with status 0 and no URL
+  --max-in-flight SIZE
+        with --upstream or --replay: bound the bytes held for the exchanges
+        in flight (default %[7]s), so that memory is bounded by SIZE (a few
+        times it), not by the callers: each request counts its body and 16
+        KiB; one beyond the bound gets 503 with Retry-After: 1, unforwarded;
+        an answer beyond it is passed on unchecked. At least 2MiB; in bytes,
+        KiB, MiB or GiB, e.g. 64MiB
   --fail-on-violation
         with --upstream or --replay: exit 1 after the signal if any
         violation was found; upstream failures never count
@@ -269,6 +277,7 @@ type flags struct {
 	upstreamTimeout    time.Duration
 	record, replay     string
 	merchantsFile      string
+	maxInFlight        string
 	failOnViolation    bool
 	given              map[string]bool // the flags given, by name
 }
@@ -288,6 +297,7 @@ func newFlagSet() (*flag.FlagSet, *flags) {
 	fs.DurationVar(&f.upstreamTimeout, "upstream-timeout", ecpaysim.DefaultUpstreamTimeout, "")
 	fs.StringVar(&f.record, "record", "", "")
 	fs.StringVar(&f.replay, "replay", "", "")
+	fs.StringVar(&f.maxInFlight, "max-in-flight", "", "")
 	fs.BoolVar(&f.failOnViolation, "fail-on-violation", false, "")
 	fs.BoolVar(&f.quiet, "quiet", false, "")
 	fs.BoolVar(&f.version, "version", false, "")
@@ -308,6 +318,8 @@ func (f *flags) modeProblem() string {
 		return "--delayed is for the simulator: with --upstream, the invoices are the upstream's"
 	case f.given["delayed"] && replay:
 		return "--delayed is for the simulator: with --replay, the answers are the recording's"
+	case f.given["max-in-flight"] && !proxy && !replay:
+		return "--max-in-flight is for --upstream and --replay"
 	case f.failOnViolation && !proxy && !replay:
 		return "--fail-on-violation is for --upstream and --replay: the simulator's own answers never break the pages"
 	}
@@ -336,7 +348,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintf(stdout, usage, registry.Names(), keepRequests, ecpaysim.DefaultRequestBytes>>20, ecpaysim.DefaultUpstreamTimeout, envMerchants, input.SizeName(maxReplayBytes))
+			fmt.Fprintf(stdout, usage, registry.Names(), keepRequests, ecpaysim.DefaultRequestBytes>>20, ecpaysim.DefaultUpstreamTimeout, envMerchants, input.SizeName(maxReplayBytes), strings.ReplaceAll(input.SizeName(ecpaysim.DefaultMaxInFlightBytes), " ", ""))
 			return exitOK
 		}
 		return fail("%s", flagProblem(err, args))
@@ -364,6 +376,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var opts []ecpaysim.Option
 	if !f.quiet {
 		opts = append(opts, ecpaysim.WithLogger(logger))
+	}
+	if f.maxInFlight != "" {
+		n, ok := parseSize(f.maxInFlight)
+		if !ok || n < 2*ecpaysim.MaxBodyBytes {
+			return fail("--max-in-flight: want a size of at least 2MiB, in bytes or with KiB, MiB or GiB, e.g. 64MiB")
+		}
+		opts = append(opts, ecpaysim.WithMaxInFlightBytes(n))
 	}
 	merchants, firstMerchant, err := merchantOptions(ctx, f, os.LookupEnv)
 	if err != nil {
@@ -579,6 +598,23 @@ func printSummary(w io.Writer, what string, s ecpaysim.Summary, failOnViolation 
 		code = exitError
 	}
 	return code
+}
+
+// parseSize reads a size as --max-in-flight takes it: a whole number of
+// bytes, or of KiB, MiB or GiB ("64MiB").
+func parseSize(s string) (int64, bool) {
+	shift := 0
+	for suffix, sh := range map[string]int{"KiB": 10, "MiB": 20, "GiB": 30} {
+		if n, ok := strings.CutSuffix(s, suffix); ok {
+			s, shift = n, sh
+			break
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 || n > math.MaxInt64>>shift {
+		return 0, false
+	}
+	return n << shift, true
 }
 
 // plural is "1 exchange" or "2 exchanges".

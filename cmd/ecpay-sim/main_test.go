@@ -362,6 +362,10 @@ func TestRunRejectsBadFlags(t *testing.T) {
 		{"upstream-timeout without upstream", []string{"--upstream-timeout", "1s"}, "--upstream-timeout is for --upstream"},
 		{"delayed with upstream", []string{"--upstream", "http://127.0.0.1:1", "--delayed", "A"}, "--delayed is for the simulator: with --upstream"},
 		{"delayed with replay", []string{"--replay", "r.jsonl", "--delayed", "A"}, "--delayed is for the simulator: with --replay"},
+		{"max-in-flight for the simulator", []string{"--max-in-flight", "8MiB"}, "--max-in-flight is for --upstream and --replay"},
+		{"max-in-flight under 2 MiB", []string{"--upstream", "http://127.0.0.1:1", "--max-in-flight", "1MiB"}, "--max-in-flight: want a size of at least 2MiB"},
+		{"max-in-flight not a size", []string{"--replay", "r.jsonl", "--max-in-flight", "lots"}, "--max-in-flight: want a size of at least 2MiB"},
+		{"max-in-flight overflowing", []string{"--replay", "r.jsonl", "--max-in-flight", "9223372036854775807GiB"}, "--max-in-flight: want a size"},
 		{"fail-on-violation for the simulator", []string{"--fail-on-violation"}, "--fail-on-violation is for --upstream and --replay"},
 		{"upstream over plain http", []string{"--upstream", "http://einvoice-stage.ecpay.com.tw"}, "--upstream: the base URL http://einvoice-stage.ecpay.com.tw: plain http is allowed only for loopback hosts"},
 		{"upstream with user information", []string{"--upstream", "https://me:SECRET@einvoice-stage.ecpay.com.tw"}, "--upstream: the base URL must not hold user information"},
@@ -400,7 +404,7 @@ func TestRunRejectsBadFlags(t *testing.T) {
 }
 
 // oneDash finds a flag of ecpay-sim spelled with one dash.
-var oneDash = regexp.MustCompile(`(^|[^-\w])-(addr|merchant|merchants-file|delayed|quiet|version|help|bogus|upstream|upstream-timeout|record|replay|fail-on-violation)\b`)
+var oneDash = regexp.MustCompile(`(^|[^-\w])-(addr|merchant|merchants-file|delayed|quiet|version|help|bogus|upstream|upstream-timeout|record|replay|max-in-flight|fail-on-violation)\b`)
 
 // The help documents every flag, spelled with two dashes, the admin API and
 // the first line of stdout.

@@ -371,3 +371,16 @@ func TestRunReplayInputs(t *testing.T) {
 		})
 	}
 }
+
+func TestParseSize(t *testing.T) {
+	for in, want := range map[string]int64{"0": 0, "2097152": 2 << 20, "64MiB": 64 << 20, "512KiB": 512 << 10, "1GiB": 1 << 30} {
+		if got, ok := parseSize(in); !ok || got != want {
+			t.Errorf("parseSize(%q) = %d, %v; want %d", in, got, ok, want)
+		}
+	}
+	for _, in := range []string{"", "MiB", "64 MiB", "64mb", "-1", "1.5MiB", "9223372036854775807KiB"} {
+		if got, ok := parseSize(in); ok {
+			t.Errorf("parseSize(%q) = %d, want a refusal", in, got)
+		}
+	}
+}

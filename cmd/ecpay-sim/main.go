@@ -459,8 +459,14 @@ func simulatorService(f *flags, firstMerchant string, opts []ecpaysim.Option, lo
 	if err != nil {
 		return nil, fail("%s", libraryMessage(err))
 	}
+	given := map[string]int{} // the --delayed of each Tsr
 	for i, d := range f.delayed {
 		inv, err := parseDelayed(firstMerchant, d)
+		if first, ok := given[inv.Tsr]; ok && err == nil {
+			// The library's error would quote the Tsr, a value.
+			return nil, fail("--delayed #%d: its Tsr is already registered, by --delayed #%d", i+1, first)
+		}
+		given[inv.Tsr] = i + 1
 		if err == nil {
 			err = sim.AddInvoice(inv)
 		}
@@ -671,6 +677,7 @@ func libraryMessage(err error) string {
 var (
 	flagUndefined = regexp.MustCompile(`^flag provided but not defined: -+(.*)$`)
 	flagNoValue   = regexp.MustCompile(`^flag needs an argument: -+(.*)$`)
+	flagName      = regexp.MustCompile(`^[a-z][a-z-]{0,30}$`)
 	flagBadValue  = regexp.MustCompile(`^invalid (?:boolean )?value (".*") for (?:flag )?-+([\w-]+): (.*)$`)
 )
 
@@ -681,6 +688,10 @@ var (
 func flagProblem(err error, args []string) string {
 	msg := err.Error()
 	if m := flagUndefined.FindStringSubmatch(msg); m != nil {
+		if !flagName.MatchString(m[1]) {
+			// Not a name: maybe a value given as a flag.
+			return fmt.Sprintf("unknown flag in argument #%d (not shown)", failingArgument(args, err))
+		}
 		return fmt.Sprintf("unknown flag --%s", m[1])
 	}
 	if m := flagNoValue.FindStringSubmatch(msg); m != nil {

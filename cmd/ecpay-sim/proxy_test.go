@@ -283,7 +283,7 @@ func TestRunRejectsBadRecordings(t *testing.T) {
 // --record mends a recording whose last line an interrupted run cut off,
 // and says so, before appending to it.
 func TestRunRecordMendsATornRecording(t *testing.T) {
-	const line = `{"time":"2025-01-02T03:04:05Z","method":"POST","path":"/x","request":{},"response":{"status":502}}`
+	const line = recordedLine
 	for _, tt := range []struct {
 		name, content, want, say string
 	}{
@@ -312,11 +312,13 @@ func TestRunRecordMendsATornRecording(t *testing.T) {
 	}
 }
 
+// recordedLine is a line of a recording.
+const recordedLine = `{"time":"2025-01-02T03:04:05Z","method":"POST","path":"/x","request":{},"response":{"status":502}}`
+
 // --replay reads a regular file or a pipe, up to maxReplayBytes, and
-// refuses anything else; a signal while it loads, or while a FIFO waits
-// for its writer, ends it with status 0 before it serves: no URL.
+// refuses anything else (for FIFOs, see TestRunReplayHonoursSignals).
 func TestRunReplayInputs(t *testing.T) {
-	const line = `{"time":"2025-01-02T03:04:05Z","method":"POST","path":"/x","request":{},"response":{"status":502}}` + "\n"
+	const line = recordedLine + "\n"
 	dir := t.TempDir()
 	long := filepath.Join(dir, "long.jsonl")
 	if err := os.WriteFile(long, []byte(strings.Repeat(line, 3)), 0o600); err != nil {
@@ -334,39 +336,6 @@ func TestRunReplayInputs(t *testing.T) {
 			var stdout, stderr bytes.Buffer
 			if code := run(t.Context(), []string{"--addr", "127.0.0.1:0", "--replay", tt.path}, &stdout, &stderr); code != exitUsage || !strings.Contains(stderr.String(), tt.want) || stdout.Len() != 0 {
 				t.Errorf("exit status %d, stdout %q, stderr %q; want %d, nothing and %q", code, stdout.String(), stderr.String(), exitUsage, tt.want)
-			}
-		})
-	}
-
-	for _, tt := range []struct {
-		name  string
-		write bool // a writer opens the FIFO and writes a line, then waits
-	}{
-		{"a FIFO with no writer", false},
-		{"a FIFO whose writer stops writing", true},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			fifo := filepath.Join(t.TempDir(), "fifo")
-			if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-				t.Skip("no FIFOs here:", err)
-			}
-			ctx, cancel := context.WithCancel(t.Context())
-			var stdout, stderr bytes.Buffer
-			done := make(chan int, 1)
-			go func() { done <- run(ctx, []string{"--addr", "127.0.0.1:0", "--replay", fifo}, &stdout, &stderr) }()
-			if tt.write {
-				w, err := os.OpenFile(fifo, os.O_WRONLY, 0) // waits for the replay to open it
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer w.Close()
-				if _, err := w.WriteString(line); err != nil {
-					t.Fatal(err)
-				}
-			}
-			cancel() // the signal
-			if code := <-done; code != exitOK || stdout.Len() != 0 || !strings.Contains(stderr.String(), "stopped while loading the recording") {
-				t.Errorf("exit status %d, stdout %q, stderr %q; want 0, no URL, and a line saying it stopped", code, stdout.String(), stderr.String())
 			}
 		})
 	}

@@ -364,7 +364,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return fail("unexpected argument #%d: ecpay-sim takes flags only (a merchant is one argument, --merchant ID:HashKey:HashIV)", len(args)-fs.NArg()+1)
 	}
 	f.given = map[string]bool{}
-	fs.Visit(func(fl *flag.Flag) { f.given[fl.Name] = true })
+	misplaced := ""
+	fs.Visit(func(fl *flag.Flag) {
+		f.given[fl.Name] = true
+		if fl.Name != "merchant" && misplaced == "" && looksLikeMerchant(fl.Value.String()) {
+			misplaced = fl.Name
+		}
+	})
+	if misplaced != "" {
+		// A file flag would otherwise name (or create) a file after it.
+		return fail("--%s: its value looks like a merchant, ID:HashKey:HashIV (not shown): give merchants with --merchant, --merchants-file or %s", misplaced, envMerchants)
+	}
 	if msg := f.modeProblem(); msg != "" {
 		return fail("%s", msg)
 	}

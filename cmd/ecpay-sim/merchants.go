@@ -40,6 +40,13 @@ func parseMerchant(where, v string) (merchantSpec, error) {
 	return merchantSpec{where: where, id: parts[0], key: parts[1], iv: parts[2]}, nil
 }
 
+// looksLikeMerchant reports a value shaped as ID:HashKey:HashIV, with a
+// HashKey and a HashIV of 16 bytes: a merchant given to the wrong flag.
+func looksLikeMerchant(v string) bool {
+	parts := strings.Split(v, ":")
+	return len(parts) == 3 && len(parts[1]) == 16 && len(parts[2]) == 16
+}
+
 // merchantEntries reads the ID:HashKey:HashIV entries of text, separated
 // by spaces or newlines, a line starting with '#' a comment; where names
 // the entry of a line (from 1) and of an index among all (from 1).

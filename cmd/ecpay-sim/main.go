@@ -152,7 +152,9 @@ follows a redirect, never alters a byte. Upstream failures (no answer, a
 timeout, a non-2xx answer such as an HTML 502 or ECPay's 403 when called too
 fast) pass through as they came, or become a 502 text/plain when nothing
 came, and are counted apart from violations. A request body over 1 MiB is
-the proxy's own limit: answered 413, not forwarded.
+the proxy's own limit: answered 413, not forwarded; so is a path that climbs
+out of URL's path prefix (a "..", escaped or not): answered 400. The query
+string is forwarded, never recorded.
 
 With --replay it serves a recording made with --record, without a network:
 a request is checked as a live one and matched on its operation, merchant

@@ -869,6 +869,7 @@ func TestNewProxyRejects(t *testing.T) {
 		{"zero timeout", wrapper.StageURL, []ecpaysim.Option{ecpaysim.WithUpstreamTimeout(0)}, "want a positive duration"},
 		{"nil recording", wrapper.StageURL, []ecpaysim.Option{ecpaysim.WithRecording(nil)}, "non-nil io.Writer"},
 		{"an option of New", wrapper.StageURL, []ecpaysim.Option{ecpaysim.WithRequestLimit(3)}, "WithRequestLimit is not an option of NewProxy"},
+		{"a bound on bytes in flight under 2 MiB", wrapper.StageURL, []ecpaysim.Option{ecpaysim.WithMaxInFlightBytes(2*ecpaysim.MaxBodyBytes - 1)}, "want at least 2097152 (2 MiB)"},
 		{"a bad merchant", wrapper.StageURL, []ecpaysim.Option{ecpaysim.WithMerchant("1", "short", otherIV)}, "HashKey is 5 bytes"},
 	}
 	for _, tt := range tests {

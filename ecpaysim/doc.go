@@ -47,14 +47,20 @@
 // refused connection, a timeout, an HTML 502, its 403 when called too
 // fast, an answer larger than the client reads) is an upstream failure,
 // counted apart from the violations. Summary and GET /_sim/state count both,
-// by side and rule.
+// by side and rule. Two things it does refuse: a path that climbs out of the
+// upstream's path prefix ("..", escaped or not) gets 400, and a request
+// beyond the bytes in flight (WithMaxInFlightBytes) gets 503 with
+// Retry-After, so that its memory is bounded however many callers.
 //
 // WithRecording makes the proxy append every exchange to a file (see
 // OpenRecording), one JSON line each: an Exchange, with the request and
 // the answer, both sides' decrypted Data (never a key or a header), the
 // duration, the upstream failure if any, and every violation with its side
 // (request or response), where (http, envelope or data), JSON pointer, rule
-// and reason. ReadRecording reads such a file back, naming a bad line;
+// and reason (never the query string, which may hold anything).
+// RepairRecording cuts off a last line that a crash left without its
+// newline, before appending again. ReadRecording reads such a file back,
+// naming a bad line (a torn one as torn);
 // CheckExchange re-checks a line against the pages as the running binary
 // embeds them, for a recording made before the pages changed (the proxy's
 // live checks are that same function, after decryption). NewReplay serves
@@ -63,7 +69,8 @@
 // (not its Timestamp), and the recorded answer is re-sealed with a fresh
 // RpHeader.Timestamp and its Data encrypted anew, so that the client's
 // checks pass; a request not recorded gets 404 naming the closest recorded
-// one. The command cmd/ecpay-sim runs both (--upstream, --record,
+// one (among a bounded set of candidates: a miss costs the same however
+// long the recording). The command cmd/ecpay-sim runs both (--upstream, --record,
 // --replay).
 //
 // # The delayed-invoice lifecycle

@@ -2,6 +2,7 @@ package ecpaysim
 
 import (
 	"bytes"
+	"cmp"
 	"compress/gzip"
 	"context"
 	"errors"
@@ -76,6 +77,7 @@ type observer struct {
 	clock     func() time.Time
 	logger    *slog.Logger
 	rec       *recorder // nil unless recording
+	budget    *byteBudget
 
 	mu     sync.Mutex // guards the fields below
 	counts Summary
@@ -94,6 +96,7 @@ func newObserver(mode string, cfg *config) (*observer, error) {
 		clock:     cfg.clock,
 		logger:    cfg.logger,
 		counts:    Summary{Mode: mode, ViolationsBySide: map[string]map[string]int{}},
+		budget:    &byteBudget{max: cmp.Or(cfg.maxInFlight, DefaultMaxInFlightBytes)},
 	}
 	if cfg.recording != nil {
 		o.rec = &recorder{w: cfg.recording}
@@ -121,9 +124,10 @@ type sender func(ob *observation) (*http.Response, error)
 // localAnswer is an answer a Proxy or a Replay gives by itself: a text/plain
 // refusal, recorded with a note, never checked against the pages.
 type localAnswer struct {
-	status int
-	msg    string // the body, after "ecpaysim: "
-	note   string
+	status     int
+	msg        string // the body, after "ecpaysim: "
+	note       string
+	retryAfter string // the Retry-After header, if any
 }
 
 func (a *localAnswer) Error() string { return a.msg }
@@ -132,11 +136,19 @@ func (a *localAnswer) Error() string { return a.msg }
 // check both, record and count the exchange, and pass the answer on.
 func (o *observer) serve(w http.ResponseWriter, r *http.Request, send sender) {
 	ob := &observation{r: r, start: time.Now(), op: registry.ByPath(r.URL.Path)}
-	ob.ex = Exchange{Time: o.clock(), Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery}
+	// The query is not recorded: ECPay's API has none, and one may hold
+	// anything (a token, a key).
+	ob.ex = Exchange{Time: o.clock(), Method: r.Method, Path: r.URL.Path}
 	ob.ex.Request.ContentType = r.Header.Get("Content-Type")
 	if ob.op != nil {
 		ob.ex.Operation = ob.op.Name
 	}
+	held := requestBytes(r)
+	if !o.budget.take(held) {
+		o.busy(w, ob)
+		return
+	}
+	defer o.budget.give(held)
 	body, refused := o.readRequestBody(w, r)
 	if refused != nil {
 		ob.ex.Request.Omitted = refused.msg
@@ -191,6 +203,9 @@ func (o *observer) answer(w http.ResponseWriter, ob *observation, a *localAnswer
 		ob.ex.Notes = append(ob.ex.Notes, a.note)
 	}
 	plain := plainAnswer(a.status, a.msg)
+	if a.retryAfter != "" {
+		plain.header.Set("Retry-After", a.retryAfter)
+	}
 	ob.ex.Response.Status = a.status
 	ob.ex.Response.ContentType = plain.header.Get("Content-Type")
 	ob.ex.Response.setBody(plain.body.Bytes())
@@ -207,6 +222,15 @@ func (o *observer) relay(w http.ResponseWriter, ob *observation, resp *http.Resp
 	m.Status = resp.StatusCode
 	m.ContentType = resp.Header.Get("Content-Type")
 	const limit = wrapper.MaxResponseBytes
+	held := int64(limit + 1)
+	if n := resp.ContentLength; n >= 0 && n <= limit {
+		held = n
+	}
+	if !o.budget.take(held) {
+		o.passUnchecked(w, ob, resp, nil, fmt.Sprintf("the %s held %d MiB of exchanges in flight, its bound", o.mode, o.budget.max>>20))
+		return
+	}
+	defer o.budget.give(held)
 	body, readErr := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	switch {
 	case readErr != nil:
@@ -217,24 +241,46 @@ func (o *observer) relay(w http.ResponseWriter, ob *observation, resp *http.Resp
 		_, _ = w.Write(body)
 		abort(w)
 	case len(body) > limit:
-		writeHead(w, resp)
-		_, _ = w.Write(body)
-		src := &errReader{r: resp.Body}
-		n, _ := io.Copy(w, src)
-		m.Omitted = fmt.Sprintf("larger than %d MiB: passed on unchecked", limit>>20)
-		ob.ex.UpstreamFailure = fmt.Sprintf("the answer is larger than %d MiB, what the client reads: passed on unchecked", limit>>20)
-		if src.err != nil {
-			ob.ex.UpstreamFailure += fmt.Sprintf("; it broke off after %d bytes: %s", int64(len(body))+n, readProblem(src.err))
-		}
-		o.finish(ob, false)
-		if src.err != nil {
-			abort(w)
-		}
+		o.passUnchecked(w, ob, resp, body, "")
 	default:
 		o.openAnswer(ob, resp.Header, body)
 		o.finish(ob, true)
 		writeHead(w, resp)
 		_, _ = w.Write(body)
+	}
+}
+
+// passUnchecked passes resp on as it came, head the body of which was read
+// already, without checking it: because it is larger than the client reads
+// (why is ""), or for why.
+func (o *observer) passUnchecked(w http.ResponseWriter, ob *observation, resp *http.Response, head []byte, why string) {
+	m := &ob.ex.Response
+	const limit = wrapper.MaxResponseBytes
+	writeHead(w, resp)
+	_, _ = w.Write(head)
+	src := &errReader{r: resp.Body}
+	n, _ := io.Copy(w, src)
+	if why == "" {
+		m.Omitted = fmt.Sprintf("larger than %d MiB: passed on unchecked", limit>>20)
+		ob.ex.UpstreamFailure = fmt.Sprintf("the answer is larger than %d MiB, what the client reads: passed on unchecked", limit>>20)
+	} else {
+		m.Omitted = "passed on unchecked: " + why
+		ob.ex.Notes = append(ob.ex.Notes, "answer not checked: "+why)
+		if m.Status < 200 || m.Status > 299 {
+			ob.ex.UpstreamFailure = "HTTP " + statusLine(m.Status)
+		}
+	}
+	if src.err != nil {
+		broke := fmt.Sprintf("it broke off after %d bytes: %s", int64(len(head))+n, readProblem(src.err))
+		if ob.ex.UpstreamFailure != "" {
+			ob.ex.UpstreamFailure += "; " + broke
+		} else {
+			ob.ex.UpstreamFailure = "the answer broke off: " + broke
+		}
+	}
+	o.finish(ob, false)
+	if src.err != nil {
+		abort(w)
 	}
 }
 

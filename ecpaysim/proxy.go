@@ -70,12 +70,18 @@ func WithRecording(w io.Writer) Option {
 // violation: its Data is not checked), the decrypted Data against the
 // page's request Data schema, and the same MerchantID inside and out. It is
 // then forwarded, even when it breaks the pages: to the upstream URL's path
-// prefix joined with the request's path, the query kept, the same method
+// prefix joined with the request's path, its dot segments resolved (a
+// path that climbs above the root, out of the prefix, gets 400 and is not
+// forwarded), the query kept (but never recorded), the same method
 // and body bytes, the end-to-end headers (not the hop-by-hop ones), on a
 // context of its own bounded by WithUpstreamTimeout, so that a caller that
 // gives up does not cut off an exchange that may already have reached
 // ECPay. The request is never sent twice, and redirects are passed back as
 // they came, not followed.
+//
+// The bytes of the exchanges in flight are bounded (WithMaxInFlightBytes):
+// a request beyond the bound gets 503 with Retry-After and is not
+// forwarded.
 //
 // An answer of at most wrapper.MaxResponseBytes (what the client reads) is
 // read and checked before it is passed on: for a 2xx, its status, envelope
@@ -97,7 +103,8 @@ type Proxy struct {
 // NewProxy returns a Proxy to upstream, a base URL that passes
 // wrapper.CheckBaseURL (https, or http for a loopback host), configured by
 // opts: WithMerchant (the stage merchant by default), WithClock,
-// WithLogger, WithUpstreamTimeout and WithRecording. An upstream on ECPay's
+// WithLogger, WithUpstreamTimeout, WithRecording and
+// WithMaxInFlightBytes. An upstream on ECPay's
 // production host takes only merchants' own credentials: the stage
 // merchant's ID, HashKey or HashIV, given or by default, is an error
 // wrapping the rule's error, which the client's NewClient applies too.
@@ -115,7 +122,7 @@ func NewProxy(upstream string, opts ...Option) (*Proxy, error) {
 			return nil, fmt.Errorf("ecpaysim: upstream: %w; give the merchants' own keys with WithMerchant (without it, a Proxy has the stage merchant)", err)
 		}
 	}
-	if err := cfg.refuse("NewProxy", "WithUpstreamTimeout", "WithRecording"); err != nil {
+	if err := cfg.refuse("NewProxy", "WithUpstreamTimeout", "WithRecording", "WithMaxInFlightBytes"); err != nil {
 		return nil, err
 	}
 	obs, err := newObserver(ModeProxy, cfg)
@@ -162,8 +169,12 @@ func (p *Proxy) CloseIdleConnections() { p.transport.CloseIdleConnections() }
 // forward sends the request of ob to the upstream, unchanged, once.
 func (p *Proxy) forward(ob *observation) (*http.Response, error) {
 	r := ob.r
+	target, err := p.target(r.URL)
+	if err != nil {
+		return nil, &localAnswer{status: http.StatusBadRequest, msg: err.Error() + ": not forwarded", note: "not forwarded: " + err.Error()}
+	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), p.timeout)
-	out, err := http.NewRequestWithContext(ctx, r.Method, p.target(r.URL), bytes.NewReader(ob.body))
+	out, err := http.NewRequestWithContext(ctx, r.Method, target, bytes.NewReader(ob.body))
 	if err != nil {
 		cancel()
 		return nil, fmt.Errorf("the request cannot be forwarded: %w", err)
@@ -186,13 +197,52 @@ func (p *Proxy) forward(ob *observation) (*http.Response, error) {
 }
 
 // target returns the upstream URL of a request to u: the upstream's path
-// prefix joined with u's path, u's query kept.
-func (p *Proxy) target(u *url.URL) string {
+// prefix joined with u's path, u's query kept. A path with dot segments
+// ("..", "%2e%2e", "..%2F" decode to them; a backslash counts as a slash,
+// as some servers take it) is cleaned first, and refused when it climbs
+// above the root, which would leave the prefix; any other path is kept as
+// it came, escapes included.
+func (p *Proxy) target(u *url.URL) (string, error) {
 	t := *p.upstream
-	t.Path = strings.TrimSuffix(p.upstream.Path, "/") + u.Path
-	t.RawPath = strings.TrimSuffix(p.upstream.EscapedPath(), "/") + u.EscapedPath()
+	prefix, rawPrefix := strings.TrimSuffix(p.upstream.Path, "/"), strings.TrimSuffix(p.upstream.EscapedPath(), "/")
+	t.Path, t.RawPath = prefix+u.Path, rawPrefix+u.EscapedPath()
+	if clean, dotted, ok := cleanPath(u.Path); !ok {
+		return "", fmt.Errorf("the path %q climbs above the root with \"..\", out of the upstream's path prefix %q", truncate(u.Path, 200), orDefault(p.upstream.Path, "/"))
+	} else if dotted {
+		t.Path, t.RawPath = prefix+clean, ""
+	}
 	t.RawQuery, t.ForceQuery = u.RawQuery, u.ForceQuery
-	return t.String()
+	return t.String(), nil
+}
+
+// cleanPath resolves the dot segments of the decoded path p, a backslash
+// taken as a slash: dotted reports that it had any (clean is then p
+// resolved); ok is false when a ".." climbs above the root.
+func cleanPath(p string) (clean string, dotted, ok bool) {
+	segs := strings.FieldsFunc(p, func(r rune) bool { return r == '/' || r == '\\' })
+	var out []string
+	for _, s := range segs {
+		switch s {
+		case ".":
+			dotted = true
+		case "..":
+			dotted = true
+			if len(out) == 0 {
+				return "", true, false
+			}
+			out = out[:len(out)-1]
+		default:
+			out = append(out, s)
+		}
+	}
+	if !dotted {
+		return p, false, true
+	}
+	clean = "/" + strings.Join(out, "/")
+	if strings.HasSuffix(p, "/") || strings.HasSuffix(p, "\\") || strings.HasSuffix(p, "/.") || strings.HasSuffix(p, "/..") {
+		clean = strings.TrimSuffix(clean, "/") + "/"
+	}
+	return clean, true, true
 }
 
 // noAnswer says why the upstream gave no answer, and whether the request

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -198,7 +199,7 @@ func TestProxyChecksEveryRequest(t *testing.T) {
 			if tc.note != "" && !slices.ContainsFunc(ex.Notes, func(n string) bool { return strings.Contains(n, tc.note) }) {
 				t.Errorf("notes %q, want one with %q", ex.Notes, tc.note)
 			}
-			if ex.Query != "q=1" || ex.Path != path || ex.Method != method || ex.UpstreamFailure != "" {
+			if ex.Query != "" || ex.Path != path || ex.Method != method || ex.UpstreamFailure != "" {
 				t.Errorf("recorded %s %s?%s, failure %q", ex.Method, ex.Path, ex.Query, ex.UpstreamFailure)
 			}
 			again, err := ecpaysim.CheckExchange(ex)
@@ -824,8 +825,10 @@ func TestProxyAdminAPI(t *testing.T) {
 	}
 }
 
-// Handler passes every path but the admin API's on as it came, one that is
-// not clean too (a ServeMux would redirect it), to a Proxy and a Replay.
+// Handler passes every path but the admin API's on, one that is not clean
+// too (a ServeMux would redirect it), to a Proxy and a Replay; the Proxy
+// resolves dot segments (see TestProxyKeepsRequestsUnderThePrefix) and
+// keeps the rest as it came.
 func TestHandlerPassesUncleanPaths(t *testing.T) {
 	paths := make(chan string, 1)
 	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -835,15 +838,15 @@ func TestHandlerPassesUncleanPaths(t *testing.T) {
 	defer upstream.Close()
 	p := newTestProxy(t, upstream.URL)
 	_, replayURL := newTestReplay(t, "")
-	for _, path := range []string{"//B2CInvoice/CancelDelayIssue", "/B2CInvoice/../_sim/state"} {
+	for path, forwarded := range map[string]string{"//B2CInvoice/CancelDelayIssue": "//B2CInvoice/CancelDelayIssue", "/B2CInvoice/../_sim/state": "/_sim/state"} {
 		a := send(t, http.MethodPost, p.URL+path, "application/json", []byte(`{}`))
 		got := "nothing"
 		select {
 		case got = <-paths: // sent before the upstream answered
 		default:
 		}
-		if a.status != http.StatusNotFound || got != path {
-			t.Errorf("POST %s through the proxy: HTTP %d; the upstream got %q", path, a.status, got)
+		if a.status != http.StatusNotFound || got != forwarded {
+			t.Errorf("POST %s through the proxy: HTTP %d; the upstream got %q, want %q", path, a.status, got, forwarded)
 		}
 		a = send(t, http.MethodPost, replayURL+path, "application/json", []byte(`{}`))
 		if a.status != http.StatusNotFound || !strings.Contains(string(a.body), "replay: ") {
@@ -866,6 +869,7 @@ func TestNewProxyRejects(t *testing.T) {
 		{"zero timeout", wrapper.StageURL, []ecpaysim.Option{ecpaysim.WithUpstreamTimeout(0)}, "want a positive duration"},
 		{"nil recording", wrapper.StageURL, []ecpaysim.Option{ecpaysim.WithRecording(nil)}, "non-nil io.Writer"},
 		{"an option of New", wrapper.StageURL, []ecpaysim.Option{ecpaysim.WithRequestLimit(3)}, "WithRequestLimit is not an option of NewProxy"},
+		{"a bound on bytes in flight under 2 MiB", wrapper.StageURL, []ecpaysim.Option{ecpaysim.WithMaxInFlightBytes(2*ecpaysim.MaxBodyBytes - 1)}, "want at least 2097152 (2 MiB)"},
 		{"a bad merchant", wrapper.StageURL, []ecpaysim.Option{ecpaysim.WithMerchant("1", "short", otherIV)}, "HashKey is 5 bytes"},
 	}
 	for _, tt := range tests {
@@ -932,5 +936,159 @@ func BenchmarkProxy(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// A request's path stays under the upstream's path prefix: dot segments,
+// escaped or not, are resolved before the path is joined to the prefix,
+// and a path that climbs above the root is refused with 400, not
+// forwarded. The query is forwarded but never recorded.
+func TestProxyKeepsRequestsUnderThePrefix(t *testing.T) {
+	var got atomic.Value
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got.Store(r.RequestURI)
+		w.Header().Set("Content-Type", "text/plain")
+		w.WriteHeader(http.StatusNotFound)
+	}))
+	t.Cleanup(upstream.Close)
+	p := newTestProxy(t, upstream.URL+"/pre/fix/")
+	for _, tt := range []struct {
+		name, path string
+		want       string // what the upstream gets; "" for a refusal
+	}{
+		{"a clean path", cancelOp.Path, "/pre/fix" + cancelOp.Path},
+		{"dot dot above the root", "/B2CInvoice/../..", ""},
+		{"dot dot above the root, then a path", "/B2CInvoice/../../etc/passwd", ""},
+		{"escaped dots", "/B2CInvoice/%2e%2e/%2E%2E/x", ""},
+		{"escaped slashes", "/B2CInvoice/..%2F..%2Fx", ""},
+		{"escaped backslashes", "/B2CInvoice/..%5C..%5Cx", ""},
+		{"dot dot within the prefix", "/B2CInvoice/../B2CInvoice/x", "/pre/fix/B2CInvoice/x"},
+		{"escaped dot dot within the prefix", "/B2CInvoice/%2e%2e/x", "/pre/fix/x"},
+		{"a dot segment", "/a/./b", "/pre/fix/a/b"},
+		{"dot dot to the root", "/B2CInvoice/..", "/pre/fix/"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got.Store("")
+			a := send(t, http.MethodPost, p.URL+tt.path+"?k=QUERYSECRET", "application/json", []byte("{}"))
+			switch {
+			case tt.want == "" && (a.status != http.StatusBadRequest || got.Load() != "" || !strings.Contains(string(a.body), "climbs above the root")):
+				t.Errorf("HTTP %d %q, the upstream got %q; want 400 naming the climb, nothing forwarded", a.status, a.body, got.Load())
+			case tt.want != "" && got.Load() != tt.want+"?k=QUERYSECRET":
+				t.Errorf("the upstream got %q, want %q", got.Load(), tt.want+"?k=QUERYSECRET")
+			}
+		})
+	}
+	if rec := p.Recording.String(); strings.Contains(rec, "QUERYSECRET") {
+		t.Errorf("the recording holds the query: %s", rec)
+	}
+}
+
+// Many large requests at once against a small bound on the bytes in
+// flight: those beyond it get 503 with Retry-After and are not forwarded,
+// the heap holds the bound's worth, not the callers', and a request right
+// after is served.
+func TestProxyBoundsTheBytesInFlight(t *testing.T) {
+	const (
+		clients = 100
+		bound   = 4 << 20
+	)
+	release := make(chan struct{})
+	arrived := make(chan struct{}, clients+1)
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		arrived <- struct{}{}
+		<-release
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "text/plain")
+		_, _ = io.WriteString(w, "ok")
+	}))
+	t.Cleanup(upstream.Close)
+	t.Cleanup(func() {
+		select {
+		case <-release:
+		default:
+			close(release)
+		}
+	})
+	p := newTestProxy(t, upstream.URL, ecpaysim.WithMaxInFlightBytes(bound))
+	transport := &http.Transport{}
+	t.Cleanup(transport.CloseIdleConnections)
+	post := func(body []byte) (int, http.Header, error) {
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, p.URL+cancelOp.Path, bytes.NewReader(body))
+		if err != nil {
+			return 0, nil, err
+		}
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := transport.RoundTrip(req)
+		if err != nil {
+			return 0, nil, err
+		}
+		defer resp.Body.Close()
+		_, err = io.Copy(io.Discard, resp.Body)
+		return resp.StatusCode, resp.Header, err
+	}
+
+	var before runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	large := bytes.Repeat([]byte("x"), ecpaysim.MaxBodyBytes) // shared: the callers hold one copy
+	type result struct {
+		status     int
+		retryAfter string
+		err        error
+	}
+	results := make(chan result, clients)
+	for range clients {
+		go func() {
+			status, h, err := post(large)
+			results <- result{status, h.Get("Retry-After"), err}
+		}()
+	}
+	// Each request is either refused or held at the upstream: wait for all.
+	var refused, held int
+	var done []result
+	for refused+held < clients {
+		select {
+		case r := <-results:
+			done = append(done, r)
+			if r.status == http.StatusServiceUnavailable && r.retryAfter != "" {
+				refused++
+			} else {
+				t.Fatalf("before the upstream answered: HTTP %d, Retry-After %q, %v", r.status, r.retryAfter, r.err)
+			}
+		case <-arrived:
+			held++
+		}
+	}
+	var during runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&during)
+	growth := int64(during.HeapAlloc) - int64(before.HeapAlloc)
+	t.Logf("%d requests of %d MiB at once, %d MiB in flight at most: %d forwarded, %d refused; the live heap grew by %.1f MiB",
+		clients, ecpaysim.MaxBodyBytes>>20, bound>>20, held, refused, float64(growth)/(1<<20))
+	if refused == 0 || held*ecpaysim.MaxBodyBytes > bound {
+		t.Errorf("%d forwarded, %d refused: want at most %d forwarded", held, refused, bound/ecpaysim.MaxBodyBytes)
+	}
+	for _, r := range done {
+		if r.retryAfter != "1" {
+			t.Errorf("Retry-After %q, want 1", r.retryAfter)
+		}
+	}
+	// Unbounded, each request held would hold its body (and more):
+	// clients MiB.
+	if growth > 8*bound {
+		t.Errorf("the live heap grew by %d MiB with %d MiB in flight at most", growth>>20, bound>>20)
+	}
+
+	close(release)
+	for range held {
+		if r := <-results; r.status != http.StatusOK || r.err != nil {
+			t.Errorf("a request forwarded: HTTP %d, %v", r.status, r.err)
+		}
+	}
+	if status, _, err := post([]byte(`{}`)); status != http.StatusOK || err != nil {
+		t.Errorf("a request right after: HTTP %d, %v", status, err)
+	}
+	if s := p.Summary(); s.Exchanges != clients+1 {
+		t.Errorf("%d exchanges counted, want %d", s.Exchanges, clients+1)
 	}
 }

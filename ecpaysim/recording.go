@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"iter"
 	"os"
 	"reflect"
@@ -32,10 +33,13 @@ type Exchange struct {
 	// Operation is the operation the path names, e.g. "TriggerIssue";
 	// "" for a path that is no operation's.
 	Operation string `json:"operation,omitempty"`
-	// Method, Path and Query are the request's, Query without its "?".
+	// Method and Path are the request's.
 	Method string `json:"method"`
 	Path   string `json:"path"`
-	Query  string `json:"query,omitempty"`
+	// Query is "": a Proxy does not record the query string (ECPay's API
+	// has none, and one may hold anything). A recording made before may
+	// have it, without its "?".
+	Query string `json:"query,omitempty"`
 	// Request and Response are what the caller sent and what it got.
 	Request  Message `json:"request"`
 	Response Message `json:"response"`
@@ -272,9 +276,29 @@ func marshalLine(ex *Exchange) ([]byte, error) {
 // OpenRecording opens the recording at path for WithRecording: created with
 // mode 0600 (it will hold decrypted Data), or an existing one appended to.
 // An existing file that others may read (group or other permission bits) is
-// refused, so that a recording never ends up readable by others.
+// refused, so that a recording never ends up readable by others; so is one
+// whose last line has no newline (a crash cut it off), which would swallow
+// the next exchange: RepairRecording mends it first.
 func OpenRecording(path string) (*os.File, error) {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	f, err := openRecordingFile(path, os.O_RDWR|os.O_APPEND|os.O_CREATE)
+	if err != nil {
+		return nil, err
+	}
+	torn, err := tornTail(f)
+	if err == nil && torn != nil {
+		err = fmt.Errorf("ecpaysim: the recording %s ends in line %d without a newline (%d bytes; was it interrupted while writing it?): appending would join the next exchange to it; RepairRecording mends it", path, torn.Line, torn.Bytes)
+	}
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+// openRecordingFile opens the recording at path with flag, refusing one
+// that others may read.
+func openRecordingFile(path string, flag int) (*os.File, error) {
+	f, err := os.OpenFile(path, flag, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("ecpaysim: opening the recording: %w", err)
 	}
@@ -290,6 +314,102 @@ func OpenRecording(path string) (*os.File, error) {
 		}
 	}
 	return f, nil
+}
+
+// TornLine is the last line of a recording that has no newline, as
+// RepairRecording found it: what a crash leaves when it interrupts the
+// write of an exchange.
+type TornLine struct {
+	// Line is its number, from 1.
+	Line int
+	// Offset is where it starts; Bytes its length.
+	Offset, Bytes int64
+	// Whole reports a line that is a whole exchange all the same (a
+	// recording edited by hand): RepairRecording adds its newline instead
+	// of cutting it off.
+	Whole bool
+}
+
+// RepairRecording mends the recording at path so that the next exchange
+// appended starts a line of its own, as a crash during a write leaves it
+// otherwise: a last line without a newline is cut off (or, when it is a
+// whole exchange, given its newline). It returns that line, or nil when
+// there was none to mend or no file. It refuses a file that others may
+// read, as OpenRecording does.
+func RepairRecording(path string) (*TornLine, error) {
+	f, err := openRecordingFile(path, os.O_RDWR)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	torn, err := tornTail(f)
+	if err != nil || torn == nil {
+		return nil, err
+	}
+	if torn.Bytes <= MaxRecordingLine {
+		line := make([]byte, torn.Bytes)
+		if _, err := f.ReadAt(line, torn.Offset); err != nil {
+			return nil, fmt.Errorf("ecpaysim: reading the recording's last line: %w", err)
+		}
+		_, err := decodeExchange(line)
+		torn.Whole = err == nil
+	}
+	if torn.Whole {
+		_, err = f.WriteAt([]byte("\n"), torn.Offset+torn.Bytes)
+	} else {
+		err = f.Truncate(torn.Offset)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("ecpaysim: mending the recording %s: %w", path, err)
+	}
+	return torn, nil
+}
+
+// tornTail returns the last line of the recording f when it has no
+// newline, or nil.
+func tornTail(f *os.File) (*TornLine, error) {
+	info, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("ecpaysim: reading the recording: %w", err)
+	}
+	size := info.Size()
+	if !info.Mode().IsRegular() || size == 0 {
+		return nil, nil
+	}
+	buf := make([]byte, 64<<10)
+	// Back from the end to the last newline: where the torn line starts.
+	start := int64(0)
+	for end := size; end > 0; {
+		n := min(end, int64(len(buf)))
+		chunk := buf[:n]
+		if _, err := f.ReadAt(chunk, end-n); err != nil {
+			return nil, fmt.Errorf("ecpaysim: reading the recording: %w", err)
+		}
+		if end == size && chunk[n-1] == '\n' {
+			return nil, nil
+		}
+		if i := bytes.LastIndexByte(chunk, '\n'); i >= 0 {
+			start = end - n + int64(i) + 1
+			break
+		}
+		end -= n
+	}
+	line := 1
+	for off := int64(0); off < start; {
+		chunk := buf[:min(start-off, int64(len(buf)))]
+		if _, err := f.ReadAt(chunk, off); err != nil {
+			return nil, fmt.Errorf("ecpaysim: reading the recording: %w", err)
+		}
+		line += bytes.Count(chunk, []byte{'\n'})
+		off += int64(len(chunk))
+	}
+	return &TornLine{Line: line, Offset: start, Bytes: size - start}, nil
 }
 
 // RecordingLine is a line of a recording, as ReadRecording yields it.
@@ -388,15 +508,32 @@ func readLine(br *bufio.Reader) (line []byte, tooLong bool, err error) {
 // always writes; last reports the file's last line, which an interrupted
 // recording may have cut off.
 func parseExchange(line []byte, last bool) (Exchange, error) {
+	ex, err := decodeExchange(line)
+	if _, ok := errors.AsType[*decodeError](err); ok {
+		if last && cutOff(line) {
+			return Exchange{}, errors.New("the line is cut off (was the recording interrupted while writing it?)")
+		}
+		if n := tornPrefix(line); n > 0 {
+			return Exchange{}, fmt.Errorf("the line is torn: its first %d bytes are an exchange cut off (was the recording interrupted while writing it?), and an exchange appended later follows them on the same line; delete those %d bytes to keep it (RepairRecording, which ecpay-sim --record runs, mends a recording before appending to it)", n, n)
+		}
+	}
+	return ex, err
+}
+
+// decodeError is a line of a recording that does not decode as an
+// Exchange.
+type decodeError struct{ err error }
+
+func (e *decodeError) Error() string { return "not an exchange: " + jsonProblem(e.err) }
+
+// decodeExchange decodes a line of a recording and checks what the Proxy
+// always writes.
+func decodeExchange(line []byte) (Exchange, error) {
 	var ex Exchange
 	dec := json.NewDecoder(bytes.NewReader(line))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&ex); err != nil {
-		var syntax *json.SyntaxError
-		if last && (errors.Is(err, io.ErrUnexpectedEOF) || (errors.As(err, &syntax) && syntax.Offset >= int64(len(line)))) {
-			return Exchange{}, errors.New("the line is cut off (was the recording interrupted while writing it?)")
-		}
-		return Exchange{}, fmt.Errorf("not an exchange: %s", jsonProblem(err))
+		return Exchange{}, &decodeError{err}
 	}
 	if dec.More() {
 		return Exchange{}, errors.New("more than one JSON value on the line")
@@ -436,6 +573,37 @@ func parseExchange(line []byte, last bool) (Exchange, error) {
 		return Exchange{}, fmt.Errorf("not an exchange: %s", strings.Join(problems, "; "))
 	}
 	return ex, nil
+}
+
+// cutOff reports whether line is JSON cut off before its end.
+func cutOff(line []byte) bool {
+	var v json.RawMessage
+	err := json.Unmarshal(line, &v)
+	var syntax *json.SyntaxError
+	return errors.Is(err, io.ErrUnexpectedEOF) || (errors.As(err, &syntax) && syntax.Offset >= int64(len(line)))
+}
+
+// tornPrefix returns the length of the cut-off exchange that starts line,
+// when the rest of line is an exchange: what appending to a recording
+// whose last line a crash cut off leaves. 0 when line is not that.
+func tornPrefix(line []byte) int {
+	// An exchange begins with its time; the same text may begin a recorded
+	// Data, so a few candidates are tried, never more.
+	const tries = 8
+	start := []byte(`{"time":`)
+	for i, try := 1, 0; i < len(line) && try < tries; i, try = i+1, try+1 {
+		j := bytes.Index(line[i:], start)
+		if j < 0 {
+			return 0
+		}
+		i += j
+		if cutOff(line[:i]) {
+			if _, err := decodeExchange(line[i:]); err == nil {
+				return i
+			}
+		}
+	}
+	return 0
 }
 
 // problems names what is inconsistent in m, the named side of an exchange.

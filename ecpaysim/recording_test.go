@@ -39,6 +39,9 @@ func TestReadRecording(t *testing.T) {
 		{"CRLF", goodLine + "\r\n" + goodLine + "\r\n", []result{{1, ""}, {2, ""}}},
 		{"a bad line between good ones", goodLine + "\nnot json\n" + goodLine + "\n", []result{{1, ""}, {2, "not an exchange: invalid character"}, {3, ""}}},
 		{"cut off at the end", goodLine + "\n" + goodLine[:100], []result{{1, ""}, {2, "the line is cut off (was the recording interrupted"}}},
+		{"cut off, then appended to", goodLine + "\n" + goodLine[:100] + goodLine + "\n" + goodLine + "\n", []result{{1, ""}, {2, "the line is torn: its first 100 bytes are an exchange cut off"}, {3, ""}}},
+		{"cut off in a string, then appended to", goodLine[:20] + goodLine + "\n", []result{{1, "the line is torn: its first 20 bytes"}}},
+		{"cut off after a member, then appended to", goodLine[:strings.Index(goodLine, `,"method"`)] + goodLine, []result{{1, "the line is torn"}}},
 		{"unknown member", strings.Replace(goodLine, `"method"`, `"verb":1,"method"`, 1), []result{{1, `unknown field "verb"`}}},
 		{"no time", strings.Replace(goodLine, `"time":"2025-01-02T03:04:05Z",`, "", 1), []result{{1, `"time" is missing`}}},
 		{"a bad time", strings.Replace(goodLine, `"2025-01-02T03:04:05Z"`, `"yesterday"`, 1), []result{{1, `"time" must be an RFC 3339 time string`}}},
@@ -149,6 +152,66 @@ func TestOpenRecording(t *testing.T) {
 	}
 	if _, err := ecpaysim.OpenRecording(filepath.Join(dir, "no", "such", "dir")); err == nil || !strings.HasPrefix(err.Error(), "ecpaysim: opening the recording: ") {
 		t.Errorf("OpenRecording in a missing directory: %v", err)
+	}
+}
+
+// A recording whose last line a crash cut off is mended before it is
+// appended to: the line is cut off, or given its newline when it is a
+// whole exchange; OpenRecording refuses to append to it before.
+func TestRepairRecording(t *testing.T) {
+	dir := t.TempDir()
+	for _, tt := range []struct {
+		name, content, want string
+		torn                *ecpaysim.TornLine
+	}{
+		{"no file", "", "", nil},
+		{"empty", "\x00", "", nil},
+		{"whole", goodLine + "\n" + goodLine + "\n", goodLine + "\n" + goodLine + "\n", nil},
+		{"cut off", goodLine + "\n" + goodLine + "\n" + goodLine[:100], goodLine + "\n" + goodLine + "\n", &ecpaysim.TornLine{Line: 3, Offset: 2 * int64(len(goodLine)+1), Bytes: 100}},
+		{"cut off, the only line", goodLine[:1], "", &ecpaysim.TornLine{Line: 1, Offset: 0, Bytes: 1}},
+		{"a line longer than a read, cut off", goodLine + "\n" + strings.Repeat(" ", 100<<10) + goodLine[:10], goodLine + "\n", &ecpaysim.TornLine{Line: 2, Offset: int64(len(goodLine) + 1), Bytes: 100<<10 + 10}},
+		{"whole without its newline", goodLine + "\n" + goodLine, goodLine + "\n" + goodLine + "\n", &ecpaysim.TornLine{Line: 2, Offset: int64(len(goodLine) + 1), Bytes: int64(len(goodLine)), Whole: true}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(dir, strings.ReplaceAll(tt.name, " ", "-")+".jsonl")
+			if tt.content != "" {
+				content := strings.TrimPrefix(tt.content, "\x00")
+				if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+					t.Fatal(err)
+				}
+				if f, err := ecpaysim.OpenRecording(path); tt.torn == nil && err != nil {
+					t.Errorf("OpenRecording before: %v", err)
+				} else if tt.torn != nil && (err == nil || !strings.Contains(err.Error(), "without a newline")) {
+					t.Errorf("OpenRecording before the repair: %v, want a refusal naming the line without a newline", err)
+				} else if f != nil {
+					f.Close()
+				}
+			}
+			torn, err := ecpaysim.RepairRecording(path)
+			if err != nil || !reflect.DeepEqual(torn, tt.torn) {
+				t.Fatalf("RepairRecording = %+v, %v; want %+v", torn, err, tt.torn)
+			}
+			if tt.content == "" {
+				return
+			}
+			if b, _ := os.ReadFile(path); string(b) != tt.want {
+				t.Errorf("the recording is %.200q, want %.200q", b, tt.want)
+			}
+			f, err := ecpaysim.OpenRecording(path)
+			if err != nil {
+				t.Fatalf("OpenRecording after the repair: %v", err)
+			}
+			defer f.Close()
+			if _, err := f.WriteString(goodLine + "\n"); err != nil {
+				t.Fatal(err)
+			}
+			b, _ := os.ReadFile(path)
+			for line, err := range ecpaysim.ReadRecording(bytes.NewReader(b)) {
+				if err != nil {
+					t.Errorf("line %d after the repair and an append: %v", line.Number, err)
+				}
+			}
+		})
 	}
 }
 

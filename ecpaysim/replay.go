@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -36,13 +37,50 @@ import (
 // and, among the recorded requests of that operation, the closest one (the
 // fewest members of Data different, then the smallest edit distance) by
 // its line in the recording and the members it differs in, never their
-// values; or saying that none of that operation was recorded.
+// values; or saying that none of that operation was recorded. The closest
+// is sought among a bounded set of candidates, so that a miss costs the
+// same however long the recording: the requests that share with it the
+// value of a member few requests share (a Tsr), and the latest ones of the
+// operation.
 type Replay struct {
 	obs      *observer
 	recorded map[replayKey]*recordedRequest
+	// byValue lists, by operation and member value, the recorded requests
+	// whose Data has that value, up to maxPosting of them: the candidates
+	// of a miss that has it.
+	byValue map[memberKey][]*recordedRequest
+	// latest are, by operation, the most recent recorded requests (a ring
+	// of maxLatest): the candidates of any miss.
+	latest map[string]*latestRing
 	// undecrypted counts, by operation, the exchanges recorded without a
 	// decrypted JSON Data, which cannot be matched.
 	undecrypted map[string]int
+}
+
+// memberKey is a member of a Data with its canonical value.
+type memberKey struct {
+	op, name, value string
+}
+
+// The bounds of a miss's candidates: a value shared by more than
+// maxPosting recorded requests does not tell them apart and is not
+// followed; maxLatest recent requests of the operation are candidates
+// too; there are never more than maxCandidates in all.
+const (
+	maxPosting    = 32
+	maxLatest     = 32
+	maxCandidates = 256
+)
+
+// latestRing keeps the most recent recorded requests of an operation.
+type latestRing struct {
+	recs [maxLatest]*recordedRequest
+	next int
+}
+
+func (l *latestRing) add(rec *recordedRequest) {
+	l.recs[l.next%maxLatest] = rec
+	l.next++
 }
 
 // replayKey is what a request is matched on.
@@ -54,26 +92,31 @@ type replayKey struct {
 type recordedRequest struct {
 	line    int
 	ex      Exchange
+	key     replayKey
 	members map[string]string // the canonical JSON of each member of Data
+	// superseded reports a request recorded again later: the later line
+	// is the one replayed, and named.
+	superseded bool
 }
 
 // NewReplay returns a Replay of the recording r, read to its end,
 // configured by opts: WithMerchant (the stage merchant by default; the
-// merchants whose requests it matches), WithClock and WithLogger. A line
+// merchants whose requests it matches), WithClock, WithLogger and
+// WithMaxInFlightBytes (a request beyond it gets 503 with Retry-After). A line
 // that is not an exchange fails it with a *RecordingError naming the line.
 func NewReplay(r io.Reader, opts ...Option) (*Replay, error) {
 	cfg, err := configure(opts)
 	if err != nil {
 		return nil, err
 	}
-	if err := cfg.refuse("NewReplay"); err != nil {
+	if err := cfg.refuse("NewReplay", "WithMaxInFlightBytes"); err != nil {
 		return nil, err
 	}
 	obs, err := newObserver(ModeReplay, cfg)
 	if err != nil {
 		return nil, err
 	}
-	rp := &Replay{obs: obs, recorded: map[replayKey]*recordedRequest{}, undecrypted: map[string]int{}}
+	rp := &Replay{obs: obs, recorded: map[replayKey]*recordedRequest{}, byValue: map[memberKey][]*recordedRequest{}, latest: map[string]*latestRing{}, undecrypted: map[string]int{}}
 	counts := &ReplayCounts{}
 	for line, err := range ReadRecording(r) {
 		if err != nil {
@@ -98,7 +141,53 @@ func (rp *Replay) add(line RecordingLine) {
 		rp.undecrypted[op.Name]++
 		return
 	}
-	rp.recorded[key] = &recordedRequest{line: line.Number, ex: ex, members: values}
+	rec := &recordedRequest{line: line.Number, ex: ex, key: key, members: values}
+	if old := rp.recorded[key]; old != nil {
+		old.superseded = true
+	}
+	rp.recorded[key] = rec
+	for name, value := range values {
+		k := memberKey{op.Name, name, value}
+		// One past the bound marks a value too common to follow.
+		if list := rp.byValue[k]; len(list) <= maxPosting {
+			rp.byValue[k] = append(list, rec)
+		}
+	}
+	ring := rp.latest[op.Name]
+	if ring == nil {
+		ring = &latestRing{}
+		rp.latest[op.Name] = ring
+	}
+	ring.add(rec)
+}
+
+// candidates returns the recorded requests of key's operation a miss with
+// the canonical Data members values is compared with (see Replay): at most
+// maxCandidates, none superseded.
+func (rp *Replay) candidates(key replayKey, values map[string]string) []*recordedRequest {
+	seen := map[*recordedRequest]bool{}
+	var out []*recordedRequest
+	add := func(rec *recordedRequest) {
+		if rec != nil && !rec.superseded && !seen[rec] && len(out) < maxCandidates {
+			seen[rec] = true
+			out = append(out, rec)
+		}
+	}
+	if ring := rp.latest[key.op]; ring != nil {
+		for _, rec := range ring.recs {
+			add(rec)
+		}
+	}
+	// The members in a fixed order, so that the same miss gets the same
+	// hint.
+	for _, name := range slices.Sorted(maps.Keys(values)) {
+		if list := rp.byValue[memberKey{key.op, name, values[name]}]; len(list) <= maxPosting {
+			for _, rec := range list {
+				add(rec)
+			}
+		}
+	}
+	return out
 }
 
 // matchKey returns what a request m to op is matched on, and the canonical
@@ -220,10 +309,8 @@ func (rp *Replay) unmatched(key replayKey, values map[string]string) string {
 		dist int // -1 until needed
 	}
 	var best *candidate
-	for k, rec := range rp.recorded {
-		if k.op != key.op {
-			continue
-		}
+	for _, rec := range rp.candidates(key, values) {
+		k := rec.key
 		c := &candidate{rec: rec, data: k.data, diff: differences(values, rec.members), dist: -1}
 		if k.merchantID != key.merchantID {
 			c.diff = append(c.diff, "the envelope's MerchantID")

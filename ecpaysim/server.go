@@ -77,6 +77,7 @@ type config struct {
 	// The options of NewProxy (proxy.go).
 	upstreamTimeout time.Duration
 	recording       io.Writer
+	maxInFlight     int64 // of NewProxy and NewReplay (inflight.go)
 	// given names the options given that not every constructor takes.
 	given []string
 }

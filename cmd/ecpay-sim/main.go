@@ -68,7 +68,13 @@
 // ecpaysim.DefaultRequestBytes, so that its memory stays bounded however long
 // it runs. SIGINT or SIGTERM shuts it down gracefully, with exit status 0;
 // bad flags exit with status 2 after one line on stderr, naming the flag as
-// --help spells it; --version prints the module version it was built from.
+// --help spells it and the argument's position, never its value (which may
+// hold a key); --version prints the module version it was built from.
+//
+// Keys given with --merchant show in ps and /proc/PID/cmdline: the
+// environment variable ECPAY_SIM_MERCHANTS (ID:HashKey:HashIV entries
+// separated by spaces or newlines) and --merchants-file FILE (the same, in a
+// file only its owner may read) give merchants too.
 package main
 
 import (
@@ -80,6 +86,7 @@ import (
 	"log"
 	"log/slog"
 	"maps"
+	"math"
 	"net"
 	"net/http"
 	"os"
@@ -95,6 +102,7 @@ import (
 	"github.com/ecpay-go/einvoice/ecpaysim"
 	"github.com/ecpay-go/einvoice/generated/registry"
 	"github.com/ecpay-go/einvoice/internal/ecpayenv"
+	"github.com/ecpay-go/einvoice/internal/input"
 	"github.com/ecpay-go/einvoice/wrapper"
 )
 
@@ -126,7 +134,7 @@ func main() {
 }
 
 // usage is the help, with the operations of the registry for %[1]s.
-const usage = `usage: ecpay-sim [--addr host:port] [--merchant ID:HashKey:HashIV]... [--delayed TSR[:FLAG[:DAYS]]]... [--quiet]
+const usage = `usage: ecpay-sim [--addr host:port] [--merchant ID:HashKey:HashIV]... [--merchants-file FILE] [--delayed TSR[:FLAG[:DAYS]]]... [--quiet]
        ecpay-sim --upstream URL [--record FILE] [--upstream-timeout D] [--fail-on-violation] [--addr …] [--merchant …]... [--quiet]
        ecpay-sim --replay FILE [--fail-on-violation] [--addr …] [--merchant …]... [--quiet]
        ecpay-sim --version | --help
@@ -145,7 +153,9 @@ follows a redirect, never alters a byte. Upstream failures (no answer, a
 timeout, a non-2xx answer such as an HTML 502 or ECPay's 403 when called too
 fast) pass through as they came, or become a 502 text/plain when nothing
 came, and are counted apart from violations. A request body over 1 MiB is
-the proxy's own limit: answered 413, not forwarded.
+the proxy's own limit: answered 413, not forwarded; so is a path that climbs
+out of URL's path prefix (a "..", escaped or not): answered 400. The query
+string is forwarded, never recorded.
 
 With --replay it serves a recording made with --record, without a network:
 a request is checked as a live one and matched on its operation, merchant
@@ -167,7 +177,13 @@ Flags:
         check (a proxy, a replay), with the HashKey and HashIV (16 bytes
         each) its Data is encrypted under; repeatable (default the stage
         merchant 2000132). A proxy forwards the requests of other merchants
-        too, with their Data unchecked.
+        too, with their Data unchecked. Keys on the command line show in ps
+        and /proc/PID/cmdline: prefer --merchants-file or %[5]s.
+  --merchants-file FILE
+        merchants as --merchant gives them, read from FILE: ID:HashKey:HashIV
+        entries separated by spaces or newlines, a line starting with # a
+        comment. FILE holds keys: it is refused unless only its owner may
+        read it (chmod 600 FILE).
   --delayed TSR[:FLAG[:DAYS]]
         the simulator only: register a pending delayed invoice of the first
         merchant, as DelayIssue stores it; repeatable. FLAG is DelayFlag: 2
@@ -187,9 +203,19 @@ Flags:
   --record FILE
         with --upstream: append every exchange to FILE, one JSON line each,
         with both sides' decrypted Data (never keys or headers); created
-        with mode 0600, refused if others may read it
+        with mode 0600, refused if others may read it. A last line that an
+        interrupted run cut off is removed first, and said on stderr
   --replay FILE
-        serve the answers recorded in FILE (made with --record)
+        serve the answers recorded in FILE (made with --record): a regular
+        file or a pipe, of at most %[6]s, loaded before it serves. SIGINT or
+        SIGTERM while it loads ends ecpay-sim with status 0 and no URL
+  --max-in-flight SIZE
+        with --upstream or --replay: bound the bytes held for the exchanges
+        in flight (default %[7]s), so that memory is bounded by SIZE (a few
+        times it), not by the callers: each request counts its body and 16
+        KiB; one beyond the bound gets 503 with Retry-After: 1, unforwarded;
+        an answer beyond it is passed on unchecked. At least 2MiB; in bytes,
+        KiB, MiB or GiB, e.g. 64MiB
   --fail-on-violation
         with --upstream or --replay: exit 1 after the signal if any
         violation was found; upstream failures never count
@@ -199,6 +225,15 @@ Flags:
         print the module version ecpay-sim was built from and exit
   --help
         print this help and exit
+
+Environment:
+  %[5]s
+        merchants as --merchant gives them: ID:HashKey:HashIV entries
+        separated by spaces or newlines. The merchants are those of
+        --merchant, then --merchants-file, then %[5]s, all of them (the
+        first is --delayed's); one given twice is refused. Errors name where
+        a merchant was given (--merchant #2, %[5]s entry #1, FILE line 3),
+        never its value.
 
 Admin API (the simulator's own, not ECPay's; errors are one text/plain line):
   POST {URL}/_sim/delayed
@@ -246,6 +281,8 @@ type flags struct {
 	upstream           string
 	upstreamTimeout    time.Duration
 	record, replay     string
+	merchantsFile      string
+	maxInFlight        string
 	failOnViolation    bool
 	given              map[string]bool // the flags given, by name
 }
@@ -259,11 +296,13 @@ func newFlagSet() (*flag.FlagSet, *flags) {
 	fs.SetOutput(io.Discard)
 	fs.StringVar(&f.addr, "addr", "127.0.0.1:8080", "")
 	fs.Var(&f.merchants, "merchant", "")
+	fs.StringVar(&f.merchantsFile, "merchants-file", "", "")
 	fs.Var(&f.delayed, "delayed", "")
 	fs.StringVar(&f.upstream, "upstream", "", "")
 	fs.DurationVar(&f.upstreamTimeout, "upstream-timeout", ecpaysim.DefaultUpstreamTimeout, "")
 	fs.StringVar(&f.record, "record", "", "")
 	fs.StringVar(&f.replay, "replay", "", "")
+	fs.StringVar(&f.maxInFlight, "max-in-flight", "", "")
 	fs.BoolVar(&f.failOnViolation, "fail-on-violation", false, "")
 	fs.BoolVar(&f.quiet, "quiet", false, "")
 	fs.BoolVar(&f.version, "version", false, "")
@@ -284,6 +323,8 @@ func (f *flags) modeProblem() string {
 		return "--delayed is for the simulator: with --upstream, the invoices are the upstream's"
 	case f.given["delayed"] && replay:
 		return "--delayed is for the simulator: with --replay, the answers are the recording's"
+	case f.given["max-in-flight"] && !proxy && !replay:
+		return "--max-in-flight is for --upstream and --replay"
 	case f.failOnViolation && !proxy && !replay:
 		return "--fail-on-violation is for --upstream and --replay: the simulator's own answers never break the pages"
 	}
@@ -312,10 +353,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintf(stdout, usage, registry.Names(), keepRequests, ecpaysim.DefaultRequestBytes>>20, ecpaysim.DefaultUpstreamTimeout)
+			fmt.Fprintf(stdout, usage, registry.Names(), keepRequests, ecpaysim.DefaultRequestBytes>>20, ecpaysim.DefaultUpstreamTimeout, envMerchants, input.SizeName(maxReplayBytes), strings.ReplaceAll(input.SizeName(ecpaysim.DefaultMaxInFlightBytes), " ", ""))
 			return exitOK
 		}
-		return fail("%s", flagProblem(err))
+		return fail("%s", flagProblem(err, args))
 	}
 	if f.version {
 		info, ok := debug.ReadBuildInfo()
@@ -323,15 +364,27 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitOK
 	}
 	if fs.NArg() > 0 {
-		return fail("unexpected argument %q: ecpay-sim takes flags only", fs.Arg(0))
+		// The value is not repeated: it may be a key, given with spaces
+		// for the colons of --merchant ID:HashKey:HashIV.
+		return fail("unexpected argument #%d: ecpay-sim takes flags only (a merchant is one argument, --merchant ID:HashKey:HashIV)", len(args)-fs.NArg()+1)
 	}
 	f.given = map[string]bool{}
-	fs.Visit(func(fl *flag.Flag) { f.given[fl.Name] = true })
+	misplaced := ""
+	fs.Visit(func(fl *flag.Flag) {
+		f.given[fl.Name] = true
+		if fl.Name != "merchant" && misplaced == "" && looksLikeMerchant(fl.Value.String()) {
+			misplaced = fl.Name
+		}
+	})
+	if misplaced != "" {
+		// A file flag would otherwise name (or create) a file after it.
+		return fail("--%s: its value looks like a merchant, ID:HashKey:HashIV (not shown): give merchants with --merchant, --merchants-file or %s", misplaced, envMerchants)
+	}
 	if msg := f.modeProblem(); msg != "" {
 		return fail("%s", msg)
 	}
 	if _, _, err := net.SplitHostPort(f.addr); err != nil {
-		return fail("--addr %q: want host:port, e.g. 127.0.0.1:8080", f.addr)
+		return fail("--addr: want host:port, e.g. 127.0.0.1:8080")
 	}
 
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
@@ -339,29 +392,28 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if !f.quiet {
 		opts = append(opts, ecpaysim.WithLogger(logger))
 	}
-	firstMerchant := ecpaysim.StageMerchantID
-	for i, m := range f.merchants {
-		parts := strings.Split(m, ":")
-		if len(parts) != 3 {
-			// The value is not repeated: it may hold a key.
-			return fail("--merchant #%d: want ID:HashKey:HashIV, three parts separated by ':', got %d parts", i+1, len(parts))
+	if f.maxInFlight != "" {
+		n, ok := parseSize(f.maxInFlight)
+		if !ok || n < 2*ecpaysim.MaxBodyBytes {
+			return fail("--max-in-flight: want a size of at least 2MiB, in bytes or with KiB, MiB or GiB, e.g. 64MiB")
 		}
-		if i == 0 {
-			firstMerchant = parts[0]
-		}
-		opts = append(opts, ecpaysim.WithMerchant(parts[0], parts[1], parts[2]))
+		opts = append(opts, ecpaysim.WithMaxInFlightBytes(n))
 	}
-	if _, err := ecpaysim.Configured(opts...); err != nil {
-		// ecpaysim's errors name the merchant and the length at fault, never a key.
-		return fail("--merchant: %s", libraryMessage(err))
+	merchants, firstMerchant, err := merchantOptions(ctx, f, os.LookupEnv)
+	if err != nil {
+		return fail("%s", err)
 	}
+	if firstMerchant == "" {
+		firstMerchant = ecpaysim.StageMerchantID
+	}
+	opts = append(opts, merchants...)
 	var svc *service
 	var code int
 	switch {
 	case f.given["upstream"]:
 		svc, code = proxyService(f, opts, stderr, fail)
 	case f.given["replay"]:
-		svc, code = replayService(f, opts, stderr, fail)
+		svc, code = replayService(ctx, f, opts, stderr, fail)
 	default:
 		svc, code = simulatorService(f, firstMerchant, opts, logger, fail)
 	}
@@ -375,7 +427,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 func serve(ctx context.Context, f *flags, svc *service, logger *slog.Logger, stdout, stderr io.Writer) int {
 	ln, err := net.Listen("tcp", f.addr)
 	if err != nil {
-		fmt.Fprintf(stderr, "ecpay-sim: %v\n", err)
+		hint := ""
+		if errors.Is(err, syscall.EADDRINUSE) {
+			hint = "; give another --addr, e.g. --addr 127.0.0.1:0 for a free port (the URL is the first line on stdout)"
+		}
+		fmt.Fprintf(stderr, "ecpay-sim: %v%s\n", err, hint)
 		svc.release()
 		return exitError
 	}
@@ -418,13 +474,19 @@ func simulatorService(f *flags, firstMerchant string, opts []ecpaysim.Option, lo
 	if err != nil {
 		return nil, fail("%s", libraryMessage(err))
 	}
-	for _, d := range f.delayed {
+	given := map[string]int{} // the --delayed of each Tsr
+	for i, d := range f.delayed {
 		inv, err := parseDelayed(firstMerchant, d)
+		if first, ok := given[inv.Tsr]; ok && err == nil {
+			// The library's error would quote the Tsr, a value.
+			return nil, fail("--delayed #%d: its Tsr is already registered, by --delayed #%d", i+1, first)
+		}
+		given[inv.Tsr] = i + 1
 		if err == nil {
 			err = sim.AddInvoice(inv)
 		}
 		if err != nil {
-			return nil, fail("--delayed %q: %s", d, libraryMessage(err))
+			return nil, fail("--delayed #%d: %s", i+1, libraryMessage(err))
 		}
 	}
 	return &service{handler: sim.Handler(), shutdown: shutdownTimeout, release: func() {}, finish: func() int {
@@ -442,11 +504,18 @@ func proxyService(f *flags, opts []ecpaysim.Option, stderr io.Writer, fail func(
 		return nil, fail("--upstream: %s", err)
 	}
 	if f.upstreamTimeout <= 0 {
-		return nil, fail("--upstream-timeout %v: want a positive duration, e.g. 30s", f.upstreamTimeout)
+		return nil, fail("--upstream-timeout: want a positive duration, e.g. 30s")
 	}
 	opts = append(opts, ecpaysim.WithUpstreamTimeout(f.upstreamTimeout))
 	var rec *os.File
 	if f.record != "" {
+		torn, err := ecpaysim.RepairRecording(f.record)
+		if err != nil {
+			return nil, fail("--record: %s", libraryMessage(err))
+		}
+		if torn != nil {
+			fmt.Fprintln(stderr, tornMessage(f.record, torn))
+		}
 		if rec, err = ecpaysim.OpenRecording(f.record); err != nil {
 			return nil, fail("--record: %s", libraryMessage(err))
 		}
@@ -458,7 +527,7 @@ func proxyService(f *flags, opts []ecpaysim.Option, stderr io.Writer, fail func(
 			rec.Close()
 		}
 		if errors.Is(err, ecpayenv.ErrStageCredentials) {
-			return nil, fail("--upstream: %v; give the merchant's own keys with --merchant ID:HashKey:HashIV (without --merchant, the proxy has the stage merchant)", errors.Unwrap(err))
+			return nil, fail("--upstream: %v; give the merchant's own keys with ECPAY_SIM_MERCHANTS, --merchants-file or --merchant ID:HashKey:HashIV (without any, the proxy has the stage merchant)", errors.Unwrap(err))
 		}
 		return nil, fail("%s", libraryMessage(err))
 	}
@@ -484,16 +553,40 @@ func proxyService(f *flags, opts []ecpaysim.Option, stderr io.Writer, fail func(
 	}, 0
 }
 
-// replayService is the replay of --replay.
-func replayService(f *flags, opts []ecpaysim.Option, stderr io.Writer, fail func(string, ...any) int) (*service, int) {
-	file, err := os.Open(f.replay)
-	if err != nil {
-		return nil, fail("--replay: %v", err)
+// tornMessage says how RepairRecording mended the recording at path.
+func tornMessage(path string, torn *ecpaysim.TornLine) string {
+	if torn.Whole {
+		return fmt.Sprintf("ecpay-sim: --record %s: line %d, a whole exchange, had no newline: added one before appending", path, torn.Line)
 	}
-	rp, err := ecpaysim.NewReplay(file, opts...)
-	file.Close()
-	if err != nil {
-		return nil, fail("--replay %s: %s", f.replay, libraryMessage(err))
+	return fmt.Sprintf("ecpay-sim: --record %s: line %d was cut off (%s without a newline, from an interrupted run): removed it before appending", path, torn.Line, plural(int(torn.Bytes), "byte"))
+}
+
+// maxReplayBytes bounds what --replay reads: a recording is loaded whole,
+// and what never ends (/dev/zero through a pipe) must not be read forever.
+var maxReplayBytes int64 = 4 << 30
+
+// replayService is the replay of --replay. A signal (the end of ctx) while
+// the recording loads, or while a FIFO waits for its writer, ends it before
+// anything is served: nil and exitOK, as a signal ends ecpay-sim.
+func replayService(ctx context.Context, f *flags, opts []ecpaysim.Option, stderr io.Writer, fail func(string, ...any) int) (*service, int) {
+	in, err := input.Open(ctx, "--replay", f.replay, maxReplayBytes)
+	var rp *ecpaysim.Replay
+	if err == nil {
+		rp, err = ecpaysim.NewReplay(in, opts...)
+		in.Close()
+		if tooLarge, ok := errors.AsType[*input.TooLargeError](err); ok {
+			err = tooLarge
+		} else if err != nil {
+			err = fmt.Errorf("--replay %s: %s", f.replay, libraryMessage(err))
+		}
+	}
+	switch {
+	case ctx.Err() != nil: // the load may have ended first: nothing is served all the same
+		fmt.Fprintf(stderr, "ecpay-sim: --replay %s: stopped while loading the recording (%s): nothing served\n", f.replay, stopReason(ctx))
+		return nil, exitOK
+	case err != nil:
+		// input's errors name the flag.
+		return nil, fail("%s", err)
 	}
 	return &service{handler: rp.Handler(), shutdown: shutdownTimeout, release: func() {}, finish: func() int {
 		return printSummary(stderr, "replay of "+f.replay, rp.Summary(), f.failOnViolation)
@@ -531,6 +624,23 @@ func printSummary(w io.Writer, what string, s ecpaysim.Summary, failOnViolation 
 	return code
 }
 
+// parseSize reads a size as --max-in-flight takes it: a whole number of
+// bytes, or of KiB, MiB or GiB ("64MiB").
+func parseSize(s string) (int64, bool) {
+	shift := 0
+	for suffix, sh := range map[string]int{"KiB": 10, "MiB": 20, "GiB": 30} {
+		if n, ok := strings.CutSuffix(s, suffix); ok {
+			s, shift = n, sh
+			break
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 || n > math.MaxInt64>>shift {
+		return 0, false
+	}
+	return n << shift, true
+}
+
 // plural is "1 exchange" or "2 exchanges".
 func plural(n int, noun string) string {
 	if n == 1 {
@@ -562,13 +672,13 @@ func parseDelayed(merchantID, v string) (ecpaysim.DelayedInvoice, error) {
 		case string(ecpaysim.DelayScheduled), string(ecpaysim.DelayTrigger):
 			inv.DelayFlag = ecpaysim.DelayFlag(parts[1])
 		default:
-			return inv, fmt.Errorf("FLAG %q: want 1 (scheduled) or 2 (waits for a trigger)", parts[1])
+			return inv, errors.New("FLAG, the second part: want 1 (scheduled) or 2 (waits for a trigger)")
 		}
 	}
 	if len(parts) > 2 {
 		days, err := strconv.Atoi(parts[2])
 		if err != nil || days < 0 {
-			return inv, fmt.Errorf("DAYS %q: want a whole number of days, 0 or more", parts[2])
+			return inv, errors.New("DAYS, the third part: want a whole number of days, 0 or more")
 		}
 		inv.DelayDay = days
 	}
@@ -585,23 +695,50 @@ func libraryMessage(err error) string {
 var (
 	flagUndefined = regexp.MustCompile(`^flag provided but not defined: -+(.*)$`)
 	flagNoValue   = regexp.MustCompile(`^flag needs an argument: -+(.*)$`)
+	flagName      = regexp.MustCompile(`^[a-z][a-z-]{0,30}$`)
 	flagBadValue  = regexp.MustCompile(`^invalid (?:boolean )?value (".*") for (?:flag )?-+([\w-]+): (.*)$`)
 )
 
-// flagProblem is the message of a flag.FlagSet.Parse error with each flag
-// spelled as --help spells it (--addr; package flag says -addr).
-func flagProblem(err error) string {
+// flagProblem is the message of a flag.FlagSet.Parse error of args with
+// each flag spelled as --help spells it (--addr; package flag says -addr),
+// naming the flag and the argument's position, never its value, which may
+// hold a key.
+func flagProblem(err error, args []string) string {
 	msg := err.Error()
 	if m := flagUndefined.FindStringSubmatch(msg); m != nil {
+		if !flagName.MatchString(m[1]) {
+			// Not a name: maybe a value given as a flag.
+			return fmt.Sprintf("unknown flag in argument #%d (not shown)", failingArgument(args, err))
+		}
 		return fmt.Sprintf("unknown flag --%s", m[1])
 	}
 	if m := flagNoValue.FindStringSubmatch(msg); m != nil {
 		return fmt.Sprintf("flag --%s needs a value", m[1])
 	}
 	if m := flagBadValue.FindStringSubmatch(msg); m != nil {
-		return fmt.Sprintf("--%s: invalid value %s: %s", m[2], m[1], m[3])
+		want := "see --help"
+		switch m[2] {
+		case "upstream-timeout":
+			want = "want a duration, e.g. 30s"
+		case "quiet", "version", "fail-on-violation", "help", "h":
+			want = "want true or false, or the flag alone"
+		}
+		return fmt.Sprintf("--%s: invalid value in argument #%d (not shown): %s", m[2], failingArgument(args, err), want)
 	}
 	return msg
+}
+
+// failingArgument is the position in args (from 1) of the argument at
+// which parsing them fails with err: the end of the shortest prefix of
+// args that fails so.
+func failingArgument(args []string, err error) int {
+	for n := 1; n <= len(args); n++ {
+		fs, _ := newFlagSet()
+		if e := fs.Parse(args[:n]); e != nil && e.Error() == err.Error() {
+			return n
+		}
+	}
+	return len(args)
 }
 
 // versionLine is what --version prints: the module and version ecpay-sim

@@ -338,23 +338,23 @@ func TestRunRejectsBadFlags(t *testing.T) {
 		{"unknown flag with one dash", []string{"-bogus=1"}, "unknown flag --bogus"},
 		{"flag without its value", []string{"--addr"}, "flag --addr needs a value"},
 		{"flag with one dash without its value", []string{"-delayed"}, "flag --delayed needs a value"},
-		{"bad boolean", []string{"--quiet=maybe"}, `--quiet: invalid value "maybe"`},
-		{"positional argument", []string{"serve"}, `unexpected argument "serve"`},
-		{"addr without port", []string{"--addr", "localhost"}, `--addr "localhost": want host:port`},
+		{"bad boolean", []string{"--quiet=maybe"}, `--quiet: invalid value in argument #1 (not shown): want true or false`},
+		{"positional argument", []string{"--quiet", "serve"}, `unexpected argument #2: ecpay-sim takes flags only`},
+		{"addr without port", []string{"--addr", "localhost"}, `--addr: want host:port`},
 		{"merchant without keys", []string{"--merchant", "2000132"}, "three parts"},
 		{"merchant with an extra part", []string{"--merchant", "2000132:SECRETSECRETSECR:q9jcZX8Ib9LM8wYk:x"}, "got 4 parts"},
 		{"short HashKey", []string{"--merchant", "2000132:SECRET:q9jcZX8Ib9LM8wYk"}, "HashKey is 6 bytes"},
 		{"long HashIV", []string{"--merchant", "2000132:ejCk326UnaZWKisg:SECRETSECRETSECRET"}, "HashIV is 18 bytes"},
 		{"both wrong", []string{"--merchant", "2000132:SECRET:SECRET"}, "HashIV is 6 bytes"},
-		{"merchant ID too long", []string{"--merchant", "12345678901:ejCk326UnaZWKisg:q9jcZX8Ib9LM8wYk"}, "1 to 10 characters"},
+		{"merchant ID too long", []string{"--merchant", "12345678901:ejCk326UnaZWKisg:q9jcZX8Ib9LM8wYk"}, "--merchant #1: the merchant ID must be 1 to 10 characters"},
 		{"merchant twice", []string{"--merchant", "1:ejCk326UnaZWKisg:q9jcZX8Ib9LM8wYk", "--merchant", "1:ejCk326UnaZWKisg:q9jcZX8Ib9LM8wYk"}, "twice"},
 		{"delayed too long", []string{"--delayed", strings.Repeat("T", 31)}, "Tsr must be 1 to 30 characters"},
 		{"delayed empty", []string{"--delayed", ":2"}, "Tsr must be 1 to 30 characters"},
 		{"delayed twice", []string{"--delayed", "A", "--delayed", "A"}, "already registered"},
-		{"delayed FLAG 3", []string{"--delayed", "A:3"}, `--delayed "A:3": FLAG "3": want 1 (scheduled) or 2`},
-		{"delayed FLAG empty", []string{"--delayed", "A:"}, `FLAG "": want 1`},
-		{"delayed DAYS not a number", []string{"--delayed", "A:2:three"}, `DAYS "three": want a whole number of days`},
-		{"delayed DAYS negative", []string{"--delayed", "A:1:-1"}, `DAYS "-1"`},
+		{"delayed FLAG 3", []string{"--delayed", "A:3"}, `--delayed #1: FLAG, the second part: want 1 (scheduled) or 2`},
+		{"delayed FLAG empty", []string{"--delayed", "A", "--delayed", "A:"}, `--delayed #2: FLAG, the second part: want 1`},
+		{"delayed DAYS not a number", []string{"--delayed", "A:2:three"}, `DAYS, the third part: want a whole number of days`},
+		{"delayed DAYS negative", []string{"--delayed", "A:1:-1"}, `DAYS, the third part`},
 		{"delayed four parts", []string{"--delayed", "A:1:2:3"}, "at most three parts"},
 		{"replay and upstream", []string{"--replay", "r.jsonl", "--upstream", "http://127.0.0.1:1"}, "--replay and --upstream exclude each other"},
 		{"record without upstream", []string{"--record", "r.jsonl"}, "--record is for --upstream"},
@@ -362,15 +362,19 @@ func TestRunRejectsBadFlags(t *testing.T) {
 		{"upstream-timeout without upstream", []string{"--upstream-timeout", "1s"}, "--upstream-timeout is for --upstream"},
 		{"delayed with upstream", []string{"--upstream", "http://127.0.0.1:1", "--delayed", "A"}, "--delayed is for the simulator: with --upstream"},
 		{"delayed with replay", []string{"--replay", "r.jsonl", "--delayed", "A"}, "--delayed is for the simulator: with --replay"},
+		{"max-in-flight for the simulator", []string{"--max-in-flight", "8MiB"}, "--max-in-flight is for --upstream and --replay"},
+		{"max-in-flight under 2 MiB", []string{"--upstream", "http://127.0.0.1:1", "--max-in-flight", "1MiB"}, "--max-in-flight: want a size of at least 2MiB"},
+		{"max-in-flight not a size", []string{"--replay", "r.jsonl", "--max-in-flight", "lots"}, "--max-in-flight: want a size of at least 2MiB"},
+		{"max-in-flight overflowing", []string{"--replay", "r.jsonl", "--max-in-flight", "9223372036854775807GiB"}, "--max-in-flight: want a size"},
 		{"fail-on-violation for the simulator", []string{"--fail-on-violation"}, "--fail-on-violation is for --upstream and --replay"},
 		{"upstream over plain http", []string{"--upstream", "http://einvoice-stage.ecpay.com.tw"}, "--upstream: the base URL http://einvoice-stage.ecpay.com.tw: plain http is allowed only for loopback hosts"},
 		{"upstream with user information", []string{"--upstream", "https://me:SECRET@einvoice-stage.ecpay.com.tw"}, "--upstream: the base URL must not hold user information"},
 		{"upstream not a URL", []string{"--upstream", "einvoice-stage.ecpay.com.tw"}, "--upstream: the base URL einvoice-stage.ecpay.com.tw has no scheme; write https://einvoice-stage.ecpay.com.tw"},
-		{"upstream-timeout zero", []string{"--upstream", "http://127.0.0.1:1", "--upstream-timeout", "0s"}, "--upstream-timeout 0s: want a positive duration"},
-		{"upstream-timeout not a duration", []string{"--upstream", "http://127.0.0.1:1", "--upstream-timeout", "soon"}, `--upstream-timeout: invalid value "soon"`},
+		{"upstream-timeout zero", []string{"--upstream", "http://127.0.0.1:1", "--upstream-timeout", "0s"}, "--upstream-timeout: want a positive duration"},
+		{"upstream-timeout not a duration", []string{"--upstream", "http://127.0.0.1:1", "--upstream-timeout", "soon"}, `--upstream-timeout: invalid value in argument #4 (not shown): want a duration`},
 		{"record in a missing directory", []string{"--upstream", "http://127.0.0.1:1", "--record", "/nonexistent/dir/r.jsonl"}, "--record: opening the recording: open /nonexistent/dir/r.jsonl"},
-		{"replay a missing file", []string{"--replay", "/nonexistent/r.jsonl"}, "--replay: open /nonexistent/r.jsonl: no such file"},
-		{"merchant of a proxy", []string{"--upstream", "http://127.0.0.1:1", "--merchant", "2000132:SECRET:q9jcZX8Ib9LM8wYk"}, "--merchant: merchant 2000132: ecpaycrypto: HashKey is 6 bytes"},
+		{"replay a missing file", []string{"--replay", "/nonexistent/r.jsonl"}, "--replay: stat /nonexistent/r.jsonl: no such file"},
+		{"merchant of a proxy", []string{"--upstream", "http://127.0.0.1:1", "--merchant", "2000132:SECRET:q9jcZX8Ib9LM8wYk"}, "--merchant #1: merchant 2000132: ecpaycrypto: HashKey is 6 bytes"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -400,7 +404,7 @@ func TestRunRejectsBadFlags(t *testing.T) {
 }
 
 // oneDash finds a flag of ecpay-sim spelled with one dash.
-var oneDash = regexp.MustCompile(`(^|[^-\w])-(addr|merchant|delayed|quiet|version|help|bogus|upstream|upstream-timeout|record|replay|fail-on-violation)\b`)
+var oneDash = regexp.MustCompile(`(^|[^-\w])-(addr|merchant|merchants-file|delayed|quiet|version|help|bogus|upstream|upstream-timeout|record|replay|max-in-flight|fail-on-violation)\b`)
 
 // The help documents every flag, spelled with two dashes, the admin API and
 // the first line of stdout.
@@ -518,6 +522,9 @@ func TestRunPortInUse(t *testing.T) {
 	var stderr bytes.Buffer
 	if code := run(t.Context(), []string{"--addr", strings.TrimPrefix(url, "http://")}, &stdout, &stderr); code != exitError {
 		t.Errorf("exit status %d, want %d; stderr %q", code, exitError, stderr.String())
+	}
+	if msg := stderr.String(); !strings.Contains(msg, "address already in use") || !strings.Contains(msg, "--addr 127.0.0.1:0") || strings.Count(msg, "\n") != 1 {
+		t.Errorf("stderr %q, want one line saying the address is in use and suggesting --addr 127.0.0.1:0", msg)
 	}
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -275,5 +277,79 @@ func TestRunRejectsBadRecordings(t *testing.T) {
 				t.Errorf("exit %d, stderr %q; want %d and %q", code, stderr.String(), exitUsage, tt.want)
 			}
 		})
+	}
+}
+
+// --record mends a recording whose last line an interrupted run cut off,
+// and says so, before appending to it.
+func TestRunRecordMendsATornRecording(t *testing.T) {
+	const line = recordedLine
+	for _, tt := range []struct {
+		name, content, want, say string
+	}{
+		{"cut off", line + "\n" + line[:40], line + "\n", "line 2 was cut off (40 bytes without a newline, from an interrupted run): removed it before appending"},
+		{"without its newline", line, line + "\n", "line 1, a whole exchange, had no newline: added one"},
+		{"whole", line + "\n", line + "\n", ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "r.jsonl")
+			if err := os.WriteFile(path, []byte(tt.content), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(t.Context())
+			cancel() // it stops as soon as it serves
+			var stdout, stderr bytes.Buffer
+			if code := run(ctx, []string{"--addr", "127.0.0.1:0", "--quiet", "--upstream", "http://127.0.0.1:1", "--record", path}, &stdout, &stderr); code != exitOK {
+				t.Fatalf("exit status %d: %s", code, stderr.String())
+			}
+			if said := strings.Contains(stderr.String(), "--record "+path+": "+tt.say); tt.say == "" && strings.Contains(stderr.String(), "--record") || tt.say != "" && !said {
+				t.Errorf("stderr %q, want it to say %q", stderr.String(), tt.say)
+			}
+			if b, _ := os.ReadFile(path); string(b) != tt.want {
+				t.Errorf("the recording is %q, want %q", b, tt.want)
+			}
+		})
+	}
+}
+
+// recordedLine is a line of a recording.
+const recordedLine = `{"time":"2025-01-02T03:04:05Z","method":"POST","path":"/x","request":{},"response":{"status":502}}`
+
+// --replay reads a regular file or a pipe, up to maxReplayBytes, and
+// refuses anything else (for FIFOs, see TestRunReplayHonoursSignals).
+func TestRunReplayInputs(t *testing.T) {
+	const line = recordedLine + "\n"
+	dir := t.TempDir()
+	long := filepath.Join(dir, "long.jsonl")
+	if err := os.WriteFile(long, []byte(strings.Repeat(line, 3)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	old := maxReplayBytes
+	maxReplayBytes = int64(2 * len(line))
+	t.Cleanup(func() { maxReplayBytes = old })
+	for _, tt := range []struct{ name, path, want string }{
+		{"a device that never ends", "/dev/zero", "--replay /dev/zero is a character device, not a regular file or a pipe"},
+		{"a directory", dir, "--replay " + dir + " is a directory"},
+		{"over the bound", long, "--replay " + long + " is longer than " + strconv.Itoa(2*len(line)) + " bytes"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			if code := run(t.Context(), []string{"--addr", "127.0.0.1:0", "--replay", tt.path}, &stdout, &stderr); code != exitUsage || !strings.Contains(stderr.String(), tt.want) || stdout.Len() != 0 {
+				t.Errorf("exit status %d, stdout %q, stderr %q; want %d, nothing and %q", code, stdout.String(), stderr.String(), exitUsage, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseSize(t *testing.T) {
+	for in, want := range map[string]int64{"0": 0, "2097152": 2 << 20, "64MiB": 64 << 20, "512KiB": 512 << 10, "1GiB": 1 << 30} {
+		if got, ok := parseSize(in); !ok || got != want {
+			t.Errorf("parseSize(%q) = %d, %v; want %d", in, got, ok, want)
+		}
+	}
+	for _, in := range []string{"", "MiB", "64 MiB", "64mb", "-1", "1.5MiB", "9223372036854775807KiB"} {
+		if got, ok := parseSize(in); ok {
+			t.Errorf("parseSize(%q) = %d, want a refusal", in, got)
+		}
 	}
 }

@@ -84,30 +84,29 @@ func TestResumeAfterKill(t *testing.T) {
 	const n, concurrency = 200, 4
 	tsrs := tsrList("KILL", n)
 	sim := newSim(t, tsrs...)
-	// Every answer is held back, so the batch is slow enough to kill
-	// midway with calls in flight.
-	faults := make([]ecpaysim.Fault, n)
-	for i := range faults {
-		faults[i] = ecpaysim.Fault{Delay: 30 * time.Millisecond}
-	}
-	if err := sim.InjectNext(faults...); err != nil {
-		t.Fatal(err)
-	}
+	// A quarter of the batch is answered, then the calls are held until
+	// the kill: the batch is killed midway with calls in flight, however
+	// loaded the machine.
+	g := newGate(t, sim, n/4)
 	dir := t.TempDir()
 	input := writeFile(t, "tsrs.txt", strings.Join(tsrs, "\n")+"\n")
 	out := filepath.Join(dir, "results.jsonl")
-	args := []string{"cancel-delay-issue", "--base-url", sim.URL, "--rate", "0", "--concurrency", "4", "--file", input, "--out", out}
+	args := []string{"cancel-delay-issue", "--base-url", g.URL, "--rate", "0", "--concurrency", "4", "--file", input, "--out", out}
 
 	cmd := exec.Command(binary, args...)
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "a quarter of the batch", 20*time.Second, func() bool { return countFinal(out) >= n/4 })
+	ended := exited(cmd)
+	if !g.wait(ended) {
+		t.Fatalf("the batch ended before a quarter was answered: %v", cmd.ProcessState)
+	}
 	if err := cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
-	_ = cmd.Wait()
+	<-ended
+	g.Release()
 
 	intents, results := journalLines(t, out)
 	answered := map[string]bool{}
@@ -386,15 +385,11 @@ func testInterrupt(t *testing.T, sig syscall.Signal, say, never string) {
 	const n = 40
 	tsrs := tsrList("INT", n)
 	sim := newSim(t, tsrs...)
-	faults := make([]ecpaysim.Fault, n)
-	for i := range faults {
-		faults[i] = ecpaysim.Fault{Delay: 100 * time.Millisecond}
-	}
-	if err := sim.InjectNext(faults...); err != nil {
-		t.Fatal(err)
-	}
+	// Three calls are answered, then the calls are held until the signal:
+	// it comes with calls in flight, however loaded the machine.
+	g := newGate(t, sim, 3)
 	out := filepath.Join(t.TempDir(), "results.jsonl")
-	args := []string{"cancel-delay-issue", "--base-url", sim.URL, "--rate", "0", "--concurrency", "3", "--file", "-", "--out", out}
+	args := []string{"cancel-delay-issue", "--base-url", g.URL, "--rate", "0", "--concurrency", "3", "--file", "-", "--out", out}
 	cmd := exec.Command(binary, args...)
 	cmd.Stdin = strings.NewReader(strings.Join(tsrs, "\n"))
 	var stdout, stderr strings.Builder
@@ -402,11 +397,16 @@ func testInterrupt(t *testing.T, sig syscall.Signal, say, never string) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the first results", 10*time.Second, func() bool { return countFinal(out) >= 3 })
+	ended := exited(cmd)
+	if !g.wait(ended) {
+		t.Fatalf("the batch ended before its first results: %v; stderr:\n%s", cmd.ProcessState, stderr.String())
+	}
 	if err := cmd.Process.Signal(sig); err != nil {
 		t.Fatal(err)
 	}
-	_ = cmd.Wait()
+	// The calls in flight are answered only now, after the signal.
+	g.Release()
+	<-ended
 	assertClean(t, stdout.String(), stderr.String())
 	if code := cmd.ProcessState.ExitCode(); code != exitInterrupted {
 		t.Errorf("exit status %d, want %d; stderr:\n%s", code, exitInterrupted, stderr.String())

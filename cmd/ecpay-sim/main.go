@@ -94,6 +94,7 @@ import (
 
 	"github.com/ecpay-go/einvoice/ecpaysim"
 	"github.com/ecpay-go/einvoice/generated/registry"
+	"github.com/ecpay-go/einvoice/internal/suggest"
 	"github.com/ecpay-go/einvoice/wrapper"
 )
 
@@ -312,7 +313,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stdout, usage, registry.Names(), keepRequests, ecpaysim.DefaultRequestBytes>>20, ecpaysim.DefaultUpstreamTimeout)
 			return exitOK
 		}
-		return fail("%s", flagProblem(err))
+		return fail("%s%s", flagProblem(err), flagHint(fs, err))
 	}
 	if f.version {
 		info, ok := debug.ReadBuildInfo()
@@ -320,7 +321,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitOK
 	}
 	if fs.NArg() > 0 {
-		return fail("unexpected argument %q: ecpay-sim takes flags only", fs.Arg(0))
+		return fail("unexpected argument %q: ecpay-sim takes flags only%s", fs.Arg(0), nearestFlag(fs, fs.Arg(0)))
 	}
 	f.given = map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { f.given[fl.Name] = true })
@@ -581,6 +582,27 @@ var (
 	flagNoValue   = regexp.MustCompile(`^flag needs an argument: -+(.*)$`)
 	flagBadValue  = regexp.MustCompile(`^invalid (?:boolean )?value (".*") for (?:flag )?-+([\w-]+): (.*)$`)
 )
+
+// flagHint suggests the flag of fs nearest to the one err says fs does not
+// have, or is "".
+func flagHint(fs *flag.FlagSet, err error) string {
+	m := flagUndefined.FindStringSubmatch(err.Error())
+	if m == nil {
+		return ""
+	}
+	return nearestFlag(fs, m[1])
+}
+
+// nearestFlag is "; did you mean --NAME?" for the flag of fs nearest to
+// name (a flag mistyped, or written without its dashes), or "".
+func nearestFlag(fs *flag.FlagSet, name string) string {
+	var names []string
+	fs.VisitAll(func(f *flag.Flag) { names = append(names, "--"+f.Name) })
+	if near, ok := suggest.Closest(name, names); ok {
+		return "; did you mean " + near + "?"
+	}
+	return ""
+}
 
 // flagProblem is the message of a flag.FlagSet.Parse error with each flag
 // spelled as --help spells it (--addr; package flag says -addr).

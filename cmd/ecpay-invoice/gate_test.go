@@ -26,13 +26,16 @@ type gate struct {
 	release func()
 }
 
-// newGate starts a gate in front of sim that lets pass requests through,
-// and releases what it holds when t's test ends.
+// newGate starts a gate in front of sim that lets pass requests through
+// (none for 0), and releases what it holds when t's test ends.
 func newGate(t *testing.T, sim *ecpaysimtest.Server, pass int64) *gate {
 	t.Helper()
 	passed, holding, released := make(chan struct{}), make(chan struct{}), make(chan struct{})
 	var arrived, answered atomic.Int64
 	var holdOnce, releaseOnce sync.Once
+	if pass == 0 {
+		close(passed)
+	}
 	api := sim.Handler()
 	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if arrived.Add(1) > pass {

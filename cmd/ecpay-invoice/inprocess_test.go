@@ -37,6 +37,18 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
+// firstWrite is a writer that discards what it is given and closes written
+// at the first write.
+type firstWrite struct {
+	written chan struct{}
+	once    sync.Once
+}
+
+func (w *firstWrite) Write(p []byte) (int, error) {
+	w.once.Do(func() { close(w.written) })
+	return len(p), nil
+}
+
 // runInProcess runs the command line in this process, under the race
 // detector when the tests are.
 func runInProcess(ctx context.Context, t *testing.T, stdin string, env map[string]string, args ...string) (stdout, stderr string, code int) {
@@ -180,21 +192,26 @@ func TestLineCommandNoticesAnInterruptWhileStdinBlocks(t *testing.T) {
 	defer pw.Close()
 	ctx, cancel := context.WithCancel(t.Context())
 	codeCh := make(chan int, 1)
-	var out syncBuffer
+	out := &firstWrite{written: make(chan struct{})}
 	go func() {
-		codeCh <- runWith(ctx, []string{"encrypt"}, stdio{stdin: pr, stdout: &out, stderr: io.Discard, getenv: func(string) string { return "" }})
+		codeCh <- runWith(ctx, []string{"encrypt"}, stdio{stdin: pr, stdout: out, stderr: io.Discard, getenv: func(string) string { return "" }})
 	}()
 	if _, err := pw.Write([]byte(vectorPlaintext + "\n")); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the first line's Data", 5*time.Second, func() bool { return out.String() != "" })
+	// The first line's Data is out: encrypt now blocks reading stdin.
+	select {
+	case <-out.written:
+	case code := <-codeCh:
+		t.Fatalf("encrypt ended with status %d before writing the first line's Data", code)
+	}
 	cancel()
 	select {
 	case code := <-codeCh:
 		if code != exitInterrupted {
 			t.Errorf("exit status %d, want %d", code, exitInterrupted)
 		}
-	case <-time.After(5 * time.Second):
+	case <-time.After(time.Minute):
 		t.Fatal("encrypt did not stop at the interrupt")
 	}
 }

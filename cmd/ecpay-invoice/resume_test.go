@@ -9,7 +9,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/ecpay-go/einvoice/ecpaysim"
 	"github.com/ecpay-go/einvoice/wrapper"
@@ -349,23 +348,27 @@ func TestResumeAdoptsAnEarlierVersionsFile(t *testing.T) {
 
 func TestResumeRefusesASecondRunOnTheSameFile(t *testing.T) {
 	sim := newSim(t, "L1")
-	if err := sim.InjectNext(ecpaysim.Fault{Delay: 2 * time.Second}); err != nil {
-		t.Fatal(err)
-	}
+	// The first run's call is held until the second run is over: the first
+	// run holds the file all that time, however loaded the machine.
+	g := newGate(t, sim, 0)
 	out := filepath.Join(t.TempDir(), "results.jsonl")
-	args := []string{"cancel-delay-issue", "--base-url", sim.URL, "--out", out, "--tsr", "L1"}
+	args := []string{"cancel-delay-issue", "--base-url", g.URL, "--out", out, "--tsr", "L1"}
 	first := exec.Command(binary, args...)
 	if err := first.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = first.Process.Kill(); _ = first.Wait() })
-	waitFor(t, "the first run's intent", 10*time.Second, func() bool {
-		b, _ := os.ReadFile(out + journalSuffix)
-		return strings.Contains(string(b), `"sending":true`)
-	})
+	ended := exited(first)
+	if !g.wait(ended) {
+		t.Fatalf("the first run ended before sending: %v", first.ProcessState)
+	}
 	second := runBinary(t, invocation{args: args})
 	if second.code != exitInvalid || !strings.Contains(second.stderr, "in use by another run") {
 		t.Errorf("second run: exit status %d, stderr %s", second.code, second.stderr)
+	}
+	g.Release()
+	<-ended
+	if code := first.ProcessState.ExitCode(); code != exitOK {
+		t.Errorf("first run: exit status %d", code)
 	}
 }
 

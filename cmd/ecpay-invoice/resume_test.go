@@ -52,12 +52,6 @@ func readString(t *testing.T, path string) string {
 	return string(b)
 }
 
-// countFinal counts the lines of path that hold a final result.
-func countFinal(path string) int {
-	b, _ := os.ReadFile(path)
-	return strings.Count(string(b), "\n")
-}
-
 // writeJournal writes an --out file of the stage merchant's tgt at url:
 // results, and a journal of the header and records.
 func writeJournal(t *testing.T, operation, url string, results, records []string) string {

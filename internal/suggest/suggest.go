@@ -5,8 +5,10 @@
 package suggest
 
 import (
+	"crypto/aes"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Closest returns the candidate nearest to name, and true, when one is near
@@ -31,8 +33,9 @@ func Closest(name string, candidates []string) (string, bool) {
 	return best, bestDist >= 0
 }
 
-// keyLength is the length of an ECPay HashKey and HashIV (AES-128).
-const keyLength = 16
+// keyLength is the length of an ECPay HashKey and HashIV: AES-128's key and
+// IV, as ecpaycrypto.New requires them.
+const keyLength = aes.BlockSize
 
 // maxQuoted bounds the name Quote repeats.
 const maxQuoted = 40
@@ -49,7 +52,7 @@ func Quote(name string, candidates []string) string {
 	}
 	if len(name) > maxQuoted {
 		cut := maxQuoted
-		for cut > 0 && !isRuneStart(name[cut]) {
+		for cut > 0 && !utf8.RuneStart(name[cut]) {
 			cut--
 		}
 		name = name[:cut] + "…"
@@ -71,8 +74,6 @@ func Unknown(kind, name string, known []string) string {
 	}
 	return msg
 }
-
-func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
 
 // fold is name as Closest compares it: lower case, without - and _.
 func fold(name string) string {

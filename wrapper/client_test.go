@@ -403,10 +403,14 @@ func TestEndlessBodyStopsAtTheCap(t *testing.T) {
 }
 
 func TestTimeoutsAndCancellation(t *testing.T) {
-	release := make(chan struct{})
+	release, arrived := make(chan struct{}), make(chan struct{})
 	slow := hostile(t, func(w http.ResponseWriter, r *http.Request) {
 		// Reading the body lets the server notice the client hang up.
 		_, _ = io.Copy(io.Discard, r.Body)
+		select {
+		case arrived <- struct{}{}: // a test waits for the request
+		default:
+		}
 		select {
 		case <-release:
 		case <-r.Context().Done():
@@ -431,7 +435,14 @@ func TestTimeoutsAndCancellation(t *testing.T) {
 	})
 	t.Run("cancelled mid-call", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(bg)
-		time.AfterFunc(50*time.Millisecond, cancel)
+		defer cancel()
+		go func() {
+			select {
+			case <-arrived:
+				cancel()
+			case <-ctx.Done():
+			}
+		}()
 		_, err := client(t, slow.URL).CancelDelayIssue(ctx, wrapper.CancelDelayIssueRequest{Tsr: "T1"})
 		if !errors.Is(err, context.Canceled) {
 			t.Errorf("err = %v, want context.Canceled", err)

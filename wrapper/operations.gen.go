@@ -35,12 +35,20 @@ const (
 
 // CancelDelayIssueRequest is the plaintext of CancelDelayIssue's request Data,
 // generated from requestBody.Data of openapi/CancelDelayIssue.yaml. An empty
-// MerchantID is the client's.
+// MerchantID is the client's. Its members, from the page (the Go fields of
+// canceldelayissue.RequestData have their names):
+//
+//   - MerchantID: string, required, 1 to 10 characters. Merchant ID.
+//   - Tsr: string, required, 1 to 30 characters. Transaction serial number.
 type CancelDelayIssueRequest = canceldelayissue.RequestData
 
 // CancelDelayIssueResult is ECPay's answer to a successful CancelDelayIssue;
 // Data is the whole decrypted answer, generated from responses.Data of
-// openapi/CancelDelayIssue.yaml.
+// openapi/CancelDelayIssue.yaml, whose members are, from the page:
+//
+//   - RtnCode: integer, optional. Response code indicating success or
+//     failure.
+//   - RtnMsg: string, optional, at most 200 characters. Response message.
 type CancelDelayIssueResult = Result[canceldelayissue.ResponseData]
 
 // CancelDelayIssue calls ECPay's CancelDelayIssue (POST
@@ -57,12 +65,22 @@ func (c *Client) CancelDelayIssue(ctx context.Context, req CancelDelayIssueReque
 
 // TriggerIssueRequest is the plaintext of TriggerIssue's request Data,
 // generated from requestBody.Data of openapi/TriggerIssue.yaml. An empty
-// MerchantID is the client's.
+// MerchantID is the client's. Its members, from the page (the Go fields of
+// triggerissue.RequestData have their names):
+//
+//   - MerchantID: string, required, 1 to 10 characters. Merchant ID.
+//   - PayType: string, required, exactly 1 character, always "2". Payment
+//     type, always 2.
+//   - Tsr: string, required, 1 to 30 characters. Transaction serial number.
 type TriggerIssueRequest = triggerissue.RequestData
 
 // TriggerIssueResult is ECPay's answer to a successful TriggerIssue; Data is
 // the whole decrypted answer, generated from responses.Data of
-// openapi/TriggerIssue.yaml.
+// openapi/TriggerIssue.yaml, whose members are, from the page:
+//
+//   - RtnCode: integer, optional. Response code indicating success or
+//     failure.
+//   - RtnMsg: string, optional, at most 200 characters. Response message.
 type TriggerIssueResult = Result[triggerissue.ResponseData]
 
 // TriggerIssue calls ECPay's TriggerIssue (POST /B2CInvoice/TriggerIssue, from

@@ -121,8 +121,10 @@ func TestRetryOnRefusedConnection(t *testing.T) {
 
 func TestRetryStopsAtTheDeadline(t *testing.T) {
 	fake := newFake(t, func(received) answer { return answer{status: http.StatusServiceUnavailable, raw: []byte("down")} })
+	// The timeout must outlast the first attempt on a loaded machine, or
+	// no attempt is made within it; the backoff is far longer still.
 	c := client(t, fake.URL,
-		wrapper.WithTimeout(100*time.Millisecond),
+		wrapper.WithTimeout(time.Second),
 		wrapper.WithRetry(wrapper.RetryPolicy{MaxAttempts: 100, InitialBackoff: time.Hour, MaxBackoff: time.Hour}))
 	_, err := c.CancelDelayIssue(bg, wrapper.CancelDelayIssueRequest{Tsr: "T1"})
 	if !errors.Is(err, context.DeadlineExceeded) {

@@ -175,7 +175,9 @@ results belong to (operation, environment or base URL, MerchantID,
 PlatformID; never keys), a synced intent line before each request, and the
 attempts that settled nothing (transport, HTTP, decode failures). A rerun
 with the same --out resumes: settled Tsrs are not sent and are repeated on
-stdout with "skipped":true; the others are sent. A rerun against another
+stdout with "skipped":true, their failures still counting in the exit
+status (the summary says how many failed in an earlier run); the others
+are sent. A rerun against another
 target (--env, --base-url, merchant, platform or operation) is refused. A
 Tsr whose earlier attempt may have reached ECPay unanswered (the run died
 with it in flight, or it timed out) is sent again with "resent":true; if
@@ -327,9 +329,14 @@ type batch struct {
 	stop  context.Context
 	abort context.CancelCauseFunc
 
-	mu     sync.Mutex // guards stdout, the journal's records, code and closed
+	mu     sync.Mutex // guards stdout, the journal's records, the codes and closed
 	code   int
 	closed bool // run has returned; late output is dropped
+	// earlier counts the results a rerun repeats from --out that are
+	// failures, and the exit status of those results; ownCode is the exit
+	// status of this run's own results.
+	earlier struct{ failed, code int }
+	ownCode int
 
 	unhandled atomic.Int64 // Tsrs taken but not sent because of stop
 	over      atomic.Bool  // the batch is over: the counting pass may stop
@@ -380,7 +387,7 @@ func (b *batch) run(src *tsrSource) int {
 	}
 	b.mu.Lock()
 	b.closed = true
-	code := b.code
+	code, earlier, ownCode := b.code, b.earlier, b.ownCode
 	b.mu.Unlock()
 
 	interrupted := !outcome.all || b.unhandled.Load() > 0
@@ -396,7 +403,12 @@ func (b *batch) run(src *tsrSource) int {
 		b.progress.note("ecpay-invoice: %v", outcome.err)
 		code = worse(code, exitFailure)
 	}
-	b.progress.finish(b.summary(interrupted))
+	summary := b.summary(interrupted)
+	if earlier.failed > 0 {
+		decides := earlier.code > ownCode && code == earlier.code && fatal == nil && !interrupted
+		summary += b.earlierFailures(earlier.failed, earlier.code, decides)
+	}
+	b.progress.finish(summary)
 	switch {
 	case fatal != nil:
 		b.progress.note("ecpay-invoice: stopped: %v", fatal)
@@ -479,6 +491,22 @@ func (b *batch) summary(interrupted bool) string {
 		} else {
 			s += "; interrupted: the remaining Tsrs were not sent"
 		}
+	}
+	return s
+}
+
+// earlierFailures ends the summary of a rerun that skipped n Tsrs whose
+// result in --out is a failure: without it, "0 failed" and exit status 1
+// would contradict each other. When decides, they alone make the exit
+// status code.
+func (b *batch) earlierFailures(n, code int, decides bool) string {
+	noun := "Tsrs"
+	if n == 1 {
+		noun = "Tsr"
+	}
+	s := fmt.Sprintf("; %d skipped %s failed in an earlier run (see %s)", n, noun, b.journal.results.path)
+	if decides {
+		s += fmt.Sprintf(": exit status %d for them", code)
 	}
 	return s
 }
@@ -638,7 +666,16 @@ func (b *batch) emit(r *result, sent bool) {
 		}
 	}
 	_, _ = b.stdout.Write(buf.Bytes())
-	b.code = worse(b.code, r.exitCode())
+	code := r.exitCode()
+	b.code = worse(b.code, code)
+	if r.Skipped {
+		if code != exitOK {
+			b.earlier.failed++
+		}
+		b.earlier.code = worse(b.earlier.code, code)
+	} else {
+		b.ownCode = worse(b.ownCode, code)
+	}
 	b.progress.add(r, sent)
 }
 

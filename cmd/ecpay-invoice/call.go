@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/ecpay-go/einvoice/generated/registry"
+	"github.com/ecpay-go/einvoice/internal/suggest"
 )
 
 // maxCallData bounds the request Data call reads: ECPay reads request bodies
@@ -87,8 +88,15 @@ func runCall(ctx context.Context, args []string, std stdio) int {
 	}
 	op := lookupOperation(name)
 	if op == nil {
-		// The name is not echoed: it may be a mistyped secret.
-		return fail(usagef("unknown operation: give one of %s", registry.Names()))
+		var names []string
+		for _, op := range registry.All() {
+			names = append(names, op.Name)
+		}
+		list := ": give one of "
+		if _, near := suggest.Closest(name, names); near {
+			list = " Give one of "
+		}
+		return fail(usagef("%s%s%s", suggest.Unknown("operation", name, names), list, registry.Names()))
 	}
 	cred, baseURL, err := cf.resolve(fs, std.getenv)
 	if err != nil {

@@ -9,11 +9,14 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/ecpay-go/einvoice/ecpaycrypto"
 	"github.com/ecpay-go/einvoice/ecpaysim"
+	"github.com/ecpay-go/einvoice/generated/registry"
 	"github.com/ecpay-go/einvoice/wrapper"
 )
 
@@ -27,8 +30,10 @@ result. Two invoices wait for a trigger: the first is triggered and issued
 (TriggerIssue, RtnCode 4000004, a success though not 1), the second is
 cancelled (CancelDelayIssue, RtnCode 1); then cancelling the issued one is
 refused (RtnCode 5070305), a typed *wrapper.APIError that errors.Is
-classifies as conflict and not found, with no code to know. It uses ECPay's
-public stage merchant and needs no network and no credentials.`,
+classifies, with no code to know, both as a conflict and as not found:
+ECPay gives that one answer for a Tsr it never had and for one already
+done. It uses ECPay's public stage merchant and needs no network and no
+credentials.`,
 	examples: []string{"ecpay-invoice demo"},
 }
 
@@ -119,12 +124,42 @@ func demo(ctx context.Context, w io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(w, "   The typed error: *wrapper.APIError{RtnCode: %d, RtnMsg: %q}; its message: %s\n", apiErr.RtnCode, apiErr.RtnMsg, apiErr)
-	fmt.Fprintf(w, "   Classified without knowing codes: errors.Is(err, wrapper.ErrConflict) = %t, errors.Is(err, wrapper.ErrNotFound) = %t: conflict/not found, the invoice is no longer waiting.\n",
+	fmt.Fprintf(w, "   Classified without knowing codes: errors.Is(err, wrapper.ErrConflict) = %t and errors.Is(err, wrapper.ErrNotFound) = %t.\n",
 		errors.Is(err, wrapper.ErrConflict), errors.Is(err, wrapper.ErrNotFound))
+	fmt.Fprintf(w, "   %s\n", whyClasses(apiErr))
 	fmt.Fprintf(w, "   The simulator still says the invoice is %s.\n", status(demoTriggerTsr))
 
 	fmt.Fprintf(w, "\nDone: %d requests reached the simulator, every one checked against its operation's page.\n", len(sim.Requests()))
 	return nil
+}
+
+// whyClasses explains, from the page's description of its code (see
+// generated/registry), why the refusal err is in its classes: a newcomer who
+// sees one error be both not found and a conflict needs to know that ECPay's
+// answer does not tell the two apart.
+func whyClasses(err *wrapper.APIError) string {
+	classes := err.Classes()
+	var names []string
+	for _, c := range classes {
+		names = append(names, strings.ReplaceAll(string(c), "_", " "))
+	}
+	s := fmt.Sprintf("RtnCode %d is classified as %s", err.RtnCode, strings.Join(names, " and "))
+	both := slices.Contains(classes, registry.NotFound) && slices.Contains(classes, registry.Conflict)
+	if both {
+		s = fmt.Sprintf("Both are true: RtnCode %d is classified both as not found and as a conflict", err.RtnCode)
+	}
+	if op := registry.Lookup(err.Operation); op != nil {
+		if code, ok := op.Code(err.RtnCode); ok && code.Description != "" {
+			s += fmt.Sprintf(", because its page describes it as %q", code.Description)
+		}
+	}
+	if both {
+		s += ":\n   ECPay gives this one answer for a Tsr it never had (not found) and for one already done (a conflict)," +
+			"\n   and nothing in the answer tells them apart. Here it is the conflict: this invoice was issued in step 3." +
+			"\n   (A cancel resent after its first answer was lost meets the same code when the first one succeeded.)"
+		return s
+	}
+	return s + "."
 }
 
 // narrate prints one recorded exchange: the inner request JSON (decrypted

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+
+	"github.com/ecpay-go/einvoice/generated/registry"
+	"github.com/ecpay-go/einvoice/wrapper"
 )
 
 func TestDemo(t *testing.T) {
@@ -25,6 +28,10 @@ func TestDemoInProcess(t *testing.T) {
 
 func assertDemo(t *testing.T, stdout string) {
 	t.Helper()
+	refused, ok := registry.Lookup("CancelDelayIssue").Code(wrapper.RtnCodeNoUpdatableTsr)
+	if !ok {
+		t.Fatal("the registry does not list CancelDelayIssue's RtnCode 5070305")
+	}
 	for _, want := range []string{
 		"The ECPay simulator listens on http://127.0.0.1:",
 		`{"MerchantID":"2000132","PayType":"2","Tsr":"` + demoTriggerTsr + `"}`, // the inner trigger request
@@ -45,7 +52,12 @@ func assertDemo(t *testing.T, stdout string) {
 		"the invoice is cancelled",
 		`"RtnCode":5070305,"RtnMsg":"B2C取消延遲(或觸發)發票 查無可更新交易單號"`,
 		"*wrapper.APIError{RtnCode: 5070305",
-		"errors.Is(err, wrapper.ErrConflict) = true, errors.Is(err, wrapper.ErrNotFound) = true: conflict/not found",
+		"errors.Is(err, wrapper.ErrConflict) = true and errors.Is(err, wrapper.ErrNotFound) = true.",
+		// Why one code is in both classes, in words and from the page.
+		"RtnCode 5070305 is classified both as not found and as a conflict, because its page describes it as",
+		"for a Tsr it never had (not found) and for one already done (a conflict)",
+		"nothing in the answer tells them apart",
+		refused.Description,
 		"Done: 3 requests",
 	} {
 		if !strings.Contains(stdout, want) {

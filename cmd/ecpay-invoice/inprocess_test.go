@@ -9,13 +9,13 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/ecpay-go/einvoice/ecpaysim"
 	"github.com/ecpay-go/einvoice/wrapper"
 )
 
@@ -35,6 +35,18 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// firstWrite is a writer that discards what it is given and closes written
+// at the first write.
+type firstWrite struct {
+	written chan struct{}
+	once    sync.Once
+}
+
+func (w *firstWrite) Write(p []byte) (int, error) {
+	w.once.Do(func() { close(w.written) })
+	return len(p), nil
 }
 
 // runInProcess runs the command line in this process, under the race
@@ -76,27 +88,31 @@ func TestBatchInProcess(t *testing.T) {
 }
 
 func TestBatchInProcessInterrupted(t *testing.T) {
-	const n = 30
+	const n, pass, concurrency = 30, 5, 2
 	tsrs := tsrList("IPI", n)
 	sim := newSim(t, tsrs...)
-	faults := make([]ecpaysim.Fault, n)
-	for i := range faults {
-		faults[i] = ecpaysim.Fault{Delay: 50 * time.Millisecond}
-	}
-	if err := sim.InjectNext(faults...); err != nil {
-		t.Fatal(err)
-	}
+	// The batch is interrupted once pass calls are answered and one more
+	// is in flight, held until then: the point is reached by events, so a
+	// loaded machine changes nothing.
+	g := newGate(t, sim, pass)
 	ctx, cancel := context.WithCancel(t.Context())
-	time.AfterFunc(120*time.Millisecond, cancel)
+	ended := make(chan struct{})
+	go func() {
+		if g.wait(ended) {
+			cancel()
+			g.Release()
+		}
+	}()
 	out := filepath.Join(t.TempDir(), "results.jsonl")
-	args := []string{"cancel-delay-issue", "--base-url", sim.URL, "--rate", "0", "--concurrency", "2", "--file", "-", "--out", out}
+	args := []string{"cancel-delay-issue", "--base-url", g.URL, "--rate", "0", "--concurrency", strconv.Itoa(concurrency), "--file", "-", "--out", out}
 	stdout, stderr, code := runInProcess(ctx, t, strings.Join(tsrs, "\n"), nil, args...)
+	close(ended)
 	if code != exitInterrupted {
 		t.Fatalf("exit status %d, want %d; stderr:\n%s", code, exitInterrupted, stderr)
 	}
 	done := len(parseResults(t, stdout))
-	if done == 0 || done >= n {
-		t.Errorf("%d results before the interrupt, want some but not all", done)
+	if done <= pass || done > pass+concurrency {
+		t.Errorf("%d results, want the %d answered before the interrupt and the 1 to %d calls then in flight", done, pass, concurrency)
 	}
 	if got := len(sim.Requests()); got != done {
 		t.Errorf("the simulator saw %d requests for %d results: a call in flight was dropped or one was sent after the interrupt", got, done)
@@ -176,21 +192,26 @@ func TestLineCommandNoticesAnInterruptWhileStdinBlocks(t *testing.T) {
 	defer pw.Close()
 	ctx, cancel := context.WithCancel(t.Context())
 	codeCh := make(chan int, 1)
-	var out syncBuffer
+	out := &firstWrite{written: make(chan struct{})}
 	go func() {
-		codeCh <- runWith(ctx, []string{"encrypt"}, stdio{stdin: pr, stdout: &out, stderr: io.Discard, getenv: func(string) string { return "" }})
+		codeCh <- runWith(ctx, []string{"encrypt"}, stdio{stdin: pr, stdout: out, stderr: io.Discard, getenv: func(string) string { return "" }})
 	}()
 	if _, err := pw.Write([]byte(vectorPlaintext + "\n")); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the first line's Data", 5*time.Second, func() bool { return out.String() != "" })
+	// The first line's Data is out: encrypt now blocks reading stdin.
+	select {
+	case <-out.written:
+	case code := <-codeCh:
+		t.Fatalf("encrypt ended with status %d before writing the first line's Data", code)
+	}
 	cancel()
 	select {
 	case code := <-codeCh:
 		if code != exitInterrupted {
 			t.Errorf("exit status %d, want %d", code, exitInterrupted)
 		}
-	case <-time.After(5 * time.Second):
+	case <-time.After(time.Minute):
 		t.Fatal("encrypt did not stop at the interrupt")
 	}
 }

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/ecpay-go/einvoice/ecpaysim"
 	"github.com/ecpay-go/einvoice/wrapper"
@@ -53,12 +52,6 @@ func readString(t *testing.T, path string) string {
 	return string(b)
 }
 
-// countFinal counts the lines of path that hold a final result.
-func countFinal(path string) int {
-	b, _ := os.ReadFile(path)
-	return strings.Count(string(b), "\n")
-}
-
 // writeJournal writes an --out file of the stage merchant's tgt at url:
 // results, and a journal of the header and records.
 func writeJournal(t *testing.T, operation, url string, results, records []string) string {
@@ -84,30 +77,29 @@ func TestResumeAfterKill(t *testing.T) {
 	const n, concurrency = 200, 4
 	tsrs := tsrList("KILL", n)
 	sim := newSim(t, tsrs...)
-	// Every answer is held back, so the batch is slow enough to kill
-	// midway with calls in flight.
-	faults := make([]ecpaysim.Fault, n)
-	for i := range faults {
-		faults[i] = ecpaysim.Fault{Delay: 30 * time.Millisecond}
-	}
-	if err := sim.InjectNext(faults...); err != nil {
-		t.Fatal(err)
-	}
+	// A quarter of the batch is answered, then the calls are held until
+	// the kill: the batch is killed midway with calls in flight, however
+	// loaded the machine.
+	g := newGate(t, sim, n/4)
 	dir := t.TempDir()
 	input := writeFile(t, "tsrs.txt", strings.Join(tsrs, "\n")+"\n")
 	out := filepath.Join(dir, "results.jsonl")
-	args := []string{"cancel-delay-issue", "--base-url", sim.URL, "--rate", "0", "--concurrency", "4", "--file", input, "--out", out}
+	args := []string{"cancel-delay-issue", "--base-url", g.URL, "--rate", "0", "--concurrency", "4", "--file", input, "--out", out}
 
 	cmd := exec.Command(binary, args...)
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "a quarter of the batch", 20*time.Second, func() bool { return countFinal(out) >= n/4 })
+	ended := exited(cmd)
+	if !g.wait(ended) {
+		t.Fatalf("the batch ended before a quarter was answered: %v", cmd.ProcessState)
+	}
 	if err := cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
-	_ = cmd.Wait()
+	<-ended
+	g.Release()
 
 	intents, results := journalLines(t, out)
 	answered := map[string]bool{}
@@ -350,23 +342,27 @@ func TestResumeAdoptsAnEarlierVersionsFile(t *testing.T) {
 
 func TestResumeRefusesASecondRunOnTheSameFile(t *testing.T) {
 	sim := newSim(t, "L1")
-	if err := sim.InjectNext(ecpaysim.Fault{Delay: 2 * time.Second}); err != nil {
-		t.Fatal(err)
-	}
+	// The first run's call is held until the second run is over: the first
+	// run holds the file all that time, however loaded the machine.
+	g := newGate(t, sim, 0)
 	out := filepath.Join(t.TempDir(), "results.jsonl")
-	args := []string{"cancel-delay-issue", "--base-url", sim.URL, "--out", out, "--tsr", "L1"}
+	args := []string{"cancel-delay-issue", "--base-url", g.URL, "--out", out, "--tsr", "L1"}
 	first := exec.Command(binary, args...)
 	if err := first.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = first.Process.Kill(); _ = first.Wait() })
-	waitFor(t, "the first run's intent", 10*time.Second, func() bool {
-		b, _ := os.ReadFile(out + journalSuffix)
-		return strings.Contains(string(b), `"sending":true`)
-	})
+	ended := exited(first)
+	if !g.wait(ended) {
+		t.Fatalf("the first run ended before sending: %v", first.ProcessState)
+	}
 	second := runBinary(t, invocation{args: args})
 	if second.code != exitInvalid || !strings.Contains(second.stderr, "in use by another run") {
 		t.Errorf("second run: exit status %d, stderr %s", second.code, second.stderr)
+	}
+	g.Release()
+	<-ended
+	if code := first.ProcessState.ExitCode(); code != exitOK {
+		t.Errorf("first run: exit status %d", code)
 	}
 }
 
@@ -386,15 +382,11 @@ func testInterrupt(t *testing.T, sig syscall.Signal, say, never string) {
 	const n = 40
 	tsrs := tsrList("INT", n)
 	sim := newSim(t, tsrs...)
-	faults := make([]ecpaysim.Fault, n)
-	for i := range faults {
-		faults[i] = ecpaysim.Fault{Delay: 100 * time.Millisecond}
-	}
-	if err := sim.InjectNext(faults...); err != nil {
-		t.Fatal(err)
-	}
+	// Three calls are answered, then the calls are held until the signal:
+	// it comes with calls in flight, however loaded the machine.
+	g := newGate(t, sim, 3)
 	out := filepath.Join(t.TempDir(), "results.jsonl")
-	args := []string{"cancel-delay-issue", "--base-url", sim.URL, "--rate", "0", "--concurrency", "3", "--file", "-", "--out", out}
+	args := []string{"cancel-delay-issue", "--base-url", g.URL, "--rate", "0", "--concurrency", "3", "--file", "-", "--out", out}
 	cmd := exec.Command(binary, args...)
 	cmd.Stdin = strings.NewReader(strings.Join(tsrs, "\n"))
 	var stdout, stderr strings.Builder
@@ -402,11 +394,16 @@ func testInterrupt(t *testing.T, sig syscall.Signal, say, never string) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the first results", 10*time.Second, func() bool { return countFinal(out) >= 3 })
+	ended := exited(cmd)
+	if !g.wait(ended) {
+		t.Fatalf("the batch ended before its first results: %v; stderr:\n%s", cmd.ProcessState, stderr.String())
+	}
 	if err := cmd.Process.Signal(sig); err != nil {
 		t.Fatal(err)
 	}
-	_ = cmd.Wait()
+	// The calls in flight are answered only now, after the signal.
+	g.Release()
+	<-ended
 	assertClean(t, stdout.String(), stderr.String())
 	if code := cmd.ProcessState.ExitCode(); code != exitInterrupted {
 		t.Errorf("exit status %d, want %d; stderr:\n%s", code, exitInterrupted, stderr.String())

@@ -10,6 +10,8 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+
+	"github.com/ecpay-go/einvoice/internal/suggest"
 )
 
 // Exit statuses. In a batch the highest of exitFailure, exitInvalid and
@@ -117,9 +119,18 @@ func runWith(ctx context.Context, args []string, std stdio) int {
 		fmt.Fprintf(std.stderr, "ecpay-invoice: %s has no batch subcommand: %s; call it once with `ecpay-invoice call %s --data JSON`\n", op.Name, why, op.Name)
 		return exitInvalid
 	}
-	// The name is not echoed: it may be a mistyped secret.
-	fmt.Fprintln(std.stderr, "ecpay-invoice: unknown subcommand (see ecpay-invoice --help)")
+	fmt.Fprintf(std.stderr, "ecpay-invoice: %s (see ecpay-invoice --help)\n", suggest.Unknown("subcommand", name, topLevelNames()))
 	return exitInvalid
+}
+
+// topLevelNames are what may come first on the command line: the
+// subcommands, help and the flags of its own.
+func topLevelNames() []string {
+	var names []string
+	for _, sc := range subcommands() {
+		names = append(names, sc.name)
+	}
+	return append(names, "help", "--help", "--version")
 }
 
 func printMainUsage(w io.Writer) {
@@ -191,7 +202,7 @@ func parsed(fs *flag.FlagSet, h help, err error, std stdio) (code int, done bool
 		err = usagef("unexpected argument: %s takes flags only", fs.Name())
 	}
 	if err != nil {
-		return usageFailure(fs.Name(), flagError(err), std.stderr), true
+		return usageFailure(fs.Name(), flagError(fs, err), std.stderr), true
 	}
 	return exitOK, false
 }
@@ -200,14 +211,26 @@ func parsed(fs *flag.FlagSet, h help, err error, std stdio) (code int, done bool
 // ("flag provided but not defined: -tsr", "invalid value … for flag -rate").
 var goFlagName = regexp.MustCompile(`(not defined: |needs an argument: |for flag |for )-([A-Za-z0-9][A-Za-z0-9_-]*)`)
 
+// undefinedFlag matches package flag's error for a flag fs does not have.
+var undefinedFlag = regexp.MustCompile(`^flag provided but not defined: -+(.*)$`)
+
 // flagError spells the flags in a parse error of package flag as --help
-// does, with two dashes.
-func flagError(err error) error {
+// does, with two dashes, and suggests the flag of fs nearest to one it does
+// not have.
+func flagError(fs *flag.FlagSet, err error) error {
 	var ue *usageError
 	if errors.As(err, &ue) {
 		return err
 	}
-	return errors.New(goFlagName.ReplaceAllString(err.Error(), "$1--$2"))
+	msg := goFlagName.ReplaceAllString(err.Error(), "$1--$2")
+	if m := undefinedFlag.FindStringSubmatch(err.Error()); m != nil {
+		var names []string
+		fs.VisitAll(func(f *flag.Flag) { names = append(names, "--"+f.Name) })
+		if near, ok := suggest.Closest(m[1], names); ok {
+			msg += ": did you mean " + near + "?"
+		}
+	}
+	return errors.New(msg)
 }
 
 // usageFailure prints err as a usage error of subcommand name, on one line,

@@ -65,7 +65,7 @@ func TestUsageErrorIsOneLine(t *testing.T) {
 		{"a directory as --file", []string{"cancel-delay-issue", "--file", os.TempDir()}, nil, "is a directory"},
 		{"--adopt without --out", []string{"cancel-delay-issue", "--adopt", "--tsr", "A"}, nil, "--adopt needs --out"},
 		{"call without an operation", []string{"call", "--data", "{}"}, nil, "give the operation to call: one of " + registry.Names()},
-		{"call of an unknown operation", []string{"call", "IssueEverything", "--data", "{}"}, nil, "unknown operation: give one of " + registry.Names()},
+		{"call of an unknown operation", []string{"call", "IssueEverything", "--data", "{}"}, nil, "give one of " + registry.Names()},
 		{"call with two operations", []string{"call", "TriggerIssue", "CancelDelayIssue", "--data", "{}"}, nil, "unexpected argument"},
 		{"call with empty Data", []string{"call", "TriggerIssue"}, nil, "give the request Data"},
 		{"validate with an unknown operation", []string{"validate", "--request", "-", "--operation", "Nope"}, nil, "unknown operation"},

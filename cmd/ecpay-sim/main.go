@@ -103,6 +103,7 @@ import (
 	"github.com/ecpay-go/einvoice/generated/registry"
 	"github.com/ecpay-go/einvoice/internal/ecpayenv"
 	"github.com/ecpay-go/einvoice/internal/input"
+	"github.com/ecpay-go/einvoice/internal/suggest"
 	"github.com/ecpay-go/einvoice/wrapper"
 )
 
@@ -356,7 +357,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stdout, usage, registry.Names(), keepRequests, ecpaysim.DefaultRequestBytes>>20, ecpaysim.DefaultUpstreamTimeout, envMerchants, input.SizeName(maxReplayBytes), strings.ReplaceAll(input.SizeName(ecpaysim.DefaultMaxInFlightBytes), " ", ""))
 			return exitOK
 		}
-		return fail("%s", flagProblem(err, args))
+		return fail("%s%s", flagProblem(err, args), flagHint(fs, err))
 	}
 	if f.version {
 		info, ok := debug.ReadBuildInfo()
@@ -366,7 +367,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if fs.NArg() > 0 {
 		// The value is not repeated: it may be a key, given with spaces
 		// for the colons of --merchant ID:HashKey:HashIV.
-		return fail("unexpected argument #%d: ecpay-sim takes flags only (a merchant is one argument, --merchant ID:HashKey:HashIV)", len(args)-fs.NArg()+1)
+		return fail("unexpected argument #%d: ecpay-sim takes flags only (a merchant is one argument, --merchant ID:HashKey:HashIV)%s", len(args)-fs.NArg()+1, nearestFlag(fs, fs.Arg(0)))
 	}
 	f.given = map[string]bool{}
 	misplaced := ""
@@ -698,6 +699,27 @@ var (
 	flagName      = regexp.MustCompile(`^[a-z][a-z-]{0,30}$`)
 	flagBadValue  = regexp.MustCompile(`^invalid (?:boolean )?value (".*") for (?:flag )?-+([\w-]+): (.*)$`)
 )
+
+// flagHint suggests the flag of fs nearest to the one err says fs does not
+// have, or is "".
+func flagHint(fs *flag.FlagSet, err error) string {
+	m := flagUndefined.FindStringSubmatch(err.Error())
+	if m == nil {
+		return ""
+	}
+	return nearestFlag(fs, m[1])
+}
+
+// nearestFlag is "; did you mean --NAME?" for the flag of fs nearest to
+// name (a flag mistyped, or written without its dashes), or "".
+func nearestFlag(fs *flag.FlagSet, name string) string {
+	var names []string
+	fs.VisitAll(func(f *flag.Flag) { names = append(names, "--"+f.Name) })
+	if near, ok := suggest.Closest(name, names); ok {
+		return "; did you mean " + near + "?"
+	}
+	return ""
+}
 
 // flagProblem is the message of a flag.FlagSet.Parse error of args with
 // each flag spelled as --help spells it (--addr; package flag says -addr),

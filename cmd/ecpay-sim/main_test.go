@@ -557,3 +557,23 @@ func TestRunKeepsABoundedLog(t *testing.T) {
 		t.Errorf("the state counts %d requests kept, want %d", state.Requests, keepRequests)
 	}
 }
+
+func TestRunSuggestsTheNearestFlag(t *testing.T) {
+	tests := map[string]struct {
+		args []string
+		want string
+	}{
+		"a flag without its dashes": {[]string{"version"}, "did you mean --version?"},
+		"a flag's typo":             {[]string{"--verison"}, "unknown flag --verison; did you mean --version?"},
+		"a flag near none":          {[]string{"--frobnicate"}, "unknown flag --frobnicate ("},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := run(t.Context(), tt.args, &stdout, &stderr)
+			if code != exitUsage || !strings.Contains(stderr.String(), tt.want) || strings.Count(stderr.String(), "\n") != 1 {
+				t.Errorf("exit status %d, stderr %q; want %d and one line with %q", code, stderr.String(), exitUsage, tt.want)
+			}
+		})
+	}
+}

@@ -2,12 +2,16 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"go/format"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
 	"text/template"
+
+	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/ecpay-go/einvoice/internal/pages"
 )
@@ -62,6 +66,7 @@ func (t goTemplate) render(all []*pages.Page) ([]byte, error) {
 		"join":      strings.Join,
 		"lower":     lowerFirst,
 		"successes": successes,
+		"fields":    fields,
 	}).Parse(t.text)
 	if err != nil {
 		return nil, err
@@ -117,6 +122,118 @@ func successes(p *pages.Page) string {
 		parts = append(parts, fmt.Sprintf("RtnCode %d (RtnCode%s: %s)", c.Code, c.Name, c.Description))
 	}
 	return strings.Join(parts, " or ")
+}
+
+// fields is a doc comment list of the members of the page's schema name
+// (the request or answer Data), in the order of the generated struct's
+// fields: for each, its JSON name, its type, whether it is required, its
+// limits and the page's description. go doc of an alias shows only its doc
+// comment, so without this a caller would not see the fields without
+// opening the generated package.
+func fields(p *pages.Page, name string) (string, error) {
+	ref := p.Doc.Components.Schemas[name]
+	if ref == nil || ref.Value == nil {
+		return "", fmt.Errorf("%s has no schema %s", p.File, name)
+	}
+	s := ref.Value
+	var b strings.Builder
+	for _, member := range slices.Sorted(maps.Keys(s.Properties)) {
+		item := member + ": " + describe(s.Properties[member].Value, slices.Contains(s.Required, member))
+		b.WriteString(listItem(item))
+	}
+	return b.String(), nil
+}
+
+// describe says what the schema of one member allows, and ends with the
+// page's description: "string, required, at most 30 characters. Transaction
+// serial number."
+func describe(m *openapi3.Schema, required bool) string {
+	var parts []string
+	if t := m.Type; t != nil && len(t.Slice()) > 0 {
+		parts = append(parts, strings.Join(t.Slice(), " or "))
+	}
+	if required {
+		parts = append(parts, "required")
+	} else {
+		parts = append(parts, "optional")
+	}
+	switch {
+	case m.MinLength > 0 && m.MaxLength != nil && *m.MaxLength == m.MinLength:
+		parts = append(parts, "exactly "+characters(m.MinLength))
+	case m.MinLength > 0 && m.MaxLength != nil:
+		parts = append(parts, fmt.Sprintf("%d to %s", m.MinLength, characters(*m.MaxLength)))
+	case m.MaxLength != nil:
+		parts = append(parts, "at most "+characters(*m.MaxLength))
+	case m.MinLength > 0:
+		parts = append(parts, "at least "+characters(m.MinLength))
+	}
+	if m.Min != nil {
+		parts = append(parts, "at least "+strconv.FormatFloat(*m.Min, 'f', -1, 64))
+	}
+	if m.Max != nil {
+		parts = append(parts, "at most "+strconv.FormatFloat(*m.Max, 'f', -1, 64))
+	}
+	if m.Pattern != "" {
+		parts = append(parts, "matching "+m.Pattern)
+	}
+	if m.Format != "" {
+		parts = append(parts, "format "+m.Format)
+	}
+	if len(m.Enum) > 0 {
+		var values []string
+		for _, v := range m.Enum {
+			values = append(values, jsonValue(v))
+		}
+		if len(values) == 1 {
+			parts = append(parts, "always "+values[0])
+		} else {
+			parts = append(parts, "one of "+strings.Join(values, ", "))
+		}
+	}
+	if m.Default != nil && !(len(m.Enum) == 1 && jsonValue(m.Default) == jsonValue(m.Enum[0])) {
+		parts = append(parts, "default "+jsonValue(m.Default))
+	}
+	text := strings.Join(parts, ", ") + "."
+	if d := strings.Join(strings.Fields(m.Description), " "); d != "" {
+		text += " " + strings.TrimSuffix(d, ".") + "."
+	}
+	return text
+}
+
+// characters is "1 character", "30 characters".
+func characters(n uint64) string {
+	if n == 1 {
+		return "1 character"
+	}
+	return fmt.Sprintf("%d characters", n)
+}
+
+// jsonValue is v as JSON, as the page would write it in a request.
+func jsonValue(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
+}
+
+// listItem writes text as an item of a doc comment list, wrapped at 76
+// columns, as gofmt lays one out.
+func listItem(text string) string {
+	var b strings.Builder
+	prefix, line := "//   - ", ""
+	for _, w := range strings.Fields(text) {
+		if line != "" && len(line)+1+len(w) > 70 {
+			b.WriteString(prefix + line + "\n")
+			prefix, line = "//     ", ""
+		}
+		if line != "" {
+			line += " "
+		}
+		line += w
+	}
+	b.WriteString(prefix + line + "\n")
+	return b.String()
 }
 
 func lowerFirst(s string) string {
@@ -175,9 +292,11 @@ const ({{range .Codes}}
 {{comment "\t" (printf "RtnCode%s is %d: %s (%s)." .Name .Code .Message (join (index $.CodeOps .Name) ", "))}}	RtnCode{{.Name}} = {{.Code}}{{end}}
 )
 {{range .Pages}}
-{{comment "" (printf "%sRequest is the plaintext of %s's request Data, generated from %s of %s. An empty MerchantID is the client's." .Name .Name $.RequestDataSchema .File)}}type {{.Name}}Request = {{.Package}}.RequestData
+{{comment "" (printf "%sRequest is the plaintext of %s's request Data, generated from %s of %s. An empty MerchantID is the client's. Its members, from the page (the Go fields of %s.RequestData have their names):" .Name .Name $.RequestDataSchema .File .Package)}}//
+{{fields . $.RequestDataSchema}}type {{.Name}}Request = {{.Package}}.RequestData
 
-{{comment "" (printf "%sResult is ECPay's answer to a successful %s; Data is the whole decrypted answer, generated from %s of %s." .Name .Name $.ResponseDataSchema .File)}}type {{.Name}}Result = Result[{{.Package}}.ResponseData]
+{{comment "" (printf "%sResult is ECPay's answer to a successful %s; Data is the whole decrypted answer, generated from %s of %s, whose members are, from the page:" .Name .Name $.ResponseDataSchema .File)}}//
+{{fields . $.ResponseDataSchema}}type {{.Name}}Result = Result[{{.Package}}.ResponseData]
 
 {{comment "" (printf "%s calls ECPay's %s (POST %s, from %s): %s. %s" .Name .Name .Path .File .Summary .Description)}}//
 {{comment "" (printf "It succeeds with %s; any other RtnCode is an *APIError. See Client for what every call checks and returns." (successes .))}}func (c *Client) {{.Name}}(ctx context.Context, req {{.Name}}Request) (*{{.Name}}Result, error) {

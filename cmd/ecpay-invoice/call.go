@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"strings"
 
 	"github.com/ecpay-go/einvoice/generated/registry"
+	"github.com/ecpay-go/einvoice/internal/input"
 )
 
 // maxCallData bounds the request Data call reads: ECPay reads request bodies
@@ -96,11 +98,17 @@ func runCall(ctx context.Context, args []string, std stdio) int {
 	}
 	body := []byte(*data)
 	if *data == "" || *data == "-" {
-		if body, err = io.ReadAll(io.LimitReader(std.stdin, maxCallData+1)); err != nil {
-			return fail(usagef("reading the request Data from stdin: %v", err))
-		}
-		if len(body) > maxCallData {
+		// Stdin may be a terminal nobody types at: a signal ends the wait.
+		body, err = io.ReadAll(input.Stream(ctx, "--data", "stdin", std.stdin, maxCallData))
+		var tooLarge *input.TooLargeError
+		switch {
+		case ctx.Err() != nil:
+			fmt.Fprintf(std.stderr, "ecpay-invoice call: stopped reading the request Data from stdin: %v\n", context.Cause(ctx))
+			return exitInterrupted
+		case errors.As(err, &tooLarge):
 			return fail(usagef("the request Data on stdin is larger than %s", sizeName(maxCallData)))
+		case err != nil:
+			return fail(usagef("reading the request Data from stdin: %v", err))
 		}
 	}
 	if len(bytes.TrimSpace(body)) == 0 {

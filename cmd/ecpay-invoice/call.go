@@ -23,7 +23,7 @@ type callResult struct {
 	Operation string `json:"operation"`
 	answer
 	// Data is the decrypted answer as ECPay sent it, compacted onto one
-	// line, on success.
+	// line, on success, with the merchant's HashKey and HashIV redacted.
 	Data json.RawMessage `json:"data,omitempty"`
 }
 
@@ -121,7 +121,9 @@ func runCall(ctx context.Context, args []string, std stdio) int {
 	res, err := client.Call(ctx, op.Name, body)
 	line := callResult{Operation: op.Name, answer: newAnswer(res, err, cf.timeout)}
 	if err == nil {
-		line.Data = compactJSON(res.Data)
+		// A server may echo the keys into any member of its answer.
+		codec, _ := cred.codec()
+		line.Data = compactJSON([]byte(codec.Redact(string(res.Data))))
 	}
 	var buf bytes.Buffer
 	appendJSON(&buf, &line)

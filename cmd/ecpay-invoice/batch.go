@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -641,8 +640,7 @@ func (b *batch) send(j job) {
 // file, the unsettled answer to a request in the journal. sent says whether
 // a request was made for it.
 func (b *batch) emit(r *result, sent bool) {
-	var buf bytes.Buffer
-	appendJSON(&buf, r)
+	buf := encodeResult(r)
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.closed {

@@ -139,8 +139,24 @@ func (s *tsrSource) close() {
 
 // listItem is the item of the i-th --tsr value.
 func listItem(i int, value string) tsrItem {
+	where := fmt.Sprintf("--tsr value %d", i+1)
+	if len(value) > maxTsrLine {
+		return tooLongItem(value[:headBytes], int64(len(value)), where, i+1)
+	}
 	tsr, problem := cleanTsr(value)
-	return tsrItem{tsr: tsr, where: fmt.Sprintf("--tsr value %d", i+1), number: i + 1, problem: problem}
+	return tsrItem{tsr: tsr, where: where, number: i + 1, problem: problem}
+}
+
+// tooLongItem is the item of a value longer than maxTsrLine, of n bytes
+// beginning with head, named by where.
+func tooLongItem(head string, n int64, where string, number int) tsrItem {
+	head, _ = cleanTsr(head)
+	return tsrItem{
+		tsr:     fmt.Sprintf("%s\ufffd…(%d bytes)", head, n),
+		where:   where,
+		number:  number,
+		problem: fmt.Sprintf("is longer than %s: not a Tsr (ECPay allows 30 characters)", sizeName(maxTsrLine)),
+	}
 }
 
 // lineItem is the item of the line lr has just read, from the file name:
@@ -148,13 +164,7 @@ func listItem(i int, value string) tsrItem {
 func lineItem(lr *lineReader, line []byte, name string) (tsrItem, bool) {
 	where := fmt.Sprintf("line %d of %s", lr.number, name)
 	if lr.tooLong {
-		head, _ := cleanTsr(string(lr.head))
-		return tsrItem{
-			tsr:     fmt.Sprintf("%s\ufffd…(%d bytes)", head, lr.end-lr.start),
-			where:   where,
-			number:  lr.number,
-			problem: fmt.Sprintf("is longer than %s: not a Tsr (ECPay allows 30 characters)", sizeName(maxTsrLine)),
-		}, true
+		return tooLongItem(string(lr.head), lr.end-lr.start, where, lr.number), true
 	}
 	if lr.number == 1 {
 		line = bytes.TrimPrefix(line, []byte(utf8BOM))

@@ -128,6 +128,11 @@ func runCall(ctx context.Context, args []string, std stdio) int {
 	var buf bytes.Buffer
 	appendJSON(&buf, &line)
 	_, _ = std.stdout.Write(buf.Bytes())
+	if err != nil && ctx.Err() != nil {
+		// The line says whether the request may have reached ECPay.
+		fmt.Fprintf(std.stderr, "ecpay-invoice call: stopped: %v\n", context.Cause(ctx))
+		return exitInterrupted
+	}
 	return line.exitCode()
 }
 

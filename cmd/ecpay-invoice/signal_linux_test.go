@@ -4,6 +4,8 @@ package main
 
 import (
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -189,4 +191,25 @@ func TestInputsThatNeverEndAreRefused(t *testing.T) {
 			})
 		}
 	}
+}
+
+// TestSignalEndsACallInFlight: call waiting for an answer that does not
+// come ends on SIGTERM with exit status 130, its result line saying the
+// request may have been sent.
+func TestSignalEndsACallInFlight(t *testing.T) {
+	arrived := make(chan struct{}, 1)
+	server := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Read whole, so that the server notices the caller going away.
+		_, _ = io.Copy(io.Discard, r.Body)
+		arrived <- struct{}{}
+		<-r.Context().Done()
+	}))
+	t.Cleanup(server.Close)
+	cmd, exited, stderr := startBinary(t, []string{"call", "CancelDelayIssue", "--base-url", server.URL, "--data", `{"Tsr":"WAIT1"}`}, nil)
+	select {
+	case <-arrived:
+	case <-exited:
+		t.Fatalf("call ended before its request arrived: %v\n%s", cmd.ProcessState, stderr)
+	}
+	terminate(t, cmd, exited, stderr)
 }

@@ -395,7 +395,7 @@ func (o *observer) finish(ob *observation, response bool) {
 	}
 	var recErr error
 	if o.rec != nil {
-		recErr = o.rec.write(&ob.ex)
+		recErr = o.rec.write(safeMessages(&ob.ex, ob.codec))
 	}
 	o.mu.Lock()
 	c := &o.counts

@@ -19,6 +19,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/ecpay-go/einvoice/ecpaycrypto"
+	"github.com/ecpay-go/einvoice/internal/redact"
 	"github.com/ecpay-go/einvoice/internal/violation"
 )
 
@@ -261,6 +263,47 @@ func encodeLine(ex *Exchange) ([]byte, error) {
 	}
 	cp.Notes = append(slices.Clone(cp.Notes), "bodies omitted: "+omit)
 	return marshalLine(&cp)
+}
+
+// safeMessages returns ex as it is to be recorded: ex itself, or, when its
+// answer's TransMsg (in the envelope) or RtnMsg (in the decrypted Data) is
+// not what redact.Text makes of it (longer than redact.Limit, holding the
+// merchant's HashKey or HashIV, or a control character), a copy with that
+// message replaced and a note saying so, as the client's errors have it.
+// Replay serves the message as recorded, and a re-check of the recording
+// sees it so: a violation of its length may no longer be found.
+func safeMessages(ex *Exchange, codec *ecpaycrypto.Codec) *Exchange {
+	env, envChanged := safeMember(ex.Response.Envelope, "TransMsg", codec)
+	data, dataChanged := safeMember(ex.Response.Data, "RtnMsg", codec)
+	if !envChanged && !dataChanged {
+		return ex
+	}
+	cp := *ex
+	cp.Response.Envelope, cp.Response.Data = env, data
+	cp.Notes = append(slices.Clone(cp.Notes), fmt.Sprintf("the answer's TransMsg or RtnMsg is recorded made safe: at most %d bytes, on one line, control characters replaced, keys redacted", redact.Limit))
+	return &cp
+}
+
+// safeMember returns the JSON object raw with its string member name made
+// safe by redact.Text, and whether that changed it.
+func safeMember(raw json.RawMessage, name string, codec *ecpaycrypto.Codec) (json.RawMessage, bool) {
+	s, ok := unquote(members(raw)[name])
+	if !ok {
+		return raw, false
+	}
+	safe := redact.Text(codec, s, redact.Limit)
+	if safe == s {
+		return raw, false
+	}
+	out, err := rewriteMembers(raw, map[string]func(json.RawMessage) (json.RawMessage, error){
+		name: func(json.RawMessage) (json.RawMessage, error) { return json.Marshal(safe) },
+	})
+	if err != nil {
+		// raw is an object members decoded, so this cannot happen; were
+		// it to, the safe message alone is recorded, never raw.
+		out, _ = json.Marshal(map[string]string{name: safe})
+	}
+	return out, true
 }
 
 func marshalLine(ex *Exchange) ([]byte, error) {

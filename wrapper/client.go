@@ -18,6 +18,7 @@ import (
 	"github.com/ecpay-go/einvoice/generated/registry"
 	"github.com/ecpay-go/einvoice/internal/ecpayenv"
 	"github.com/ecpay-go/einvoice/internal/logkeys"
+	"github.com/ecpay-go/einvoice/internal/redact"
 )
 
 // ECPay's base URLs, from the servers every page lists (the shared overlay
@@ -48,7 +49,9 @@ type Result[T any] struct {
 	// RtnCode is a success code of the operation: 1, or for TriggerIssue
 	// RtnCodeTriggered or RtnCodeIssued, which say what happened.
 	RtnCode int
-	RtnMsg  string // e.g. 取消開立發票成功
+	// RtnMsg is the answer's, e.g. 取消開立發票成功, made safe to print as
+	// APIError.RtnMsg is; Data holds it as sent.
+	RtnMsg string
 
 	// Data is the whole decrypted inner answer, as generated from the
 	// page's responses.Data: fields ECPay adds arrive here with `go generate`.
@@ -444,7 +447,7 @@ func (c *Client) attempt(ctx context.Context, st *opState, merchantID string, pl
 		clockSkew = skew(a.when, c.now())
 	}
 	if *renv.TransCode != 1 {
-		return answered{}, &TransError{Operation: op, TransCode: *renv.TransCode, TransMsg: deref(renv.TransMsg), ClockSkew: clockSkew}
+		return answered{}, &TransError{Operation: op, TransCode: *renv.TransCode, TransMsg: redact.Text(c.codec, deref(renv.TransMsg), redact.Limit), ClockSkew: clockSkew}
 	}
 	if err := c.open(st, &a, renv.Data, resp, store, keepInner); err != nil {
 		return answered{}, st.decodeError(err)
@@ -454,6 +457,7 @@ func (c *Client) attempt(ctx context.Context, st *opState, merchantID string, pl
 		return answered{}, &DecodeError{Operation: op, Problem: "decrypted Data has no RtnCode"}
 	}
 	o.rtnCode = &rtnCode
+	rtnMsg = redact.Text(c.codec, rtnMsg, redact.Limit)
 	a.rtnCode, a.rtnMsg = rtnCode, rtnMsg
 	if !st.op.Success(rtnCode) {
 		return answered{}, &APIError{Operation: op, RtnCode: rtnCode, RtnMsg: rtnMsg, ClockSkew: clockSkew, op: st.op}

@@ -2,7 +2,6 @@ package wrapper
 
 import (
 	"context"
-	"crypto/aes"
 	"errors"
 	"fmt"
 	"io"
@@ -10,11 +9,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/ecpay-go/einvoice/ecpaycrypto"
 	"github.com/ecpay-go/einvoice/generated/registry"
+	"github.com/ecpay-go/einvoice/internal/redact"
 )
 
 // Every error a call returns is one of the types below (or wraps one);
@@ -136,71 +134,16 @@ type HTTPError struct {
 	Body string
 }
 
-// maxSnippet bounds HTTPError.Body, in bytes.
-const maxSnippet = 256
-
-// secretLen is the length of a HashKey or a HashIV: an AES-128 key or IV.
-const secretLen = aes.BlockSize
-
 func newHTTPError(op string, res *http.Response, codec *ecpaycrypto.Codec, now time.Time) *HTTPError {
-	// A secret that begins within the snippet must be read whole to be
-	// recognised.
-	buf := make([]byte, maxSnippet+secretLen-1)
+	buf := make([]byte, redact.ReadLimit(redact.Limit))
 	n, _ := io.ReadFull(res.Body, buf)
 	drain(res.Body)
 	return &HTTPError{
 		Operation:  op,
 		StatusCode: res.StatusCode,
 		RetryAfter: retryAfter(res.Header.Get("Retry-After"), now),
-		Body:       bodySnippet(codec, buf[:n]),
+		Body:       redact.Text(codec, string(buf[:n]), redact.Limit),
 	}
-}
-
-// bodySnippet returns the start of body, at most maxSnippet bytes, with
-// the codec's HashKey and HashIV redacted before anything else is changed,
-// and with a secret that would straddle the cut left out whole, so that not
-// even a part of one shows.
-func bodySnippet(codec *ecpaycrypto.Codec, body []byte) string {
-	cut := min(len(body), maxSnippet)
-	for i := max(0, cut-secretLen+1); i < cut; i++ {
-		if w := string(body[i:min(i+secretLen, len(body))]); len(w) == secretLen && codec.Redact(w) != w {
-			cut = i
-			i = max(0, cut-secretLen+1) - 1 // an overlapping secret may begin earlier
-		}
-	}
-	return snippet(codec.Redact(string(body[:cut])), maxSnippet)
-}
-
-// snippet makes s safe to print on one line, at most limit bytes long:
-// spaces collapsed, control and format characters and invalid UTF-8
-// replaced by U+FFFD.
-func snippet(s string, limit int) string {
-	var sb strings.Builder
-	space := false
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		i += size
-		switch {
-		case unicode.IsSpace(r):
-			space = sb.Len() > 0
-			continue
-		case r == utf8.RuneError || unicode.IsControl(r) || unicode.Is(unicode.Cf, r):
-			r = utf8.RuneError
-		}
-		n := utf8.RuneLen(r)
-		if space {
-			n++
-		}
-		if sb.Len()+n > limit {
-			break
-		}
-		if space {
-			sb.WriteByte(' ')
-			space = false
-		}
-		sb.WriteRune(r)
-	}
-	return sb.String()
 }
 
 // maxRetryAfter bounds what a Retry-After header may ask for, far beyond
@@ -259,14 +202,19 @@ func (e *HTTPError) Is(target error) bool {
 type TransError struct {
 	Operation string
 	TransCode int
-	TransMsg  string
+	// TransMsg is ECPay's message made safe to print and keep: at most
+	// 256 bytes of it, on one line, control and format characters and
+	// invalid UTF-8 replaced by U+FFFD, the merchant's HashKey and HashIV
+	// redacted (as HTTPError.Body).
+	TransMsg string
 	// ClockSkew is how far ECPay's response timestamp is from the local
 	// clock when that is more than ECPay's window, else 0.
 	ClockSkew time.Duration
 }
 
 func (e *TransError) Error() string {
-	return fmt.Sprintf("%senvelope rejected: TransCode %d: %s%s", prefix(e.Operation), e.TransCode, e.TransMsg, skewHint(e.ClockSkew))
+	// The client's TransMsg is safe already; one made elsewhere may not be.
+	return fmt.Sprintf("%senvelope rejected: TransCode %d: %s%s", prefix(e.Operation), e.TransCode, redact.Text(nil, e.TransMsg, redact.Limit), skewHint(e.ClockSkew))
 }
 
 // Is matches the classes of the TransMsg's keywords.
@@ -279,7 +227,9 @@ func (e *TransError) Is(target error) bool { return hasClass(classesOf(e.TransMs
 type APIError struct {
 	Operation string
 	RtnCode   int
-	RtnMsg    string
+	// RtnMsg is the answer's message, made safe as TransError.TransMsg
+	// is: capped, on one line, without control characters or keys.
+	RtnMsg string
 	// ClockSkew is as in TransError.
 	ClockSkew time.Duration
 
@@ -287,7 +237,7 @@ type APIError struct {
 }
 
 func (e *APIError) Error() string {
-	return fmt.Sprintf("ecpay: %s refused: RtnCode %d: %s%s", e.Operation, e.RtnCode, e.RtnMsg, skewHint(e.ClockSkew))
+	return fmt.Sprintf("ecpay: %s refused: RtnCode %d: %s%s", e.Operation, e.RtnCode, redact.Text(nil, e.RtnMsg, redact.Limit), skewHint(e.ClockSkew))
 }
 
 // Classes returns the classes of the refusal: those the page's overlay gives

@@ -1,6 +1,7 @@
 package wrapper_test
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"slices"
@@ -210,4 +211,82 @@ func TestHTTPErrorKeepsASafeSnippet(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A server's TransMsg and RtnMsg reach the caller as HTTPError's body does:
+// capped, on one line, without a control character or the merchant's keys,
+// in the error's fields, in its message and in a Result's RtnMsg.
+func TestServerMessagesAreMadeSafe(t *testing.T) {
+	const echo = "key " + hashKey + " iv " + hashIV + " \x1b[2J\r\nforged line\x1b]0;title\x07"
+	// Big, within the client's limit on a body (for RtnMsg, once
+	// encrypted), and beyond the page's maxLength: raw.
+	huge, big := strings.Repeat("訊", 900<<10/3), strings.Repeat("訊", 40<<10/3)
+	refused := func(msg string) func(received) answer {
+		return func(r received) answer { return answer{data: inner(9_999_999, msg), offSpec: true} }
+	}
+	succeeded := func(msg string) func(received) answer {
+		return func(r received) answer { return answer{data: inner(r.Op.Successes()[0].Code, msg), offSpec: true} }
+	}
+	rejected := func(msg string) func(received) answer {
+		return func(r received) answer {
+			raw, err := json.Marshal(map[string]any{
+				"MerchantID": r.Envelope.MerchantID, "RpHeader": map[string]any{"Timestamp": r.Envelope.RqHeader.Timestamp},
+				"TransCode": 2, "TransMsg": msg, "Data": "",
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return answer{raw: raw}
+		}
+	}
+	tests := map[string]struct {
+		respond func(received) answer
+		msg     func(t *testing.T, res *wrapper.Result[json.RawMessage], err error) string
+	}{
+		"TransMsg echoing the keys": {rejected(echo), transMsg},
+		"TransMsg of 900 KB":        {rejected(huge), transMsg},
+		"RtnMsg echoing the keys":   {refused(echo), rtnMsg},
+		"RtnMsg of 40 KB":           {refused(big), rtnMsg},
+		"RtnMsg of a success": {succeeded(echo), func(t *testing.T, res *wrapper.Result[json.RawMessage], err error) string {
+			if err != nil {
+				t.Fatal(err)
+			}
+			return res.RtnMsg
+		}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			fake := newFake(t, tc.respond)
+			res, err := client(t, fake.URL).Call(bg, "TriggerIssue", json.RawMessage(`{"Tsr":"T1","PayType":"2"}`))
+			msg := tc.msg(t, res, err)
+			texts := []string{msg}
+			if err != nil {
+				texts = append(texts, err.Error())
+			}
+			for _, s := range texts {
+				if len(msg) > 256 || strings.ContainsAny(s, "\x1b\r\n\x07") || !utf8.ValidString(s) || strings.Contains(s, hashKey) || strings.Contains(s, hashIV) {
+					t.Errorf("%d bytes, not one safe line: %q", len(s), s[:min(len(s), 400)])
+				}
+			}
+			if strings.Contains(name, "echo") && !strings.Contains(msg, "key [redacted] iv [redacted]") {
+				t.Errorf("message %q does not say the keys were redacted", msg)
+			}
+		})
+	}
+}
+
+func transMsg(t *testing.T, _ *wrapper.Result[json.RawMessage], err error) string {
+	var te *wrapper.TransError
+	if !errors.As(err, &te) {
+		t.Fatalf("err = %v, want a TransError", err)
+	}
+	return te.TransMsg
+}
+
+func rtnMsg(t *testing.T, _ *wrapper.Result[json.RawMessage], err error) string {
+	var ae *wrapper.APIError
+	if !errors.As(err, &ae) {
+		t.Fatalf("err = %v, want an APIError", err)
+	}
+	return ae.RtnMsg
 }

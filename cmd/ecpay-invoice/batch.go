@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -21,6 +20,7 @@ import (
 
 	"github.com/ecpay-go/einvoice/generated/registry"
 	"github.com/ecpay-go/einvoice/internal/contract"
+	"github.com/ecpay-go/einvoice/internal/input"
 	"github.com/ecpay-go/einvoice/wrapper"
 )
 
@@ -162,10 +162,11 @@ error.kind is validation, http, trans, api, decode or transport, with the
 codes that apply (http_status, trans_code, trans_msg, rtn_code, rtn_msg).
 
 --file reads one Tsr per line (- is stdin; blank lines and # comments are
-skipped; a UTF-8 byte-order mark is dropped) as a stream. --tsr values and
-lines are trimmed alike. A line that is not valid UTF-8 (say, a UTF-16
-file) or holds a control or format character (NUL, DEL, U+202E, U+FEFF) is
-reported with its line number and not sent. A Tsr given again in the same
+skipped; a UTF-8 byte-order mark is dropped) as a stream, up to ` + input.SizeName(maxTsrFile) + `;
+what is neither a regular file nor a pipe (a directory, /dev/zero) is
+refused. --tsr values and lines are trimmed alike. A line that is not
+valid UTF-8 (say, a UTF-16 file) or holds a control or format character
+(NUL, DEL, U+202E, U+FEFF) is reported with its line number and not sent. A Tsr given again in the same
 run is reported with "outcome":"duplicate" and not sent again (exit 2).
 
 --out FILE keeps the final result lines (ok, or refused: validation, trans,
@@ -252,8 +253,12 @@ func (bop *batchOp) run(ctx context.Context, args []string, std stdio) int {
 			return fail(err)
 		}
 	}
-	src, err := openTsrSource(tsrs, *file, std.stdin)
+	src, err := openTsrSource(ctx, tsrs, *file, std.stdin)
 	if err != nil {
+		if ctx.Err() != nil {
+			fmt.Fprintf(std.stderr, "ecpay-invoice %s: %v\n", fs.Name(), err)
+			return exitInterrupted
+		}
 		return fail(err)
 	}
 	defer src.close()
@@ -401,7 +406,12 @@ func (b *batch) run(src *tsrSource) int {
 	}
 	if outcome.err != nil {
 		b.progress.note("ecpay-invoice: %v", outcome.err)
-		code = worse(code, exitFailure)
+		var tooLarge *input.TooLargeError
+		if errors.As(outcome.err, &tooLarge) {
+			code = worse(code, exitInvalid)
+		} else {
+			code = worse(code, exitFailure)
+		}
 	}
 	summary := b.summary(interrupted)
 	if earlier.failed > 0 {
@@ -545,7 +555,11 @@ func (b *batch) read(src *tsrSource, jobs chan<- job) (all bool, err error) {
 			return true, nil
 		}
 		if err != nil {
-			// The input is unreadable: as far as it goes, it is all read.
+			if b.stop.Err() != nil {
+				return false, nil
+			}
+			// The input is unreadable, or longer than it may be: as far
+			// as it goes, it is all read.
 			return true, err
 		}
 		if b.stop.Err() != nil {
@@ -650,8 +664,7 @@ func (b *batch) send(j job) {
 // file, the unsettled answer to a request in the journal. sent says whether
 // a request was made for it.
 func (b *batch) emit(r *result, sent bool) {
-	var buf bytes.Buffer
-	appendJSON(&buf, r)
+	buf := encodeResult(r)
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.closed {

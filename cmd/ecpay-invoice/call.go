@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"strings"
 
 	"github.com/ecpay-go/einvoice/generated/registry"
+	"github.com/ecpay-go/einvoice/internal/input"
 	"github.com/ecpay-go/einvoice/internal/suggest"
 )
 
@@ -22,7 +24,7 @@ type callResult struct {
 	Operation string `json:"operation"`
 	answer
 	// Data is the decrypted answer as ECPay sent it, compacted onto one
-	// line, on success.
+	// line, on success, with the merchant's HashKey and HashIV redacted.
 	Data json.RawMessage `json:"data,omitempty"`
 }
 
@@ -104,11 +106,17 @@ func runCall(ctx context.Context, args []string, std stdio) int {
 	}
 	body := []byte(*data)
 	if *data == "" || *data == "-" {
-		if body, err = io.ReadAll(io.LimitReader(std.stdin, maxCallData+1)); err != nil {
-			return fail(usagef("reading the request Data from stdin: %v", err))
-		}
-		if len(body) > maxCallData {
+		// Stdin may be a terminal nobody types at: a signal ends the wait.
+		body, err = io.ReadAll(input.Stream(ctx, "--data", "stdin", std.stdin, maxCallData))
+		var tooLarge *input.TooLargeError
+		switch {
+		case ctx.Err() != nil:
+			fmt.Fprintf(std.stderr, "ecpay-invoice call: stopped reading the request Data from stdin: %v\n", context.Cause(ctx))
+			return exitInterrupted
+		case errors.As(err, &tooLarge):
 			return fail(usagef("the request Data on stdin is larger than %s", sizeName(maxCallData)))
+		case err != nil:
+			return fail(usagef("reading the request Data from stdin: %v", err))
 		}
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
@@ -121,11 +129,18 @@ func runCall(ctx context.Context, args []string, std stdio) int {
 	res, err := client.Call(ctx, op.Name, body)
 	line := callResult{Operation: op.Name, answer: newAnswer(res, err, cf.timeout)}
 	if err == nil {
-		line.Data = compactJSON(res.Data)
+		// A server may echo the keys into any member of its answer.
+		codec, _ := cred.codec()
+		line.Data = compactJSON([]byte(codec.Redact(string(res.Data))))
 	}
 	var buf bytes.Buffer
 	appendJSON(&buf, &line)
 	_, _ = std.stdout.Write(buf.Bytes())
+	if err != nil && ctx.Err() != nil {
+		// The line says whether the request may have reached ECPay.
+		fmt.Fprintf(std.stderr, "ecpay-invoice call: stopped: %v\n", context.Cause(ctx))
+		return exitInterrupted
+	}
 	return line.exitCode()
 }
 

@@ -49,6 +49,10 @@ func runDemo(ctx context.Context, args []string, std stdio) int {
 		return code
 	}
 	if err := demo(ctx, std.stdout); err != nil {
+		if ctx.Err() != nil {
+			fmt.Fprintf(std.stderr, "ecpay-invoice demo: stopped: %v\n", context.Cause(ctx))
+			return exitInterrupted
+		}
 		fmt.Fprintf(std.stderr, "ecpay-invoice demo: %v\n", err)
 		return exitFailure
 	}

@@ -14,9 +14,13 @@ import (
 	"github.com/ecpay-go/einvoice/wrapper"
 )
 
-// maxRecordBytes bounds one line of the results file and of the journal; a
-// line is a few hundred bytes.
-const maxRecordBytes = 64 << 10
+// maxRecordBytes bounds one line of the results file and of the journal,
+// written and read: the batch writes no longer line (encodeResult), so
+// every line it writes is read back. A line is a few hundred bytes; the
+// longest has a Tsr of maxTsrLine bytes, at most twice that once encoded
+// (a Tsr sent has no control character), beside messages capped to
+// redact.Limit.
+const maxRecordBytes = 4 * maxTsrLine
 
 // journalSuffix names the journal beside the results file: FILE.journal.
 const journalSuffix = ".journal"
@@ -268,6 +272,9 @@ func (j *journal) checkHeader(tgt target, resultsName string, hasResults bool) (
 			return 0, usagef("--out: %v", err)
 		}
 		h := headerLine(resultsName, tgt)
+		if len(h) > maxRecordBytes+1 {
+			return 0, usagef("--out: the journal's header would be longer than %s, more than a rerun reads: give a shorter --base-url", sizeName(maxRecordBytes))
+		}
 		if _, err := j.log.f.Write(h); err != nil {
 			return 0, usagef("--out: writing %s: %v", j.log.path, err)
 		}
@@ -463,10 +470,11 @@ func (j *journal) finalResult(e journalEntry) (result, error) {
 			}
 			return r, nil
 		}
-		if err != nil || len(j.scratch) >= maxRecordBytes {
+		// A line of maxRecordBytes and its "\r\n" fit in the last.
+		if err != nil || len(j.scratch) >= maxRecordBytes+2 {
 			return r, fmt.Errorf("reading %s: no whole line at offset %d", j.results.path, offset)
 		}
-		j.scratch = make([]byte, 2*len(j.scratch))
+		j.scratch = make([]byte, min(2*len(j.scratch), maxRecordBytes+2))
 	}
 }
 

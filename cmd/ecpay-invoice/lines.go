@@ -5,7 +5,8 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"strconv"
+
+	"github.com/ecpay-go/einvoice/internal/input"
 )
 
 // lineReader reads a stream line by line, holding at most one line of at
@@ -89,12 +90,4 @@ func (lr *lineReader) keepHead(b []byte) {
 }
 
 // sizeName writes a byte count the way limits are stated: "4 MiB".
-func sizeName(n int) string {
-	switch {
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return strconv.Itoa(n>>20) + " MiB"
-	case n >= 1<<10 && n%(1<<10) == 0:
-		return strconv.Itoa(n>>10) + " KiB"
-	}
-	return strconv.Itoa(n) + " bytes"
-}
+func sizeName(n int) string { return input.SizeName(int64(n)) }

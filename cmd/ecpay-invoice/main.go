@@ -29,8 +29,9 @@
 //
 // Exit status: 0 all succeeded; 1 ECPay refused at least one request
 // (TransCode or RtnCode); 2 usage error or invalid input, nothing sent for it;
-// 3 transport, HTTP, decode or local I/O failure; 130 interrupted before the
-// batch was done. In a mixed batch the highest of 3, 2, 1 wins.
+// 3 transport, HTTP, decode or local I/O failure; 130 interrupted by SIGINT
+// or SIGTERM before the command was done (every subcommand, even while it
+// waits on a pipe). In a mixed batch the highest of 3, 2, 1 wins.
 //
 // Run ecpay-invoice <subcommand> --help for each subcommand's flags, and
 // ecpay-invoice --version for the build.

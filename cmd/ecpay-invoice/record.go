@@ -1,43 +1,60 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 
 	"github.com/ecpay-go/einvoice/ecpaysim"
+	"github.com/ecpay-go/einvoice/internal/input"
 )
 
+// maxRecordFile bounds what validate --record reads. A recording grows by
+// an exchange, a few KiB, per request the proxy saw: a million of them fit.
+const maxRecordFile = 4 << 30
+
 // validateRecording re-checks every exchange of the recording at path (-
-// for stdin) with ecpaysim.CheckExchange, the check the proxy makes, and
-// compares the verdicts with those recorded. An exchange whose upstream
-// failed is counted, not checked.
-func validateRecording(path string, std stdio) int {
-	r := std.stdin
-	name := "stdin"
-	if path != "-" {
-		f, err := os.Open(path)
-		if err != nil {
-			return usageFailure("validate", usagef("--record: %v", err), std.stderr)
+// for stdin), read up to maxRecordFile, with ecpaysim.CheckExchange, the
+// check the proxy makes, and compares the verdicts with those recorded. An
+// exchange whose upstream failed is counted, not checked. It ends with ctx,
+// even while it waits on a pipe.
+func validateRecording(ctx context.Context, path string, std stdio) int {
+	var in *input.File
+	if path == "-" {
+		in = input.Stream(ctx, "--record", "stdin", std.stdin, maxRecordFile)
+	} else {
+		var err error
+		if in, err = input.Open(ctx, "--record", path, maxRecordFile); err != nil {
+			if ctx.Err() != nil {
+				return interrupted(std, err)
+			}
+			return usageFailure("validate", err, std.stderr)
 		}
-		if info, err := f.Stat(); err == nil && info.IsDir() {
-			f.Close()
-			return usageFailure("validate", usagef("--record: %s is a directory, not a recording", path), std.stderr)
-		}
-		defer f.Close()
-		r, name = f, path
+		defer in.Close()
 	}
+	name := in.Name
 	var exchanges, found, withViolations, added, gone, failures, bad int
-	for line, err := range ecpaysim.ReadRecording(r) {
+	for line, err := range ecpaysim.ReadRecording(in) {
 		if err != nil {
+			if ctx.Err() != nil {
+				return interrupted(std, err)
+			}
 			bad++
+			var tooLarge *input.TooLargeError
+			if errors.As(err, &tooLarge) {
+				fmt.Fprintf(std.stderr, "ecpay-invoice validate: %v\n", tooLarge)
+				return exitInvalid
+			}
 			fmt.Fprintf(std.stderr, "ecpay-invoice validate: %s: %s\n", name, strings.TrimPrefix(err.Error(), "ecpaysim: "))
 			if !isLineError(err) {
 				return exitFailure
 			}
 			continue
+		}
+		if ctx.Err() != nil {
+			return interrupted(std, context.Cause(ctx))
 		}
 		exchanges++
 		ex := line.Exchange
@@ -85,6 +102,13 @@ func validateRecording(path string, std stdio) int {
 		return exitRefused
 	}
 	return exitOK
+}
+
+// interrupted reports on stderr that validate was stopped, by err, and
+// returns the status of an interruption.
+func interrupted(std stdio, err error) int {
+	fmt.Fprintf(std.stderr, "ecpay-invoice validate: stopped: %v\n", err)
+	return exitInterrupted
 }
 
 // isLineError reports whether err is about one line of the recording, after

@@ -116,7 +116,7 @@ func TestValidateRecord(t *testing.T) {
 		{name: "only clean exchanges", args: []string{"validate", "--record", write(t, lines[:2])}, wantCode: exitOK, want: []string{"record: 2 exchanges, 0 violations in 0 of them"}},
 		{name: "a line that is no exchange", args: []string{"validate", "--record", write(t, []string{lines[0], `{"not":"an exchange"}`, lines[1]})}, wantCode: exitInvalid, want: []string{"record: 2 exchanges"}, wantErr: "line 2"},
 		{name: "with another flag", args: []string{"validate", "--record", path, "--operation", "TriggerIssue"}, wantCode: exitInvalid, wantErr: "--record takes no other flag (--operation)"},
-		{name: "a directory", args: []string{"validate", "--record", t.TempDir()}, wantCode: exitInvalid, wantErr: "is a directory, not a recording"},
+		{name: "a directory", args: []string{"validate", "--record", t.TempDir()}, wantCode: exitInvalid, wantErr: "is a directory, not a regular file or a pipe"},
 		{name: "missing file", args: []string{"validate", "--record", filepath.Join(t.TempDir(), "none.jsonl")}, wantCode: exitInvalid, wantErr: "--record"},
 	}
 	for _, tt := range tests {

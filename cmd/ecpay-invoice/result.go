@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ecpay-go/einvoice/internal/redact"
 	"github.com/ecpay-go/einvoice/wrapper"
 )
 
@@ -162,6 +163,36 @@ func (a *answer) exitCode() int {
 
 // worse combines exit statuses: 3 over 2 over 1 over 0.
 func worse(a, b int) int { return max(a, b) }
+
+// encodeResult returns r as a line, "\n" included, of at most
+// maxRecordBytes before its newline, so that the results file and the
+// journal read back every line they are given. The client caps ECPay's
+// messages already; a line longer all the same has its messages cut to
+// redact.Limit (in r too, so that stdout and the file agree), then its Tsr,
+// which only a Tsr never sent can make that long, to a head that names it.
+func encodeResult(r *result) *bytes.Buffer {
+	var buf bytes.Buffer
+	appendJSON(&buf, r)
+	if buf.Len() <= maxRecordBytes+1 {
+		return &buf
+	}
+	for _, s := range []*string{r.RtnMsg, r.TransMsg} {
+		if s != nil {
+			*s = redact.Text(nil, *s, redact.Limit)
+		}
+	}
+	if r.Error != nil {
+		r.Error.Message = redact.Text(nil, r.Error.Message, redact.Limit)
+	}
+	buf.Reset()
+	appendJSON(&buf, r)
+	if buf.Len() > maxRecordBytes+1 {
+		r.Tsr = fmt.Sprintf("%s\ufffd…(%d bytes)", redact.Text(nil, r.Tsr, headBytes), len(r.Tsr))
+		buf.Reset()
+		appendJSON(&buf, r)
+	}
+	return &buf
+}
 
 // appendJSON appends v as one line of JSON, without escaping <, > and &
 // so that messages stay readable.

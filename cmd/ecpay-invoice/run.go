@@ -21,7 +21,7 @@ const (
 	exitRefused     = 1   // ECPay (or the simulator) answered and refused: TransCode ≠ 1, or an RtnCode that is not a success
 	exitInvalid     = 2   // usage error or invalid input; nothing was sent for it
 	exitFailure     = 3   // transport, HTTP, decode or local I/O failure
-	exitInterrupted = 130 // a signal stopped the batch before it was done
+	exitInterrupted = 130 // SIGINT or SIGTERM stopped the command before it was done
 )
 
 // stdio is what a subcommand reads and writes, and where it reads the

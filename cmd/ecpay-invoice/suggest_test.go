@@ -18,8 +18,8 @@ func TestUnknownNamesAreRepeatedWithTheClosest(t *testing.T) {
 			want: []string{`unknown operation "triggerissue": did you mean TriggerIssue?`, "Give one of " + registry.Names()},
 		},
 		"an operation near none": {
-			args: []string{"call", "Invalid", "--data", "{}"},
-			want: []string{`unknown operation "Invalid": give one of ` + registry.Names()},
+			args: []string{"call", "Frobnicate", "--data", "{}"},
+			want: []string{`unknown operation "Frobnicate": give one of ` + registry.Names()},
 			not:  "did you mean",
 		},
 		"a key where the operation goes": {

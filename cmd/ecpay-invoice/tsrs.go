@@ -2,16 +2,24 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/ecpay-go/einvoice/internal/input"
 )
 
 // maxTsrLine bounds a line of the Tsr file; a Tsr has at most 30 characters.
 const maxTsrLine = 64 << 10
+
+// maxTsrFile bounds what --file reads: some 30 million Tsrs, months of
+// calls at the default --rate. It keeps /dev/zero from a pipe finite.
+const maxTsrFile = 1 << 30
 
 // utf8BOM is the byte-order mark some editors put at the start of a UTF-8
 // file; it is not part of the first Tsr.
@@ -77,8 +85,8 @@ type tsrSource struct {
 	list  []string
 	pos   int // the index in list of the next --tsr value
 	lines *lineReader
-	name  string   // the file's name, for messages
-	file  *os.File // nil for stdin and --tsr
+	name  string      // the file's name, for messages
+	file  *input.File // nil for --tsr
 	// count, when set, calls fn with each item of the input in a second
 	// streaming pass, by a second source over the --tsr values or the
 	// regular file, for the progress total.
@@ -86,32 +94,37 @@ type tsrSource struct {
 }
 
 // openTsrSource opens the Tsrs to process: list, or the file at path (- for
-// stdin). A path that is a directory is a usage error.
-func openTsrSource(list []string, path string, stdin io.Reader) (*tsrSource, error) {
+// stdin), read up to maxTsrFile. A path that is neither a regular file nor a
+// pipe is a usage error; the open of a FIFO that has no writer ends with ctx.
+func openTsrSource(ctx context.Context, list []string, path string, stdin io.Reader) (*tsrSource, error) {
 	if path == "" {
 		return &tsrSource{list: list, count: (&tsrSource{list: list}).each}, nil
 	}
-	src := &tsrSource{name: path}
-	r := stdin
+	var in *input.File
+	var again *os.File // a regular file, for the counting pass
 	if path == "-" {
-		src.name = "stdin"
+		in = input.Stream(ctx, "--file", "stdin", stdin, maxTsrFile)
+		if f, ok := stdin.(*os.File); ok {
+			if info, err := f.Stat(); err == nil && info.Mode().IsRegular() {
+				again = f
+			}
+		}
 	} else {
-		f, err := os.Open(path)
-		if err != nil {
-			return nil, usagef("--file: %v", err)
+		var err error
+		if in, err = input.Open(ctx, "--file", path, maxTsrFile); err != nil {
+			if ctx.Err() != nil {
+				return nil, err
+			}
+			return nil, usagef("%v", err)
 		}
-		if info, err := f.Stat(); err == nil && info.IsDir() {
-			f.Close()
-			return nil, usagef("--file %s is a directory: give a file with one Tsr per line", path)
-		}
-		src.file, r = f, f
+		again = in.Regular()
 	}
-	src.lines = newLineReader(r, maxTsrLine)
-	if f, ok := r.(*os.File); ok {
-		if info, err := f.Stat(); err == nil && info.Mode().IsRegular() {
-			if offset, err := f.Seek(0, io.SeekCurrent); err == nil {
-				again := &tsrSource{lines: newLineReader(io.NewSectionReader(f, offset, info.Size()-offset), maxTsrLine), name: src.name}
-				src.count = again.each
+	src := &tsrSource{name: in.Name, file: in, lines: newLineReader(in, maxTsrLine)}
+	if again != nil {
+		if info, err := again.Stat(); err == nil {
+			if offset, err := again.Seek(0, io.SeekCurrent); err == nil {
+				section := io.NewSectionReader(again, offset, min(info.Size()-offset, maxTsrFile))
+				src.count = (&tsrSource{lines: newLineReader(section, maxTsrLine), name: src.name}).each
 			}
 		}
 	}
@@ -126,8 +139,24 @@ func (s *tsrSource) close() {
 
 // listItem is the item of the i-th --tsr value.
 func listItem(i int, value string) tsrItem {
+	where := fmt.Sprintf("--tsr value %d", i+1)
+	if len(value) > maxTsrLine {
+		return tooLongItem(value[:headBytes], int64(len(value)), where, i+1)
+	}
 	tsr, problem := cleanTsr(value)
-	return tsrItem{tsr: tsr, where: fmt.Sprintf("--tsr value %d", i+1), number: i + 1, problem: problem}
+	return tsrItem{tsr: tsr, where: where, number: i + 1, problem: problem}
+}
+
+// tooLongItem is the item of a value longer than maxTsrLine, of n bytes
+// beginning with head, named by where.
+func tooLongItem(head string, n int64, where string, number int) tsrItem {
+	head, _ = cleanTsr(head)
+	return tsrItem{
+		tsr:     fmt.Sprintf("%s\ufffd…(%d bytes)", head, n),
+		where:   where,
+		number:  number,
+		problem: fmt.Sprintf("is longer than %s: not a Tsr (ECPay allows 30 characters)", sizeName(maxTsrLine)),
+	}
 }
 
 // lineItem is the item of the line lr has just read, from the file name:
@@ -135,13 +164,7 @@ func listItem(i int, value string) tsrItem {
 func lineItem(lr *lineReader, line []byte, name string) (tsrItem, bool) {
 	where := fmt.Sprintf("line %d of %s", lr.number, name)
 	if lr.tooLong {
-		head, _ := cleanTsr(string(lr.head))
-		return tsrItem{
-			tsr:     fmt.Sprintf("%s\ufffd…(%d bytes)", head, lr.end-lr.start),
-			where:   where,
-			number:  lr.number,
-			problem: fmt.Sprintf("is longer than %s: not a Tsr (ECPay allows 30 characters)", sizeName(maxTsrLine)),
-		}, true
+		return tooLongItem(string(lr.head), lr.end-lr.start, where, lr.number), true
 	}
 	if lr.number == 1 {
 		line = bytes.TrimPrefix(line, []byte(utf8BOM))
@@ -165,7 +188,8 @@ func (s *tsrSource) next() (tsrItem, error) {
 	for {
 		line, err := s.lines.next()
 		if err != nil {
-			if err != io.EOF {
+			var tooLarge *input.TooLargeError
+			if err != io.EOF && !errors.As(err, &tooLarge) {
 				err = fmt.Errorf("reading %s: %w", s.name, err)
 			}
 			return tsrItem{}, err

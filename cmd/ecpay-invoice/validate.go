@@ -4,11 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -18,6 +18,7 @@ import (
 	"github.com/ecpay-go/einvoice/ecpaycrypto"
 	"github.com/ecpay-go/einvoice/generated/registry"
 	"github.com/ecpay-go/einvoice/internal/contract"
+	"github.com/ecpay-go/einvoice/internal/input"
 	"github.com/ecpay-go/einvoice/internal/violation"
 )
 
@@ -60,7 +61,12 @@ was recorded keeps its recorded verdict). Each violation is printed as
 the recording)" when the recording did not hold it; a violation the
 recording holds that the pages no longer find is printed as "no longer a
 violation". Exchanges whose upstream failed are counted, not checked. Exit
-status 1 if any violation is found, 2 if a line of FILE is not an exchange.`,
+status 1 if any violation is found, 2 if a line of FILE is not an exchange.
+
+Each FILE is a regular file or a pipe (a directory or a device such as
+/dev/zero is refused) and is read up to a bound: 8 MiB for an envelope,
+4 GiB for a recording. SIGINT or SIGTERM stops validate at once, with exit
+status 130, even while it waits on a pipe.`,
 		examples: []string{
 			"ecpay-invoice validate --request captured-request.json",
 			"ECPAY_HASH_KEY=… ECPAY_HASH_IV=… ecpay-invoice validate --env prod --response captured-response.json --operation TriggerIssue",
@@ -116,7 +122,7 @@ func runValidate(ctx context.Context, args []string, std stdio) int {
 		if len(others) > 0 {
 			return fail(usagef("--record takes no other flag (%s): the recording names each operation and holds its decrypted Data", strings.Join(others, ", ")))
 		}
-		return validateRecording(*recordFile, std)
+		return validateRecording(ctx, *recordFile, std)
 	}
 	if (*requestFile == "") == (*responseFile == "") {
 		return fail(usagef("give either --request FILE, --response FILE or --record FILE"))
@@ -141,8 +147,15 @@ func runValidate(ctx context.Context, args []string, std stdio) int {
 	if path == "" {
 		what, path = "response", *responseFile
 	}
-	body, err := readEnvelope(path, std.stdin)
-	if err != nil {
+	body, err := readEnvelope(ctx, "--"+what, path, std.stdin)
+	switch {
+	case ctx.Err() != nil:
+		return interrupted(std, context.Cause(ctx))
+	case err != nil:
+		var tooLarge *input.TooLargeError
+		if errors.As(err, &tooLarge) {
+			return fail(usagef("%s is larger than %s: not an ECPay envelope", path, sizeName(maxEnvelopeBytes)))
+		}
 		return fail(err)
 	}
 	checker, err := contract.New()
@@ -184,25 +197,22 @@ func runValidate(ctx context.Context, args []string, std stdio) int {
 	return exitOK
 }
 
-// readEnvelope reads the file at path (- for stdin), up to maxEnvelopeBytes.
-func readEnvelope(path string, stdin io.Reader) ([]byte, error) {
-	r := stdin
-	if path != "-" {
-		f, err := os.Open(path)
-		if err != nil {
-			return nil, usagef("%v", err)
+// readEnvelope reads the file at path (- for stdin), which the flag named
+// flag gave, up to maxEnvelopeBytes. What is neither a regular file nor a
+// pipe is refused; a wait on a pipe ends with ctx. A file too long is a
+// *input.TooLargeError.
+func readEnvelope(ctx context.Context, flag, path string, stdin io.Reader) ([]byte, error) {
+	var in *input.File
+	if path == "-" {
+		in = input.Stream(ctx, flag, "stdin", stdin, maxEnvelopeBytes)
+	} else {
+		var err error
+		if in, err = input.Open(ctx, flag, path, maxEnvelopeBytes); err != nil {
+			return nil, err
 		}
-		defer f.Close()
-		r = f
+		defer in.Close()
 	}
-	body, err := io.ReadAll(io.LimitReader(r, maxEnvelopeBytes+1))
-	if err != nil {
-		return nil, usagef("reading %s: %v", path, err)
-	}
-	if len(body) > maxEnvelopeBytes {
-		return nil, usagef("%s is larger than %s: not an ECPay envelope", path, sizeName(maxEnvelopeBytes))
-	}
-	return body, nil
+	return io.ReadAll(in)
 }
 
 // report is what validate found.

@@ -114,14 +114,10 @@ func innerJSON(op *registry.Operation, merchantID, tsr string, edits ...func(map
 		if _, ok := data[name]; ok {
 			continue
 		}
-		switch p := s.Properties[name].Value; {
-		case p.Default != nil:
-			data[name] = p.Default
-		case len(p.Enum) > 0:
-			data[name] = p.Enum[0]
-		default:
-			data[name] = "x"
-		}
+		// The simulator's own mock value: the page's example, default or
+		// first allowed value, else one built from the member's type, so an
+		// array, an object or a patterned string is valid too.
+		data[name] = ecpaysim.MockValue(s.Properties[name].Value)
 	}
 	for _, edit := range edits {
 		edit(data)

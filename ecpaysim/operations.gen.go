@@ -8,21 +8,171 @@ import (
 
 	"github.com/ecpay-go/einvoice/generated/registry"
 
+	"github.com/ecpay-go/einvoice/generated/addinvoicewordsetting"
+	"github.com/ecpay-go/einvoice/generated/allowance"
+	"github.com/ecpay-go/einvoice/generated/allowancebycollegiate"
+	"github.com/ecpay-go/einvoice/generated/allowanceinvalid"
+	"github.com/ecpay-go/einvoice/generated/allowanceinvalidbycollegiate"
 	"github.com/ecpay-go/einvoice/generated/canceldelayissue"
+	"github.com/ecpay-go/einvoice/generated/checkbarcode"
+	"github.com/ecpay-go/einvoice/generated/checklovecode"
+	"github.com/ecpay-go/einvoice/generated/delayissue"
+	"github.com/ecpay-go/einvoice/generated/editdelayissue"
+	"github.com/ecpay-go/einvoice/generated/getallowance"
+	"github.com/ecpay-go/einvoice/generated/getallowanceinvalid"
+	"github.com/ecpay-go/einvoice/generated/getcompanynamebytaxid"
+	"github.com/ecpay-go/einvoice/generated/getgovinvoicewordsetting"
+	"github.com/ecpay-go/einvoice/generated/getinvalid"
+	"github.com/ecpay-go/einvoice/generated/getinvoicewordsetting"
+	"github.com/ecpay-go/einvoice/generated/getissue"
+	"github.com/ecpay-go/einvoice/generated/getissuelist"
+	"github.com/ecpay-go/einvoice/generated/invalid"
+	"github.com/ecpay-go/einvoice/generated/invoicenotify"
+	"github.com/ecpay-go/einvoice/generated/invoiceprint"
+	"github.com/ecpay-go/einvoice/generated/issue"
 	"github.com/ecpay-go/einvoice/generated/triggerissue"
+	"github.com/ecpay-go/einvoice/generated/updateinvoicewordstatus"
+	"github.com/ecpay-go/einvoice/generated/voidwithreissue"
 )
 
 // mount registers every operation's generated handler on mux: the page's
 // strict server, answering through s.serve, inside the middleware mw.
 func (s *Server) mount(mux *http.ServeMux, mw func(http.Handler) http.Handler) {
+	addinvoicewordsetting.HandlerWithOptions(addinvoicewordsetting.NewStrictHandlerWithOptions(addInvoiceWordSettingServer{s}, nil, addinvoicewordsetting.StrictHTTPServerOptions{
+		RequestErrorHandlerFunc:  s.answerUndecodable,
+		ResponseErrorHandlerFunc: s.answerHandlerError,
+	}), addinvoicewordsetting.StdHTTPServerOptions{BaseRouter: mux, Middlewares: []addinvoicewordsetting.MiddlewareFunc{mw}})
+	allowance.HandlerWithOptions(allowance.NewStrictHandlerWithOptions(allowanceServer{s}, nil, allowance.StrictHTTPServerOptions{
+		RequestErrorHandlerFunc:  s.answerUndecodable,
+		ResponseErrorHandlerFunc: s.answerHandlerError,
+	}), allowance.StdHTTPServerOptions{BaseRouter: mux, Middlewares: []allowance.MiddlewareFunc{mw}})
+	allowancebycollegiate.HandlerWithOptions(allowancebycollegiate.NewStrictHandlerWithOptions(allowanceByCollegiateServer{s}, nil, allowancebycollegiate.StrictHTTPServerOptions{
+		RequestErrorHandlerFunc:  s.answerUndecodable,
+		ResponseErrorHandlerFunc: s.answerHandlerError,
+	}), allowancebycollegiate.StdHTTPServerOptions{BaseRouter: mux, Middlewares: []allowancebycollegiate.MiddlewareFunc{mw}})
+	allowanceinvalid.HandlerWithOptions(allowanceinvalid.NewStrictHandlerWithOptions(allowanceInvalidServer{s}, nil, allowanceinvalid.StrictHTTPServerOptions{
+		RequestErrorHandlerFunc:  s.answerUndecodable,
+		ResponseErrorHandlerFunc: s.answerHandlerError,
+	}), allowanceinvalid.StdHTTPServerOptions{BaseRouter: mux, Middlewares: []allowanceinvalid.MiddlewareFunc{mw}})
+	allowanceinvalidbycollegiate.HandlerWithOptions(allowanceinvalidbycollegiate.NewStrictHandlerWithOptions(allowanceInvalidByCollegiateServer{s}, nil, allowanceinvalidbycollegiate.StrictHTTPServerOptions{
+		RequestErrorHandlerFunc:  s.answerUndecodable,
+		ResponseErrorHandlerFunc: s.answerHandlerError,
+	}), allowanceinvalidbycollegiate.StdHTTPServerOptions{BaseRouter: mux, Middlewares: []allowanceinvalidbycollegiate.MiddlewareFunc{mw}})
 	canceldelayissue.HandlerWithOptions(canceldelayissue.NewStrictHandlerWithOptions(cancelDelayIssueServer{s}, nil, canceldelayissue.StrictHTTPServerOptions{
 		RequestErrorHandlerFunc:  s.answerUndecodable,
 		ResponseErrorHandlerFunc: s.answerHandlerError,
 	}), canceldelayissue.StdHTTPServerOptions{BaseRouter: mux, Middlewares: []canceldelayissue.MiddlewareFunc{mw}})
+	checkbarcode.HandlerWithOptions(checkbarcode.NewStrictHandlerWithOptions(checkBarcodeServer{s}, nil, checkbarcode.StrictHTTPServerOptions{
+		RequestErrorHandlerFunc:  s.answerUndecodable,
+		ResponseErrorHandlerFunc: s.answerHandlerError,
+	}), checkbarcode.StdHTTPServerOptions{BaseRouter: mux, Middlewares: []checkbarcode.MiddlewareFunc{mw}})
+	checklovecode.HandlerWithOptions(checklovecode.NewStrictHandlerWithOptions(checkLoveCodeServer{s}, nil, checklovecode.StrictHTTPServerOptions{
+		RequestErrorHandlerFunc:  s.answerUndecodable,
+		ResponseErrorHandlerFunc: s.answerHandlerError,
+	}), checklovecode.StdHTTPServerOptions{BaseRouter: mux, Middlewares: []checklovecode.MiddlewareFunc{mw}})
+	delayissue.HandlerWithOptions(delayissue.NewStrictHandlerWithOptions(delayIssueServer{s}, nil, delayissue.StrictHTTPServerOptions{
+		RequestErrorHandlerFunc:  s.answerUndecodable,
+		ResponseErrorHandlerFunc: s.answerHandlerError,
+	}), delayissue.StdHTTPServerOptions{BaseRouter: mux, Middlewares: []delayissue.MiddlewareFunc{mw}})
+	editdelayissue.HandlerWithOptions(editdelayissue.NewStrictHandlerWithOptions(editDelayIssueServer{s}, nil, editdelayissue.StrictHTTPServerOptions{
+		RequestErrorHandlerFunc:  s.answerUndecodable,
+		ResponseErrorHandlerFunc: s.answerHandlerError,
+	}), editdelayissue.StdHTTPServerOptions{BaseRouter: mux, Middlewares: []editdelayissue.MiddlewareFunc{mw}})
+	getallowance.HandlerWithOptions(getallowance.NewStrictHandlerWithOptions(getAllowanceServer{s}, nil, getallowance.StrictHTTPServerOptions{
+		RequestErrorHandlerFunc:  s.answerUndecodable,
+		ResponseErrorHandlerFunc: s.answerHandlerError,
+	}), getallowance.StdHTTPServerOptions{BaseRouter: mux, Middlewares: []getallowance.MiddlewareFunc{mw}})
+	getallowanceinvalid.HandlerWithOptions(getallowanceinvalid.NewStrictHandlerWithOptions(getAllowanceInvalidServer{s}, nil, getallowanceinvalid.StrictHTTPServerOptions{
+		RequestErrorHandlerFunc:  s.answerUndecodable,
+		ResponseErrorHandlerFunc: s.answerHandlerError,
+	}), getallowanceinvalid.StdHTTPServerOptions{BaseRouter: mux, Middlewares: []getallowanceinvalid.MiddlewareFunc{mw}})
+	getcompanynamebytaxid.HandlerWithOptions(getcompanynamebytaxid.NewStrictHandlerWithOptions(getCompanyNameByTaxIDServer{s}, nil, getcompanynamebytaxid.StrictHTTPServerOptions{
+		RequestErrorHandlerFunc:  s.answerUndecodable,
+		ResponseErrorHandlerFunc: s.answerHandlerError,
+	}), getcompanynamebytaxid.StdHTTPServerOptions{BaseRouter: mux, Middlewares: []getcompanynamebytaxid.MiddlewareFunc{mw}})
+	getgovinvoicewordsetting.HandlerWithOptions(getgovinvoicewordsetting.NewStrictHandlerWithOptions(getGovInvoiceWordSettingServer{s}, nil, getgovinvoicewordsetting.StrictHTTPServerOptions{
+		RequestErrorHandlerFunc:  s.answerUndecodable,
+		ResponseErrorHandlerFunc: s.answerHandlerError,
+	}), getgovinvoicewordsetting.StdHTTPServerOptions{BaseRouter: mux, Middlewares: []getgovinvoicewordsetting.MiddlewareFunc{mw}})
+	getinvalid.HandlerWithOptions(getinvalid.NewStrictHandlerWithOptions(getInvalidServer{s}, nil, getinvalid.StrictHTTPServerOptions{
+		RequestErrorHandlerFunc:  s.answerUndecodable,
+		ResponseErrorHandlerFunc: s.answerHandlerError,
+	}), getinvalid.StdHTTPServerOptions{BaseRouter: mux, Middlewares: []getinvalid.MiddlewareFunc{mw}})
+	getinvoicewordsetting.HandlerWithOptions(getinvoicewordsetting.NewStrictHandlerWithOptions(getInvoiceWordSettingServer{s}, nil, getinvoicewordsetting.StrictHTTPServerOptions{
+		RequestErrorHandlerFunc:  s.answerUndecodable,
+		ResponseErrorHandlerFunc: s.answerHandlerError,
+	}), getinvoicewordsetting.StdHTTPServerOptions{BaseRouter: mux, Middlewares: []getinvoicewordsetting.MiddlewareFunc{mw}})
+	getissue.HandlerWithOptions(getissue.NewStrictHandlerWithOptions(getIssueServer{s}, nil, getissue.StrictHTTPServerOptions{
+		RequestErrorHandlerFunc:  s.answerUndecodable,
+		ResponseErrorHandlerFunc: s.answerHandlerError,
+	}), getissue.StdHTTPServerOptions{BaseRouter: mux, Middlewares: []getissue.MiddlewareFunc{mw}})
+	getissuelist.HandlerWithOptions(getissuelist.NewStrictHandlerWithOptions(getIssueListServer{s}, nil, getissuelist.StrictHTTPServerOptions{
+		RequestErrorHandlerFunc:  s.answerUndecodable,
+		ResponseErrorHandlerFunc: s.answerHandlerError,
+	}), getissuelist.StdHTTPServerOptions{BaseRouter: mux, Middlewares: []getissuelist.MiddlewareFunc{mw}})
+	invalid.HandlerWithOptions(invalid.NewStrictHandlerWithOptions(invalidServer{s}, nil, invalid.StrictHTTPServerOptions{
+		RequestErrorHandlerFunc:  s.answerUndecodable,
+		ResponseErrorHandlerFunc: s.answerHandlerError,
+	}), invalid.StdHTTPServerOptions{BaseRouter: mux, Middlewares: []invalid.MiddlewareFunc{mw}})
+	invoicenotify.HandlerWithOptions(invoicenotify.NewStrictHandlerWithOptions(invoiceNotifyServer{s}, nil, invoicenotify.StrictHTTPServerOptions{
+		RequestErrorHandlerFunc:  s.answerUndecodable,
+		ResponseErrorHandlerFunc: s.answerHandlerError,
+	}), invoicenotify.StdHTTPServerOptions{BaseRouter: mux, Middlewares: []invoicenotify.MiddlewareFunc{mw}})
+	invoiceprint.HandlerWithOptions(invoiceprint.NewStrictHandlerWithOptions(invoicePrintServer{s}, nil, invoiceprint.StrictHTTPServerOptions{
+		RequestErrorHandlerFunc:  s.answerUndecodable,
+		ResponseErrorHandlerFunc: s.answerHandlerError,
+	}), invoiceprint.StdHTTPServerOptions{BaseRouter: mux, Middlewares: []invoiceprint.MiddlewareFunc{mw}})
+	issue.HandlerWithOptions(issue.NewStrictHandlerWithOptions(issueServer{s}, nil, issue.StrictHTTPServerOptions{
+		RequestErrorHandlerFunc:  s.answerUndecodable,
+		ResponseErrorHandlerFunc: s.answerHandlerError,
+	}), issue.StdHTTPServerOptions{BaseRouter: mux, Middlewares: []issue.MiddlewareFunc{mw}})
 	triggerissue.HandlerWithOptions(triggerissue.NewStrictHandlerWithOptions(triggerIssueServer{s}, nil, triggerissue.StrictHTTPServerOptions{
 		RequestErrorHandlerFunc:  s.answerUndecodable,
 		ResponseErrorHandlerFunc: s.answerHandlerError,
 	}), triggerissue.StdHTTPServerOptions{BaseRouter: mux, Middlewares: []triggerissue.MiddlewareFunc{mw}})
+	updateinvoicewordstatus.HandlerWithOptions(updateinvoicewordstatus.NewStrictHandlerWithOptions(updateInvoiceWordStatusServer{s}, nil, updateinvoicewordstatus.StrictHTTPServerOptions{
+		RequestErrorHandlerFunc:  s.answerUndecodable,
+		ResponseErrorHandlerFunc: s.answerHandlerError,
+	}), updateinvoicewordstatus.StdHTTPServerOptions{BaseRouter: mux, Middlewares: []updateinvoicewordstatus.MiddlewareFunc{mw}})
+	voidwithreissue.HandlerWithOptions(voidwithreissue.NewStrictHandlerWithOptions(voidWithReIssueServer{s}, nil, voidwithreissue.StrictHTTPServerOptions{
+		RequestErrorHandlerFunc:  s.answerUndecodable,
+		ResponseErrorHandlerFunc: s.answerHandlerError,
+	}), voidwithreissue.StdHTTPServerOptions{BaseRouter: mux, Middlewares: []voidwithreissue.MiddlewareFunc{mw}})
+}
+
+// addInvoiceWordSettingServer is addinvoicewordsetting.StrictServerInterface on s.serve.
+type addInvoiceWordSettingServer struct{ s *Server }
+
+func (a addInvoiceWordSettingServer) AddInvoiceWordSetting(ctx context.Context, req addinvoicewordsetting.AddInvoiceWordSettingRequestObject) (addinvoicewordsetting.AddInvoiceWordSettingResponseObject, error) {
+	return addinvoicewordsetting.AddInvoiceWordSetting200JSONResponse(a.s.serve(ctx, registry.AddInvoiceWordSetting, req.Body)), nil
+}
+
+// allowanceServer is allowance.StrictServerInterface on s.serve.
+type allowanceServer struct{ s *Server }
+
+func (a allowanceServer) Allowance(ctx context.Context, req allowance.AllowanceRequestObject) (allowance.AllowanceResponseObject, error) {
+	return allowance.Allowance200JSONResponse(a.s.serve(ctx, registry.Allowance, req.Body)), nil
+}
+
+// allowanceByCollegiateServer is allowancebycollegiate.StrictServerInterface on s.serve.
+type allowanceByCollegiateServer struct{ s *Server }
+
+func (a allowanceByCollegiateServer) AllowanceByCollegiate(ctx context.Context, req allowancebycollegiate.AllowanceByCollegiateRequestObject) (allowancebycollegiate.AllowanceByCollegiateResponseObject, error) {
+	return allowancebycollegiate.AllowanceByCollegiate200JSONResponse(a.s.serve(ctx, registry.AllowanceByCollegiate, req.Body)), nil
+}
+
+// allowanceInvalidServer is allowanceinvalid.StrictServerInterface on s.serve.
+type allowanceInvalidServer struct{ s *Server }
+
+func (a allowanceInvalidServer) AllowanceInvalid(ctx context.Context, req allowanceinvalid.AllowanceInvalidRequestObject) (allowanceinvalid.AllowanceInvalidResponseObject, error) {
+	return allowanceinvalid.AllowanceInvalid200JSONResponse(a.s.serve(ctx, registry.AllowanceInvalid, req.Body)), nil
+}
+
+// allowanceInvalidByCollegiateServer is allowanceinvalidbycollegiate.StrictServerInterface on s.serve.
+type allowanceInvalidByCollegiateServer struct{ s *Server }
+
+func (a allowanceInvalidByCollegiateServer) AllowanceInvalidByCollegiate(ctx context.Context, req allowanceinvalidbycollegiate.AllowanceInvalidByCollegiateRequestObject) (allowanceinvalidbycollegiate.AllowanceInvalidByCollegiateResponseObject, error) {
+	return allowanceinvalidbycollegiate.AllowanceInvalidByCollegiate200JSONResponse(a.s.serve(ctx, registry.AllowanceInvalidByCollegiate, req.Body)), nil
 }
 
 // cancelDelayIssueServer is canceldelayissue.StrictServerInterface on s.serve.
@@ -32,9 +182,135 @@ func (a cancelDelayIssueServer) CancelDelayIssue(ctx context.Context, req cancel
 	return canceldelayissue.CancelDelayIssue200JSONResponse(a.s.serve(ctx, registry.CancelDelayIssue, req.Body)), nil
 }
 
+// checkBarcodeServer is checkbarcode.StrictServerInterface on s.serve.
+type checkBarcodeServer struct{ s *Server }
+
+func (a checkBarcodeServer) CheckBarcode(ctx context.Context, req checkbarcode.CheckBarcodeRequestObject) (checkbarcode.CheckBarcodeResponseObject, error) {
+	return checkbarcode.CheckBarcode200JSONResponse(a.s.serve(ctx, registry.CheckBarcode, req.Body)), nil
+}
+
+// checkLoveCodeServer is checklovecode.StrictServerInterface on s.serve.
+type checkLoveCodeServer struct{ s *Server }
+
+func (a checkLoveCodeServer) CheckLoveCode(ctx context.Context, req checklovecode.CheckLoveCodeRequestObject) (checklovecode.CheckLoveCodeResponseObject, error) {
+	return checklovecode.CheckLoveCode200JSONResponse(a.s.serve(ctx, registry.CheckLoveCode, req.Body)), nil
+}
+
+// delayIssueServer is delayissue.StrictServerInterface on s.serve.
+type delayIssueServer struct{ s *Server }
+
+func (a delayIssueServer) DelayIssue(ctx context.Context, req delayissue.DelayIssueRequestObject) (delayissue.DelayIssueResponseObject, error) {
+	return delayissue.DelayIssue200JSONResponse(a.s.serve(ctx, registry.DelayIssue, req.Body)), nil
+}
+
+// editDelayIssueServer is editdelayissue.StrictServerInterface on s.serve.
+type editDelayIssueServer struct{ s *Server }
+
+func (a editDelayIssueServer) EditDelayIssue(ctx context.Context, req editdelayissue.EditDelayIssueRequestObject) (editdelayissue.EditDelayIssueResponseObject, error) {
+	return editdelayissue.EditDelayIssue200JSONResponse(a.s.serve(ctx, registry.EditDelayIssue, req.Body)), nil
+}
+
+// getAllowanceServer is getallowance.StrictServerInterface on s.serve.
+type getAllowanceServer struct{ s *Server }
+
+func (a getAllowanceServer) GetAllowance(ctx context.Context, req getallowance.GetAllowanceRequestObject) (getallowance.GetAllowanceResponseObject, error) {
+	return getallowance.GetAllowance200JSONResponse(a.s.serve(ctx, registry.GetAllowance, req.Body)), nil
+}
+
+// getAllowanceInvalidServer is getallowanceinvalid.StrictServerInterface on s.serve.
+type getAllowanceInvalidServer struct{ s *Server }
+
+func (a getAllowanceInvalidServer) GetAllowanceInvalid(ctx context.Context, req getallowanceinvalid.GetAllowanceInvalidRequestObject) (getallowanceinvalid.GetAllowanceInvalidResponseObject, error) {
+	return getallowanceinvalid.GetAllowanceInvalid200JSONResponse(a.s.serve(ctx, registry.GetAllowanceInvalid, req.Body)), nil
+}
+
+// getCompanyNameByTaxIDServer is getcompanynamebytaxid.StrictServerInterface on s.serve.
+type getCompanyNameByTaxIDServer struct{ s *Server }
+
+func (a getCompanyNameByTaxIDServer) GetCompanyNameByTaxID(ctx context.Context, req getcompanynamebytaxid.GetCompanyNameByTaxIDRequestObject) (getcompanynamebytaxid.GetCompanyNameByTaxIDResponseObject, error) {
+	return getcompanynamebytaxid.GetCompanyNameByTaxID200JSONResponse(a.s.serve(ctx, registry.GetCompanyNameByTaxID, req.Body)), nil
+}
+
+// getGovInvoiceWordSettingServer is getgovinvoicewordsetting.StrictServerInterface on s.serve.
+type getGovInvoiceWordSettingServer struct{ s *Server }
+
+func (a getGovInvoiceWordSettingServer) GetGovInvoiceWordSetting(ctx context.Context, req getgovinvoicewordsetting.GetGovInvoiceWordSettingRequestObject) (getgovinvoicewordsetting.GetGovInvoiceWordSettingResponseObject, error) {
+	return getgovinvoicewordsetting.GetGovInvoiceWordSetting200JSONResponse(a.s.serve(ctx, registry.GetGovInvoiceWordSetting, req.Body)), nil
+}
+
+// getInvalidServer is getinvalid.StrictServerInterface on s.serve.
+type getInvalidServer struct{ s *Server }
+
+func (a getInvalidServer) GetInvalid(ctx context.Context, req getinvalid.GetInvalidRequestObject) (getinvalid.GetInvalidResponseObject, error) {
+	return getinvalid.GetInvalid200JSONResponse(a.s.serve(ctx, registry.GetInvalid, req.Body)), nil
+}
+
+// getInvoiceWordSettingServer is getinvoicewordsetting.StrictServerInterface on s.serve.
+type getInvoiceWordSettingServer struct{ s *Server }
+
+func (a getInvoiceWordSettingServer) GetInvoiceWordSetting(ctx context.Context, req getinvoicewordsetting.GetInvoiceWordSettingRequestObject) (getinvoicewordsetting.GetInvoiceWordSettingResponseObject, error) {
+	return getinvoicewordsetting.GetInvoiceWordSetting200JSONResponse(a.s.serve(ctx, registry.GetInvoiceWordSetting, req.Body)), nil
+}
+
+// getIssueServer is getissue.StrictServerInterface on s.serve.
+type getIssueServer struct{ s *Server }
+
+func (a getIssueServer) GetIssue(ctx context.Context, req getissue.GetIssueRequestObject) (getissue.GetIssueResponseObject, error) {
+	return getissue.GetIssue200JSONResponse(a.s.serve(ctx, registry.GetIssue, req.Body)), nil
+}
+
+// getIssueListServer is getissuelist.StrictServerInterface on s.serve.
+type getIssueListServer struct{ s *Server }
+
+func (a getIssueListServer) GetIssueList(ctx context.Context, req getissuelist.GetIssueListRequestObject) (getissuelist.GetIssueListResponseObject, error) {
+	return getissuelist.GetIssueList200JSONResponse(a.s.serve(ctx, registry.GetIssueList, req.Body)), nil
+}
+
+// invalidServer is invalid.StrictServerInterface on s.serve.
+type invalidServer struct{ s *Server }
+
+func (a invalidServer) Invalid(ctx context.Context, req invalid.InvalidRequestObject) (invalid.InvalidResponseObject, error) {
+	return invalid.Invalid200JSONResponse(a.s.serve(ctx, registry.Invalid, req.Body)), nil
+}
+
+// invoiceNotifyServer is invoicenotify.StrictServerInterface on s.serve.
+type invoiceNotifyServer struct{ s *Server }
+
+func (a invoiceNotifyServer) InvoiceNotify(ctx context.Context, req invoicenotify.InvoiceNotifyRequestObject) (invoicenotify.InvoiceNotifyResponseObject, error) {
+	return invoicenotify.InvoiceNotify200JSONResponse(a.s.serve(ctx, registry.InvoiceNotify, req.Body)), nil
+}
+
+// invoicePrintServer is invoiceprint.StrictServerInterface on s.serve.
+type invoicePrintServer struct{ s *Server }
+
+func (a invoicePrintServer) InvoicePrint(ctx context.Context, req invoiceprint.InvoicePrintRequestObject) (invoiceprint.InvoicePrintResponseObject, error) {
+	return invoiceprint.InvoicePrint200JSONResponse(a.s.serve(ctx, registry.InvoicePrint, req.Body)), nil
+}
+
+// issueServer is issue.StrictServerInterface on s.serve.
+type issueServer struct{ s *Server }
+
+func (a issueServer) Issue(ctx context.Context, req issue.IssueRequestObject) (issue.IssueResponseObject, error) {
+	return issue.Issue200JSONResponse(a.s.serve(ctx, registry.Issue, req.Body)), nil
+}
+
 // triggerIssueServer is triggerissue.StrictServerInterface on s.serve.
 type triggerIssueServer struct{ s *Server }
 
 func (a triggerIssueServer) TriggerIssue(ctx context.Context, req triggerissue.TriggerIssueRequestObject) (triggerissue.TriggerIssueResponseObject, error) {
 	return triggerissue.TriggerIssue200JSONResponse(a.s.serve(ctx, registry.TriggerIssue, req.Body)), nil
+}
+
+// updateInvoiceWordStatusServer is updateinvoicewordstatus.StrictServerInterface on s.serve.
+type updateInvoiceWordStatusServer struct{ s *Server }
+
+func (a updateInvoiceWordStatusServer) UpdateInvoiceWordStatus(ctx context.Context, req updateinvoicewordstatus.UpdateInvoiceWordStatusRequestObject) (updateinvoicewordstatus.UpdateInvoiceWordStatusResponseObject, error) {
+	return updateinvoicewordstatus.UpdateInvoiceWordStatus200JSONResponse(a.s.serve(ctx, registry.UpdateInvoiceWordStatus, req.Body)), nil
+}
+
+// voidWithReIssueServer is voidwithreissue.StrictServerInterface on s.serve.
+type voidWithReIssueServer struct{ s *Server }
+
+func (a voidWithReIssueServer) VoidWithReIssue(ctx context.Context, req voidwithreissue.VoidWithReIssueRequestObject) (voidwithreissue.VoidWithReIssueResponseObject, error) {
+	return voidwithreissue.VoidWithReIssue200JSONResponse(a.s.serve(ctx, registry.VoidWithReIssue, req.Body)), nil
 }

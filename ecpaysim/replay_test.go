@@ -292,7 +292,7 @@ func TestReplayUnmatched(t *testing.T) {
 			`the keys of merchant "2000133" were not given to the replay`},
 		{"Data that does not decrypt", triggerOp.Path, envelope(now, encrypt(t, otherKey, otherIV, "{}")), "does not decrypt with the keys of merchant 2000132"},
 		{"Data that is not JSON", triggerOp.Path, envelope(now, stageData(t, "Tsr=U1")), "decrypted Data is not JSON"},
-		{"a path of no operation", "/B2CInvoice/Issue", envelope(now, stageData(t, "{}")), "no operation of the pages has this path"},
+		{"a path of no operation", "/B2CInvoice/NoSuchOperation", envelope(now, stageData(t, "{}")), "no operation of the pages has this path"},
 		{"another Tsr and PayType", triggerOp.Path, envelope(now, stageData(t, innerJSON(triggerOp, ecpaysim.StageMerchantID, "U2", func(m map[string]any) { m["PayType"] = "3" }))),
 			`the closest recorded TriggerIssue request, on line 1 of the recording, differs in "PayType", "Tsr"`},
 	}

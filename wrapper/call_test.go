@@ -116,8 +116,8 @@ func TestCallRefusesBadDataBeforeSending(t *testing.T) {
 		})
 	}
 	t.Run("an unknown operation", func(t *testing.T) {
-		_, err := c.Call(bg, "DelayIssue", json.RawMessage(`{"Tsr":"T1"}`))
-		if err == nil || !strings.Contains(err.Error(), `"DelayIssue"`) || !strings.Contains(err.Error(), registry.Names()) || !strings.Contains(err.Error(), "nothing was sent") {
+		_, err := c.Call(bg, "NoSuchOperation", json.RawMessage(`{"Tsr":"T1"}`))
+		if err == nil || !strings.Contains(err.Error(), `"NoSuchOperation"`) || !strings.Contains(err.Error(), registry.Names()) || !strings.Contains(err.Error(), "nothing was sent") {
 			t.Errorf("err = %v, want it to name the operation and list %s", err, registry.Names())
 		}
 		if err := c.ValidateCall("cancelDelayIssue", json.RawMessage(`{"Tsr":"T1"}`)); err == nil {

@@ -7,31 +7,347 @@ import (
 
 	"github.com/ecpay-go/einvoice/generated/registry"
 
+	"github.com/ecpay-go/einvoice/generated/addinvoicewordsetting"
+	"github.com/ecpay-go/einvoice/generated/allowance"
+	"github.com/ecpay-go/einvoice/generated/allowancebycollegiate"
+	"github.com/ecpay-go/einvoice/generated/allowanceinvalid"
+	"github.com/ecpay-go/einvoice/generated/allowanceinvalidbycollegiate"
 	"github.com/ecpay-go/einvoice/generated/canceldelayissue"
+	"github.com/ecpay-go/einvoice/generated/checkbarcode"
+	"github.com/ecpay-go/einvoice/generated/checklovecode"
+	"github.com/ecpay-go/einvoice/generated/delayissue"
+	"github.com/ecpay-go/einvoice/generated/editdelayissue"
+	"github.com/ecpay-go/einvoice/generated/getallowance"
+	"github.com/ecpay-go/einvoice/generated/getallowanceinvalid"
+	"github.com/ecpay-go/einvoice/generated/getcompanynamebytaxid"
+	"github.com/ecpay-go/einvoice/generated/getgovinvoicewordsetting"
+	"github.com/ecpay-go/einvoice/generated/getinvalid"
+	"github.com/ecpay-go/einvoice/generated/getinvoicewordsetting"
+	"github.com/ecpay-go/einvoice/generated/getissue"
+	"github.com/ecpay-go/einvoice/generated/getissuelist"
+	"github.com/ecpay-go/einvoice/generated/invalid"
+	"github.com/ecpay-go/einvoice/generated/invoicenotify"
+	"github.com/ecpay-go/einvoice/generated/invoiceprint"
+	"github.com/ecpay-go/einvoice/generated/issue"
 	"github.com/ecpay-go/einvoice/generated/triggerissue"
+	"github.com/ecpay-go/einvoice/generated/updateinvoicewordstatus"
+	"github.com/ecpay-go/einvoice/generated/voidwithreissue"
 )
 
 // The RtnCodes the pages' overlays name (x-ecpay-rtn-codes), for comparing
 // with Result.RtnCode and APIError.RtnCode.
 const (
-	// RtnCodeOK is 1: 取消開立發票成功 (CancelDelayIssue).
+	// RtnCodeOK is 1: (AddInvoiceWordSetting, Allowance, AllowanceByCollegiate,
+	// AllowanceInvalid, AllowanceInvalidByCollegiate, CancelDelayIssue,
+	// CheckBarcode, CheckLoveCode, DelayIssue, EditDelayIssue, GetAllowance,
+	// GetAllowanceInvalid, GetCompanyNameByTaxID, GetGovInvoiceWordSetting,
+	// GetInvalid, GetInvoiceWordSetting, GetIssue, GetIssueList, Invalid,
+	// InvoiceNotify, InvoicePrint, Issue, UpdateInvoiceWordStatus,
+	// VoidWithReIssue).
 	RtnCodeOK = 1
-	// RtnCodeUnknownTsr is 4000001: 不存在此交易單號 (TriggerIssue).
+	// RtnCodeNoCompanyData is 7: 查無資料 (GetCompanyNameByTaxID).
+	RtnCodeNoCompanyData = 7
+	// RtnCodeUnknownTrackID is 7: 查無資料 (UpdateInvoiceWordStatus).
+	RtnCodeUnknownTrackID = 7
+	// RtnCodeNoGovAllocation is 7: 查無資料 (GetGovInvoiceWordSetting).
+	RtnCodeNoGovAllocation = 7
+	// RtnCodeInvoiceNumbersExhausted is 1100040: 發票字軌已用完 (Issue).
+	RtnCodeInvoiceNumbersExhausted = 1100040
+	// RtnCodeTaxIDCheckDigitFailed is 1200125:
+	// 統一編號檢查碼驗證失敗，請再確認 (GetCompanyNameByTaxID).
+	RtnCodeTaxIDCheckDigitFailed = 1200125
+	// RtnCodeAllowanceNotFound is 2000039: 查無折讓單資料，請確認!
+	// (AllowanceInvalid).
+	RtnCodeAllowanceNotFound = 2000039
+	// RtnCodeAllowanceAlreadyVoided is 2000063:
+	// 該折讓單已作廢過，請確認 (AllowanceInvalid).
+	RtnCodeAllowanceAlreadyVoided = 2000063
+	// RtnCodeBadLoveCode is 2020001: 捐贈碼為3~7碼純數字 (DelayIssue,
+	// EditDelayIssue, Issue, VoidWithReIssue).
+	RtnCodeBadLoveCode = 2020001
+	// RtnCodeUnknownTsr is 4000001: 不存在此交易單號 (EditDelayIssue,
+	// TriggerIssue).
 	RtnCodeUnknownTsr = 4000001
 	// RtnCodeTriggered is 4000003: 延後開立成功 (TriggerIssue).
 	RtnCodeTriggered = 4000003
 	// RtnCodeIssued is 4000004: 開立發票成功 (TriggerIssue).
 	RtnCodeIssued = 4000004
+	// RtnCodeAmountMismatch is 5000022:
+	// 驗證發票金額發現錯誤，與商品合計金額不符 (DelayIssue,
+	// EditDelayIssue, Issue, VoidWithReIssue).
+	RtnCodeAmountMismatch = 5000022
+	// RtnCodeAllowanceAlreadyAgreed is 5070250:
+	// 無法取消已經同意的線上折讓單 (AllowanceInvalidByCollegiate).
+	RtnCodeAllowanceAlreadyAgreed = 5070250
 	// RtnCodeNoUpdatableTsr is 5070305: B2C取消延遲(或觸發)發票
 	// 查無可更新交易單號 (CancelDelayIssue, TriggerIssue).
 	RtnCodeNoUpdatableTsr = 5070305
+	// RtnCodeInvoiceHasAllowance is 5070450:
+	// 該發票已被折讓過，無法直接作廢發票 (Invalid).
+	RtnCodeInvoiceHasAllowance = 5070450
 	// RtnCodeTaxSystemFailed is 9000001: 呼叫財政部API失敗
-	// (CancelDelayIssue, TriggerIssue).
+	// (AddInvoiceWordSetting, Allowance, AllowanceByCollegiate, AllowanceInvalid,
+	// AllowanceInvalidByCollegiate, CancelDelayIssue, CheckBarcode, CheckLoveCode,
+	// DelayIssue, EditDelayIssue, GetAllowance, GetAllowanceInvalid,
+	// GetCompanyNameByTaxID, GetGovInvoiceWordSetting, GetInvalid,
+	// GetInvoiceWordSetting, GetIssue, GetIssueList, Invalid, InvoiceNotify,
+	// InvoicePrint, Issue, TriggerIssue, UpdateInvoiceWordStatus,
+	// VoidWithReIssue).
 	RtnCodeTaxSystemFailed = 9000001
 	// RtnCodeSystemError is 9999999: 系統異常,請稍後再試
-	// (CancelDelayIssue, TriggerIssue).
+	// (AddInvoiceWordSetting, Allowance, AllowanceByCollegiate, AllowanceInvalid,
+	// AllowanceInvalidByCollegiate, CancelDelayIssue, CheckBarcode, CheckLoveCode,
+	// DelayIssue, EditDelayIssue, GetAllowance, GetAllowanceInvalid,
+	// GetCompanyNameByTaxID, GetGovInvoiceWordSetting, GetInvalid,
+	// GetInvoiceWordSetting, GetIssue, GetIssueList, Invalid, InvoiceNotify,
+	// InvoicePrint, Issue, TriggerIssue, UpdateInvoiceWordStatus,
+	// VoidWithReIssue).
 	RtnCodeSystemError = 9999999
 )
+
+// AddInvoiceWordSettingRequest is the plaintext of AddInvoiceWordSetting's
+// request Data, generated from requestBody.Data of
+// openapi/AddInvoiceWordSetting.yaml. An empty MerchantID is the client's. Its
+// members, from the page (the Go fields of addinvoicewordsetting.RequestData
+// have their names):
+//
+//   - InvType: string, required, 1 to 2 characters, one of "07", "08". Track
+//     type (字軌類別): 07 general tax invoice, 08 special tax invoice.
+//   - InvoiceCategory: string, required, exactly 1 character, always "1".
+//     Invoice category (發票種類); always 1 (B2C).
+//   - InvoiceEnd: string, required, exactly 8 characters, matching
+//     ^[0-9]{6}(49|99)$. Last invoice number of the range, 8 digits ending
+//     in 49 or 99.
+//   - InvoiceHeader: string, required, exactly 2 characters, matching
+//     ^[A-Z]{2}$. Track letters (發票字軌), e.g. TW.
+//   - InvoiceStart: string, required, exactly 8 characters, matching
+//     ^[0-9]{6}(00|50)$. First invoice number of the range, 8 digits ending
+//     in 00 or 50.
+//   - InvoiceTerm: integer, required, one of 1, 2, 3, 4, 5, 6. Invoice
+//     period (發票期別): 1 Jan-Feb, 2 Mar-Apr, 3 May-Jun, 4 Jul-Aug, 5
+//     Sep-Oct, 6 Nov-Dec.
+//   - InvoiceYear: string, required, exactly 3 characters, matching
+//     ^[0-9]{3}$. Invoice year (發票年度) in the Republic of China
+//     calendar; this year or next.
+//   - MerchantID: string, required, 1 to 10 characters. Merchant ID.
+//   - ProductServiceId: string, optional, at most 10 characters, matching
+//     ^[A-Za-z0-9]{1,10}$. Product/service code (產品服務別代號),
+//     only used when multiple B2C tracks are enabled for the merchant.
+type AddInvoiceWordSettingRequest = addinvoicewordsetting.RequestData
+
+// AddInvoiceWordSettingResult is ECPay's answer to a successful
+// AddInvoiceWordSetting; Data is the whole decrypted answer, generated from
+// responses.Data of openapi/AddInvoiceWordSetting.yaml, whose members are,
+// from the page:
+//
+//   - RtnCode: integer, optional. Response code indicating success or
+//     failure.
+//   - RtnMsg: string, optional, at most 200 characters. Response message.
+//   - TrackID: string, optional, at most 10 characters. ID of the new track
+//     (字軌號碼ID). The track starts approved but not enabled: pass this
+//     ID to UpdateInvoiceWordStatus with InvoiceStatus 2 before issuing from
+//     it.
+type AddInvoiceWordSettingResult = Result[addinvoicewordsetting.ResponseData]
+
+// AddInvoiceWordSetting calls ECPay's AddInvoiceWordSetting (POST
+// /B2CInvoice/AddInvoiceWordSetting, from openapi/AddInvoiceWordSetting.yaml):
+// Add Invoice Word Setting. This API adds an invoice number track (字軌)
+// from the tax authority's allocation to ECPay; it must then be enabled with
+// UpdateInvoiceWordStatus.
+//
+// It succeeds with RtnCode 1 (RtnCodeOK: success); any other RtnCode is an
+// *APIError. See Client for what every call checks and returns.
+func (c *Client) AddInvoiceWordSetting(ctx context.Context, req AddInvoiceWordSettingRequest) (*AddInvoiceWordSettingResult, error) {
+	return call[addinvoicewordsetting.RequestData, addinvoicewordsetting.ResponseData](ctx, c, registry.AddInvoiceWordSetting, &req)
+}
+
+// AllowanceRequest is the plaintext of Allowance's request Data, generated
+// from requestBody.Data of openapi/Allowance.yaml. An empty MerchantID is the
+// client's. Its members, from the page (the Go fields of allowance.RequestData
+// have their names):
+//
+//   - AllowanceAmount: integer, required. Total of the allowance, tax
+//     included (折讓單總金額(含稅)).
+//   - AllowanceNotify: string, required, exactly 1 character, one of "S",
+//     "E", "A", "N". How ECPay notifies the buyer of the allowance
+//     (通知類別): S SMS, E email, A both, N none.
+//   - CustomerName: string, optional. Buyer's name (客戶名稱).
+//   - InvoiceDate: string, required, at least 1 character. Date the invoice
+//     was issued (發票開立日期), yyyy-MM-dd or yyyy/MM/dd.
+//   - InvoiceNo: string, required, 1 to 10 characters. Number of the invoice
+//     the allowance reduces (發票號碼), 2 letters and 8 digits.
+//   - Items: array, required. Items the allowance covers (商品明細).
+//   - MerchantID: string, required, 1 to 10 characters. Merchant ID.
+//   - NotifyMail: string, optional. Email address the allowance notice goes
+//     to (通知電子信箱).
+//   - NotifyPhone: string, optional. Mobile number the allowance SMS goes to
+//     (通知手機號碼).
+//   - Reason: string, optional. Reason for the allowance (折讓原因).
+type AllowanceRequest = allowance.RequestData
+
+// AllowanceResult is ECPay's answer to a successful Allowance; Data is the
+// whole decrypted answer, generated from responses.Data of
+// openapi/Allowance.yaml, whose members are, from the page:
+//
+//   - IA_Allow_No: string, optional, at most 16 characters. Allowance number
+//     (折讓單號).
+//   - IA_Date: string, optional. When the allowance was made (折讓時間),
+//     yyyy-MM-dd HH:mm:ss.
+//   - IA_Invoice_No: string, optional, at most 10 characters. Invoice number
+//     the allowance belongs to (發票號碼).
+//   - IA_Remain_Allowance_Amt: number, optional, format double. Amount of
+//     the invoice still open to allowances after this one
+//     (剩餘可折讓金額).
+//   - RtnCode: integer, optional. Response code indicating success or
+//     failure.
+//   - RtnMsg: string, optional, at most 200 characters. Response message.
+type AllowanceResult = Result[allowance.ResponseData]
+
+// Allowance calls ECPay's Allowance (POST /B2CInvoice/Allowance, from
+// openapi/Allowance.yaml): Issue Allowance. This API issues a sales allowance
+// (折讓) against an issued invoice; the merchant keeps the buyer's signed
+// paper allowance.
+//
+// It succeeds with RtnCode 1 (RtnCodeOK: success); any other RtnCode is an
+// *APIError. See Client for what every call checks and returns.
+func (c *Client) Allowance(ctx context.Context, req AllowanceRequest) (*AllowanceResult, error) {
+	return call[allowance.RequestData, allowance.ResponseData](ctx, c, registry.Allowance, &req)
+}
+
+// AllowanceByCollegiateRequest is the plaintext of AllowanceByCollegiate's
+// request Data, generated from requestBody.Data of
+// openapi/AllowanceByCollegiate.yaml. An empty MerchantID is the client's. Its
+// members, from the page (the Go fields of allowancebycollegiate.RequestData
+// have their names):
+//
+//   - AllowanceAmount: integer, required. Total of the allowance, tax
+//     included (折讓單總金額(含稅)).
+//   - AllowanceNotify: string, required, exactly 1 character, one of "S",
+//     "E", "A", "N". How ECPay notifies the buyer of the allowance
+//     (通知類別): S SMS, E email, A both, N none.
+//   - CustomerName: string, optional. Buyer's name (客戶名稱).
+//   - InvoiceDate: string, required, at least 1 character. Date the invoice
+//     was issued (發票開立日期), yyyy-MM-dd or yyyy/MM/dd.
+//   - InvoiceNo: string, required, 1 to 10 characters. Number of the invoice
+//     the allowance reduces (發票號碼), 2 letters and 8 digits.
+//   - Items: array, required. Items the allowance covers (商品明細).
+//   - MerchantID: string, required, 1 to 10 characters. Merchant ID.
+//   - NotifyMail: string, optional. Email address the allowance notice goes
+//     to (通知電子信箱).
+//   - NotifyPhone: string, optional. Mobile number the allowance SMS goes to
+//     (通知手機號碼).
+//   - Reason: string, optional. Reason for the allowance (折讓原因).
+//   - ReturnURL: string, optional, matching ^https?://, format uri. URL
+//     ECPay posts the result to once the buyer agrees to the allowance
+//     (回傳網址).
+type AllowanceByCollegiateRequest = allowancebycollegiate.RequestData
+
+// AllowanceByCollegiateResult is ECPay's answer to a successful
+// AllowanceByCollegiate; Data is the whole decrypted answer, generated from
+// responses.Data of openapi/AllowanceByCollegiate.yaml, whose members are,
+// from the page:
+//
+//   - IA_Allow_No: string, optional, at most 16 characters. Number of the
+//     allowance waiting for the buyer's agreement (折讓單號).
+//   - IA_Invoice_No: string, optional, at most 10 characters. Invoice number
+//     the allowance belongs to (發票號碼).
+//   - IA_Remain_Allowance_Amt: number, optional, format double. Amount of
+//     the invoice still open to allowances after this one
+//     (剩餘可折讓金額).
+//   - IA_TempDate: string, optional. When the allowance was stored to wait
+//     for the buyer (暫存時間), yyyy-MM-dd HH:mm:ss.
+//   - IA_TempExpireDate: string, optional. Until when the buyer can agree
+//     (72 hours after IA_TempDate), yyyy-MM-dd HH:mm:ss.
+//   - RtnCode: integer, optional. Response code indicating success or
+//     failure.
+//   - RtnMsg: string, optional, at most 200 characters. Response message.
+type AllowanceByCollegiateResult = Result[allowancebycollegiate.ResponseData]
+
+// AllowanceByCollegiate calls ECPay's AllowanceByCollegiate (POST
+// /B2CInvoice/AllowanceByCollegiate, from openapi/AllowanceByCollegiate.yaml):
+// Issue Online Allowance. This API stores an allowance (折讓) and emails the
+// buyer, who agrees to it online; ECPay issues it when the buyer agrees.
+//
+// It succeeds with RtnCode 1 (RtnCodeOK: success); any other RtnCode is an
+// *APIError. See Client for what every call checks and returns.
+func (c *Client) AllowanceByCollegiate(ctx context.Context, req AllowanceByCollegiateRequest) (*AllowanceByCollegiateResult, error) {
+	return call[allowancebycollegiate.RequestData, allowancebycollegiate.ResponseData](ctx, c, registry.AllowanceByCollegiate, &req)
+}
+
+// AllowanceInvalidRequest is the plaintext of AllowanceInvalid's request Data,
+// generated from requestBody.Data of openapi/AllowanceInvalid.yaml. An empty
+// MerchantID is the client's. Its members, from the page (the Go fields of
+// allowanceinvalid.RequestData have their names):
+//
+//   - AllowanceNo: string, required, 1 to 16 characters. Number of the
+//     allowance to void (折讓編號).
+//   - InvoiceNo: string, required, 1 to 10 characters. Number of the invoice
+//     the allowance belongs to (發票號碼).
+//   - MerchantID: string, required, 1 to 10 characters. Merchant ID.
+//   - Reason: string, required, 1 to 20 characters. Why the allowance is
+//     voided (作廢原因).
+type AllowanceInvalidRequest = allowanceinvalid.RequestData
+
+// AllowanceInvalidResult is ECPay's answer to a successful AllowanceInvalid;
+// Data is the whole decrypted answer, generated from responses.Data of
+// openapi/AllowanceInvalid.yaml, whose members are, from the page:
+//
+//   - IA_Invoice_No: string, optional, at most 10 characters. Invoice number
+//     the voided allowance belongs to (發票號碼).
+//   - RtnCode: integer, optional. Response code indicating success or
+//     failure.
+//   - RtnMsg: string, optional, at most 200 characters. Response message.
+type AllowanceInvalidResult = Result[allowanceinvalid.ResponseData]
+
+// AllowanceInvalid calls ECPay's AllowanceInvalid (POST
+// /B2CInvoice/AllowanceInvalid, from openapi/AllowanceInvalid.yaml):
+// Invalidate Allowance. This API voids an issued allowance (作廢折讓), not
+// the invoice it belongs to.
+//
+// It succeeds with RtnCode 1 (RtnCodeOK: success); any other RtnCode is an
+// *APIError. See Client for what every call checks and returns.
+func (c *Client) AllowanceInvalid(ctx context.Context, req AllowanceInvalidRequest) (*AllowanceInvalidResult, error) {
+	return call[allowanceinvalid.RequestData, allowanceinvalid.ResponseData](ctx, c, registry.AllowanceInvalid, &req)
+}
+
+// AllowanceInvalidByCollegiateRequest is the plaintext of
+// AllowanceInvalidByCollegiate's request Data, generated from requestBody.Data
+// of openapi/AllowanceInvalidByCollegiate.yaml. An empty MerchantID is the
+// client's. Its members, from the page (the Go fields of
+// allowanceinvalidbycollegiate.RequestData have their names):
+//
+//   - AllowanceNo: string, required, 1 to 16 characters. Number of the
+//     online allowance to cancel (折讓編號).
+//   - InvoiceNo: string, required, 1 to 10 characters. Number of the invoice
+//     the allowance belongs to (發票號碼).
+//   - MerchantID: string, required, 1 to 10 characters. Merchant ID.
+//   - Reason: string, required, 1 to 20 characters. Why the online allowance
+//     is cancelled (取消原因).
+type AllowanceInvalidByCollegiateRequest = allowanceinvalidbycollegiate.RequestData
+
+// AllowanceInvalidByCollegiateResult is ECPay's answer to a successful
+// AllowanceInvalidByCollegiate; Data is the whole decrypted answer, generated
+// from responses.Data of openapi/AllowanceInvalidByCollegiate.yaml, whose
+// members are, from the page:
+//
+//   - IA_Invoice_No: string, optional, at most 10 characters. Invoice number
+//     the cancelled allowance belonged to (發票號碼).
+//   - RtnCode: integer, optional. Response code indicating success or
+//     failure.
+//   - RtnMsg: string, optional, at most 200 characters. Response message.
+type AllowanceInvalidByCollegiateResult = Result[allowanceinvalidbycollegiate.ResponseData]
+
+// AllowanceInvalidByCollegiate calls ECPay's AllowanceInvalidByCollegiate
+// (POST /B2CInvoice/AllowanceInvalidByCollegiate, from
+// openapi/AllowanceInvalidByCollegiate.yaml): Cancel Online Allowance. This
+// API cancels an online allowance (線上折讓) and gives its amount back to
+// the invoice.
+//
+// It succeeds with RtnCode 1 (RtnCodeOK: success); any other RtnCode is an
+// *APIError. See Client for what every call checks and returns.
+func (c *Client) AllowanceInvalidByCollegiate(ctx context.Context, req AllowanceInvalidByCollegiateRequest) (*AllowanceInvalidByCollegiateResult, error) {
+	return call[allowanceinvalidbycollegiate.RequestData, allowanceinvalidbycollegiate.ResponseData](ctx, c, registry.AllowanceInvalidByCollegiate, &req)
+}
 
 // CancelDelayIssueRequest is the plaintext of CancelDelayIssue's request Data,
 // generated from requestBody.Data of openapi/CancelDelayIssue.yaml. An empty
@@ -61,6 +377,938 @@ type CancelDelayIssueResult = Result[canceldelayissue.ResponseData]
 // returns.
 func (c *Client) CancelDelayIssue(ctx context.Context, req CancelDelayIssueRequest) (*CancelDelayIssueResult, error) {
 	return call[canceldelayissue.RequestData, canceldelayissue.ResponseData](ctx, c, registry.CancelDelayIssue, &req)
+}
+
+// CheckBarcodeRequest is the plaintext of CheckBarcode's request Data,
+// generated from requestBody.Data of openapi/CheckBarcode.yaml. An empty
+// MerchantID is the client's. Its members, from the page (the Go fields of
+// checkbarcode.RequestData have their names):
+//
+//   - BarCode: string, required, exactly 8 characters, matching
+//     ^/[0-9A-Z.+-]{7}$. Mobile barcode (手機條碼), "/" followed by 7
+//     characters.
+//   - MerchantID: string, required, 1 to 10 characters. Merchant ID.
+type CheckBarcodeRequest = checkbarcode.RequestData
+
+// CheckBarcodeResult is ECPay's answer to a successful CheckBarcode; Data is
+// the whole decrypted answer, generated from responses.Data of
+// openapi/CheckBarcode.yaml, whose members are, from the page:
+//
+//   - IsExist: string, optional, at most 1 character. Whether the barcode
+//     exists at the tax authority: "Y" exists, "N" does not. Meaningful only
+//     when RtnCode is 1; treat this check as an aid, not the only check
+//     before issuing.
+//   - RtnCode: integer, optional. Response code indicating success or
+//     failure.
+//   - RtnMsg: string, optional, at most 200 characters. Response message.
+type CheckBarcodeResult = Result[checkbarcode.ResponseData]
+
+// CheckBarcode calls ECPay's CheckBarcode (POST /B2CInvoice/CheckBarcode, from
+// openapi/CheckBarcode.yaml): Check Mobile Barcode. This API checks with the
+// tax authority whether a mobile barcode carrier (手機條碼) exists.
+//
+// It succeeds with RtnCode 1 (RtnCodeOK: success); any other RtnCode is an
+// *APIError. See Client for what every call checks and returns.
+func (c *Client) CheckBarcode(ctx context.Context, req CheckBarcodeRequest) (*CheckBarcodeResult, error) {
+	return call[checkbarcode.RequestData, checkbarcode.ResponseData](ctx, c, registry.CheckBarcode, &req)
+}
+
+// CheckLoveCodeRequest is the plaintext of CheckLoveCode's request Data,
+// generated from requestBody.Data of openapi/CheckLoveCode.yaml. An empty
+// MerchantID is the client's. Its members, from the page (the Go fields of
+// checklovecode.RequestData have their names):
+//
+//   - LoveCode: string, required, 3 to 7 characters, matching ^[0-9]{3,7}$.
+//     Donation code of the receiving organisation
+//     (受贈單位之捐贈碼), 3 to 7 digits.
+//   - MerchantID: string, required, 1 to 10 characters. Merchant ID.
+type CheckLoveCodeRequest = checklovecode.RequestData
+
+// CheckLoveCodeResult is ECPay's answer to a successful CheckLoveCode; Data is
+// the whole decrypted answer, generated from responses.Data of
+// openapi/CheckLoveCode.yaml, whose members are, from the page:
+//
+//   - IsExist: string, optional, at most 1 character. Whether the donation
+//     code exists: "Y" exists, "N" does not. Meaningful only when RtnCode is
+//     1; ECPay's data comes from the tax ministry's donation-code list,
+//     which it downloads periodically.
+//   - OrganName: string, optional. Name of the organisation the donation
+//     code belongs to (受贈單位名稱), when it exists.
+//   - RtnCode: integer, optional. Response code indicating success or
+//     failure.
+//   - RtnMsg: string, optional, at most 200 characters. Response message.
+type CheckLoveCodeResult = Result[checklovecode.ResponseData]
+
+// CheckLoveCode calls ECPay's CheckLoveCode (POST /B2CInvoice/CheckLoveCode,
+// from openapi/CheckLoveCode.yaml): Check Love Code. This API checks whether a
+// donation code (捐贈碼, love code) exists and names the organisation it
+// belongs to.
+//
+// It succeeds with RtnCode 1 (RtnCodeOK: success); any other RtnCode is an
+// *APIError. See Client for what every call checks and returns.
+func (c *Client) CheckLoveCode(ctx context.Context, req CheckLoveCodeRequest) (*CheckLoveCodeResult, error) {
+	return call[checklovecode.RequestData, checklovecode.ResponseData](ctx, c, registry.CheckLoveCode, &req)
+}
+
+// DelayIssueRequest is the plaintext of DelayIssue's request Data, generated
+// from requestBody.Data of openapi/DelayIssue.yaml. An empty MerchantID is the
+// client's. Its members, from the page (the Go fields of
+// delayissue.RequestData have their names):
+//
+//   - CarrierNum: string, optional, at most 64 characters. Carrier number
+//     (載具編號): for CarrierType 2 two capital letters and 14 digits,
+//     for 3 a slash and 7 of 0-9 A-Z . + -, for 4 and 5 the card's hidden
+//     ID.
+//   - CarrierNum2: string, optional, at most 64 characters. Carrier's
+//     visible number (載具顯碼), the printed number of the card; only
+//     for CarrierType 4 and 5.
+//   - CarrierType: string, optional, at most 1 character, one of "", "1",
+//     "2", "3", "4", "5". Carrier type (載具類別): empty for none, 1
+//     ECPay e-invoice carrier, 2 citizen digital certificate, 3 mobile
+//     barcode, 4 EasyCard, 5 iPASS.
+//   - ChannelPartner: string, optional, at most 1 character. Channel partner
+//     (通路商編號); 1 is Shopee, any other value is ignored.
+//   - ClearanceMark: string, optional, at most 1 character, one of "1", "2".
+//     Customs clearance mark (通關方式) for zero-rate sales, 1 not
+//     through customs, 2 through customs.
+//   - CustomerAddr: string, optional, at most 100 characters. Customer
+//     address (客戶地址); needed when Print is 1.
+//   - CustomerEmail: string, optional, at most 80 characters. Customer
+//     e-mail (客戶電子信箱), one address; CustomerPhone or
+//     CustomerEmail must be given.
+//   - CustomerID: string, optional, at most 20 characters. Customer number
+//     (客戶編號); letters, digits and underscores.
+//   - CustomerIdentifier: string, optional, at most 8 characters, matching
+//     ^([0-9]{8})?$. Buyer's company identifier (統一編號), 8 digits;
+//     empty for a consumer.
+//   - CustomerName: string, optional, at most 60 characters. Customer name
+//     (客戶名稱); needed when Print is 1.
+//   - CustomerPhone: string, optional, at most 20 characters. Customer
+//     mobile number (客戶手機號碼); CustomerPhone or CustomerEmail
+//     must be given.
+//   - DelayDay: integer, required, at least 0, at most 15. Delay in days
+//     (延遲天數), 0 to 15; 1 to 15 when DelayFlag is 1; with DelayFlag
+//     2, the days after the trigger (0 issues on the trigger).
+//   - DelayFlag: string, required, exactly 1 character, one of "1", "2".
+//     Delay flag (延遲註記), 1 issue automatically after DelayDay days,
+//     2 wait for TriggerIssue.
+//   - Donation: string, required, exactly 1 character, one of "0", "1".
+//     Donation flag (捐贈註記), 0 not donated, 1 donated.
+//   - InvType: string, required, 1 to 2 characters, one of "07", 8. Invoice
+//     word type (字軌類別), 07 general tax, 08 special tax.
+//   - InvoiceRemark: string, optional, at most 200 characters. Invoice
+//     remark (發票備註).
+//   - Items: array, required. Items (商品), 1 to 999.
+//   - LoveCode: string, optional, at most 7 characters, matching
+//     ^([0-9]{3,7})?$. Donation code of the receiving organisation
+//     (捐贈碼), 3 to 7 digits; needed when Donation is 1.
+//   - MerchantID: string, required, 1 to 10 characters. Merchant ID
+//     (特店編號).
+//   - NotifyURL: string, optional, at most 200 characters. URL ECPay
+//     notifies when the delayed invoice has been issued
+//     (開立完成時通知特店系統的網址).
+//   - PayAct: string, required, 1 to 20 characters, default "ECPAY". Payment
+//     type name (交易類別名稱), ECPAY.
+//   - PayType: string, required, exactly 1 character, always "2". Payment
+//     type (交易類別), always 2.
+//   - Print: string, required, exactly 1 character, one of "0", "1". Print
+//     flag (列印註記), 0 do not print, 1 print.
+//   - ProductServiceID: string, optional, at most 10 characters.
+//     Product/service code (產品服務別代號), only for merchants with
+//     several invoice word tracks enabled.
+//   - RelateNumber: string, required, 1 to 50 characters. Merchant's own
+//     invoice number (特店自訂編號), unique; letters and digits, no
+//     special symbols, case-insensitive.
+//   - SalesAmount: number, required, format double. Invoice total
+//     (發票總金額), a positive integer; tax included when vat is 1,
+//     excluded when vat is 0; the rounded sum of the items' ItemAmount.
+//   - SpecialTaxType: number, optional, format double. Special tax rate type
+//     (特種稅額類別), 1 to 8; for TaxType 4 (and 8 for tax free).
+//   - TaxType: string, required, exactly 1 character, one of "1", "2", "3",
+//     "4", "9". Tax type (課稅類別), 1 taxable, 2 zero rate, 3 tax free,
+//     4 special taxable (InvType 08), 9 mixed.
+//   - Tsr: string, required, 1 to 30 characters. Transaction number
+//     (交易單號), unique; the key TriggerIssue, EditDelayIssue and
+//     CancelDelayIssue use.
+//   - ZeroTaxRateReason: string, optional, at most 2 characters, one of
+//     "71", "72", "73", "74", "75", "76", "77", "78", "79". Zero tax rate
+//     reason (零稅率原因), 71 to 79; for zero-rate sales.
+//   - vat: string, optional, at most 1 character, one of "0", "1", default
+//     "1". Whether item prices include tax (商品單價是否含稅), 1
+//     included (the default), 0 excluded.
+type DelayIssueRequest = delayissue.RequestData
+
+// DelayIssueResult is ECPay's answer to a successful DelayIssue; Data is the
+// whole decrypted answer, generated from responses.Data of
+// openapi/DelayIssue.yaml, whose members are, from the page:
+//
+//   - OrderNumber: string, optional. The stored invoice's number as ECPay
+//     echoes it (uncertain, see the header).
+//   - RtnCode: integer, optional. Response code; 1 means success, any other
+//     code a failure.
+//   - RtnMsg: string, optional, at most 200 characters. Response message.
+type DelayIssueResult = Result[delayissue.ResponseData]
+
+// DelayIssue calls ECPay's DelayIssue (POST /B2CInvoice/DelayIssue, from
+// openapi/DelayIssue.yaml): Delay Issue Invoice. This API stores an invoice at
+// ECPay to be issued later, after DelayDay days or when TriggerIssue is
+// called.
+//
+// It succeeds with RtnCode 1 (RtnCodeOK: success); any other RtnCode is an
+// *APIError. See Client for what every call checks and returns.
+func (c *Client) DelayIssue(ctx context.Context, req DelayIssueRequest) (*DelayIssueResult, error) {
+	return call[delayissue.RequestData, delayissue.ResponseData](ctx, c, registry.DelayIssue, &req)
+}
+
+// EditDelayIssueRequest is the plaintext of EditDelayIssue's request Data,
+// generated from requestBody.Data of openapi/EditDelayIssue.yaml. An empty
+// MerchantID is the client's. Its members, from the page (the Go fields of
+// editdelayissue.RequestData have their names):
+//
+//   - CarrierNum: string, optional, at most 64 characters. Carrier number
+//     (載具編號): for CarrierType 2 two capital letters and 14 digits,
+//     for 3 a slash and 7 of 0-9 A-Z . + -, for 4 and 5 the card's hidden
+//     ID.
+//   - CarrierNum2: string, optional, at most 64 characters. Carrier's
+//     visible number (載具顯碼), the printed number of the card; only
+//     for CarrierType 4 and 5.
+//   - CarrierType: string, optional, at most 1 character, one of "", "1",
+//     "2", "3", "4", "5". Carrier type (載具類別): empty for none, 1
+//     ECPay e-invoice carrier, 2 citizen digital certificate, 3 mobile
+//     barcode, 4 EasyCard, 5 iPASS.
+//   - ChannelPartner: string, optional, at most 1 character. Channel partner
+//     (通路商編號); 1 is Shopee, any other value is ignored.
+//   - ClearanceMark: string, optional, at most 1 character, one of "1", "2".
+//     Customs clearance mark (通關方式) for zero-rate sales, 1 not
+//     through customs, 2 through customs.
+//   - CustomerAddr: string, optional, at most 100 characters. Customer
+//     address (客戶地址); needed when Print is 1.
+//   - CustomerEmail: string, optional, at most 80 characters. Customer
+//     e-mail (客戶電子信箱), one address; CustomerPhone or
+//     CustomerEmail must be given.
+//   - CustomerID: string, optional, at most 20 characters. Customer number
+//     (客戶編號); letters, digits and underscores.
+//   - CustomerIdentifier: string, optional, at most 8 characters, matching
+//     ^([0-9]{8})?$. Buyer's company identifier (統一編號), 8 digits;
+//     empty for a consumer.
+//   - CustomerName: string, optional, at most 60 characters. Customer name
+//     (客戶名稱); needed when Print is 1.
+//   - CustomerPhone: string, optional, at most 20 characters. Customer
+//     mobile number (客戶手機號碼); CustomerPhone or CustomerEmail
+//     must be given.
+//   - DelayDay: integer, optional, at least 0, at most 15. Delay in days
+//     (延遲天數), 0 to 15; 1 to 15 when DelayFlag is 1; with DelayFlag
+//     2, the days after the trigger (0 issues on the trigger).
+//   - DelayFlag: string, optional, at most 1 character, one of "1", "2".
+//     Delay flag (延遲註記), 1 issue automatically after DelayDay days,
+//     2 wait for TriggerIssue.
+//   - Donation: string, required, exactly 1 character, one of "0", "1".
+//     Donation flag (捐贈註記), 0 not donated, 1 donated.
+//   - InvType: string, required, 1 to 2 characters, one of "07", 8. Invoice
+//     word type (字軌類別), 07 general tax, 08 special tax.
+//   - InvoiceRemark: string, optional, at most 200 characters. Invoice
+//     remark (發票備註).
+//   - Items: array, required. Items (商品), 1 to 999.
+//   - LoveCode: string, optional, at most 7 characters, matching
+//     ^([0-9]{3,7})?$. Donation code of the receiving organisation
+//     (捐贈碼), 3 to 7 digits; needed when Donation is 1.
+//   - MerchantID: string, required, 1 to 10 characters. Merchant ID
+//     (特店編號).
+//   - NotifyURL: string, optional, at most 200 characters. URL ECPay
+//     notifies when the delayed invoice has been issued
+//     (開立完成時通知特店系統的網址).
+//   - PayAct: string, optional, at most 20 characters, default "ECPAY".
+//     Payment type name (交易類別名稱), ECPAY.
+//   - PayType: string, optional, at most 1 character, always "2". Payment
+//     type (交易類別), always 2.
+//   - Print: string, required, exactly 1 character, one of "0", "1". Print
+//     flag (列印註記), 0 do not print, 1 print.
+//   - ProductServiceID: string, optional, at most 10 characters.
+//     Product/service code (產品服務別代號), only for merchants with
+//     several invoice word tracks enabled.
+//   - RelateNumber: string, required, 1 to 50 characters. Merchant's own
+//     invoice number (特店自訂編號), unique; letters and digits, no
+//     special symbols, case-insensitive.
+//   - SalesAmount: number, required, format double. Invoice total
+//     (發票總金額), a positive integer; tax included when vat is 1,
+//     excluded when vat is 0; the rounded sum of the items' ItemAmount.
+//   - SpecialTaxType: number, optional, format double. Special tax rate type
+//     (特種稅額類別), 1 to 8; for TaxType 4 (and 8 for tax free).
+//   - TaxType: string, required, exactly 1 character, one of "1", "2", "3",
+//     "4", "9". Tax type (課稅類別), 1 taxable, 2 zero rate, 3 tax free,
+//     4 special taxable (InvType 08), 9 mixed.
+//   - Tsr: string, required, 1 to 30 characters. Transaction number
+//     (交易單號), unique; the key TriggerIssue, EditDelayIssue and
+//     CancelDelayIssue use.
+//   - ZeroTaxRateReason: string, optional, at most 2 characters, one of
+//     "71", "72", "73", "74", "75", "76", "77", "78", "79". Zero tax rate
+//     reason (零稅率原因), 71 to 79; for zero-rate sales.
+//   - vat: string, optional, at most 1 character, one of "0", "1", default
+//     "1". Whether item prices include tax (商品單價是否含稅), 1
+//     included (the default), 0 excluded.
+type EditDelayIssueRequest = editdelayissue.RequestData
+
+// EditDelayIssueResult is ECPay's answer to a successful EditDelayIssue; Data
+// is the whole decrypted answer, generated from responses.Data of
+// openapi/EditDelayIssue.yaml, whose members are, from the page:
+//
+//   - OrderNumber: string, optional. The stored invoice's number as ECPay
+//     echoes it (uncertain, see the header).
+//   - RtnCode: integer, optional. Response code; 1 means success, any other
+//     code a failure.
+//   - RtnMsg: string, optional, at most 200 characters. Response message.
+type EditDelayIssueResult = Result[editdelayissue.ResponseData]
+
+// EditDelayIssue calls ECPay's EditDelayIssue (POST
+// /B2CInvoice/EditDelayIssue, from openapi/EditDelayIssue.yaml): Edit Delay
+// Issue Invoice. This API replaces the content of a stored delayed invoice
+// that has not been issued or triggered yet.
+//
+// It succeeds with RtnCode 1 (RtnCodeOK: success); any other RtnCode is an
+// *APIError. See Client for what every call checks and returns.
+func (c *Client) EditDelayIssue(ctx context.Context, req EditDelayIssueRequest) (*EditDelayIssueResult, error) {
+	return call[editdelayissue.RequestData, editdelayissue.ResponseData](ctx, c, registry.EditDelayIssue, &req)
+}
+
+// GetAllowanceRequest is the plaintext of GetAllowance's request Data,
+// generated from requestBody.Data of openapi/GetAllowance.yaml. An empty
+// MerchantID is the client's. Its members, from the page (the Go fields of
+// getallowance.RequestData have their names):
+//
+//   - AllowanceNo: string, optional, at most 16 characters. Allowance number
+//     (折讓編號).
+//   - Date: string, optional, at most 10 characters, matching
+//     ^\d{4}[-/]\d{2}[-/]\d{2}$. The invoice's date (SearchType 1) or the
+//     allowance's date (SearchType 2), yyyy-MM-dd.
+//   - InvoiceNo: string, optional, at most 10 characters. Invoice number
+//     (發票號碼).
+//   - MerchantID: string, required, 1 to 10 characters. Merchant ID.
+//   - SearchType: string, optional, at most 1 character, one of "0", "1",
+//     "2". How to search (查詢方式): 0 by AllowanceNo, 1 by InvoiceNo
+//     and the invoice's date, 2 by InvoiceNo and the allowance's date.
+type GetAllowanceRequest = getallowance.RequestData
+
+// GetAllowanceResult is ECPay's answer to a successful GetAllowance; Data is
+// the whole decrypted answer, generated from responses.Data of
+// openapi/GetAllowance.yaml, whose members are, from the page:
+//
+//   - IA_Allow_No: string, optional. Allowance number (折讓單號).
+//   - IA_Date: string, optional. When the allowance was made (折讓時間),
+//     yyyy-MM-dd HH:mm:ss.
+//   - IA_Identifier: string, optional. Buyer's company identifier
+//     (買方統一編號); 0000000000 when there is none.
+//   - IA_Invalid_Status: string, optional. Whether the allowance is voided
+//     (作廢狀態): 0 no, 1 yes.
+//   - IA_Invoice_Issue_Date: string, optional. When the invoice was issued
+//     (發票開立時間), yyyy-MM-dd HH:mm:ss.
+//   - IA_Invoice_No: string, optional. Invoice number (發票號碼).
+//   - IA_Send_Mail: string, optional. Email address the allowance notice
+//     went to (通知電子信箱).
+//   - IA_Send_Phone: string, optional. Mobile number the allowance notice
+//     went to (通知手機號碼).
+//   - IA_Tax_Amount: number, optional, format double. Tax of the allowance
+//     (折讓稅額).
+//   - IA_Tax_Type: string, optional. Tax type (課稅別): 1 taxable, 2 zero
+//     rate, 3 tax-free, 9 mixed.
+//   - IA_Total_Amount: number, optional, format double. Allowance amount
+//     before tax (折讓金額(未稅)).
+//   - IA_Total_Tax_Amount: number, optional, format double. Allowance amount
+//     with tax (折讓金額(含稅)).
+//   - IA_Upload_Status: string, optional. Whether the allowance was uploaded
+//     to the tax platform (上傳狀態): 0 no, 1 yes.
+//   - IIS_Customer_Name: string, optional. Buyer's name (客戶名稱).
+//   - Items: array, optional. Items of the allowance (商品明細).
+//   - RtnCode: integer, optional. Response code indicating success or
+//     failure.
+//   - RtnMsg: string, optional, at most 200 characters. Response message.
+type GetAllowanceResult = Result[getallowance.ResponseData]
+
+// GetAllowance calls ECPay's GetAllowance (POST /B2CInvoice/GetAllowance, from
+// openapi/GetAllowance.yaml): Get Allowance. This API looks up an issued
+// allowance (查詢折讓明細).
+//
+// It succeeds with RtnCode 1 (RtnCodeOK: success); any other RtnCode is an
+// *APIError. See Client for what every call checks and returns.
+func (c *Client) GetAllowance(ctx context.Context, req GetAllowanceRequest) (*GetAllowanceResult, error) {
+	return call[getallowance.RequestData, getallowance.ResponseData](ctx, c, registry.GetAllowance, &req)
+}
+
+// GetAllowanceInvalidRequest is the plaintext of GetAllowanceInvalid's request
+// Data, generated from requestBody.Data of openapi/GetAllowanceInvalid.yaml.
+// An empty MerchantID is the client's. Its members, from the page (the Go
+// fields of getallowanceinvalid.RequestData have their names):
+//
+//   - AllowanceNo: string, required, 1 to 16 characters. Number of the
+//     voided allowance (折讓編號).
+//   - InvoiceNo: string, required, 1 to 10 characters. Number of the invoice
+//     the voided allowance belongs to (發票號碼).
+//   - MerchantID: string, required, 1 to 10 characters. Merchant ID.
+type GetAllowanceInvalidRequest = getallowanceinvalid.RequestData
+
+// GetAllowanceInvalidResult is ECPay's answer to a successful
+// GetAllowanceInvalid; Data is the whole decrypted answer, generated from
+// responses.Data of openapi/GetAllowanceInvalid.yaml, whose members are, from
+// the page:
+//
+//   - AI_Allow_Date: string, optional. When the allowance was made
+//     (折讓時間), yyyy-MM-dd HH:mm:ss.
+//   - AI_Allow_No: string, optional. Number of the voided allowance
+//     (折讓單號).
+//   - AI_Buyer_Identifier: string, optional. Buyer's company identifier
+//     (買方統一編號); 0000000000 when there is none.
+//   - AI_Date: string, optional. When the allowance was voided
+//     (作廢時間), yyyy-MM-dd HH:mm:ss.
+//   - AI_Invoice_No: string, optional. Invoice number (發票號碼).
+//   - AI_Seller_Identifier: string, optional. Seller's company identifier
+//     (賣方統一編號).
+//   - AI_Upload_Date: string, optional. When the void was uploaded
+//     (上傳時間); empty until it is.
+//   - AI_Upload_Status: string, optional. Whether the void was uploaded to
+//     the tax platform (上傳狀態): 0 no, 1 yes.
+//   - Reason: string, optional. Why the allowance was voided (作廢原因).
+//   - RtnCode: integer, optional. Response code indicating success or
+//     failure.
+//   - RtnMsg: string, optional, at most 200 characters. Response message.
+type GetAllowanceInvalidResult = Result[getallowanceinvalid.ResponseData]
+
+// GetAllowanceInvalid calls ECPay's GetAllowanceInvalid (POST
+// /B2CInvoice/GetAllowanceInvalid, from openapi/GetAllowanceInvalid.yaml): Get
+// Allowance Invalid. This API looks up a voided allowance
+// (查詢作廢折讓明細).
+//
+// It succeeds with RtnCode 1 (RtnCodeOK: success); any other RtnCode is an
+// *APIError. See Client for what every call checks and returns.
+func (c *Client) GetAllowanceInvalid(ctx context.Context, req GetAllowanceInvalidRequest) (*GetAllowanceInvalidResult, error) {
+	return call[getallowanceinvalid.RequestData, getallowanceinvalid.ResponseData](ctx, c, registry.GetAllowanceInvalid, &req)
+}
+
+// GetCompanyNameByTaxIDRequest is the plaintext of GetCompanyNameByTaxID's
+// request Data, generated from requestBody.Data of
+// openapi/GetCompanyNameByTaxID.yaml. An empty MerchantID is the client's. Its
+// members, from the page (the Go fields of getcompanynamebytaxid.RequestData
+// have their names):
+//
+//   - MerchantID: string, required, 1 to 10 characters. Merchant ID.
+//   - UnifiedBusinessNo: string, required, exactly 8 characters, matching
+//     ^[0-9]{8}$. Unified business number (統一編號) to check, 8 digits.
+type GetCompanyNameByTaxIDRequest = getcompanynamebytaxid.RequestData
+
+// GetCompanyNameByTaxIDResult is ECPay's answer to a successful
+// GetCompanyNameByTaxID; Data is the whole decrypted answer, generated from
+// responses.Data of openapi/GetCompanyNameByTaxID.yaml, whose members are,
+// from the page:
+//
+//   - CompanyName: string, optional. Company name (公司名稱) registered
+//     for the number.
+//   - RtnCode: integer, optional. Response code indicating success or
+//     failure.
+//   - RtnMsg: string, optional, at most 200 characters. Response message.
+type GetCompanyNameByTaxIDResult = Result[getcompanynamebytaxid.ResponseData]
+
+// GetCompanyNameByTaxID calls ECPay's GetCompanyNameByTaxID (POST
+// /B2CInvoice/GetCompanyNameByTaxID, from openapi/GetCompanyNameByTaxID.yaml):
+// Get Company Name By Tax ID. This API checks a company's unified business
+// number (統一編號) and returns the company name.
+//
+// It succeeds with RtnCode 1 (RtnCodeOK: success); any other RtnCode is an
+// *APIError. See Client for what every call checks and returns.
+func (c *Client) GetCompanyNameByTaxID(ctx context.Context, req GetCompanyNameByTaxIDRequest) (*GetCompanyNameByTaxIDResult, error) {
+	return call[getcompanynamebytaxid.RequestData, getcompanynamebytaxid.ResponseData](ctx, c, registry.GetCompanyNameByTaxID, &req)
+}
+
+// GetGovInvoiceWordSettingRequest is the plaintext of
+// GetGovInvoiceWordSetting's request Data, generated from requestBody.Data of
+// openapi/GetGovInvoiceWordSetting.yaml. An empty MerchantID is the client's.
+// Its members, from the page (the Go fields of
+// getgovinvoicewordsetting.RequestData have their names):
+//
+//   - InvoiceYear: string, required, exactly 3 characters, matching
+//     ^[0-9]{3}$. Invoice year (發票年度) in the Republic of China
+//     calendar, e.g. 109 for 2020.
+//   - MerchantID: string, required, 1 to 10 characters. Merchant ID.
+type GetGovInvoiceWordSettingRequest = getgovinvoicewordsetting.RequestData
+
+// GetGovInvoiceWordSettingResult is ECPay's answer to a successful
+// GetGovInvoiceWordSetting; Data is the whole decrypted answer, generated from
+// responses.Data of openapi/GetGovInvoiceWordSetting.yaml, whose members are,
+// from the page:
+//
+//   - InvoiceInfo: array, optional. The allocated number ranges
+//     (發票配號結果清單).
+//   - RtnCode: integer, optional. Response code indicating success or
+//     failure.
+//   - RtnMsg: string, optional, at most 200 characters. Response message.
+type GetGovInvoiceWordSettingResult = Result[getgovinvoicewordsetting.ResponseData]
+
+// GetGovInvoiceWordSetting calls ECPay's GetGovInvoiceWordSetting (POST
+// /B2CInvoice/GetGovInvoiceWordSetting, from
+// openapi/GetGovInvoiceWordSetting.yaml): Get Gov Invoice Word Setting. This
+// API lists the invoice number ranges (字軌) the tax authority has allocated
+// to the merchant and authorised to ECPay for a year.
+//
+// It succeeds with RtnCode 1 (RtnCodeOK: success); any other RtnCode is an
+// *APIError. See Client for what every call checks and returns.
+func (c *Client) GetGovInvoiceWordSetting(ctx context.Context, req GetGovInvoiceWordSettingRequest) (*GetGovInvoiceWordSettingResult, error) {
+	return call[getgovinvoicewordsetting.RequestData, getgovinvoicewordsetting.ResponseData](ctx, c, registry.GetGovInvoiceWordSetting, &req)
+}
+
+// GetInvalidRequest is the plaintext of GetInvalid's request Data, generated
+// from requestBody.Data of openapi/GetInvalid.yaml. An empty MerchantID is the
+// client's. Its members, from the page (the Go fields of
+// getinvalid.RequestData have their names):
+//
+//   - InvoiceDate: string, required, at least 1 character, matching
+//     ^\d{4}[-/]\d{2}[-/]\d{2} *$. Date the invoice was issued
+//     (發票開立日期), yyyy-MM-dd or yyyy/MM/dd.
+//   - InvoiceNo: string, required, 1 to 10 characters. Invoice number
+//     (發票號碼).
+//   - MerchantID: string, required, 1 to 10 characters. Merchant ID.
+//   - RelateNumber: string, required, 1 to 50 characters. The merchant's own
+//     number of the invoice (特店自訂編號), as given when issuing it;
+//     no special symbols.
+type GetInvalidRequest = getinvalid.RequestData
+
+// GetInvalidResult is ECPay's answer to a successful GetInvalid; Data is the
+// whole decrypted answer, generated from responses.Data of
+// openapi/GetInvalid.yaml, whose members are, from the page:
+//
+//   - II_Buyer_Identifier: string, optional. Buyer's company identifier
+//     (買方統一編號); 0000000000 when there is none.
+//   - II_Date: string, optional. When the invoice was voided (作廢時間),
+//     yyyy-MM-dd HH:mm:ss.
+//   - II_Invoice_No: string, optional. Number of the voided invoice
+//     (發票號碼).
+//   - II_Seller_Identifier: string, optional. Seller's company identifier
+//     (賣方統一編號).
+//   - II_Upload_Date: string, optional. When the void was uploaded
+//     (上傳時間); empty until it is.
+//   - II_Upload_Status: string, optional. Whether the void was uploaded to
+//     the tax platform (上傳狀態): 0 no, 1 yes.
+//   - Reason: string, optional. Why the invoice was voided (作廢原因).
+//   - RtnCode: integer, optional. Response code indicating success or
+//     failure.
+//   - RtnMsg: string, optional, at most 200 characters. Response message.
+type GetInvalidResult = Result[getinvalid.ResponseData]
+
+// GetInvalid calls ECPay's GetInvalid (POST /B2CInvoice/GetInvalid, from
+// openapi/GetInvalid.yaml): Get Invalid Invoice. This API looks up a voided
+// invoice (查詢作廢發票明細).
+//
+// It succeeds with RtnCode 1 (RtnCodeOK: success); any other RtnCode is an
+// *APIError. See Client for what every call checks and returns.
+func (c *Client) GetInvalid(ctx context.Context, req GetInvalidRequest) (*GetInvalidResult, error) {
+	return call[getinvalid.RequestData, getinvalid.ResponseData](ctx, c, registry.GetInvalid, &req)
+}
+
+// GetInvoiceWordSettingRequest is the plaintext of GetInvoiceWordSetting's
+// request Data, generated from requestBody.Data of
+// openapi/GetInvoiceWordSetting.yaml. An empty MerchantID is the client's. Its
+// members, from the page (the Go fields of getinvoicewordsetting.RequestData
+// have their names):
+//
+//   - InvType: string, optional, at most 2 characters, one of "07", "08".
+//     Track type (字軌類別) to list: 07 general tax invoice, 08 special
+//     tax invoice.
+//   - InvoiceCategory: integer, required, always 1. Invoice category
+//     (發票類別); always 1 (B2C).
+//   - InvoiceHeader: string, optional, at most 2 characters. Track letters
+//     (字軌名稱) to list.
+//   - InvoiceTerm: integer, required, one of 0, 1, 2, 3, 4, 5, 6. Invoice
+//     period (發票期別): 0 all, 1 Jan-Feb, 2 Mar-Apr, 3 May-Jun, 4
+//     Jul-Aug, 5 Sep-Oct, 6 Nov-Dec.
+//   - InvoiceYear: string, required, exactly 3 characters, matching
+//     ^[0-9]{3}$. Invoice year (發票年度) in the Republic of China
+//     calendar; last year, this year or next.
+//   - MerchantID: string, required, 1 to 10 characters. Merchant ID.
+//   - ProductServiceId: string, optional, at most 10 characters, matching
+//     ^[A-Za-z0-9]{1,10}$. Product/service code (產品服務別代號) to
+//     list, when multiple B2C tracks are enabled.
+//   - UseStatus: integer, required, one of 0, 1, 2, 3, 4, 5, 6. Use status
+//     to list (字軌使用狀態): 0 all, 1 not enabled, 2 in use, 3
+//     disabled, 4 paused, 5 pending review, 6 rejected.
+type GetInvoiceWordSettingRequest = getinvoicewordsetting.RequestData
+
+// GetInvoiceWordSettingResult is ECPay's answer to a successful
+// GetInvoiceWordSetting; Data is the whole decrypted answer, generated from
+// responses.Data of openapi/GetInvoiceWordSetting.yaml, whose members are,
+// from the page:
+//
+//   - InvoiceInfo: array, optional. The merchant's tracks (發票資訊).
+//   - RtnCode: integer, optional. Response code indicating success or
+//     failure.
+//   - RtnMsg: string, optional, at most 200 characters. Response message.
+type GetInvoiceWordSettingResult = Result[getinvoicewordsetting.ResponseData]
+
+// GetInvoiceWordSetting calls ECPay's GetInvoiceWordSetting (POST
+// /B2CInvoice/GetInvoiceWordSetting, from openapi/GetInvoiceWordSetting.yaml):
+// Get Invoice Word Setting. This API lists the merchant's invoice number
+// tracks (字軌) at ECPay with their IDs and use status.
+//
+// It succeeds with RtnCode 1 (RtnCodeOK: success); any other RtnCode is an
+// *APIError. See Client for what every call checks and returns.
+func (c *Client) GetInvoiceWordSetting(ctx context.Context, req GetInvoiceWordSettingRequest) (*GetInvoiceWordSettingResult, error) {
+	return call[getinvoicewordsetting.RequestData, getinvoicewordsetting.ResponseData](ctx, c, registry.GetInvoiceWordSetting, &req)
+}
+
+// GetIssueRequest is the plaintext of GetIssue's request Data, generated from
+// requestBody.Data of openapi/GetIssue.yaml. An empty MerchantID is the
+// client's. Its members, from the page (the Go fields of getissue.RequestData
+// have their names):
+//
+//   - InvoiceDate: string, optional, at most 10 characters. The invoice's
+//     issue date (發票開立日期), yyyy-MM-dd; with InvoiceNo.
+//   - InvoiceNo: string, optional, at most 10 characters, matching
+//     ^([A-Z]{2}[0-9]{8})?$. Invoice number (發票號碼); with
+//     InvoiceDate, to look up by number (情境二).
+//   - MerchantID: string, required, 1 to 10 characters. Merchant ID
+//     (特店編號).
+//   - RelateNumber: string, optional, at most 50 characters. Merchant's own
+//     invoice number (特店自訂編號); to look up by it (情境一).
+type GetIssueRequest = getissue.RequestData
+
+// GetIssueResult is ECPay's answer to a successful GetIssue; Data is the whole
+// decrypted answer, generated from responses.Data of openapi/GetIssue.yaml,
+// whose members are, from the page:
+//
+//   - IIS_Award_Flag: string, optional. Award flag (中獎註記).
+//   - IIS_Award_Type: string, optional. Award type (中獎種類).
+//   - IIS_Carrier_Num: string, optional. Carrier number (載具編號).
+//   - IIS_Carrier_Type: string, optional. Carrier type (載具類別).
+//   - IIS_Category: string, optional. Invoice category (發票類別), B2B
+//     or B2C.
+//   - IIS_Check_Number: string, optional. Check code (檢查碼).
+//   - IIS_Clearance_Mark: string, optional. Customs clearance mark
+//     (通關方式).
+//   - IIS_Create_Date: string, optional. Issue time (發票開立時間),
+//     yyyy-MM-dd HH:mm:ss.
+//   - IIS_Customer_Addr: string, optional. Customer address (客戶地址).
+//   - IIS_Customer_Email: string, optional. Customer e-mail
+//     (客戶電子信箱).
+//   - IIS_Customer_ID: string, optional. Customer number (客戶編號).
+//   - IIS_Customer_Name: string, optional. Customer name (客戶名稱).
+//   - IIS_Customer_Phone: string, optional. Customer mobile number
+//     (客戶手機號碼).
+//   - IIS_IP: string, optional. IP address the invoice was issued from
+//     (開立IP).
+//   - IIS_Identifier: string, optional. Buyer company identifier
+//     (統一編號); 0000000000 when none.
+//   - IIS_Invalid_Status: string, optional. Void status (作廢狀態), 1
+//     voided.
+//   - IIS_Issue_Status: string, optional. Issue status (開立狀態), 1
+//     issued.
+//   - IIS_Love_Code: string, optional. Donation code (捐贈碼).
+//   - IIS_Mer_ID: string, optional. Merchant ID (特店編號).
+//   - IIS_Number: string, optional. Invoice number (發票號碼).
+//   - IIS_Print_Flag: string, optional. Print flag (列印註記).
+//   - IIS_Random_Number: string, optional. Random number (隨機碼), 4
+//     digits.
+//   - IIS_Relate_Number: string, optional. Merchant's own invoice number
+//     (特店自訂編號).
+//   - IIS_Remain_Allowance_Amt: number, optional, format double. Amount left
+//     for allowances (剩餘可折讓金額).
+//   - IIS_Sales_Amount: number, optional, format double. Invoice total, tax
+//     included (發票金額).
+//   - IIS_Tax_Amount: number, optional, format double. Tax amount (稅額).
+//   - IIS_Tax_Rate: number, optional, format double. Tax rate (稅率).
+//   - IIS_Tax_Type: string, optional. Tax type (課稅類別).
+//   - IIS_Turnkey_Status: string, optional. Ministry of Finance's processing
+//     status (財政部處理狀態).
+//   - IIS_Type: string, optional. Invoice word type (字軌類別), 07 or
+//     08.
+//   - IIS_Upload_Date: string, optional. Upload time (上傳時間).
+//   - IIS_Upload_Status: string, optional. Upload status (上傳狀態), 1
+//     uploaded to the Ministry of Finance.
+//   - InvoiceRemark: string, optional. Invoice remark (發票備註).
+//   - Items: array, optional. The invoice's items (商品).
+//   - PosBarCode: string, optional. One-dimensional barcode content
+//     (發票條碼).
+//   - QRCode_Left: string, optional. Left QR code content
+//     (發票左側QRCode).
+//   - QRCode_Right: string, optional. Right QR code content
+//     (發票右側QRCode).
+//   - RtnCode: integer, optional. Response code; 1 means success, any other
+//     code a failure.
+//   - RtnMsg: string, optional, at most 200 characters. Response message.
+type GetIssueResult = Result[getissue.ResponseData]
+
+// GetIssue calls ECPay's GetIssue (POST /B2CInvoice/GetIssue, from
+// openapi/GetIssue.yaml): Get Issue Invoice. This API returns an issued
+// invoice, looked up by RelateNumber or by InvoiceNo and InvoiceDate.
+//
+// It succeeds with RtnCode 1 (RtnCodeOK: success); any other RtnCode is an
+// *APIError. See Client for what every call checks and returns.
+func (c *Client) GetIssue(ctx context.Context, req GetIssueRequest) (*GetIssueResult, error) {
+	return call[getissue.RequestData, getissue.ResponseData](ctx, c, registry.GetIssue, &req)
+}
+
+// GetIssueListRequest is the plaintext of GetIssueList's request Data,
+// generated from requestBody.Data of openapi/GetIssueList.yaml. An empty
+// MerchantID is the client's. Its members, from the page (the Go fields of
+// getissuelist.RequestData have their names):
+//
+//   - BeginDate: string, required, 1 to 10 characters, matching
+//     ^[0-9]{4}-[0-9]{2}-[0-9]{2}$. First issue date of the range
+//     (查詢起始日期), yyyy-MM-dd.
+//   - DataType: string, optional, at most 1 character, one of "1", "2".
+//     Answer format (回傳格式), 1 JSON.
+//   - EndDate: string, required, 1 to 10 characters, matching
+//     ^[0-9]{4}-[0-9]{2}-[0-9]{2}$. Last issue date of the range
+//     (查詢結束日期), yyyy-MM-dd.
+//   - MerchantID: string, required, 1 to 10 characters. Merchant ID
+//     (特店編號).
+//   - NumPerPage: integer, required, at least 1, at most 200. Invoices per
+//     page (每頁筆數), 1 to 200.
+//   - Query_Award: string, optional, at most 1 character. Filter on the
+//     award flag (中獎註記); empty for all.
+//   - Query_Invalid: string, optional, at most 1 character. Filter on the
+//     void status (作廢狀態); empty for all.
+//   - ShowingPage: integer, required, at least 1. The page to return
+//     (顯示頁數), from 1; call with 1 first to learn TotalCount.
+type GetIssueListRequest = getissuelist.RequestData
+
+// GetIssueListResult is ECPay's answer to a successful GetIssueList; Data is
+// the whole decrypted answer, generated from responses.Data of
+// openapi/GetIssueList.yaml, whose members are, from the page:
+//
+//   - InvoiceData: array, optional. The page's invoices, newest issue date
+//     first.
+//   - RtnCode: integer, optional. Response code; 1 means success, any other
+//     code a failure.
+//   - RtnMsg: string, optional, at most 200 characters. Response message.
+//   - ShowingPage: integer, optional. The page returned (顯示頁數).
+//   - TotalCount: integer, optional. Number of invoices in the whole range
+//     (資料總筆數).
+type GetIssueListResult = Result[getissuelist.ResponseData]
+
+// GetIssueList calls ECPay's GetIssueList (POST /B2CInvoice/GetIssueList, from
+// openapi/GetIssueList.yaml): Get Issue List. This API lists the invoices
+// issued in a date range, a page at a time, newest first.
+//
+// It succeeds with RtnCode 1 (RtnCodeOK: success); any other RtnCode is an
+// *APIError. See Client for what every call checks and returns.
+func (c *Client) GetIssueList(ctx context.Context, req GetIssueListRequest) (*GetIssueListResult, error) {
+	return call[getissuelist.RequestData, getissuelist.ResponseData](ctx, c, registry.GetIssueList, &req)
+}
+
+// InvalidRequest is the plaintext of Invalid's request Data, generated from
+// requestBody.Data of openapi/Invalid.yaml. An empty MerchantID is the
+// client's. Its members, from the page (the Go fields of invalid.RequestData
+// have their names):
+//
+//   - InvoiceDate: string, required, 1 to 10 characters. The invoice's issue
+//     date (發票開立日期), yyyy-MM-dd.
+//   - InvoiceNo: string, required, 1 to 10 characters, matching
+//     ^[A-Z]{2}[0-9]{8}$. Number of the invoice to void (發票號碼).
+//   - MerchantID: string, required, 1 to 10 characters. Merchant ID
+//     (特店編號).
+//   - Reason: string, required, 1 to 20 characters. Reason for voiding
+//     (作廢原因).
+type InvalidRequest = invalid.RequestData
+
+// InvalidResult is ECPay's answer to a successful Invalid; Data is the whole
+// decrypted answer, generated from responses.Data of openapi/Invalid.yaml,
+// whose members are, from the page:
+//
+//   - InvoiceNo: string, optional. Number of the voided invoice
+//     (發票號碼).
+//   - RtnCode: integer, optional. Response code; 1 means success, any other
+//     code a failure.
+//   - RtnMsg: string, optional, at most 200 characters. Response message.
+type InvalidResult = Result[invalid.ResponseData]
+
+// Invalid calls ECPay's Invalid (POST /B2CInvoice/Invalid, from
+// openapi/Invalid.yaml): Invalid Invoice. This API voids an issued invoice;
+// ECPay uploads the void to the Ministry of Finance the next day.
+//
+// It succeeds with RtnCode 1 (RtnCodeOK: success); any other RtnCode is an
+// *APIError. See Client for what every call checks and returns.
+func (c *Client) Invalid(ctx context.Context, req InvalidRequest) (*InvalidResult, error) {
+	return call[invalid.RequestData, invalid.ResponseData](ctx, c, registry.Invalid, &req)
+}
+
+// InvoiceNotifyRequest is the plaintext of InvoiceNotify's request Data,
+// generated from requestBody.Data of openapi/InvoiceNotify.yaml. An empty
+// MerchantID is the client's. Its members, from the page (the Go fields of
+// invoicenotify.RequestData have their names):
+//
+//   - AllowanceNo: string, optional, at most 16 characters. Allowance number
+//     (折讓編號), for the allowance notices (InvoiceTag A, AI, OA).
+//   - InvoiceNo: string, required, 1 to 10 characters. Invoice number
+//     (發票號碼).
+//   - InvoiceTag: string, required, 1 to 2 characters, one of "I", "II",
+//     "A", "AI", "AW", "OA". What the notice is about (發送內容類型):
+//     I issued, II voided, A allowance, AI allowance voided, AW invoice won,
+//     OA online allowance.
+//   - MerchantID: string, required, 1 to 10 characters. Merchant ID.
+//   - Notified: string, required, exactly 1 character, one of "C", "M", "A".
+//     Whom to send it to (發送對象): C the customer, M the merchant, A
+//     both.
+//   - Notify: string, required, exactly 1 character, one of "E", "S", "A".
+//     How to send it (發送方式): E email, S SMS, A both.
+//   - NotifyMail: string, optional. Email address the notice goes to
+//     (發送電子郵件).
+//   - Phone: string, optional. Mobile number the SMS goes to
+//     (發送簡訊號碼).
+type InvoiceNotifyRequest = invoicenotify.RequestData
+
+// InvoiceNotifyResult is ECPay's answer to a successful InvoiceNotify; Data is
+// the whole decrypted answer, generated from responses.Data of
+// openapi/InvoiceNotify.yaml, whose members are, from the page:
+//
+//   - RtnCode: integer, optional. Response code indicating success or
+//     failure.
+//   - RtnMsg: string, optional, at most 200 characters. Response message.
+type InvoiceNotifyResult = Result[invoicenotify.ResponseData]
+
+// InvoiceNotify calls ECPay's InvoiceNotify (POST /B2CInvoice/InvoiceNotify,
+// from openapi/InvoiceNotify.yaml): Send Invoice Notification. This API sends
+// a notice about an invoice or an allowance (issued, voided, won) to the
+// customer or the merchant.
+//
+// It succeeds with RtnCode 1 (RtnCodeOK: success); any other RtnCode is an
+// *APIError. See Client for what every call checks and returns.
+func (c *Client) InvoiceNotify(ctx context.Context, req InvoiceNotifyRequest) (*InvoiceNotifyResult, error) {
+	return call[invoicenotify.RequestData, invoicenotify.ResponseData](ctx, c, registry.InvoiceNotify, &req)
+}
+
+// InvoicePrintRequest is the plaintext of InvoicePrint's request Data,
+// generated from requestBody.Data of openapi/InvoicePrint.yaml. An empty
+// MerchantID is the client's. Its members, from the page (the Go fields of
+// invoiceprint.RequestData have their names):
+//
+//   - InvoiceDate: string, required, 1 to 20 characters, matching
+//     ^\d{4}[-/]\d{2}[-/]\d{2}$. Date the invoice was issued
+//     (發票開立日期), yyyy-MM-dd or yyyy/MM/dd.
+//   - InvoiceNo: string, required, 1 to 10 characters, matching
+//     ^[A-Z]{2}\d{8}$. Invoice number (發票號碼), 2 letters and 8
+//     digits.
+//   - IsReprintInvoice: string, optional, at most 1 character. Y prints the
+//     invoice as a reprint (補印); ignored for the B2B layouts.
+//   - IsShowingDetail: integer, optional. 1 shows the items, 2 hides them;
+//     the B2B layouts always show them.
+//   - MerchantID: string, required, 1 to 10 characters. Merchant ID.
+//   - PrintStyle: integer, optional, one of 1, 2, 3, 4, 5, default 1. Layout
+//     (發票列印格式): 1 single-sided (the default), 2 double-sided, 3
+//     thermal paper, 4 B2B A4, 5 B2B A5 (4 and 5 only for an invoice with a
+//     company identifier).
+type InvoicePrintRequest = invoiceprint.RequestData
+
+// InvoicePrintResult is ECPay's answer to a successful InvoicePrint; Data is
+// the whole decrypted answer, generated from responses.Data of
+// openapi/InvoicePrint.yaml, whose members are, from the page:
+//
+//   - InvoiceHtml: string, optional, format uri. URL of the printable
+//     invoice, to open in a browser (valid about an hour).
+//   - RtnCode: integer, optional. Response code indicating success or
+//     failure.
+//   - RtnMsg: string, optional, at most 200 characters. Response message.
+type InvoicePrintResult = Result[invoiceprint.ResponseData]
+
+// InvoicePrint calls ECPay's InvoicePrint (POST /B2CInvoice/InvoicePrint, from
+// openapi/InvoicePrint.yaml): Print Invoice. This API answers the URL of a
+// printable page of an invoice (發票列印).
+//
+// It succeeds with RtnCode 1 (RtnCodeOK: success); any other RtnCode is an
+// *APIError. See Client for what every call checks and returns.
+func (c *Client) InvoicePrint(ctx context.Context, req InvoicePrintRequest) (*InvoicePrintResult, error) {
+	return call[invoiceprint.RequestData, invoiceprint.ResponseData](ctx, c, registry.InvoicePrint, &req)
+}
+
+// IssueRequest is the plaintext of Issue's request Data, generated from
+// requestBody.Data of openapi/Issue.yaml. An empty MerchantID is the client's.
+// Its members, from the page (the Go fields of issue.RequestData have their
+// names):
+//
+//   - CarrierNum: string, optional, at most 64 characters. Carrier number
+//     (載具編號): for CarrierType 2 two capital letters and 14 digits,
+//     for 3 a slash and 7 of 0-9 A-Z . + -, for 4 and 5 the card's hidden
+//     ID.
+//   - CarrierNum2: string, optional, at most 64 characters. Carrier's
+//     visible number (載具顯碼), the printed number of the card; only
+//     for CarrierType 4 and 5.
+//   - CarrierType: string, optional, at most 1 character, one of "", "1",
+//     "2", "3", "4", "5". Carrier type (載具類別): empty for none, 1
+//     ECPay e-invoice carrier, 2 citizen digital certificate, 3 mobile
+//     barcode, 4 EasyCard, 5 iPASS.
+//   - ChannelPartner: string, optional, at most 1 character. Channel partner
+//     (通路商編號); 1 is Shopee, any other value is ignored.
+//   - ClearanceMark: string, optional, at most 1 character, one of "1", "2".
+//     Customs clearance mark (通關方式) for zero-rate sales, 1 not
+//     through customs, 2 through customs.
+//   - CustomerAddr: string, optional, at most 100 characters. Customer
+//     address (客戶地址); needed when Print is 1.
+//   - CustomerEmail: string, optional, at most 80 characters. Customer
+//     e-mail (客戶電子信箱), one address; CustomerPhone or
+//     CustomerEmail must be given.
+//   - CustomerID: string, optional, at most 20 characters. Customer number
+//     (客戶編號); letters, digits and underscores.
+//   - CustomerIdentifier: string, optional, at most 8 characters, matching
+//     ^([0-9]{8})?$. Buyer's company identifier (統一編號), 8 digits;
+//     empty for a consumer.
+//   - CustomerName: string, optional, at most 60 characters. Customer name
+//     (客戶名稱); needed when Print is 1.
+//   - CustomerPhone: string, optional, at most 20 characters. Customer
+//     mobile number (客戶手機號碼); CustomerPhone or CustomerEmail
+//     must be given.
+//   - Donation: string, required, exactly 1 character, one of "0", "1".
+//     Donation flag (捐贈註記), 0 not donated, 1 donated.
+//   - InvType: string, required, 1 to 2 characters, one of "07", 8. Invoice
+//     word type (字軌類別), 07 general tax, 08 special tax.
+//   - InvoiceRemark: string, optional, at most 200 characters. Invoice
+//     remark (發票備註).
+//   - Items: array, required. Items (商品), 1 to 999.
+//   - LoveCode: string, optional, at most 7 characters, matching
+//     ^([0-9]{3,7})?$. Donation code of the receiving organisation
+//     (捐贈碼), 3 to 7 digits; needed when Donation is 1.
+//   - MerchantID: string, required, 1 to 10 characters. Merchant ID
+//     (特店編號).
+//   - Print: string, required, exactly 1 character, one of "0", "1". Print
+//     flag (列印註記), 0 do not print, 1 print.
+//   - ProductServiceID: string, optional, at most 10 characters.
+//     Product/service code (產品服務別代號), only for merchants with
+//     several invoice word tracks enabled.
+//   - RelateNumber: string, required, 1 to 50 characters. Merchant's own
+//     invoice number (特店自訂編號), unique; letters and digits, no
+//     special symbols, case-insensitive.
+//   - SalesAmount: number, required, format double. Invoice total
+//     (發票總金額), a positive integer; tax included when vat is 1,
+//     excluded when vat is 0; the rounded sum of the items' ItemAmount.
+//   - SpecialTaxType: number, optional, format double. Special tax rate type
+//     (特種稅額類別), 1 to 8; for TaxType 4 (and 8 for tax free).
+//   - TaxType: string, required, exactly 1 character, one of "1", "2", "3",
+//     "4", "9". Tax type (課稅類別), 1 taxable, 2 zero rate, 3 tax free,
+//     4 special taxable (InvType 08), 9 mixed.
+//   - ZeroTaxRateReason: string, optional, at most 2 characters, one of
+//     "71", "72", "73", "74", "75", "76", "77", "78", "79". Zero tax rate
+//     reason (零稅率原因), 71 to 79; for zero-rate sales.
+//   - vat: string, optional, at most 1 character, one of "0", "1", default
+//     "1". Whether item prices include tax (商品單價是否含稅), 1
+//     included (the default), 0 excluded.
+type IssueRequest = issue.RequestData
+
+// IssueResult is ECPay's answer to a successful Issue; Data is the whole
+// decrypted answer, generated from responses.Data of openapi/Issue.yaml, whose
+// members are, from the page:
+//
+//   - InvoiceDate: string, optional. Issue time (發票開立時間),
+//     yyyy-MM-dd HH:mm:ss, Taipei time.
+//   - InvoiceNo: string, optional. Invoice number (發票號碼), two
+//     capital letters and 8 digits.
+//   - RandomNumber: string, optional. Invoice random number (隨機碼), 4
+//     digits.
+//   - RtnCode: integer, optional. Response code; 1 means success, any other
+//     code a failure.
+//   - RtnMsg: string, optional, at most 200 characters. Response message.
+type IssueResult = Result[issue.ResponseData]
+
+// Issue calls ECPay's Issue (POST /B2CInvoice/Issue, from openapi/Issue.yaml):
+// Issue Invoice. This API issues a B2C e-invoice immediately; ECPay uploads it
+// to the Ministry of Finance within 48 hours.
+//
+// It succeeds with RtnCode 1 (RtnCodeOK: success); any other RtnCode is an
+// *APIError. See Client for what every call checks and returns.
+func (c *Client) Issue(ctx context.Context, req IssueRequest) (*IssueResult, error) {
+	return call[issue.RequestData, issue.ResponseData](ctx, c, registry.Issue, &req)
 }
 
 // TriggerIssueRequest is the plaintext of TriggerIssue's request Data,
@@ -93,4 +1341,76 @@ type TriggerIssueResult = Result[triggerissue.ResponseData]
 // what every call checks and returns.
 func (c *Client) TriggerIssue(ctx context.Context, req TriggerIssueRequest) (*TriggerIssueResult, error) {
 	return call[triggerissue.RequestData, triggerissue.ResponseData](ctx, c, registry.TriggerIssue, &req)
+}
+
+// UpdateInvoiceWordStatusRequest is the plaintext of UpdateInvoiceWordStatus's
+// request Data, generated from requestBody.Data of
+// openapi/UpdateInvoiceWordStatus.yaml. An empty MerchantID is the client's.
+// Its members, from the page (the Go fields of
+// updateinvoicewordstatus.RequestData have their names):
+//
+//   - InvoiceStatus: integer, required, one of 0, 1, 2. State to set
+//     (發票字軌狀態): 0 disabled, 1 paused, 2 enabled.
+//   - MerchantID: string, required, 1 to 10 characters. Merchant ID.
+//   - TrackID: string, required, 1 to 10 characters. ID of the track
+//     (字軌號碼ID), as AddInvoiceWordSetting returned it.
+type UpdateInvoiceWordStatusRequest = updateinvoicewordstatus.RequestData
+
+// UpdateInvoiceWordStatusResult is ECPay's answer to a successful
+// UpdateInvoiceWordStatus; Data is the whole decrypted answer, generated from
+// responses.Data of openapi/UpdateInvoiceWordStatus.yaml, whose members are,
+// from the page:
+//
+//   - RtnCode: integer, optional. Response code indicating success or
+//     failure.
+//   - RtnMsg: string, optional, at most 200 characters. Response message.
+type UpdateInvoiceWordStatusResult = Result[updateinvoicewordstatus.ResponseData]
+
+// UpdateInvoiceWordStatus calls ECPay's UpdateInvoiceWordStatus (POST
+// /B2CInvoice/UpdateInvoiceWordStatus, from
+// openapi/UpdateInvoiceWordStatus.yaml): Update Invoice Word Status. This API
+// enables, pauses or disables an invoice number track (字軌).
+//
+// It succeeds with RtnCode 1 (RtnCodeOK: success); any other RtnCode is an
+// *APIError. See Client for what every call checks and returns.
+func (c *Client) UpdateInvoiceWordStatus(ctx context.Context, req UpdateInvoiceWordStatusRequest) (*UpdateInvoiceWordStatusResult, error) {
+	return call[updateinvoicewordstatus.RequestData, updateinvoicewordstatus.ResponseData](ctx, c, registry.UpdateInvoiceWordStatus, &req)
+}
+
+// VoidWithReIssueRequest is the plaintext of VoidWithReIssue's request Data,
+// generated from requestBody.Data of openapi/VoidWithReIssue.yaml. An empty
+// MerchantID is the client's. Its members, from the page (the Go fields of
+// voidwithreissue.RequestData have their names):
+//
+//   - IssueModel: object, required. The invoice issued in its place
+//     (開立資料); same number, RelateNumber and issue time.
+//   - MerchantID: string, optional, at most 10 characters. Merchant ID
+//     (特店編號).
+//   - VoidModel: object, required. The invoice to void (註銷資料).
+type VoidWithReIssueRequest = voidwithreissue.RequestData
+
+// VoidWithReIssueResult is ECPay's answer to a successful VoidWithReIssue;
+// Data is the whole decrypted answer, generated from responses.Data of
+// openapi/VoidWithReIssue.yaml, whose members are, from the page:
+//
+//   - InvoiceDate: string, optional. Issue time (發票開立時間),
+//     yyyy-MM-dd HH:mm:ss, Taipei time.
+//   - InvoiceNo: string, optional. Invoice number (發票號碼), two
+//     capital letters and 8 digits.
+//   - RandomNumber: string, optional. Invoice random number (隨機碼), 4
+//     digits.
+//   - RtnCode: integer, optional. Response code; 1 means success, any other
+//     code a failure.
+//   - RtnMsg: string, optional, at most 200 characters. Response message.
+type VoidWithReIssueResult = Result[voidwithreissue.ResponseData]
+
+// VoidWithReIssue calls ECPay's VoidWithReIssue (POST
+// /B2CInvoice/VoidWithReIssue, from openapi/VoidWithReIssue.yaml): Void With
+// ReIssue Invoice. This API voids an issued invoice and issues it again with
+// new content, keeping its number and issue time.
+//
+// It succeeds with RtnCode 1 (RtnCodeOK: success); any other RtnCode is an
+// *APIError. See Client for what every call checks and returns.
+func (c *Client) VoidWithReIssue(ctx context.Context, req VoidWithReIssueRequest) (*VoidWithReIssueResult, error) {
+	return call[voidwithreissue.RequestData, voidwithreissue.ResponseData](ctx, c, registry.VoidWithReIssue, &req)
 }

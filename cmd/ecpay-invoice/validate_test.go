@@ -66,6 +66,7 @@ func TestValidate(t *testing.T) {
 		file     string
 		wantCode int
 		want     []string // lines of stdout, in order
+		mentions []string // names stdout holds somewhere
 	}{
 		{
 			name:     "a captured request",
@@ -79,7 +80,9 @@ func TestValidate(t *testing.T) {
 			args:     []string{"--response"},
 			file:     string(captured.Answer.Body),
 			wantCode: exitOK,
-			want:     []string{"response: ok: the envelope and its decrypted Data match the spec of CancelDelayIssue"},
+			want:     []string{"response: ok: the envelope and its decrypted Data match the spec of "},
+			// and of every other page whose answer may be RtnCode and RtnMsg alone
+			mentions: []string{"CancelDelayIssue"},
 		},
 		{
 			name:     "a captured TriggerIssue request, found by its Data",
@@ -249,6 +252,11 @@ func TestValidate(t *testing.T) {
 			}
 			if i < len(tt.want) {
 				t.Errorf("stdout lacks %q (in order):\n%s", tt.want[i], out.stdout)
+			}
+			for _, m := range tt.mentions {
+				if !strings.Contains(out.stdout, m) {
+					t.Errorf("stdout does not mention %s:\n%s", m, out.stdout)
+				}
 			}
 		})
 	}

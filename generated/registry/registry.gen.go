@@ -6,13 +6,145 @@ import (
 	"reflect"
 	"time"
 
+	"github.com/ecpay-go/einvoice/generated/addinvoicewordsetting"
+	"github.com/ecpay-go/einvoice/generated/allowance"
+	"github.com/ecpay-go/einvoice/generated/allowancebycollegiate"
+	"github.com/ecpay-go/einvoice/generated/allowanceinvalid"
+	"github.com/ecpay-go/einvoice/generated/allowanceinvalidbycollegiate"
 	"github.com/ecpay-go/einvoice/generated/canceldelayissue"
+	"github.com/ecpay-go/einvoice/generated/checkbarcode"
+	"github.com/ecpay-go/einvoice/generated/checklovecode"
+	"github.com/ecpay-go/einvoice/generated/delayissue"
+	"github.com/ecpay-go/einvoice/generated/editdelayissue"
+	"github.com/ecpay-go/einvoice/generated/getallowance"
+	"github.com/ecpay-go/einvoice/generated/getallowanceinvalid"
+	"github.com/ecpay-go/einvoice/generated/getcompanynamebytaxid"
+	"github.com/ecpay-go/einvoice/generated/getgovinvoicewordsetting"
+	"github.com/ecpay-go/einvoice/generated/getinvalid"
+	"github.com/ecpay-go/einvoice/generated/getinvoicewordsetting"
+	"github.com/ecpay-go/einvoice/generated/getissue"
+	"github.com/ecpay-go/einvoice/generated/getissuelist"
+	"github.com/ecpay-go/einvoice/generated/invalid"
+	"github.com/ecpay-go/einvoice/generated/invoicenotify"
+	"github.com/ecpay-go/einvoice/generated/invoiceprint"
+	"github.com/ecpay-go/einvoice/generated/issue"
 	"github.com/ecpay-go/einvoice/generated/triggerissue"
+	"github.com/ecpay-go/einvoice/generated/updateinvoicewordstatus"
+	"github.com/ecpay-go/einvoice/generated/voidwithreissue"
 )
 
 // TimestampWindow is how far an envelope's RqHeader.Timestamp may be from
 // ECPay's clock, in either direction (x-ecpay-window-seconds on every page).
 const TimestampWindow = 600 * time.Second
+
+// AddInvoiceWordSetting is POST /B2CInvoice/AddInvoiceWordSetting, from
+// openapi/AddInvoiceWordSetting.yaml: Add Invoice Word Setting.
+var AddInvoiceWordSetting = &Operation{
+	Name:               "AddInvoiceWordSetting",
+	Path:               "/B2CInvoice/AddInvoiceWordSetting",
+	Page:               "openapi/AddInvoiceWordSetting.yaml",
+	Summary:            "Add Invoice Word Setting",
+	Description:        "This API adds an invoice number track (字軌) from the tax authority's allocation to ECPay; it must then be enabled with UpdateInvoiceWordStatus.",
+	RequestType:        reflect.TypeFor[addinvoicewordsetting.RequestData](),
+	ResponseType:       reflect.TypeFor[addinvoicewordsetting.ResponseData](),
+	RequestDataSchema:  "requestBody.Data",
+	ResponseDataSchema: "responses.Data",
+	Codes: []Code{
+		{Code: 1, Name: "OK", Message: "", Description: "success", Success: true},
+		{Code: 9000001, Name: "TaxSystemFailed", Message: "呼叫財政部API失敗", Description: "the tax ministry's system failed; try again later", Classes: []Class{Transient}},
+		{Code: 9999999, Name: "SystemError", Message: "系統異常,請稍後再試", Description: "ECPay's system error; try again later", Classes: []Class{Busy}},
+	},
+	spec:  addinvoicewordsetting.GetSpec,
+	index: 0,
+}
+
+// Allowance is POST /B2CInvoice/Allowance, from openapi/Allowance.yaml: Issue
+// Allowance.
+var Allowance = &Operation{
+	Name:               "Allowance",
+	Path:               "/B2CInvoice/Allowance",
+	Page:               "openapi/Allowance.yaml",
+	Summary:            "Issue Allowance",
+	Description:        "This API issues a sales allowance (折讓) against an issued invoice; the merchant keeps the buyer's signed paper allowance.",
+	RequestType:        reflect.TypeFor[allowance.RequestData](),
+	ResponseType:       reflect.TypeFor[allowance.ResponseData](),
+	RequestDataSchema:  "requestBody.Data",
+	ResponseDataSchema: "responses.Data",
+	Codes: []Code{
+		{Code: 1, Name: "OK", Message: "", Description: "success", Success: true},
+		{Code: 9000001, Name: "TaxSystemFailed", Message: "呼叫財政部API失敗", Description: "the tax ministry's system failed; try again later", Classes: []Class{Transient}},
+		{Code: 9999999, Name: "SystemError", Message: "系統異常,請稍後再試", Description: "ECPay's system error; try again later", Classes: []Class{Busy}},
+	},
+	spec:  allowance.GetSpec,
+	index: 1,
+}
+
+// AllowanceByCollegiate is POST /B2CInvoice/AllowanceByCollegiate, from
+// openapi/AllowanceByCollegiate.yaml: Issue Online Allowance.
+var AllowanceByCollegiate = &Operation{
+	Name:               "AllowanceByCollegiate",
+	Path:               "/B2CInvoice/AllowanceByCollegiate",
+	Page:               "openapi/AllowanceByCollegiate.yaml",
+	Summary:            "Issue Online Allowance",
+	Description:        "This API stores an allowance (折讓) and emails the buyer, who agrees to it online; ECPay issues it when the buyer agrees.",
+	RequestType:        reflect.TypeFor[allowancebycollegiate.RequestData](),
+	ResponseType:       reflect.TypeFor[allowancebycollegiate.ResponseData](),
+	RequestDataSchema:  "requestBody.Data",
+	ResponseDataSchema: "responses.Data",
+	Codes: []Code{
+		{Code: 1, Name: "OK", Message: "", Description: "success", Success: true},
+		{Code: 9000001, Name: "TaxSystemFailed", Message: "呼叫財政部API失敗", Description: "the tax ministry's system failed; try again later", Classes: []Class{Transient}},
+		{Code: 9999999, Name: "SystemError", Message: "系統異常,請稍後再試", Description: "ECPay's system error; try again later", Classes: []Class{Busy}},
+	},
+	spec:  allowancebycollegiate.GetSpec,
+	index: 2,
+}
+
+// AllowanceInvalid is POST /B2CInvoice/AllowanceInvalid, from
+// openapi/AllowanceInvalid.yaml: Invalidate Allowance.
+var AllowanceInvalid = &Operation{
+	Name:               "AllowanceInvalid",
+	Path:               "/B2CInvoice/AllowanceInvalid",
+	Page:               "openapi/AllowanceInvalid.yaml",
+	Summary:            "Invalidate Allowance",
+	Description:        "This API voids an issued allowance (作廢折讓), not the invoice it belongs to.",
+	RequestType:        reflect.TypeFor[allowanceinvalid.RequestData](),
+	ResponseType:       reflect.TypeFor[allowanceinvalid.ResponseData](),
+	RequestDataSchema:  "requestBody.Data",
+	ResponseDataSchema: "responses.Data",
+	Codes: []Code{
+		{Code: 1, Name: "OK", Message: "", Description: "success", Success: true},
+		{Code: 9000001, Name: "TaxSystemFailed", Message: "呼叫財政部API失敗", Description: "the tax ministry's system failed; try again later", Classes: []Class{Transient}},
+		{Code: 9999999, Name: "SystemError", Message: "系統異常,請稍後再試", Description: "ECPay's system error; try again later", Classes: []Class{Busy}},
+		{Code: 2000039, Name: "AllowanceNotFound", Message: "查無折讓單資料，請確認!", Description: "no allowance of this invoice has this AllowanceNo", Classes: []Class{NotFound}},
+		{Code: 2000063, Name: "AllowanceAlreadyVoided", Message: "該折讓單已作廢過，請確認", Description: "the allowance was voided already; a repeated void after a lost answer most likely means the first one succeeded", Classes: []Class{Conflict}},
+	},
+	spec:  allowanceinvalid.GetSpec,
+	index: 3,
+}
+
+// AllowanceInvalidByCollegiate is POST
+// /B2CInvoice/AllowanceInvalidByCollegiate, from
+// openapi/AllowanceInvalidByCollegiate.yaml: Cancel Online Allowance.
+var AllowanceInvalidByCollegiate = &Operation{
+	Name:               "AllowanceInvalidByCollegiate",
+	Path:               "/B2CInvoice/AllowanceInvalidByCollegiate",
+	Page:               "openapi/AllowanceInvalidByCollegiate.yaml",
+	Summary:            "Cancel Online Allowance",
+	Description:        "This API cancels an online allowance (線上折讓) and gives its amount back to the invoice.",
+	RequestType:        reflect.TypeFor[allowanceinvalidbycollegiate.RequestData](),
+	ResponseType:       reflect.TypeFor[allowanceinvalidbycollegiate.ResponseData](),
+	RequestDataSchema:  "requestBody.Data",
+	ResponseDataSchema: "responses.Data",
+	Codes: []Code{
+		{Code: 1, Name: "OK", Message: "", Description: "success", Success: true},
+		{Code: 9000001, Name: "TaxSystemFailed", Message: "呼叫財政部API失敗", Description: "the tax ministry's system failed; try again later", Classes: []Class{Transient}},
+		{Code: 9999999, Name: "SystemError", Message: "系統異常,請稍後再試", Description: "ECPay's system error; try again later", Classes: []Class{Busy}},
+		{Code: 5070250, Name: "AllowanceAlreadyAgreed", Message: "無法取消已經同意的線上折讓單", Description: "the buyer already agreed to the online allowance; void it with AllowanceInvalid", Classes: []Class{Conflict}},
+	},
+	spec:  allowanceinvalidbycollegiate.GetSpec,
+	index: 4,
+}
 
 // CancelDelayIssue is POST /B2CInvoice/CancelDelayIssue, from
 // openapi/CancelDelayIssue.yaml: Cancel Delay Issue Invoice.
@@ -33,7 +165,354 @@ var CancelDelayIssue = &Operation{
 		{Code: 5070305, Name: "NoUpdatableTsr", Message: "B2C取消延遲(或觸發)發票 查無可更新交易單號", Description: "no stored invoice with this Tsr can be updated — unknown, already cancelled, triggered or issued", Classes: []Class{NotFound, Conflict}},
 	},
 	spec:  canceldelayissue.GetSpec,
-	index: 0,
+	index: 5,
+}
+
+// CheckBarcode is POST /B2CInvoice/CheckBarcode, from
+// openapi/CheckBarcode.yaml: Check Mobile Barcode.
+var CheckBarcode = &Operation{
+	Name:               "CheckBarcode",
+	Path:               "/B2CInvoice/CheckBarcode",
+	Page:               "openapi/CheckBarcode.yaml",
+	Summary:            "Check Mobile Barcode",
+	Description:        "This API checks with the tax authority whether a mobile barcode carrier (手機條碼) exists.",
+	RequestType:        reflect.TypeFor[checkbarcode.RequestData](),
+	ResponseType:       reflect.TypeFor[checkbarcode.ResponseData](),
+	RequestDataSchema:  "requestBody.Data",
+	ResponseDataSchema: "responses.Data",
+	Codes: []Code{
+		{Code: 1, Name: "OK", Message: "", Description: "success", Success: true},
+		{Code: 9000001, Name: "TaxSystemFailed", Message: "呼叫財政部API失敗", Description: "the tax ministry's system failed; try again later", Classes: []Class{Transient}},
+		{Code: 9999999, Name: "SystemError", Message: "系統異常,請稍後再試", Description: "ECPay's system error; try again later", Classes: []Class{Busy}},
+	},
+	spec:  checkbarcode.GetSpec,
+	index: 6,
+}
+
+// CheckLoveCode is POST /B2CInvoice/CheckLoveCode, from
+// openapi/CheckLoveCode.yaml: Check Love Code.
+var CheckLoveCode = &Operation{
+	Name:               "CheckLoveCode",
+	Path:               "/B2CInvoice/CheckLoveCode",
+	Page:               "openapi/CheckLoveCode.yaml",
+	Summary:            "Check Love Code",
+	Description:        "This API checks whether a donation code (捐贈碼, love code) exists and names the organisation it belongs to.",
+	RequestType:        reflect.TypeFor[checklovecode.RequestData](),
+	ResponseType:       reflect.TypeFor[checklovecode.ResponseData](),
+	RequestDataSchema:  "requestBody.Data",
+	ResponseDataSchema: "responses.Data",
+	Codes: []Code{
+		{Code: 1, Name: "OK", Message: "", Description: "success", Success: true},
+		{Code: 9000001, Name: "TaxSystemFailed", Message: "呼叫財政部API失敗", Description: "the tax ministry's system failed; try again later", Classes: []Class{Transient}},
+		{Code: 9999999, Name: "SystemError", Message: "系統異常,請稍後再試", Description: "ECPay's system error; try again later", Classes: []Class{Busy}},
+	},
+	spec:  checklovecode.GetSpec,
+	index: 7,
+}
+
+// DelayIssue is POST /B2CInvoice/DelayIssue, from openapi/DelayIssue.yaml:
+// Delay Issue Invoice.
+var DelayIssue = &Operation{
+	Name:               "DelayIssue",
+	Path:               "/B2CInvoice/DelayIssue",
+	Page:               "openapi/DelayIssue.yaml",
+	Summary:            "Delay Issue Invoice",
+	Description:        "This API stores an invoice at ECPay to be issued later, after DelayDay days or when TriggerIssue is called.",
+	RequestType:        reflect.TypeFor[delayissue.RequestData](),
+	ResponseType:       reflect.TypeFor[delayissue.ResponseData](),
+	RequestDataSchema:  "requestBody.Data",
+	ResponseDataSchema: "responses.Data",
+	Codes: []Code{
+		{Code: 1, Name: "OK", Message: "", Description: "success", Success: true},
+		{Code: 9000001, Name: "TaxSystemFailed", Message: "呼叫財政部API失敗", Description: "the tax ministry's system failed; try again later", Classes: []Class{Transient}},
+		{Code: 9999999, Name: "SystemError", Message: "系統異常,請稍後再試", Description: "ECPay's system error; try again later", Classes: []Class{Busy}},
+		{Code: 5000022, Name: "AmountMismatch", Message: "驗證發票金額發現錯誤，與商品合計金額不符", Description: "SalesAmount does not match the items' amounts"},
+		{Code: 2020001, Name: "BadLoveCode", Message: "捐贈碼為3~7碼純數字", Description: "LoveCode is not 3 to 7 digits"},
+	},
+	spec:  delayissue.GetSpec,
+	index: 8,
+}
+
+// EditDelayIssue is POST /B2CInvoice/EditDelayIssue, from
+// openapi/EditDelayIssue.yaml: Edit Delay Issue Invoice.
+var EditDelayIssue = &Operation{
+	Name:               "EditDelayIssue",
+	Path:               "/B2CInvoice/EditDelayIssue",
+	Page:               "openapi/EditDelayIssue.yaml",
+	Summary:            "Edit Delay Issue Invoice",
+	Description:        "This API replaces the content of a stored delayed invoice that has not been issued or triggered yet.",
+	RequestType:        reflect.TypeFor[editdelayissue.RequestData](),
+	ResponseType:       reflect.TypeFor[editdelayissue.ResponseData](),
+	RequestDataSchema:  "requestBody.Data",
+	ResponseDataSchema: "responses.Data",
+	Codes: []Code{
+		{Code: 1, Name: "OK", Message: "", Description: "success", Success: true},
+		{Code: 9000001, Name: "TaxSystemFailed", Message: "呼叫財政部API失敗", Description: "the tax ministry's system failed; try again later", Classes: []Class{Transient}},
+		{Code: 9999999, Name: "SystemError", Message: "系統異常,請稍後再試", Description: "ECPay's system error; try again later", Classes: []Class{Busy}},
+		{Code: 4000001, Name: "UnknownTsr", Message: "不存在此交易單號", Description: "no stored invoice has this Tsr", Classes: []Class{NotFound}},
+		{Code: 5000022, Name: "AmountMismatch", Message: "驗證發票金額發現錯誤，與商品合計金額不符", Description: "SalesAmount does not match the items' amounts"},
+		{Code: 2020001, Name: "BadLoveCode", Message: "捐贈碼為3~7碼純數字", Description: "LoveCode is not 3 to 7 digits"},
+	},
+	spec:  editdelayissue.GetSpec,
+	index: 9,
+}
+
+// GetAllowance is POST /B2CInvoice/GetAllowance, from
+// openapi/GetAllowance.yaml: Get Allowance.
+var GetAllowance = &Operation{
+	Name:               "GetAllowance",
+	Path:               "/B2CInvoice/GetAllowance",
+	Page:               "openapi/GetAllowance.yaml",
+	Summary:            "Get Allowance",
+	Description:        "This API looks up an issued allowance (查詢折讓明細).",
+	RequestType:        reflect.TypeFor[getallowance.RequestData](),
+	ResponseType:       reflect.TypeFor[getallowance.ResponseData](),
+	RequestDataSchema:  "requestBody.Data",
+	ResponseDataSchema: "responses.Data",
+	Codes: []Code{
+		{Code: 1, Name: "OK", Message: "", Description: "success", Success: true},
+		{Code: 9000001, Name: "TaxSystemFailed", Message: "呼叫財政部API失敗", Description: "the tax ministry's system failed; try again later", Classes: []Class{Transient}},
+		{Code: 9999999, Name: "SystemError", Message: "系統異常,請稍後再試", Description: "ECPay's system error; try again later", Classes: []Class{Busy}},
+	},
+	spec:  getallowance.GetSpec,
+	index: 10,
+}
+
+// GetAllowanceInvalid is POST /B2CInvoice/GetAllowanceInvalid, from
+// openapi/GetAllowanceInvalid.yaml: Get Allowance Invalid.
+var GetAllowanceInvalid = &Operation{
+	Name:               "GetAllowanceInvalid",
+	Path:               "/B2CInvoice/GetAllowanceInvalid",
+	Page:               "openapi/GetAllowanceInvalid.yaml",
+	Summary:            "Get Allowance Invalid",
+	Description:        "This API looks up a voided allowance (查詢作廢折讓明細).",
+	RequestType:        reflect.TypeFor[getallowanceinvalid.RequestData](),
+	ResponseType:       reflect.TypeFor[getallowanceinvalid.ResponseData](),
+	RequestDataSchema:  "requestBody.Data",
+	ResponseDataSchema: "responses.Data",
+	Codes: []Code{
+		{Code: 1, Name: "OK", Message: "", Description: "success", Success: true},
+		{Code: 9000001, Name: "TaxSystemFailed", Message: "呼叫財政部API失敗", Description: "the tax ministry's system failed; try again later", Classes: []Class{Transient}},
+		{Code: 9999999, Name: "SystemError", Message: "系統異常,請稍後再試", Description: "ECPay's system error; try again later", Classes: []Class{Busy}},
+	},
+	spec:  getallowanceinvalid.GetSpec,
+	index: 11,
+}
+
+// GetCompanyNameByTaxID is POST /B2CInvoice/GetCompanyNameByTaxID, from
+// openapi/GetCompanyNameByTaxID.yaml: Get Company Name By Tax ID.
+var GetCompanyNameByTaxID = &Operation{
+	Name:               "GetCompanyNameByTaxID",
+	Path:               "/B2CInvoice/GetCompanyNameByTaxID",
+	Page:               "openapi/GetCompanyNameByTaxID.yaml",
+	Summary:            "Get Company Name By Tax ID",
+	Description:        "This API checks a company's unified business number (統一編號) and returns the company name.",
+	RequestType:        reflect.TypeFor[getcompanynamebytaxid.RequestData](),
+	ResponseType:       reflect.TypeFor[getcompanynamebytaxid.ResponseData](),
+	RequestDataSchema:  "requestBody.Data",
+	ResponseDataSchema: "responses.Data",
+	Codes: []Code{
+		{Code: 1, Name: "OK", Message: "", Description: "success", Success: true},
+		{Code: 9000001, Name: "TaxSystemFailed", Message: "呼叫財政部API失敗", Description: "the tax ministry's system failed; try again later", Classes: []Class{Transient}},
+		{Code: 9999999, Name: "SystemError", Message: "系統異常,請稍後再試", Description: "ECPay's system error; try again later", Classes: []Class{Busy}},
+		{Code: 7, Name: "NoCompanyData", Message: "查無資料", Description: "no public data for this number; it may still be valid (a company welfare committee, some government or medical bodies), so keep issuing", Classes: []Class{NotFound}},
+		{Code: 1200125, Name: "TaxIDCheckDigitFailed", Message: "統一編號檢查碼驗證失敗，請再確認", Description: "the number fails the unified business number check-digit rule; ask the buyer again"},
+	},
+	spec:  getcompanynamebytaxid.GetSpec,
+	index: 12,
+}
+
+// GetGovInvoiceWordSetting is POST /B2CInvoice/GetGovInvoiceWordSetting, from
+// openapi/GetGovInvoiceWordSetting.yaml: Get Gov Invoice Word Setting.
+var GetGovInvoiceWordSetting = &Operation{
+	Name:               "GetGovInvoiceWordSetting",
+	Path:               "/B2CInvoice/GetGovInvoiceWordSetting",
+	Page:               "openapi/GetGovInvoiceWordSetting.yaml",
+	Summary:            "Get Gov Invoice Word Setting",
+	Description:        "This API lists the invoice number ranges (字軌) the tax authority has allocated to the merchant and authorised to ECPay for a year.",
+	RequestType:        reflect.TypeFor[getgovinvoicewordsetting.RequestData](),
+	ResponseType:       reflect.TypeFor[getgovinvoicewordsetting.ResponseData](),
+	RequestDataSchema:  "requestBody.Data",
+	ResponseDataSchema: "responses.Data",
+	Codes: []Code{
+		{Code: 1, Name: "OK", Message: "", Description: "success", Success: true},
+		{Code: 9000001, Name: "TaxSystemFailed", Message: "呼叫財政部API失敗", Description: "the tax ministry's system failed; try again later", Classes: []Class{Transient}},
+		{Code: 9999999, Name: "SystemError", Message: "系統異常,請稍後再試", Description: "ECPay's system error; try again later", Classes: []Class{Busy}},
+		{Code: 7, Name: "NoGovAllocation", Message: "查無資料", Description: "no range allocated for that year: the numbers were not authorised to ECPay when taken, or the allocation is not complete yet", Classes: []Class{NotFound}},
+	},
+	spec:  getgovinvoicewordsetting.GetSpec,
+	index: 13,
+}
+
+// GetInvalid is POST /B2CInvoice/GetInvalid, from openapi/GetInvalid.yaml: Get
+// Invalid Invoice.
+var GetInvalid = &Operation{
+	Name:               "GetInvalid",
+	Path:               "/B2CInvoice/GetInvalid",
+	Page:               "openapi/GetInvalid.yaml",
+	Summary:            "Get Invalid Invoice",
+	Description:        "This API looks up a voided invoice (查詢作廢發票明細).",
+	RequestType:        reflect.TypeFor[getinvalid.RequestData](),
+	ResponseType:       reflect.TypeFor[getinvalid.ResponseData](),
+	RequestDataSchema:  "requestBody.Data",
+	ResponseDataSchema: "responses.Data",
+	Codes: []Code{
+		{Code: 1, Name: "OK", Message: "", Description: "success", Success: true},
+		{Code: 9000001, Name: "TaxSystemFailed", Message: "呼叫財政部API失敗", Description: "the tax ministry's system failed; try again later", Classes: []Class{Transient}},
+		{Code: 9999999, Name: "SystemError", Message: "系統異常,請稍後再試", Description: "ECPay's system error; try again later", Classes: []Class{Busy}},
+	},
+	spec:  getinvalid.GetSpec,
+	index: 14,
+}
+
+// GetInvoiceWordSetting is POST /B2CInvoice/GetInvoiceWordSetting, from
+// openapi/GetInvoiceWordSetting.yaml: Get Invoice Word Setting.
+var GetInvoiceWordSetting = &Operation{
+	Name:               "GetInvoiceWordSetting",
+	Path:               "/B2CInvoice/GetInvoiceWordSetting",
+	Page:               "openapi/GetInvoiceWordSetting.yaml",
+	Summary:            "Get Invoice Word Setting",
+	Description:        "This API lists the merchant's invoice number tracks (字軌) at ECPay with their IDs and use status.",
+	RequestType:        reflect.TypeFor[getinvoicewordsetting.RequestData](),
+	ResponseType:       reflect.TypeFor[getinvoicewordsetting.ResponseData](),
+	RequestDataSchema:  "requestBody.Data",
+	ResponseDataSchema: "responses.Data",
+	Codes: []Code{
+		{Code: 1, Name: "OK", Message: "", Description: "success", Success: true},
+		{Code: 9000001, Name: "TaxSystemFailed", Message: "呼叫財政部API失敗", Description: "the tax ministry's system failed; try again later", Classes: []Class{Transient}},
+		{Code: 9999999, Name: "SystemError", Message: "系統異常,請稍後再試", Description: "ECPay's system error; try again later", Classes: []Class{Busy}},
+	},
+	spec:  getinvoicewordsetting.GetSpec,
+	index: 15,
+}
+
+// GetIssue is POST /B2CInvoice/GetIssue, from openapi/GetIssue.yaml: Get Issue
+// Invoice.
+var GetIssue = &Operation{
+	Name:               "GetIssue",
+	Path:               "/B2CInvoice/GetIssue",
+	Page:               "openapi/GetIssue.yaml",
+	Summary:            "Get Issue Invoice",
+	Description:        "This API returns an issued invoice, looked up by RelateNumber or by InvoiceNo and InvoiceDate.",
+	RequestType:        reflect.TypeFor[getissue.RequestData](),
+	ResponseType:       reflect.TypeFor[getissue.ResponseData](),
+	RequestDataSchema:  "requestBody.Data",
+	ResponseDataSchema: "responses.Data",
+	Codes: []Code{
+		{Code: 1, Name: "OK", Message: "", Description: "success", Success: true},
+		{Code: 9000001, Name: "TaxSystemFailed", Message: "呼叫財政部API失敗", Description: "the tax ministry's system failed; try again later", Classes: []Class{Transient}},
+		{Code: 9999999, Name: "SystemError", Message: "系統異常,請稍後再試", Description: "ECPay's system error; try again later", Classes: []Class{Busy}},
+	},
+	spec:  getissue.GetSpec,
+	index: 16,
+}
+
+// GetIssueList is POST /B2CInvoice/GetIssueList, from
+// openapi/GetIssueList.yaml: Get Issue List.
+var GetIssueList = &Operation{
+	Name:               "GetIssueList",
+	Path:               "/B2CInvoice/GetIssueList",
+	Page:               "openapi/GetIssueList.yaml",
+	Summary:            "Get Issue List",
+	Description:        "This API lists the invoices issued in a date range, a page at a time, newest first.",
+	RequestType:        reflect.TypeFor[getissuelist.RequestData](),
+	ResponseType:       reflect.TypeFor[getissuelist.ResponseData](),
+	RequestDataSchema:  "requestBody.Data",
+	ResponseDataSchema: "responses.Data",
+	Codes: []Code{
+		{Code: 1, Name: "OK", Message: "", Description: "success", Success: true},
+		{Code: 9000001, Name: "TaxSystemFailed", Message: "呼叫財政部API失敗", Description: "the tax ministry's system failed; try again later", Classes: []Class{Transient}},
+		{Code: 9999999, Name: "SystemError", Message: "系統異常,請稍後再試", Description: "ECPay's system error; try again later", Classes: []Class{Busy}},
+	},
+	spec:  getissuelist.GetSpec,
+	index: 17,
+}
+
+// Invalid is POST /B2CInvoice/Invalid, from openapi/Invalid.yaml: Invalid
+// Invoice.
+var Invalid = &Operation{
+	Name:               "Invalid",
+	Path:               "/B2CInvoice/Invalid",
+	Page:               "openapi/Invalid.yaml",
+	Summary:            "Invalid Invoice",
+	Description:        "This API voids an issued invoice; ECPay uploads the void to the Ministry of Finance the next day.",
+	RequestType:        reflect.TypeFor[invalid.RequestData](),
+	ResponseType:       reflect.TypeFor[invalid.ResponseData](),
+	RequestDataSchema:  "requestBody.Data",
+	ResponseDataSchema: "responses.Data",
+	Codes: []Code{
+		{Code: 1, Name: "OK", Message: "", Description: "success", Success: true},
+		{Code: 9000001, Name: "TaxSystemFailed", Message: "呼叫財政部API失敗", Description: "the tax ministry's system failed; try again later", Classes: []Class{Transient}},
+		{Code: 9999999, Name: "SystemError", Message: "系統異常,請稍後再試", Description: "ECPay's system error; try again later", Classes: []Class{Busy}},
+		{Code: 5070450, Name: "InvoiceHasAllowance", Message: "該發票已被折讓過，無法直接作廢發票", Description: "the invoice has an allowance; void its allowances first", Classes: []Class{Conflict}},
+	},
+	spec:  invalid.GetSpec,
+	index: 18,
+}
+
+// InvoiceNotify is POST /B2CInvoice/InvoiceNotify, from
+// openapi/InvoiceNotify.yaml: Send Invoice Notification.
+var InvoiceNotify = &Operation{
+	Name:               "InvoiceNotify",
+	Path:               "/B2CInvoice/InvoiceNotify",
+	Page:               "openapi/InvoiceNotify.yaml",
+	Summary:            "Send Invoice Notification",
+	Description:        "This API sends a notice about an invoice or an allowance (issued, voided, won) to the customer or the merchant.",
+	RequestType:        reflect.TypeFor[invoicenotify.RequestData](),
+	ResponseType:       reflect.TypeFor[invoicenotify.ResponseData](),
+	RequestDataSchema:  "requestBody.Data",
+	ResponseDataSchema: "responses.Data",
+	Codes: []Code{
+		{Code: 1, Name: "OK", Message: "", Description: "success", Success: true},
+		{Code: 9000001, Name: "TaxSystemFailed", Message: "呼叫財政部API失敗", Description: "the tax ministry's system failed; try again later", Classes: []Class{Transient}},
+		{Code: 9999999, Name: "SystemError", Message: "系統異常,請稍後再試", Description: "ECPay's system error; try again later", Classes: []Class{Busy}},
+	},
+	spec:  invoicenotify.GetSpec,
+	index: 19,
+}
+
+// InvoicePrint is POST /B2CInvoice/InvoicePrint, from
+// openapi/InvoicePrint.yaml: Print Invoice.
+var InvoicePrint = &Operation{
+	Name:               "InvoicePrint",
+	Path:               "/B2CInvoice/InvoicePrint",
+	Page:               "openapi/InvoicePrint.yaml",
+	Summary:            "Print Invoice",
+	Description:        "This API answers the URL of a printable page of an invoice (發票列印).",
+	RequestType:        reflect.TypeFor[invoiceprint.RequestData](),
+	ResponseType:       reflect.TypeFor[invoiceprint.ResponseData](),
+	RequestDataSchema:  "requestBody.Data",
+	ResponseDataSchema: "responses.Data",
+	Codes: []Code{
+		{Code: 1, Name: "OK", Message: "", Description: "success", Success: true},
+		{Code: 9000001, Name: "TaxSystemFailed", Message: "呼叫財政部API失敗", Description: "the tax ministry's system failed; try again later", Classes: []Class{Transient}},
+		{Code: 9999999, Name: "SystemError", Message: "系統異常,請稍後再試", Description: "ECPay's system error; try again later", Classes: []Class{Busy}},
+	},
+	spec:  invoiceprint.GetSpec,
+	index: 20,
+}
+
+// Issue is POST /B2CInvoice/Issue, from openapi/Issue.yaml: Issue Invoice.
+var Issue = &Operation{
+	Name:               "Issue",
+	Path:               "/B2CInvoice/Issue",
+	Page:               "openapi/Issue.yaml",
+	Summary:            "Issue Invoice",
+	Description:        "This API issues a B2C e-invoice immediately; ECPay uploads it to the Ministry of Finance within 48 hours.",
+	RequestType:        reflect.TypeFor[issue.RequestData](),
+	ResponseType:       reflect.TypeFor[issue.ResponseData](),
+	RequestDataSchema:  "requestBody.Data",
+	ResponseDataSchema: "responses.Data",
+	Codes: []Code{
+		{Code: 1, Name: "OK", Message: "", Description: "success", Success: true},
+		{Code: 9000001, Name: "TaxSystemFailed", Message: "呼叫財政部API失敗", Description: "the tax ministry's system failed; try again later", Classes: []Class{Transient}},
+		{Code: 9999999, Name: "SystemError", Message: "系統異常,請稍後再試", Description: "ECPay's system error; try again later", Classes: []Class{Busy}},
+		{Code: 5000022, Name: "AmountMismatch", Message: "驗證發票金額發現錯誤，與商品合計金額不符", Description: "SalesAmount does not match the items' amounts"},
+		{Code: 2020001, Name: "BadLoveCode", Message: "捐贈碼為3~7碼純數字", Description: "LoveCode is not 3 to 7 digits"},
+		{Code: 1100040, Name: "InvoiceNumbersExhausted", Message: "發票字軌已用完", Description: "the merchant's invoice word track has no numbers left; add or enable a track (UpdateInvoiceWordStatus)"},
+	},
+	spec:  issue.GetSpec,
+	index: 21,
 }
 
 // TriggerIssue is POST /B2CInvoice/TriggerIssue, from
@@ -57,7 +536,52 @@ var TriggerIssue = &Operation{
 		{Code: 5070305, Name: "NoUpdatableTsr", Message: "B2C取消延遲(或觸發)發票 查無可更新交易單號", Description: "the stored invoice no longer waits for a trigger — already triggered, issued or cancelled", Classes: []Class{NotFound, Conflict}},
 	},
 	spec:  triggerissue.GetSpec,
-	index: 1,
+	index: 22,
 }
 
-var operations = []*Operation{CancelDelayIssue, TriggerIssue}
+// UpdateInvoiceWordStatus is POST /B2CInvoice/UpdateInvoiceWordStatus, from
+// openapi/UpdateInvoiceWordStatus.yaml: Update Invoice Word Status.
+var UpdateInvoiceWordStatus = &Operation{
+	Name:               "UpdateInvoiceWordStatus",
+	Path:               "/B2CInvoice/UpdateInvoiceWordStatus",
+	Page:               "openapi/UpdateInvoiceWordStatus.yaml",
+	Summary:            "Update Invoice Word Status",
+	Description:        "This API enables, pauses or disables an invoice number track (字軌).",
+	RequestType:        reflect.TypeFor[updateinvoicewordstatus.RequestData](),
+	ResponseType:       reflect.TypeFor[updateinvoicewordstatus.ResponseData](),
+	RequestDataSchema:  "requestBody.Data",
+	ResponseDataSchema: "responses.Data",
+	Codes: []Code{
+		{Code: 1, Name: "OK", Message: "", Description: "success", Success: true},
+		{Code: 9000001, Name: "TaxSystemFailed", Message: "呼叫財政部API失敗", Description: "the tax ministry's system failed; try again later", Classes: []Class{Transient}},
+		{Code: 9999999, Name: "SystemError", Message: "系統異常,請稍後再試", Description: "ECPay's system error; try again later", Classes: []Class{Busy}},
+		{Code: 7, Name: "UnknownTrackID", Message: "查無資料", Description: "no track of this merchant has this TrackID", Classes: []Class{NotFound}},
+	},
+	spec:  updateinvoicewordstatus.GetSpec,
+	index: 23,
+}
+
+// VoidWithReIssue is POST /B2CInvoice/VoidWithReIssue, from
+// openapi/VoidWithReIssue.yaml: Void With ReIssue Invoice.
+var VoidWithReIssue = &Operation{
+	Name:               "VoidWithReIssue",
+	Path:               "/B2CInvoice/VoidWithReIssue",
+	Page:               "openapi/VoidWithReIssue.yaml",
+	Summary:            "Void With ReIssue Invoice",
+	Description:        "This API voids an issued invoice and issues it again with new content, keeping its number and issue time.",
+	RequestType:        reflect.TypeFor[voidwithreissue.RequestData](),
+	ResponseType:       reflect.TypeFor[voidwithreissue.ResponseData](),
+	RequestDataSchema:  "requestBody.Data",
+	ResponseDataSchema: "responses.Data",
+	Codes: []Code{
+		{Code: 1, Name: "OK", Message: "", Description: "success", Success: true},
+		{Code: 9000001, Name: "TaxSystemFailed", Message: "呼叫財政部API失敗", Description: "the tax ministry's system failed; try again later", Classes: []Class{Transient}},
+		{Code: 9999999, Name: "SystemError", Message: "系統異常,請稍後再試", Description: "ECPay's system error; try again later", Classes: []Class{Busy}},
+		{Code: 5000022, Name: "AmountMismatch", Message: "驗證發票金額發現錯誤，與商品合計金額不符", Description: "SalesAmount does not match the items' amounts"},
+		{Code: 2020001, Name: "BadLoveCode", Message: "捐贈碼為3~7碼純數字", Description: "LoveCode is not 3 to 7 digits"},
+	},
+	spec:  voidwithreissue.GetSpec,
+	index: 24,
+}
+
+var operations = []*Operation{AddInvoiceWordSetting, Allowance, AllowanceByCollegiate, AllowanceInvalid, AllowanceInvalidByCollegiate, CancelDelayIssue, CheckBarcode, CheckLoveCode, DelayIssue, EditDelayIssue, GetAllowance, GetAllowanceInvalid, GetCompanyNameByTaxID, GetGovInvoiceWordSetting, GetInvalid, GetInvoiceWordSetting, GetIssue, GetIssueList, Invalid, InvoiceNotify, InvoicePrint, Issue, TriggerIssue, UpdateInvoiceWordStatus, VoidWithReIssue}

@@ -15,7 +15,7 @@ import (
 
 // droppedPage is the page TestADroppedInPagePassesTheProjectsTests adds:
 // the seed's shape, an inner request without Tsr, no overlay of its own.
-const droppedPage = "testdata/Invalid.yaml"
+const droppedPage = "testdata/DroppedIn.yaml"
 
 // moduleCopyTests are the tests that copy the module with git: the copy has
 // no .git, and they would copy it again inside it.
@@ -35,7 +35,7 @@ func TestADroppedInPagePassesTheProjectsTests(t *testing.T) {
 		t.Skip("needs git to list the module's files")
 	}
 	dir := copyModule(t)
-	frozen.Copy(t, droppedPage, filepath.Join(dir, "openapi", "Invalid.yaml"))
+	frozen.Copy(t, droppedPage, filepath.Join(dir, "openapi", "DroppedIn.yaml"))
 	// A vendor update that adds optional members to both sides' Data,
 	// whatever the page holds today.
 	page := filepath.Join(dir, "openapi", "CancelDelayIssue.yaml")
@@ -52,7 +52,7 @@ func TestADroppedInPagePassesTheProjectsTests(t *testing.T) {
 	}
 	generated := time.Since(started)
 	for file, wants := range map[string][]string{
-		"generated/invalid/invalid.gen.go":                   {"InvoiceNo *string", "Reason *string"},
+		"generated/droppedin/droppedin.gen.go":               {"InvoiceNo *string", "Reason *string"},
 		"generated/canceldelayissue/canceldelayissue.gen.go": {"Note *string", "CancelledAt *string"},
 	} {
 		src, err := os.ReadFile(filepath.Join(dir, file))
@@ -71,7 +71,7 @@ func TestADroppedInPagePassesTheProjectsTests(t *testing.T) {
 	cmd.Dir, cmd.Env = dir, withoutCredentials()
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		t.Fatalf("go test ./... with openapi/Invalid.yaml dropped in and CancelDelayIssue.yaml updated: %v\n%s", err, failures(out))
+		t.Fatalf("go test ./... with openapi/DroppedIn.yaml dropped in and CancelDelayIssue.yaml updated: %v\n%s", err, failures(out))
 	}
 	t.Logf("generated in %v; the project's tests passed in the copy in %v", generated.Round(time.Millisecond), time.Since(started).Round(time.Second))
 }

@@ -22,7 +22,7 @@ import (
 
 // thirdPage is the page the test drops in: the vendor's shape, another
 // operation and other inner fields, no overlay of its own.
-const thirdPage = "testdata/CheckLoveCode.yaml"
+const thirdPage = "testdata/ProbeLoveCode.yaml"
 
 // probe is test scaffolding written into the copy, not a project file: it
 // calls the new operation through wrapper against the simulator in-process.
@@ -35,30 +35,30 @@ import (
 
 	"github.com/ecpay-go/einvoice/ecpaysim"
 	"github.com/ecpay-go/einvoice/ecpaysim/ecpaysimtest"
-	"github.com/ecpay-go/einvoice/generated/checklovecode"
+	"github.com/ecpay-go/einvoice/generated/probelovecode"
 	"github.com/ecpay-go/einvoice/generated/registry"
 	"github.com/ecpay-go/einvoice/wrapper"
 )
 
 func ptr[T any](v T) *T { return &v }
 
-func TestCheckLoveCode(t *testing.T) {
-	op := registry.Lookup("CheckLoveCode")
-	if op == nil || registry.ByPath("/B2CInvoice/CheckLoveCode") != op || !op.Success(1) {
-		t.Fatalf("the registry does not list CheckLoveCode at its path with success code 1: %+v", op)
+func TestProbeLoveCode(t *testing.T) {
+	op := registry.Lookup("ProbeLoveCode")
+	if op == nil || registry.ByPath("/B2CInvoice/ProbeLoveCode") != op || !op.Success(1) {
+		t.Fatalf("the registry does not list ProbeLoveCode at its path with success code 1: %+v", op)
 	}
 	sim := ecpaysimtest.NewServer(t)
 
-	_, err := sim.Client.CheckLoveCode(t.Context(), wrapper.CheckLoveCodeRequest{LoveCode: ptr("12345678")})
+	_, err := sim.Client.ProbeLoveCode(t.Context(), wrapper.ProbeLoveCodeRequest{LoveCode: ptr("12345678")})
 	var invalid *wrapper.ValidationError
-	if !errors.As(err, &invalid) || invalid.Operation != "CheckLoveCode" || invalid.Field != "LoveCode" || invalid.Rule != "maxLength" {
+	if !errors.As(err, &invalid) || invalid.Operation != "ProbeLoveCode" || invalid.Field != "LoveCode" || invalid.Rule != "maxLength" {
 		t.Fatalf("an 8-character LoveCode: %v, want a *wrapper.ValidationError on LoveCode's maxLength", err)
 	}
 	if n := len(sim.Requests()); n != 0 {
 		t.Fatalf("an invalid request was sent (%d requests)", n)
 	}
 
-	res, err := sim.Client.CheckLoveCode(t.Context(), wrapper.CheckLoveCodeRequest{LoveCode: ptr("1234567")})
+	res, err := sim.Client.ProbeLoveCode(t.Context(), wrapper.ProbeLoveCodeRequest{LoveCode: ptr("1234567")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,10 +69,10 @@ func TestCheckLoveCode(t *testing.T) {
 		t.Errorf("Data %+v: want RtnCode 1 and IsExist mocked from responses.Data", res.Data)
 	}
 	reqs := sim.Requests()
-	if len(reqs) != 1 || reqs[0].Operation != "CheckLoveCode" {
-		t.Fatalf("the simulator recorded %d requests, want one CheckLoveCode", len(reqs))
+	if len(reqs) != 1 || reqs[0].Operation != "ProbeLoveCode" {
+		t.Fatalf("the simulator recorded %d requests, want one ProbeLoveCode", len(reqs))
 	}
-	data, ok := reqs[0].Data.(*checklovecode.RequestData)
+	data, ok := reqs[0].Data.(*probelovecode.RequestData)
 	if !ok || data.MerchantID == nil || *data.MerchantID != ecpaysim.StageMerchantID || data.LoveCode == nil || *data.LoveCode != "1234567" {
 		t.Errorf("the simulator received %#v, want MerchantID filled with %s and LoveCode 1234567", reqs[0].Data, ecpaysim.StageMerchantID)
 	}
@@ -98,7 +98,7 @@ func TestAThirdPageNeedsNoHandwrittenGo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	frozen.Write(t, filepath.Join(dir, "openapi", "CheckLoveCode.yaml"), string(page))
+	frozen.Write(t, filepath.Join(dir, "openapi", "ProbeLoveCode.yaml"), string(page))
 	before := handwritten(t, dir)
 
 	goIn(t, dir, "generate", "./...")
@@ -114,7 +114,7 @@ func TestAThirdPageNeedsNoHandwrittenGo(t *testing.T) {
 			t.Errorf("go generate or go build added %s, which is not a *.gen.go file", f)
 		}
 	}
-	gen, err := os.ReadFile(filepath.Join(dir, "generated", "checklovecode", "checklovecode.gen.go"))
+	gen, err := os.ReadFile(filepath.Join(dir, "generated", "probelovecode", "probelovecode.gen.go"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +136,7 @@ func TestAThirdPageNeedsNoHandwrittenGo(t *testing.T) {
 		goIn(t, dir, "build", "-o", bin+string(filepath.Separator), "./cmd/ecpay-invoice", "./cmd/ecpay-sim")
 		baseURL := startSimulator(t, filepath.Join(bin, "ecpay-sim"))
 		cmd := exec.CommandContext(t.Context(), filepath.Join(bin, "ecpay-invoice"),
-			"call", "CheckLoveCode", "--data", `{"LoveCode":"1234567"}`, "--base-url", baseURL)
+			"call", "ProbeLoveCode", "--data", `{"LoveCode":"1234567"}`, "--base-url", baseURL)
 		cmd.Env = withoutCredentials()
 		var stdout, stderr bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -151,8 +151,8 @@ func TestAThirdPageNeedsNoHandwrittenGo(t *testing.T) {
 		if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
 			t.Fatalf("stdout is not one JSON object: %v\n%s", err, stdout.String())
 		}
-		if out.Operation != "CheckLoveCode" || !out.OK || out.Data["RtnCode"] != float64(1) || out.Data["IsExist"] == nil {
-			t.Errorf("ecpay-invoice call printed %s; want CheckLoveCode, ok, and the decrypted data with RtnCode 1 and IsExist", stdout.String())
+		if out.Operation != "ProbeLoveCode" || !out.OK || out.Data["RtnCode"] != float64(1) || out.Data["IsExist"] == nil {
+			t.Errorf("ecpay-invoice call printed %s; want ProbeLoveCode, ok, and the decrypted data with RtnCode 1 and IsExist", stdout.String())
 		}
 		state := simState(t, baseURL)
 		if state.Requests != 1 || state.Violations != 0 {

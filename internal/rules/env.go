@@ -1,0 +1,164 @@
+package rules
+
+import (
+	"encoding/json"
+	"math"
+	"strconv"
+	"sync"
+
+	"cel.dev/cel-go/cel"
+	"cel.dev/cel-go/common/types"
+	"cel.dev/cel-go/common/types/ref"
+	"cel.dev/cel-go/common/types/traits"
+	"cel.dev/cel-go/ext"
+)
+
+// self is the name the rules give the request's Data object.
+const self = "self"
+
+// environment is the one CEL environment every rule is compiled in: what
+// the package documentation promises rule authors, and nothing more.
+var environment = sync.OnceValues(func() (*cel.Env, error) {
+	return cel.NewEnv(
+		cel.Variable(self, cel.MapType(cel.StringType, cel.DynType)),
+		cel.CustomTypeAdapter(adapter),
+		// Every number of the Data is a double (see adapter), while a
+		// rule's literals are often ints: self.SalesAmount > 0.
+		cel.CrossTypeNumericComparisons(true),
+		cel.OptionalTypes(),
+		ext.Strings(),
+		ext.Math(),
+		ext.Lists(),
+		ext.Sets(),
+		ext.Bindings(),
+		ecpayLibrary(),
+	)
+})
+
+// ecpayLibrary declares the functions CEL lacks for ECPay's amounts: a
+// list's sum, and ECPay's rounding.
+func ecpayLibrary() cel.EnvOption {
+	return cel.Lib(ecpayLib{})
+}
+
+type ecpayLib struct{}
+
+func (ecpayLib) LibraryName() string { return "ecpay" }
+
+func (ecpayLib) ProgramOptions() []cel.ProgramOption { return nil }
+
+func (ecpayLib) CompileOptions() []cel.EnvOption {
+	return []cel.EnvOption{
+		cel.Function("sum",
+			cel.MemberOverload("list_sum", []*cel.Type{cel.ListType(cel.DynType)}, cel.DoubleType,
+				cel.UnaryBinding(sum))),
+		cel.Function("ecpay.round",
+			cel.Overload("ecpay_round_double", []*cel.Type{cel.DoubleType}, cel.DoubleType,
+				cel.UnaryBinding(func(x ref.Val) ref.Val { return roundTo(x, types.Int(0)) })),
+			cel.Overload("ecpay_round_double_int", []*cel.Type{cel.DoubleType, cel.IntType}, cel.DoubleType,
+				cel.BinaryBinding(roundTo))),
+	}
+}
+
+// sum adds the numbers of a list as doubles; an element that is no number
+// is an error naming its position.
+func sum(list ref.Val) ref.Val {
+	l, ok := list.(traits.Lister)
+	if !ok {
+		return types.NewErr("sum() takes a list, not a %s", list.Type().TypeName())
+	}
+	total := 0.0
+	it := l.Iterator()
+	for i := 0; it.HasNext() == types.True; i++ {
+		x, ok := number(it.Next())
+		if !ok {
+			return types.NewErr("sum(): element %d is not a number", i)
+		}
+		total += x
+	}
+	return types.Double(total)
+}
+
+// roundTo is ECPay's rounding of x to digits decimals: half away from zero,
+// as PHP's round() and ECPay's SDK example (3 × 10.5 = 31.5 → 32) do, on
+// the decimal the double stands for. The product 4.35 × 10 is the double
+// 43.49999999999999, which math.round takes to 43; ECPay's 43.5 rounds to
+// 44. Reading x at 15 significant digits first, as PHP's pre-rounding did,
+// gives ECPay's answer.
+func roundTo(x, digits ref.Val) ref.Val {
+	v, ok := number(x)
+	if !ok {
+		return types.NewErr("ecpay.round() takes a number, not a %s", x.Type().TypeName())
+	}
+	d, ok := digits.(types.Int)
+	if !ok || d < 0 || d > 15 {
+		return types.NewErr("ecpay.round(): digits must be an int from 0 to 15")
+	}
+	decimal, err := strconv.ParseFloat(strconv.FormatFloat(v, 'g', 15, 64), 64)
+	if err != nil {
+		return types.NewErr("ecpay.round(%v): %v", v, err)
+	}
+	scale := math.Pow10(int(d))
+	return types.Double(math.Round(decimal*scale) / scale)
+}
+
+// number returns v as a float64, if it is a CEL number.
+func number(v ref.Val) (float64, bool) {
+	switch n := v.(type) {
+	case types.Double:
+		return float64(n), true
+	case types.Int:
+		return float64(n), true
+	case types.Uint:
+		return float64(n), true
+	}
+	return 0, false
+}
+
+// adapter presents the decoded JSON to CEL with every number a double,
+// whether encoding/json gave a float64, a json.Number (UseNumber) or the
+// caller built the map with ints: a rule then meets one numeric type, and
+// self.ItemCount * self.ItemPrice never fails for want of an int × double
+// overload. Maps and lists stay lazy (nothing is converted that no rule
+// reads), and adapt their members with this adapter in turn.
+var adapter types.Adapter = doubleAdapter{}
+
+type doubleAdapter struct{}
+
+func (a doubleAdapter) NativeToValue(value any) ref.Val {
+	switch v := value.(type) {
+	case map[string]any:
+		return types.NewStringInterfaceMap(a, v)
+	case []any:
+		return types.NewDynamicList(a, v)
+	case string:
+		return types.String(v)
+	case float64:
+		return types.Double(v)
+	case bool:
+		return types.Bool(v)
+	case nil:
+		return types.NullValue
+	case json.Number:
+		f, err := v.Float64()
+		if err != nil {
+			return types.NewErr("the number %s is out of range: %v", v, err)
+		}
+		return types.Double(f)
+	case int:
+		return types.Double(v)
+	case int64:
+		return types.Double(v)
+	case int32:
+		return types.Double(v)
+	case uint:
+		return types.Double(v)
+	case uint64:
+		return types.Double(v)
+	case uint32:
+		return types.Double(v)
+	case float32:
+		return types.Double(v)
+	}
+	return types.DefaultTypeAdapter.NativeToValue(value)
+}

@@ -1,0 +1,440 @@
+package rules_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"maps"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/ecpay-go/einvoice/internal/frozen"
+	"github.com/ecpay-go/einvoice/internal/pages"
+	"github.com/ecpay-go/einvoice/internal/rules"
+)
+
+// The tests read the package's own fixture page, testdata/Issue.yaml with
+// its overlay Issue.overlay.yaml, through the frozen shared overlay: never
+// the pages of openapi/, which change with ECPay.
+const fixture = "testdata/Issue.yaml"
+
+// loadFixture returns the fixture page, overlaid as the generator loads a
+// page; loading it compiles its rules.
+func loadFixture(t testing.TB) *pages.Page {
+	t.Helper()
+	p, err := pages.LoadWith(context.Background(), fixture, filepath.Join(frozen.Dir(), pages.SharedOverlay), "testdata/Issue.overlay.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func requestSchema(p *pages.Page) *openapi3.Schema {
+	return p.Doc.Components.Schemas[pages.RequestDataSchema].Value
+}
+
+// issue returns a request that keeps every rule of the fixture: ECPay's SDK
+// example for Issue, where 3 × 10.5 = 31.5 is rounded to 32, with edit
+// applied to a fresh copy.
+func issue(t testing.TB, edit func(data map[string]any)) map[string]any {
+	t.Helper()
+	const sdkExample = `{
+		"MerchantID": "2000132", "RelateNumber": "Y20211021001",
+		"CustomerIdentifier": "", "CustomerName": "綠界科技股份有限公司", "CustomerAddr": "106 台北市南港區發票一街 1 號 1 樓",
+		"CustomerPhone": "", "CustomerEmail": "test@ecpay.com.tw",
+		"Print": "1", "Donation": "0", "LoveCode": "", "CarrierType": "", "CarrierNum": "",
+		"TaxType": "1", "SalesAmount": 32, "InvType": "07",
+		"Items": [{"ItemName": "item01", "ItemCount": 3, "ItemWord": "件", "ItemPrice": 10.5, "ItemTaxType": "1", "ItemAmount": 32}]
+	}`
+	var data map[string]any
+	if err := json.Unmarshal([]byte(sdkExample), &data); err != nil {
+		t.Fatal(err)
+	}
+	if edit != nil {
+		edit(data)
+	}
+	return data
+}
+
+func item(data map[string]any, i int) map[string]any {
+	return data["Items"].([]any)[i].(map[string]any)
+}
+
+// items sets the request's items to n copies of {count, price, amount}, and
+// SalesAmount to total.
+func items(data map[string]any, n int, count, price, amount float64, total float64) {
+	list := make([]any, n)
+	for i := range list {
+		list[i] = map[string]any{"ItemName": "item", "ItemCount": count, "ItemWord": "件", "ItemPrice": price, "ItemTaxType": "1", "ItemAmount": amount}
+	}
+	data["Items"], data["SalesAmount"] = list, total
+}
+
+// broken returns the rule texts of the violations.
+func broken(vs []rules.Violation) []string {
+	var out []string
+	for _, v := range vs {
+		out = append(out, v.Rule)
+	}
+	return out
+}
+
+// Each rule of the fixture, with a request that just keeps it and one that
+// breaks it (and no other rule).
+func TestCheckEachRule(t *testing.T) {
+	set := loadFixture(t).Rules
+	ruleAbout := func(fields ...string) string {
+		for _, r := range set.Rules() {
+			if slices.Equal(r.Fields, fields) {
+				return r.Rule
+			}
+		}
+		t.Fatalf("the fixture has no rule about %v", fields)
+		return ""
+	}
+	tests := []struct {
+		name   string
+		fields []string // the rule's, naming it
+		keeps  func(map[string]any)
+		breaks func(map[string]any)
+	}{
+		{
+			name: "Donation 1 needs a LoveCode", fields: []string{"Donation", "LoveCode"},
+			keeps:  func(d map[string]any) { d["Donation"], d["Print"], d["LoveCode"] = "1", "0", "168001" },
+			breaks: func(d map[string]any) { d["Donation"], d["Print"], d["LoveCode"] = "1", "0", "" },
+		},
+		{
+			name: "Donation 1 needs a LoveCode, absent", fields: []string{"Donation", "LoveCode"},
+			keeps:  func(d map[string]any) { d["Donation"], d["Print"], d["LoveCode"] = "0", "1", "" },
+			breaks: func(d map[string]any) { d["Donation"], d["Print"] = "1", "0"; delete(d, "LoveCode") },
+		},
+		{
+			name: "Donation 1 forbids a CustomerIdentifier", fields: []string{"Donation", "CustomerIdentifier"},
+			keeps: func(d map[string]any) {
+				d["Donation"], d["Print"], d["LoveCode"] = "1", "0", "168001"
+				delete(d, "CustomerIdentifier")
+			},
+			breaks: func(d map[string]any) {
+				d["Donation"], d["Print"], d["LoveCode"], d["CustomerIdentifier"] = "1", "0", "168001", "53348111"
+			},
+		},
+		{
+			name: "Donation 1 forbids printing", fields: []string{"Donation", "Print"},
+			keeps:  func(d map[string]any) { d["Donation"], d["Print"], d["LoveCode"] = "1", "0", "168001" },
+			breaks: func(d map[string]any) { d["Donation"], d["Print"], d["LoveCode"] = "1", "1", "168001" },
+		},
+		{
+			name: "carrier 1 or 2 forbids printing", fields: []string{"CarrierType", "Print"},
+			keeps:  func(d map[string]any) { d["CarrierType"], d["Print"] = "3", "1" },
+			breaks: func(d map[string]any) { d["CarrierType"], d["Print"] = "2", "1" },
+		},
+		{
+			name: "printing needs a name and an address", fields: []string{"Print", "CustomerName", "CustomerAddr"},
+			keeps:  func(d map[string]any) { d["Print"], d["CustomerName"], d["CustomerAddr"] = "0", "", "" },
+			breaks: func(d map[string]any) { d["Print"], d["CustomerAddr"] = "1", "" },
+		},
+		{
+			name: "a phone or an email", fields: []string{"CustomerPhone", "CustomerEmail"},
+			keeps:  func(d map[string]any) { d["CustomerPhone"], d["CustomerEmail"] = "0912345678", "" },
+			breaks: func(d map[string]any) { d["CustomerPhone"] = ""; delete(d, "CustomerEmail") },
+		},
+		{
+			name: "an optional CustomerIdentifier, guarded by has(), is 8 digits", fields: []string{"CustomerIdentifier"},
+			keeps:  func(d map[string]any) { delete(d, "CustomerIdentifier") },
+			breaks: func(d map[string]any) { d["CustomerIdentifier"] = "5334811" },
+		},
+		{
+			name: "a CustomerIdentifier given is 8 digits", fields: []string{"CustomerIdentifier"},
+			keeps:  func(d map[string]any) { d["CustomerIdentifier"] = "53348111" },
+			breaks: func(d map[string]any) { d["CustomerIdentifier"] = "5334811A" },
+		},
+		{
+			name: "TaxType 9 needs every ItemTaxType", fields: []string{"TaxType", "Items.ItemTaxType"},
+			keeps: func(d map[string]any) { d["TaxType"] = "9" },
+			breaks: func(d map[string]any) {
+				d["TaxType"] = "9"
+				delete(item(d, 0), "ItemTaxType")
+			},
+		},
+		{
+			name: "ItemAmount, ECPay's rounding: 3 × 10.5 is 32", fields: []string{"Items.ItemAmount", "Items.ItemCount", "Items.ItemPrice"},
+			keeps: func(d map[string]any) {},
+			breaks: func(d map[string]any) {
+				item(d, 0)["ItemAmount"], d["SalesAmount"] = 31.0, 31.0
+			},
+		},
+		{
+			name: "ItemAmount, unrounded", fields: []string{"Items.ItemAmount", "Items.ItemCount", "Items.ItemPrice"},
+			keeps: func(d map[string]any) {
+				item(d, 0)["ItemAmount"] = 31.5 // AllowanceByCollegiate's SDK example sends 10.5 unrounded
+			},
+			breaks: func(d map[string]any) {
+				item(d, 0)["ItemAmount"] = 31.6 // neither 32 nor 31.5, and SalesAmount 32 still its rounded sum
+			},
+		},
+		{
+			name: "ItemAmount, a product that is not exact in binary: 4.35 × 10 is 44", fields: []string{"Items.ItemAmount", "Items.ItemCount", "Items.ItemPrice"},
+			keeps:  func(d map[string]any) { items(d, 1, 10, 4.35, 44, 44) },
+			breaks: func(d map[string]any) { items(d, 1, 10, 4.35, 43, 43) },
+		},
+		{
+			name: "SalesAmount is the sum of 10 items", fields: []string{"SalesAmount", "Items.ItemAmount"},
+			keeps:  func(d map[string]any) { items(d, 10, 3, 10.5, 32, 320) },
+			breaks: func(d map[string]any) { items(d, 10, 3, 10.5, 32, 319) },
+		},
+		{
+			name: "SalesAmount is the sum rounded", fields: []string{"SalesAmount", "Items.ItemAmount"},
+			keeps:  func(d map[string]any) { items(d, 3, 1, 10.5, 10.5, 32) }, // 31.5 → 32
+			breaks: func(d map[string]any) { items(d, 3, 1, 10.5, 10.5, 31) },
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rule := ruleAbout(tc.fields...)
+			if vs := set.Check(issue(t, tc.keeps)); len(vs) != 0 {
+				t.Errorf("a request that keeps every rule breaks %q", broken(vs))
+			}
+			vs := set.Check(issue(t, tc.breaks))
+			if got := broken(vs); !slices.Equal(got, []string{rule}) {
+				t.Fatalf("broke %q, want only %q", got, rule)
+			}
+			if vs[0].Err != nil {
+				t.Errorf("the rule could not be evaluated: %v", vs[0].Err)
+			}
+		})
+	}
+}
+
+func TestViolationCarriesTheRule(t *testing.T) {
+	p := loadFixture(t)
+	vs := p.Rules.Check(issue(t, func(d map[string]any) { d["Donation"], d["Print"] = "1", "0" }))
+	if len(vs) != 1 {
+		t.Fatalf("got %d violations, want 1: %v", len(vs), vs)
+	}
+	want := rules.Violation{
+		Index:   0,
+		Rule:    "self.Donation != '1' || (has(self.LoveCode) && self.LoveCode != '')",
+		Message: "Donation 1 (donated) needs a LoveCode: give the receiving organisation's love code",
+		Quote:   "當用戶選擇捐贈發票[Donation]=1",
+		Fields:  []string{"Donation", "LoveCode"},
+	}
+	got := vs[0]
+	if got.Index != want.Index || got.Rule != want.Rule || got.Message != want.Message || got.Quote != want.Quote || !slices.Equal(got.Fields, want.Fields) || got.Err != nil {
+		t.Errorf("got %+v\nwant %+v", got, want)
+	}
+	if s := got.String(); !strings.Contains(s, want.Message) || !strings.Contains(s, "Donation, LoveCode") {
+		t.Errorf("String() = %q: want the message and the fields", s)
+	}
+}
+
+// A rule that reads a member the request lacks, unguarded, cannot be
+// evaluated: a violation saying so, never a panic nor a pass.
+func TestEvaluationErrorIsAViolation(t *testing.T) {
+	set := loadFixture(t).Rules
+	vs := set.Check(issue(t, func(d map[string]any) { delete(d, "Items") }))
+	got := broken(vs)
+	want := []string{
+		"self.Items.all(i, i.ItemAmount == ecpay.round(i.ItemCount * i.ItemPrice) || i.ItemAmount == ecpay.round(i.ItemCount * i.ItemPrice, 7))",
+		"self.SalesAmount == ecpay.round(self.Items.map(i, i.ItemAmount).sum())",
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("broke %q, want %q", got, want)
+	}
+	for _, v := range vs {
+		if v.Err == nil || !strings.Contains(v.Err.Error(), "Items") {
+			t.Errorf("rule %d: Err = %v, want CEL's explanation naming Items", v.Index, v.Err)
+		}
+		if s := v.String(); !strings.Contains(s, "could not be evaluated") {
+			t.Errorf("String() = %q: want it to say the rule could not be evaluated", s)
+		}
+	}
+}
+
+func TestCheckNumbersOfAnyDecoding(t *testing.T) {
+	set := loadFixture(t).Rules
+	tests := map[string]func(d map[string]any){
+		"float64 (encoding/json)": func(map[string]any) {},
+		"json.Number (UseNumber)": func(d map[string]any) {
+			d["SalesAmount"] = json.Number("32")
+			it := item(d, 0)
+			it["ItemCount"], it["ItemPrice"], it["ItemAmount"] = json.Number("3"), json.Number("10.5"), json.Number("32")
+		},
+		"ints built by hand": func(d map[string]any) {
+			d["SalesAmount"] = 32
+			it := item(d, 0)
+			it["ItemCount"], it["ItemAmount"] = int64(3), 32
+		},
+	}
+	for name, edit := range tests {
+		t.Run(name, func(t *testing.T) {
+			if vs := set.Check(issue(t, edit)); len(vs) != 0 {
+				t.Errorf("broke %v", vs)
+			}
+		})
+	}
+}
+
+func TestCheckJSON(t *testing.T) {
+	set := loadFixture(t).Rules
+	raw, err := json.Marshal(issue(t, func(d map[string]any) { d["Donation"], d["Print"] = "1", "0" }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	vs, err := set.CheckJSON(raw)
+	if err != nil || len(vs) != 1 || vs[0].Index != 0 {
+		t.Errorf("CheckJSON = %v, %v; want the LoveCode rule broken", vs, err)
+	}
+	for _, bad := range []string{``, `null`, `[1]`, `"x"`, `{"a":1} {}`, `{"a":`} {
+		if _, err := set.CheckJSON([]byte(bad)); err == nil || !strings.Contains(err.Error(), "Data") {
+			t.Errorf("CheckJSON(%q): err = %v, want one saying the Data is no JSON object", bad, err)
+		}
+	}
+}
+
+func TestAPageWithoutRules(t *testing.T) {
+	for _, p := range frozenPages(t) {
+		if n := len(p.Rules.Rules()); n != 0 {
+			t.Fatalf("%s: %d rules, want none", p.File, n)
+		}
+		if vs := p.Rules.Check(map[string]any{}); vs != nil {
+			t.Errorf("%s: %v", p.File, vs)
+		}
+	}
+	var none *rules.Set
+	if vs := none.Check(map[string]any{"a": 1.0}); vs != nil {
+		t.Errorf("a nil Set broke %v", vs)
+	}
+}
+
+func frozenPages(t *testing.T) []*pages.Page {
+	all, err := pages.LoadAll(context.Background(), frozen.Dir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return all
+}
+
+func TestCompileRefusesABrokenRule(t *testing.T) {
+	valid := map[string]any{"rule": "self.Donation != '1' || has(self.LoveCode)", "message": "m"}
+	with := func(kv ...any) map[string]any {
+		r := maps.Clone(valid)
+		for i := 0; i+1 < len(kv); i += 2 {
+			r[kv[i].(string)] = kv[i+1]
+		}
+		return r
+	}
+	tests := map[string]struct {
+		rules any
+		want  []string
+	}{
+		"a syntax error": {
+			rules: []any{valid, with("rule", "self.Donation == '1' ||")},
+			want:  []string{"[1]", `"self.Donation == '1' ||"`, "Syntax error"},
+		},
+		"a misspelt member": {
+			rules: []any{with("rule", "self.Donaton != '1'")},
+			want:  []string{"[0]", "at 1:5: Donaton is not a member of the request (", "Donation,"},
+		},
+		"a misspelt member of the items": {
+			rules: []any{with("rule", "self.Items.all(i, i.ItemAmout > 0)")},
+			want:  []string{"ItemAmout is not a member of the objects of Items (ItemAmount,"},
+		},
+		"a misspelt optional member": {
+			rules: []any{with("rule", "self.?LovCode.orValue('') == ''")},
+			want:  []string{"LovCode is not a member of the request"},
+		},
+		"a misspelt member of a bound item": {
+			rules: []any{with("rule", "cel.bind(first, self.Items[0], first.ItemAmout > 0)")},
+			want:  []string{"ItemAmout is not a member of the objects of Items"},
+		},
+		"not a bool": {
+			rules: []any{with("rule", "self.Donation")},
+			want:  []string{"not a bool"},
+		},
+		"an unknown function": {
+			rules: []any{with("rule", "math.rnd(self.SalesAmount) == 1.0")},
+			want:  []string{"undeclared reference to 'math.rnd'"},
+		},
+		"an int where a double is wanted": {
+			rules: []any{with("rule", "ecpay.round(3) == 3.0")},
+			want:  []string{"found no matching overload for 'ecpay.round'"},
+		},
+		"no rule": {
+			rules: []any{with("rule", " ")},
+			want:  []string{"has no rule"},
+		},
+		"no message": {
+			rules: []any{map[string]any{"rule": "true"}},
+			want:  []string{`"true"`, "has no message"},
+		},
+		"a field that is no member": {
+			rules: []any{with("fields", []any{"Donation", "LoveCod"})},
+			want:  []string{`fields: "LoveCod" is not a member of the request`},
+		},
+		"a field of the items that is no member": {
+			rules: []any{with("fields", []any{"Items.ItemAmout"})},
+			want:  []string{`"Items.ItemAmout" is not a member`, "ItemAmount"},
+		},
+		"a misspelt key": {
+			rules: []any{map[string]any{"rule": "true", "mesage": "m"}},
+			want:  []string{"must be a list of {rule, message, quote, fields}", `unknown field "mesage"`},
+		},
+		"not a list": {
+			rules: map[string]any{"rule": "true", "message": "m"},
+			want:  []string{"must be a list"},
+		},
+	}
+	p := loadFixture(t)
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			schema := *requestSchema(p)
+			schema.Extensions = map[string]any{rules.Extension: tc.rules}
+			set, err := rules.Compile("testdata/Issue.yaml", &schema)
+			if err == nil {
+				t.Fatalf("compiled %d rules", len(set.Rules()))
+			}
+			for _, w := range append(tc.want, "page testdata/Issue.yaml: x-ecpay-validations") {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error does not say %q:\n%v", w, err)
+				}
+			}
+		})
+	}
+}
+
+func TestCompileErrorNamesEachRule(t *testing.T) {
+	schema := *requestSchema(loadFixture(t))
+	schema.Extensions = map[string]any{rules.Extension: []any{
+		map[string]any{"rule": "self.Donation ==", "message": "m"},
+		map[string]any{"rule": "true", "message": "m"},
+		map[string]any{"rule": "self.Prnt == '1'", "message": "m"},
+	}}
+	_, err := rules.Compile("Issue", &schema)
+	var indexes []int
+	for _, e := range err.(interface{ Unwrap() []error }).Unwrap() {
+		var ce *rules.CompileError
+		if !errors.As(e, &ce) || ce.Page != "Issue" {
+			t.Fatalf("%v is no *CompileError of page Issue", e)
+		}
+		indexes = append(indexes, ce.Index)
+	}
+	if !slices.Equal(indexes, []int{0, 2}) {
+		t.Errorf("errors for rules %v, want 0 and 2", indexes)
+	}
+}
+
+func TestRulesAreACopy(t *testing.T) {
+	set := loadFixture(t).Rules
+	rs := set.Rules()
+	if len(rs) != 10 {
+		t.Fatalf("the fixture has %d rules, want 10", len(rs))
+	}
+	rs[0].Fields[0] = "changed"
+	if set.Rules()[0].Fields[0] != "Donation" {
+		t.Error("changing what Rules returned changed the set")
+	}
+}

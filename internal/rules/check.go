@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"cel.dev/cel-go/common/types"
-	"cel.dev/cel-go/common/types/ref"
 	"cel.dev/cel-go/interpreter"
 )
 
@@ -50,7 +49,7 @@ func (s *Set) Check(data map[string]any) []Violation {
 	if s == nil || len(s.rules) == 0 {
 		return nil
 	}
-	act := &activation{self: adapter.NativeToValue(data)}
+	act := &activation{self: data}
 	var out []Violation
 	for i := range s.rules {
 		r := &s.rules[i]
@@ -83,10 +82,11 @@ func (s *Set) CheckJSON(data []byte) ([]Violation, error) {
 	return s.Check(obj), nil
 }
 
-// activation holds self for every rule of one Check, so that the Data is
-// adapted once, not once per rule.
+// activation holds self for every rule of one Check. It stays the decoded
+// map: CEL reads a member of a map[string]any directly, and adapts only the
+// member read.
 type activation struct {
-	self ref.Val
+	self map[string]any
 }
 
 func (a *activation) ResolveName(name string) (any, bool) {

@@ -177,9 +177,9 @@ func TestCheckEachRule(t *testing.T) {
 			},
 		},
 		{
-			name: "ItemAmount, a product that is not exact in binary: 4.35 × 10 is 44", fields: []string{"Items.ItemAmount", "Items.ItemCount", "Items.ItemPrice"},
-			keeps:  func(d map[string]any) { items(d, 1, 10, 4.35, 44, 44) },
-			breaks: func(d map[string]any) { items(d, 1, 10, 4.35, 43, 43) },
+			name: "ItemAmount, a product that is not exact in binary: 25 × 0.58 is 15", fields: []string{"Items.ItemAmount", "Items.ItemCount", "Items.ItemPrice"},
+			keeps:  func(d map[string]any) { items(d, 1, 25, 0.58, 15, 15) },
+			breaks: func(d map[string]any) { items(d, 1, 25, 0.58, 14, 14) },
 		},
 		{
 			name: "SalesAmount is the sum of 10 items", fields: []string{"SalesAmount", "Items.ItemAmount"},
@@ -239,7 +239,7 @@ func TestEvaluationErrorIsAViolation(t *testing.T) {
 	got := broken(vs)
 	want := []string{
 		"self.Items.all(i, i.ItemAmount == ecpay.round(i.ItemCount * i.ItemPrice) || i.ItemAmount == ecpay.round(i.ItemCount * i.ItemPrice, 7))",
-		"self.SalesAmount == ecpay.round(self.Items.map(i, i.ItemAmount).sum())",
+		"self.SalesAmount == ecpay.round(self.Items.sum(i, i.ItemAmount))",
 	}
 	if !slices.Equal(got, want) {
 		t.Fatalf("broke %q, want %q", got, want)
@@ -436,5 +436,96 @@ func TestRulesAreACopy(t *testing.T) {
 	rs[0].Fields[0] = "changed"
 	if set.Rules()[0].Fields[0] != "Donation" {
 		t.Error("changing what Rules returned changed the set")
+	}
+}
+
+// What the package documentation promises rule authors, each as a rule
+// that holds on the SDK example's request.
+func TestEnvironment(t *testing.T) {
+	tests := []string{
+		"self.Items.sum(i, i.ItemAmount) == 32.0",
+		"[1.0, 2.5].sum() == 3.5",
+		"self.Items.map(i, i.ItemCount * i.ItemPrice).sum() == 31.5",
+		"ecpay.round(31.5) == 32.0",
+		"ecpay.round(-2.5) == -3.0",
+		"ecpay.round(0.58 * 25.0) == 15.0",
+		"math.round(0.58 * 25.0) == 14.0", // why ecpay.round exists
+		"ecpay.round(0.1 * 3.0, 7) == 0.3",
+		"0.1 * 3.0 != 0.3",
+		"self.SalesAmount == 32 && self.SalesAmount > 0", // numbers are doubles; int literals compare
+		"self.CustomerEmail.endsWith('.tw') && self.CustomerEmail.lowerAscii().contains('@')",
+		"self.InvType in ['07', '08']",
+		"sets.contains(['07', '08'], [self.InvType])",
+		"self.?LoveCode.orValue('x') == ''",
+		"!has(self.CarrierNum) || self.CarrierNum.size() <= 64",
+		"cel.bind(first, self.Items[0], first.ItemAmount == 32.0)",
+		"self.Items.all(i, i.ItemWord.size() <= 6)",
+		"self.Items.exists_one(i, i.ItemName == 'item01')",
+		"self.RelateNumber.matches('^[A-Za-z0-9]{1,30}$')",
+		"math.abs(self.Items[0].ItemPrice - 10.5) < 0.001",
+	}
+	p := loadFixture(t)
+	data := issue(t, nil)
+	for _, rule := range tests {
+		t.Run(rule, func(t *testing.T) {
+			schema := *requestSchema(p)
+			schema.Extensions = map[string]any{rules.Extension: []any{map[string]any{"rule": rule, "message": "m"}}}
+			set, err := rules.Compile("Issue", &schema)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if vs := set.Check(data); len(vs) != 0 {
+				t.Errorf("broken: %v", vs[0])
+			}
+		})
+	}
+}
+
+// The functions' own errors are violations with CEL's explanation.
+func TestEnvironmentErrors(t *testing.T) {
+	tests := map[string]struct{ rule, want string }{
+		"sum of strings":      {"self.Items.map(i, i.ItemName).sum() > 0.0", "element 0 is not a number"},
+		"round of a string":   {"ecpay.round(self.Items[0].ItemName) == 1.0", "no such overload"},
+		"round to 16 digits":  {"ecpay.round(1.5, 16) == 2.0", "digits must be an int from 0 to 15"},
+		"a missing member":    {"self.LoveCode.size() == 0", "no such key: LoveCode"},
+		"a string as number":  {"self.Items.sum(i, i.ItemName) > 0.0", "no such overload"},
+		"an item out of list": {"self.Items[3].ItemAmount > 0.0", "index out of bounds"},
+	}
+	p := loadFixture(t)
+	data := issue(t, func(d map[string]any) { delete(d, "LoveCode") })
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			schema := *requestSchema(p)
+			schema.Extensions = map[string]any{rules.Extension: []any{map[string]any{"rule": tc.rule, "message": "m"}}}
+			set, err := rules.Compile("Issue", &schema)
+			if err != nil {
+				t.Fatal(err)
+			}
+			vs := set.Check(data)
+			if len(vs) != 1 || vs[0].Err == nil || !strings.Contains(vs[0].Err.Error(), tc.want) {
+				t.Errorf("got %v, want an evaluation error saying %q", vs, tc.want)
+			}
+		})
+	}
+}
+
+func TestRound(t *testing.T) {
+	// mul multiplies at run time, as a rule does: Go's constant arithmetic
+	// is exact, 0.58 * 25 would be 14.5.
+	mul := func(a, b float64) float64 { return a * b }
+	tests := []struct {
+		x      float64
+		digits int
+		want   float64
+	}{
+		{31.5, 0, 32}, {32.5, 0, 33}, {-31.5, 0, -32}, {31.49, 0, 31}, {0, 0, 0},
+		{mul(0.58, 25), 0, 15}, {mul(1.15, 50), 0, 58}, {-mul(0.7, 45), 0, -32}, {2.675, 2, 2.68}, {1.0000005, 6, 1.000001},
+		{mul(0.1, 3), 7, 0.3}, {mul(0.1, 3), 0, 0}, {14.4999, 0, 14}, {1e15 + 0.5, 0, 1e15 + 1}, {123456789.5, 0, 123456790},
+		{1.5, -1, 2}, {1.25, 99, 1.25},
+	}
+	for _, tc := range tests {
+		if got := rules.Round(tc.x, tc.digits); got != tc.want {
+			t.Errorf("Round(%v, %d) = %v, want %v", tc.x, tc.digits, got, tc.want)
+		}
 	}
 }

@@ -35,6 +35,7 @@ var environment = sync.OnceValues(func() (*cel.Env, error) {
 		ext.Lists(),
 		ext.Sets(),
 		ext.Bindings(),
+		ext.TwoVarComprehensions(),
 		ecpayLibrary(),
 	)
 })

@@ -444,6 +444,7 @@ func TestRulesAreACopy(t *testing.T) {
 func TestEnvironment(t *testing.T) {
 	tests := []string{
 		"self.Items.sum(i, i.ItemAmount) == 32.0",
+		"self.Items.sum(i, 1.0) == 1.0",
 		"[1.0, 2.5].sum() == 3.5",
 		"self.Items.map(i, i.ItemCount * i.ItemPrice).sum() == 31.5",
 		"ecpay.round(31.5) == 32.0",
@@ -463,6 +464,14 @@ func TestEnvironment(t *testing.T) {
 		"self.Items.exists_one(i, i.ItemName == 'item01')",
 		"self.RelateNumber.matches('^[A-Za-z0-9]{1,30}$')",
 		"math.abs(self.Items[0].ItemPrice - 10.5) < 0.001",
+		// The Data's objects and arrays as whole values.
+		"'Items' in self && !('Nope' in self) && size(self) > 3",
+		"self == self && self.Items == self.Items && self.Items[0] in self.Items",
+		"self.Items.size() == 1 && self.Items + [] == self.Items",
+		"self.exists(k, k == 'Items') && self.Items[0].exists(k, k == 'ItemWord')",
+		"self.Items.all(idx, it, idx == 0 && it.ItemAmount == 32.0)",
+		"type(self) == map && type(self.Items) == list && type(self.SalesAmount) == double",
+		"{'a': self.Items[0]}.a.ItemName == 'item01'",
 	}
 	p := loadFixture(t)
 	data := issue(t, nil)

@@ -14,6 +14,7 @@
 // Rules go on the page's inner request schema, in its own overlay
 // (openapi/<Operation>.overlay.yaml), one list per page:
 //
+//	actions:
 //	- target: $.components.schemas['requestBody.Data']
 //	  description: The page's rules across fields.
 //	  update:
@@ -41,9 +42,12 @@
 // decimal point where you compute (i.ItemCount * 2.0); comparisons across
 // int and double work (self.SalesAmount > 0).
 //
-// A member the request may lack must be guarded: has(self.LoveCode) &&
-// self.LoveCode != '', or self.?LoveCode.orValue('') != ''. Reading a
-// missing member is an evaluation error, which Check reports as a
+// A member the request may lack must be guarded:
+//
+//	has(self.LoveCode) && self.LoveCode != ''
+//	self.?LoveCode.orValue('') != ''
+//
+// Reading a missing member is an evaluation error, which Check reports as a
 // Violation with Err set (CEL's "no such key"), never as a pass. A required
 // member (the overlay's required) may be read directly: a request without
 // it breaks the schema too, which says so plainly.

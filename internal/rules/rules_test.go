@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"maps"
 	"path/filepath"
 	"slices"
@@ -535,6 +536,35 @@ func TestRound(t *testing.T) {
 	for _, tc := range tests {
 		if got := rules.Round(tc.x, tc.digits); got != tc.want {
 			t.Errorf("Round(%v, %d) = %v, want %v", tc.x, tc.digits, got, tc.want)
+		}
+	}
+}
+
+// A Set is shared by every request of an operation: checks run at once
+// (go test -race) and each gets its own answer.
+func TestCheckConcurrently(t *testing.T) {
+	set := loadFixture(t).Rules
+	keeps := issue(t, nil)
+	breaks := issue(t, func(d map[string]any) { d["Donation"], d["Print"] = "1", "0" })
+	done := make(chan error)
+	for i := range 8 {
+		go func() {
+			data, want := keeps, 0
+			if i%2 == 1 {
+				data, want = breaks, 1
+			}
+			var err error
+			for range 100 {
+				if n := len(set.Check(data)); n != want {
+					err = fmt.Errorf("broke %d rules, want %d", n, want)
+				}
+			}
+			done <- err
+		}()
+	}
+	for range 8 {
+		if err := <-done; err != nil {
+			t.Error(err)
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"cel.dev/cel-go/common/types"
@@ -60,7 +61,7 @@ func (s *Set) Check(data map[string]any) []Violation {
 		if err == nil && val != types.False {
 			err = fmt.Errorf("the rule gave %v, not a bool", val)
 		}
-		out = append(out, Violation{Index: i, Rule: r.Rule.Rule, Message: r.Message, Quote: r.Quote, Fields: r.Fields, Err: err})
+		out = append(out, Violation{Index: i, Rule: r.Rule.Rule, Message: r.Message, Quote: r.Quote, Fields: slices.Clone(r.Fields), Err: err})
 	}
 	return out
 }
@@ -71,7 +72,7 @@ func (s *Set) CheckJSON(data []byte) ([]Violation, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	var obj map[string]any
 	if err := dec.Decode(&obj); err != nil {
-		return nil, fmt.Errorf("the request's Data is not a JSON object: %w", err)
+		return nil, fmt.Errorf("the request's Data does not decode as a JSON object: %w", err)
 	}
 	if obj == nil {
 		return nil, errors.New("the request's Data is null, not a JSON object")

@@ -70,3 +70,14 @@ func Write(t testing.TB, file, content string) {
 		t.Fatal(err)
 	}
 }
+
+// Append adds text at the end of file, e.g. an action at the end of an
+// overlay whose actions come last.
+func Append(t testing.TB, file, text string) {
+	t.Helper()
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	Write(t, file, string(raw)+text)
+}

@@ -12,6 +12,8 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/speakeasy-api/openapi/overlay"
 	"gopkg.in/yaml.v3"
+
+	"github.com/ecpay-go/einvoice/internal/rules"
 )
 
 // Extensions the overlays use for facts the vendor YAML lacks.
@@ -221,46 +223,76 @@ func action(target, description string, update map[string]any) overlay.Action {
 // document alone with it too.
 func CheckRequired(doc *openapi3.T) error {
 	var errs []error
-	var visit func(where string, s *openapi3.SchemaRef)
-	visit = func(where string, s *openapi3.SchemaRef) {
-		if s == nil || s.Value == nil {
-			return
-		}
-		v := s.Value
+	eachSchema(doc, func(where string, v *openapi3.Schema) {
 		for _, name := range v.Required {
 			if _, ok := v.Properties[name]; !ok {
 				declared := slices.Sorted(maps.Keys(v.Properties))
 				errs = append(errs, fmt.Errorf("schema %s: required names %q, which is not one of its properties (%s)", where, name, strings.Join(declared, ", ")))
 			}
 		}
-		for _, name := range slices.Sorted(maps.Keys(v.Properties)) {
-			visit(where+"/properties/"+name, v.Properties[name])
+	})
+	return errors.Join(errs...)
+}
+
+// eachSchema calls visit with every schema of doc, nested ones included,
+// and where it is: the component schemas by name, then the operations'
+// request and answer schemas.
+func eachSchema(doc *openapi3.T, visit func(where string, s *openapi3.Schema)) {
+	var walk func(where string, s *openapi3.SchemaRef)
+	walk = func(where string, s *openapi3.SchemaRef) {
+		if s == nil || s.Value == nil {
+			return
 		}
-		visit(where+"/items", v.Items)
+		visit(where, s.Value)
+		for _, name := range slices.Sorted(maps.Keys(s.Value.Properties)) {
+			walk(where+"/properties/"+name, s.Value.Properties[name])
+		}
+		walk(where+"/items", s.Value.Items)
 	}
 	for _, name := range slices.Sorted(maps.Keys(doc.Components.Schemas)) {
-		visit(name, doc.Components.Schemas[name])
+		walk(name, doc.Components.Schemas[name])
 	}
 	for _, path := range doc.Paths.InMatchingOrder() {
 		for method, op := range doc.Paths.Value(path).Operations() {
 			where := method + " " + path
 			if op.RequestBody != nil && op.RequestBody.Value != nil {
 				for ct, mt := range op.RequestBody.Value.Content {
-					visit(where+" request "+ct, mt.Schema)
+					walk(where+" request "+ct, mt.Schema)
 				}
 			}
 			if op.Responses != nil {
 				for status, r := range op.Responses.Map() {
 					if r.Value != nil {
 						for ct, mt := range r.Value.Content {
-							visit(where+" response "+status+" "+ct, mt.Schema)
+							walk(where+" response "+status+" "+ct, mt.Schema)
 						}
 					}
 				}
 			}
 		}
 	}
-	return errors.Join(errs...)
+}
+
+// compileRules returns the page's business rules, compiled from the
+// request Data schema's x-ecpay-validations. The rules are evaluated on
+// the request's Data as a whole, so the extension anywhere else (on a
+// member, on the answer) is an error rather than a rule never checked.
+func compileRules(file string, doc *openapi3.T) (*rules.Set, error) {
+	request := doc.Components.Schemas[RequestDataSchema].Value
+	var errs []error
+	eachSchema(doc, func(where string, s *openapi3.Schema) {
+		if _, ok := s.Extensions[rules.Extension]; ok && s != request {
+			errs = append(errs, fmt.Errorf("page %s: schema %s has %s, which only %s can carry: rules read the request's Data as a whole (self), so move them there", file, where, rules.Extension, RequestDataSchema))
+		}
+	})
+	set, err := rules.Compile(file, request)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return set, nil
 }
 
 // agree checks what every page must share.

@@ -28,6 +28,8 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/speakeasy-api/openapi/overlay"
 	"gopkg.in/yaml.v3"
+
+	"github.com/ecpay-go/einvoice/internal/rules"
 )
 
 // Component names ECPay gives, on every page, to the schemas of the
@@ -90,6 +92,10 @@ type Page struct {
 	// WindowSeconds is how far RqHeader.Timestamp may be from ECPay's
 	// clock (x-ecpay-window-seconds on the Timestamp schema).
 	WindowSeconds int
+	// Rules are ECPay's business rules for the request's Data, compiled
+	// from x-ecpay-validations on its schema (package internal/rules):
+	// a rule that does not compile fails Load.
+	Rules *rules.Set
 }
 
 // Code is one RtnCode an operation answers, from x-ecpay-rtn-codes.
@@ -273,6 +279,9 @@ func load(ctx context.Context, file, shared, own string, named bool) (*Page, err
 	}
 	if err := CheckRequired(doc); err != nil {
 		return nil, fmt.Errorf("page %s: %w", file, err)
+	}
+	if p.Rules, err = compileRules(file, doc); err != nil {
+		return nil, err
 	}
 	p.Doc = doc
 	return p, nil

@@ -272,3 +272,60 @@ func TestReservedOperationNamesAreRefused(t *testing.T) {
 		})
 	}
 }
+
+// ruleAction is an overlay action putting rule, as x-ecpay-validations, on
+// the schema at target.
+func ruleAction(target, rule string) string {
+	return "  - target: " + target + "\n    description: a business rule\n    update:\n      x-ecpay-validations:\n" +
+		"        - rule: \"" + rule + "\"\n          message: the message\n          fields: [Tsr]\n"
+}
+
+func TestLoadCompilesTheRules(t *testing.T) {
+	const request = "$.components.schemas['requestBody.Data']"
+	tests := map[string]struct {
+		action string
+		want   []string // substrings of the error; none when Load succeeds
+	}{
+		"a rule": {action: ruleAction(request, "self.Tsr != ''")},
+		"a rule that does not compile": {
+			action: ruleAction(request, "self.Tsr != '' &&"),
+			want:   []string{"TriggerIssue.yaml: x-ecpay-validations[0] \"self.Tsr != '' &&\"", "Syntax error"},
+		},
+		"a rule reading a member the page lacks": {
+			action: ruleAction(request, "self.TSR != ''"),
+			want:   []string{"TriggerIssue.yaml: x-ecpay-validations[0]", "TSR is not a member of the request (MerchantID, PayType, Tsr)"},
+		},
+		"rules on the answer": {
+			action: ruleAction("$.components.schemas['responses.Data']", "true"),
+			want:   []string{"TriggerIssue.yaml: schema responses.Data has x-ecpay-validations, which only requestBody.Data can carry"},
+		},
+		"rules on a member": {
+			action: ruleAction(request+".properties.Tsr", "true"),
+			want:   []string{"schema requestBody.Data/properties/Tsr has x-ecpay-validations"},
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			dir := frozen.Pages(t)
+			frozen.Append(t, filepath.Join(dir, "TriggerIssue.overlay.yaml"), tc.action)
+			p, err := pages.Load(context.Background(), filepath.Join(dir, "TriggerIssue.yaml"))
+			if len(tc.want) == 0 {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if rs := p.Rules.Rules(); len(rs) != 1 || rs[0].Rule != "self.Tsr != ''" {
+					t.Errorf("Rules = %+v, want the overlay's rule", rs)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatal("Load succeeded")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error does not say %q:\n%v", w, err)
+				}
+			}
+		})
+	}
+}

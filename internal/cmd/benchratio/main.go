@@ -66,10 +66,14 @@ var pairs = []pair{
 	// Reported: the client's own code beside the lean call, without the
 	// network (an in-memory RoundTripper).
 	{pkg: "./wrapper", bench: "BenchmarkInMemory", base: "impl=lean", ours: "impl=client"},
+	// Reported: ECPay's business rules evaluated by CEL (internal/rules)
+	// beside the same checks written in Go; the target is on CEL's time alone.
+	{pkg: "./internal/rules", bench: "BenchmarkCheck", base: "impl=hand", ours: "impl=cel"},
 }
 
 var singles = []single{
 	{pkg: "./wrapper", bench: "BenchmarkValidate/impl=plan", maxNs: 1000},
+	{pkg: "./internal/rules", bench: "BenchmarkCheck/impl=cel", maxNs: 5000},
 	{pkg: "./ecpaysim", bench: "BenchmarkSimulator", metric: "req/s", minMetric: 6000},
 }
 

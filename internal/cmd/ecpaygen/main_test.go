@@ -252,6 +252,13 @@ func TestGenerationFailsWithAClearMessage(t *testing.T) {
 			},
 			want: []string{"RtnCode name OK means 1 on one page and 4000001 on", trigger},
 		},
+		"a business rule that does not compile": {
+			edit: func(t *testing.T, root string) {
+				frozen.Append(t, page(root, "TriggerIssue.overlay.yaml"), "  - target: $.components.schemas['requestBody.Data']\n    update:\n"+
+					"      x-ecpay-validations:\n        - rule: \"self.PayTyp == '2'\"\n          message: PayType is 2\n")
+			},
+			want: []string{trigger + ": x-ecpay-validations[0] \"self.PayTyp == '2'\"", "PayTyp is not a member of the request"},
+		},
 		"an overlay whose page is gone": {
 			edit: func(t *testing.T, root string) { remove(t, root, trigger) },
 			want: []string{"TriggerIssue.overlay.yaml belongs to no page", trigger + " is missing"},

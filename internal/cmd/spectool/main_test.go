@@ -62,6 +62,15 @@ func TestRun(t *testing.T) {
 			wantOut:    []string{"TriggerIssue.yaml with"},
 			wantErr:    []string{"CancelDelayIssue.yaml: schema requestBody.Data", `required names "Tsr"`, "1 problem in"},
 		},
+		"validate a page whose business rule does not compile": {
+			args: func(t *testing.T, dir string) []string {
+				frozen.Append(t, filepath.Join(dir, "TriggerIssue.overlay.yaml"), "  - target: $.components.schemas['requestBody.Data']\n    update:\n"+
+					"      x-ecpay-validations:\n        - rule: \"self.PayType == '2' ||\"\n          message: PayType is 2\n")
+				return []string{"validate", dir}
+			},
+			wantStatus: 1,
+			wantErr:    []string{"TriggerIssue.yaml: x-ecpay-validations[0] \"self.PayType == '2' ||\"", "Syntax error", "1 problem in"},
+		},
 		"validate a directory without pages": {
 			args:       func(t *testing.T, _ string) []string { return []string{"validate", t.TempDir()} },
 			wantStatus: 1, wantErr: []string{"holds no page"},

@@ -494,8 +494,8 @@ func (c *Client) CheckLoveCode(ctx context.Context, req CheckLoveCodeRequest) (*
 //     2 wait for TriggerIssue.
 //   - Donation: string, required, exactly 1 character, one of "0", "1".
 //     Donation flag (捐贈註記), 0 not donated, 1 donated.
-//   - InvType: string, required, 1 to 2 characters, one of "07", 8. Invoice
-//     word type (字軌類別), 07 general tax, 08 special tax.
+//   - InvType: string, required, 1 to 2 characters, one of "07", "08".
+//     Invoice word type (字軌類別), 07 general tax, 08 special tax.
 //   - InvoiceRemark: string, optional, at most 200 characters. Invoice
 //     remark (發票備註).
 //   - Items: array, required. Items (商品), 1 to 999.
@@ -604,8 +604,8 @@ func (c *Client) DelayIssue(ctx context.Context, req DelayIssueRequest) (*DelayI
 //     2 wait for TriggerIssue.
 //   - Donation: string, required, exactly 1 character, one of "0", "1".
 //     Donation flag (捐贈註記), 0 not donated, 1 donated.
-//   - InvType: string, required, 1 to 2 characters, one of "07", 8. Invoice
-//     word type (字軌類別), 07 general tax, 08 special tax.
+//   - InvType: string, required, 1 to 2 characters, one of "07", "08".
+//     Invoice word type (字軌類別), 07 general tax, 08 special tax.
 //   - InvoiceRemark: string, optional, at most 200 characters. Invoice
 //     remark (發票備註).
 //   - Items: array, required. Items (商品), 1 to 999.
@@ -1252,8 +1252,8 @@ func (c *Client) InvoicePrint(ctx context.Context, req InvoicePrintRequest) (*In
 //     must be given.
 //   - Donation: string, required, exactly 1 character, one of "0", "1".
 //     Donation flag (捐贈註記), 0 not donated, 1 donated.
-//   - InvType: string, required, 1 to 2 characters, one of "07", 8. Invoice
-//     word type (字軌類別), 07 general tax, 08 special tax.
+//   - InvType: string, required, 1 to 2 characters, one of "07", "08".
+//     Invoice word type (字軌類別), 07 general tax, 08 special tax.
 //   - InvoiceRemark: string, optional, at most 200 characters. Invoice
 //     remark (發票備註).
 //   - Items: array, required. Items (商品), 1 to 999.

@@ -24,6 +24,8 @@ import (
 const (
 	pagesDir = "../../openapi"
 	casesDir = "../../testdata/rules"
+	// shownDir is casesDir as the failures name it, from the module's root.
+	shownDir = "testdata/rules"
 )
 
 // caseFile is testdata/rules/<Operation>.json.
@@ -81,7 +83,7 @@ func TestRuleCases(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			p := byName[name]
 			if p == nil {
-				t.Fatalf("%s: there is no page %s in %s: name the file after the page's operation, or delete it with its page", file, name, pagesDir)
+				t.Fatalf("%s/%s.json: there is no page openapi/%s.yaml: name the file after the page's operation, or delete it with its page", shownDir, name, name)
 			}
 			checkTable(t, file, p)
 		})
@@ -90,16 +92,17 @@ func TestRuleCases(t *testing.T) {
 	for _, p := range all {
 		if n := len(p.Rules.Rules()); n > 0 && !tabled[p.Name] {
 			t.Errorf("page %s has %d rules and no table: write %s/%s.json, a base request that keeps them all and, for each rule, a request that breaks it and one that just passes (a page that gains rules brings their cases)",
-				p.Name, n, casesDir, p.Name)
+				p.Name, n, shownDir, p.Name)
 		}
 	}
 }
 
-func checkTable(t *testing.T, file string, p *pages.Page) {
-	raw, err := os.ReadFile(file)
+func checkTable(t *testing.T, path string, p *pages.Page) {
+	raw, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
+	file := shownDir + "/" + filepath.Base(path)
 	var tab caseFile
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()

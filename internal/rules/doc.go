@@ -31,7 +31,11 @@
 // (Items.ItemTaxType). Every field, and every member the rule reads
 // (self.X, and the members of the items reached through self.Items), must
 // be a property of the schema: a misspelt name fails at generation, not on
-// every request. A rule must be a bool expression.
+// every request. A rule must be a bool expression. code, optional, is the
+// RtnCode ECPay refuses such a request with, when the page's
+// x-ecpay-rtn-codes records it (Issue's 5000022 for SalesAmount): it must be
+// one of the page's refusal codes (CheckCodes), and the simulator answers
+// it; without one, the simulator answers its own code for a broken rule.
 //
 // # What a rule sees
 //

@@ -8,6 +8,11 @@
 // (Compile), so a rule that does not compile fails go generate and make
 // validate-spec, naming the page, the rule and CEL's message; Page.Rules
 // holds the compiled Set. (*Set).Check evaluates them on a request's Data.
+// At run time, registry.Operation.Rules compiles an operation's rules once,
+// from the page embedded in its generated package, for the client (before
+// sending), the simulator (which refuses a broken rule with the rule's code,
+// see Rule.Code), the contract checker of the proxy and of ecpay-invoice
+// validate, and the CLI.
 //
 // # Writing a rule
 //

@@ -36,7 +36,8 @@ the merchant's HashKey and HashIV, against the page's request or response
 Data schema, and a request's Data that matches it against the page's
 business rules (x-ecpay-validations in its overlay, as the client checks
 them before sending: a rule broken is printed at its first field with
-the rule's message, Data#/SalesAmount: x-ecpay-validations: …). --operation names the operation (` + registry.Names() + `,
+the rule's message, Data#/SalesAmount: x-ecpay-validations: …).
+--operation names the operation (` + registry.Names() + `,
 or in kebab case); without it, the operation is told first by the names of
 the decrypted Data's members (the operations whose Data schema declares
 every one of them and requires the fewest that are missing), then checked,

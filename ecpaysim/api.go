@@ -11,6 +11,8 @@ import (
 	"github.com/ecpay-go/einvoice/ecpaycrypto"
 	"github.com/ecpay-go/einvoice/generated"
 	"github.com/ecpay-go/einvoice/generated/registry"
+	"github.com/ecpay-go/einvoice/internal/contract"
+	"github.com/ecpay-go/einvoice/internal/rules"
 )
 
 // serve answers a request to op whose envelope matches the page: the
@@ -29,6 +31,10 @@ func (s *Server) serve(ctx context.Context, op *registry.Operation, env *generat
 	if rej != nil {
 		return s.rejection(ex, rej.code, rej.msg)
 	}
+	if in.broken != nil && (ex.rec.Fault == nil || ex.rec.Fault.RtnCode == 0) {
+		code, msg := ruleRefusal(in.broken)
+		return s.accepted(ex, op, in.codec, code, msg, true)
+	}
 	code, msg := s.respond(op, env.MerchantID, in.data, ex.rec.Fault)
 	return s.accepted(ex, op, in.codec, code, msg, ex.rec.Fault == nil)
 }
@@ -38,6 +44,9 @@ type checked struct {
 	codec     *ecpaycrypto.Codec // the merchant's; nil if unknown
 	plaintext []byte             // the decrypted Data; nil if it did not decrypt
 	data      any                // the decoded Data; nil unless it matched the schema
+	// broken is the first business rule of the page the Data breaks,
+	// having matched the schema; nil when it keeps them all.
+	broken *rules.Violation
 }
 
 // rejection is a TransCode error the simulator answers with.
@@ -49,7 +58,8 @@ type rejection struct {
 // checkRequest checks an envelope that matches op's page for what the spec
 // cannot say: a merchant of the Server, a Timestamp within the window, a Data
 // that decrypts with the merchant's keys and matches the page's request Data
-// schema, and the same MerchantID inside and out.
+// schema, and the same MerchantID inside and out; and then the page's
+// business rules, the first one broken in checked.broken.
 func (s *Server) checkRequest(op *registry.Operation, env *generated.RequestEnvelope) (checked, *rejection) {
 	var in checked
 	codec, ok := s.merchants[env.MerchantID]
@@ -66,7 +76,11 @@ func (s *Server) checkRequest(op *registry.Operation, env *generated.RequestEnve
 	}
 	in.plaintext = plaintext
 	if err := s.contract.RequestData(op, plaintext); err != nil {
-		return in, &rejection{TransCodeInvalidData, s.detail(transMsgInvalidData, err)}
+		var re *contract.RuleError
+		if !errors.As(err, &re) {
+			return in, &rejection{TransCodeInvalidData, s.detail(transMsgInvalidData, err)}
+		}
+		in.broken = &re.Broken // answered once the envelope's checks are done
 	}
 	data := reflect.New(op.RequestType).Interface()
 	if err := json.Unmarshal(plaintext, data); err != nil {
@@ -77,6 +91,17 @@ func (s *Server) checkRequest(op *registry.Operation, env *generated.RequestEnve
 		return in, &rejection{TransCodeMerchantMismatch, transMsgMerchantMismatch}
 	}
 	return in, nil
+}
+
+// ruleRefusal returns the RtnCode and RtnMsg answering a request that
+// breaks the business rule v: the rule's code, ECPay's where its overlay
+// names one, else RtnCodeRuleBroken; and the rule's message with its fields.
+func ruleRefusal(v *rules.Violation) (int, string) {
+	code := v.Code
+	if code == 0 {
+		code = RtnCodeRuleBroken
+	}
+	return code, v.String()
 }
 
 // respond returns the RtnCode and RtnMsg to answer a request of op that

@@ -31,6 +31,13 @@ const (
 	TransCodeInternalError = 9999
 )
 
+// RtnCodeRuleBroken is the simulator's own RtnCode, inside a TransCode 1
+// answer's Data, for a request that breaks a business rule of its page
+// (x-ecpay-validations) for which the overlay names no RtnCode of ECPay's;
+// the RtnMsg is the rule's message. A rule that names one (Issue's
+// SalesAmount rule, 5000022) is answered with ECPay's code.
+const RtnCodeRuleBroken = 9901
+
 // TransMsg values (or, where they end in ": ", prefixes of them) of the
 // simulator's TransCode errors, and the bodies of its HTTP 4xx answers.
 // The RtnMsgs are ECPay's, from the pages' overlays (registry.Code).

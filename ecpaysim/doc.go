@@ -39,8 +39,8 @@
 // sides' Data with the merchant's keys and checks them as the simulator
 // checks its own traffic: the path, method and Content-Type, the envelope
 // against the page, the Timestamp window, the decrypted Data against the
-// page's request and response Data schemas, the same MerchantID inside and
-// out. It observes and never gates: a request that breaks the pages is
+// page's request and response Data schemas and the request's against the
+// page's business rules, the same MerchantID inside and out. It observes and never gates: a request that breaks the pages is
 // forwarded all the same, nothing is retried, redirects are passed back,
 // and a caller that gives up does not cut off an exchange that may have
 // reached ECPay. What ECPay does wrong that is not the pages' business (a
@@ -130,6 +130,19 @@
 //     merchant, the Data's decryption under the merchant's keys, and the
 //     same MerchantID inside and out: what a spec cannot say;
 //   - the decrypted request Data, against the page's requestBody.Data;
+//   - then the page's business rules: the rules across fields its prose
+//     states (SalesAmount is the sum of the items, a donated invoice needs a
+//     LoveCode, …), written as CEL in the page's overlay (x-ecpay-validations
+//     on requestBody.Data in openapi/<Operation>.overlay.yaml) and compiled
+//     once per operation from the embedded page (registry.Operation.Rules),
+//     the same rules the client checks before sending. A request breaking
+//     one is refused as ECPay refuses it, inside a TransCode 1 answer: the
+//     RtnCode the rule names (its overlay's code, ECPay's, such as Issue's
+//     5000022 for SalesAmount), else the simulator's own RtnCodeRuleBroken
+//     (9901), and as RtnMsg the rule's message and fields. The first rule
+//     broken, in the overlay's order, answers; the merchant and MerchantID
+//     checks come first. The proxy records each rule broken as a request
+//     violation (rule x-ecpay-validations, at the rule's first field);
 //   - the plaintext of the Data it is about to send, against responses.Data;
 //   - the whole answer, with openapi3filter.ValidateResponse (undeclared
 //     statuses included).
@@ -203,9 +216,19 @@
 //	TriggerIssue      wrapper.RtnCodeTaxSystemFailed  9000001  stage   "呼叫財政部API失敗": only when injected
 //	TriggerIssue      wrapper.RtnCodeSystemError      9999999  stage   "系統異常,請稍後再試": only when injected
 //
-// The simulator's own RtnMsgs are two: "injected fault", for an injected
-// RtnCode without an RtnMsg, and "成功 (the simulator's default answer)", for
-// a default answer whose success code the overlays give no message.
+// One RtnCode is the simulator's own, not ECPay's:
+//
+//	constant           value  RtnMsg: when the simulator answers it
+//	RtnCodeRuleBroken  9901   the rule's message and fields: a request breaking a business rule whose overlay names no RtnCode of ECPay's
+//
+// A rule that names ECPay's code (in its overlay, see package
+// internal/rules) is answered with that code, and the rule's message as
+// RtnMsg.
+//
+// The simulator's own RtnMsgs are three: the rule's message for a broken
+// rule, "injected fault", for an injected RtnCode without an RtnMsg, and
+// "成功 (the simulator's default answer)", for a default answer whose success
+// code the overlays give no message.
 // TransCode errors carry "Data": "" and never null; every TransCode 1 answer
 // carries encrypted Data and an RpHeader holding only Timestamp (Unix
 // seconds).

@@ -7,3 +7,6 @@ const DefaultRtnMsg = defaultRtnMsg
 // MockValue is mockValue, for the tests of package ecpaysim_test to build a
 // valid request member the way the simulator builds a default answer.
 var MockValue = mockValue
+
+// KeepingRules is keepingRules, for the tests of package ecpaysim_test.
+var KeepingRules = keepingRules

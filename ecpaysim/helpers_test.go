@@ -103,7 +103,7 @@ func stageData(t testing.TB, plaintext string) string {
 // merchantID and tsr (when op's request has a Tsr: see hasTsr), then edits:
 // the page's other required fields get their default or first enum value
 // (TriggerIssue's PayType "2"), so that a page dropped in needs no change
-// here.
+// here, unless that breaks the page's business rules (see KeepingRules).
 func innerJSON(op *registry.Operation, merchantID, tsr string, edits ...func(map[string]any)) string {
 	s := specs()[op].doc.Components.Schemas[op.RequestDataSchema].Value
 	data := map[string]any{"MerchantID": merchantID}
@@ -118,6 +118,10 @@ func innerJSON(op *registry.Operation, merchantID, tsr string, edits ...func(map
 		// first allowed value, else one built from the member's type, so an
 		// array, an object or a patterned string is valid too.
 		data[name] = ecpaysim.MockValue(s.Properties[name].Value)
+	}
+	data, err := ecpaysim.KeepingRules(op, data)
+	if err != nil {
+		panic(err)
 	}
 	for _, edit := range edits {
 		edit(data)

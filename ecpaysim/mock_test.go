@@ -115,6 +115,9 @@ func TestDefaultAnswer(t *testing.T) {
 			if _, ok := registry.FieldByJSONName(op.RequestType, "Tsr"); ok {
 				req["Tsr"] = "D1" // not every page's request names a Tsr
 			}
+			if req, err = keepingRules(op, req); err != nil {
+				t.Fatal(err)
+			}
 			data, err := json.Marshal(req)
 			if err != nil {
 				t.Fatal(err)

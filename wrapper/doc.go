@@ -31,7 +31,15 @@
 // request is checked against the page's requestBody.Data before anything is
 // sent: a required string left "" is refused (ECPay's 必填 means non-empty),
 // as is text that is not UTF-8, which encoding/json would send as U+FFFD (a
-// different Tsr than the one meant). It is then sealed in ECPay's envelope
+// different Tsr than the one meant). The page's business rules come next:
+// the rules across fields its prose states (SalesAmount is the sum of the
+// items' amounts, as ECPay rounds them; a donated invoice needs a LoveCode;
+// …), written as CEL in the page's overlay (x-ecpay-validations in
+// openapi/<Operation>.overlay.yaml), compiled once per operation from the
+// page embedded in its generated package (registry.Operation.Rules) and
+// shared with the simulator, the proxy and the CLI; the first one broken is
+// a *ValidationError with Rule "x-ecpay-validations", the rule's Fields,
+// message and Quote. It is then sealed in ECPay's envelope
 // — a fresh Timestamp in plain Unix seconds, Data encrypted with the HashKey
 // and HashIV (package ecpaycrypto) — and the answer is read up to
 // MaxResponseBytes, its TransCode checked, its Data decrypted and decoded,
@@ -46,7 +54,8 @@
 // field and its message names the operation ("ecpay: TriggerIssue refused:
 // RtnCode 4000001: 不存在此交易單號"). ErrorKind names its kind.
 //
-//	*ValidationError  the request breaks the page's spec; nothing was sent
+//	*ValidationError  the request breaks the page's spec or one of its
+//	                  business rules; nothing was sent
 //	*HTTPError        a non-2xx status, with a redacted start of the body and
 //	                  Retry-After (403: ECPay's rate limit, wait)
 //	*TransError       TransCode ≠ 1: ECPay rejected the envelope

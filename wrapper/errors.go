@@ -94,15 +94,35 @@ func hasClass(classes []registry.Class, target error) bool {
 }
 
 // ValidationError reports a request that violates ECPay's spec (the page's
-// schemas, embedded in its generated package). Nothing was sent.
+// schemas, embedded in its generated package) or one of the page's business
+// rules. Nothing was sent.
+//
+// The business rules are the rules across fields that the page's prose
+// states (SalesAmount is the sum of the items, a donated invoice needs a
+// LoveCode, …), written as CEL in the page's overlay
+// (openapi/<Operation>.overlay.yaml, x-ecpay-validations on
+// requestBody.Data) and compiled once per operation from the embedded page
+// (registry.Operation.Rules). They are checked after the schema passes; the
+// first one broken, in the overlay's order, is the error, with Rule
+// "x-ecpay-validations", Field the first of the rule's Fields, Reason the
+// rule's message followed by its fields, and Quote the page's sentence.
 type ValidationError struct {
 	Operation string // e.g. "CancelDelayIssue"
 	Field     string // the property at fault, e.g. "Tsr" or "PlatformID"
-	Rule      string // the schema rule it breaks, e.g. "maxLength", "required", "utf8"
+	// Rule is the schema rule it breaks, e.g. "maxLength", "required",
+	// "utf8", or "x-ecpay-validations" for a business rule of the page.
+	Rule string
 	// Reason is the explanation, without the value: a sentence that names
 	// the field and says what to do, e.g. "Tsr is too long: the page
 	// allows at most 30 characters; shorten it".
 	Reason string
+	// Fields are the members a business rule is about, e.g. [SalesAmount
+	// Items] (a member of the items written Items.ItemTaxType); nil for a
+	// schema rule.
+	Fields []string
+	// Quote is the page's sentence a business rule comes from; "" for a
+	// schema rule.
+	Quote string
 }
 
 // Error gives the operation and the Reason, e.g. "ecpay: TriggerIssue:

@@ -15,6 +15,7 @@ import (
 
 	"github.com/ecpay-go/einvoice/generated"
 	"github.com/ecpay-go/einvoice/generated/registry"
+	"github.com/ecpay-go/einvoice/internal/rules"
 )
 
 // opState is what the call core needs of one operation, compiled once per
@@ -25,6 +26,9 @@ type opState struct {
 	envelope *openapi3.Schema // the request envelope (MerchantID, PlatformID, …)
 	data     *openapi3.Schema // requestBody.Data, the plaintext inside Data
 	plan     dataPlan         // data compiled against op.RequestType
+	// rules are the page's business rules, compiled at the first request
+	// of the operation: nil when it has none.
+	rules func() (*rules.Set, error)
 
 	// merchantID is the request type's MerchantID field, if it has one.
 	merchantID        int // -1 when the request has no MerchantID
@@ -80,6 +84,7 @@ func newOpState(op *registry.Operation) (*opState, error) {
 		return nil, errors.New("the embedded spec lacks the request schemas")
 	}
 	st.plan = compileDataPlan(st.data, op.RequestType)
+	st.rules = pageRules(op)
 	for f := range op.RequestType.Fields() {
 		if name, ok := registry.JSONName(f); ok {
 			st.members = append(st.members, name)

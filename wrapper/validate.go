@@ -7,11 +7,13 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"unicode/utf16"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/ecpay-go/einvoice/generated/registry"
+	"github.com/ecpay-go/einvoice/internal/rules"
 	"github.com/ecpay-go/einvoice/internal/violation"
 )
 
@@ -272,13 +274,62 @@ func (f *fieldRule) check(fv reflect.Value) error {
 }
 
 // validateData checks inner request JSON against requestBody.Data as a
-// whole, for request types the plan cannot check field by field.
-func (st *opState) validateData(plaintext []byte) error {
+// whole, for request types the plan cannot check field by field, and
+// returns it decoded, for the rules.
+func (st *opState) validateData(plaintext []byte) (any, error) {
 	var value any
 	if err := json.Unmarshal(plaintext, &value); err != nil {
-		return &ValidationError{Field: "Data", Rule: "type", Reason: "Data, the request's inner JSON, is not valid JSON"}
+		return nil, &ValidationError{Field: "Data", Rule: "type", Reason: "Data, the request's inner JSON, is not valid JSON"}
 	}
-	return toValidationError("", st.data.VisitJSON(value))
+	return value, toValidationError("", st.data.VisitJSON(value))
+}
+
+// checkRules evaluates the page's business rules (registry.Operation.Rules)
+// on the request's Data, which has passed the schema: plaintext, or decoded
+// when validateData decoded it already. The first rule broken, in the
+// overlay's order, is the error.
+func (st *opState) checkRules(plaintext []byte, decoded any) error {
+	set, err := st.rules()
+	if err != nil {
+		return fmt.Errorf("ecpay: %s: nothing was sent: %w", st.op.Name, err)
+	}
+	if set == nil {
+		return nil
+	}
+	data, ok := decoded.(map[string]any)
+	if !ok {
+		if err := json.Unmarshal(plaintext, &data); err != nil || data == nil {
+			return &ValidationError{Field: "Data", Rule: "type", Reason: "Data, the request's inner JSON, is not a JSON object"}
+		}
+	}
+	vs := set.Check(data)
+	if len(vs) == 0 {
+		return nil
+	}
+	return ruleError(vs[0])
+}
+
+// ruleError is the *ValidationError of a broken business rule: its first
+// field, the rule's message with its fields (and, for a rule that could not
+// be evaluated, why), its fields and quote.
+func ruleError(v rules.Violation) *ValidationError {
+	field := "Data"
+	if len(v.Fields) > 0 {
+		field = v.Fields[0]
+	}
+	return &ValidationError{Field: field, Rule: rules.Extension, Reason: v.String(), Fields: v.Fields, Quote: v.Quote}
+}
+
+// pageRules returns op's rules (registry.Operation.Rules), nil when the
+// page has none, so that a request of such a page is not decoded for them.
+func pageRules(op *registry.Operation) func() (*rules.Set, error) {
+	return sync.OnceValues(func() (*rules.Set, error) {
+		set, err := op.Rules()
+		if err != nil || len(set.Rules()) == 0 {
+			return nil, err
+		}
+		return set, nil
+	})
 }
 
 // toValidationError turns kin-openapi's error into a *ValidationError naming

@@ -33,7 +33,11 @@ func validateHelp() help {
 against its page as this module embeds it: the request envelope, or the
 response envelope as the HTTP 200 answer, and then its Data, decrypted with
 the merchant's HashKey and HashIV, against the page's request or response
-Data schema. --operation names the operation (` + registry.Names() + `,
+Data schema, and a request's Data that matches it against the page's
+business rules (x-ecpay-validations in its overlay, as the client checks
+them before sending: a rule broken is printed at its first field with
+the rule's message, Data#/SalesAmount: x-ecpay-validations: …).
+--operation names the operation (` + registry.Names() + `,
 or in kebab case); without it, the operation is told first by the names of
 the decrypted Data's members (the operations whose Data schema declares
 every one of them and requires the fewest that are missing), then checked,

@@ -9,11 +9,15 @@
 package registry
 
 import (
+	"fmt"
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/ecpay-go/einvoice/internal/rules"
 )
 
 // Operation is one ECPay operation, from its page.
@@ -41,11 +45,52 @@ type Operation struct {
 
 	spec  func() (*openapi3.T, error)
 	index int
+	rules func() (*rules.Set, error) // set by init for the registry's operations
 }
 
 // Spec returns a new copy of the page's document with its overlays, as
 // embedded in the page's generated package: the caller may change it.
 func (op *Operation) Spec() (*openapi3.T, error) { return op.spec() }
+
+// Rules returns the operation's business rules (its page's
+// x-ecpay-validations, from the overlays), compiled at the first call from
+// the embedded page (Spec) and shared by every later call: the one place the
+// client, the simulator, the contract checker and the CLI get them from. The
+// generator refuses a page whose rules do not compile, so the error, naming
+// the page and each rule at fault, means a binary built from pages that
+// were not regenerated; an Operation not of the registry (built by hand) has
+// no page and gets an error too.
+func (op *Operation) Rules() (*rules.Set, error) {
+	if op.rules == nil {
+		return nil, fmt.Errorf("%s is not an operation of the registry: it has no embedded page to read rules from", op.Name)
+	}
+	return op.rules()
+}
+
+// CompileRules returns the business rules of doc, a page document of op (its
+// embedded one, or another such as a frozen copy), compiled: the rules of
+// doc's request Data schema (op.RequestDataSchema), each of whose codes must
+// be one of op's refusal codes. Rules calls it once per operation.
+func CompileRules(op *Operation, doc *openapi3.T) (*rules.Set, error) {
+	ref := doc.Components.Schemas[op.RequestDataSchema]
+	if ref == nil || ref.Value == nil {
+		return nil, fmt.Errorf("%s: the page has no component schema %q", op.Page, op.RequestDataSchema)
+	}
+	set, err := rules.Compile(op.Page, ref.Value)
+	if err != nil {
+		return nil, fmt.Errorf("%s's business rules: %w; regenerate with `go generate ./...`", op.Name, err)
+	}
+	var refusals []int
+	for _, c := range op.Codes {
+		if !c.Success {
+			refusals = append(refusals, c.Code)
+		}
+	}
+	if err := set.CheckCodes(refusals); err != nil {
+		return nil, fmt.Errorf("%s's business rules: %w; regenerate with `go generate ./...`", op.Name, err)
+	}
+	return set, nil
+}
 
 // Index is the operation's position in All, for tables indexed by operation.
 func (op *Operation) Index() int { return op.index }
@@ -173,5 +218,12 @@ func Names() string {
 func init() {
 	for i, op := range operations {
 		op.index = i
+		op.rules = sync.OnceValues(func() (*rules.Set, error) {
+			doc, err := op.Spec()
+			if err != nil {
+				return nil, fmt.Errorf("%s: loading the embedded page: %w", op.Name, err)
+			}
+			return CompileRules(op, doc)
+		})
 	}
 }

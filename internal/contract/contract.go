@@ -3,8 +3,11 @@
 // spec with our overlays): the request and response envelopes with
 // kin-openapi's openapi3filter, and the decrypted inner Data against the
 // page's component schemas for them (registry.Operation.RequestDataSchema
-// and ResponseDataSchema). The operation is found by the request's path in
-// the registry, so every page in openapi/ is checked with no code of its own.
+// and ResponseDataSchema). A request Data that matches its schema is then
+// checked against the page's business rules (x-ecpay-validations, see
+// registry.Operation.Rules): a rule it breaks is a *RuleError. The operation
+// is found by the request's path in the registry, so every page in openapi/
+// is checked with no code of its own.
 // The simulator and the proxy validate every exchange with it, and the tests
 // of the client and the CLI check what they send and receive with it, so
 // that the contract is checked, not hand-written assertions.
@@ -40,6 +43,8 @@ import (
 	"github.com/getkin/kin-openapi/routers/legacy"
 
 	"github.com/ecpay-go/einvoice/generated/registry"
+	"github.com/ecpay-go/einvoice/internal/rules"
+	"github.com/ecpay-go/einvoice/internal/violation"
 )
 
 // ErrNotJSON is returned by RequestData and ResponseData for plaintext that
@@ -54,6 +59,7 @@ type Checker struct {
 	names       string // of the operations, for messages
 	options     *openapi3filter.Options
 	dataOptions []openapi3.SchemaValidationOption
+	every       bool // AllViolations: every rule broken, not the first
 }
 
 // operation is what the Checker holds for one operation.
@@ -62,6 +68,8 @@ type operation struct {
 	router       routers.Router
 	requestData  *openapi3.Schema
 	responseData *openapi3.Schema
+	// rules are the page's business rules, compiled at first use.
+	rules func() (*rules.Set, error)
 }
 
 // New returns the Checker of every operation in the registry, over the
@@ -76,7 +84,12 @@ var New = sync.OnceValues(func() (*Checker, error) {
 		}
 		pages = append(pages, Page{op, doc})
 	}
-	return NewFor(pages)
+	if err := prepare(pages); err != nil {
+		return nil, err
+	}
+	// The embedded pages' rules are the registry's, compiled once per
+	// process and shared with the client.
+	return build(pages, func(p Page) func() (*rules.Set, error) { return p.Op.Rules })
 })
 
 // Page is an operation and its overlaid page document.
@@ -89,22 +102,37 @@ type Page struct {
 // documents other than the embedded ones, such as frozen copies in tests.
 // It changes the caller's documents: each is marked OpenAPI 3.0.3 (see
 // "Which validator") and loses its servers (see build); a page that uses a
-// 3.1-only feature is refused.
+// 3.1-only feature is refused. The business rules are those of the given
+// documents (registry.CompileRules), compiled at first use.
 func NewFor(pages []Page) (*Checker, error) {
+	if err := prepare(pages); err != nil {
+		return nil, err
+	}
+	return build(pages, rulesOfDoc)
+}
+
+// prepare marks each page's document OpenAPI 3.0.3 (see "Which validator"
+// in the package doc), refusing a page that uses a 3.1-only feature.
+func prepare(pages []Page) error {
 	for _, p := range pages {
 		if err := rejectJSONSchema2020Features(p.Doc); err != nil {
-			return nil, fmt.Errorf("contract: %s: %w", p.Op.Name, err)
+			return fmt.Errorf("contract: %s: %w", p.Op.Name, err)
 		}
-		p.Doc.OpenAPI = "3.0.3" // see "Which validator" in the package doc
+		p.Doc.OpenAPI = "3.0.3"
 	}
-	return build(pages)
+	return nil
+}
+
+// rulesOfDoc compiles the rules of a page's own document, at first use.
+func rulesOfDoc(p Page) func() (*rules.Set, error) {
+	return sync.OnceValues(func() (*rules.Set, error) { return registry.CompileRules(p.Op, p.Doc) })
 }
 
 // build makes a Checker over the pages' documents at the OpenAPI version
 // they declare, dropping their servers: the pages list ECPay's https hosts,
 // which a local server never matches, so requests are routed on the path
 // alone.
-func build(pages []Page) (*Checker, error) {
+func build(pages []Page, rulesOf func(Page) func() (*rules.Set, error)) (*Checker, error) {
 	c := &Checker{
 		ops:    make(map[*registry.Operation]*operation, len(pages)),
 		byPath: make(map[string]*operation, len(pages)),
@@ -123,6 +151,7 @@ func build(pages []Page) (*Checker, error) {
 		if err != nil {
 			return nil, fmt.Errorf("contract: %s: %w", p.Op.Name, err)
 		}
+		o.rules = rulesOf(p)
 		if p.Doc.IsOpenAPI31OrLater() && c.dataOptions == nil {
 			c.dataOptions = []openapi3.SchemaValidationOption{openapi3.EnableJSONSchema2020()}
 		}
@@ -222,6 +251,7 @@ func (c *Checker) AllViolations() *Checker {
 	opts.MultiError = true
 	all.options = &opts
 	all.dataOptions = append(slices.Clone(c.dataOptions), openapi3.MultiErrors())
+	all.every = true
 	return &all
 }
 
@@ -277,13 +307,83 @@ func (c *Checker) Response(ctx context.Context, route *Route, status int, header
 }
 
 // RequestData validates the decrypted plaintext of a request's Data against
-// the operation's request Data schema.
+// the operation's request Data schema and, when it matches, against the
+// page's business rules: the first rule broken is a *RuleError (every one,
+// joined, for a Checker of AllViolations). A page's rules that do not
+// compile (a binary built from pages not regenerated) are an error naming
+// the page and the rule.
 func (c *Checker) RequestData(op *registry.Operation, plaintext []byte) error {
 	o, err := c.operation(op)
 	if err != nil {
 		return err
 	}
-	return c.visit(o.requestData, plaintext)
+	var value any
+	if err := json.Unmarshal(plaintext, &value); err != nil {
+		return ErrNotJSON
+	}
+	if err := o.requestData.VisitJSON(value, c.dataOptions...); err != nil {
+		return err
+	}
+	set, err := o.rules()
+	if err != nil {
+		return fmt.Errorf("contract: %w", err)
+	}
+	data, ok := value.(map[string]any)
+	if !ok {
+		return nil // the schema, an object's, has said so
+	}
+	var errs []error
+	for _, v := range set.Check(data) {
+		errs = append(errs, &RuleError{Op: op, Broken: v, Pointer: fieldPointer(o.requestData, v.Fields)})
+		if !c.every {
+			break
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// RuleError is a request Data that matches its schema but breaks a
+// business rule of its page (x-ecpay-validations).
+type RuleError struct {
+	Op     *registry.Operation
+	Broken rules.Violation
+	// Pointer is the JSON pointer of the rule's first field, down to its
+	// first array (Items.ItemTaxType is /Items); "" when the rule names no
+	// field.
+	Pointer string
+}
+
+// Error gives the operation, the extension and the rule's message with its
+// fields.
+func (e *RuleError) Error() string {
+	return fmt.Sprintf("%s: %s: %s", e.Op.Name, rules.Extension, e.Broken.String())
+}
+
+// Violation returns the broken rule as a violation: the pointer of its first
+// field, the rule x-ecpay-validations and the rule's message with its
+// fields, which is how violation.List reports it.
+func (e *RuleError) Violation() violation.Violation {
+	return violation.Violation{Pointer: e.Pointer, Rule: rules.Extension, Reason: e.Broken.String()}
+}
+
+// fieldPointer returns the JSON pointer of the first of fields (a member
+// path such as IssueModel.SalesAmount or Items.ItemTaxType) in schema, down
+// to the first array on the way, which a pointer would need an index into.
+func fieldPointer(schema *openapi3.Schema, fields []string) string {
+	if len(fields) == 0 {
+		return ""
+	}
+	var tokens []string
+	s := schema
+	for part := range strings.SplitSeq(fields[0], ".") {
+		tokens = append(tokens, part)
+		prop := s.Properties[part]
+		if prop == nil || prop.Value == nil || prop.Value.Type.Is(openapi3.TypeArray) {
+			break
+		}
+		s = prop.Value
+	}
+	return violation.Pointer(tokens)
 }
 
 // ResponseData validates the decrypted plaintext of a response's Data

@@ -58,7 +58,7 @@ func checkers(t *testing.T) (native, jsonSchema2020 *Checker) {
 			t.Fatalf("%s is OpenAPI %s; this test compares against 3.1", p.Op.Page, p.Doc.OpenAPI)
 		}
 	}
-	jsonSchema2020, err = build(docs)
+	jsonSchema2020, err = build(docs, rulesOfDoc)
 	if err != nil {
 		t.Fatal(err)
 	}

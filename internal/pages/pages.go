@@ -122,6 +122,18 @@ func (p *Page) SuccessCodes() []Code {
 	return out
 }
 
+// RefusalCodes returns the RtnCodes of the page that are not successes: the
+// codes a business rule (x-ecpay-validations' code) may name.
+func (p *Page) RefusalCodes() []int {
+	var out []int
+	for _, c := range p.Codes {
+		if !c.Success {
+			out = append(out, c.Code)
+		}
+	}
+	return out
+}
+
 // List returns the pages in dir, sorted: every *.yaml but overlays. A
 // *.yml file is an error: it would silently be no page.
 func List(dir string) ([]string, error) {
@@ -281,6 +293,9 @@ func load(ctx context.Context, file, shared, own string, named bool) (*Page, err
 		return nil, fmt.Errorf("page %s: %w", file, err)
 	}
 	if p.Rules, err = compileRules(file, doc); err != nil {
+		return nil, err
+	}
+	if err := p.Rules.CheckCodes(p.RefusalCodes()); err != nil {
 		return nil, err
 	}
 	p.Doc = doc

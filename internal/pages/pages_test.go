@@ -295,6 +295,15 @@ func TestLoadCompilesTheRules(t *testing.T) {
 			action: ruleAction(request, "self.TSR != ''"),
 			want:   []string{"TriggerIssue.yaml: x-ecpay-validations[0]", "TSR is not a member of the request (MerchantID, PayType, Tsr)"},
 		},
+		"a rule with a refusal code of the page": {action: ruleAction(request, "self.Tsr != ''") + "          code: 4000001\n"},
+		"a rule with a code the page does not list": {
+			action: ruleAction(request, "self.Tsr != ''") + "          code: 5000022\n",
+			want:   []string{"TriggerIssue.yaml: x-ecpay-validations[0]", "code 5000022 is not a refusal the page's x-ecpay-rtn-codes lists (", "4000001"},
+		},
+		"a rule with a success code": {
+			action: ruleAction(request, "self.Tsr != ''") + "          code: 4000004\n",
+			want:   []string{"code 4000004 is not a refusal"},
+		},
 		"rules on the answer": {
 			action: ruleAction("$.components.schemas['responses.Data']", "true"),
 			want:   []string{"TriggerIssue.yaml: schema responses.Data has x-ecpay-validations, which only requestBody.Data can carry"},

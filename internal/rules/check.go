@@ -20,6 +20,8 @@ type Violation struct {
 	// Rule, Message, Quote and Fields are the rule's, from the overlay.
 	Rule, Message, Quote string
 	Fields               []string
+	// Code is the rule's RtnCode, ECPay's answer to it; 0 when not known.
+	Code int
 	// Err is nil when the rule evaluated to false. Otherwise the rule could
 	// not be evaluated on this request, e.g. it reads a member the request
 	// lacks without guarding it with has(), or one of another type than
@@ -61,7 +63,7 @@ func (s *Set) Check(data map[string]any) []Violation {
 		if err == nil && val != types.False {
 			err = fmt.Errorf("the rule gave %v, not a bool", val)
 		}
-		out = append(out, Violation{Index: i, Rule: r.Rule.Rule, Message: r.Message, Quote: r.Quote, Fields: slices.Clone(r.Fields), Err: err})
+		out = append(out, Violation{Index: i, Rule: r.Rule.Rule, Message: r.Message, Quote: r.Quote, Fields: slices.Clone(r.Fields), Code: r.Code, Err: err})
 	}
 	return out
 }

@@ -8,6 +8,11 @@
 // (Compile), so a rule that does not compile fails go generate and make
 // validate-spec, naming the page, the rule and CEL's message; Page.Rules
 // holds the compiled Set. (*Set).Check evaluates them on a request's Data.
+// At run time, registry.Operation.Rules compiles an operation's rules once,
+// from the page embedded in its generated package, for the client (before
+// sending), the simulator (which refuses a broken rule with the rule's code,
+// see Rule.Code), the contract checker of the proxy and of ecpay-invoice
+// validate, and the CLI.
 //
 // # Writing a rule
 //
@@ -31,7 +36,11 @@
 // (Items.ItemTaxType). Every field, and every member the rule reads
 // (self.X, and the members of the items reached through self.Items), must
 // be a property of the schema: a misspelt name fails at generation, not on
-// every request. A rule must be a bool expression.
+// every request. A rule must be a bool expression. code, optional, is the
+// RtnCode ECPay refuses such a request with, when the page's
+// x-ecpay-rtn-codes records it (Issue's 5000022 for SalesAmount): it must be
+// one of the page's refusal codes (CheckCodes), and the simulator answers
+// it; without one, the simulator answers its own code for a broken rule.
 //
 // # What a rule sees
 //

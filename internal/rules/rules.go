@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 
 	"cel.dev/cel-go/cel"
@@ -29,6 +30,11 @@ type Rule struct {
 	// a member of an array's objects is written through the array:
 	// Items.ItemTaxType.
 	Fields []string `json:"fields,omitempty"`
+	// Code is the RtnCode ECPay answers a request breaking the rule with,
+	// when the page's x-ecpay-rtn-codes records one (Issue's AmountMismatch,
+	// 5000022, for SalesAmount); 0 when ECPay's code for it is not known.
+	// It must be one of the page's refusal codes: see CheckCodes.
+	Code int `json:"code,omitempty"`
 }
 
 // Set is a page's rules, compiled: safe for concurrent use.
@@ -79,7 +85,7 @@ func Compile(page string, schema *openapi3.Schema) (*Set, error) {
 	}
 	entries, err := decode(raw)
 	if err != nil {
-		return nil, fmt.Errorf("page %s: %s must be a list of {rule, message, quote, fields}: %w", page, Extension, err)
+		return nil, fmt.Errorf("page %s: %s must be a list of {rule, message, quote, fields, code}: %w", page, Extension, err)
 	}
 	env, err := environment()
 	if err != nil {
@@ -164,6 +170,30 @@ func elements(s *openapi3.Schema) *openapi3.Schema {
 		s = s.Items.Value
 	}
 	return s
+}
+
+// CheckCodes returns an error naming each rule of s whose code is not one
+// of refusals, the RtnCodes the page's x-ecpay-rtn-codes lists as refusals:
+// a *CompileError for each, joined; nil when every code is known. Compile
+// cannot check it, as the codes are the operation's, not the request
+// schema's: the generator (internal/pages) and the registry call it after
+// Compile, so that a code the page does not know fails go generate.
+func (s *Set) CheckCodes(refusals []int) error {
+	if s == nil {
+		return nil
+	}
+	var errs []error
+	for i, r := range s.rules {
+		if r.Code != 0 && !slices.Contains(refusals, r.Code) {
+			known := make([]string, len(refusals))
+			for j, c := range refusals {
+				known[j] = strconv.Itoa(c)
+			}
+			errs = append(errs, &CompileError{Page: s.page, Index: i, Rule: r.Rule.Rule,
+				Err: fmt.Errorf("code %d is not a refusal the page's x-ecpay-rtn-codes lists (%s): add it there or give the rule no code", r.Code, strings.Join(known, ", "))})
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // Page returns the page the set was compiled for, as Compile was given it.

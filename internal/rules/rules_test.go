@@ -382,7 +382,7 @@ func TestCompileRefusesABrokenRule(t *testing.T) {
 		},
 		"a misspelt key": {
 			rules: []any{map[string]any{"rule": "true", "mesage": "m"}},
-			want:  []string{"must be a list of {rule, message, quote, fields}", `unknown field "mesage"`},
+			want:  []string{"must be a list of {rule, message, quote, fields, code}", `unknown field "mesage"`},
 		},
 		"not a list": {
 			rules: map[string]any{"rule": "true", "message": "m"},

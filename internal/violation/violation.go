@@ -37,9 +37,17 @@ func (v Violation) String() string {
 	return s
 }
 
+// Error is an error that is a violation of a check other than a schema's,
+// such as a page's business rule (package contract's RuleError): List gives
+// its Violation as it is.
+type Error interface {
+	error
+	Violation() Violation
+}
+
 // List flattens err, a validation error of kin-openapi (a MultiError, a
-// SchemaError, openapi3filter's RequestError or ResponseError, or any of
-// them wrapped), into its violations, sorted by pointer. An error that holds
+// SchemaError, openapi3filter's RequestError or ResponseError, an Error, or
+// any of them wrapped or joined), into its violations, sorted by pointer. An error that holds
 // no schema error is one violation with its message, folded onto one line.
 // nil gives nil.
 func List(err error) []Violation {
@@ -60,6 +68,8 @@ func List(err error) []Violation {
 				reason = "does not match the schema"
 			}
 			out = append(out, Violation{Pointer: Pointer(e.JSONPointer()), Rule: e.SchemaField, Reason: oneLine(reason)})
+		case Error:
+			out = append(out, e.Violation())
 		default:
 			// Wrappers are opened only down to schema errors; any other
 			// cause keeps the wrapper's whole message.
@@ -89,9 +99,11 @@ func First(err error) Violation {
 	return Violation{}
 }
 
+// hasSchemaError reports whether err holds a schema error or an Error.
 func hasSchemaError(err error) bool {
 	var se *openapi3.SchemaError
-	return errors.As(err, &se)
+	var e Error
+	return errors.As(err, &se) || errors.As(err, &e)
 }
 
 // message is err's text on one line, without the schema and value that

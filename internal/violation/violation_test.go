@@ -84,3 +84,33 @@ func TestListOpensWrappersDownToSchemaErrors(t *testing.T) {
 		t.Error("nil must give no violation")
 	}
 }
+
+// ruleBroken is an Error, as package contract's RuleError is.
+type ruleBroken struct{ v violation.Violation }
+
+func (e ruleBroken) Error() string                  { return "a rule: " + e.v.Reason }
+func (e ruleBroken) Violation() violation.Violation { return e.v }
+
+// An Error is listed as its own violation, wrapped, joined or beside
+// schema errors.
+func TestListErrors(t *testing.T) {
+	a := ruleBroken{violation.Violation{Pointer: "/SalesAmount", Rule: "x-ecpay-validations", Reason: "SalesAmount is not the sum"}}
+	b := ruleBroken{violation.Violation{Pointer: "/Donation", Rule: "x-ecpay-validations", Reason: "Donation needs a LoveCode"}}
+	schemaErr := schema(t).VisitJSON(map[string]any{})
+	for name, tc := range map[string]struct {
+		err  error
+		want []violation.Violation
+	}{
+		"alone":               {err: a, want: []violation.Violation{a.v}},
+		"wrapped":             {err: fmt.Errorf("contract: %w", a), want: []violation.Violation{a.v}},
+		"joined, sorted":      {err: errors.Join(a, b), want: []violation.Violation{b.v, a.v}},
+		"with a schema error": {err: errors.Join(a, schemaErr), want: []violation.Violation{a.v, violation.First(schemaErr)}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			got := violation.List(tc.err)
+			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+				t.Errorf("List = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}

@@ -15,10 +15,9 @@ import (
 // (registry.Operation.Rules); a mock cannot know them (that SalesAmount is
 // the items' sum). Otherwise it returns a request Data known to keep them,
 // with data's MerchantID and Tsr: ECPay's SDK example of op
-// (testdata/sdk-examples/<Operation>.json at the module root) or, for an
-// operation ECPay's SDK has no example of, the simulator's own
-// (testdata/requests/<Operation>.json). The error names the file to add
-// when neither keeps them.
+// (testdata/sdk-examples/<Operation>.json at the module root) or the base
+// request of the page's rule table (testdata/rules/<Operation>.json, which
+// every page with rules has: internal/rules' TestRuleCases sees to it).
 func keepingRules(op *registry.Operation, data map[string]any) (map[string]any, error) {
 	set, err := op.Rules()
 	if err != nil {
@@ -30,7 +29,7 @@ func keepingRules(op *registry.Operation, data map[string]any) (map[string]any, 
 	var errs []error
 	for _, path := range []string{
 		filepath.Join("..", "testdata", "sdk-examples", op.Name+".json"),
-		filepath.Join("testdata", "requests", op.Name+".json"),
+		filepath.Join("..", "testdata", "rules", op.Name+".json"),
 	} {
 		raw, err := os.ReadFile(path)
 		if errors.Is(err, os.ErrNotExist) {
@@ -38,7 +37,7 @@ func keepingRules(op *registry.Operation, data map[string]any) (map[string]any, 
 		}
 		var example map[string]any
 		if err == nil {
-			err = json.Unmarshal(raw, &example)
+			example, err = requestIn(path, raw)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
@@ -54,6 +53,26 @@ func keepingRules(op *registry.Operation, data map[string]any) (map[string]any, 
 		}
 		errs = append(errs, fmt.Errorf("%s breaks the rule %q: %s", path, vs[0].Rule, vs[0]))
 	}
-	return nil, fmt.Errorf("a request Data of %s mocked from its schema breaks its page's business rules, and no request Data known to keep them does (%w): add testdata/requests/%s.json in ecpaysim, a request Data that keeps them",
+	return nil, fmt.Errorf("a request Data of %s mocked from its schema breaks its page's business rules, and no request Data known to keep them does (%w): give the page a rule table, testdata/rules/%s.json at the module root",
 		op.Name, errors.Join(errs...), op.Name)
+}
+
+// requestIn decodes a request Data file: an SDK example is the Data itself;
+// a rule table holds it as its "base".
+func requestIn(path string, raw []byte) (map[string]any, error) {
+	if filepath.Base(filepath.Dir(path)) != "rules" {
+		var data map[string]any
+		err := json.Unmarshal(raw, &data)
+		return data, err
+	}
+	var table struct {
+		Base map[string]any `json:"base"`
+	}
+	if err := json.Unmarshal(raw, &table); err != nil {
+		return nil, err
+	}
+	if table.Base == nil {
+		return nil, errors.New("the rule table has no base request")
+	}
+	return table.Base, nil
 }

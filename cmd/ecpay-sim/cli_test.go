@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -62,4 +63,40 @@ func TestCommandLine(t *testing.T) {
 		}
 	}
 	clitest.AssertGolden(t, filepath.Join("testdata", "cli.golden"), b.String(), *update)
+}
+
+func TestCompletion(t *testing.T) {
+	for shell, marker := range map[string]string{
+		"bash":       "bash completion V2 for ecpay-sim",
+		"zsh":        "#compdef ecpay-sim",
+		"fish":       "complete -c ecpay-sim",
+		"powershell": "Register-ArgumentCompleter",
+	} {
+		t.Run(shell, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			if code := run(t.Context(), []string{"completion", shell}, &stdout, &stderr); code != exitOK || stderr.Len() != 0 {
+				t.Fatalf("exit status %d, stderr %q", code, stderr.String())
+			}
+			if !strings.Contains(stdout.String(), marker) || !strings.Contains(stdout.String(), "__complete") {
+				t.Errorf("stdout is not a %s completion script of ecpay-sim:\n%.400s", shell, stdout.String())
+			}
+		})
+	}
+	t.Run("flags", func(t *testing.T) {
+		var stdout, stderr, help bytes.Buffer
+		run(t.Context(), []string{"--help"}, &help, &stderr)
+		if code := run(t.Context(), []string{"__complete", "--"}, &stdout, &stderr); code != exitOK {
+			t.Fatalf("exit status %d, stderr %q", code, stderr.String())
+		}
+		var offered []string
+		for line := range strings.SplitSeq(stdout.String(), "\n") {
+			name, _, _ := strings.Cut(line, "\t")
+			offered = append(offered, name)
+		}
+		for _, f := range clitest.HelpFlags(help.String()) {
+			if !slices.Contains(offered, "--"+f.Name) {
+				t.Errorf("__complete -- does not offer --%s:\n%s", f.Name, stdout.String())
+			}
+		}
+	})
 }

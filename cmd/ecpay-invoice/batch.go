@@ -16,6 +16,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/spf13/pflag"
 	"golang.org/x/time/rate"
 
 	"github.com/ecpay-go/einvoice/generated/registry"
@@ -213,50 +214,65 @@ func (r *repeated) Set(v string) error {
 	return nil
 }
 
-// run is the batch subcommand.
-func (bop *batchOp) run(ctx context.Context, args []string, std stdio) int {
-	fs := newFlagSet(bop.command)
-	var cf clientFlags
-	cf.register(fs)
-	var tsrs repeated
-	fs.Var(&tsrs, "tsr", "a `Tsr` to send; repeatable")
-	file := fs.String("file", "", "read Tsrs from `FILE`, one per line (- for stdin)")
-	out := fs.String("out", "", "keep final results in `FILE` (its journal in FILE.journal) and skip the Tsrs it settles (resume)")
-	adopt := fs.Bool("adopt", false, "convert an --out results file that has no journal (an earlier version's) for this run's target")
-	concurrency := fs.Int("concurrency", 4, "make at most `N` calls at once")
-	rps := fs.Float64("rate", 5, "at most `R` requests per second; 0 for no limit")
-	attempts := fs.Int("retry", 1, "make up to `N` attempts per Tsr, repeating only failures that provably never reached ECPay (a failed dial, HTTP 429 or 503)")
-	if code, done := parse(fs, bop.help(), args, std); done {
-		return code
-	}
-	fail := func(err error) int { return usageFailure(fs.Name(), err, std.stderr) }
+// Type is what pflag calls the flag's value.
+func (r *repeated) Type() string { return "string" }
+
+// batchFlags are the flags of a batch subcommand, parsed into by fs.
+type batchFlags struct {
+	fs                    *pflag.FlagSet
+	cf                    clientFlags
+	tsrs                  repeated
+	file, out             string
+	adopt                 bool
+	concurrency, attempts int
+	rps                   float64
+}
+
+// define registers the flags of the batch subcommand on fs and returns its
+// run.
+func (bop *batchOp) define(fs *pflag.FlagSet) runFunc {
+	f := &batchFlags{fs: fs}
+	f.cf.register(fs)
+	fs.Var(&f.tsrs, "tsr", "a `Tsr` to send; repeatable")
+	fs.StringVar(&f.file, "file", "", "read Tsrs from `FILE`, one per line (- for stdin)")
+	fs.StringVar(&f.out, "out", "", "keep final results in `FILE` (its journal in FILE.journal) and skip the Tsrs it settles (resume)")
+	fs.BoolVar(&f.adopt, "adopt", false, "convert an --out results file that has no journal (an earlier version's) for this run's target")
+	fs.IntVar(&f.concurrency, "concurrency", 4, "make at most `N` calls at once")
+	fs.Float64Var(&f.rps, "rate", 5, "at most `R` requests per second; 0 for no limit")
+	fs.IntVar(&f.attempts, "retry", 1, "make up to `N` attempts per Tsr, repeating only failures that provably never reached ECPay (a failed dial, HTTP 429 or 503)")
+	return func(ctx context.Context, _ []string, std stdio) int { return bop.run(ctx, f, std) }
+}
+
+// run is the batch subcommand once its flags f are parsed.
+func (bop *batchOp) run(ctx context.Context, f *batchFlags, std stdio) int {
+	fail := func(err error) int { return usageFailure(bop.command, err, std.stderr) }
 	switch {
-	case len(tsrs) == 0 && *file == "":
+	case len(f.tsrs) == 0 && f.file == "":
 		return fail(usagef("give --tsr or --file"))
-	case len(tsrs) > 0 && *file != "":
+	case len(f.tsrs) > 0 && f.file != "":
 		return fail(usagef("give --tsr or --file, not both"))
-	case *concurrency < 1 || *concurrency > 256:
+	case f.concurrency < 1 || f.concurrency > 256:
 		return fail(usagef("--concurrency must be 1 to 256"))
-	case math.IsNaN(*rps) || math.IsInf(*rps, 0) || *rps < 0:
+	case math.IsNaN(f.rps) || math.IsInf(f.rps, 0) || f.rps < 0:
 		return fail(usagef("--rate must be a number of requests per second, 0 or more (0: no limit)"))
-	case *attempts < 0:
+	case f.attempts < 0:
 		return fail(usagef("--retry must not be negative"))
-	case *adopt && *out == "":
+	case f.adopt && f.out == "":
 		return fail(usagef("--adopt needs --out"))
 	}
-	cred, baseURL, err := cf.resolve(fs, std.getenv)
+	cred, baseURL, err := f.cf.resolve(f.fs, std.getenv)
 	if err != nil {
 		return fail(err)
 	}
-	if *out != "" {
-		if err := notTheInput(*file, *out, std.stdin); err != nil {
+	if f.out != "" {
+		if err := notTheInput(f.file, f.out, std.stdin); err != nil {
 			return fail(err)
 		}
 	}
-	src, err := openTsrSource(ctx, tsrs, *file, std.stdin)
+	src, err := openTsrSource(ctx, f.tsrs, f.file, std.stdin)
 	if err != nil {
 		if ctx.Err() != nil {
-			fmt.Fprintf(std.stderr, "ecpay-invoice %s: %v\n", fs.Name(), err)
+			fmt.Fprintf(std.stderr, "ecpay-invoice %s: %v\n", bop.command, err)
 			return exitInterrupted
 		}
 		return fail(err)
@@ -265,22 +281,22 @@ func (bop *batchOp) run(ctx context.Context, args []string, std stdio) int {
 
 	stop, abort := context.WithCancelCause(ctx)
 	defer abort(nil)
-	b := &batch{bop: bop, concurrency: *concurrency, timeout: cf.timeout, stdout: std.stdout, stop: stop, abort: abort}
-	if *rps > 0 {
-		b.limiter = rate.NewLimiter(rate.Limit(*rps), 1)
+	b := &batch{bop: bop, concurrency: f.concurrency, timeout: f.cf.timeout, stdout: std.stdout, stop: stop, abort: abort}
+	if f.rps > 0 {
+		b.limiter = rate.NewLimiter(rate.Limit(f.rps), 1)
 	}
-	send := &sender{next: newHTTPClient(*concurrency), stop: stop, abort: abort}
+	send := &sender{next: newHTTPClient(f.concurrency), stop: stop, abort: abort}
 	var more []wrapper.Option
-	if *attempts > 1 {
-		more = append(more, wrapper.WithRetry(wrapper.RetryPolicy{MaxAttempts: *attempts}))
+	if f.attempts > 1 {
+		more = append(more, wrapper.WithRetry(wrapper.RetryPolicy{MaxAttempts: f.attempts}))
 	}
-	if b.client, err = newClient(cred, baseURL, cf.timeout, send, more...); err != nil {
+	if b.client, err = newClient(cred, baseURL, f.cf.timeout, send, more...); err != nil {
 		return fail(err)
 	}
 	// Last, once nothing else can fail: the journal holds the files' locks.
-	if *out != "" {
+	if f.out != "" {
 		tgt := target{Operation: bop.op.Name, BaseURL: baseURL, MerchantID: cred.merchantID, PlatformID: cred.platformID}
-		if b.journal, err = openJournal(*out, tgt, *adopt, std.stderr); err != nil {
+		if b.journal, err = openJournal(f.out, tgt, f.adopt, std.stderr); err != nil {
 			return fail(err)
 		}
 		b.journal.onFail = abort

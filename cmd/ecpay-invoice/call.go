@@ -5,10 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/spf13/pflag"
 
 	"github.com/ecpay-go/einvoice/generated/registry"
 	"github.com/ecpay-go/einvoice/internal/input"
@@ -71,20 +72,31 @@ func lookupOperation(name string) *registry.Operation {
 	return nil
 }
 
-func runCall(ctx context.Context, args []string, std stdio) int {
-	fs := newFlagSet("call")
-	var cf clientFlags
-	cf.register(fs)
-	data := fs.String("data", "", "the request Data, a JSON object (- or absent: read it from stdin)")
-	fail := func(err error) int { return usageFailure(fs.Name(), err, std.stderr) }
-	// The operation comes first (call OP --data …) or after the flags.
+// callFlags are the flags of call, parsed into by fs.
+type callFlags struct {
+	fs   *pflag.FlagSet
+	cf   clientFlags
+	data string
+}
+
+// defineCall registers the flags of call on fs and returns its run. The
+// operation comes before the flags (call OP --data …) or after them.
+func defineCall(fs *pflag.FlagSet) runFunc {
+	f := &callFlags{fs: fs}
+	f.cf.register(fs)
+	fs.StringVar(&f.data, "data", "", "the request Data, a JSON object (- or absent: read it from stdin)")
+	return f.run
+}
+
+// run is call once its flags are parsed; args holds the operation if it
+// was given.
+func (f *callFlags) run(ctx context.Context, args []string, std stdio) int {
+	fail := func(err error) int { return usageFailure("call", err, std.stderr) }
 	var name string
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		name, args = args[0], args[1:]
+	if len(args) > 0 {
+		name = args[0]
 	}
-	if code, done := parseCall(fs, callHelp(), args, &name, std); done {
-		return code
-	}
+	cf, data := &f.cf, f.data
 	if name == "" {
 		return fail(usagef("give the operation to call: one of %s", registry.Names()))
 	}
@@ -100,12 +112,12 @@ func runCall(ctx context.Context, args []string, std stdio) int {
 		}
 		return fail(usagef("%s%s%s", suggest.Unknown("operation", name, names), list, registry.Names()))
 	}
-	cred, baseURL, err := cf.resolve(fs, std.getenv)
+	cred, baseURL, err := cf.resolve(f.fs, std.getenv)
 	if err != nil {
 		return fail(err)
 	}
-	body := []byte(*data)
-	if *data == "" || *data == "-" {
+	body := []byte(data)
+	if data == "" || data == "-" {
 		// Stdin may be a terminal nobody types at: a signal ends the wait.
 		body, err = io.ReadAll(input.Stream(ctx, "--data", "stdin", std.stdin, maxCallData))
 		var tooLarge *input.TooLargeError
@@ -142,17 +154,6 @@ func runCall(ctx context.Context, args []string, std stdio) int {
 		return exitInterrupted
 	}
 	return line.exitCode()
-}
-
-// parseCall parses the flags of call, which may come before or after the
-// operation, and sets *name to the operation if it comes after them.
-func parseCall(fs *flag.FlagSet, h help, args []string, name *string, std stdio) (int, bool) {
-	err := fs.Parse(args)
-	if err == nil && fs.NArg() > 0 && *name == "" {
-		*name = fs.Arg(0)
-		err = fs.Parse(fs.Args()[1:])
-	}
-	return parsed(fs, h, err, std)
 }
 
 // compactJSON returns raw on one line when it is JSON, as data must not

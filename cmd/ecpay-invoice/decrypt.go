@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 )
@@ -40,8 +39,4 @@ number, gives an empty output line and exit status 2.`,
 			return plaintext, nil
 		}, nil
 	},
-}
-
-func runDecrypt(ctx context.Context, args []string, std stdio) int {
-	return decryptCommand.run(ctx, args, std)
 }

@@ -14,6 +14,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/spf13/pflag"
+
 	"github.com/ecpay-go/einvoice/ecpaycrypto"
 	"github.com/ecpay-go/einvoice/ecpaysim"
 	"github.com/ecpay-go/einvoice/generated/registry"
@@ -43,11 +45,10 @@ const (
 	demoCancelTsr  = "DEMO201909170002"
 )
 
-func runDemo(ctx context.Context, args []string, std stdio) int {
-	fs := newFlagSet("demo")
-	if code, done := parse(fs, demoHelp, args, std); done {
-		return code
-	}
+// defineDemo returns the run of demo, which has no flags.
+func defineDemo(*pflag.FlagSet) runFunc { return runDemo }
+
+func runDemo(ctx context.Context, _ []string, std stdio) int {
 	if err := demo(ctx, std.stdout); err != nil {
 		if ctx.Err() != nil {
 			fmt.Fprintf(std.stderr, "ecpay-invoice demo: stopped: %v\n", context.Cause(ctx))

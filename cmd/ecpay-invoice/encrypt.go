@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"unicode/utf8"
 )
@@ -38,8 +37,4 @@ number, gives an empty output line and exit status 2.`,
 			return []byte(data), err
 		}, nil
 	},
-}
-
-func runEncrypt(ctx context.Context, args []string, std stdio) int {
-	return encryptCommand.run(ctx, args, std)
 }

@@ -2,11 +2,12 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/spf13/pflag"
 
 	"github.com/ecpay-go/einvoice/ecpaycrypto"
 	"github.com/ecpay-go/einvoice/internal/ecpayenv"
@@ -29,7 +30,7 @@ type credentialFlags struct {
 	env                                     string
 }
 
-func (c *credentialFlags) register(fs *flag.FlagSet) {
+func (c *credentialFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&c.merchantID, "merchant-id", "", "ECPay `MerchantID` (default $"+envMerchantID+")")
 	// No default is shown: the stage key must not appear in any output.
 	fs.StringVar(&c.hashKey, "hash-key", "", "the merchant's `HashKey`, 16 characters (default $"+envHashKey+"; prefer the variable, flags show in ps)")
@@ -47,14 +48,12 @@ type credentials struct {
 // and applies --env's defaults. needMerchant says whether the subcommand
 // sends requests and so needs a MerchantID besides the key and IV. Errors
 // name what is missing or wrong, never a value.
-func (c *credentialFlags) resolve(fs *flag.FlagSet, getenv func(string) string, needMerchant bool) (credentials, error) {
+func (c *credentialFlags) resolve(fs *pflag.FlagSet, getenv func(string) string, needMerchant bool) (credentials, error) {
 	if c.env != "stage" && c.env != "prod" {
 		return credentials{}, usagef("--env must be stage or prod")
 	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	pick := func(flagName, value, envName string) string {
-		if set[flagName] {
+		if fs.Changed(flagName) {
 			return value
 		}
 		return getenv(envName)
@@ -103,7 +102,7 @@ type networkFlags struct {
 	timeout time.Duration
 }
 
-func (n *networkFlags) register(fs *flag.FlagSet) {
+func (n *networkFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&n.baseURL, "base-url", "", "send requests to `URL` instead of --env's ECPay host (a path is kept as a prefix); plain http:// only for loopback hosts")
 	fs.DurationVar(&n.timeout, "timeout", wrapper.DefaultTimeout, "bound each call, retries included, by `duration`; 0 for none")
 }
@@ -135,7 +134,7 @@ type clientFlags struct {
 	networkFlags
 }
 
-func (c *clientFlags) register(fs *flag.FlagSet) {
+func (c *clientFlags) register(fs *pflag.FlagSet) {
 	c.credentialFlags.register(fs)
 	c.networkFlags.register(fs)
 }
@@ -146,7 +145,7 @@ func (c *clientFlags) register(fs *flag.FlagSet) {
 // merchant's own credentials given by flags or the environment: the stage
 // merchant's, given or fallen back to, are refused there (ecpayenv's rule,
 // which wrapper.NewClient applies too).
-func (c *clientFlags) resolve(fs *flag.FlagSet, getenv func(string) string) (credentials, string, error) {
+func (c *clientFlags) resolve(fs *pflag.FlagSet, getenv func(string) string) (credentials, string, error) {
 	cred, err := c.credentialFlags.resolve(fs, getenv, true)
 	if err != nil {
 		return credentials{}, "", err

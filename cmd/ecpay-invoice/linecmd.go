@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+
+	"github.com/spf13/pflag"
 )
 
 // maxDataLine bounds a line of encrypt and decrypt: ECPay reads request
@@ -20,13 +22,20 @@ type lineCommand struct {
 	setup func(cred credentials) (func(line []byte) ([]byte, error), error)
 }
 
-func (lc lineCommand) run(ctx context.Context, args []string, std stdio) int {
-	fs := newFlagSet(lc.name)
+// subcommand is lc as a subcommand of the command line, with summary.
+func (lc lineCommand) subcommand(summary string) subcommand {
+	return subcommand{name: lc.name, summary: summary, help: func() help { return lc.help }, define: lc.define}
+}
+
+// define registers the credential flags on fs and returns the run of lc.
+func (lc lineCommand) define(fs *pflag.FlagSet) runFunc {
 	var cf credentialFlags
 	cf.register(fs)
-	if code, done := parse(fs, lc.help, args, std); done {
-		return code
-	}
+	return func(ctx context.Context, _ []string, std stdio) int { return lc.run(ctx, fs, &cf, std) }
+}
+
+// run is lc once its flags, cf, are parsed by fs.
+func (lc lineCommand) run(ctx context.Context, fs *pflag.FlagSet, cf *credentialFlags, std stdio) int {
 	cred, err := cf.resolve(fs, std.getenv, false)
 	if err != nil {
 		return usageFailure(lc.name, err, std.stderr)

@@ -34,7 +34,11 @@
 // waits on a pipe). In a mixed batch the highest of 3, 2, 1 wins.
 //
 // Run ecpay-invoice <subcommand> --help for each subcommand's flags, and
-// ecpay-invoice --version for the build.
+// ecpay-invoice --version for the build. The command line is parsed by
+// cobra: `ecpay-invoice completion bash` (zsh, fish, powershell) prints a
+// script that completes, in that shell, the subcommands, each one's flags
+// and, after call, the operations of the registry. A flag may be written
+// with one dash (-tsr) as with two.
 package main
 
 import (

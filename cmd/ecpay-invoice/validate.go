@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -14,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/spf13/pflag"
 
 	"github.com/ecpay-go/einvoice/ecpaycrypto"
 	"github.com/ecpay-go/einvoice/generated/registry"
@@ -103,22 +103,32 @@ func (f finding) String() string {
 	return oneLine(s)
 }
 
-func runValidate(ctx context.Context, args []string, std stdio) int {
-	fs := newFlagSet("validate")
-	var cf credentialFlags
-	cf.register(fs)
-	requestFile := fs.String("request", "", "a captured request envelope, JSON `FILE` (- for stdin)")
-	responseFile := fs.String("response", "", "a captured response envelope, JSON `FILE` (- for stdin)")
-	operation := fs.String("operation", "", "`OP`, the operation the envelope is for (default: the one its decrypted Data matches)")
-	envelopeOnly := fs.Bool("envelope-only", false, "check the envelope only, not its decrypted Data (no credentials needed)")
-	recordFile := fs.String("record", "", "re-check every exchange of a recording of ecpay-sim --record, `FILE` (- for stdin)")
-	if code, done := parse(fs, validateHelp(), args, std); done {
-		return code
-	}
-	fail := func(err error) int { return usageFailure(fs.Name(), err, std.stderr) }
-	if *recordFile != "" {
+// validateFlags are the flags of validate, parsed into by fs.
+type validateFlags struct {
+	fs                                               *pflag.FlagSet
+	cf                                               credentialFlags
+	requestFile, responseFile, operation, recordFile string
+	envelopeOnly                                     bool
+}
+
+// defineValidate registers the flags of validate on fs and returns its run.
+func defineValidate(fs *pflag.FlagSet) runFunc {
+	v := &validateFlags{fs: fs}
+	v.cf.register(fs)
+	fs.StringVar(&v.requestFile, "request", "", "a captured request envelope, JSON `FILE` (- for stdin)")
+	fs.StringVar(&v.responseFile, "response", "", "a captured response envelope, JSON `FILE` (- for stdin)")
+	fs.StringVar(&v.operation, "operation", "", "`OP`, the operation the envelope is for (default: the one its decrypted Data matches)")
+	fs.BoolVar(&v.envelopeOnly, "envelope-only", false, "check the envelope only, not its decrypted Data (no credentials needed)")
+	fs.StringVar(&v.recordFile, "record", "", "re-check every exchange of a recording of ecpay-sim --record, `FILE` (- for stdin)")
+	return v.run
+}
+
+// run is validate once its flags are parsed.
+func (v *validateFlags) run(ctx context.Context, _ []string, std stdio) int {
+	fail := func(err error) int { return usageFailure("validate", err, std.stderr) }
+	if v.recordFile != "" {
 		var others []string
-		fs.Visit(func(f *flag.Flag) {
+		v.fs.Visit(func(f *pflag.Flag) {
 			if f.Name != "record" {
 				others = append(others, "--"+f.Name)
 			}
@@ -126,20 +136,20 @@ func runValidate(ctx context.Context, args []string, std stdio) int {
 		if len(others) > 0 {
 			return fail(usagef("--record takes no other flag (%s): the recording names each operation and holds its decrypted Data", strings.Join(others, ", ")))
 		}
-		return validateRecording(ctx, *recordFile, std)
+		return validateRecording(ctx, v.recordFile, std)
 	}
-	if (*requestFile == "") == (*responseFile == "") {
+	if (v.requestFile == "") == (v.responseFile == "") {
 		return fail(usagef("give either --request FILE, --response FILE or --record FILE"))
 	}
 	var op *registry.Operation
-	if *operation != "" {
-		if op = lookupOperation(*operation); op == nil {
+	if v.operation != "" {
+		if op = lookupOperation(v.operation); op == nil {
 			return fail(usagef("--operation: unknown operation: give one of %s", registry.Names()))
 		}
 	}
 	var codec *ecpaycrypto.Codec
-	if !*envelopeOnly {
-		cred, err := cf.resolve(fs, std.getenv, false)
+	if !v.envelopeOnly {
+		cred, err := v.cf.resolve(v.fs, std.getenv, false)
 		if err != nil {
 			return fail(err)
 		}
@@ -147,9 +157,9 @@ func runValidate(ctx context.Context, args []string, std stdio) int {
 			return fail(err)
 		}
 	}
-	what, path := "request", *requestFile
+	what, path := "request", v.requestFile
 	if path == "" {
-		what, path = "response", *responseFile
+		what, path = "response", v.responseFile
 	}
 	body, err := readEnvelope(ctx, "--"+what, path, std.stdin)
 	switch {

@@ -69,7 +69,9 @@
 // it runs. SIGINT or SIGTERM shuts it down gracefully, with exit status 0;
 // bad flags exit with status 2 after one line on stderr, naming the flag as
 // --help spells it and the argument's position, never its value (which may
-// hold a key); --version prints the module version it was built from.
+// hold a key); --version prints the module version it was built from;
+// `ecpay-sim completion bash` (zsh, fish, powershell) prints a script that
+// completes its flags in that shell.
 //
 // Keys given with --merchant show in ps and /proc/PID/cmdline: the
 // environment variable ECPAY_SIM_MERCHANTS (ID:HashKey:HashIV entries
@@ -80,7 +82,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log"
@@ -99,8 +100,12 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
 	"github.com/ecpay-go/einvoice/ecpaysim"
 	"github.com/ecpay-go/einvoice/generated/registry"
+	"github.com/ecpay-go/einvoice/internal/cmdline"
 	"github.com/ecpay-go/einvoice/internal/ecpayenv"
 	"github.com/ecpay-go/einvoice/internal/input"
 	"github.com/ecpay-go/einvoice/internal/suggest"
@@ -139,6 +144,7 @@ const usage = `usage: ecpay-sim [--addr host:port] [--merchant ID:HashKey:HashIV
        ecpay-sim --upstream URL [--record FILE] [--upstream-timeout D] [--fail-on-violation] [--addr …] [--merchant …]... [--quiet]
        ecpay-sim --replay FILE [--fail-on-violation] [--addr …] [--merchant …]... [--quiet]
        ecpay-sim --version | --help
+       ecpay-sim completion bash|zsh|fish|powershell
 
 ecpay-sim serves ECPay's B2C e-invoice API locally, as ECPay answers it:
 POST {URL}/B2CInvoice/<Operation> for every operation of the pages
@@ -274,6 +280,9 @@ func (r *repeated) Set(v string) error {
 	return nil
 }
 
+// Type is what pflag calls the flag's value.
+func (r *repeated) Type() string { return "string" }
+
 // flags are the values of the command line.
 type flags struct {
 	addr               string
@@ -289,12 +298,13 @@ type flags struct {
 }
 
 // newFlagSet returns the flags ecpay-sim takes, which usage documents, and
-// where Parse puts their values. The flag package's own help is not used: it
-// spells flags with one dash.
-func newFlagSet() (*flag.FlagSet, *flags) {
+// where Parse puts their values. Like package flag, which parsed them
+// first, it stops at the first argument that is not a flag.
+func newFlagSet() (*pflag.FlagSet, *flags) {
 	f := &flags{}
-	fs := flag.NewFlagSet("ecpay-sim", flag.ContinueOnError)
+	fs := pflag.NewFlagSet("ecpay-sim", pflag.ContinueOnError)
 	fs.SetOutput(io.Discard)
+	fs.SetInterspersed(false)
 	fs.StringVar(&f.addr, "addr", "127.0.0.1:8080", "")
 	fs.Var(&f.merchants, "merchant", "")
 	fs.StringVar(&f.merchantsFile, "merchants-file", "", "")
@@ -347,31 +357,78 @@ type service struct {
 // run parses args, serves until ctx ends and returns the exit status.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs, f := newFlagSet()
-	fail := func(format string, args ...any) int {
-		msg := strings.ReplaceAll(fmt.Sprintf(format, args...), "\n", "; ")
-		fmt.Fprintf(stderr, "ecpay-sim: %s (ecpay-sim --help for help)\n", msg)
-		return exitUsage
+	cl := &commandLine{fs: fs, f: f, args: cmdline.LongFlags(fs, args), stdout: stdout, stderr: stderr}
+	code := exitOK
+	root := &cobra.Command{
+		Use:           "ecpay-sim",
+		Args:          cobra.ArbitraryArgs,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		Run:           func(_ *cobra.Command, operands []string) { code = cl.serve(ctx, operands) },
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintf(stdout, usage, registry.Names(), keepRequests, ecpaysim.DefaultRequestBytes>>20, ecpaysim.DefaultUpstreamTimeout, envMerchants, input.SizeName(maxReplayBytes), strings.ReplaceAll(input.SizeName(ecpaysim.DefaultMaxInFlightBytes), " ", ""))
-			return exitOK
+	root.Flags().AddFlagSet(fs)
+	root.Flags().SetInterspersed(false)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetArgs(append([]string{}, cl.args...)) // never nil: cobra reads os.Args for nil
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		return usageError(flagProblem(err, cl.args) + flagHint(fs, err))
+	})
+	cobraHelp := root.HelpFunc()
+	root.SetHelpFunc(func(c *cobra.Command, args []string) {
+		if c != root {
+			cobraHelp(c, args) // the completion subcommands
+			return
 		}
-		return fail("%s%s", flagProblem(err, args), flagHint(fs, err))
+		fmt.Fprintf(stdout, usage, registry.Names(), keepRequests, ecpaysim.DefaultRequestBytes>>20, ecpaysim.DefaultUpstreamTimeout, envMerchants, input.SizeName(maxReplayBytes), strings.ReplaceAll(input.SizeName(ecpaysim.DefaultMaxInFlightBytes), " ", ""))
+	})
+	if _, err := root.ExecuteContextC(ctx); err != nil {
+		return cl.fail("%s", err)
 	}
+	return code
+}
+
+// usageError is a mistake on the command line, said in one line.
+type usageError string
+
+func (e usageError) Error() string { return string(e) }
+
+// commandLine is a command line of ecpay-sim: its flags fs, parsed into f
+// from args (spelled with two dashes), and where it writes.
+type commandLine struct {
+	fs             *pflag.FlagSet
+	f              *flags
+	args           []string
+	stdout, stderr io.Writer
+}
+
+// fail prints a usage error on one line and returns its exit status.
+func (cl *commandLine) fail(format string, args ...any) int {
+	msg := strings.ReplaceAll(fmt.Sprintf(format, args...), "\n", "; ")
+	fmt.Fprintf(cl.stderr, "ecpay-sim: %s (ecpay-sim --help for help)\n", msg)
+	return exitUsage
+}
+
+// serve serves as the flags say until ctx ends; operands are the arguments
+// left after them, which must be none.
+func (cl *commandLine) serve(ctx context.Context, operands []string) int {
+	fs, f, args, stdout, stderr, fail := cl.fs, cl.f, cl.args, cl.stdout, cl.stderr, cl.fail
 	if f.version {
 		info, ok := debug.ReadBuildInfo()
 		fmt.Fprintln(stdout, versionLine(info, ok))
 		return exitOK
 	}
-	if fs.NArg() > 0 {
+	if len(operands) > 0 {
 		// The value is not repeated: it may be a key, given with spaces
 		// for the colons of --merchant ID:HashKey:HashIV.
-		return fail("unexpected argument #%d: ecpay-sim takes flags only (a merchant is one argument, --merchant ID:HashKey:HashIV)%s", len(args)-fs.NArg()+1, nearestFlag(fs, fs.Arg(0)))
+		return fail("unexpected argument #%d: ecpay-sim takes flags only (a merchant is one argument, --merchant ID:HashKey:HashIV)%s", len(args)-len(operands)+1, nearestFlag(fs, operands[0]))
 	}
 	f.given = map[string]bool{}
 	misplaced := ""
-	fs.Visit(func(fl *flag.Flag) {
+	fs.VisitAll(func(fl *pflag.Flag) {
+		if !fl.Changed {
+			return
+		}
 		f.given[fl.Name] = true
 		if fl.Name != "merchant" && misplaced == "" && looksLikeMerchant(fl.Value.String()) {
 			misplaced = fl.Name
@@ -692,62 +749,56 @@ func libraryMessage(err error) string {
 	return strings.ReplaceAll(err.Error(), "ecpaysim: ", "")
 }
 
-// The errors of package flag, which name a flag with one dash.
-var (
-	flagUndefined = regexp.MustCompile(`^flag provided but not defined: -+(.*)$`)
-	flagNoValue   = regexp.MustCompile(`^flag needs an argument: -+(.*)$`)
-	flagName      = regexp.MustCompile(`^[a-z][a-z-]{0,30}$`)
-	flagBadValue  = regexp.MustCompile(`^invalid (?:boolean )?value (".*") for (?:flag )?-+([\w-]+): (.*)$`)
-)
+// flagName is what a flag's name looks like; what does not may be a value
+// given as a flag, and is not repeated.
+var flagName = regexp.MustCompile(`^[a-z][a-z-]{0,30}$`)
 
 // flagHint suggests the flag of fs nearest to the one err says fs does not
 // have, or is "".
-func flagHint(fs *flag.FlagSet, err error) string {
-	m := flagUndefined.FindStringSubmatch(err.Error())
-	if m == nil {
-		return ""
+func flagHint(fs *pflag.FlagSet, err error) string {
+	if notExist, ok := errors.AsType[*pflag.NotExistError](err); ok {
+		return nearestFlag(fs, notExist.GetSpecifiedName())
 	}
-	return nearestFlag(fs, m[1])
+	return ""
 }
 
 // nearestFlag is "; did you mean --NAME?" for the flag of fs nearest to
 // name (a flag mistyped, or written without its dashes), or "".
-func nearestFlag(fs *flag.FlagSet, name string) string {
+func nearestFlag(fs *pflag.FlagSet, name string) string {
 	var names []string
-	fs.VisitAll(func(f *flag.Flag) { names = append(names, "--"+f.Name) })
+	fs.VisitAll(func(f *pflag.Flag) { names = append(names, "--"+f.Name) })
 	if near, ok := suggest.Closest(name, names); ok {
 		return "; did you mean " + near + "?"
 	}
 	return ""
 }
 
-// flagProblem is the message of a flag.FlagSet.Parse error of args with
-// each flag spelled as --help spells it (--addr; package flag says -addr),
-// naming the flag and the argument's position, never its value, which may
+// flagProblem is the message of a parse error of args, naming the flag as
+// --help spells it and the argument's position, never its value, which may
 // hold a key.
 func flagProblem(err error, args []string) string {
-	msg := err.Error()
-	if m := flagUndefined.FindStringSubmatch(msg); m != nil {
-		if !flagName.MatchString(m[1]) {
+	if notExist, ok := errors.AsType[*pflag.NotExistError](err); ok {
+		name := notExist.GetSpecifiedName()
+		if !flagName.MatchString(name) {
 			// Not a name: maybe a value given as a flag.
 			return fmt.Sprintf("unknown flag in argument #%d (not shown)", failingArgument(args, err))
 		}
-		return fmt.Sprintf("unknown flag --%s", m[1])
+		return fmt.Sprintf("unknown flag --%s", name)
 	}
-	if m := flagNoValue.FindStringSubmatch(msg); m != nil {
-		return fmt.Sprintf("flag --%s needs a value", m[1])
+	if noValue, ok := errors.AsType[*pflag.ValueRequiredError](err); ok {
+		return fmt.Sprintf("flag --%s needs a value", noValue.GetFlag().Name)
 	}
-	if m := flagBadValue.FindStringSubmatch(msg); m != nil {
+	if invalid, ok := errors.AsType[*pflag.InvalidValueError](err); ok {
 		want := "see --help"
-		switch m[2] {
-		case "upstream-timeout":
+		switch invalid.GetFlag().Value.Type() {
+		case "duration":
 			want = "want a duration, e.g. 30s"
-		case "quiet", "version", "fail-on-violation", "help", "h":
+		case "bool":
 			want = "want true or false, or the flag alone"
 		}
-		return fmt.Sprintf("--%s: invalid value in argument #%d (not shown): %s", m[2], failingArgument(args, err), want)
+		return fmt.Sprintf("--%s: invalid value in argument #%d (not shown): %s", invalid.GetFlag().Name, failingArgument(args, err), want)
 	}
-	return msg
+	return err.Error()
 }
 
 // failingArgument is the position in args (from 1) of the argument at

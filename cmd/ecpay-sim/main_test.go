@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"io"
 	"net/http"
 	"os"
@@ -20,6 +19,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/spf13/pflag"
 
 	"github.com/ecpay-go/einvoice/ecpaysim"
 	"github.com/ecpay-go/einvoice/wrapper"
@@ -417,7 +418,7 @@ func TestRunHelp(t *testing.T) {
 			}
 			help := stdout.String()
 			fs, _ := newFlagSet()
-			fs.VisitAll(func(f *flag.Flag) {
+			fs.VisitAll(func(f *pflag.Flag) {
 				if !strings.Contains(help, "\n  --"+f.Name+" ") && !strings.Contains(help, "\n  --"+f.Name+"\n") {
 					t.Errorf("the help does not document --%s", f.Name)
 				}

@@ -3,13 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
-	"flag"
 	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/spf13/pflag"
 )
 
 // Keys shaped as HashKey and HashIV (16 bytes each), to be looked for in
@@ -68,7 +69,7 @@ func TestRunNeverShowsAKey(t *testing.T) {
 		{name: "file: a short IV", file: "3000111:" + testKey + ":" + testIV[1:], want: "line 1: merchant 3000111: ecpaycrypto: HashIV is 15 bytes"},
 	}
 	fs, _ := newFlagSet()
-	fs.VisitAll(func(f *flag.Flag) {
+	fs.VisitAll(func(f *pflag.Flag) {
 		if f.Name == "merchant" {
 			return // above
 		}

@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/ecpay-go/einvoice/generated/registry"
 )
 
 // goBlock matches a fenced block of Go in Markdown.
@@ -55,5 +57,28 @@ func TestREADMESnippetsCompile(t *testing.T) {
 				t.Errorf("README.md's Go block %d does not compile as written: %v\n%s\n%s", i+1, err, out, src)
 			}
 		})
+	}
+}
+
+// operationRow matches a row of README's table of operations.
+var operationRow = regexp.MustCompile("(?m)^\\| `([A-Za-z]+)` \\| ")
+
+// TestREADMEOperationsExist holds README's table of operations against the
+// registry: every row names an operation the client has. (A page dropped
+// into openapi/ needs no README edit to pass the tests, so an operation the
+// table lacks is not a failure.)
+func TestREADMEOperationsExist(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := operationRow.FindAllStringSubmatch(string(readme), -1)
+	if len(rows) == 0 {
+		t.Fatal("README.md has no table of operations (rows starting | `Operation` |)")
+	}
+	for _, row := range rows {
+		if registry.Lookup(row[1]) == nil {
+			t.Errorf("README.md's table of operations lists %s, which no page in openapi/ defines: remove the row or rename it (operations: %s)", row[1], registry.Names())
+		}
 	}
 }

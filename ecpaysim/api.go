@@ -11,6 +11,7 @@ import (
 	"github.com/ecpay-go/einvoice/ecpaycrypto"
 	"github.com/ecpay-go/einvoice/generated"
 	"github.com/ecpay-go/einvoice/generated/registry"
+	"github.com/ecpay-go/einvoice/internal/protocol"
 )
 
 // serve answers a request to op whose envelope matches the page: the
@@ -57,7 +58,7 @@ func (s *Server) checkRequest(op *registry.Operation, env *generated.RequestEnve
 		return in, &rejection{TransCodeUnknownMerchant, transMsgUnknownMerchant}
 	}
 	in.codec = codec
-	if !inWindow(float64(env.RqHeader.Timestamp), s.clock()) {
+	if !protocol.InWindow(float64(env.RqHeader.Timestamp), s.clock()) {
 		return in, &rejection{TransCodeTimestampOutOfRange, fmt.Sprintf(transMsgTimestamp, int(TimestampWindow.Minutes()))}
 	}
 	plaintext, err := codec.Decrypt(env.Data)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/ecpay-go/einvoice/generated/registry"
 	"github.com/ecpay-go/einvoice/internal/contract"
+	"github.com/ecpay-go/einvoice/internal/protocol"
 	"github.com/ecpay-go/einvoice/internal/violation"
 )
 
@@ -186,7 +187,7 @@ func (f *found) data(side string, p []byte, schema func() error) bool {
 // time the request arrived; a Timestamp that is no number is the schema's.
 func (f *found) window(arrived time.Time, header map[string]json.RawMessage) {
 	ts, ok := jsonNumber(header["Timestamp"])
-	if !ok || inWindow(ts, arrived) {
+	if !ok || protocol.InWindow(ts, arrived) {
 		return
 	}
 	dir := "before"
@@ -203,14 +204,6 @@ func offset(seconds float64) string {
 		return fmt.Sprintf("%.0f days", days)
 	}
 	return (time.Duration(seconds) * time.Second).String()
-}
-
-// inWindow reports whether a Timestamp of ts (Unix seconds) is within
-// TimestampWindow of now, in either direction: the simulator's and the
-// proxy's rule.
-func inWindow(ts float64, now time.Time) bool {
-	n, w := float64(now.Unix()), TimestampWindow.Seconds()
-	return ts >= n-w && ts <= n+w
 }
 
 // merchant checks that the MerchantID of the decrypted request Data, if it

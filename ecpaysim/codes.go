@@ -1,11 +1,13 @@
 package ecpaysim
 
+import "github.com/ecpay-go/einvoice/internal/protocol"
+
 // TransCode values of the answer envelope. Only TransCodeOK is ECPay's; the
 // others are the simulator's choice (see the package documentation).
 const (
 	// TransCodeOK is ECPay's code for an accepted envelope; the outcome of
 	// the operation itself is the RtnCode inside Data.
-	TransCodeOK = 1
+	TransCodeOK = protocol.TransCodeOK
 	// TransCodeInvalidEnvelope rejects a JSON body that does not match the
 	// request envelope schema (a required field missing, a wrong type, a
 	// string too long).

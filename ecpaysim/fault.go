@@ -7,7 +7,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/ecpay-go/einvoice/wrapper"
 )
 
 // Fault is a failure injected into one answer with InjectNext. Set at most
@@ -67,7 +66,7 @@ func (f Fault) validate() error {
 	if f.TransCode == TransCodeOK {
 		errs = append(errs, errors.New("TransCode 1 is success, not a fault"))
 	}
-	if f.RtnCode == wrapper.RtnCodeOK {
+	if f.RtnCode == rtnCodeOK {
 		errs = append(errs, errors.New("RtnCode 1 is success, not a fault"))
 	}
 	if f.TransMsg != "" && f.TransCode == 0 {

@@ -249,3 +249,16 @@ func TestRequestLog(t *testing.T) {
 		})
 	}
 }
+
+// The lifecycle's RtnCodes are found in the registry by name: none is the
+// 0 of a name the overlays no longer have.
+func TestLifecycleCodesAreKnown(t *testing.T) {
+	for name, code := range map[string]int{
+		"OK": rtnCodeOK, "NoUpdatableTsr": rtnCodeNoUpdatableTsr, "UnknownTsr": rtnCodeUnknownTsr,
+		"Issued": rtnCodeIssued, "Triggered": rtnCodeTriggered,
+	} {
+		if code == 0 {
+			t.Errorf("the registry has no RtnCode named %s for the lifecycle", name)
+		}
+	}
+}

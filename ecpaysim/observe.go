@@ -21,7 +21,7 @@ import (
 	"github.com/ecpay-go/einvoice/generated/registry"
 	"github.com/ecpay-go/einvoice/internal/contract"
 	"github.com/ecpay-go/einvoice/internal/logkeys"
-	"github.com/ecpay-go/einvoice/wrapper"
+	"github.com/ecpay-go/einvoice/internal/protocol"
 )
 
 // The modes of a Summary.
@@ -214,14 +214,14 @@ func (o *observer) answer(w http.ResponseWriter, ob *observation, a *localAnswer
 }
 
 // relay passes resp on as it came, after checking it when it is at most
-// wrapper.MaxResponseBytes long (what the client reads); a longer one is
+// protocol.MaxResponseBytes long (what the client reads); a longer one is
 // streamed through unchecked, and one that breaks off is passed on as far
 // as it came, then the connection to the caller is aborted.
 func (o *observer) relay(w http.ResponseWriter, ob *observation, resp *http.Response) {
 	m := &ob.ex.Response
 	m.Status = resp.StatusCode
 	m.ContentType = resp.Header.Get("Content-Type")
-	const limit = wrapper.MaxResponseBytes
+	const limit = protocol.MaxResponseBytes
 	held := int64(limit + 1)
 	if n := resp.ContentLength; n >= 0 && n <= limit {
 		held = n
@@ -255,7 +255,7 @@ func (o *observer) relay(w http.ResponseWriter, ob *observation, resp *http.Resp
 // (why is ""), or for why.
 func (o *observer) passUnchecked(w http.ResponseWriter, ob *observation, resp *http.Response, head []byte, why string) {
 	m := &ob.ex.Response
-	const limit = wrapper.MaxResponseBytes
+	const limit = protocol.MaxResponseBytes
 	writeHead(w, resp)
 	_, _ = w.Write(head)
 	src := &errReader{r: resp.Body}
@@ -317,7 +317,7 @@ func (o *observer) openAnswer(ob *observation, header http.Header, body []byte) 
 }
 
 // decodeContent returns body without its Content-Encoding, for checking
-// and recording: gzip is decoded (up to wrapper.MaxResponseBytes); any
+// and recording: gzip is decoded (up to protocol.MaxResponseBytes); any
 // other encoding gives omitted, why it is not.
 func decodeContent(header http.Header, body []byte) (decoded []byte, omitted string) {
 	enc := strings.TrimSpace(strings.ToLower(header.Get("Content-Encoding")))
@@ -327,13 +327,13 @@ func decodeContent(header http.Header, body []byte) (decoded []byte, omitted str
 	case "gzip", "x-gzip":
 		zr, err := gzip.NewReader(bytes.NewReader(body))
 		if err == nil {
-			decoded, err = io.ReadAll(io.LimitReader(zr, wrapper.MaxResponseBytes+1))
+			decoded, err = io.ReadAll(io.LimitReader(zr, protocol.MaxResponseBytes+1))
 		}
 		switch {
 		case err != nil:
 			return nil, "its gzip Content-Encoding does not decode"
-		case len(decoded) > wrapper.MaxResponseBytes:
-			return nil, fmt.Sprintf("decoded from gzip, it is larger than %d MiB", wrapper.MaxResponseBytes>>20)
+		case len(decoded) > protocol.MaxResponseBytes:
+			return nil, fmt.Sprintf("decoded from gzip, it is larger than %d MiB", protocol.MaxResponseBytes>>20)
 		}
 		return decoded, ""
 	}

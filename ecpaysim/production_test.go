@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/ecpay-go/einvoice/ecpaysim"
-	"github.com/ecpay-go/einvoice/internal/ecpayenv"
+	"github.com/ecpay-go/einvoice/internal/protocol"
 	"github.com/ecpay-go/einvoice/wrapper"
 )
 
@@ -40,7 +40,7 @@ func TestNewProxyToProductionNeedsOwnKeys(t *testing.T) {
 				p.CloseIdleConnections()
 				return
 			}
-			if !errors.Is(err, ecpayenv.ErrStageCredentials) {
+			if !errors.Is(err, protocol.ErrStageCredentials) {
 				t.Fatalf("err = %v, want ErrStageCredentials", err)
 			}
 			if msg := err.Error(); !strings.Contains(msg, "production host") || strings.Contains(msg, ecpaysim.StageHashKey) || strings.Contains(msg, ecpaysim.StageHashIV) {

@@ -13,8 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ecpay-go/einvoice/internal/ecpayenv"
-	"github.com/ecpay-go/einvoice/wrapper"
+	"github.com/ecpay-go/einvoice/internal/protocol"
 )
 
 // DefaultUpstreamTimeout bounds each exchange of a Proxy with its upstream,
@@ -83,7 +82,7 @@ func WithRecording(w io.Writer) Option {
 // a request beyond the bound gets 503 with Retry-After and is not
 // forwarded.
 //
-// An answer of at most wrapper.MaxResponseBytes (what the client reads) is
+// An answer of at most the client's MaxResponseBytes (what it reads) is
 // read and checked before it is passed on: for a 2xx, its status, envelope
 // and, for TransCode 1, its Data decrypting with the merchant's keys and
 // against the page's response Data schema; a longer one is streamed through
@@ -101,7 +100,7 @@ type Proxy struct {
 }
 
 // NewProxy returns a Proxy to upstream, a base URL that passes
-// wrapper.CheckBaseURL (https, or http for a loopback host), configured by
+// the client's CheckBaseURL (https, or http for a loopback host), configured by
 // opts: WithMerchant (the stage merchant by default), WithClock,
 // WithLogger, WithUpstreamTimeout, WithRecording and
 // WithMaxInFlightBytes. An upstream on ECPay's
@@ -109,7 +108,7 @@ type Proxy struct {
 // merchant's ID, HashKey or HashIV, given or by default, is an error
 // wrapping the rule's error, which the client's NewClient applies too.
 func NewProxy(upstream string, opts ...Option) (*Proxy, error) {
-	u, err := wrapper.CheckBaseURL(upstream)
+	u, err := protocol.CheckBaseURL(upstream)
 	if err != nil {
 		return nil, fmt.Errorf("ecpaysim: upstream: %w", err)
 	}
@@ -118,7 +117,7 @@ func NewProxy(upstream string, opts ...Option) (*Proxy, error) {
 		return nil, err
 	}
 	for _, m := range cfg.merchants {
-		if err := ecpayenv.CheckCredentials(u, m.ID, m.HashKey, m.HashIV); err != nil {
+		if err := protocol.CheckCredentials(u, m.ID, m.HashKey, m.HashIV); err != nil {
 			return nil, fmt.Errorf("ecpaysim: upstream: %w; give the merchants' own keys with WithMerchant (without it, a Proxy has the stage merchant)", err)
 		}
 	}
@@ -251,7 +250,7 @@ func (p *Proxy) noAnswer(err error) string {
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
 		return fmt.Sprintf("no answer within %v, the upstream timeout; the request may have reached it", p.timeout)
-	case wrapper.ShouldRetry(0, err):
+	case protocol.NotSent(err):
 		return fmt.Sprintf("could not connect: %v; nothing was sent", err)
 	case isTLSFailure(err):
 		return fmt.Sprintf("the TLS handshake failed: %v; nothing was sent", err)

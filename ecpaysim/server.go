@@ -14,15 +14,15 @@ import (
 	"github.com/ecpay-go/einvoice/generated/registry"
 	"github.com/ecpay-go/einvoice/internal/contract"
 	"github.com/ecpay-go/einvoice/internal/logkeys"
-	"github.com/ecpay-go/einvoice/wrapper"
+	"github.com/ecpay-go/einvoice/internal/protocol"
 )
 
-// ECPay's public stage credentials for e-invoice (the wrapper's constants).
+// ECPay's public stage credentials for e-invoice (the client's, too).
 // A Server made without WithMerchant serves this merchant alone.
 const (
-	StageMerchantID = wrapper.StageMerchantID
-	StageHashKey    = wrapper.StageHashKey
-	StageHashIV     = wrapper.StageHashIV
+	StageMerchantID = protocol.StageMerchantID
+	StageHashKey    = protocol.StageHashKey
+	StageHashIV     = protocol.StageHashIV
 )
 
 const (
@@ -32,7 +32,7 @@ const (
 	// TimestampWindow is how far RqHeader.Timestamp may be from the
 	// Server's clock, in either direction, as ECPay's pages say (every
 	// page's x-ecpay-window-seconds).
-	TimestampWindow = registry.TimestampWindow
+	TimestampWindow = protocol.TimestampWindow
 )
 
 // Server is the simulator: an http.Handler that serves every operation in

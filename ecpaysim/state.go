@@ -6,7 +6,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/ecpay-go/einvoice/generated/registry"
-	"github.com/ecpay-go/einvoice/wrapper"
 )
 
 // Errors of AddDelayedInvoice and AddInvoice, matched with errors.Is.
@@ -182,10 +181,10 @@ func (inv *invoice) snapshot(key invoiceKey) Invoice {
 // triggered or issued — is ECPay's 5070305.
 func (inv *invoice) cancel() int {
 	if inv == nil || inv.status != StatusPending {
-		return wrapper.RtnCodeNoUpdatableTsr
+		return rtnCodeNoUpdatableTsr
 	}
 	inv.status = StatusCancelled
-	return wrapper.RtnCodeOK
+	return rtnCodeOK
 }
 
 // trigger applies one TriggerIssue to inv, the invoice of its Tsr (nil
@@ -198,15 +197,37 @@ func (inv *invoice) cancel() int {
 func (inv *invoice) trigger() int {
 	switch {
 	case inv == nil:
-		return wrapper.RtnCodeUnknownTsr
+		return rtnCodeUnknownTsr
 	case inv.status != StatusPending || inv.flag != DelayTrigger:
-		return wrapper.RtnCodeNoUpdatableTsr
+		return rtnCodeNoUpdatableTsr
 	case inv.days == 0:
 		inv.status = StatusIssued
-		return wrapper.RtnCodeIssued
+		return rtnCodeIssued
 	}
 	inv.status = StatusTriggered
-	return wrapper.RtnCodeTriggered
+	return rtnCodeTriggered
+}
+
+// The RtnCodes the lifecycle answers, by their names in the registry (the
+// client's RtnCode<Name> constants), so that their values live in the
+// overlays alone.
+var (
+	rtnCodeOK             = codeNamed(registry.CancelDelayIssue, "OK")
+	rtnCodeNoUpdatableTsr = codeNamed(registry.CancelDelayIssue, "NoUpdatableTsr")
+	rtnCodeUnknownTsr     = codeNamed(registry.TriggerIssue, "UnknownTsr")
+	rtnCodeIssued         = codeNamed(registry.TriggerIssue, "Issued")
+	rtnCodeTriggered      = codeNamed(registry.TriggerIssue, "Triggered")
+)
+
+// codeNamed returns the RtnCode of op named name in the registry; 0, which
+// no operation answers, when there is none (a test keeps them known).
+func codeNamed(op *registry.Operation, name string) int {
+	for _, c := range op.Codes {
+		if c.Name == name {
+			return c.Code
+		}
+	}
+	return 0
 }
 
 // behaviour is what the simulator does for an operation beyond the default

@@ -101,10 +101,9 @@ import (
 
 	"github.com/ecpay-go/einvoice/ecpaysim"
 	"github.com/ecpay-go/einvoice/generated/registry"
-	"github.com/ecpay-go/einvoice/internal/ecpayenv"
 	"github.com/ecpay-go/einvoice/internal/input"
+	"github.com/ecpay-go/einvoice/internal/protocol"
 	"github.com/ecpay-go/einvoice/internal/suggest"
-	"github.com/ecpay-go/einvoice/wrapper"
 )
 
 // Exit statuses.
@@ -500,7 +499,7 @@ func simulatorService(f *flags, firstMerchant string, opts []ecpaysim.Option, lo
 
 // proxyService is the proxy to --upstream, recording to --record.
 func proxyService(f *flags, opts []ecpaysim.Option, stderr io.Writer, fail func(string, ...any) int) (*service, int) {
-	upstream, err := wrapper.CheckBaseURL(f.upstream)
+	upstream, err := protocol.CheckBaseURL(f.upstream)
 	if err != nil {
 		return nil, fail("--upstream: %s", err)
 	}
@@ -527,7 +526,7 @@ func proxyService(f *flags, opts []ecpaysim.Option, stderr io.Writer, fail func(
 		if rec != nil {
 			rec.Close()
 		}
-		if errors.Is(err, ecpayenv.ErrStageCredentials) {
+		if errors.Is(err, protocol.ErrStageCredentials) {
 			return nil, fail("--upstream: %v; give the merchant's own keys with ECPAY_SIM_MERCHANTS, --merchants-file or --merchant ID:HashKey:HashIV (without any, the proxy has the stage merchant)", errors.Unwrap(err))
 		}
 		return nil, fail("%s", libraryMessage(err))

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"time"
 	"unicode/utf8"
-
 )
 
 // Fault is a failure injected into one answer with InjectNext. Set at most

@@ -12,7 +12,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-	"unicode/utf8"
 
 	"github.com/ecpay-go/einvoice/ecpaycrypto"
 	"github.com/ecpay-go/einvoice/generated"
@@ -164,27 +163,6 @@ func TestTransCodeErrorsSatisfyTheSpec(t *testing.T) {
 	}
 	if v := s.Violations(); len(v) != 0 {
 		t.Errorf("Violations() = %v", v)
-	}
-}
-
-func TestTruncate(t *testing.T) {
-	tests := []struct {
-		in   string
-		n    int
-		want string
-	}{
-		{"short", 10, "short"},
-		{"exactly10!", 10, "exactly10!"},
-		{"eleven char", 10, "eleven ch…"},
-		{"取消開立發票成功", 4, "取消開…"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.in, func(t *testing.T) {
-			got := truncate(tt.in, tt.n)
-			if got != tt.want || utf8.RuneCountInString(got) > tt.n {
-				t.Errorf("truncate(%q, %d) = %q, want %q", tt.in, tt.n, got, tt.want)
-			}
-		})
 	}
 }
 

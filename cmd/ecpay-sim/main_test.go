@@ -316,7 +316,7 @@ func TestBinaryVersion(t *testing.T) {
 // (wrapper): what they share with it is in internal/protocol.
 func TestBinaryDoesNotLinkTestingOrTheClient(t *testing.T) {
 	const module = "github.com/ecpay-go/einvoice/"
-	for _, pkg := range []string{".", module + "ecpaysim"} {
+	for _, pkg := range []string{".", module + "ecpaysim", module + "ecpaysim/proxy"} {
 		out, err := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}}", pkg).Output()
 		if err != nil {
 			t.Fatalf("go list -deps %s: %v", pkg, err)

@@ -1,4 +1,4 @@
-package ecpaysim
+package proxy
 
 import (
 	"bufio"
@@ -480,7 +480,7 @@ func (e *RecordingError) Unwrap() error { return e.Err }
 // the caller goes on ranging; an error reading r ends the sequence after
 // yielding it. Each line is read up to MaxRecordingLine.
 //
-//	for line, err := range ecpaysim.ReadRecording(f) {
+//	for line, err := range proxy.ReadRecording(f) {
 //		if err != nil {
 //			return err // "ecpaysim: recording line 3: …"
 //		}

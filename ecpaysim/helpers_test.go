@@ -36,7 +36,6 @@ var (
 	stageData     = simtest.StageData
 	innerJSON     = simtest.InnerJSON
 	envelope      = simtest.Envelope
-	hasTsr        = simtest.HasTsr
 	requestMember = simtest.RequestMember
 	mustAdd       = simtest.MustAdd
 )

@@ -26,8 +26,9 @@ const retryAfter = "1"
 // memory is bounded by n (a few times n, for the decrypted Data, the checks
 // and the recorded line of each), not by the number of callers. Each request
 // counts its body (its Content-Length, or ecpaysim.MaxBodyBytes, 1 MiB,
-// when it does not announce one) and 16 KiB; a request that does not fit gets 503 text/plain
-// with Retry-After: 1, its body unread (and not forwarded). Each answer of
+// when it does not announce one) and 16 KiB; a request that does not fit
+// gets 503 text/plain with Retry-After: 1, its body unread (and not
+// forwarded). Each answer of
 // the upstream counts its body too while it is checked: one that does not
 // fit is passed on unchecked, as it came, with a note. n must be at least
 // 2*ecpaysim.MaxBodyBytes (2 MiB), so that the largest exchange fits.

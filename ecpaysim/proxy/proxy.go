@@ -60,9 +60,9 @@ func WithRecording(w io.Writer) Option {
 // recording each exchange. It observes; it never gates, retries or alters a
 // byte. Make it with New; it is safe for concurrent use.
 //
-// Each request, to any path, is read (up to ecpaysim.MaxBodyBytes: a larger one gets
-// 413 from the Proxy and is not forwarded, a limit of the Proxy, not of
-// ECPay) and checked: its operation by path, POST, Content-Type, JSON, the
+// Each request, to any path, is read (up to ecpaysim.MaxBodyBytes: a larger
+// one gets 413 from the Proxy and is not forwarded, a limit of the Proxy,
+// not of ECPay) and checked: its operation by path, POST, Content-Type, JSON, the
 // envelope against the page, the Timestamp window, its Data decrypting with
 // the merchant's keys (a merchant not configured is a note, not a
 // violation: its Data is not checked), the decrypted Data against the

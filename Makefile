@@ -58,7 +58,7 @@ lint:
 ## answer the simulator gives in these packages' tests (internal/contract checks
 ## each one)
 contract: validate-spec
-	$(GO) test -race -count=1 ./internal/contract/ ./ecpaysim/ ./wrapper/
+	$(GO) test -race -count=1 ./internal/contract/ ./ecpaysim/... ./wrapper/
 
 ## test: everything CI runs; the simulator's full memory-bound test runs without
 ## -race, which slows its 600 large requests beyond reason

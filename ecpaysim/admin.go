@@ -6,13 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/ecpay-go/einvoice/ecpaysim/internal/serving"
 )
 
 // AdminPrefix is the path prefix of the admin API served by AdminHandler.
-const AdminPrefix = "/_sim/"
+const AdminPrefix = serving.AdminPrefix
 
 // State is the body of GET /_sim/state.
 type State struct {
@@ -88,7 +89,7 @@ func (s *Server) adminDelayed(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	inv, _ := s.invoice(req.MerchantID, req.Tsr)
-	writeJSON(w, http.StatusCreated, inv)
+	serving.WriteJSON(w, http.StatusCreated, inv)
 }
 
 // adminUsage is what POST /_sim/delayed wants.
@@ -109,7 +110,7 @@ func adminBodyProblem(err error) string {
 		}
 	}
 	if field, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-		return fmt.Sprintf("unknown field %s; %s", truncate(field, 40), adminUsage)
+		return fmt.Sprintf("unknown field %s; %s", serving.Truncate(field, 40), adminUsage)
 	}
 	return adminUsage
 }
@@ -120,27 +121,10 @@ func (s *Server) adminState(w http.ResponseWriter, _ *http.Request) {
 	state.Requests = s.kept.n
 	state.Violations = len(s.violations)
 	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, state)
-}
-
-// writeJSON sends v, an Invoice, a State or a Summary: strings, ints and
-// maps of them only, which encoding/json cannot fail on.
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	body, _ := json.Marshal(v)
-	a := newAnswer(false)
-	a.header.Set("Content-Type", "application/json")
-	a.status = status
-	a.body.Write(body)
-	a.body.WriteByte('\n')
-	writeAnswer(w, a)
+	serving.WriteJSON(w, http.StatusOK, state)
 }
 
 // writeAnswer sends a as it is.
 func writeAnswer(w http.ResponseWriter, a *answer) {
-	for k, v := range a.header {
-		w.Header()[k] = v
-	}
-	w.Header().Set("Content-Length", strconv.Itoa(a.body.Len()))
-	w.WriteHeader(a.status)
-	_, _ = w.Write(a.body.Bytes())
+	serving.Write(w, a.status, a.header, a.body.Bytes())
 }

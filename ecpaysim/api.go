@@ -9,9 +9,11 @@ import (
 	"reflect"
 
 	"github.com/ecpay-go/einvoice/ecpaycrypto"
+	"github.com/ecpay-go/einvoice/ecpaysim/internal/serving"
 	"github.com/ecpay-go/einvoice/generated"
 	"github.com/ecpay-go/einvoice/generated/registry"
 	"github.com/ecpay-go/einvoice/internal/contract"
+	"github.com/ecpay-go/einvoice/internal/protocol"
 	"github.com/ecpay-go/einvoice/internal/rules"
 )
 
@@ -67,12 +69,12 @@ func (s *Server) checkRequest(op *registry.Operation, env *generated.RequestEnve
 		return in, &rejection{TransCodeUnknownMerchant, transMsgUnknownMerchant}
 	}
 	in.codec = codec
-	if !inWindow(float64(env.RqHeader.Timestamp), s.clock()) {
+	if !protocol.InWindow(float64(env.RqHeader.Timestamp), s.clock()) {
 		return in, &rejection{TransCodeTimestampOutOfRange, fmt.Sprintf(transMsgTimestamp, int(TimestampWindow.Minutes()))}
 	}
 	plaintext, err := codec.Decrypt(env.Data)
 	if err != nil {
-		return in, &rejection{TransCodeUndecryptableData, transMsgUndecryptable + decryptProblem(err)}
+		return in, &rejection{TransCodeUndecryptableData, transMsgUndecryptable + serving.DecryptProblem(err)}
 	}
 	in.plaintext = plaintext
 	if err := s.contract.RequestData(op, plaintext); err != nil {
@@ -117,11 +119,11 @@ func (s *Server) respond(op *registry.Operation, merchantID string, data any, fa
 	}
 	switch {
 	case injected:
-		return fault.RtnCode, orDefault(fault.RtnMsg, msgInjected)
+		return fault.RtnCode, serving.OrDefault(fault.RtnMsg, msgInjected)
 	case !modelled:
 		// The default answer, as Prism mocks from a spec: the first success.
 		c := op.Successes()[0]
-		return c.Code, orDefault(c.Message, defaultRtnMsg)
+		return c.Code, serving.OrDefault(c.Message, defaultRtnMsg)
 	}
 	if c, ok := op.Code(code); ok && c.Message != "" {
 		return code, c.Message
@@ -181,7 +183,7 @@ type innerKey struct {
 }
 
 // innerAnswer returns the Data of an answer to op: a value of every property
-// of its response Data schema (see mockValue), with RtnCode and RtnMsg,
+// of its response Data schema (see serving.MockValue), with RtnCode and RtnMsg,
 // after checking that plaintext against the schema. The answers of the
 // operations' behaviours and the default answers are few (their messages
 // are the registry's) and are built and checked once, then shared by every
@@ -198,7 +200,7 @@ func (s *Server) innerAnswer(op *registry.Operation, code int, msg string, cache
 	value := make(map[string]any, len(defaults)+2)
 	maps.Copy(value, defaults)
 	value["RtnCode"] = code
-	value["RtnMsg"] = truncate(msg, s.limits.rtnMsg)
+	value["RtnMsg"] = serving.Truncate(msg, s.limits.RtnMsg)
 	plaintext, err := json.Marshal(value)
 	if err != nil {
 		return nil, fmt.Errorf("encoding the answer's Data: %w", err)
@@ -217,21 +219,4 @@ func (s *Server) innerAnswer(op *registry.Operation, code int, msg string, cache
 func (s *Server) bug(ex *exchange, err error) generated.ResponseEnvelope {
 	s.violation(err)
 	return s.rejection(ex, TransCodeInternalError, transMsgInternalError)
-}
-
-// decryptProblem names what is wrong with an undecryptable Data without
-// repeating it: the ecpaycrypto errors carry no key material, but their
-// advice is meant for the client's developer, not for a TransMsg.
-func decryptProblem(err error) string {
-	switch {
-	case errors.Is(err, ecpaycrypto.ErrEmptyData):
-		return "it is empty"
-	case errors.Is(err, ecpaycrypto.ErrBase64):
-		return "it is not standard base64"
-	case errors.Is(err, ecpaycrypto.ErrBlockSize):
-		return "it is not a whole number of AES blocks"
-	case errors.Is(err, ecpaycrypto.ErrPadding):
-		return "bad padding (wrong key or IV, or corrupted)"
-	}
-	return "it does not decrypt"
 }

@@ -1,11 +1,30 @@
 package ecpaysim
 
+import "github.com/ecpay-go/einvoice/internal/protocol"
+
 // TransCode values of the answer envelope. Only TransCodeOK is ECPay's; the
-// others are the simulator's choice (see the package documentation).
+// others are the simulator's choice (a test keeps this table in step with
+// the constants):
+//
+// TransCode 1 means ECPay accepted the envelope; the outcome of the
+// operation is the RtnCode inside Data. The other TransCodes are the
+// simulator's own: ECPay's pages publish no list of TransCodes for the
+// envelope checks, so match these in tests of the simulator, not as ECPay's
+// values. A message shown ending in "…" carries a short detail there.
+//
+//	constant                      value  origin     TransMsg
+//	TransCodeOK                   1      ECPay      "" (empty, as in the CancelDelayIssue page's example)
+//	TransCodeInvalidEnvelope      9001   simulator  "request envelope does not match the spec: …"
+//	TransCodeUnknownMerchant      9002   simulator  "MerchantID is not a merchant of this simulator"
+//	TransCodeTimestampOutOfRange  9003   simulator  "RqHeader.Timestamp is more than 10 minutes from the server clock"
+//	TransCodeUndecryptableData    9004   simulator  "Data does not decrypt with this merchant's HashKey and HashIV: …"
+//	TransCodeInvalidData          9005   simulator  "decrypted Data does not match the page's request Data schema: …"
+//	TransCodeMerchantMismatch     9006   simulator  "MerchantID in Data differs from the envelope's MerchantID"
+//	TransCodeInternalError        9999   simulator  "simulator internal error"
 const (
 	// TransCodeOK is ECPay's code for an accepted envelope; the outcome of
 	// the operation itself is the RtnCode inside Data.
-	TransCodeOK = 1
+	TransCodeOK = protocol.TransCodeOK
 	// TransCodeInvalidEnvelope rejects a JSON body that does not match the
 	// request envelope schema (a required field missing, a wrong type, a
 	// string too long).

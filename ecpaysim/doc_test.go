@@ -11,17 +11,22 @@ import (
 	"github.com/ecpay-go/einvoice/generated/registry"
 )
 
-// docSource returns the package documentation's text.
+// docSource returns the text of the files whose documentation holds the
+// tables of codes: the TransCode constants' and InvoiceStatus's.
 func docSource(t *testing.T) string {
 	t.Helper()
-	src, err := os.ReadFile("doc.go")
-	if err != nil {
-		t.Fatal(err)
+	var src []byte
+	for _, name := range []string{"codes.go", "state.go"} {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src = append(src, b...)
 	}
 	return string(src)
 }
 
-// The table of TransCodes in the package documentation lists every
+// The table of TransCodes (the constants' documentation) lists every
 // TransCode constant with its value, origin and message.
 func TestDocumentedTransCodesMatchTheConstants(t *testing.T) {
 	row := regexp.MustCompile(`(?m)^//\t(TransCode\w+) +(\d+) +(ECPay|simulator) +(.+)$`)

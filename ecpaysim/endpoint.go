@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/ecpay-go/einvoice/ecpaysim/internal/serving"
 	"github.com/ecpay-go/einvoice/generated"
 	"github.com/ecpay-go/einvoice/internal/contract"
 	"github.com/ecpay-go/einvoice/internal/logkeys"
@@ -164,12 +165,12 @@ func (w *trackingWriter) Write(p []byte) (int, error) {
 // application/json, 413 if it is larger than MaxBodyBytes, 400 if it cannot
 // be read or is not JSON.
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, int, string) {
-	if !isJSONType(r.Header.Get("Content-Type")) {
+	if !serving.IsJSONType(r.Header.Get("Content-Type")) {
 		return nil, http.StatusUnsupportedMediaType, httpMsgContentType
 	}
-	body, err := readLimited(w, r)
+	body, err := serving.ReadLimited(w, r)
 	switch {
-	case errors.Is(err, errTooLarge):
+	case errors.Is(err, serving.ErrTooLarge):
 		return nil, http.StatusRequestEntityTooLarge, httpMsgTooLarge
 	case err != nil:
 		return nil, http.StatusBadRequest, httpMsgUnreadable
@@ -177,43 +178,6 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, int, string) {
 		return body, http.StatusBadRequest, httpMsgNotJSON
 	}
 	return body, 0, ""
-}
-
-// errTooLarge is readLimited's error for a body larger than MaxBodyBytes.
-var errTooLarge = errors.New("the body is larger than MaxBodyBytes")
-
-// readLimited reads the body of r to its end, at most MaxBodyBytes of it:
-// a larger one, announced or not, is errTooLarge, and is not read further
-// (w lets MaxBytesReader close the connection after it). The body is read
-// into one buffer of the announced length, when there is one, so that a
-// large body is not copied through doubling buffers and a record of it
-// keeps no spare capacity.
-func readLimited(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	if r.ContentLength > MaxBodyBytes {
-		return nil, errTooLarge
-	}
-	limited := http.MaxBytesReader(w, r.Body, MaxBodyBytes)
-	var body []byte
-	var err error
-	if r.ContentLength > 0 {
-		// net/http reads no more than the announced length.
-		body = make([]byte, r.ContentLength)
-		_, err = io.ReadFull(limited, body)
-	} else {
-		body, err = io.ReadAll(limited)
-	}
-	if err == nil {
-		// Reading on to the end lets net/http notice a caller that goes
-		// away (it cancels r's context then).
-		_, err = io.Copy(io.Discard, limited)
-	}
-	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-		return nil, errTooLarge
-	}
-	if err != nil {
-		return nil, err
-	}
-	return body, nil
 }
 
 // decodeEnvelope records body as a request envelope when it decodes as one
@@ -230,11 +194,11 @@ func (ex *exchange) decodeEnvelope(body []byte) {
 // allows, so an echo cannot make an answer invalid.
 func (ex *exchange) setEnvelope(env *generated.RequestEnvelope) {
 	ex.rec.Envelope = env
-	if fitsMerchantID(env.MerchantID) {
+	if serving.FitsMerchantID(env.MerchantID) {
 		id := generated.LenientString(env.MerchantID)
 		ex.merchantID = &id
 	}
-	if env.PlatformID != nil && fitsMerchantID(*env.PlatformID) {
+	if env.PlatformID != nil && serving.FitsMerchantID(*env.PlatformID) {
 		ex.platformID = env.PlatformID
 	}
 }
@@ -300,10 +264,10 @@ func (s *Server) internalError(ex *exchange, err error) *answer {
 // plainAnswer is an HTTP error outside the ECPay protocol.
 func plainAnswer(status int, msg string) *answer {
 	a := newAnswer(false)
-	a.header.Set("Content-Type", "text/plain; charset=utf-8")
-	a.header.Set("X-Content-Type-Options", "nosniff")
+	var body []byte
+	a.header, body = serving.Plain(msg)
 	a.status = status
-	a.body.WriteString("ecpaysim: " + msg + "\n")
+	a.body.Write(body)
 	return a
 }
 
@@ -323,7 +287,7 @@ func (s *Server) transError(ex *exchange, code int, msg string) *answer {
 
 // rejection returns the envelope of a TransCode error and records it in ex.
 func (s *Server) rejection(ex *exchange, code int, msg string) generated.ResponseEnvelope {
-	return s.envelope(ex, code, truncate(msg, s.limits.transMsg), "", nil, nil)
+	return s.envelope(ex, code, serving.Truncate(msg, s.limits.TransMsg), "", nil, nil)
 }
 
 // envelope returns an ECPay answer envelope and records it in ex. ECPay's

@@ -7,7 +7,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/ecpay-go/einvoice/wrapper"
+	"github.com/ecpay-go/einvoice/ecpaysim/internal/serving"
 )
 
 // Fault is a failure injected into one answer with InjectNext. Set at most
@@ -67,7 +67,7 @@ func (f Fault) validate() error {
 	if f.TransCode == TransCodeOK {
 		errs = append(errs, errors.New("TransCode 1 is success, not a fault"))
 	}
-	if f.RtnCode == wrapper.RtnCodeOK {
+	if f.RtnCode == rtnCodeOK {
 		errs = append(errs, errors.New("RtnCode 1 is success, not a fault"))
 	}
 	if f.TransMsg != "" && f.TransCode == 0 {
@@ -76,12 +76,12 @@ func (f Fault) validate() error {
 	if f.RtnMsg != "" && f.RtnCode == 0 {
 		errs = append(errs, errors.New("RtnMsg needs an RtnCode"))
 	}
-	l := pageLimits()
+	l := serving.PageLimits()
 	for _, m := range []struct {
 		name  string
 		text  string
 		limit int
-	}{{"TransMsg", f.TransMsg, l.transMsg}, {"RtnMsg", f.RtnMsg, l.rtnMsg}} {
+	}{{"TransMsg", f.TransMsg, l.TransMsg}, {"RtnMsg", f.RtnMsg, l.RtnMsg}} {
 		if n := utf8.RuneCountInString(m.text); n > m.limit {
 			errs = append(errs, fmt.Errorf("%s has %d characters; the spec allows %d", m.name, n, m.limit))
 		}
@@ -137,14 +137,7 @@ func (s *Server) faultAnswer(ex *exchange, f Fault) *answer {
 		a.body.WriteString(f.MalformedBody)
 		return a
 	case f.TransCode != 0:
-		return s.transError(ex, f.TransCode, orDefault(f.TransMsg, msgInjected))
+		return s.transError(ex, f.TransCode, serving.OrDefault(f.TransMsg, msgInjected))
 	}
 	return nil
-}
-
-func orDefault(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }

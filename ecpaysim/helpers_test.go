@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"reflect"
-	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -20,7 +19,7 @@ import (
 
 	"github.com/ecpay-go/einvoice/ecpaycrypto"
 	"github.com/ecpay-go/einvoice/ecpaysim"
-	"github.com/ecpay-go/einvoice/ecpaysim/ecpaysimtest"
+	"github.com/ecpay-go/einvoice/ecpaysim/internal/simtest"
 	"github.com/ecpay-go/einvoice/generated"
 	"github.com/ecpay-go/einvoice/generated/registry"
 )
@@ -29,6 +28,16 @@ import (
 var (
 	cancelOp  = registry.CancelDelayIssue
 	triggerOp = registry.TriggerIssue
+)
+
+// The request builders the proxy's tests share (see package simtest).
+var (
+	encrypt       = simtest.Encrypt
+	stageData     = simtest.StageData
+	innerJSON     = simtest.InnerJSON
+	envelope      = simtest.Envelope
+	requestMember = simtest.RequestMember
+	mustAdd       = simtest.MustAdd
 )
 
 // testNow is the simulator's clock in the tests that fix it.
@@ -77,79 +86,6 @@ func envelopeSchemas(t *testing.T, op *registry.Operation) (request, response *o
 	post := specs()[op].doc.Paths.Find(op.Path).Post
 	return post.RequestBody.Value.Content.Get("application/json").Schema.Value,
 		post.Responses.Status(http.StatusOK).Value.Content.Get("application/json").Schema.Value
-}
-
-// encrypt returns Data for plaintext under the given key and IV.
-func encrypt(t testing.TB, hashKey, hashIV, plaintext string) string {
-	t.Helper()
-	codec, err := ecpaycrypto.New(hashKey, hashIV)
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, err := codec.Encrypt([]byte(plaintext))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return data
-}
-
-// stageData returns Data for plaintext under the stage merchant's keys.
-func stageData(t testing.TB, plaintext string) string {
-	t.Helper()
-	return encrypt(t, ecpaysim.StageHashKey, ecpaysim.StageHashIV, plaintext)
-}
-
-// innerJSON returns the plaintext of a valid request Data of op naming
-// merchantID and tsr (when op's request has a Tsr: see hasTsr), then edits:
-// the page's other required fields get their default or first enum value
-// (TriggerIssue's PayType "2"), so that a page dropped in needs no change
-// here, unless that breaks the page's business rules (see KeepingRules).
-func innerJSON(op *registry.Operation, merchantID, tsr string, edits ...func(map[string]any)) string {
-	s := specs()[op].doc.Components.Schemas[op.RequestDataSchema].Value
-	data := map[string]any{"MerchantID": merchantID}
-	if hasTsr(op) {
-		data["Tsr"] = tsr
-	}
-	for _, name := range s.Required {
-		if _, ok := data[name]; ok {
-			continue
-		}
-		// The simulator's own mock value: the page's example, default or
-		// first allowed value, else one built from the member's type, so an
-		// array, an object or a patterned string is valid too.
-		data[name] = ecpaysim.MockValue(s.Properties[name].Value)
-	}
-	data, err := ecpaysim.KeepingRules(op, data)
-	if err != nil {
-		panic(err)
-	}
-	for _, edit := range edits {
-		edit(data)
-	}
-	b, err := json.Marshal(data)
-	if err != nil {
-		panic(err)
-	}
-	return string(b)
-}
-
-// envelope returns a request envelope as JSON: the stage merchant, a
-// Timestamp of at, the given Data, then edits, which may remove or mistype
-// any field.
-func envelope(at time.Time, data string, edits ...func(map[string]any)) []byte {
-	env := map[string]any{
-		"MerchantID": ecpaysim.StageMerchantID,
-		"RqHeader":   map[string]any{"Timestamp": at.Unix()},
-		"Data":       data,
-	}
-	for _, edit := range edits {
-		edit(env)
-	}
-	b, err := json.Marshal(env)
-	if err != nil {
-		panic(err)
-	}
-	return b
 }
 
 // request returns a valid request to op for the stage merchant's tsr.
@@ -343,29 +279,6 @@ func rtnMsg(t *testing.T, op *registry.Operation, code int) string {
 		return ecpaysim.DefaultRtnMsg
 	}
 	return c.Message
-}
-
-// hasTsr reports whether op's request Data has a member Tsr, as not every
-// page's has (ECPay's Invalid names an invoice by InvoiceNo).
-func hasTsr(op *registry.Operation) bool {
-	has, _ := requestMember(op, "Tsr")
-	return has
-}
-
-// requestMember reports whether op's request Data schema, as its page and
-// overlays give it, has the member name, and whether it requires it.
-func requestMember(op *registry.Operation, name string) (has, required bool) {
-	s := specs()[op].doc.Components.Schemas[op.RequestDataSchema].Value
-	_, has = s.Properties[name]
-	return has, slices.Contains(s.Required, name)
-}
-
-// mustAdd registers a delayed invoice waiting for a trigger or fails the test.
-func mustAdd(t testing.TB, sim *ecpaysimtest.Server, merchantID, tsr string) {
-	t.Helper()
-	if err := sim.AddDelayedInvoice(merchantID, tsr); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // do sends one request to url and returns the status and body; contentType

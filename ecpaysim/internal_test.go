@@ -12,7 +12,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-	"unicode/utf8"
 
 	"github.com/ecpay-go/einvoice/ecpaycrypto"
 	"github.com/ecpay-go/einvoice/generated"
@@ -167,27 +166,6 @@ func TestTransCodeErrorsSatisfyTheSpec(t *testing.T) {
 	}
 }
 
-func TestTruncate(t *testing.T) {
-	tests := []struct {
-		in   string
-		n    int
-		want string
-	}{
-		{"short", 10, "short"},
-		{"exactly10!", 10, "exactly10!"},
-		{"eleven char", 10, "eleven ch…"},
-		{"取消開立發票成功", 4, "取消開…"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.in, func(t *testing.T) {
-			got := truncate(tt.in, tt.n)
-			if got != tt.want || utf8.RuneCountInString(got) > tt.n {
-				t.Errorf("truncate(%q, %d) = %q, want %q", tt.in, tt.n, got, tt.want)
-			}
-		})
-	}
-}
-
 // A handler that writes nothing is a bug, answered as an internal error.
 func TestHandlerWritingNothingIsAViolation(t *testing.T) {
 	var reported violations
@@ -247,5 +225,18 @@ func TestRequestLog(t *testing.T) {
 				t.Errorf("kept %v holding %d bytes, want %v holding %d", got, l.bytes, want, bytes)
 			}
 		})
+	}
+}
+
+// The lifecycle's RtnCodes are found in the registry by name: none is the
+// 0 of a name the overlays no longer have.
+func TestLifecycleCodesAreKnown(t *testing.T) {
+	for name, code := range map[string]int{
+		"OK": rtnCodeOK, "NoUpdatableTsr": rtnCodeNoUpdatableTsr, "UnknownTsr": rtnCodeUnknownTsr,
+		"Issued": rtnCodeIssued, "Triggered": rtnCodeTriggered,
+	} {
+		if code == 0 {
+			t.Errorf("the registry has no RtnCode named %s for the lifecycle", name)
+		}
 	}
 }

@@ -1,8 +1,7 @@
 package ecpaysim
 
 import (
-	"unicode/utf8"
-
+	"github.com/ecpay-go/einvoice/ecpaysim/internal/serving"
 	"github.com/ecpay-go/einvoice/internal/violation"
 )
 
@@ -12,14 +11,5 @@ import (
 // without the schema and the value kin-openapi appends. The simulator never
 // validates anything that holds key material.
 func (s *Server) detail(prefix string, err error) string {
-	return truncate(prefix+violation.First(err).String(), s.limits.transMsg)
-}
-
-// truncate shortens s to at most n runes, marking a cut with "…".
-func truncate(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	runes := []rune(s)
-	return string(runes[:n-1]) + "…"
+	return serving.Truncate(prefix+violation.First(err).String(), s.limits.TransMsg)
 }

@@ -11,6 +11,8 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
+	"github.com/ecpay-go/einvoice/ecpaysim/internal/serving"
+	"github.com/ecpay-go/einvoice/ecpaysim/internal/simtest"
 	"github.com/ecpay-go/einvoice/generated/registry"
 	"github.com/ecpay-go/einvoice/wrapper"
 )
@@ -56,7 +58,7 @@ func TestMockValue(t *testing.T) {
 	}
 	for name, ref := range doc.Components.Schemas {
 		t.Run(name, func(t *testing.T) {
-			b, err := json.Marshal(mockValue(ref.Value))
+			b, err := json.Marshal(serving.MockValue(ref.Value))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -110,12 +112,12 @@ func TestDefaultAnswer(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			req, _ := mockValue(doc.Components.Schemas[op.RequestDataSchema].Value).(map[string]any)
+			req, _ := serving.MockValue(doc.Components.Schemas[op.RequestDataSchema].Value).(map[string]any)
 			req["MerchantID"] = StageMerchantID
 			if _, ok := registry.FieldByJSONName(op.RequestType, "Tsr"); ok {
 				req["Tsr"] = "D1" // not every page's request names a Tsr
 			}
-			if req, err = keepingRules(op, req); err != nil {
+			if req, err = simtest.KeepingRules(op, req); err != nil {
 				t.Fatal(err)
 			}
 			data, err := json.Marshal(req)
@@ -127,7 +129,7 @@ func TestDefaultAnswer(t *testing.T) {
 				t.Fatalf("Call(%s): %v", op.Name, err)
 			}
 			first := op.Successes()[0]
-			if msg := orDefault(first.Message, defaultRtnMsg); res.RtnCode != first.Code || res.RtnMsg != msg {
+			if msg := serving.OrDefault(first.Message, defaultRtnMsg); res.RtnCode != first.Code || res.RtnMsg != msg {
 				t.Errorf("RtnCode %d %q, want the first success %d %q", res.RtnCode, res.RtnMsg, first.Code, msg)
 			}
 			if err := s.contract.ResponseData(op, res.Data); err != nil {
@@ -137,7 +139,7 @@ func TestDefaultAnswer(t *testing.T) {
 			if err := json.Unmarshal(res.Data, &got); err != nil {
 				t.Fatal(err)
 			}
-			mocked, _ := mockValue(s.contract.ResponseDataSchema(op)).(map[string]any)
+			mocked, _ := serving.MockValue(s.contract.ResponseDataSchema(op)).(map[string]any)
 			for name := range mocked {
 				if _, ok := got[name]; !ok {
 					t.Errorf("the answer's Data %s lacks %s", res.Data, name)

@@ -3,7 +3,6 @@ package ecpaysim
 import (
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -11,28 +10,29 @@ import (
 	"time"
 
 	"github.com/ecpay-go/einvoice/ecpaycrypto"
+	"github.com/ecpay-go/einvoice/ecpaysim/internal/serving"
 	"github.com/ecpay-go/einvoice/generated/registry"
 	"github.com/ecpay-go/einvoice/internal/contract"
 	"github.com/ecpay-go/einvoice/internal/logkeys"
-	"github.com/ecpay-go/einvoice/wrapper"
+	"github.com/ecpay-go/einvoice/internal/protocol"
 )
 
-// ECPay's public stage credentials for e-invoice (the wrapper's constants).
+// ECPay's public stage credentials for e-invoice (the client's, too).
 // A Server made without WithMerchant serves this merchant alone.
 const (
-	StageMerchantID = wrapper.StageMerchantID
-	StageHashKey    = wrapper.StageHashKey
-	StageHashIV     = wrapper.StageHashIV
+	StageMerchantID = protocol.StageMerchantID
+	StageHashKey    = protocol.StageHashKey
+	StageHashIV     = protocol.StageHashIV
 )
 
 const (
 	// MaxBodyBytes is the largest request body a Server, its admin API, a
 	// Proxy or a Replay reads (1 MiB); a larger one gets HTTP 413.
-	MaxBodyBytes = 1 << 20
+	MaxBodyBytes = serving.MaxBodyBytes
 	// TimestampWindow is how far RqHeader.Timestamp may be from the
 	// Server's clock, in either direction, as ECPay's pages say (every
 	// page's x-ecpay-window-seconds).
-	TimestampWindow = registry.TimestampWindow
+	TimestampWindow = protocol.TimestampWindow
 )
 
 // Server is the simulator: an http.Handler that serves every operation in
@@ -46,10 +46,10 @@ type Server struct {
 	onBug     func(error)
 	logger    *slog.Logger
 	contract  *contract.Checker
-	limits    limits
+	limits    serving.Limits
 	handler   http.Handler
 	// defaults are the mocked response Data of each operation, by
-	// registry index (see mockValue): shared, never modified.
+	// registry index (see serving.MockValue): shared, never modified.
 	defaults []map[string]any
 	inners   sync.Map // innerKey → *inner: the answers' Data (see innerAnswer)
 
@@ -61,37 +61,16 @@ type Server struct {
 	violations []error
 }
 
-// Option configures a Server made by New, a Proxy made by NewProxy or a
-// Replay made by NewReplay; each constructor names the options it takes
-// and refuses the others.
+// Option configures a Server made by New.
 type Option func(*config) error
 
 type config struct {
-	merchants []Merchant
-	codecs    map[string]*ecpaycrypto.Codec // of merchants, by ID
+	merchants serving.Merchants
 	clock     func() time.Time
 	onBug     func(error)
 	logger    *slog.Logger
 	keep      int
 	keepBytes int
-	// The options of NewProxy (proxy.go).
-	upstreamTimeout time.Duration
-	recording       io.Writer
-	maxInFlight     int64 // of NewProxy and NewReplay (inflight.go)
-	// given names the options given that not every constructor takes.
-	given []string
-}
-
-// refuse reports the options given that constructor does not take: those
-// of given not in takes.
-func (c *config) refuse(constructor string, takes ...string) error {
-	var errs []error
-	for _, name := range c.given {
-		if !slices.Contains(takes, name) {
-			errs = append(errs, fmt.Errorf("ecpaysim: %s is not an option of %s", name, constructor))
-		}
-	}
-	return errors.Join(errs...)
 }
 
 // Merchant is a merchant a Server accepts. The key and IV are for making
@@ -109,29 +88,15 @@ type Merchant struct {
 // a key.
 func WithMerchant(merchantID, hashKey, hashIV string) Option {
 	return func(c *config) error {
-		if !fitsMerchantID(merchantID) {
-			return fmt.Errorf("ecpaysim: merchant ID %q must be 1 to %d characters", merchantID, pageLimits().merchantID)
+		if err := c.merchants.Add(merchantID, hashKey, hashIV); err != nil {
+			return fmt.Errorf("ecpaysim: %w", err)
 		}
-		if _, ok := c.codecs[merchantID]; ok {
-			return fmt.Errorf("ecpaysim: merchant %s is configured twice", merchantID)
-		}
-		codec, err := ecpaycrypto.New(hashKey, hashIV)
-		if err != nil {
-			return fmt.Errorf("ecpaysim: merchant %s: %w", merchantID, err)
-		}
-		if c.codecs == nil {
-			c.codecs = make(map[string]*ecpaycrypto.Codec)
-		}
-		c.codecs[merchantID] = codec
-		c.merchants = append(c.merchants, Merchant{ID: merchantID, HashKey: hashKey, HashIV: hashIV})
 		return nil
 	}
 }
 
 // WithClock makes the Server read the time from now instead of time.Now: it
-// checks RqHeader.Timestamp and stamps RpHeader.Timestamp with it (a Proxy
-// checks the Timestamp and times its exchanges with it; a Replay re-seals
-// its answers with it too).
+// checks RqHeader.Timestamp and stamps RpHeader.Timestamp with it.
 func WithClock(now func() time.Time) Option {
 	return func(c *config) error {
 		if now == nil {
@@ -144,10 +109,9 @@ func WithClock(now func() time.Time) Option {
 
 // WithViolationFunc makes every violation (see Server.Violations) also call
 // f, so that a simulator bug cannot pass unnoticed: ecpaysimtest.NewServer
-// fails the test with it. An option of New only.
+// fails the test with it.
 func WithViolationFunc(f func(error)) Option {
 	return func(c *config) error {
-		c.given = append(c.given, "WithViolationFunc")
 		c.onBug = f
 		return nil
 	}
@@ -156,9 +120,7 @@ func WithViolationFunc(f func(error)) Option {
 // WithLogger makes the Server log one line per answer on logger: method,
 // path, operation, HTTP status, TransCode, RtnCode, merchant, Tsr and
 // duration (the keys of internal/logkeys, which the client shares); never
-// Data, keys or bodies. Without it the Server does not log. A Proxy or a
-// Replay logs one line per exchange, with its upstream failure and its
-// count of violations.
+// Data, keys or bodies. Without it the Server does not log.
 func WithLogger(logger *slog.Logger) Option {
 	return func(c *config) error {
 		c.logger = logger
@@ -168,14 +130,12 @@ func WithLogger(logger *slog.Logger) Option {
 
 // WithRequestLimit makes the Server keep only the n most recent requests for
 // Requests, so a long-running simulator does not grow without bound. Zero,
-// the default, keeps them all (within WithRequestBytes). An option of New
-// only.
+// the default, keeps them all (within WithRequestBytes).
 func WithRequestLimit(n int) Option {
 	return func(c *config) error {
 		if n < 0 {
 			return fmt.Errorf("ecpaysim: WithRequestLimit(%d): want 0 (no limit) or more", n)
 		}
-		c.given = append(c.given, "WithRequestLimit")
 		c.keep = n
 		return nil
 	}
@@ -193,13 +153,12 @@ const MaxRecordedBody = 64 << 10
 // total (DefaultRequestBytes by default; each record keeps at most
 // MaxRecordedBody of each body): whatever the requests, its memory stays
 // bounded. n must be at least MaxRecordBytes, the largest record (see
-// RequestBytes for what counts). An option of New only.
+// RequestBytes for what counts).
 func WithRequestBytes(n int) Option {
 	return func(c *config) error {
 		if n < MaxRecordBytes {
 			return fmt.Errorf("ecpaysim: WithRequestBytes(%d): want at least %d (MaxRecordBytes), one record's worth", n, MaxRecordBytes)
 		}
-		c.given = append(c.given, "WithRequestBytes")
 		c.keepBytes = n
 		return nil
 	}
@@ -213,9 +172,6 @@ func New(opts ...Option) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := cfg.refuse("New", "WithViolationFunc", "WithRequestLimit", "WithRequestBytes"); err != nil {
-		return nil, err
-	}
 	return newServer(cfg)
 }
 
@@ -226,17 +182,11 @@ func Configured(opts ...Option) ([]Merchant, error) {
 	if err != nil {
 		return nil, err
 	}
-	return slices.Clone(cfg.merchants), nil
-}
-
-// merchantIDs returns the IDs of the merchants, in the order they were
-// configured.
-func (c *config) merchantIDs() []string {
-	ids := make([]string, len(c.merchants))
-	for i, m := range c.merchants {
-		ids[i] = m.ID
+	var out []Merchant
+	for _, m := range cfg.merchants.List() {
+		out = append(out, Merchant(m))
 	}
-	return ids
+	return out, nil
 }
 
 // configure applies opts and the defaults.
@@ -254,11 +204,11 @@ func configure(opts []Option) (*config, error) {
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
-	if len(cfg.merchants) == 0 {
-		if err := WithMerchant(StageMerchantID, StageHashKey, StageHashIV)(cfg); err != nil {
-			return nil, err
-		}
+	merchants, err := cfg.merchants.OrStage()
+	if err != nil {
+		return nil, fmt.Errorf("ecpaysim: %w", err)
 	}
+	cfg.merchants = *merchants
 	return cfg, nil
 }
 
@@ -268,18 +218,18 @@ func newServer(cfg *config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		merchants: cfg.codecs,
-		ids:       cfg.merchantIDs(),
+		merchants: cfg.merchants.Codecs(),
+		ids:       cfg.merchants.IDs(),
 		clock:     cfg.clock,
 		onBug:     cfg.onBug,
 		logger:    cfg.logger,
 		contract:  c,
-		limits:    pageLimits(),
+		limits:    serving.PageLimits(),
 		invoices:  make(map[invoiceKey]*invoice),
 		kept:      requestLog{keep: cfg.keep, keepBytes: cfg.keepBytes},
 	}
 	for _, op := range registry.All() {
-		d, _ := mockValue(c.ResponseDataSchema(op)).(map[string]any)
+		d, _ := serving.MockValue(c.ResponseDataSchema(op)).(map[string]any)
 		s.defaults = append(s.defaults, d)
 	}
 	mux := http.NewServeMux()

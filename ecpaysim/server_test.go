@@ -12,6 +12,7 @@ import (
 
 	"github.com/ecpay-go/einvoice/ecpaysim"
 	"github.com/ecpay-go/einvoice/ecpaysim/ecpaysimtest"
+	"github.com/ecpay-go/einvoice/ecpaysim/internal/simtest"
 	"github.com/ecpay-go/einvoice/generated/canceldelayissue"
 	"github.com/ecpay-go/einvoice/generated/registry"
 	"github.com/ecpay-go/einvoice/wrapper"
@@ -19,9 +20,9 @@ import (
 
 // A second merchant some tests configure.
 const (
-	otherMerchant = "3085340"
-	otherKey      = "1234567890abcdef"
-	otherIV       = "fedcba0987654321"
+	otherMerchant = simtest.OtherMerchant
+	otherKey      = simtest.OtherKey
+	otherIV       = simtest.OtherIV
 )
 
 // pendingAnswer is op's RtnCode for a request naming a pending invoice that

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"unicode/utf8"
 
+	"github.com/ecpay-go/einvoice/ecpaysim/internal/serving"
 	"github.com/ecpay-go/einvoice/generated/registry"
-	"github.com/ecpay-go/einvoice/wrapper"
 )
 
 // Errors of AddDelayedInvoice and AddInvoice, matched with errors.Is.
@@ -24,7 +24,70 @@ var (
 	ErrDuplicateInvoice = errors.New("ecpaysim: Tsr already registered")
 )
 
-// InvoiceStatus is the state of a delayed invoice.
+// InvoiceStatus is the state of a delayed invoice: the simulator's model of
+// ECPay's delayed-invoice lifecycle, which this comment documents (a test
+// keeps its tables in step with the registry and the code).
+//
+// DelayIssue stores an invoice at ECPay without issuing it; the simulator
+// answers DelayIssue with its default answer and stores nothing, so a test
+// registers what DelayIssue would have stored: AddDelayedInvoice (waiting
+// for a trigger, DelayDay 0), AddInvoice with a DelayedInvoice, POST
+// /_sim/delayed or ecpay-sim's --delayed. DelayFlag "2" (DelayTrigger, the
+// default) waits for TriggerIssue; "1" (DelayScheduled) issues by itself
+// after DelayDay days, which the simulator does not model: a scheduled
+// invoice stays pending. Each request that passes every envelope check
+// counts in its invoice's CancelRequests or TriggerRequests, whatever the
+// answer, including an injected RtnCode fault (which changes nothing else).
+// The answers, each with ECPay's RtnMsg for its code (the table below):
+//
+//	request           invoice                                    RtnCode  then
+//	TriggerIssue      pending, DelayFlag "2", DelayDay 0         4000004  issued
+//	TriggerIssue      pending, DelayFlag "2", DelayDay > 0       4000003  triggered (ECPay issues it later)
+//	TriggerIssue      unknown Tsr (or another merchant's)        4000001
+//	TriggerIssue      triggered, issued or cancelled             5070305
+//	TriggerIssue      pending, DelayFlag "1" (scheduled)         5070305  (the simulator's choice)
+//	CancelDelayIssue  pending, DelayFlag "1" or "2"              1        cancelled
+//	CancelDelayIssue  unknown, cancelled, triggered or issued    5070305
+//
+// ECPay's answer to a TriggerIssue of a scheduled invoice is not known (no
+// source seen shows one); the simulator refuses it as no longer waiting for
+// a trigger, with 5070305. Every other row is ECPay's, from the sources
+// named below.
+//
+// Every RtnCode the simulator answers by itself is ECPay's, with ECPay's
+// RtnMsg, as the overlays record them (x-ecpay-rtn-codes: in
+// openapi/overlay.yaml the codes every operation can answer, in
+// openapi/<Operation>.overlay.yaml its own), read through
+// registry.Operation.Code; package wrapper names each RtnCode<Name>. An
+// operation without a lifecycle answers its first success code (the default
+// answer above), and any other of its codes only when injected; the registry
+// lists them. The codes of the operations with a lifecycle, and where each
+// comes from:
+// "page" is ECPay's CancelDelayIssue page (openapi/CancelDelayIssue.yaml:
+// RtnCode 1 means success, with its example's message); "stage" is an
+// independent open-source client's tests against ECPay's stage, ECPay's own
+// code table not being available (the overlays say so; the facts are in the
+// project's notes on ECPay's operations). TriggerIssue's page itself is
+// written from ECPay's PHP SDK example (see openapi/TriggerIssue.yaml).
+//
+//	operation         constant                        value    source  RtnMsg: when the simulator answers it
+//	CancelDelayIssue  wrapper.RtnCodeOK               1        page    "取消開立發票成功": a pending invoice, now cancelled
+//	CancelDelayIssue  wrapper.RtnCodeNoUpdatableTsr   5070305  stage   "B2C取消延遲(或觸發)發票 查無可更新交易單號": unknown, cancelled, triggered or issued
+//	CancelDelayIssue  wrapper.RtnCodeTaxSystemFailed  9000001  stage   "呼叫財政部API失敗": only when injected
+//	CancelDelayIssue  wrapper.RtnCodeSystemError      9999999  stage   "系統異常,請稍後再試": only when injected
+//	TriggerIssue      wrapper.RtnCodeIssued           4000004  stage   "開立發票成功": a waiting invoice with DelayDay 0, now issued
+//	TriggerIssue      wrapper.RtnCodeTriggered        4000003  stage   "延後開立成功": a waiting invoice with DelayDay > 0, now triggered
+//	TriggerIssue      wrapper.RtnCodeUnknownTsr       4000001  stage   "不存在此交易單號": an unknown Tsr
+//	TriggerIssue      wrapper.RtnCodeNoUpdatableTsr   5070305  stage   "B2C取消延遲(或觸發)發票 查無可更新交易單號": triggered, issued, cancelled or scheduled
+//	TriggerIssue      wrapper.RtnCodeTaxSystemFailed  9000001  stage   "呼叫財政部API失敗": only when injected
+//	TriggerIssue      wrapper.RtnCodeSystemError      9999999  stage   "系統異常,請稍後再試": only when injected
+//
+// The simulator's own RtnMsgs are two: "injected fault", for an injected
+// RtnCode without an RtnMsg, and "成功 (the simulator's default answer)", for
+// a default answer whose success code the overlays give no message.
+// TransCode errors carry "Data": "" and never null; every TransCode 1 answer
+// carries encrypted Data and an RpHeader holding only Timestamp (Unix
+// seconds).
 type InvoiceStatus string
 
 // The states of a delayed invoice.
@@ -101,13 +164,13 @@ func (s *Server) AddDelayedInvoice(merchantID, tsr string) error {
 // ErrInvalidDelay or ErrDuplicateInvoice.
 func (s *Server) AddInvoice(d DelayedInvoice) error {
 	if _, ok := s.merchants[d.MerchantID]; !ok {
-		return fmt.Errorf("%w: MerchantID %q is not configured on this simulator", ErrUnknownMerchant, truncate(d.MerchantID, 20))
+		return fmt.Errorf("%w: MerchantID %q is not configured on this simulator", ErrUnknownMerchant, serving.Truncate(d.MerchantID, 20))
 	}
 	if !utf8.ValidString(d.Tsr) {
 		return fmt.Errorf("%w: Tsr is not valid UTF-8", ErrInvalidTsr)
 	}
-	if n := utf8.RuneCountInString(d.Tsr); n == 0 || n > s.limits.tsr {
-		return fmt.Errorf("%w: Tsr must be 1 to %d characters, this one has %d", ErrInvalidTsr, s.limits.tsr, n)
+	if n := utf8.RuneCountInString(d.Tsr); n == 0 || n > s.limits.Tsr {
+		return fmt.Errorf("%w: Tsr must be 1 to %d characters, this one has %d", ErrInvalidTsr, s.limits.Tsr, n)
 	}
 	if d.DelayFlag == "" {
 		d.DelayFlag = DelayTrigger
@@ -182,10 +245,10 @@ func (inv *invoice) snapshot(key invoiceKey) Invoice {
 // triggered or issued — is ECPay's 5070305.
 func (inv *invoice) cancel() int {
 	if inv == nil || inv.status != StatusPending {
-		return wrapper.RtnCodeNoUpdatableTsr
+		return rtnCodeNoUpdatableTsr
 	}
 	inv.status = StatusCancelled
-	return wrapper.RtnCodeOK
+	return rtnCodeOK
 }
 
 // trigger applies one TriggerIssue to inv, the invoice of its Tsr (nil
@@ -198,15 +261,37 @@ func (inv *invoice) cancel() int {
 func (inv *invoice) trigger() int {
 	switch {
 	case inv == nil:
-		return wrapper.RtnCodeUnknownTsr
+		return rtnCodeUnknownTsr
 	case inv.status != StatusPending || inv.flag != DelayTrigger:
-		return wrapper.RtnCodeNoUpdatableTsr
+		return rtnCodeNoUpdatableTsr
 	case inv.days == 0:
 		inv.status = StatusIssued
-		return wrapper.RtnCodeIssued
+		return rtnCodeIssued
 	}
 	inv.status = StatusTriggered
-	return wrapper.RtnCodeTriggered
+	return rtnCodeTriggered
+}
+
+// The RtnCodes the lifecycle answers, by their names in the registry (the
+// client's RtnCode<Name> constants), so that their values live in the
+// overlays alone.
+var (
+	rtnCodeOK             = codeNamed(registry.CancelDelayIssue, "OK")
+	rtnCodeNoUpdatableTsr = codeNamed(registry.CancelDelayIssue, "NoUpdatableTsr")
+	rtnCodeUnknownTsr     = codeNamed(registry.TriggerIssue, "UnknownTsr")
+	rtnCodeIssued         = codeNamed(registry.TriggerIssue, "Issued")
+	rtnCodeTriggered      = codeNamed(registry.TriggerIssue, "Triggered")
+)
+
+// codeNamed returns the RtnCode of op named name in the registry; 0, which
+// no operation answers, when there is none (a test keeps them known).
+func codeNamed(op *registry.Operation, name string) int {
+	for _, c := range op.Codes {
+		if c.Name == name {
+			return c.Code
+		}
+	}
+	return 0
 }
 
 // behaviour is what the simulator does for an operation beyond the default

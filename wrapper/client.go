@@ -16,25 +16,25 @@ import (
 	"github.com/ecpay-go/einvoice/ecpaycrypto"
 	"github.com/ecpay-go/einvoice/generated"
 	"github.com/ecpay-go/einvoice/generated/registry"
-	"github.com/ecpay-go/einvoice/internal/ecpayenv"
 	"github.com/ecpay-go/einvoice/internal/logkeys"
+	"github.com/ecpay-go/einvoice/internal/protocol"
 	"github.com/ecpay-go/einvoice/internal/redact"
 )
 
 // ECPay's base URLs, from the servers every page lists (the shared overlay
 // names them by host).
 const (
-	StageURL      = generated.ServerURLStage
-	ProductionURL = generated.ServerURLProduction
+	StageURL      = protocol.StageURL
+	ProductionURL = protocol.ProductionURL
 )
 
 // ECPay's public stage merchant for e-invoice (MerchantID 2000132), from
 // ECPay's developer pages: for trying the client against StageURL, never for
 // production; NewClient refuses them with ProductionURL.
 const (
-	StageMerchantID = ecpayenv.StageMerchantID
-	StageHashKey    = ecpayenv.StageHashKey
-	StageHashIV     = ecpayenv.StageHashIV
+	StageMerchantID = protocol.StageMerchantID
+	StageHashKey    = protocol.StageHashKey
+	StageHashIV     = protocol.StageHashIV
 )
 
 // Defaults of NewClient.
@@ -200,7 +200,7 @@ func NewClient(merchantID, hashKey, hashIV string, opts ...Option) (*Client, err
 	if err != nil {
 		return nil, fmt.Errorf("ecpay: WithBaseURL: %w", err)
 	}
-	if err := ecpayenv.CheckCredentials(base, merchantID, hashKey, hashIV); err != nil {
+	if err := protocol.CheckCredentials(base, merchantID, hashKey, hashIV); err != nil {
 		return nil, fmt.Errorf("ecpay: NewClient: %w", err)
 	}
 	if cfg.now == nil {
@@ -451,7 +451,7 @@ func (c *Client) attempt(ctx context.Context, st *opState, merchantID string, pl
 	if !a.when.IsZero() {
 		clockSkew = skew(a.when, c.now())
 	}
-	if *renv.TransCode != 1 {
+	if *renv.TransCode != protocol.TransCodeOK {
 		return answered{}, &TransError{Operation: op, TransCode: *renv.TransCode, TransMsg: redact.Text(c.codec, deref(renv.TransMsg), redact.Limit), ClockSkew: clockSkew}
 	}
 	if err := c.open(st, &a, renv.Data, resp, store, keepInner); err != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/ecpay-go/einvoice/ecpaycrypto"
 	"github.com/ecpay-go/einvoice/generated"
 	"github.com/ecpay-go/einvoice/generated/registry"
+	"github.com/ecpay-go/einvoice/internal/protocol"
 )
 
 // maxRequestBody bounds the request body EncryptRequest reads; ECPay's
@@ -113,7 +114,7 @@ func checkEnvelopeText(raw []byte) error {
 	}
 	var members map[string]json.RawMessage
 	if json.Unmarshal(raw, &members) == nil {
-		if lit, ok := members["Data"]; ok && escapedReplacement(lit) >= 0 {
+		if lit, ok := members[protocol.MemberData]; ok && escapedReplacement(lit) >= 0 {
 			// Quoted once more, the escape survives decoding the envelope
 			// and shows in the inner JSON, where checkText names its member.
 			var inner string
@@ -224,18 +225,18 @@ func decryptData(codec *ecpaycrypto.Codec, body []byte) ([]byte, error) {
 		return body, nil
 	}
 	var transCode int
-	if json.Unmarshal(members["TransCode"], &transCode) != nil || transCode != 1 {
+	if json.Unmarshal(members[protocol.MemberTransCode], &transCode) != nil || transCode != protocol.TransCodeOK {
 		return body, nil
 	}
 	var data *string
-	if raw, ok := members["Data"]; ok && json.Unmarshal(raw, &data) != nil {
+	if raw, ok := members[protocol.MemberData]; ok && json.Unmarshal(raw, &data) != nil {
 		return body, nil
 	}
 	plaintext, err := openData(codec, data)
 	if err != nil {
 		return nil, err
 	}
-	if members["Data"], err = json.Marshal(string(plaintext)); err != nil {
+	if members[protocol.MemberData], err = json.Marshal(string(plaintext)); err != nil {
 		return nil, &DecodeError{Problem: "decrypted Data", Err: err}
 	}
 	return json.Marshal(members)

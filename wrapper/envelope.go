@@ -12,12 +12,13 @@ import (
 
 	"github.com/ecpay-go/einvoice/ecpaycrypto"
 	"github.com/ecpay-go/einvoice/generated"
+	"github.com/ecpay-go/einvoice/internal/protocol"
 )
 
 // MaxResponseBytes bounds how much of a response body is read, so a broken
 // or hostile server cannot exhaust memory. ECPay's answers are a few hundred
 // bytes.
-const MaxResponseBytes = 1 << 20
+const MaxResponseBytes = protocol.MaxResponseBytes
 
 // seal turns env into its wire form: RqHeader.Timestamp becomes now in plain
 // Unix seconds (ECPay's "GMT+8" wording notwithstanding: Unix time has no

@@ -12,6 +12,7 @@ import (
 
 	"github.com/ecpay-go/einvoice/ecpaycrypto"
 	"github.com/ecpay-go/einvoice/generated/registry"
+	"github.com/ecpay-go/einvoice/internal/protocol"
 	"github.com/ecpay-go/einvoice/internal/redact"
 )
 
@@ -369,11 +370,7 @@ func prefix(operation string) string {
 // skew returns how far server is from local when beyond ECPay's window,
 // else 0.
 func skew(server, local time.Time) time.Duration {
-	d := local.Sub(server)
-	if d > registry.TimestampWindow || d < -registry.TimestampWindow {
-		return d
-	}
-	return 0
+	return protocol.Skew(server, local)
 }
 
 func skewHint(d time.Duration) string {
@@ -384,5 +381,5 @@ func skewHint(d time.Duration) string {
 	if d < 0 {
 		dir, d = "behind", -d
 	}
-	return fmt.Sprintf(" (the local clock is %s %s ECPay's, beyond its %s window: synchronise it, e.g. with NTP)", d.Round(time.Second), dir, registry.TimestampWindow)
+	return fmt.Sprintf(" (the local clock is %s %s ECPay's, beyond its %s window: synchronise it, e.g. with NTP)", d.Round(time.Second), dir, protocol.TimestampWindow)
 }

@@ -2,13 +2,11 @@ package wrapper
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math/rand/v2"
-	"net"
-	"net/http"
-	"syscall"
 	"time"
+
+	"github.com/ecpay-go/einvoice/internal/protocol"
 )
 
 // RetryPolicy configures WithRetry. ECPay's operations have no idempotency
@@ -58,20 +56,9 @@ func (p RetryPolicy) withDefaults() RetryPolicy {
 // request may have arrived), and for everything else.
 func ShouldRetry(statusCode int, err error) bool {
 	if err == nil {
-		return statusCode == http.StatusTooManyRequests || statusCode == http.StatusServiceUnavailable
+		return protocol.RetryableStatus(statusCode)
 	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return false
-	}
-	var dnsErr *net.DNSError
-	if errors.As(err, &dnsErr) {
-		return true
-	}
-	if errors.Is(err, syscall.ECONNREFUSED) {
-		return true
-	}
-	var opErr *net.OpError
-	return errors.As(err, &opErr) && opErr.Op == "dial"
+	return protocol.NotSent(err)
 }
 
 // backoff returns the wait before attempt n (n ≥ 2): a uniformly random

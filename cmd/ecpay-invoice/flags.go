@@ -10,7 +10,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/ecpay-go/einvoice/ecpaycrypto"
-	"github.com/ecpay-go/einvoice/internal/ecpayenv"
+	"github.com/ecpay-go/einvoice/internal/protocol"
 	"github.com/ecpay-go/einvoice/wrapper"
 )
 
@@ -143,7 +143,7 @@ func (c *clientFlags) register(fs *pflag.FlagSet) {
 // included, and the base URL to call, or a usage error. A base URL on
 // ECPay's production host, from --env prod or --base-url alike, needs the
 // merchant's own credentials given by flags or the environment: the stage
-// merchant's, given or fallen back to, are refused there (ecpayenv's rule,
+// merchant's, given or fallen back to, are refused there (protocol's rule,
 // which wrapper.NewClient applies too).
 func (c *clientFlags) resolve(fs *pflag.FlagSet, getenv func(string) string) (credentials, string, error) {
 	cred, err := c.credentialFlags.resolve(fs, getenv, true)
@@ -156,7 +156,7 @@ func (c *clientFlags) resolve(fs *pflag.FlagSet, getenv func(string) string) (cr
 	}
 	// baseURL passed wrapper.CheckBaseURL, or is one of ECPay's: it parses.
 	u, _ := url.Parse(baseURL)
-	if err := ecpayenv.CheckCredentials(u, cred.merchantID, cred.hashKey, cred.hashIV); err != nil {
+	if err := protocol.CheckCredentials(u, cred.merchantID, cred.hashKey, cred.hashIV); err != nil {
 		return credentials{}, "", usagef("%v; give the merchant's own with --merchant-id, --hash-key and --hash-iv, or set %s, %s and %s (without them, ecpay-invoice uses the stage merchant's)", err, envMerchantID, envHashKey, envHashIV)
 	}
 	return cred, baseURL, nil

@@ -7,7 +7,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/ecpay-go/einvoice/ecpaysim"
+	"github.com/ecpay-go/einvoice/ecpaysim/proxy"
 	"github.com/ecpay-go/einvoice/internal/input"
 )
 
@@ -16,7 +16,7 @@ import (
 const maxRecordFile = 4 << 30
 
 // validateRecording re-checks every exchange of the recording at path (-
-// for stdin), read up to maxRecordFile, with ecpaysim.CheckExchange, the
+// for stdin), read up to maxRecordFile, with proxy.CheckExchange, the
 // check the proxy makes, and compares the verdicts with those recorded. An
 // exchange whose upstream failed is counted, not checked. It ends with ctx,
 // even while it waits on a pipe.
@@ -36,7 +36,7 @@ func validateRecording(ctx context.Context, path string, std stdio) int {
 	}
 	name := in.Name
 	var exchanges, found, withViolations, added, gone, failures, bad int
-	for line, err := range ecpaysim.ReadRecording(in) {
+	for line, err := range proxy.ReadRecording(in) {
 		if err != nil {
 			if ctx.Err() != nil {
 				return interrupted(std, err)
@@ -62,7 +62,7 @@ func validateRecording(ctx context.Context, path string, std stdio) int {
 			failures++
 			continue
 		}
-		vs, err := ecpaysim.CheckExchange(ex)
+		vs, err := proxy.CheckExchange(ex)
 		if err != nil {
 			fmt.Fprintf(std.stderr, "ecpay-invoice validate: loading the pages: %v\n", err)
 			return exitFailure
@@ -114,11 +114,11 @@ func interrupted(std stdio, err error) int {
 // isLineError reports whether err is about one line of the recording, after
 // which reading goes on, rather than a failure to read it at all.
 func isLineError(err error) bool {
-	var le *ecpaysim.RecordingError
+	var le *proxy.RecordingError
 	return errors.As(err, &le)
 }
 
-func verdicts(vs []ecpaysim.RecordedViolation) []string {
+func verdicts(vs []proxy.RecordedViolation) []string {
 	out := make([]string, len(vs))
 	for i, v := range vs {
 		out[i] = v.String()

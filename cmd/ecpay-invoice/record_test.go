@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ecpay-go/einvoice/ecpaysim"
+	"github.com/ecpay-go/einvoice/ecpaysim/proxy"
 	"github.com/ecpay-go/einvoice/generated/registry"
 	"github.com/ecpay-go/einvoice/wrapper"
 )
@@ -23,11 +24,11 @@ func record(t *testing.T) string {
 	t.Helper()
 	sim := newSim(t, "R1")
 	var rec syncBuffer
-	proxy, err := ecpaysim.NewProxy(sim.URL, ecpaysim.WithRecording(&rec))
+	p, err := proxy.New(sim.URL, proxy.WithRecording(&rec))
 	if err != nil {
 		t.Fatal(err)
 	}
-	front := httptest.NewServer(proxy)
+	front := httptest.NewServer(p)
 	defer front.Close()
 	c, err := wrapper.NewClient(ecpaysim.StageMerchantID, ecpaysim.StageHashKey, ecpaysim.StageHashIV, wrapper.WithBaseURL(front.URL))
 	if err != nil {

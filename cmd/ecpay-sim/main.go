@@ -28,7 +28,7 @@
 //
 // # Proxy and replay: contract validation against ECPay
 //
-// With --upstream URL, ecpay-sim is a validating proxy instead (ecpaysim.Proxy):
+// With --upstream URL, ecpay-sim is a validating proxy instead (proxy.Proxy, of package ecpaysim/proxy):
 // it checks each request as the simulator does, forwards it unchanged to URL
 // even when it breaks the pages, checks the answer (its Data decrypted with
 // the --merchant keys) and passes it back unchanged; it never retries, never
@@ -36,9 +36,9 @@
 // timeout, an HTML 502, its 403 when called too fast) pass through, or become
 // a 502 when nothing came, and count as upstream failures, not violations.
 // --record FILE appends every exchange to FILE, one JSON line each
-// (ecpaysim.Exchange: both sides with their decrypted Data, never keys; the
+// (proxy.Exchange: both sides with their decrypted Data, never keys; the
 // file is created 0600). With --replay FILE, ecpay-sim serves such a
-// recording without a network (ecpaysim.Replay): a request is matched on its
+// recording without a network (proxy.Replay): a request is matched on its
 // operation, merchant and decrypted Data, and answered with the recorded
 // answer, re-sealed with a fresh timestamp. A merchant's CI records through
 // the proxy against ECPay's stage in one job and replays in the others:
@@ -104,12 +104,12 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/ecpay-go/einvoice/ecpaysim"
+	"github.com/ecpay-go/einvoice/ecpaysim/proxy"
 	"github.com/ecpay-go/einvoice/generated/registry"
 	"github.com/ecpay-go/einvoice/internal/cmdline"
-	"github.com/ecpay-go/einvoice/internal/ecpayenv"
 	"github.com/ecpay-go/einvoice/internal/input"
+	"github.com/ecpay-go/einvoice/internal/protocol"
 	"github.com/ecpay-go/einvoice/internal/suggest"
-	"github.com/ecpay-go/einvoice/wrapper"
 )
 
 // Exit statuses.
@@ -310,7 +310,7 @@ func newFlagSet() (*pflag.FlagSet, *flags) {
 	fs.StringVar(&f.merchantsFile, "merchants-file", "", "")
 	fs.Var(&f.delayed, "delayed", "")
 	fs.StringVar(&f.upstream, "upstream", "", "")
-	fs.DurationVar(&f.upstreamTimeout, "upstream-timeout", ecpaysim.DefaultUpstreamTimeout, "")
+	fs.DurationVar(&f.upstreamTimeout, "upstream-timeout", proxy.DefaultUpstreamTimeout, "")
 	fs.StringVar(&f.record, "record", "", "")
 	fs.StringVar(&f.replay, "replay", "", "")
 	fs.StringVar(&f.maxInFlight, "max-in-flight", "", "")
@@ -380,7 +380,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			cobraHelp(c, args) // the completion subcommands
 			return
 		}
-		fmt.Fprintf(stdout, usage, registry.Names(), keepRequests, ecpaysim.DefaultRequestBytes>>20, ecpaysim.DefaultUpstreamTimeout, envMerchants, input.SizeName(maxReplayBytes), strings.ReplaceAll(input.SizeName(ecpaysim.DefaultMaxInFlightBytes), " ", ""))
+		fmt.Fprintf(stdout, usage, registry.Names(), keepRequests, ecpaysim.DefaultRequestBytes>>20, proxy.DefaultUpstreamTimeout, envMerchants, input.SizeName(maxReplayBytes), strings.ReplaceAll(input.SizeName(proxy.DefaultMaxInFlightBytes), " ", ""))
 	})
 	if _, err := root.ExecuteContextC(ctx); err != nil {
 		return cl.fail("%s", err)
@@ -446,32 +446,38 @@ func (cl *commandLine) serve(ctx context.Context, operands []string) int {
 	}
 
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
+	// The options of the simulator, and those of the proxy and the replay.
 	var opts []ecpaysim.Option
+	var shared []proxy.SharedOption
 	if !f.quiet {
 		opts = append(opts, ecpaysim.WithLogger(logger))
+		shared = append(shared, proxy.WithLogger(logger))
 	}
 	if f.maxInFlight != "" {
 		n, ok := parseSize(f.maxInFlight)
 		if !ok || n < 2*ecpaysim.MaxBodyBytes {
 			return fail("--max-in-flight: want a size of at least 2MiB, in bytes or with KiB, MiB or GiB, e.g. 64MiB")
 		}
-		opts = append(opts, ecpaysim.WithMaxInFlightBytes(n))
+		shared = append(shared, proxy.WithMaxInFlightBytes(n))
 	}
-	merchants, firstMerchant, err := merchantOptions(ctx, f, os.LookupEnv)
+	given, firstMerchant, err := merchants(ctx, f, os.LookupEnv)
 	if err != nil {
 		return fail("%s", err)
 	}
 	if firstMerchant == "" {
 		firstMerchant = ecpaysim.StageMerchantID
 	}
-	opts = append(opts, merchants...)
+	for _, m := range given {
+		opts = append(opts, ecpaysim.WithMerchant(m.ID, m.HashKey, m.HashIV))
+		shared = append(shared, proxy.WithMerchant(m.ID, m.HashKey, m.HashIV))
+	}
 	var svc *service
 	var code int
 	switch {
 	case f.given["upstream"]:
-		svc, code = proxyService(f, opts, stderr, fail)
+		svc, code = proxyService(f, shared, stderr, fail)
 	case f.given["replay"]:
-		svc, code = replayService(ctx, f, opts, stderr, fail)
+		svc, code = replayService(ctx, f, shared, stderr, fail)
 	default:
 		svc, code = simulatorService(f, firstMerchant, opts, logger, fail)
 	}
@@ -556,35 +562,38 @@ func simulatorService(f *flags, firstMerchant string, opts []ecpaysim.Option, lo
 }
 
 // proxyService is the proxy to --upstream, recording to --record.
-func proxyService(f *flags, opts []ecpaysim.Option, stderr io.Writer, fail func(string, ...any) int) (*service, int) {
-	upstream, err := wrapper.CheckBaseURL(f.upstream)
+func proxyService(f *flags, shared []proxy.SharedOption, stderr io.Writer, fail func(string, ...any) int) (*service, int) {
+	upstream, err := protocol.CheckBaseURL(f.upstream)
 	if err != nil {
 		return nil, fail("--upstream: %s", err)
 	}
 	if f.upstreamTimeout <= 0 {
 		return nil, fail("--upstream-timeout: want a positive duration, e.g. 30s")
 	}
-	opts = append(opts, ecpaysim.WithUpstreamTimeout(f.upstreamTimeout))
+	opts := []proxy.Option{proxy.WithUpstreamTimeout(f.upstreamTimeout)}
+	for _, o := range shared {
+		opts = append(opts, o)
+	}
 	var rec *os.File
 	if f.record != "" {
-		torn, err := ecpaysim.RepairRecording(f.record)
+		torn, err := proxy.RepairRecording(f.record)
 		if err != nil {
 			return nil, fail("--record: %s", libraryMessage(err))
 		}
 		if torn != nil {
 			fmt.Fprintln(stderr, tornMessage(f.record, torn))
 		}
-		if rec, err = ecpaysim.OpenRecording(f.record); err != nil {
+		if rec, err = proxy.OpenRecording(f.record); err != nil {
 			return nil, fail("--record: %s", libraryMessage(err))
 		}
-		opts = append(opts, ecpaysim.WithRecording(rec))
+		opts = append(opts, proxy.WithRecording(rec))
 	}
-	p, err := ecpaysim.NewProxy(upstream.String(), opts...)
+	p, err := proxy.New(upstream.String(), opts...)
 	if err != nil {
 		if rec != nil {
 			rec.Close()
 		}
-		if errors.Is(err, ecpayenv.ErrStageCredentials) {
+		if errors.Is(err, protocol.ErrStageCredentials) {
 			return nil, fail("--upstream: %v; give the merchant's own keys with ECPAY_SIM_MERCHANTS, --merchants-file or --merchant ID:HashKey:HashIV (without any, the proxy has the stage merchant)", errors.Unwrap(err))
 		}
 		return nil, fail("%s", libraryMessage(err))
@@ -612,7 +621,7 @@ func proxyService(f *flags, opts []ecpaysim.Option, stderr io.Writer, fail func(
 }
 
 // tornMessage says how RepairRecording mended the recording at path.
-func tornMessage(path string, torn *ecpaysim.TornLine) string {
+func tornMessage(path string, torn *proxy.TornLine) string {
 	if torn.Whole {
 		return fmt.Sprintf("ecpay-sim: --record %s: line %d, a whole exchange, had no newline: added one before appending", path, torn.Line)
 	}
@@ -626,11 +635,15 @@ var maxReplayBytes int64 = 4 << 30
 // replayService is the replay of --replay. A signal (the end of ctx) while
 // the recording loads, or while a FIFO waits for its writer, ends it before
 // anything is served: nil and exitOK, as a signal ends ecpay-sim.
-func replayService(ctx context.Context, f *flags, opts []ecpaysim.Option, stderr io.Writer, fail func(string, ...any) int) (*service, int) {
+func replayService(ctx context.Context, f *flags, shared []proxy.SharedOption, stderr io.Writer, fail func(string, ...any) int) (*service, int) {
 	in, err := input.Open(ctx, "--replay", f.replay, maxReplayBytes)
-	var rp *ecpaysim.Replay
+	var rp *proxy.Replay
 	if err == nil {
-		rp, err = ecpaysim.NewReplay(in, opts...)
+		opts := make([]proxy.ReplayOption, len(shared))
+		for i, o := range shared {
+			opts[i] = o
+		}
+		rp, err = proxy.NewReplay(in, opts...)
 		in.Close()
 		if tooLarge, ok := errors.AsType[*input.TooLargeError](err); ok {
 			err = tooLarge
@@ -653,13 +666,13 @@ func replayService(ctx context.Context, f *flags, opts []ecpaysim.Option, stderr
 
 // printSummary writes what a proxy or a replay saw on w and returns the
 // exit status it calls for.
-func printSummary(w io.Writer, what string, s ecpaysim.Summary, failOnViolation bool) int {
+func printSummary(w io.Writer, what string, s proxy.Summary, failOnViolation bool) int {
 	fmt.Fprintf(w, "ecpay-sim: %s: %s, %s, %s\n", what,
 		plural(s.Exchanges, "exchange"), plural(s.UpstreamFailures, "upstream failure"), plural(s.Violations, "violation"))
 	if r := s.Replay; r != nil {
 		fmt.Fprintf(w, "ecpay-sim:   %d served from the recording, %d unmatched; %s loaded\n", r.Served, r.Unmatched, plural(r.Loaded, "recorded exchange"))
 	}
-	for _, side := range []string{ecpaysim.SideRequest, ecpaysim.SideResponse} {
+	for _, side := range []string{proxy.SideRequest, proxy.SideResponse} {
 		rules := s.ViolationsBySide[side]
 		if len(rules) == 0 {
 			continue

@@ -312,19 +312,24 @@ func TestBinaryVersion(t *testing.T) {
 }
 
 // The binary links neither package testing nor net/http/httptest: the test
-// helper lives in ecpaysim/ecpaysimtest, which only tests import.
-func TestBinaryDoesNotLinkTesting(t *testing.T) {
-	out, err := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}}", ".").Output()
-	if err != nil {
-		t.Fatalf("go list -deps: %v", err)
-	}
-	deps := strings.Fields(string(out))
-	if len(deps) < 10 || !slices.Contains(deps, "github.com/ecpay-go/einvoice/ecpaysim") {
-		t.Fatalf("go list -deps listed %d packages, without ecpaysim: %q", len(deps), out)
-	}
-	for _, banned := range []string{"testing", "net/http/httptest"} {
-		if slices.Contains(deps, banned) {
-			t.Errorf("ecpay-sim links %s", banned)
+// helper lives in ecpaysim/ecpaysimtest, which only tests import. Nor does
+// it, the simulator or the proxy link the client they stand in for
+// (wrapper): what they share with it is in internal/protocol.
+func TestBinaryDoesNotLinkTestingOrTheClient(t *testing.T) {
+	const module = "github.com/ecpay-go/einvoice/"
+	for _, pkg := range []string{".", module + "ecpaysim", module + "ecpaysim/proxy"} {
+		out, err := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}}", pkg).Output()
+		if err != nil {
+			t.Fatalf("go list -deps %s: %v", pkg, err)
+		}
+		deps := strings.Fields(string(out))
+		if len(deps) < 10 || !slices.Contains(deps, module+"internal/protocol") {
+			t.Fatalf("go list -deps %s listed %d packages, without internal/protocol: %q", pkg, len(deps), out)
+		}
+		for _, banned := range []string{"testing", "net/http/httptest", module + "wrapper"} {
+			if slices.Contains(deps, banned) {
+				t.Errorf("%s links %s", pkg, banned)
+			}
 		}
 	}
 }

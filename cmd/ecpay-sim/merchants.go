@@ -93,12 +93,12 @@ func readMerchantsFile(ctx context.Context, path string) ([]merchantSpec, error)
 	})
 }
 
-// merchantOptions returns the merchants of the command line and the
-// environment as options, in their order (--merchant, then
+// merchants returns the merchants of the command line and the
+// environment, in their order (--merchant, then
 // --merchants-file, then ECPAY_SIM_MERCHANTS), and the first one's ID
 // ("" for none). Its errors name where a merchant was given, never its
 // keys.
-func merchantOptions(ctx context.Context, f *flags, lookupEnv func(string) (string, bool)) ([]ecpaysim.Option, string, error) {
+func merchants(ctx context.Context, f *flags, lookupEnv func(string) (string, bool)) ([]ecpaysim.Merchant, string, error) {
 	var specs []merchantSpec
 	for i, v := range f.merchants {
 		m, err := parseMerchant("--merchant #"+strconv.Itoa(i+1), v)
@@ -124,7 +124,7 @@ func merchantOptions(ctx context.Context, f *flags, lookupEnv func(string) (stri
 		}
 		specs = append(specs, ms...)
 	}
-	var opts []ecpaysim.Option
+	var out []ecpaysim.Merchant
 	seen := map[string]string{}
 	for _, m := range specs {
 		opt := ecpaysim.WithMerchant(m.id, m.key, m.iv)
@@ -138,10 +138,10 @@ func merchantOptions(ctx context.Context, f *flags, lookupEnv func(string) (stri
 			return nil, "", fmt.Errorf("%s: merchant %s is given twice, first by %s", m.where, m.id, first)
 		}
 		seen[m.id] = m.where
-		opts = append(opts, opt)
+		out = append(out, ecpaysim.Merchant{ID: m.id, HashKey: m.key, HashIV: m.iv})
 	}
 	if len(specs) == 0 {
 		return nil, "", nil
 	}
-	return opts, specs[0].id, nil
+	return out, specs[0].id, nil
 }

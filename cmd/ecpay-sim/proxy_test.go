@@ -21,6 +21,7 @@ import (
 
 	"github.com/ecpay-go/einvoice/ecpaycrypto"
 	"github.com/ecpay-go/einvoice/ecpaysim"
+	"github.com/ecpay-go/einvoice/ecpaysim/proxy"
 )
 
 // invoiceBinary builds cmd/ecpay-invoice once per test binary, the CLI a
@@ -85,10 +86,10 @@ func (p *simProcess) terminate(t *testing.T) int {
 }
 
 // summary reads GET /_sim/state of a proxy or a replay.
-func (p *simProcess) summary(t *testing.T) (ecpaysim.Summary, string) {
+func (p *simProcess) summary(t *testing.T) (proxy.Summary, string) {
 	t.Helper()
 	status, body := p.do(t, http.MethodGet, "/_sim/state", "", nil)
-	var s ecpaysim.Summary
+	var s proxy.Summary
 	if status != http.StatusOK || json.Unmarshal(body, &s) != nil {
 		t.Fatalf("GET /_sim/state: HTTP %d %s", status, body)
 	}
@@ -106,7 +107,7 @@ func TestBinaryRecordThenReplay(t *testing.T) {
 	}
 	upstream := start(t, "--addr", "127.0.0.1:0", "--quiet", "--delayed", "PRE1", "--delayed", "PRE2")
 	recording := filepath.Join(t.TempDir(), "ecpay.jsonl")
-	proxy := start(t, "--addr", "127.0.0.1:0", "--upstream", upstream.url, "--record", recording, "--fail-on-violation")
+	px := start(t, "--addr", "127.0.0.1:0", "--upstream", upstream.url, "--record", recording, "--fail-on-violation")
 
 	calls := [][]string{
 		{"cancel-delay-issue", "--tsr", "PRE1"},
@@ -115,7 +116,7 @@ func TestBinaryRecordThenReplay(t *testing.T) {
 	var outputs []string
 	var logs strings.Builder
 	for _, args := range calls {
-		stdout, stderr, code := invoice(t, append(args, "--base-url", proxy.url)...)
+		stdout, stderr, code := invoice(t, append(args, "--base-url", px.url)...)
 		if code != 0 || !strings.Contains(stdout, `"ok":true`) {
 			t.Fatalf("ecpay-invoice %v through the proxy: exit %d\n%s%s", args, code, stdout, stderr)
 		}
@@ -125,15 +126,15 @@ func TestBinaryRecordThenReplay(t *testing.T) {
 	if !strings.Contains(outputs[0], `"rtn_code":1`) || !strings.Contains(outputs[1], `"rtn_code":4000004`) {
 		t.Errorf("through the proxy:\n%s", strings.Join(outputs, ""))
 	}
-	state, stateBody := proxy.summary(t)
-	if state.Mode != ecpaysim.ModeProxy || state.Upstream != upstream.url || state.Exchanges != 2 || state.Violations != 0 || state.UpstreamFailures != 0 {
+	state, stateBody := px.summary(t)
+	if state.Mode != proxy.ModeProxy || state.Upstream != upstream.url || state.Exchanges != 2 || state.Violations != 0 || state.UpstreamFailures != 0 {
 		t.Errorf("the proxy's state %s", stateBody)
 	}
-	if code := proxy.terminate(t); code != exitOK {
-		t.Errorf("the proxy exited %d after SIGTERM; stderr:\n%s", code, proxy.stderr)
+	if code := px.terminate(t); code != exitOK {
+		t.Errorf("the proxy exited %d after SIGTERM; stderr:\n%s", code, px.stderr)
 	}
-	if want := "ecpay-sim: proxy to " + upstream.url + ": 2 exchanges, 0 upstream failures, 0 violations\n"; !strings.Contains(proxy.stderr.String(), want) {
-		t.Errorf("the proxy's stderr lacks %q:\n%s", want, proxy.stderr)
+	if want := "ecpay-sim: proxy to " + upstream.url + ": 2 exchanges, 0 upstream failures, 0 violations\n"; !strings.Contains(px.stderr.String(), want) {
+		t.Errorf("the proxy's stderr lacks %q:\n%s", want, px.stderr)
 	}
 	if code := upstream.terminate(t); code != exitOK {
 		t.Errorf("the upstream exited %d", code)
@@ -161,7 +162,7 @@ func TestBinaryRecordThenReplay(t *testing.T) {
 	}
 	logs.WriteString(stdout + stderr)
 	replayState, replayBody := replay.summary(t)
-	if replayState.Mode != ecpaysim.ModeReplay || !reflect.DeepEqual(replayState.Replay, &ecpaysim.ReplayCounts{Loaded: 2, Served: 2, Unmatched: 1}) || replayState.Violations != 0 {
+	if replayState.Mode != proxy.ModeReplay || !reflect.DeepEqual(replayState.Replay, &proxy.ReplayCounts{Loaded: 2, Served: 2, Unmatched: 1}) || replayState.Violations != 0 {
 		t.Errorf("the replay's state %s", replayBody)
 	}
 	if status, body := replay.do(t, http.MethodPost, "/_sim/delayed", "application/json", strings.NewReader(`{"MerchantID":"2000132","Tsr":"X"}`)); status != http.StatusNotFound {
@@ -179,7 +180,7 @@ func TestBinaryRecordThenReplay(t *testing.T) {
 		}
 	}
 	for name, text := range map[string]string{
-		"the recording": string(recorded), "the proxy's stderr": proxy.stderr.String(), "the replay's stderr": replay.stderr.String(),
+		"the recording": string(recorded), "the proxy's stderr": px.stderr.String(), "the replay's stderr": replay.stderr.String(),
 		"the upstream's stderr": upstream.stderr.String(), "ecpay-invoice's output": logs.String(), "the states": stateBody + replayBody,
 	} {
 		if strings.Contains(text, ecpaysim.StageHashKey) || strings.Contains(text, ecpaysim.StageHashIV) {
@@ -230,12 +231,12 @@ func TestBinaryFailOnViolation(t *testing.T) {
 			if up == "" {
 				up = start(t, "--addr", "127.0.0.1:0", "--quiet").url
 			}
-			proxy := start(t, append([]string{"--addr", "127.0.0.1:0", "--upstream", up}, tt.flags...)...)
-			proxy.do(t, http.MethodPost, "/B2CInvoice/CancelDelayIssue", "application/json", strings.NewReader(tt.body))
-			if code := proxy.terminate(t); code != tt.want {
-				t.Errorf("exit status %d, want %d; stderr:\n%s", code, tt.want, proxy.stderr)
+			px := start(t, append([]string{"--addr", "127.0.0.1:0", "--upstream", up}, tt.flags...)...)
+			px.do(t, http.MethodPost, "/B2CInvoice/CancelDelayIssue", "application/json", strings.NewReader(tt.body))
+			if code := px.terminate(t); code != tt.want {
+				t.Errorf("exit status %d, want %d; stderr:\n%s", code, tt.want, px.stderr)
 			}
-			logs := proxy.stderr.String()
+			logs := px.stderr.String()
 			for _, want := range tt.stderr {
 				if !strings.Contains(logs, want) {
 					t.Errorf("stderr lacks %q:\n%s", want, logs)

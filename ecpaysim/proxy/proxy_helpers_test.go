@@ -1,4 +1,4 @@
-package ecpaysim_test
+package proxy_test
 
 import (
 	"bufio"
@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ecpay-go/einvoice/ecpaysim/proxy"
 
 	"github.com/ecpay-go/einvoice/ecpaysim"
 )
@@ -114,17 +116,17 @@ func (b *lockedBuffer) String() string {
 
 // testProxy is a Proxy on a local port, recording into Recording.
 type testProxy struct {
-	*ecpaysim.Proxy
+	*proxy.Proxy
 	URL       string
 	Recording *lockedBuffer
 }
 
 // newTestProxy starts a Proxy to upstream with opts and a recording, closed
 // by t's cleanup.
-func newTestProxy(t *testing.T, upstream string, opts ...ecpaysim.Option) *testProxy {
+func newTestProxy(t *testing.T, upstream string, opts ...proxy.Option) *testProxy {
 	t.Helper()
 	rec := &lockedBuffer{}
-	p, err := ecpaysim.NewProxy(upstream, append([]ecpaysim.Option{ecpaysim.WithRecording(rec)}, opts...)...)
+	p, err := proxy.New(upstream, append([]proxy.Option{proxy.WithRecording(rec)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,16 +139,16 @@ func newTestProxy(t *testing.T, upstream string, opts ...ecpaysim.Option) *testP
 }
 
 // exchanges reads the recording, failing t on a bad line.
-func (p *testProxy) exchanges(t *testing.T) []ecpaysim.Exchange {
+func (p *testProxy) exchanges(t *testing.T) []proxy.Exchange {
 	t.Helper()
 	return readExchanges(t, p.Recording.String())
 }
 
 // readExchanges reads a recording, failing t on a bad line.
-func readExchanges(t *testing.T, recording string) []ecpaysim.Exchange {
+func readExchanges(t *testing.T, recording string) []proxy.Exchange {
 	t.Helper()
-	var out []ecpaysim.Exchange
-	for line, err := range ecpaysim.ReadRecording(strings.NewReader(recording)) {
+	var out []proxy.Exchange
+	for line, err := range proxy.ReadRecording(strings.NewReader(recording)) {
 		if err != nil {
 			t.Fatalf("reading the recording: %v\n%s", err, recording)
 		}

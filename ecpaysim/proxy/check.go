@@ -1,4 +1,4 @@
-package ecpaysim
+package proxy
 
 import (
 	"bytes"
@@ -6,15 +6,16 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"mime"
 	"net/http"
 	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
 
+	"github.com/ecpay-go/einvoice/ecpaysim/internal/serving"
 	"github.com/ecpay-go/einvoice/generated/registry"
 	"github.com/ecpay-go/einvoice/internal/contract"
+	"github.com/ecpay-go/einvoice/internal/protocol"
 	"github.com/ecpay-go/einvoice/internal/violation"
 )
 
@@ -161,7 +162,7 @@ func (f *found) response(c *contract.Checker, op *registry.Operation, resp *Mess
 
 // mediaType checks a Content-Type.
 func (f *found) mediaType(side, contentType string) {
-	if isJSONType(contentType) {
+	if serving.IsJSONType(contentType) {
 		return
 	}
 	reason := fmt.Sprintf("the Content-Type is %q; the pages take application/json", contentType)
@@ -186,7 +187,7 @@ func (f *found) data(side string, p []byte, schema func() error) bool {
 // time the request arrived; a Timestamp that is no number is the schema's.
 func (f *found) window(arrived time.Time, header map[string]json.RawMessage) {
 	ts, ok := jsonNumber(header["Timestamp"])
-	if !ok || inWindow(ts, arrived) {
+	if !ok || protocol.InWindow(ts, arrived) {
 		return
 	}
 	dir := "before"
@@ -194,7 +195,7 @@ func (f *found) window(arrived time.Time, header map[string]json.RawMessage) {
 		dir = "after"
 	}
 	f.add(SideRequest, WhereEnvelope, "/RqHeader/Timestamp", ruleWindow,
-		fmt.Sprintf("%s %s the time the request arrived; ECPay accepts %d minutes either way", offset(math.Abs(ts-float64(arrived.Unix()))), dir, int(TimestampWindow.Minutes())))
+		fmt.Sprintf("%s %s the time the request arrived; ECPay accepts %d minutes either way", offset(math.Abs(ts-float64(arrived.Unix()))), dir, int(protocol.TimestampWindow.Minutes())))
 }
 
 // offset names a number of seconds as a duration, in days beyond two.
@@ -203,14 +204,6 @@ func offset(seconds float64) string {
 		return fmt.Sprintf("%.0f days", days)
 	}
 	return (time.Duration(seconds) * time.Second).String()
-}
-
-// inWindow reports whether a Timestamp of ts (Unix seconds) is within
-// TimestampWindow of now, in either direction: the simulator's and the
-// proxy's rule.
-func inWindow(ts float64, now time.Time) bool {
-	n, w := float64(now.Unix()), TimestampWindow.Seconds()
-	return ts >= n-w && ts <= n+w
 }
 
 // merchant checks that the MerchantID of the decrypted request Data, if it
@@ -231,7 +224,7 @@ func transCodeOK(envelope map[string]json.RawMessage) bool {
 		raw = json.RawMessage(s)
 	}
 	n, ok := jsonNumber(raw)
-	return ok && n == TransCodeOK
+	return ok && n == protocol.TransCodeOK
 }
 
 // notJSON says how b, which is not JSON in UTF-8, fails.
@@ -243,12 +236,6 @@ func notJSON(b []byte) string {
 		return "is not UTF-8 text"
 	}
 	return "is not JSON"
-}
-
-// isJSONType reports whether a Content-Type is application/json.
-func isJSONType(contentType string) bool {
-	mediaType, _, err := mime.ParseMediaType(contentType)
-	return err == nil && mediaType == "application/json"
 }
 
 func jsonHeader() http.Header { return http.Header{"Content-Type": {"application/json"}} }

@@ -1,4 +1,4 @@
-package ecpaysim
+package proxy
 
 import (
 	"bytes"
@@ -13,8 +13,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ecpay-go/einvoice/internal/ecpayenv"
-	"github.com/ecpay-go/einvoice/wrapper"
+	"github.com/ecpay-go/einvoice/ecpaysim/internal/serving"
+	"github.com/ecpay-go/einvoice/internal/protocol"
 )
 
 // DefaultUpstreamTimeout bounds each exchange of a Proxy with its upstream,
@@ -25,16 +25,15 @@ const DefaultUpstreamTimeout = 30 * time.Second
 // WithUpstreamTimeout bounds each exchange of a Proxy with its upstream
 // (DefaultUpstreamTimeout by default): an upstream that has not answered
 // by then gets a 502 from the Proxy, and an answer still coming is cut
-// off. An option of NewProxy only.
+// off. An option of New only.
 func WithUpstreamTimeout(d time.Duration) Option {
-	return func(c *config) error {
-		c.given = append(c.given, "WithUpstreamTimeout")
+	return proxyOption(func(c *config) error {
 		if d <= 0 {
 			return fmt.Errorf("ecpaysim: WithUpstreamTimeout(%v): want a positive duration", d)
 		}
 		c.upstreamTimeout = d
 		return nil
-	}
+	})
 }
 
 // WithRecording makes a Proxy append every exchange to w as one line of
@@ -43,16 +42,15 @@ func WithUpstreamTimeout(d time.Duration) Option {
 // decrypted Data of both sides, never a key; OpenRecording opens a file
 // for it with the right mode. A failed write is counted
 // (Summary.RecordingErrors) and logged; the Proxy goes on. An option of
-// NewProxy only.
+// New only.
 func WithRecording(w io.Writer) Option {
-	return func(c *config) error {
-		c.given = append(c.given, "WithRecording")
+	return proxyOption(func(c *config) error {
 		if w == nil {
 			return errors.New("ecpaysim: WithRecording needs a non-nil io.Writer")
 		}
 		c.recording = w
 		return nil
-	}
+	})
 }
 
 // Proxy is a validating proxy in front of ECPay (or anything that stands
@@ -60,11 +58,11 @@ func WithRecording(w io.Writer) Option {
 // upstream and passes every answer back unchanged, checking both against
 // the pages as the simulator checks them, and counting, logging and
 // recording each exchange. It observes; it never gates, retries or alters a
-// byte. Make it with NewProxy; it is safe for concurrent use.
+// byte. Make it with New; it is safe for concurrent use.
 //
-// Each request, to any path, is read (up to MaxBodyBytes: a larger one gets
-// 413 from the Proxy and is not forwarded, a limit of the Proxy, not of
-// ECPay) and checked: its operation by path, POST, Content-Type, JSON, the
+// Each request, to any path, is read (up to ecpaysim.MaxBodyBytes: a larger
+// one gets 413 from the Proxy and is not forwarded, a limit of the Proxy,
+// not of ECPay) and checked: its operation by path, POST, Content-Type, JSON, the
 // envelope against the page, the Timestamp window, its Data decrypting with
 // the merchant's keys (a merchant not configured is a note, not a
 // violation: its Data is not checked), the decrypted Data against the
@@ -83,7 +81,7 @@ func WithRecording(w io.Writer) Option {
 // a request beyond the bound gets 503 with Retry-After and is not
 // forwarded.
 //
-// An answer of at most wrapper.MaxResponseBytes (what the client reads) is
+// An answer of at most the client's MaxResponseBytes (what it reads) is
 // read and checked before it is passed on: for a 2xx, its status, envelope
 // and, for TransCode 1, its Data decrypting with the merchant's keys and
 // against the page's response Data schema; a longer one is streamed through
@@ -100,30 +98,27 @@ type Proxy struct {
 	timeout   time.Duration
 }
 
-// NewProxy returns a Proxy to upstream, a base URL that passes
-// wrapper.CheckBaseURL (https, or http for a loopback host), configured by
+// New returns a Proxy to upstream, a base URL that passes
+// the client's CheckBaseURL (https, or http for a loopback host), configured by
 // opts: WithMerchant (the stage merchant by default), WithClock,
 // WithLogger, WithUpstreamTimeout, WithRecording and
 // WithMaxInFlightBytes. An upstream on ECPay's
 // production host takes only merchants' own credentials: the stage
 // merchant's ID, HashKey or HashIV, given or by default, is an error
 // wrapping the rule's error, which the client's NewClient applies too.
-func NewProxy(upstream string, opts ...Option) (*Proxy, error) {
-	u, err := wrapper.CheckBaseURL(upstream)
+func New(upstream string, opts ...Option) (*Proxy, error) {
+	u, err := protocol.CheckBaseURL(upstream)
 	if err != nil {
 		return nil, fmt.Errorf("ecpaysim: upstream: %w", err)
 	}
-	cfg, err := configure(opts)
+	cfg, err := configure(opts, Option.applyProxy)
 	if err != nil {
 		return nil, err
 	}
-	for _, m := range cfg.merchants {
-		if err := ecpayenv.CheckCredentials(u, m.ID, m.HashKey, m.HashIV); err != nil {
+	for _, m := range cfg.merchants.List() {
+		if err := protocol.CheckCredentials(u, m.ID, m.HashKey, m.HashIV); err != nil {
 			return nil, fmt.Errorf("ecpaysim: upstream: %w; give the merchants' own keys with WithMerchant (without it, a Proxy has the stage merchant)", err)
 		}
-	}
-	if err := cfg.refuse("NewProxy", "WithUpstreamTimeout", "WithRecording", "WithMaxInFlightBytes"); err != nil {
-		return nil, err
 	}
 	obs, err := newObserver(ModeProxy, cfg)
 	if err != nil {
@@ -147,7 +142,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // Handler returns the Proxy with its admin API: AdminHandler for the paths
-// under AdminPrefix, the Proxy for every other path, as it came. (A
+// under ecpaysim.AdminPrefix, the Proxy for every other path, as it came. (A
 // ServeMux in front of the Proxy would answer a path that is not clean,
 // such as "//x", with a redirect of its own instead of passing it on.)
 func (p *Proxy) Handler() http.Handler { return withAdmin(p.AdminHandler(), p) }
@@ -207,7 +202,7 @@ func (p *Proxy) target(u *url.URL) (string, error) {
 	prefix, rawPrefix := strings.TrimSuffix(p.upstream.Path, "/"), strings.TrimSuffix(p.upstream.EscapedPath(), "/")
 	t.Path, t.RawPath = prefix+u.Path, rawPrefix+u.EscapedPath()
 	if clean, dotted, ok := cleanPath(u.Path); !ok {
-		return "", fmt.Errorf("the path %q climbs above the root with \"..\", out of the upstream's path prefix %q", truncate(u.Path, 200), orDefault(p.upstream.Path, "/"))
+		return "", fmt.Errorf("the path %q climbs above the root with \"..\", out of the upstream's path prefix %q", serving.Truncate(u.Path, 200), serving.OrDefault(p.upstream.Path, "/"))
 	} else if dotted {
 		t.Path, t.RawPath = prefix+clean, ""
 	}
@@ -251,7 +246,7 @@ func (p *Proxy) noAnswer(err error) string {
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
 		return fmt.Sprintf("no answer within %v, the upstream timeout; the request may have reached it", p.timeout)
-	case wrapper.ShouldRetry(0, err):
+	case protocol.NotSent(err):
 		return fmt.Sprintf("could not connect: %v; nothing was sent", err)
 	case isTLSFailure(err):
 		return fmt.Sprintf("the TLS handshake failed: %v; nothing was sent", err)

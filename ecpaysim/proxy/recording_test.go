@@ -1,4 +1,4 @@
-package ecpaysim_test
+package proxy_test
 
 import (
 	"bytes"
@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"testing/iotest"
+
+	"github.com/ecpay-go/einvoice/ecpaysim/proxy"
 
 	"github.com/ecpay-go/einvoice/ecpaysim"
 )
@@ -54,15 +56,15 @@ func TestReadRecording(t *testing.T) {
 		{"a bad side", strings.Replace(goodLine, `"duration_ns":1000`, `"duration_ns":1000,"violations":[{"side":"both","where":"data","pointer":"","reason":"x"}]`, 1), []result{{1, `"side" "both"`}}},
 		{"two values", goodLine + " {}", []result{{1, "more than one JSON value"}}},
 		{"an array", "[]", []result{{1, `a line must be a JSON object, not a JSON array`}}},
-		{"too long", goodLine + "\n" + strings.Repeat(" ", ecpaysim.MaxRecordingLine+1) + "x\n" + goodLine, []result{{1, ""}, {2, "longer than 32 MiB"}, {3, ""}}},
+		{"too long", goodLine + "\n" + strings.Repeat(" ", proxy.MaxRecordingLine+1) + "x\n" + goodLine, []result{{1, ""}, {2, "longer than 32 MiB"}, {3, ""}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var got []result
-			for line, err := range ecpaysim.ReadRecording(strings.NewReader(tt.input)) {
+			for line, err := range proxy.ReadRecording(strings.NewReader(tt.input)) {
 				r := result{line: line.Number}
 				if err != nil {
-					var lineErr *ecpaysim.RecordingError
+					var lineErr *proxy.RecordingError
 					if !errors.As(err, &lineErr) || lineErr.Line != line.Number {
 						t.Errorf("error %v is not a RecordingError of line %d", err, line.Number)
 					}
@@ -90,14 +92,14 @@ func TestReadRecording(t *testing.T) {
 func TestReadRecordingReadError(t *testing.T) {
 	boom := errors.New("disk gone")
 	var errs []error
-	for _, err := range ecpaysim.ReadRecording(iotest.ErrReader(boom)) {
+	for _, err := range proxy.ReadRecording(iotest.ErrReader(boom)) {
 		errs = append(errs, err)
 	}
 	if len(errs) != 1 || !errors.Is(errs[0], boom) {
 		t.Errorf("errors %v, want one wrapping %v", errs, boom)
 	}
 	// Not a line's fault: callers that go on after a bad line must stop.
-	if _, ok := errors.AsType[*ecpaysim.RecordingError](errs[0]); ok {
+	if _, ok := errors.AsType[*proxy.RecordingError](errs[0]); ok {
 		t.Errorf("the read error %v is a RecordingError, the type of a bad line", errs[0])
 	}
 }
@@ -105,7 +107,7 @@ func TestReadRecordingReadError(t *testing.T) {
 // A range loop that stops early stops the reading.
 func TestReadRecordingStopsEarly(t *testing.T) {
 	n := 0
-	for range ecpaysim.ReadRecording(strings.NewReader(goodLine + "\n" + goodLine + "\n")) {
+	for range proxy.ReadRecording(strings.NewReader(goodLine + "\n" + goodLine + "\n")) {
 		n++
 		break
 	}
@@ -118,7 +120,7 @@ func TestOpenRecording(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "new.jsonl")
 	for range 2 {
-		f, err := ecpaysim.OpenRecording(path)
+		f, err := proxy.OpenRecording(path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -147,10 +149,10 @@ func TestOpenRecording(t *testing.T) {
 	if err := os.Chmod(shared, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ecpaysim.OpenRecording(shared); err == nil || !strings.Contains(err.Error(), "may be read by others (mode 0644)") {
+	if _, err := proxy.OpenRecording(shared); err == nil || !strings.Contains(err.Error(), "may be read by others (mode 0644)") {
 		t.Errorf("OpenRecording of a 0644 file: %v", err)
 	}
-	if _, err := ecpaysim.OpenRecording(filepath.Join(dir, "no", "such", "dir")); err == nil || !strings.HasPrefix(err.Error(), "ecpaysim: opening the recording: ") {
+	if _, err := proxy.OpenRecording(filepath.Join(dir, "no", "such", "dir")); err == nil || !strings.HasPrefix(err.Error(), "ecpaysim: opening the recording: ") {
 		t.Errorf("OpenRecording in a missing directory: %v", err)
 	}
 }
@@ -162,15 +164,15 @@ func TestRepairRecording(t *testing.T) {
 	dir := t.TempDir()
 	for _, tt := range []struct {
 		name, content, want string
-		torn                *ecpaysim.TornLine
+		torn                *proxy.TornLine
 	}{
 		{"no file", "", "", nil},
 		{"empty", "\x00", "", nil},
 		{"whole", goodLine + "\n" + goodLine + "\n", goodLine + "\n" + goodLine + "\n", nil},
-		{"cut off", goodLine + "\n" + goodLine + "\n" + goodLine[:100], goodLine + "\n" + goodLine + "\n", &ecpaysim.TornLine{Line: 3, Offset: 2 * int64(len(goodLine)+1), Bytes: 100}},
-		{"cut off, the only line", goodLine[:1], "", &ecpaysim.TornLine{Line: 1, Offset: 0, Bytes: 1}},
-		{"a line longer than a read, cut off", goodLine + "\n" + strings.Repeat(" ", 100<<10) + goodLine[:10], goodLine + "\n", &ecpaysim.TornLine{Line: 2, Offset: int64(len(goodLine) + 1), Bytes: 100<<10 + 10}},
-		{"whole without its newline", goodLine + "\n" + goodLine, goodLine + "\n" + goodLine + "\n", &ecpaysim.TornLine{Line: 2, Offset: int64(len(goodLine) + 1), Bytes: int64(len(goodLine)), Whole: true}},
+		{"cut off", goodLine + "\n" + goodLine + "\n" + goodLine[:100], goodLine + "\n" + goodLine + "\n", &proxy.TornLine{Line: 3, Offset: 2 * int64(len(goodLine)+1), Bytes: 100}},
+		{"cut off, the only line", goodLine[:1], "", &proxy.TornLine{Line: 1, Offset: 0, Bytes: 1}},
+		{"a line longer than a read, cut off", goodLine + "\n" + strings.Repeat(" ", 100<<10) + goodLine[:10], goodLine + "\n", &proxy.TornLine{Line: 2, Offset: int64(len(goodLine) + 1), Bytes: 100<<10 + 10}},
+		{"whole without its newline", goodLine + "\n" + goodLine, goodLine + "\n" + goodLine + "\n", &proxy.TornLine{Line: 2, Offset: int64(len(goodLine) + 1), Bytes: int64(len(goodLine)), Whole: true}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			path := filepath.Join(dir, strings.ReplaceAll(tt.name, " ", "-")+".jsonl")
@@ -179,7 +181,7 @@ func TestRepairRecording(t *testing.T) {
 				if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
 					t.Fatal(err)
 				}
-				if f, err := ecpaysim.OpenRecording(path); tt.torn == nil && err != nil {
+				if f, err := proxy.OpenRecording(path); tt.torn == nil && err != nil {
 					t.Errorf("OpenRecording before: %v", err)
 				} else if tt.torn != nil && (err == nil || !strings.Contains(err.Error(), "without a newline")) {
 					t.Errorf("OpenRecording before the repair: %v, want a refusal naming the line without a newline", err)
@@ -187,7 +189,7 @@ func TestRepairRecording(t *testing.T) {
 					f.Close()
 				}
 			}
-			torn, err := ecpaysim.RepairRecording(path)
+			torn, err := proxy.RepairRecording(path)
 			if err != nil || !reflect.DeepEqual(torn, tt.torn) {
 				t.Fatalf("RepairRecording = %+v, %v; want %+v", torn, err, tt.torn)
 			}
@@ -197,7 +199,7 @@ func TestRepairRecording(t *testing.T) {
 			if b, _ := os.ReadFile(path); string(b) != tt.want {
 				t.Errorf("the recording is %.200q, want %.200q", b, tt.want)
 			}
-			f, err := ecpaysim.OpenRecording(path)
+			f, err := proxy.OpenRecording(path)
 			if err != nil {
 				t.Fatalf("OpenRecording after the repair: %v", err)
 			}
@@ -206,7 +208,7 @@ func TestRepairRecording(t *testing.T) {
 				t.Fatal(err)
 			}
 			b, _ := os.ReadFile(path)
-			for line, err := range ecpaysim.ReadRecording(bytes.NewReader(b)) {
+			for line, err := range proxy.ReadRecording(bytes.NewReader(b)) {
 				if err != nil {
 					t.Errorf("line %d after the repair and an append: %v", line.Number, err)
 				}
@@ -220,20 +222,20 @@ func TestRepairRecording(t *testing.T) {
 // find is not, and one that needed the keys (Data that did not decrypt)
 // is kept as recorded.
 func TestCheckExchangeAgainstThePagesOfNow(t *testing.T) {
-	var ex ecpaysim.Exchange
+	var ex proxy.Exchange
 	if err := json.Unmarshal([]byte(goodLine), &ex); err != nil {
 		t.Fatal(err)
 	}
 	ex.Request.Data = json.RawMessage(`{"MerchantID":"2000132","Tsr":"` + strings.Repeat("T", 31) + `"}`)
-	decrypt := ecpaysim.RecordedViolation{Side: ecpaysim.SideResponse, Where: ecpaysim.WhereData}
+	decrypt := proxy.RecordedViolation{Side: proxy.SideResponse, Where: proxy.WhereData}
 	decrypt.Rule, decrypt.Reason = "decrypt", "Data does not decrypt"
-	stale := ecpaysim.RecordedViolation{Side: ecpaysim.SideRequest, Where: ecpaysim.WhereData}
+	stale := proxy.RecordedViolation{Side: proxy.SideRequest, Where: proxy.WhereData}
 	stale.Pointer, stale.Rule, stale.Reason = "/Tsr", "pattern", "an old rule"
-	ex.Violations = []ecpaysim.RecordedViolation{stale, decrypt}
+	ex.Violations = []proxy.RecordedViolation{stale, decrypt}
 	// The recorded time is far from the Timestamp: the window is checked
 	// against it, not against today.
 	ex.Time = ex.Time.Add(ecpaysim.TimestampWindow + 1e9)
-	got, err := ecpaysim.CheckExchange(ex)
+	got, err := proxy.CheckExchange(ex)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -257,9 +259,9 @@ func FuzzReadRecording(f *testing.F) {
 	f.Add([]byte(`{"time":"2025-01-02T03:04:05Z","method":"GET","path":"/x","request":{"base64":"/w=="},"response":{"status":502,"text":"<html>"},"upstream_failure":"HTTP 502"}`))
 	f.Add([]byte(`{"time":"2025-01-02T03:04:05Z","method":"POST","path":"/B2CInvoice/TriggerIssue","request":{"envelope":[],"decrypted":true,"data_base64":"/w=="},"response":{"status":200,"envelope":{"TransCode":"1","Data":1}},"violations":[{"side":"request","where":"http","pointer":"","reason":""}]}`))
 	f.Fuzz(func(t *testing.T, input []byte) {
-		for line, err := range ecpaysim.ReadRecording(bytes.NewReader(input)) {
+		for line, err := range proxy.ReadRecording(bytes.NewReader(input)) {
 			if err != nil {
-				var lineErr *ecpaysim.RecordingError
+				var lineErr *proxy.RecordingError
 				if !errors.As(err, &lineErr) || lineErr.Line != line.Number || line.Number < 1 {
 					t.Fatalf("error %v of line %d", err, line.Number)
 				}
@@ -273,12 +275,12 @@ func FuzzReadRecording(f *testing.F) {
 			if !reflect.DeepEqual(readLine(t, once), again) {
 				t.Fatalf("line %d reads differently", line.Number)
 			}
-			if _, err := ecpaysim.CheckExchange(line.Exchange); err != nil {
+			if _, err := proxy.CheckExchange(line.Exchange); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if _, err := ecpaysim.NewReplay(bytes.NewReader(input)); err != nil {
-			if _, ok := errors.AsType[*ecpaysim.RecordingError](err); !ok {
+		if _, err := proxy.NewReplay(bytes.NewReader(input)); err != nil {
+			if _, ok := errors.AsType[*proxy.RecordingError](err); !ok {
 				t.Fatalf("NewReplay: %v, not a RecordingError", err)
 			}
 		}
@@ -286,7 +288,7 @@ func FuzzReadRecording(f *testing.F) {
 }
 
 // writeLine encodes ex as a Proxy writes a line of a recording.
-func writeLine(t *testing.T, ex ecpaysim.Exchange) []byte {
+func writeLine(t *testing.T, ex proxy.Exchange) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -298,10 +300,10 @@ func writeLine(t *testing.T, ex ecpaysim.Exchange) []byte {
 }
 
 // readLine reads a recording of one line, which must be an exchange.
-func readLine(t *testing.T, line []byte) ecpaysim.Exchange {
+func readLine(t *testing.T, line []byte) proxy.Exchange {
 	t.Helper()
-	var out []ecpaysim.Exchange
-	for l, err := range ecpaysim.ReadRecording(bytes.NewReader(line)) {
+	var out []proxy.Exchange
+	for l, err := range proxy.ReadRecording(bytes.NewReader(line)) {
 		if err != nil {
 			t.Fatalf("reading %s again: %v", line, err)
 		}

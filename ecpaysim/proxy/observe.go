@@ -1,4 +1,4 @@
-package ecpaysim
+package proxy
 
 import (
 	"bytes"
@@ -18,10 +18,11 @@ import (
 	"time"
 
 	"github.com/ecpay-go/einvoice/ecpaycrypto"
+	"github.com/ecpay-go/einvoice/ecpaysim/internal/serving"
 	"github.com/ecpay-go/einvoice/generated/registry"
 	"github.com/ecpay-go/einvoice/internal/contract"
 	"github.com/ecpay-go/einvoice/internal/logkeys"
-	"github.com/ecpay-go/einvoice/wrapper"
+	"github.com/ecpay-go/einvoice/internal/protocol"
 )
 
 // The modes of a Summary.
@@ -91,8 +92,8 @@ func newObserver(mode string, cfg *config) (*observer, error) {
 	o := &observer{
 		mode:      mode,
 		checker:   c,
-		merchants: cfg.codecs,
-		ids:       cfg.merchantIDs(),
+		merchants: cfg.merchants.Codecs(),
+		ids:       cfg.merchants.IDs(),
 		clock:     cfg.clock,
 		logger:    cfg.logger,
 		counts:    Summary{Mode: mode, ViolationsBySide: map[string]map[string]int{}},
@@ -179,13 +180,13 @@ func (o *observer) readRequestBody(w http.ResponseWriter, r *http.Request) ([]by
 	if o.mode == ModeReplay {
 		not = "not answered"
 	}
-	body, err := readLimited(w, r)
+	body, err := serving.ReadLimited(w, r)
 	switch {
-	case errors.Is(err, errTooLarge):
+	case errors.Is(err, serving.ErrTooLarge):
 		return nil, &localAnswer{
 			status: http.StatusRequestEntityTooLarge,
-			msg:    fmt.Sprintf("the body is larger than %d MiB, the limit of this %s: %s", MaxBodyBytes>>20, o.mode, not),
-			note:   fmt.Sprintf("%s: the body is larger than %d MiB, the limit of the %s (answered 413)", not, MaxBodyBytes>>20, o.mode),
+			msg:    fmt.Sprintf("the body is larger than %d MiB, the limit of this %s: %s", serving.MaxBodyBytes>>20, o.mode, not),
+			note:   fmt.Sprintf("%s: the body is larger than %d MiB, the limit of the %s (answered 413)", not, serving.MaxBodyBytes>>20, o.mode),
 		}
 	case err != nil:
 		return nil, &localAnswer{
@@ -202,26 +203,26 @@ func (o *observer) answer(w http.ResponseWriter, ob *observation, a *localAnswer
 	if a.note != "" {
 		ob.ex.Notes = append(ob.ex.Notes, a.note)
 	}
-	plain := plainAnswer(a.status, a.msg)
+	header, body := serving.Plain(a.msg)
 	if a.retryAfter != "" {
-		plain.header.Set("Retry-After", a.retryAfter)
+		header.Set("Retry-After", a.retryAfter)
 	}
 	ob.ex.Response.Status = a.status
-	ob.ex.Response.ContentType = plain.header.Get("Content-Type")
-	ob.ex.Response.setBody(plain.body.Bytes())
+	ob.ex.Response.ContentType = header.Get("Content-Type")
+	ob.ex.Response.setBody(body)
 	o.finish(ob, false)
-	writeAnswer(w, plain)
+	serving.Write(w, a.status, header, body)
 }
 
 // relay passes resp on as it came, after checking it when it is at most
-// wrapper.MaxResponseBytes long (what the client reads); a longer one is
+// protocol.MaxResponseBytes long (what the client reads); a longer one is
 // streamed through unchecked, and one that breaks off is passed on as far
 // as it came, then the connection to the caller is aborted.
 func (o *observer) relay(w http.ResponseWriter, ob *observation, resp *http.Response) {
 	m := &ob.ex.Response
 	m.Status = resp.StatusCode
 	m.ContentType = resp.Header.Get("Content-Type")
-	const limit = wrapper.MaxResponseBytes
+	const limit = protocol.MaxResponseBytes
 	held := int64(limit + 1)
 	if n := resp.ContentLength; n >= 0 && n <= limit {
 		held = n
@@ -255,7 +256,7 @@ func (o *observer) relay(w http.ResponseWriter, ob *observation, resp *http.Resp
 // (why is ""), or for why.
 func (o *observer) passUnchecked(w http.ResponseWriter, ob *observation, resp *http.Response, head []byte, why string) {
 	m := &ob.ex.Response
-	const limit = wrapper.MaxResponseBytes
+	const limit = protocol.MaxResponseBytes
 	writeHead(w, resp)
 	_, _ = w.Write(head)
 	src := &errReader{r: resp.Body}
@@ -317,7 +318,7 @@ func (o *observer) openAnswer(ob *observation, header http.Header, body []byte) 
 }
 
 // decodeContent returns body without its Content-Encoding, for checking
-// and recording: gzip is decoded (up to wrapper.MaxResponseBytes); any
+// and recording: gzip is decoded (up to protocol.MaxResponseBytes); any
 // other encoding gives omitted, why it is not.
 func decodeContent(header http.Header, body []byte) (decoded []byte, omitted string) {
 	enc := strings.TrimSpace(strings.ToLower(header.Get("Content-Encoding")))
@@ -327,17 +328,17 @@ func decodeContent(header http.Header, body []byte) (decoded []byte, omitted str
 	case "gzip", "x-gzip":
 		zr, err := gzip.NewReader(bytes.NewReader(body))
 		if err == nil {
-			decoded, err = io.ReadAll(io.LimitReader(zr, wrapper.MaxResponseBytes+1))
+			decoded, err = io.ReadAll(io.LimitReader(zr, protocol.MaxResponseBytes+1))
 		}
 		switch {
 		case err != nil:
 			return nil, "its gzip Content-Encoding does not decode"
-		case len(decoded) > wrapper.MaxResponseBytes:
-			return nil, fmt.Sprintf("decoded from gzip, it is larger than %d MiB", wrapper.MaxResponseBytes>>20)
+		case len(decoded) > protocol.MaxResponseBytes:
+			return nil, fmt.Sprintf("decoded from gzip, it is larger than %d MiB", protocol.MaxResponseBytes>>20)
 		}
 		return decoded, ""
 	}
-	return nil, fmt.Sprintf("its Content-Encoding %q is not decoded here", truncate(enc, 40))
+	return nil, fmt.Sprintf("its Content-Encoding %q is not decoded here", serving.Truncate(enc, 40))
 }
 
 // openRequest decrypts the request's Data with its merchant's keys.
@@ -350,7 +351,7 @@ func (o *observer) openRequest(ob *observation) {
 	ob.merchantID = id
 	ob.codec = o.merchants[id]
 	if ob.codec == nil {
-		ob.ex.Notes = append(ob.ex.Notes, fmt.Sprintf("Data not checked, of the request or the answer: no keys for merchant %q", truncate(id, 40)))
+		ob.ex.Notes = append(ob.ex.Notes, fmt.Sprintf("Data not checked, of the request or the answer: no keys for merchant %q", serving.Truncate(id, 40)))
 		return
 	}
 	data, ok := unquote(env["Data"])
@@ -369,7 +370,7 @@ func (o *observer) openRequest(ob *observation) {
 // merchant (the request's).
 func decryptViolation(side, merchantID string, err error) RecordedViolation {
 	var f found
-	f.add(side, WhereData, "", ruleDecrypt, fmt.Sprintf("Data does not decrypt with the HashKey and HashIV of merchant %s: %s", merchantID, decryptProblem(err)))
+	f.add(side, WhereData, "", ruleDecrypt, fmt.Sprintf("Data does not decrypt with the HashKey and HashIV of merchant %s: %s", merchantID, serving.DecryptProblem(err)))
 	return f[0]
 }
 
@@ -464,7 +465,7 @@ func (o *observer) log(ob *observation, recErr error) {
 	if ob.ex.Operation != "" {
 		attrs = append(attrs, slog.String(logkeys.Operation, ob.ex.Operation))
 	}
-	if fitsMerchantID(ob.merchantID) {
+	if serving.FitsMerchantID(ob.merchantID) {
 		attrs = append(attrs, slog.String(logkeys.MerchantID, ob.merchantID))
 	}
 	env := members(ob.ex.Response.Envelope)
@@ -496,11 +497,12 @@ func rtnCode(data []byte) (int, bool) {
 // /_sim/delayed, which only the simulator has.
 func (o *observer) adminHandler(refusal string) http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET "+AdminPrefix+"state", func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, http.StatusOK, o.summary())
+	mux.HandleFunc("GET "+serving.AdminPrefix+"state", func(w http.ResponseWriter, _ *http.Request) {
+		serving.WriteJSON(w, http.StatusOK, o.summary())
 	})
-	mux.HandleFunc(AdminPrefix+"delayed", func(w http.ResponseWriter, _ *http.Request) {
-		writeAnswer(w, plainAnswer(http.StatusNotFound, refusal))
+	mux.HandleFunc(serving.AdminPrefix+"delayed", func(w http.ResponseWriter, _ *http.Request) {
+		header, body := serving.Plain(refusal)
+		serving.Write(w, http.StatusNotFound, header, body)
 	})
 	return mux
 }
@@ -510,7 +512,7 @@ func (o *observer) adminHandler(refusal string) http.Handler {
 // clean instead of letting h have it.
 func withAdmin(admin, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, AdminPrefix) {
+		if strings.HasPrefix(r.URL.Path, serving.AdminPrefix) {
 			admin.ServeHTTP(w, r)
 			return
 		}

@@ -1,4 +1,4 @@
-package ecpaysim_test
+package proxy_test
 
 import (
 	"encoding/json"
@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ecpay-go/einvoice/ecpaysim/proxy"
 
 	"github.com/ecpay-go/einvoice/ecpaycrypto"
 	"github.com/ecpay-go/einvoice/ecpaysim"
@@ -95,7 +97,7 @@ func TestRecordedMessagesAreSafe(t *testing.T) {
 	}
 }
 
-func fmtViolations(vs []ecpaysim.RecordedViolation) string {
+func fmtViolations(vs []proxy.RecordedViolation) string {
 	var sb strings.Builder
 	for _, v := range vs {
 		sb.WriteString(v.String() + "\n")

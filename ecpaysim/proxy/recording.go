@@ -1,4 +1,4 @@
-package ecpaysim
+package proxy
 
 import (
 	"bufio"
@@ -50,7 +50,7 @@ type Exchange struct {
 	Duration time.Duration `json:"duration_ns"`
 	// UpstreamFailure says what went wrong with the upstream: no answer,
 	// a status other than 2xx, an answer larger than the client reads
-	// (wrapper.MaxResponseBytes) or one that broke off. "" when the
+	// (the client's MaxResponseBytes) or one that broke off. "" when the
 	// upstream answered. An upstream failure is not a violation.
 	UpstreamFailure string `json:"upstream_failure,omitempty"`
 	// Notes say what was not checked, and why (no keys for the merchant,
@@ -480,7 +480,7 @@ func (e *RecordingError) Unwrap() error { return e.Err }
 // the caller goes on ranging; an error reading r ends the sequence after
 // yielding it. Each line is read up to MaxRecordingLine.
 //
-//	for line, err := range ecpaysim.ReadRecording(f) {
+//	for line, err := range proxy.ReadRecording(f) {
 //		if err != nil {
 //			return err // "ecpaysim: recording line 3: …"
 //		}

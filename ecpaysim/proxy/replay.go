@@ -1,4 +1,4 @@
-package ecpaysim
+package proxy
 
 import (
 	"bytes"
@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/ecpay-go/einvoice/ecpaycrypto"
+	"github.com/ecpay-go/einvoice/ecpaysim/internal/serving"
 	"github.com/ecpay-go/einvoice/generated/registry"
 )
 
@@ -104,12 +105,9 @@ type recordedRequest struct {
 // merchants whose requests it matches), WithClock, WithLogger and
 // WithMaxInFlightBytes (a request beyond it gets 503 with Retry-After). A line
 // that is not an exchange fails it with a *RecordingError naming the line.
-func NewReplay(r io.Reader, opts ...Option) (*Replay, error) {
-	cfg, err := configure(opts)
+func NewReplay(r io.Reader, opts ...ReplayOption) (*Replay, error) {
+	cfg, err := configure(opts, ReplayOption.applyReplay)
 	if err != nil {
-		return nil, err
-	}
-	if err := cfg.refuse("NewReplay", "WithMaxInFlightBytes"); err != nil {
 		return nil, err
 	}
 	obs, err := newObserver(ModeReplay, cfg)
@@ -234,7 +232,7 @@ func (rp *Replay) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // Handler returns the Replay with its admin API: AdminHandler for the
-// paths under AdminPrefix, the Replay for every other path, as it came
+// paths under ecpaysim.AdminPrefix, the Replay for every other path, as it came
 // (see Proxy.Handler).
 func (rp *Replay) Handler() http.Handler { return withAdmin(rp.AdminHandler(), rp) }
 
@@ -282,7 +280,7 @@ func (rp *Replay) match(ob *observation) (replayKey, map[string]string, string) 
 	case ob.merchantID == "":
 		return replayKey{}, nil, "the request envelope has no MerchantID string: it cannot be matched"
 	case ob.codec == nil:
-		return replayKey{}, nil, fmt.Sprintf("the keys of merchant %q were not given to the replay: its requests cannot be matched", truncate(ob.merchantID, 40))
+		return replayKey{}, nil, fmt.Sprintf("the keys of merchant %q were not given to the replay: its requests cannot be matched", serving.Truncate(ob.merchantID, 40))
 	case !m.Decrypted:
 		return replayKey{}, nil, fmt.Sprintf("the request's Data does not decrypt with the keys of merchant %s: it cannot be matched", ob.merchantID)
 	case m.Data == nil:
@@ -351,12 +349,12 @@ func differences(a, b map[string]string) []string {
 	var out []string
 	for name, v := range a {
 		if w, ok := b[name]; !ok || w != v {
-			out = append(out, strconv.Quote(truncate(name, 40)))
+			out = append(out, strconv.Quote(serving.Truncate(name, 40)))
 		}
 	}
 	for name := range b {
 		if _, ok := a[name]; !ok {
-			out = append(out, strconv.Quote(truncate(name, 40)))
+			out = append(out, strconv.Quote(serving.Truncate(name, 40)))
 		}
 	}
 	slices.Sort(out)

@@ -1,4 +1,4 @@
-package ecpaysim_test
+package proxy_test
 
 import (
 	"bytes"
@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"net/http/httptest"
 
+	"github.com/ecpay-go/einvoice/ecpaysim/proxy"
+
 	"github.com/ecpay-go/einvoice/ecpaysim"
 	"github.com/ecpay-go/einvoice/wrapper"
 )
@@ -14,7 +16,7 @@ import (
 // A Proxy in front of an upstream (here a simulator; in CI, ECPay's stage)
 // checks what passes and records it; the recording replays without the
 // upstream.
-func ExampleNewProxy() {
+func ExampleNew() {
 	sim, err := ecpaysim.New()
 	if err != nil {
 		panic(err)
@@ -24,12 +26,12 @@ func ExampleNewProxy() {
 	}
 	upstream := httptest.NewServer(sim)
 
-	var recording bytes.Buffer // in a program, a file of ecpaysim.OpenRecording
-	proxy, err := ecpaysim.NewProxy(upstream.URL, ecpaysim.WithRecording(&recording))
+	var recording bytes.Buffer // in a program, a file of proxy.OpenRecording
+	p, err := proxy.New(upstream.URL, proxy.WithRecording(&recording))
 	if err != nil {
 		panic(err)
 	}
-	front := httptest.NewServer(proxy)
+	front := httptest.NewServer(p)
 	client, err := wrapper.NewClient(ecpaysim.StageMerchantID, ecpaysim.StageHashKey, ecpaysim.StageHashIV, wrapper.WithBaseURL(front.URL))
 	if err != nil {
 		panic(err)
@@ -41,9 +43,9 @@ func ExampleNewProxy() {
 	fmt.Println("through the proxy:", res.RtnCode, res.RtnMsg)
 	front.Close() // waits for the exchange to be recorded
 	upstream.Close()
-	s := proxy.Summary()
+	s := p.Summary()
 	fmt.Println(s.Exchanges, "exchange,", s.UpstreamFailures, "upstream failures,", s.Violations, "violations")
-	for line, err := range ecpaysim.ReadRecording(bytes.NewReader(recording.Bytes())) {
+	for line, err := range proxy.ReadRecording(bytes.NewReader(recording.Bytes())) {
 		if err != nil {
 			panic(err)
 		}
@@ -57,7 +59,7 @@ func ExampleNewProxy() {
 		fmt.Printf("line %d: %s %s -> RtnCode %d %s\n", line.Number, line.Exchange.Operation, line.Exchange.Request.Data, answer.RtnCode, answer.RtnMsg)
 	}
 
-	replay, err := ecpaysim.NewReplay(&recording)
+	replay, err := proxy.NewReplay(&recording)
 	if err != nil {
 		panic(err)
 	}

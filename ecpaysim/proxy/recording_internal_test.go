@@ -1,10 +1,12 @@
-package ecpaysim
+package proxy
 
 import (
 	"bytes"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ecpay-go/einvoice/ecpaysim/internal/serving"
 )
 
 // A line of a recording never exceeds what ReadRecording reads: the bodies
@@ -12,7 +14,7 @@ import (
 func TestRecordingLineIsBounded(t *testing.T) {
 	ex := &Exchange{Time: time.Now(), Method: "POST", Path: "/x"}
 	// Bytes that are not UTF-8 are recorded in base64, 4 bytes for 3.
-	ex.Request.setBody(bytes.Repeat([]byte{0xff}, MaxBodyBytes))
+	ex.Request.setBody(bytes.Repeat([]byte{0xff}, serving.MaxBodyBytes))
 	ex.Response.Status = 200
 	ex.Response.setBody(bytes.Repeat([]byte{0xff}, MaxRecordingLine/4*3))
 	line, err := encodeLine(ex)

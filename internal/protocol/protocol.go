@@ -1,8 +1,14 @@
-// Package ecpayenv holds what the client, the CLI and the simulator's proxy
-// share about ECPay's two environments: the public stage merchant, and the
-// one rule that keeps a request from reaching production by accident. It
-// sits below wrapper and ecpaysim so that both read the rule from one place.
-package ecpayenv
+// Package protocol holds the facts of ECPay's e-invoice protocol that the
+// client (wrapper), the CLI, the simulator (ecpaysim) and its proxy share,
+// so that each is written once, below all of them: ECPay's two hosts and
+// the rules for a base URL and its redirects (baseurl.go), the public stage
+// merchant and the rule that keeps it off production (this file), the
+// envelope's member names, its TransCode of success and the size of an
+// answer (envelope.go), the RqHeader.Timestamp window (window.go), and
+// which failures provably never reached ECPay (retry.go).
+//
+// Nothing here imports wrapper or ecpaysim: both import it.
+package protocol
 
 import (
 	"errors"
@@ -11,6 +17,13 @@ import (
 	"strings"
 
 	"github.com/ecpay-go/einvoice/generated"
+)
+
+// ECPay's hosts, as the pages name them (the generator refuses pages whose
+// servers are not ECPay's two https hosts).
+const (
+	StageURL      = generated.ServerURLStage
+	ProductionURL = generated.ServerURLProduction
 )
 
 // ECPay's public stage merchant for e-invoice, from ECPay's developer pages:
@@ -26,7 +39,7 @@ const (
 // name it (the generator refuses pages whose servers are not ECPay's two
 // https hosts, so it parses).
 var productionHost = func() string {
-	u, _ := url.Parse(generated.ServerURLProduction)
+	u, _ := url.Parse(ProductionURL)
 	return u.Hostname()
 }()
 

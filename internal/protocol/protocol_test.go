@@ -1,4 +1,4 @@
-package ecpayenv_test
+package protocol_test
 
 import (
 	"errors"
@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/ecpay-go/einvoice/generated"
-	"github.com/ecpay-go/einvoice/internal/ecpayenv"
+	"github.com/ecpay-go/einvoice/internal/protocol"
 )
 
 // TestCheckCredentials is the table of the production rule: the host
@@ -19,7 +19,7 @@ func TestCheckCredentials(t *testing.T) {
 		ownKey = "0123456789abcdef"
 		ownIV  = "fedcba9876543210"
 	)
-	stage := [3]string{ecpayenv.StageMerchantID, ecpayenv.StageHashKey, ecpayenv.StageHashIV}
+	stage := [3]string{protocol.StageMerchantID, protocol.StageHashKey, protocol.StageHashIV}
 	own := [3]string{ownID, ownKey, ownIV}
 	tests := map[string]struct {
 		base    string
@@ -39,9 +39,9 @@ func TestCheckCredentials(t *testing.T) {
 		"production in capitals":                {base: "https://EInvoice.ECPay.com.TW", cred: stage, refused: true},
 		"production as a fully qualified name":  {base: "https://einvoice.ecpay.com.tw.", cred: stage, refused: true},
 		"production over http":                  {base: "http://einvoice.ecpay.com.tw", cred: stage, refused: true},
-		"production, stage ID with own keys":    {base: generated.ServerURLProduction, cred: [3]string{ecpayenv.StageMerchantID, ownKey, ownIV}, refused: true},
-		"production, own ID with the stage key": {base: generated.ServerURLProduction, cred: [3]string{ownID, ecpayenv.StageHashKey, ownIV}, refused: true},
-		"production, own ID with the stage IV":  {base: generated.ServerURLProduction, cred: [3]string{ownID, ownKey, ecpayenv.StageHashIV}, refused: true},
+		"production, stage ID with own keys":    {base: generated.ServerURLProduction, cred: [3]string{protocol.StageMerchantID, ownKey, ownIV}, refused: true},
+		"production, own ID with the stage key": {base: generated.ServerURLProduction, cred: [3]string{ownID, protocol.StageHashKey, ownIV}, refused: true},
+		"production, own ID with the stage IV":  {base: generated.ServerURLProduction, cred: [3]string{ownID, ownKey, protocol.StageHashIV}, refused: true},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -49,21 +49,21 @@ func TestCheckCredentials(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			err = ecpayenv.CheckCredentials(u, tc.cred[0], tc.cred[1], tc.cred[2])
+			err = protocol.CheckCredentials(u, tc.cred[0], tc.cred[1], tc.cred[2])
 			if !tc.refused {
 				if err != nil {
 					t.Fatalf("refused: %v", err)
 				}
 				return
 			}
-			if !errors.Is(err, ecpayenv.ErrStageCredentials) {
+			if !errors.Is(err, protocol.ErrStageCredentials) {
 				t.Fatalf("err = %v, want ErrStageCredentials", err)
 			}
 			msg := err.Error()
 			if !strings.Contains(msg, "einvoice.ecpay.com.tw is ECPay's production host") {
 				t.Errorf("the message does not name the host: %s", msg)
 			}
-			for _, secret := range []string{ecpayenv.StageHashKey, ecpayenv.StageHashIV, ownKey, ownIV} {
+			for _, secret := range []string{protocol.StageHashKey, protocol.StageHashIV, ownKey, ownIV} {
 				if strings.Contains(msg, secret) {
 					t.Errorf("the message holds a key: %s", msg)
 				}
@@ -73,7 +73,7 @@ func TestCheckCredentials(t *testing.T) {
 }
 
 func TestIsProductionNil(t *testing.T) {
-	if ecpayenv.IsProduction(nil) {
+	if protocol.IsProduction(nil) {
 		t.Error("IsProduction(nil) = true")
 	}
 }

@@ -1,4 +1,4 @@
-package ecpaysim
+package proxy
 
 import (
 	"bytes"
@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ecpay-go/einvoice/generated/registry"
+	"github.com/ecpay-go/einvoice/internal/protocol"
 )
 
 // missRecording returns a recording of n requests to TriggerIssue, each
@@ -22,7 +23,7 @@ func missRecording(tb testing.TB, n int, rare bool) (*Replay, replayKey, map[str
 		tb.Fatal("no TriggerIssue in the registry")
 	}
 	data := func(tsr string, extra bool) string {
-		d := map[string]any{"MerchantID": StageMerchantID, "Tsr": tsr, "PayType": "2"}
+		d := map[string]any{"MerchantID": protocol.StageMerchantID, "Tsr": tsr, "PayType": "2"}
 		if extra {
 			d["Note"] = "rare"
 		}
@@ -32,7 +33,7 @@ func missRecording(tb testing.TB, n int, rare bool) (*Replay, replayKey, map[str
 	var rec bytes.Buffer
 	for i := 1; i <= n; i++ {
 		ex := &Exchange{Time: time.Unix(1735787045, 0).UTC(), Operation: op.Name, Method: "POST", Path: op.Path}
-		ex.Request.setBody([]byte(`{"MerchantID":"` + StageMerchantID + `"}`))
+		ex.Request.setBody([]byte(`{"MerchantID":"` + protocol.StageMerchantID + `"}`))
 		ex.Request.setPlaintext([]byte(data(fmt.Sprintf("T%d", i), i == 7)))
 		ex.Response.Status = 200
 		line, err := encodeLine(ex)
@@ -45,7 +46,7 @@ func missRecording(tb testing.TB, n int, rare bool) (*Replay, replayKey, map[str
 	if err != nil {
 		tb.Fatal(err)
 	}
-	miss := &Message{Envelope: []byte(`{"MerchantID":"` + StageMerchantID + `"}`)}
+	miss := &Message{Envelope: []byte(`{"MerchantID":"` + protocol.StageMerchantID + `"}`)}
 	miss.setPlaintext([]byte(data("MISS", rare)))
 	key, values, ok := matchKey(op, miss)
 	if !ok {

@@ -1,4 +1,4 @@
-package ecpaysim
+package serving
 
 import (
 	"maps"
@@ -9,7 +9,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 )
 
-// mockValue returns a value that satisfies schema, for the default answer of
+// MockValue returns a value that satisfies schema, for the default answer of
 // an operation the simulator has no behaviour for (as Stoplight Prism mocks
 // from a spec): the schema's example, default or first enum value that
 // satisfies it (a vendor page's example may not); otherwise, by type, a
@@ -21,7 +21,7 @@ import (
 //
 // The value is built from the schema alone, so New builds it once per
 // operation and every default answer shares it; callers must not modify it.
-func mockValue(s *openapi3.Schema) any {
+func MockValue(s *openapi3.Schema) any {
 	if s == nil {
 		return nil
 	}
@@ -43,7 +43,7 @@ func mockValue(s *openapi3.Schema) any {
 		items := []any{}
 		if s.Items != nil {
 			for range s.MinItems {
-				items = append(items, mockValue(s.Items.Value))
+				items = append(items, MockValue(s.Items.Value))
 			}
 		}
 		return items
@@ -51,7 +51,7 @@ func mockValue(s *openapi3.Schema) any {
 		obj := make(map[string]any, len(s.Properties))
 		for _, name := range slices.Sorted(maps.Keys(s.Properties)) {
 			if p := s.Properties[name]; p != nil {
-				obj[name] = mockValue(p.Value)
+				obj[name] = MockValue(p.Value)
 			}
 		}
 		return obj

@@ -1,4 +1,4 @@
-package ecpaysim_test
+package proxy_test
 
 import (
 	"bytes"
@@ -15,6 +15,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ecpay-go/einvoice/ecpaysim/proxy"
 
 	"github.com/ecpay-go/einvoice/ecpaycrypto"
 	"github.com/ecpay-go/einvoice/ecpaysim"
@@ -86,11 +88,11 @@ func outcomeOf[T any](res *wrapper.Result[T], err error) outcome {
 func TestRecordThenReplay(t *testing.T) {
 	sim := startSimProcess(t, "--quiet", "--delayed", "C1", "--delayed", "T1", "--delayed", "T2:2:3", "--delayed", "X1")
 	path := filepath.Join(t.TempDir(), "recording.jsonl")
-	f, err := ecpaysim.OpenRecording(path)
+	f, err := proxy.OpenRecording(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := ecpaysim.NewProxy(sim.URL, ecpaysim.WithRecording(f))
+	p, err := proxy.New(sim.URL, proxy.WithRecording(f))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +125,7 @@ func TestRecordThenReplay(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	rp, err := ecpaysim.NewReplay(f, ecpaysim.WithClock(clock))
+	rp, err := proxy.NewReplay(f, proxy.WithClock(clock))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,13 +155,13 @@ func TestRecordThenReplay(t *testing.T) {
 		!strings.Contains(httpErr.Body, `no recorded answer for this TriggerIssue request; the closest recorded TriggerIssue request, on line 3 of the recording, differs in "Tsr"`) {
 		t.Errorf("an unrecorded TriggerIssue: %v", err)
 	}
-	want := ecpaysim.Summary{
-		Mode: ecpaysim.ModeReplay, Merchants: []string{ecpaysim.StageMerchantID}, Exchanges: len(lifecycleCalls) + 1,
+	want := proxy.Summary{
+		Mode: proxy.ModeReplay, Merchants: []string{ecpaysim.StageMerchantID}, Exchanges: len(lifecycleCalls) + 1,
 		ViolationsBySide: map[string]map[string]int{},
-		Replay:           &ecpaysim.ReplayCounts{Loaded: len(lifecycleCalls), Served: len(lifecycleCalls), Unmatched: 1},
+		Replay:           &proxy.ReplayCounts{Loaded: len(lifecycleCalls), Served: len(lifecycleCalls), Unmatched: 1},
 	}
 	a := send(t, http.MethodGet, replayed.URL+"/_sim/state", "", nil)
-	var state ecpaysim.Summary
+	var state proxy.Summary
 	if err := json.Unmarshal(a.body, &state); err != nil || !reflect.DeepEqual(state, want) {
 		t.Errorf("state %s, want %+v", a.body, want)
 	}
@@ -187,9 +189,9 @@ func record(t *testing.T, upstream string, calls func(proxyURL string)) string {
 }
 
 // newTestReplay serves recording on a local port.
-func newTestReplay(t *testing.T, recording string, opts ...ecpaysim.Option) (*ecpaysim.Replay, string) {
+func newTestReplay(t *testing.T, recording string, opts ...proxy.ReplayOption) (*proxy.Replay, string) {
 	t.Helper()
-	rp, err := ecpaysim.NewReplay(strings.NewReader(recording), opts...)
+	rp, err := proxy.NewReplay(strings.NewReader(recording), opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -344,7 +346,7 @@ func TestReplayReseals(t *testing.T) {
 	recording := record(t, upstream.URL, func(url string) { send(t, http.MethodPost, url+cancelOp.Path, "application/json", req) })
 	upstream.Close()
 	at := time.Unix(2000000000, 0)
-	_, url := newTestReplay(t, recording, ecpaysim.WithClock(func() time.Time { return at }))
+	_, url := newTestReplay(t, recording, proxy.WithClock(func() time.Time { return at }))
 	a := send(t, http.MethodPost, url+cancelOp.Path, "application/json", envelope(at, stageData(t, innerJSON(cancelOp, ecpaysim.StageMerchantID, "R1"))))
 	var got struct{ Data string }
 	if err := json.Unmarshal(a.body, &got); err != nil {
@@ -366,22 +368,21 @@ func TestNewReplayRejects(t *testing.T) {
 	})
 	tests := []struct {
 		name, recording string
-		opts            []ecpaysim.Option
+		opts            []proxy.ReplayOption
 		want            string
 	}{
 		{"a bad second line", good + "{\"time\":1}\n", nil, `ecpaysim: recording line 2: not an exchange: "time" must be`},
-		{"an option of NewProxy", good, []ecpaysim.Option{ecpaysim.WithRecording(io.Discard)}, "WithRecording is not an option of NewReplay"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := ecpaysim.NewReplay(strings.NewReader(tt.recording), tt.opts...)
+			_, err := proxy.NewReplay(strings.NewReader(tt.recording), tt.opts...)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("NewReplay: %v, want %q", err, tt.want)
 			}
 		})
 	}
-	var lineErr *ecpaysim.RecordingError
-	if _, err := ecpaysim.NewReplay(strings.NewReader(good + "\n\n[]\n")); !errors.As(err, &lineErr) || lineErr.Line != 4 {
+	var lineErr *proxy.RecordingError
+	if _, err := proxy.NewReplay(strings.NewReader(good + "\n\n[]\n")); !errors.As(err, &lineErr) || lineErr.Line != 4 {
 		t.Errorf("NewReplay with line 4 bad: %v", err)
 	}
 }

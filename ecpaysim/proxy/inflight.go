@@ -1,10 +1,12 @@
-package ecpaysim
+package proxy
 
 import (
 	"fmt"
 	"io"
 	"net/http"
 	"sync"
+
+	"github.com/ecpay-go/einvoice/ecpaysim/internal/serving"
 )
 
 // DefaultMaxInFlightBytes bounds the bytes a Proxy or a Replay holds for
@@ -23,18 +25,17 @@ const retryAfter = "1"
 // exchanges in flight (DefaultMaxInFlightBytes by default), so that its
 // memory is bounded by n (a few times n, for the decrypted Data, the checks
 // and the recorded line of each), not by the number of callers. Each request
-// counts its body (its Content-Length, or MaxBodyBytes when it does not
-// announce one) and 16 KiB; a request that does not fit gets 503 text/plain
-// with Retry-After: 1, its body unread (and not forwarded). Each answer of
+// counts its body (its Content-Length, or ecpaysim.MaxBodyBytes, 1 MiB,
+// when it does not announce one) and 16 KiB; a request that does not fit
+// gets 503 text/plain with Retry-After: 1, its body unread (and not
+// forwarded). Each answer of
 // the upstream counts its body too while it is checked: one that does not
 // fit is passed on unchecked, as it came, with a note. n must be at least
-// 2*MaxBodyBytes, so that the largest exchange fits. An option of NewProxy
-// and NewReplay.
-func WithMaxInFlightBytes(n int64) Option {
+// 2*ecpaysim.MaxBodyBytes (2 MiB), so that the largest exchange fits.
+func WithMaxInFlightBytes(n int64) SharedOption {
 	return func(c *config) error {
-		c.given = append(c.given, "WithMaxInFlightBytes")
-		if n < 2*MaxBodyBytes {
-			return fmt.Errorf("ecpaysim: WithMaxInFlightBytes(%d): want at least %d (2 MiB), so that the largest request and answer fit", n, 2*MaxBodyBytes)
+		if n < 2*serving.MaxBodyBytes {
+			return fmt.Errorf("ecpaysim: WithMaxInFlightBytes(%d): want at least %d (2 MiB), so that the largest request and answer fit", n, 2*serving.MaxBodyBytes)
 		}
 		c.maxInFlight = n
 		return nil
@@ -73,8 +74,8 @@ func (b *byteBudget) give(n int64) {
 // no further) and exchangeBytes.
 func requestBytes(r *http.Request) int64 {
 	n := r.ContentLength
-	if n < 0 || n > MaxBodyBytes {
-		n = MaxBodyBytes
+	if n < 0 || n > serving.MaxBodyBytes {
+		n = serving.MaxBodyBytes
 	}
 	return n + exchangeBytes
 }
@@ -84,7 +85,7 @@ func requestBytes(r *http.Request) int64 {
 // to MaxBodyBytes, into nothing), so that the caller, still sending it,
 // reads the answer rather than a reset connection.
 func (o *observer) busy(w http.ResponseWriter, ob *observation) {
-	_, _ = io.Copy(io.Discard, http.MaxBytesReader(w, ob.r.Body, MaxBodyBytes))
+	_, _ = io.Copy(io.Discard, http.MaxBytesReader(w, ob.r.Body, serving.MaxBodyBytes))
 	not := "not forwarded"
 	if o.mode == ModeReplay {
 		not = "not answered"

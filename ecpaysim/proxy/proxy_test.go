@@ -1,4 +1,4 @@
-package ecpaysim_test
+package proxy_test
 
 import (
 	"bufio"
@@ -22,6 +22,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/ecpay-go/einvoice/ecpaysim/proxy"
 
 	"github.com/ecpay-go/einvoice/ecpaysim"
 	"github.com/ecpay-go/einvoice/ecpaysim/ecpaysimtest"
@@ -59,7 +61,7 @@ func TestProxyInFrontOfTheSimulator(t *testing.T) {
 	}
 
 	s := p.Summary()
-	if s.Mode != ecpaysim.ModeProxy || s.Upstream != sim.URL || s.Exchanges != 5 || s.Violations != 0 || s.UpstreamFailures != 0 || s.RecordingErrors != 0 {
+	if s.Mode != proxy.ModeProxy || s.Upstream != sim.URL || s.Exchanges != 5 || s.Violations != 0 || s.UpstreamFailures != 0 || s.RecordingErrors != 0 {
 		t.Errorf("summary %+v", s)
 	}
 	exs := p.exchanges(t)
@@ -84,7 +86,7 @@ func TestProxyInFrontOfTheSimulator(t *testing.T) {
 		if len(ex.Violations) != 0 || len(ex.Notes) != 0 || ex.UpstreamFailure != "" {
 			t.Errorf("exchange %d: violations %v, notes %q, failure %q", i+1, ex.Violations, ex.Notes, ex.UpstreamFailure)
 		}
-		again, err := ecpaysim.CheckExchange(ex)
+		again, err := proxy.CheckExchange(ex)
 		if err != nil || len(again) != 0 {
 			t.Errorf("exchange %d checked again: %v, %v", i+1, again, err)
 		}
@@ -202,7 +204,7 @@ func TestProxyChecksEveryRequest(t *testing.T) {
 			if ex.Query != "" || ex.Path != path || ex.Method != method || ex.UpstreamFailure != "" {
 				t.Errorf("recorded %s %s?%s, failure %q", ex.Method, ex.Path, ex.Query, ex.UpstreamFailure)
 			}
-			again, err := ecpaysim.CheckExchange(ex)
+			again, err := proxy.CheckExchange(ex)
 			if err != nil || !reflect.DeepEqual(again, ex.Violations) && !(len(again) == 0 && len(ex.Violations) == 0) {
 				t.Errorf("checked again: %v, %v; recorded %v", again, err, ex.Violations)
 			}
@@ -216,7 +218,7 @@ func TestProxyChecksEveryRequest(t *testing.T) {
 }
 
 // brief formats violations as "side where#pointer rule".
-func brief(vs []ecpaysim.RecordedViolation) []string {
+func brief(vs []proxy.RecordedViolation) []string {
 	var out []string
 	for _, v := range vs {
 		out = append(out, v.Side+" "+v.Where+"#"+v.Pointer+" "+v.Rule)
@@ -391,7 +393,7 @@ func TestProxyHostileUpstreams(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			upstream := httptest.NewServer(tt.handler(t))
 			defer upstream.Close()
-			p := newTestProxy(t, upstream.URL+"/prefix/", ecpaysim.WithUpstreamTimeout(200*time.Millisecond))
+			p := newTestProxy(t, upstream.URL+"/prefix/", proxy.WithUpstreamTimeout(200*time.Millisecond))
 			req := envelope(time.Now(), stageData(t, innerJSON(cancelOp, ecpaysim.StageMerchantID, "H1")))
 			httpReq, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, p.URL+cancelOp.Path, bytes.NewReader(req))
 			httpReq.Header.Set("Content-Type", "application/json")
@@ -430,7 +432,7 @@ func TestProxyHostileUpstreams(t *testing.T) {
 			if s.UpstreamFailures != wantFailures || s.Violations != len(tt.want) || s.Exchanges != 1 {
 				t.Errorf("summary %+v", s)
 			}
-			again, err := ecpaysim.CheckExchange(ex)
+			again, err := proxy.CheckExchange(ex)
 			if err != nil || len(again) != len(ex.Violations) || (len(again) > 0 && !reflect.DeepEqual(again, ex.Violations)) {
 				t.Errorf("checked again: %v, %v; recorded %v", again, err, ex.Violations)
 			}
@@ -518,7 +520,7 @@ func TestProxyBrokenUpstreams(t *testing.T) {
 			}
 		}))
 		defer upstream.Close()
-		p := newTestProxy(t, upstream.URL, ecpaysim.WithUpstreamTimeout(300*time.Millisecond))
+		p := newTestProxy(t, upstream.URL, proxy.WithUpstreamTimeout(300*time.Millisecond))
 		a := send(t, http.MethodPost, p.URL+cancelOp.Path, "application/json", req(t))
 		if a.status != http.StatusOK || a.err == nil || len(a.body) <= wrapper.MaxResponseBytes {
 			t.Errorf("HTTP %d, %d bytes, %v; want more than 1 MiB, then the connection broken", a.status, len(a.body), a.err)
@@ -550,7 +552,7 @@ func TestProxyBrokenUpstreams(t *testing.T) {
 func TestProxyRecordsConcurrentExchanges(t *testing.T) {
 	sim := ecpaysimtest.NewServer(t)
 	w := &lineWriter{}
-	p, err := ecpaysim.NewProxy(sim.URL, ecpaysim.WithRecording(w))
+	p, err := proxy.New(sim.URL, proxy.WithRecording(w))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -804,12 +806,12 @@ func TestProxyAdminAPI(t *testing.T) {
 	send(t, http.MethodPost, p.URL+cancelOp.Path, "application/json", []byte(`{"MerchantID":"12345678901"}`))
 	send(t, http.MethodPost, p.URL+"/B2CInvoice/Nope", "application/json", []byte(`{}`))
 	a := send(t, http.MethodGet, p.URL+"/_sim/state", "", nil)
-	var s ecpaysim.Summary
+	var s proxy.Summary
 	if err := json.Unmarshal(a.body, &s); err != nil || a.status != http.StatusOK {
 		t.Fatalf("GET /_sim/state: HTTP %d %s", a.status, a.body)
 	}
-	want := ecpaysim.Summary{
-		Mode: ecpaysim.ModeProxy, Upstream: sim.URL, Merchants: []string{ecpaysim.StageMerchantID},
+	want := proxy.Summary{
+		Mode: proxy.ModeProxy, Upstream: sim.URL, Merchants: []string{ecpaysim.StageMerchantID},
 		Exchanges: 2, UpstreamFailures: 1, Violations: 4,
 		ViolationsBySide: map[string]map[string]int{"request": {"maxLength": 1, "required": 2, "path": 1}},
 	}
@@ -855,34 +857,29 @@ func TestHandlerPassesUncleanPaths(t *testing.T) {
 	}
 }
 
-func TestNewProxyRejects(t *testing.T) {
+func TestNewRejects(t *testing.T) {
 	tests := []struct {
 		name     string
 		upstream string
-		opts     []ecpaysim.Option
+		opts     []proxy.Option
 		want     string
 	}{
 		{"plain http to another host", "http://einvoice-stage.ecpay.com.tw", nil, "plain http is allowed only for loopback hosts"},
 		{"user information", "https://user:secret@einvoice-stage.ecpay.com.tw", nil, "user information"},
 		{"not a URL", "einvoice-stage.ecpay.com.tw", nil, "has no scheme; write https://einvoice-stage.ecpay.com.tw"},
 		{"a query", "https://einvoice-stage.ecpay.com.tw/?x=1", nil, "query"},
-		{"zero timeout", wrapper.StageURL, []ecpaysim.Option{ecpaysim.WithUpstreamTimeout(0)}, "want a positive duration"},
-		{"nil recording", wrapper.StageURL, []ecpaysim.Option{ecpaysim.WithRecording(nil)}, "non-nil io.Writer"},
-		{"an option of New", wrapper.StageURL, []ecpaysim.Option{ecpaysim.WithRequestLimit(3)}, "WithRequestLimit is not an option of NewProxy"},
-		{"a bound on bytes in flight under 2 MiB", wrapper.StageURL, []ecpaysim.Option{ecpaysim.WithMaxInFlightBytes(2*ecpaysim.MaxBodyBytes - 1)}, "want at least 2097152 (2 MiB)"},
-		{"a bad merchant", wrapper.StageURL, []ecpaysim.Option{ecpaysim.WithMerchant("1", "short", otherIV)}, "HashKey is 5 bytes"},
+		{"zero timeout", wrapper.StageURL, []proxy.Option{proxy.WithUpstreamTimeout(0)}, "want a positive duration"},
+		{"nil recording", wrapper.StageURL, []proxy.Option{proxy.WithRecording(nil)}, "non-nil io.Writer"},
+		{"a bound on bytes in flight under 2 MiB", wrapper.StageURL, []proxy.Option{proxy.WithMaxInFlightBytes(2*ecpaysim.MaxBodyBytes - 1)}, "want at least 2097152 (2 MiB)"},
+		{"a bad merchant", wrapper.StageURL, []proxy.Option{proxy.WithMerchant("1", "short", otherIV)}, "HashKey is 5 bytes"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := ecpaysim.NewProxy(tt.upstream, tt.opts...)
+			_, err := proxy.New(tt.upstream, tt.opts...)
 			if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "secret") {
-				t.Errorf("NewProxy: %v, want an error with %q", err, tt.want)
+				t.Errorf("New: %v, want an error with %q", err, tt.want)
 			}
 		})
-	}
-	if _, err := ecpaysim.New(ecpaysim.WithUpstreamTimeout(time.Second), ecpaysim.WithRecording(io.Discard)); err == nil ||
-		!strings.Contains(err.Error(), "WithUpstreamTimeout is not an option of New") || !strings.Contains(err.Error(), "WithRecording is not an option of New") {
-		t.Errorf("New with the options of NewProxy: %v", err)
 	}
 }
 
@@ -891,7 +888,7 @@ func TestNewProxyRejects(t *testing.T) {
 func TestProxyOtherMerchant(t *testing.T) {
 	sim := ecpaysimtest.NewServer(t, ecpaysim.WithMerchant(otherMerchant, otherKey, otherIV))
 	mustAdd(t, sim, otherMerchant, "M1")
-	p := newTestProxy(t, sim.URL, ecpaysim.WithMerchant(otherMerchant, otherKey, otherIV))
+	p := newTestProxy(t, sim.URL, proxy.WithMerchant(otherMerchant, otherKey, otherIV))
 	client, err := wrapper.NewClient(otherMerchant, otherKey, otherIV, wrapper.WithBaseURL(p.URL))
 	if err != nil {
 		t.Fatal(err)
@@ -917,7 +914,7 @@ func BenchmarkProxy(b *testing.B) {
 	}
 	upstream := httptest.NewServer(sim)
 	defer upstream.Close()
-	p, err := ecpaysim.NewProxy(upstream.URL, ecpaysim.WithRecording(io.Discard))
+	p, err := proxy.New(upstream.URL, proxy.WithRecording(io.Discard))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -1009,7 +1006,7 @@ func TestProxyBoundsTheBytesInFlight(t *testing.T) {
 			close(release)
 		}
 	})
-	p := newTestProxy(t, upstream.URL, ecpaysim.WithMaxInFlightBytes(bound))
+	p := newTestProxy(t, upstream.URL, proxy.WithMaxInFlightBytes(bound))
 	transport := &http.Transport{}
 	t.Cleanup(transport.CloseIdleConnections)
 	post := func(body []byte) (int, http.Header, error) {

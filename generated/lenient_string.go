@@ -10,10 +10,12 @@ import (
 // the number's text, and always encodes as a JSON string.
 //
 // ECPay's page declares the response envelope's MerchantID a String(10), but
-// production traffic has been reported carrying it as a number (2000132).
-// The overlay (openapi/overlay.yaml) maps that field to this type, so that
-// such an answer still decodes — a cancel ECPay has made must not be lost to
-// a decoding error. The schema stays a string, so contract validation still
+// production traffic has been reported carrying it as a number (2000132),
+// and GetIssue's status flags likewise. The shared overlay
+// (openapi/overlay.yaml) maps MerchantID to this type, and the generator
+// (internal/pages) every string member of every answer's Data, so that such
+// an answer still decodes — a cancel ECPay has made must not be lost to a
+// decoding error. The schema stays a string, so contract validation still
 // reports the number.
 type LenientString string
 
@@ -37,12 +39,11 @@ func (s *LenientString) UnmarshalJSON(data []byte) error {
 		*s = LenientString(text)
 		return nil
 	}
-	var n json.Number
-	if err := json.Unmarshal(data, &n); err != nil {
+	if !isJSONNumber(data) {
 		// The value stays out of the message: it comes from a response.
 		return errLenientString
 	}
-	*s = LenientString(n.String())
+	*s = LenientString(data)
 	return nil
 }
 

@@ -3,6 +3,8 @@ package generated_test
 import (
 	"encoding/json"
 	"maps"
+	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -75,5 +77,42 @@ func TestSalesAmountTakesTheSDKsIntegralFloat(t *testing.T) {
 	}
 	if !found {
 		t.Skip("no page's request has a SalesAmount")
+	}
+}
+
+// ECPay's PHP SDK examples (testdata/sdk-examples/<Operation>.json, the
+// request Data ECPay itself sends) decode into the request types and pass
+// the request schemas, SalesAmount 32.0 and all: a page that refuses one of
+// them is wrong.
+func TestSDKExamplesDecodeAndPassTheSchemas(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("..", "testdata", "sdk-examples", "*.json"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no SDK example: %v", err)
+	}
+	for _, file := range files {
+		op := registry.Lookup(strings.TrimSuffix(filepath.Base(file), ".json"))
+		if op == nil {
+			continue // an example of a page not generated
+		}
+		t.Run(op.Name, func(t *testing.T) {
+			raw, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal(raw, reflect.New(op.RequestType).Interface()); err != nil {
+				t.Errorf("the request type refuses the SDK's example: %v", err)
+			}
+			doc, err := op.Spec()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var value any
+			if err := json.Unmarshal(raw, &value); err != nil {
+				t.Fatal(err)
+			}
+			if err := doc.Components.Schemas[op.RequestDataSchema].Value.VisitJSON(value); err != nil {
+				t.Errorf("the schema refuses the SDK's example: %v", err)
+			}
+		})
 	}
 }

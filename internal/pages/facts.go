@@ -73,7 +73,7 @@ func (p *Page) readFacts(root *yaml.Node) error {
 	props := walk(schemas, ResponseDataSchema, "properties")
 	for name, typ := range map[string]string{"RtnCode": "integer", "RtnMsg": "string"} {
 		if t := walk(props, name, "type"); t == nil || t.Value != typ {
-			return fmt.Errorf("%s has no %s property %s, which every ECPay answer carries", ResponseDataSchema, typ, name)
+			return fmt.Errorf("%s has no %s property %s, which every ECPay answer carries; ECPay has probably changed the page: run `make spec-diff NEW=%s` to see what changed", ResponseDataSchema, typ, name, p.File)
 		}
 	}
 	return nil

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"unicode/utf8"
 )
 
 // LenientString is a string that also decodes from a JSON number, keeping
@@ -67,13 +68,18 @@ func stringText(data []byte) (text []byte, ok bool) {
 }
 
 // plainString reports whether the inside of a JSON string needs no
-// unescaping: printable ASCII without a backslash or a quote, as every
-// MerchantID is. Anything else goes through encoding/json.
+// unescaping: no backslash, quote or control character, and valid UTF-8
+// (encoding/json replaces invalid bytes), as every MerchantID and every
+// Chinese RtnMsg is. Anything else goes through encoding/json.
 func plainString(b []byte) bool {
+	ascii := true
 	for _, c := range b {
-		if c < 0x20 || c >= 0x7f || c == '\\' || c == '"' {
+		switch {
+		case c < 0x20 || c == '\\' || c == '"':
 			return false
+		case c >= utf8.RuneSelf:
+			ascii = false
 		}
 	}
-	return true
+	return ascii || utf8.Valid(b)
 }

@@ -105,7 +105,7 @@ func TestGeneratedClientMeetsTheSimulatorsRuleRefusal(t *testing.T) {
 	if err := json.Unmarshal([]byte(*env.Data), &result); err != nil {
 		t.Fatal(err)
 	}
-	if result.RtnCode == nil || int(*result.RtnCode) != wrapper.RtnCodeAmountMismatch || result.RtnMsg == nil || !strings.Contains(*result.RtnMsg, want.Message) {
+	if result.RtnCode == nil || int(*result.RtnCode) != wrapper.RtnCodeAmountMismatch || result.RtnMsg == nil || !strings.Contains(string(*result.RtnMsg), want.Message) {
 		t.Errorf("RtnCode %v, RtnMsg %v; want AmountMismatch (%d) with %q", result.RtnCode, result.RtnMsg, wrapper.RtnCodeAmountMismatch, want.Message)
 	}
 }

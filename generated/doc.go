@@ -1,8 +1,10 @@
 // Package generated holds what every ECPay page shares: the request and
 // answer envelopes (RequestEnvelope with RqHeader, ResponseEnvelope with
 // RpHeader) and ECPay's server URLs, generated from the pages by
-// internal/cmd/ecpaygen (envelope.gen.go), and two handwritten types the
-// overlays map fields to, LenientInt and LenientString.
+// internal/cmd/ecpaygen (envelope.gen.go), and the handwritten types the
+// fields of every answer's Data (and the envelope's MerchantID) decode into,
+// LenientInt, LenientNumber and LenientString: ECPay's answers are looser
+// than its pages.
 //
 // Each page has a package of its own below this one, generated/<operation>
 // (for example generated/canceldelayissue), with its inner Data types, a

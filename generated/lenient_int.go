@@ -11,9 +11,10 @@ import (
 // string holding one, and always encodes as a JSON number.
 //
 // ECPay documents RtnCode as an integer, yet the CancelDelayIssue page's own
-// example answers "RtnCode": "1". The overlay (openapi/overlay.yaml) maps
-// RtnCode to this type so that both forms decode; the schema itself stays
-// integer, so contract validation still reports the string form.
+// example answers "RtnCode": "1", and its answers have been seen carrying
+// integers as 50.0. The generator (internal/pages) maps every integer member
+// of every answer's Data to this type so that each form decodes; the schema
+// itself stays integer, so contract validation still reports the string.
 type LenientInt int
 
 // MarshalJSON encodes n as a JSON number.
@@ -22,9 +23,11 @@ func (n LenientInt) MarshalJSON() ([]byte, error) {
 }
 
 // UnmarshalJSON accepts a JSON number (1) or a string holding a base-10
-// integer ("1", surrounding spaces allowed). Fractions, exponents, empty
-// strings, booleans and values outside the int range are errors; null leaves
-// n unchanged, as encoding/json does for numbers.
+// integer ("1", surrounding spaces allowed), either with a fraction of zeros
+// (1.0, "1.00"), which is still that integer. Other fractions (1.5, which
+// would lose its half), exponents, empty strings, booleans and values outside
+// the int range are errors; null leaves n unchanged, as encoding/json does
+// for numbers.
 func (n *LenientInt) UnmarshalJSON(data []byte) error {
 	data = bytes.TrimSpace(data)
 	if string(data) == "null" {
@@ -50,9 +53,16 @@ func (n *LenientInt) UnmarshalJSON(data []byte) error {
 var errLenientInt = errors.New("LenientInt: want an integer or a string holding one")
 
 // parseInt parses a base-10 integer in the int range, with an optional
-// sign, as strconv.ParseInt does but without converting to a string (an
-// allocation on every answer's RtnCode).
+// sign and an optional fraction of zeros, as strconv.ParseInt does (once the
+// fraction is cut) but without converting to a string (an allocation on
+// every answer's RtnCode).
 func parseInt(b []byte) (int, bool) {
+	if i := bytes.IndexByte(b, '.'); i >= 0 {
+		if !allZeros(b[i+1:]) {
+			return 0, false
+		}
+		b = b[:i]
+	}
 	neg := false
 	if len(b) > 0 && (b[0] == '-' || b[0] == '+') {
 		neg, b = b[0] == '-', b[1:]
@@ -79,4 +89,9 @@ func parseInt(b []byte) (int, bool) {
 		return int(-u), true
 	}
 	return int(u), true
+}
+
+// allZeros reports whether b is one or more '0's.
+func allZeros(b []byte) bool {
+	return len(b) > 0 && len(bytes.Trim(b, "0")) == 0
 }

@@ -33,7 +33,13 @@ func TestLenientIntDecodes(t *testing.T) {
 		"boolean":                {in: `true`, wantErr: true},
 		"object":                 {in: `{}`, wantErr: true},
 		"beyond int64":           {in: `"` + strconv.FormatUint(1<<63, 10) + `"`, wantErr: true},
-		"string holding a float": {in: `"1.0"`, wantErr: true},
+		"fraction of zeros":      {in: `50.0`, want: 50},
+		"string with zeros":      {in: `"50.00"`, want: 50},
+		"negative with a zero":   {in: `"-3.0"`, want: -3},
+		"string with a fraction": {in: `"1.5"`, wantErr: true},
+		"fraction after zeros":   {in: `1.05`, wantErr: true},
+		"point alone":            {in: `"1."`, wantErr: true},
+		"fraction alone":         {in: `".0"`, wantErr: true},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -104,11 +110,11 @@ func TestRequestDataHasStringFieldsNamedAsOnTheWire(t *testing.T) {
 	}
 }
 
-// The hand-rolled parser of LenientInt and the plain-string path of
-// LenientString must decide exactly as the encoding/json + strconv
-// reference does, for any bytes an answer may carry.
+// The hand-rolled parsers of LenientInt and LenientNumber and the
+// plain-string and number paths of LenientString must decide exactly as the
+// encoding/json + strconv references do, for any bytes an answer may carry.
 func FuzzLenientDecoding(f *testing.F) {
-	for _, seed := range []string{`1`, `"1"`, `-3`, `" 2000 "`, `"9223372036854775807"`, `9223372036854775808`, `"-9223372036854775808"`, `+5`, `"\u0031"`, `1e3`, `"2000132"`, `"\u00e9"`, `null`, `"a\"b"`, `""`} {
+	for _, seed := range []string{`1`, `"1"`, `-3`, `" 2000 "`, `"9223372036854775807"`, `9223372036854775808`, `"-9223372036854775808"`, `+5`, `"\u0031"`, `1e3`, `"2000132"`, `"\u00e9"`, `null`, `"a\"b"`, `""`, `50.0`, `"50.0"`, `"1.05"`, `"-0.5e-3"`, `01`, `"1e400"`, `"\u00350"`, `" -.5"`, `"取消開立發票成功"`, "\"\xff\"", "\"\x7f\"", "\"a\xe5\x8f\""} {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -118,14 +124,28 @@ func FuzzLenientDecoding(f *testing.F) {
 		if (gotErr == nil) != wantOK || (wantOK && int(got) != want) {
 			t.Errorf("LenientInt(%q) = %d, %v; the reference says %d, ok=%v", data, got, gotErr, want, wantOK)
 		}
+		var num generated.LenientNumber
+		numErr := num.UnmarshalJSON(data)
+		wantNum, wantNumOK := referenceLenientNumber(data)
+		if (numErr == nil) != wantNumOK || (wantNumOK && float64(num) != wantNum) {
+			t.Errorf("LenientNumber(%q) = %v, %v; the reference says %v, ok=%v", data, num, numErr, wantNum, wantNumOK)
+		}
 		var s generated.LenientString
 		sErr := s.UnmarshalJSON(data)
 		var ref string
 		trimmed := bytes.TrimSpace(data)
-		if len(trimmed) > 0 && trimmed[0] == '"' {
+		switch {
+		case len(trimmed) > 0 && trimmed[0] == '"':
 			refErr := json.Unmarshal(trimmed, &ref)
 			if (sErr == nil) != (refErr == nil) || (sErr == nil && string(s) != ref) {
 				t.Errorf("LenientString(%q) = %q, %v; encoding/json says %q, %v", data, s, sErr, ref, refErr)
+			}
+		case string(trimmed) != "null":
+			// A number keeps its text, as json.Number does.
+			var n json.Number
+			refErr := json.Unmarshal(trimmed, &n)
+			if (sErr == nil) != (refErr == nil) || (sErr == nil && string(s) != n.String()) {
+				t.Errorf("LenientString(%q) = %q, %v; encoding/json says %q, %v", data, s, sErr, n, refErr)
 			}
 		}
 	})
@@ -146,6 +166,32 @@ func referenceLenientInt(data []byte) (int, bool) {
 		}
 		text = strings.TrimSpace(s)
 	}
+	if whole, fraction, ok := strings.Cut(text, "."); ok {
+		if fraction == "" || strings.Trim(fraction, "0") != "" {
+			return 0, false
+		}
+		text = whole
+	}
 	v, err := strconv.ParseInt(text, 10, strconv.IntSize)
 	return int(v), err == nil
+}
+
+// referenceLenientNumber is LenientNumber's rule written with encoding/json:
+// what it decodes into a float64, or a string holding a JSON number.
+func referenceLenientNumber(data []byte) (float64, bool) {
+	data = bytes.TrimSpace(data)
+	if len(data) > 0 && data[0] == '"' {
+		var s string
+		if json.Unmarshal(data, &s) != nil {
+			return 0, false
+		}
+		data = []byte(strings.TrimSpace(s))
+		// A number, not null, a boolean or a string inside the string.
+		if len(data) == 0 || (data[0] != '-' && (data[0] < '0' || data[0] > '9')) {
+			return 0, false
+		}
+	}
+	var f float64
+	err := json.Unmarshal(data, &f)
+	return f, err == nil
 }

@@ -4,16 +4,19 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"unicode/utf8"
 )
 
 // LenientString is a string that also decodes from a JSON number, keeping
 // the number's text, and always encodes as a JSON string.
 //
 // ECPay's page declares the response envelope's MerchantID a String(10), but
-// production traffic has been reported carrying it as a number (2000132).
-// The overlay (openapi/overlay.yaml) maps that field to this type, so that
-// such an answer still decodes — a cancel ECPay has made must not be lost to
-// a decoding error. The schema stays a string, so contract validation still
+// production traffic has been reported carrying it as a number (2000132),
+// and GetIssue's status flags likewise. The shared overlay
+// (openapi/overlay.yaml) maps MerchantID to this type, and the generator
+// (internal/pages) every string member of every answer's Data, so that such
+// an answer still decodes — a cancel ECPay has made must not be lost to a
+// decoding error. The schema stays a string, so contract validation still
 // reports the number.
 type LenientString string
 
@@ -37,12 +40,11 @@ func (s *LenientString) UnmarshalJSON(data []byte) error {
 		*s = LenientString(text)
 		return nil
 	}
-	var n json.Number
-	if err := json.Unmarshal(data, &n); err != nil {
+	if !isJSONNumber(data) {
 		// The value stays out of the message: it comes from a response.
 		return errLenientString
 	}
-	*s = LenientString(n.String())
+	*s = LenientString(data)
 	return nil
 }
 
@@ -66,13 +68,18 @@ func stringText(data []byte) (text []byte, ok bool) {
 }
 
 // plainString reports whether the inside of a JSON string needs no
-// unescaping: printable ASCII without a backslash or a quote, as every
-// MerchantID is. Anything else goes through encoding/json.
+// unescaping: no backslash, quote or control character, and valid UTF-8
+// (encoding/json replaces invalid bytes), as every MerchantID and every
+// Chinese RtnMsg is. Anything else goes through encoding/json.
 func plainString(b []byte) bool {
+	ascii := true
 	for _, c := range b {
-		if c < 0x20 || c >= 0x7f || c == '\\' || c == '"' {
+		switch {
+		case c < 0x20 || c == '\\' || c == '"':
 			return false
+		case c >= utf8.RuneSelf:
+			ascii = false
 		}
 	}
-	return true
+	return ascii || utf8.Valid(b)
 }

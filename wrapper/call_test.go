@@ -233,7 +233,9 @@ func TestValidateCallAgreesWithValidate(t *testing.T) {
 func TestUnreadableAnswerDataIsNotQuoted(t *testing.T) {
 	for name, data := range map[string]string{
 		"trailing text": `{"RtnCode":1,"RtnMsg":"ok"}Q`,
-		"wrong type":    `{"RtnCode":1,"RtnMsg":987654321}`,
+		// RtnMsg decodes leniently from a string or a number, not a list.
+		"wrong type":    `{"RtnCode":1,"RtnMsg":[987654321]}`,
+		"not an object": `987654321`,
 	} {
 		t.Run(name, func(t *testing.T) {
 			fake := newFake(t, func(received) answer { return answer{data: data, offSpec: true} })

@@ -103,8 +103,10 @@ func newOpState(op *registry.Operation) (*opState, error) {
 	}
 	code, ok1 := registry.FieldByJSONName(op.ResponseType, "RtnCode")
 	msg, ok2 := registry.FieldByJSONName(op.ResponseType, "RtnMsg")
-	if !ok1 || !ok2 || code.Type != reflect.TypeFor[*generated.LenientInt]() || msg.Type != reflect.TypeFor[*string]() {
-		return nil, errors.New("the answer type lacks RtnCode *generated.LenientInt or RtnMsg *string")
+	// RtnMsg decodes leniently as every answer member does (a
+	// *generated.LenientString); any pointer to a string kind will do.
+	if !ok1 || !ok2 || code.Type != reflect.TypeFor[*generated.LenientInt]() || msg.Type.Kind() != reflect.Pointer || msg.Type.Elem().Kind() != reflect.String {
+		return nil, errors.New("the answer type lacks RtnCode *generated.LenientInt or RtnMsg *generated.LenientString")
 	}
 	st.rtnCode, st.rtnMsg = code.Index[0], msg.Index[0]
 	st.compileStore()
@@ -139,8 +141,8 @@ func (st *opState) codes(resp any) (code int, msg string, ok bool) {
 	if c == nil {
 		return 0, "", false
 	}
-	if m := v.Field(st.rtnMsg).Interface().(*string); m != nil {
-		msg = *m
+	if m := v.Field(st.rtnMsg); !m.IsNil() {
+		msg = m.Elem().String()
 	}
 	return int(*c), msg, true
 }

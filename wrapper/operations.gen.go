@@ -519,9 +519,9 @@ func (c *Client) CheckLoveCode(ctx context.Context, req CheckLoveCodeRequest) (*
 //   - RelateNumber: string, required, 1 to 50 characters. Merchant's own
 //     invoice number (特店自訂編號), unique; letters and digits, no
 //     special symbols, case-insensitive.
-//   - SalesAmount: number, required, format double. Invoice total
-//     (發票總金額), a positive integer; tax included when vat is 1,
-//     excluded when vat is 0; the rounded sum of the items' ItemAmount.
+//   - SalesAmount: integer, required. Invoice total (發票總金額), a
+//     positive integer; tax included when vat is 1, excluded when vat is 0;
+//     the rounded sum of the items' ItemAmount.
 //   - SpecialTaxType: number, optional, format double. Special tax rate type
 //     (特種稅額類別), 1 to 8; for TaxType 4 (and 8 for tax free).
 //   - TaxType: string, required, exactly 1 character, one of "1", "2", "3",
@@ -629,9 +629,9 @@ func (c *Client) DelayIssue(ctx context.Context, req DelayIssueRequest) (*DelayI
 //   - RelateNumber: string, required, 1 to 50 characters. Merchant's own
 //     invoice number (特店自訂編號), unique; letters and digits, no
 //     special symbols, case-insensitive.
-//   - SalesAmount: number, required, format double. Invoice total
-//     (發票總金額), a positive integer; tax included when vat is 1,
-//     excluded when vat is 0; the rounded sum of the items' ItemAmount.
+//   - SalesAmount: integer, required. Invoice total (發票總金額), a
+//     positive integer; tax included when vat is 1, excluded when vat is 0;
+//     the rounded sum of the items' ItemAmount.
 //   - SpecialTaxType: number, optional, format double. Special tax rate type
 //     (特種稅額類別), 1 to 8; for TaxType 4 (and 8 for tax free).
 //   - TaxType: string, required, exactly 1 character, one of "1", "2", "3",
@@ -1270,9 +1270,9 @@ func (c *Client) InvoicePrint(ctx context.Context, req InvoicePrintRequest) (*In
 //   - RelateNumber: string, required, 1 to 50 characters. Merchant's own
 //     invoice number (特店自訂編號), unique; letters and digits, no
 //     special symbols, case-insensitive.
-//   - SalesAmount: number, required, format double. Invoice total
-//     (發票總金額), a positive integer; tax included when vat is 1,
-//     excluded when vat is 0; the rounded sum of the items' ItemAmount.
+//   - SalesAmount: integer, required. Invoice total (發票總金額), a
+//     positive integer; tax included when vat is 1, excluded when vat is 0;
+//     the rounded sum of the items' ItemAmount.
 //   - SpecialTaxType: number, optional, format double. Special tax rate type
 //     (特種稅額類別), 1 to 8; for TaxType 4 (and 8 for tax free).
 //   - TaxType: string, required, exactly 1 character, one of "1", "2", "3",

@@ -51,7 +51,7 @@ type ResponseData struct {
 	RtnCode *generated.LenientInt `json:"RtnCode,omitempty"`
 
 	// RtnMsg Response message
-	RtnMsg *string `json:"RtnMsg,omitempty"`
+	RtnMsg *generated.LenientString `json:"RtnMsg,omitempty"`
 }
 
 // AllowanceInvalidJSONBody defines parameters for AllowanceInvalid.
@@ -650,31 +650,31 @@ func (sh *strictHandler) AllowanceInvalid(w http.ResponseWriter, r *http.Request
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"xJdbbxtFFMe/yjAvJNLa2TgipM5T2qTC0JYoaeGhrarJ7rE97e7MduY4zlLlARWBBL2ISwsVSKWBVi2F",
-	"qhehVjTAl8Gx+8RXQDO7a3tt51JIhZ/snfE5v3Pmf86ZvUA9GUZSgEBNyxeo9uoQMvtVwfkGaDwo/bg4",
-	"z5CZZ5GSESjkYHfMBYFsMuHBMWl++qA9xSPkUtAyPdYIV0ARWSVYB8KyrQQlWZXcJ2Nbn37TefBl++nd",
-	"zo2b49ShsMbCKABapiW3NOm+WZqZnCpNuzPTM9ShIVs7AqKGdVqenHZoyEX3p0MxjszfNCouanTdoRWx",
-	"KvlesHiycQBxBQIpatqgjrVvbLZvG8T2xmae8ujbM67rHph6Y5DP3ZXvKCivzgRW5ocBszVSmX9pu0vA",
-	"tDEyaPP9ejwQItf2FMAnY3/9/l3r+Ubrys3Wt9+P512WdnO57liZcAU+LZ/sj6v/EJycUrqYp7vm5MpZ",
-	"8JA6dK1QkwXBQvNwKdGflZ71oyMpNOhtxFiZO5N6PDPq3NM1IpLzN9lIE7C3cx84iHweUvD0YQ0EKIbg",
-	"F4+A4CBweWhXgYeRVGijYMYmrXGsN1aKngwnwItYXKjJCUjlOdG1aDO+hOKQ9GE4xqU0RcSTvtG2zz2G",
-	"XNSIbngeaE2kIlXGg4YC2g2BC4QaqN1iqAjczwCO6toO/CFozWowKEZ3lP52llBiMNGQ2c1F1YoDOdoi",
-	"Xji0yGLSlSepiFUWcJ/MLVaoQ1dB6QRtsugWXSNDGYFgEadlOlWcLLrUsfFbBU4cLB1KZTbRtZgatImS",
-	"GoeDPl7n2rizctSECcK1buR0mZZo0jDHHSIk5roXxz7pFqmFVMzYr/i0TIdYnP7ebog8KRCEhWNRFFjZ",
-	"SDFxNm0myVAYLrmsEPMBLQhPxRGCT3yz/r81w8WAYVWqcJTdbI1U5h0iRRCTqlQkyp6GqVtNTGYU80w0",
-	"TY51YvUySwJgq0AgjDAmEuugmlxDcbc2YaR//i1gPqjhZC7BKk/ENghrxKHS1dmE4HVNZLXKPc4Csjz/",
-	"DtEgfE1O0Skj01O0SN61f2ZBkY6AOM5D0MjCaNjXCcHXCPLQiIto8KSxOyakfVb4QAowjjXgeEpCmOdB",
-	"hNqI0GSICzLpkpCLBoKBJNxkMZDeueLonpM0iyYXvmwWUo+0PO26g8OlR73d4LCNKSv9LNE7zqjuLicR",
-	"806Wc10xHU4LYhUCGcE+tcY8K6oG9A8+Y7Hkuq+wYDNXWeXuX63uNC/zU/JlKhe8ugR/m9rdUzlG25Xj",
-	"vtTICMlvO7Jy4s2wTLEqJvToeW+XQq5NY/hXMz8zP3Ia56z/54k8ooISrb2CEsrHsZwkotoISHcuWk7d",
-	"CEOm4uRyaAYjQ+hdBfqak0JRMOnVtHzyAvUCps03iiZBRrmmbXj2hA645jM5iGCGNbI10xa5RmXat441",
-	"QmiPBvxZgiomrMa4IAFD24+yjJdp6/PN1tX7nce3tr7688XFu3OLldaPj7aufU0dmurlOFtbtvYOW3N0",
-	"3enDXGnouI8w+QwSZlMlxQKlpNqZqv3kefvXR+1rD1vPnjmd+5+1715u/XGp9fHlzr07PbIEa8GYy1MJ",
-	"iWeqsiH8HlrJ5G5qCE3IvquQfW/junv1qTOdPMi/YfQwt27ebn90K7k6ta4/6Dz5ZOv6jb83Lxnijd86",
-	"P11+rQfbZwMPW7YcsidFNeAeDhBPT4067h5yk+neq4YC5sezhBEFERjJJi/DrIqgCCOB1EiY0E1QJDTf",
-	"A34OgpiEwIS2d74qVxqJ6TG2wMEHPxdv597jbrCtp4+Tm+OLD6/0hzwi4rmE7D3LSddP2zrSoMwN2Ko+",
-	"H+HWs5879+60v3jY2rhIxjSyGpiXpIYKaJnWESNdnujWZ8GuF20tmQouYnPgnr5sHZ1YOrJsdtqsD/j7",
-	"5YfW5tXMX6Sk3/DM0vZO9+RusWvIhPxPAAAA//8=",
+	"xJdbbxNHFMe/ynRemkjrzdpR0+A8BRJUt0CjBNoHQGiye2wP7M4sM7N2tigPFVUrtVzUC7SolShpQVBa",
+	"xEUVqKTtl6lj89SvUM3sru1dOxeqIPxk74zP+Z0z/3PO7AXs8iDkDJiSuHoBS7cJATFfBZyPQKqD3Ivt",
+	"BaKIfhYKHoJQFMyOed/nbcJcOMb1Tw+kK2ioKGe4io9FwSoIxOtINQGRbCtSHLU49dDE1uff9R583X16",
+	"t3fj5iS2MKyRIPQBV3HFqZSdtyuz5enKjDM7M4stHJC1I8Aaqomr5RkLB5T1f1pYxaH+m1SCsgZet3CN",
+	"tTjdCxZNNhYQV8HnrCE16kT3xmb3tkbsbmzmKY++O+s4zoHpt4p8zq58R0G4TcJUbWEUMFtDtYWXtrsM",
+	"RGojRZsfNuNCiFSaUwAPTfzz5w+d5xudKzc73/84mXdZ2c3lumVkQgV4uHpyOK7hQ7BySuljnu6b46tn",
+	"wVXYwmulBi8xEuiHy4n+jPSMHxlyJkFuI8ba/JnU45lx556uIZacv85GmoC9nXvhIPJ5SMHThw1gIIgC",
+	"zz4CjAJTKyO7SjQIuVAmCqJt4gZVzWjVdnkwBW5I4lKDT0Eqz6m+RZPxZcUOcQ9GY1xOU4Rc7mlte9Ql",
+	"irIGkpHrgpSIC1Qn1I8E4H4IlClogNgthhpT+xnAUdnYgT8AKUkDimJ8rXlf302tCXsiV72bsrrRoaLK",
+	"9IvFQ0skRv1KQDXWIj710PxSDVu4BUImWSjbju1oxfMQGAkpruJpu2w72DLMRuxTByuHUkVP9S2mBk1w",
+	"XKrR/B5vUqndGeVLRBiiUka5Eki7QdKbJy3EuMo1SqqGqsTGBlIQbb/m4SoeYbGGx4gmcjlTwAwcCUPf",
+	"KJSzqbNp30rmz2h1ZzWfD2iRuSIOFXjI0+uvre8u+UTVuQjG2c3WUG3BQpz5MapzgcLsaZC6lUhnRhBX",
+	"R9OmqomMXuaQD6QFCIJQxYirJog2lWDv1pF0lZ1/B4gHYjSZy9CiidiKsFocIl2dSwjelIjX69SlxEcr",
+	"C+8hCcyT6BSe1jI9hW30vvkz8W08BuI4DUAqEoSjvk4wuoYUDbS4kASXa7sTjJtnpY84A+1YgppMSRBx",
+	"XQiV1CLUGaIMlR0UUBYp0JCI6iz63D1nj29vSYG3KfN4u5R6xNUZxynOsQH1djPKNJOs9LNE7zgO+7us",
+	"RMw7Wc41s3QOLrIW+DyE/WpnOVYlIhiesdpixXFeYcFmrrLK3b9a3WlE5AfDy1QuuE0O3ja1u6dyDLcr",
+	"x32pkTGS33Zk5cSbYeliFYTJ8VcLsxRQqRvD/7peZObHDv6c9b0O/x3DK1RQorVXUEL5OFaSRNQjH/Xn",
+	"ouGUURAQESf3UD0YiYLBVWCoOQnFSjq9EldPXsCuT6T+hpVOkFaubhuuOaEDjv6Uiwh6WCuyptsilUro",
+	"9i1jqSAwRwPeHFIiRqRBKEM+UaYfZRmv4s6Xm52r93uPb2198/eLi3fnl2qdnx9tXfsWWzjVy3GytmLs",
+	"HTbm8Lo1hLkayXiIMPkUCbOpkmKBEFzsTNV98rz7+6PutYedZ8+s3v0vuncvd/661Pn0cu/enQFZgrWo",
+	"zeWpGFdn6jxi3gCtonM3PYLG+NBVyLwiUtm/+jSJTB7kX2YGmFs3b3c/uZVcnTrXH/SefLZ1/ca/m5c0",
+	"8cYfvV8uvzGAHbKhDhu2HLLLWd2nrioQz0yPO+4BcpvIwVuNAOLFc4ggASFoySbv3aSuQCCCfC4VIky2",
+	"QaBAf/fpOfBjFABh0tz56lRIhXSPMQUOHni5eHv3HveD7Tx9nNwcX3x8ZTjkMRHPJ2QfGE68ftrUkQSh",
+	"b8BG9fkIt5792rt3p/vVw87GRTQhFWmAfh+LhI+ruKlUKKtT/fosmXXb1JKuYFu1C/f0FePoxPKRFb3T",
+	"ZL3g77efOptXM3+h4F7k6qXtne7J3VLfkA75vwAAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

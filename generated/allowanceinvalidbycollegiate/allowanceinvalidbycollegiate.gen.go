@@ -52,7 +52,7 @@ type ResponseData struct {
 	RtnCode *generated.LenientInt `json:"RtnCode,omitempty"`
 
 	// RtnMsg Response message
-	RtnMsg *string `json:"RtnMsg,omitempty"`
+	RtnMsg *generated.LenientString `json:"RtnMsg,omitempty"`
 }
 
 // AllowanceInvalidByCollegiateJSONBody defines parameters for AllowanceInvalidByCollegiate.
@@ -651,30 +651,30 @@ func (sh *strictHandler) AllowanceInvalidByCollegiate(w http.ResponseWriter, r *
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"xFddbxNHF/4ro7l5g7S2N0HwvjhX+XpVt3xECagXgNB49ng9sDuzzMw62aJcgaqKQtOWQgu9oNAWgWgR",
-	"HypEatT+mdpO/0U1s7uOvd4YaIOaq83O+DnPeeY558xewlSEkeDAtcL1S1jRNoTEPkq4GIPS88JLqotE",
-	"E/MukiICqRnYHXNBINYIp3BcmH89UFSySDPBcR0fj8MmSCRaSLcBCR4wDojkv0BaIGoeAjTVu/rNzpMb",
-	"/VcPd27fPYAdHJL1o8B93cb16cMODhkf/OtgnUSA61hpybiPNxzc4B3B3oQCSzfa510eTQgE95XhM9W/",
-	"vd3/0bDo3982RGCdhFFgwh17/3+u6x5xDx4q8HNfy+8YSNomXDcWxwnma6ix+Na4K0CUASlifthOyhVn",
-	"KlM8AA9NdTdv9V5+0v3sbvfb7wqiz7wu+IZjzcEkeLh+ejjD4eNwRvwxIHx2ACea54Fq7OD1ii8qnITm",
-	"5UrqOms4G0dFgitQe1iwMXcui3iuzAHZGuKpE4wuuxoUTQBeqQsKxzKqRUY+e+kDB0k0eNWjwBlwvTq2",
-	"q8LCSEhtMyEGE/tMt+NmlYqwBjQiScUXNcjMWhsgWtVXNF8QHoznuZLJhKjwjNM9Rolm3EcqphSUQkKi",
-	"FmFBLAEPUmBcgw/ydTk0uN7PBI4pfwL/EJQiPhQN6ZZ5cLKNUsDUR2Y34y1rEM20LemlhWWSoIFFUYN3",
-	"SMA8NJ+gBREE4DOiAc0tN7CDOyBVSnS66lZdY0wRAScRw3V8sDpddbFj1bCerM3PLGTGqw3wM/j5ZBfc",
-	"SiiUHpfjZJspEzozq0KEj9fzVP/VnT+2rqbd8wAi3EM+64BCTCtEQhFzjZqEXjCmHup/VWzJS2JiNTxc",
-	"xxM5OsNzwDClgmvgljSJosAaTfDa+awZpQNkvFDz8h1NdIlTmUQaPOSZ9X+tmS4HRLeEDMtw8zXUWHTM",
-	"KSSoJSSK8rdhFlYho4wk1GSzxnQbWYfNogBIBxCEkU6Q0G2Qa0zZU5jYWEyxXHwPiAdyXMwV6LDUkEWy",
-	"xjQyW51NGfxHIdFqMcpIgFYXP0AKuKfQGXzQWPkMrqIT9sckqOISEidZCEqTMBqPdYqzdaRZaKyFFFBh",
-	"cKe4sO8qHwkOJrACfSBjggilEGnjUKsQ42jaRSHjsQZD0jqXBoJeqJZ3qbS9rDHuibVKFhHXD7tucSTt",
-	"st5r3NhWljeLXOiJk22wy0nNPAl5pI9mI22JdyAQEexTMx3lqmUMw+PSIM647jss2DxUXrn7V6uTJuzo",
-	"XH2bygXaFuDtUbtvVI7RXuW4LzVSYvk9h9yIeXNaplgl4ar8hmCXQqZMY/hbt4QcvnR+j6D/4xleUkGp",
-	"195BCY3msZoK0YoDNJiRlqeKw5DIBNfxQvrVciIdx4PZOdSfpOYVo7DC9dOXMA2IMk9YG42MeU3noPaQ",
-	"jrjmb7rIwkxrTdZNZ2RKS9PBVaI0hPZ0wJtFWiaI+IRxFBBtW1Iueh13v9jubj7eeX6v99Xvf15+OLfc",
-	"6P7wrHfza+zgzDInyfqqxfu/hcMbzhDNZqySIYbpX5FhPlgyWiClkJNZ9V/82v/lWf/m0+7WlrPz+NP+",
-	"w+vd3651P76+8+jBLrOU1pKBG2VFBW8FjA5pd8j9rztzyC3TrhknIBEJJBDPMJKQXu3LPotmUUcwL59I",
-	"qHgXGs3hyr3ei5vZl9Or5/2XN7qfX+td2ezfuTJ8F+veerKb0QBwLqUzZ9ngjbPWfQqkuVtao4zm0dv6",
-	"aefRg/6XT7v3L6MppYkP5mMklgGu47bWkarXBq6u2PWqtZ/xfVWvFe7DqzbQqZWjq2an1bYQ7+fvu9ub",
-	"ebxICi+mZmnvoG8UbnkAZFL+KwAA//8=",
+	"xFddbxNHFP0ro3lpkNb2JghanKd8VXXLR5SA+gAIjWev1wO7M8vMrJMtyhOoqig0bSm00AcKbRGIFvGh",
+	"kkiN2j9T2+m/qGZ217HXjhOqIPK02Rnfe+6Zc8+dvYKpCCPBgWuFq1ewok0IiX2UcDkGpWeFl5TniSbm",
+	"XSRFBFIzsDtmgkCsEE7hpDD/eqCoZJFmguMqPhmHdZBINJBuAhI8YBwQyX+BtEDUPARoonP9h+1nt7ob",
+	"j7fv3j+EHRyS1ePAfd3E1cmjDg4Z7/3rYJ1EgKtYacm4j9ccXOMtwfYDgaUb7fMOjjoEgvvK4Jno3t3q",
+	"/mpQdB9uGSCwSsIoMOlOfPyB67rH3MNHCvjcPfGdAEmbhOva/DDAfA3V5t847hIQZYIUY37aTEYzzlTG",
+	"eAAemmiv3+m8/qL91f32jz8VSJ/aK/maY8XBJHi4era/wv7jcAb00QN8vhdO1C8C1djBqyVflDgJzcul",
+	"VHVWcDaPigRXoHaRYG3mQpbxwigFZGuIp0owvOxwUBQBeCNVUDiWQS4y8NlLHzhIosErHwfOgOvloV0l",
+	"FkZCalsJMTGxz3QzrpepCCtAI5KUfFGBTKyVXkTL+pLmc8KD4TqXMpoQFZ5Rusco0Yz7SMWUglJISNQg",
+	"LIgl4F4JjGvwQe5VQ43rgyzghPLH4A9BKeJDUZDvlPe1vRSbYk8la3Yz3rBa1Exb91iYWyQJ6nUDqvEW",
+	"CZiHZhM0J4IAfEY0oJnFGnZwC6RKOZksu2XX9ICIgJOI4So+XJ4su9ixFVj5V2an5jKNV3rxs/CzyU5w",
+	"W7ZQepj5002mTOqsLxQifNg6Jrob9/7ZvJ4a9SFEuId81gKFmFaIhCLmGtUJvWT6p89qy9iCl8Tkqnm4",
+	"isdidPpHjkFKBdfALWgSRYHVtOCVi5nvpbNq2BNypxgsdIFTmUQaPOSZ9Xfm24sB0Q0hw1Fx8zVUm3fM",
+	"KSSoISSK8rdhllYhw4wk1FSzwnQTWYVNowBICxCEkU6Q0E2QK0zZUxjrYaYvL38ExAM5TOYStFgqyCJY",
+	"IxqZrU6nCN5TSDQajDISoOX5T5AC7il0Dh82Uj6Hy+iU/TEJyngEiNMsBKVJGA3nOsPZKtIsNNJCCqgw",
+	"cSe4sO9KnwkOJrECfShDggilEGmjUMsQ42jSRSHjsQYD0iqXBoJeKo82xNQSVhj3xEopy4irR123OP12",
+	"UO822az95GaREz12iPZ2OamYx0UesL9sei7wFgQigoMywAGsWsbQP5lNxCnXfYsNm6fKO/fgenXcUBkc",
+	"JW/SuUCbArxdendf7Rjt1o4H0iMjJL/rkBsQbw7LNKskXI2+jNilkCljDP/rQpKHH3lVGIi+3+vC2PIK",
+	"HZRq7S200GAdyykRjThAvRlpcao4DIlMcBXPpR9Ip9Jx3Judff4kNS8ZhhWunr2CaUCUecLacGTEa5yD",
+	"2kM65pq/ySIKM601WTXOyJSWxsFVojSE9nTAm0ZaJoj4hHEUEG0tKSe9itvfbLXXn26/fND57u9/rz6e",
+	"Way1f3nRuf09dnAmmdNkddnG+9CGw2tOH8x6rJI+hOlfEWE+WDJYIKWQ41F1X/3Z/eNF9/bz9uams/30",
+	"y+7jm+2/brQ/v7n95NEOshTWggk3iIoK3ggY7ePuiPu+O3XEHcVdPU5AIhJIIJ5BJCH9ihj1BTaNWoJ5",
+	"+URCxbvQYA3XHnRe3c4+0jZedl/fan99o3NtvXvvWv9drH3n2U5FvYAzKZwZiwavnbfqUyDN3dIKZbCO",
+	"zuZv208edb993n54FU0oTXww3z2xDHAVN7WOVLXSU3XJrpet/Izuy3qlcB9etonOLB1fNjstt4V8v//c",
+	"3lrP80VSeDE1S7sn3Ve6xV4gU/J/AQAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

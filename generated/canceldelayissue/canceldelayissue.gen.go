@@ -42,7 +42,7 @@ type ResponseData struct {
 	RtnCode *generated.LenientInt `json:"RtnCode,omitempty"`
 
 	// RtnMsg Response message
-	RtnMsg *string `json:"RtnMsg,omitempty"`
+	RtnMsg *generated.LenientString `json:"RtnMsg,omitempty"`
 }
 
 // CancelDelayIssueJSONBody defines parameters for CancelDelayIssue.
@@ -642,28 +642,28 @@ func (sh *strictHandler) CancelDelayIssue(w http.ResponseWriter, r *http.Request
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
 	"tFddbxNHF/4ro7l5QVqvN4l4q5orSFLVAkqUhCtA1Xj2eD2wO7PMzCZxUaRWVBUqRekHpEW9QLRAQfQD",
-	"aIuiErX/part8C+qM7vr+CuBtsRX9s7sc57zzHnOHF+mXCWpkiCtobXL1PAWJMx91XApA2OPq7DtzzHL",
+	"aIuiErX/part8C+qM7vr+CsJbcFX9s7sOc858zzPHF+mXCWpkiCtobXL1PAWJMx91XApA2OPq7DtzzHL",
 	"8FmqVQraCnA7ToHmLSZtfQ5/hWC4FqkVStJaf43U56hHE7Z2EmRkW7Q2FXg0EbL/06O2nQKtUWO1kBFd",
-	"9+iy0eOAy5pJwzj+Iga0YDGRWdIAPQw/8zL4dc9lJjSEtHZ2MIc88Pn+G6pxAbilHl2rRKoiWYIPF3NV",
-	"nCAOyqRKGjB7SLRo5awKYTydxeJFwlUIRMhQcGaFjIjJOAdjiNKkyUScaaB9RkJaiFzGjlLxNAIJmlkI",
-	"/ZMgBUhbl3ZwS0UkqdLWkWMoCo2EbWUNn6ukCjxl7UqkqiDkihIcqn04p9WiladMtA//BIxhEQyfwnQQ",
-	"TBJ+f2FzwFxZ3C1kU2FgK2yMO+ZnF1ibzDLJISZzELM2qRuTAannzMmxhTr16Apok3Oc8gM/wFNSKUiW",
-	"ClqjM/6UH1DPCeEOqHp8erZ4v5pDO2QH7BRTxk4oxpYwGI5w94oh6JswiyEkhYyGNKCpNBDbAqGJMCbD",
-	"rcSKBPBsrRZRBJrACkjrU8dRM4Svh7RGx6h4g35EQlxJC9JxY2kau/JRsnrBIMHSyOMFWZbpcD7zkut2",
-	"aiEkIa6/1KEH5fyFmNmm0skk3HKN1Oc8omTcJk2lSVo+TYqwhqAymnHMZlXYFnF1c5TEwFaAQJLaNlG2",
-	"BXpVGPDHKY6RWrz0NrAQ9AR3w4rIa22ULNaGLlaP5gz+Z4hqNgXHzrU0d4IYkKEh5+gMVuk56pPT7mUW",
-	"+3RSTxQJGMuSdDzWGSnW8roS2Bq5QtxDUrlnlfeUBAxswB4umBDGOaTWEGGdQkKSqYAkQmYWkCQRqGKs",
-	"+EV/cu/Jm8aqkKFarRQRae3/QTDaXXdZ79VWXYMqW0Ap9L5Nur/Ly4t5P+Sh7li07nm5ArFK4TW1yGGu",
-	"VmcweC0g4nQQHKBhy1Clc1+fV4eRhlUtbpqlf+5c4C0F4R7efSU7pnvZ8bV4ZELJ73l1DRVvSQvNirPK",
-	"5HvfLSXCYGP4V3d/CT/xVh5C/8838wQH5bV2ABYazmMpF6KZxaR/LzqeJksSptv9G3LSHDDQorSVFRTZ",
-	"0NrZy5THzOA3alEmrF9sHtyd05sBfqZGidgWEMvWsDkKYzU2cdM2FhJ3QBAeJVa3CYuYkCRmNp9GC91r",
-	"tPPZdmfj0c7TO90bf7y48uDYQr1z90n35pfUo0XVLLO1JYf3loOj694AzUZm2gMM888ow/JuKWiB1krv",
-	"z6r38/Per096Nx93tra8nUfXeg+ud37/pPPR9Z2H93eZ5bTmES5n5UhMFCjEM8DRx5gMy1iYYi7CjIb0",
-	"2NjsPrv6YvNa79G13q3t3r0H3aufdj6+vRv19AmKh+xOv+ymA4pIZd9tqkwiLFeyGQs+cIZHgjeCmeDI",
-	"KEWpiLFK785m+VhgcYZbNhq5kgaQLA2xHsmf798gmbwo1ar0CIs1sLC9m49XTm4Qok0x5ZEkj0/P5nl2",
-	"nj978cHTQ92rmzvfbfVubR/OUybd2/d6H97pbPzU/fqX7ubjv3672/3qi87mjzu3BoR4R51BPqwRA/4r",
-	"WT/vXGJA43jrqnk4ye7W9zsP7/c+f9z55go5ZCyL4DD1aKZjWqMta1NTq/bdV3HrvvMI+tO3qyPT+JIL",
-	"dGbx5BLudAUwEu+HbzvbG2W8VKswc//N9g76SuEW+kCY8t8BAAD//w==",
+	"9+iy0eMBlzWThnH8RQxowWIis6QBejj8zEHh1z1XmdAQ0trZwRryxOf7b6jGBeCWenStEqmKZAk+XMy7",
+	"4hriQplUSQNmjxYtWjmrQhgvZ7F4kXAVAhEyFJxZISNiMs7BGKI0aTIRZxpoH5GQFiJXsYNUPI1AgmYW",
+	"Qv8kSAHS1qUd3FIRSaq0deAYNoVGwrayhs9VUgWesnYlUlUQckUJDtV+ONerRStPmWgf/AkYwyIYPoXp",
+	"IBht/AGYl8Z2/QfY6wedYY49P0TcLWRTYSIrbIw75mcXWJvMMskhJnMQszapG5MBqefZyLGFOvXoCmiT",
+	"t2PKD/wACaFSkCwVtEZn/Ck/oJ4D77hQPT49W7xfzUO7yC6wq1IZO4H3LWEwHeHuFUNQomEWQ0iK0g1p",
+	"QFNpILYFQhNhTIZbiRUJII2sFlEEmsAKSOtTh1EzDF8PaY2OQfEGpY+AuJIWpMPG0jR2TFWyesEgwNIz",
+	"xrlfKmK4nnnJdTu1EJIQ1w80g9dlMgsxs02lk0lxyzVSn/OIknGbNJUmafk0KdIagp3RjGM1q8K2iOPN",
+	"URIDWwECSWrbRNkW6FVhwB+HOAZq8dLbwELQE4wEVkTOtVGwyA1drB7NEfzPENVsCo4muTR3ghiQoSHn",
+	"6Ayy9Bz1yWn3Mot9Osl+RQLGsiQdz3VGirWcVwJdmCuMe0gq96zynpKAiQ3YwwUSwjiH1BoirOuQkGQq",
+	"IImQmQUESQR2MVb8oj/Z5nKhrwoZqtVKkZHW/h8Eo0a+i3ovB3emUlpA2eh974P+Li8n836Rh0ytuCXm",
+	"5QrEKoVXZWtDWK3OYPAGwojTQfAaBVumKpX76rS631UxfEH8E+UCbykI99DuS8kx3UuOr0QjEyi/59U1",
+	"RN4SFooVx6LJI4ZbSoRBY/hXY0YZfuIAMBT9ZYeAfcsbUVDOtdcgoeE6lvJGNLOY9O9Fh9NkScJ0u39D",
+	"TpoDBixKW1nBJhtaO3uZ8pgZ/EYttgn5i+bB3Tm9GeBnahSIbQGxbA3NURir0cRN21hI3AFBeJRY3SYs",
+	"YkKSmNl88C36XqOdz7Y7G492nt7p3vjjxZUHxxbqnbtPuje/pB4tWLPM1pZcvLdcOLruDcBsZKY9gDD/",
+	"jCIs75YCFmit9P6oej8/7/36pHfzcWdry9t5dK334Hrn9086H13feXh/F1kOax7D5agciIkNCvEMcPQx",
+	"JkMaC1PMRVjRUD82NrvPrr7YvNZ7dK13a7t370H36qedj2/vZj19guIhu9Mv3XSgI1LZd5sqkxiWK9mM",
+	"BR84wyPBG8FMcGQUolTEWKV3Z7N8LLA4wy0bjVhJA0iWhshH8uf7N0gmL0q1Kj3CYg0sbO/W45WTG4Qo",
+	"Uyx5pMjj07N5nZ3nz1588PRQ9+rmzndbvVvbh/OSSff2vd6HdzobP3W//qW7+fiv3+52v/qis/njzq2B",
+	"RryjziAe1ogB/wCtn3cqMaBxvHVsHi6yu/X9zsP7vc8fd765Qg4ZyyI4TD2a6ZjWaMva1NSqffVV3Lrv",
+	"NIL69O3qyDS+5BKdWTy5hDsdAUby/fBtZ3ujzJdqFWbub+DeSV8q3UI/EJb8dwAAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -45,7 +45,7 @@ type ResponseData struct {
 	RtnCode *generated.LenientInt `json:"RtnCode,omitempty"`
 
 	// RtnMsg Response message
-	RtnMsg *string `json:"RtnMsg,omitempty"`
+	RtnMsg *generated.LenientString `json:"RtnMsg,omitempty"`
 }
 
 // CheckBarcodeJSONBody defines parameters for CheckBarcode.
@@ -644,28 +644,28 @@ func (sh *strictHandler) CheckBarcode(w http.ResponseWriter, r *http.Request) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"tFZvixzFE/4qRfODX4Kzs7sXTczm1f0TF3N63CWI5iL09tTOdDLTPemuvd31uFcBQWIIisFXIkYJCVFI",
-	"FCFg0E+zd+e3kO6Zudt/d4l62Vez3T1VTz/1PFWzw4TOcq1QkWWtHWZFghn3jwZv9dDSko6G4Qon7tZy",
-	"o3M0JNGfWOJmWUfoHiO0wsicpFasxdZ0R6YIHW6EjhDO7H1+Z+/xd3sPvt1/8OJsAFusvsWgq9NU9zGC",
-	"zhAugEi44YLQWBYwHPAsT5G1WL25cO7Nt85fYAHL+OAyqpgS1no7YJlUY/9yToTGpf6kfq1Ru7hY+zh8",
-	"o3Z958Lu/1jAaJi7WJaMVDHbDdgaGpFwRe2VOdjLPWivTCZtNiayNmfi7gaeM2kwYq1r40mCQ6quH76l",
-	"OzdQEAvYoBbrmuKZW9woOPd0+3A218qiPaYAbbs6kJZmL/FhgpSgAUqOqoDuqAVOfpX4AHiPEm0kDVuw",
-	"xT7aYuURV6D3txhEGi0oTSGsIVdSxd1eClqlQ+gnqGCDlLsSSAvNS0AGfWRpQSQobgK3wBVwGQUuhs/p",
-	"3y12O9jVxr1re1LF4RTT09SWJJWLMSo0nDAKL6OSqGhz5lRNZrk2npicu5AslpT0OqHQWR1Fzoe1WNdR",
-	"qm0tBdYPI/oilhebZXWjLAd4PqWKpOAkVQy2JwRaC9pAl8u0Z/BIdVIRxmhedoe2otO8wJqNT8CfobU8",
-	"xknWFxqNeZI+Wa5FwEKv7rRUXe0SkyTv39XldT6EZV/zsisslXpcXG+zgG2jsQW6ZtgIG071OkfFc8la",
-	"7FzYDBvM2zvxgq8vLSy3yzv7oGUwz5Oe54QrTpGL6+1Cdxb6kpJZAzhFe8NwyCZ7l+DGSDRTPax0itOt",
-	"8yN3ydoRa7EJUMF4D3XQhFaEyqPkeZ56+WhVv2Ed1Kr5ztq8Mv/kzVaVMMOcMILI7b+kOb2uphew9ZRT",
-	"V5tsXtxqD9orQWH/rjaQV6tZmdaCY8b3/6iokNfNJUiRbyNgltMQtCtQX1oMZyHOgNq49S7yCM0smRu4",
-	"LQvFTYN1KjHl7qUCwf8t6G5XCslT2Fx5DyyqyMIWO+e0usVC+MC/zNNw3pi5IjO0xLN8NtdVJQdAMnNt",
-	"BCwK7eKeUdqv1T7VCl1ii3S2RAJcCMzJgiTPkFTQbEAmVY/QgQTpWEy1uBnO7z1F0+hLFel+rczIWucb",
-	"jem5dYT6uGHlG1TVAiqiTxx/h6eCQswnRZ7ojuVAXFXbmOocT6lFTmIl08PxYesiLjQar9GwVarKuafn",
-	"1ZPm5uS0/CfORZFojI7x7ivZMT/OjqfikTmSP3Z0TYi3guXMariy8+e+38qkdY3hX83+KvzcqTwR/T9P",
-	"5jkOKrT2Giw0eY/Nggj/kVjNRI/T9rKMm2E1Hae+A8aakyFVc0uWta7tMJFy654YOYKccl3bKKb9xYb7",
-	"NachVHM9k0paMq5926ElzHxpMHKfqUPgMZcKUk6+H1WMt9joyxeje08Ofvl+7+s//7r9aHG9Pfrx2d79",
-	"b1jASr1c4YNNH+8dH47tBmMwOz07HENY/KYRVlOlhIXGaHMyqv1ff9//7dn+/aej58+Dgyd39h/dHf3x",
-	"xeizuwePHx4hK2CtunBs97qvjkXjPq48l5Mg9p7/dPD44f5XT0cPbsMZSzzGsyxgPZOyFkuIctuqH1a9",
-	"5vdDXyGni5D6U1+Bmz7R1Y3Lm+6kJ2Uq388/jF7cq/LlRkc94baOT/pK6dYPA7kr/x0AAP//",
+	"xFZva1zFF/4qh+EHvxbv3t1NtbXbV/knLjYakhbRpsLs3LP3TnvvzO3M2eyuIa8KgtRSFIuvRKxSWqrQ",
+	"KkLBop9mk/gtZObem+y/pFVSzKvNzNxznnnOeZ4zO0zoLNcKFVnW2mFWJJhx/9PgrR5aWtLRMFzhxN1a",
+	"bnSOhiT6E0vcLOsI3c8IrTAyJ6kVa7E13ZEpQocboSOEM3uf39l7/N3eg2/3H7w4G8AWq28x6Oo01X2M",
+	"oDOECyASbrggNJYFDAc8y1NkLVZvLpx7863zF1jAMj64jCqmhLXeDlgm1dh/OSdC41J/Ur/WqF1crH0c",
+	"vlG7vnNh938sYDTMXSxLRqqY7QZsDY1IuKL2yhzs5R60VyaTNhsTWZszcXcDz5k0GLHWtfEkwSFV1w+/",
+	"0p0bKIgFbFCLdU3xzC1uFJx7un04m2tl0R5TgLZdHUhLs5f4MEFK0AAlR1VAd9QCJ79KfAC8R4k2koYt",
+	"2GIfbbHyiCvQ+1sMIo0WlKYQ1pArqeJuLwWt0iH0E1SwQcpdCaSF5iUggz6ytCASFDeBW+AKuIwCF8Pn",
+	"9N8Wux3sauO+tT2p4nCK6WlqS5LKxRgVGk4YhZdRSVS0OXOqJrNcG09Mzl1IFktKep1Q6KyOIufDWqzr",
+	"KNW2lgLrhxF9EcuLzbK6UZYDPJ9SRVJwkioG2xMCrQVtoMtl2jN41HVSEcZoXnaHtqLTvMCajU/An6G1",
+	"PMZJ1hcajf+S992XKaPAXkjDnZaqq10ikuStYnV5nQ9h2bdXaUBLZesvrrdZwLbR2IKIZtgIG05gOkfF",
+	"c8la7FzYDBvMO0nitVVfWlhulzh90DKYv5ueJ7orrvkX19tFi1voS0pmtebE47XJIZu0ScGNkWim7LIU",
+	"pZOIkz53ydoRa7EJUMG4XTtoQitC5VHyPE99p2pVv2Ed1MrnZx2l8pnJm60qYYY5YQSR23+JD74ufw3Y",
+	"esqpq002L261B+2VoHCarjaQV6tZmdaCY8aPmqiokO+bS5Ai30bALKchaFegvrQYzkKcAbVx613kEZpZ",
+	"MjdwWxYdNw3WdYkpdy8VCP5vQXe7UkiewubKe2BRRRa22DnXq1sshA/8xzwN5020KzJDSzzLZ3NdVXIA",
+	"JDPnWGBRaBf3jNJ+rfapVugSW6SzJRLgQmBOFiR5hqSCZgMyqXqEDiRIx2Kqxc1wvs0VQu9LFel+rczI",
+	"WucbjekReYT6uLnoTaWygIroEyft4amgaOaTIk+YWjl7V9U2pjrH07K1Caxkejg+113EhUbjNQq2SlUp",
+	"9/S0etKomBwQ/0S5KBKN0THafSU55sfJ8VQ0Mqfljx1dE81bwXJiNVzZ+U8Mv5VJ64zhXz0zqvBzHwAT",
+	"0V/1EXDi9aYUVPTaa5DQ5D02CyL8e7SaiR6n7WUZN8NqOk69A8bMyZCquSXLWtd2mEi5db8YOYJc5zrb",
+	"KKb9xYb7a05DqOZ6JpW0ZJx926ElzHxpMHIv4iHwmEsFKSfvRxXjLTb68sXo3pODX77f+/rPv24/Wlxv",
+	"j358tnf/Gxawsl+u8MGmj/eOD8d2gzGYnZ4djiEs/qYRVlOlhIXGaHMyqv1ff9//7dn+/aej58+Dgyd3",
+	"9h/dHf3xxeizuwePHx4hK2CtunBs97qvjkXjHleey0kQe89/Onj8cP+rp6MHt+GMJR7jWRawnklZiyVE",
+	"uW3VD6te8/uhr5Dri5D6U6/ATZ/o6sblTXfSkzKV7+cfRi/uVflyo6OecFvHJ32ldOuHgdyV/w4AAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -48,7 +48,7 @@ type ResponseData struct {
 	RtnCode *generated.LenientInt `json:"RtnCode,omitempty"`
 
 	// RtnMsg Response message
-	RtnMsg *string `json:"RtnMsg,omitempty"`
+	RtnMsg *generated.LenientString `json:"RtnMsg,omitempty"`
 }
 
 // CheckLoveCodeJSONBody defines parameters for CheckLoveCode.
@@ -647,30 +647,30 @@ func (sh *strictHandler) CheckLoveCode(w http.ResponseWriter, r *http.Request) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"xFZfbxNHEP8qo1WlJtL5ciYSFPMESapaDRAloKoiVNrsje8W7naP3fW/RnlCqpBoBK1KeS6tEIi2gpZK",
-	"VKXtl8Fx+i2q3btzfLYTQA1qni6765nfzPzmN7NNmEwzKVAYTRrbRLMYU+o+Fd5oozbnZNj3l6mh9ixT",
-	"MkNlOLoXq7KDSzJE+x2iZopnhktBGmRZCmo/gckQQbbAxAgKGfIOFxFIFVHBdf5kbnDn/v7zW4Nvf371",
-	"5+6r32/v7d7df35r+ODlvAeLYCScgpBH3GjiEezRNEuQNEj95AdBUCceSWlvFUVkYtI45ZGUi/K/RY9k",
-	"1BhUFtBnV4La6avbi96pnfeIR0w/s0a0UVxEZMcj51GxmArTXJ4OpryD5nLVXz2oOKxP2d3xXBa5wpA0",
-	"row78Q6Sd3X0M7l1DZkhHunVIlkTNLWH63kZXAWcPZ1JoVEfUpOmXulxbaaj+CRGE6NylQgr5UH7A92A",
-	"TfLpJin+82CTXNgkEErUIKTx4TxSwUXUaicgRdKHbowC1o2wMQDXUD8DK0trtP++hpAaCkymqKGlZOpc",
-	"GtqDlAuujXJPCgQ1hyDh2njQjTmLgRsIZVckkoYaMlRchpzRJOn7E8mfzHaRtuIwQoGKGgz9VRQchdmY",
-	"elXjaSaVS1VGrUkScRO3t3wm0wVkGe3XIrmAXHQkZ7gwsujqetFS+IIr0WSm7WnJ+QrTp1O/hYkUkbYs",
-	"r7TB4O7u8NGzeS/PMjdFVcj/G3NR7emI1wtS5kFxYStmbKPrNmOoNUgFLcqTtsKDELgwGKF6XQxNYY4z",
-	"gPM6OgJ/ilrTCKtMOxEEszr76KbNDeZda19z0ZLWseHG6ZfrFViKkV0HKwXg+ujsWpN4pINK58DqfuAH",
-	"tu1lhoJmnDTIol/3A+K0LXYdv3DuxFKzCNfZG5flTM7Sgksx19YXMPteW5Y5baAT9JwbabEHiQVpT+cL",
-	"MgIVIdh49TTTuRmjtm1cK1HuqhmSBqnC9MZHjQXLpDAoHG6aZYkjkxQL17QFX86oaekrBbEa64pgqp8Z",
-	"DJ0skdco9ruaBB5ZS6hpSZXOslveQXPZy9W1JRVk5WlauNVgM6Mos9F0uYlzxT0DCdIOAqaZ6YO0lexy",
-	"jf40xClQ6zc+Qhqimk7mOnZ4TsJJsJY3qrg90HzZanHGaQIbyx+DRhFq2CSLlr6bxIeL7sc08WfN3ks8",
-	"RW1omk37uix4DwxPraiARiat3Tkh3Vntcyms0LY0mvkCCVDGMDPaMtBmiAuoB3bwtA1akMBtFhPJrvuz",
-	"lSiXkC4XoezWCo+kcTIIJof5AerDBriTq1IQykQfuROMXnk5mY+yXNHKYklYER1MZIbHJJhVrEa1cXwB",
-	"sRZPBME7bNjSVdm5x9erR03R6ux8m85FFksMD+ndN2rH7LB2PJYemUH5QwdZhbwlLNusigo9ewtwVynX",
-	"ejQ/3nITKM3PnNEV6/95Ts/ooJxr76CFqnFs5Ilwe3Q5FB1O3U5TqvrleDzYCsZ0SZl8Y9akcWWbsIRq",
-	"+0WMzY0lrVUM5opzOrB/9UnvM1Zx3dcGU1cVDM+AUX2gEeUCEmqcFJXJbpDBVy8Hd57s//Ld3jd//3Pz",
-	"0dm15uCHZ3v37hOPFFS5RHsbzt6HzhzZ8cZgbrV1fwxh/jeJsBwoBSxUSqqjUQ1//WP427PhvaeDFy+8",
-	"/Se3h492B399Ofhid//xwwNkOawVa47sXHWF0ajsquVyWQWx9+LH/ccPh18/HTy4CXPa0AjniUfaKiEN",
-	"EhuT6cbCqOA1d++7CllK+KY7sQ5uOEeX11c37EuXlAl/P30/eHmn9JcpGbaZvTrc6Ru5WxsZsiH/GwAA",
-	"//8=",
+	"xFb/axRHFP9XHkOhCext9gxoPX/SJKVHo4ZEKcVYmMy+2x3dnVln5r415CehCDZoS60/1xZRbIu2Fiy1",
+	"7T/j5dL/oszs7uX27hIVIuanzczce5/3ee993tsmTKaZFCiMJo1tolmMKXWfCm+0UZtzMuz7y9RQe5Yp",
+	"maEyHN2LVdnBJRmi/Q5RM8Uzw6UgDbIsBbWfwGSIIFtgYgSFDHmHiwikiqjgOn8yN7hzf//5rcH3v776",
+	"e/fVn7f3du/uP781fPBy3oNFMBJOQcgjbjTxCPZomiVIGqR+8qMgqBOPpLS3iiIyMWmc8kjKRfnfokcy",
+	"agwqC+iLK0Ht9NXtRe/UzgfEI6afWSPaKC4isuOR86hYTIVpLk8HU95Bc7nqrx5UHNan7O54jkWuMCSN",
+	"K+NOvAPyro5+JreuITPEI71aJGuCpvZwPU+Dy4CzpzMpNOpDctLUKz2uzXQUn8VoYlQuE2ElPWh/oBuw",
+	"ST7fJMV/HmySC5sEQokahDQ+nEcquIha7QSkSPrQjVHAuhE2BuAa6mdgZWmN9j/UEFJDgckUNbSUTJ1L",
+	"Q3uQcsG1Ue5JgaDmECRcGw+6MWcxcAOh7IpE0lBDhorLkDOaJH1/gvxJtgvaisMIBSpqMPRXUXAUZmPq",
+	"VY2nmVSOqoxakyTiJm5v+UymC8gy2q9FcgG56EjOcGFk0eX1oi3hCy5Fk0zb07LmK5U+Tf0WJlJE2lZ5",
+	"pQ0Gd3eHj57NeznL3BRZIe835iLb0xGvF0WZB8WFzZixja7bjKHWIBW0KE/aCg9C4MJghOp1MTSFOc4A",
+	"zuvoCPwpak0jrFbaiSB4n7zvvE4fcuy5QNjXXLSkdWS4cVLp2hKWYmTXwaoOuJY9u9YkHumg0jkHdT/w",
+	"A6swMkNBM04aZNGv+wFxMho7cVk4d2KpWUB09sYnQCZnyc6lmGvrC5h9r21BOxmiE50wN5J9DxIL0p7O",
+	"F3UPVIRg49XTTcXNWBdZjbBq6K6aIWmQKkxvfKpZsEwKg8LhplmWuLqVYuGatuDLcTitsqX2VmNdEUz1",
+	"M4OhU0DymuHwroaOR9YSalpSpbPslnfQXPZyIW9JBVl5mhZuNVhmFGU2mi43cS7uZyBB2kHANDN9kDaT",
+	"Xa7Rn4Y4BWr9xidIQ1TTZK5jh+dFOAnW1o0qbg/Gi2y1OOM0gY3lT0GjCDVskkVbvpvEh4vuxzTxZ435",
+	"SzxFbWiaTfu6LHgPDE+tfoFGJq3dOSHdWe1LKaymtzSa+QIJUMYwM9pWoGWIC6gHdsa1DVqQwC2LiWTX",
+	"/dmil7d9l4tQdmuFR9I4GQSTe8MB6sN2BScxpSCURB+5foxeeXkxH2W5InHFPrIiOpjIDI9L5CpYjWrj",
+	"+K5jLZ4IgnfYsKWrsnOPr1ePGhzVcfE2nYsslhge0rtv1I7ZYe14LD0yo+QPHWSV4i1h2WZVVOjZC4e7",
+	"SrnWo/nxlktHaX7mOlCx/qYrwZHhTXRQXmvvoIWqcWzkRLiVvRyKDqdupylV/XI8HmwFY7qkTL6ca9K4",
+	"sk1YQrX9IsZyY4vWKgZzyTkd2L/6pPcZW7/ua4OpywqGZ8CoPtCIcgEJNU6KSrIbZPDNy8GdJ/u//bD3",
+	"3b//3Xx0dq05+OnZ3r37xCNFqVyivQ1n72Nnjux4YzC32ro/hjD/m0RYDpQCFiol1dGohr//Nfzj2fDe",
+	"08GLF97+k9vDR7uDf74efLW7//jhAbIc1oo1R3auusRoVHbVclxWQey9+Hn/8cPht08HD27CnDY0wnni",
+	"kbZKSIPExmS6sTBKeM3d+y5DtiR8051YBzeco8vrqxv2pSNlwt8vPw5e3in9ZUqGbWavDnf6Ru7WRoZs",
+	"yP8HAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -96,16 +96,16 @@ type ResponseData struct {
 	IASendPhone *generated.LenientString `json:"IA_Send_Phone,omitempty"`
 
 	// IATaxAmount Tax of the allowance (折讓稅額)
-	IATaxAmount *float64 `json:"IA_Tax_Amount,omitempty"`
+	IATaxAmount *generated.LenientNumber `json:"IA_Tax_Amount,omitempty"`
 
 	// IATaxType Tax type (課稅別): 1 taxable, 2 zero rate, 3 tax-free, 9 mixed
 	IATaxType *generated.LenientString `json:"IA_Tax_Type,omitempty"`
 
 	// IATotalAmount Allowance amount before tax (折讓金額(未稅))
-	IATotalAmount *float64 `json:"IA_Total_Amount,omitempty"`
+	IATotalAmount *generated.LenientNumber `json:"IA_Total_Amount,omitempty"`
 
 	// IATotalTaxAmount Allowance amount with tax (折讓金額(含稅))
-	IATotalTaxAmount *float64 `json:"IA_Total_Tax_Amount,omitempty"`
+	IATotalTaxAmount *generated.LenientNumber `json:"IA_Total_Tax_Amount,omitempty"`
 
 	// IAUploadStatus Whether the allowance was uploaded to the tax platform (上傳狀態): 0 no, 1 yes
 	IAUploadStatus *generated.LenientString `json:"IA_Upload_Status,omitempty"`
@@ -120,25 +120,25 @@ type ResponseData struct {
 	RtnCode *generated.LenientInt `json:"RtnCode,omitempty"`
 
 	// RtnMsg Response message
-	RtnMsg *string `json:"RtnMsg,omitempty"`
+	RtnMsg *generated.LenientString `json:"RtnMsg,omitempty"`
 }
 
 // AllowanceItem defines model for responses.Data.Items.
 type AllowanceItem struct {
 	// ItemAmount Item total (商品合計)
-	ItemAmount *float64 `json:"ItemAmount,omitempty"`
+	ItemAmount *generated.LenientNumber `json:"ItemAmount,omitempty"`
 
 	// ItemCount Quantity (商品數量)
-	ItemCount *float64 `json:"ItemCount,omitempty"`
+	ItemCount *generated.LenientNumber `json:"ItemCount,omitempty"`
 
 	// ItemName Item name (商品名稱)
 	ItemName *generated.LenientString `json:"ItemName,omitempty"`
 
 	// ItemPrice Unit price (商品單價)
-	ItemPrice *float64 `json:"ItemPrice,omitempty"`
+	ItemPrice *generated.LenientNumber `json:"ItemPrice,omitempty"`
 
 	// ItemRateAmt Tax of the item (商品稅額)
-	ItemRateAmt *float64 `json:"ItemRateAmt,omitempty"`
+	ItemRateAmt *generated.LenientNumber `json:"ItemRateAmt,omitempty"`
 
 	// ItemSeq Sequence number of the item (商品序號)
 	ItemSeq *generated.LenientInt `json:"ItemSeq,omitempty"`
@@ -746,47 +746,48 @@ func (sh *strictHandler) GetAllowance(w http.ResponseWriter, r *http.Request) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"zFlvcxPHGf8qm53OWJqe5JPIkERMXjiYBrU4cS0zvADXrO9W0iZ3u8funm2FeIbCkNA4rkmpnZAyZaAh",
-	"Y+LiAmkSU5zyZTjJfpWv0Nm9k3TSnYxNYTAvGOt293l+z/9nnz0PLeZ6jGIqBSydh8KqYxfpPzk+52Mh",
-	"32F2Iz+KJFLfPM48zCXBeseI47A5RC38HlM/bSwsTjxJGIWl7iKgvjuDOcg0P/tqe+Na66e17es3s9CA",
-	"eB65noNhCRbNYsF8o/hm4fVCoXi4+CY0oIvmT2Bak3VYKhw2oGx4aqOQnNAaXDDgKJI4yXSyjgGhs4xY",
-	"eEgAG0kMMhWMuFWfbHgYFLKAcSDrGKA2urRtxawBGo1GIzc2lrPtBNKc+UYugdE0oIekxFzB+MOZM/b5",
-	"1xdO54an1F/F2F+/ginClEPIaWqMljpKbF3fat1RGmzd3upV4thv3zRN861DbxxOQktwHMPcqiMqy6NJ",
-	"lu01UB5NUnIJ7fxModvVYpLucTYHJANCbwGZ5s0723dvN1cfBVvL2RIwwUwDxDzKAAX1paMagKitTddr",
-	"XwMU07f1W1jpivouLJ2GJjRgARqwCKd65esXyIDzOXUoN4s4Ra7y+tMxEeP+Hxc9AjMack3Zr1emFPUa",
-	"yymWOUUdluLqW1gwdAgSjm3FNmaxqQ5ONvMBtmSI0/JQIzeLHGIjpXCF9TysEuzYfbCh0RO5SgdYCFTr",
-	"BQDMyFJY9FnmCKiRWZxQcuiheWjAcz5TwQlbKz/GjXy6S3zqbbN5/aLRvPdNsHypubIZPLkc3FqHBuS+",
-	"9uXX6khkBHaq+e6ZLPj4Y9D3Dbz2Nhgyh9RKpnMkBjULzvimWTwc/g/6l/XxoSxcMAZqqhuaUc4ZpK6C",
-	"9rxi270TPom0F8Z01/XjKLbVrlGdi5JuDqqMg4KRULr6XMzGlV4ogXiO+HX4Y2d1sbW+2PzyTvPGTRAa",
-	"BRRTd4ZZumfnHuzyWv9XQCg4PVQYMsBQcWgq22uhjmbS7NNVm7ZO744OCaWotNNagfsz68BgOEVknfkS",
-	"dE/2GQAQAVTk2klzJ+Nlhsm6oeqPVWdMYIBidHuiZv1fO4///svW12fH369MguF3ikcj0sPvYtmhe/aX",
-	"rc9VWVYbu7nB6MIw4hjOgsyxo+OoAWo+sTEwXzci24bmznZNPMjCL9R6zxGi7XQZZcqJsDvRjYnOlMJj",
-	"VGAxoFUpj0xrotP7aVWC1Y2oVUmWhShxwxKsYYo5ktjOn8CUYCoriV054nqMSw0LqUoDa0TW/Zm8xdzh",
-	"MHHX2DCOQn64Q1EXgfLIdHqzc6qOaZ8/ziEBXGTjtgTN6xd3Vq/1tDPg+PGS65aEePVilW1MJakSzJPC",
-	"veM3MB8SQLWniDYA6ewFme2HPzVXH7V+ePB080LUTh4BZucfmIsUw8MAZRQfAFmpLs3TFYmkL1KNqRAn",
-	"88ssIza2QebpzzeCx7dbixealxd1u0R1i9TA4kAIpxamy0L4+FneGlHRvkrUAbvd1UZF6mD7bCTq8/Tq",
-	"rxh6BVN7egwRJ4n8mIuIA5BtcyxEnw9SJrW5MJWqfc/sXPi6dfPOzt8eB/euPn1yq7Xx4KDINl5XoZ68",
-	"z7AZ4nSsshfhmn9abN69eWAMN4nmp0dc5lOZcuNF84BV+6RqX7XXLu/cWlICVBl3kYQlaDN/xomlw1Ap",
-	"sMsn/eqmuKgTILP93cPW2uXgyp1sCRSARPNoxtGXsI8wZ4DrG9kh9T1X5Rgb4C3gknlsHwAlMomcgWrs",
-	"tgBI7wAzuMo4VoK0tbnz6Rc7t5YyzRvftdYuZ/ehVc14NxsmmM8RWU9hHVxd3x/rk57D0H5rjsrLvj6I",
-	"bRUTalVh8RwkFVuQebr5WXDx+4NYisqV6aO+kMzFfPo93SgO6itUGwkywcbt5pUfg6tLrbVXn8UkdlOM",
-	"pD+nhHiw8klw7Y/Nr/7c+vd9BZ20j/c1vhK7g/xOrQGp3LNNLrh6ZXvtyl4dTGL3aDrl3/uISiIbHZgr",
-	"mzufLu+DbrrxNODIchHeg2K5cU6sFMQnKZHAU2sdyKsbwaVH+1DFBJJ4xN099SvjtxnsL+tL7FbwuSTx",
-	"irpfxa5EKYyC/yz3Xo8IlbiG+bO0X6byhap+Es0/o2qlgN9fHTsADnaKcXuAf0XinesLumB14+nPS682",
-	"OBbSRpV9Q89O+VNiwu4JxDlqqN8Tkh5ldoqBJ6JbP7CYrS4WNrGQJLQGhG9ZqpNlHFQRcXyOX6mXTkg6",
-	"Jmq74G/PnHrG0UUzObkfpM/OVCQkGI5F1G5Cq/qmIonU451wCvQult3pEBgZL0MDzmIuQliFvJk3leKZ",
-	"hynyCCzBQ/lC3oT6jaOu68qgsZRWEBNp6apOhGIFHMY+VC0GQLR9AYy3rrGxVFTd8lBD4XquXbZhCfZw",
-	"NOJPVYqvxajEYVlCnudop2B0+AOhcLTfuJKlsj056rsaUYs3PIltYKv1Z76AvKyXlfGo/Uqj214D5VED",
-	"MOo09Fy407C5EVsBlGY4spQ0usfU3nAEOBjNYoBdTzYAUy3hHBF6JvmsZ6SJc8cxssP5Ta8yJ/AsCd0p",
-	"0e2OlwGPVo+ECIZUg1MlFkEOqIz+DghMbQHOwEPKEc/APHhfH0ZOPu31bJK4WEjkeqnpcR5I4upxtMAW",
-	"U3QzlOlvuY8YVbWhKrDMRkgAsizsSQFI2IUTCgomcAn1JdZdGFFadJj1YT49o4SpYI5Qm83lIo6wdNg0",
-	"+99zuqin9pAjO4re5VkoZg4jdObdKPfkvGiaeozOYofpAfkLSf49WCX3cXxSqygWTfMlBmybVTtyX1ys",
-	"7lZQe8vofiIXW3WG7QGxu6dw9AaF4wuJkRSX31OB78BSwcoRFenVXC+5RKjE8FwVvU0+tdb2UP+/621K",
-	"BIW+9hJCqK8xDxVR9R3QqYkap/BdF/FGWB1BvDy2sxKXNKf0Gj4NWw4S+mFMKs0ol1X5wtKmeUsP0gv9",
-	"vNujAJdQIiRXeVs0hOqqlU2wfQRI3gCohggFDpI6EXWf04IvtoLl9e2Ht5p/fbJzaW1kvBx886C58iU0",
-	"YOQok2i+oun9RpPTD3gdmDO+aMQQhv/6EbbLSQQLc8747qha3z9u/fCgtXI/2Nw0ttcXW2tLwX8/Dz5Z",
-	"2r77bRdZCOuYIgcXprRZBOaqZdK67AXR3Pzn9t1vW3+5H9y+BDJCohpWXbjPHViCdSk9URrumDun1/Pa",
-	"Qsoh8nKur6mraEYnJ05U1E6tlD5+9/4RbC23+Xmc2b6llgYz3RO78Q4hJfL/AgAA//8=",
+	"zFpvcxTH0f8q46mnSnf17J32Dhe2j/ILGRFzCcKKThQvQBGj3bm7sXdnVjOzks5YVQQKm1hWhEMkG4cK",
+	"BTEuYQUFcGyLIIcvw95Jr/wVUjO793f3JEGJ4njh0u3M9Py6f909PdO+CC3meoxiKgUsXITCqmIX6T85",
+	"nvWxkO8xu5YdRRKpbx5nHuaSYD1jxHHYPKIWPs3UTxsLixNPEkZhoT0IqO/OYA5S9c+/3tm80fh5fefm",
+	"7TQ0IF5ArudgWIB5M58z38q/nXszl8sfzb8NDeiihVOYVmQVFnJHDShrnpooJCe0AhcNOIokjm86WcWA",
+	"0DlGLDwkgI0kBqkSRtyqTtY8DHJpwDiQVQxQE13StHzaALVarZYZG8vYdgxpxnwrE8NoGtBDUmKuYPzh",
+	"/Hn74puL5zLDU+qvfMdf/wcTlCmGkJPMGA21jNi4ud24pyzYuLvdbcSx375tmuY7R946GocW23EMc6uK",
+	"qCyOxrdsjoHiaFySS2jrZ4LcthXjck+yeSAZEHoKSNVv39u5f7e+9iTYXkkXgAlmaqDDowyQU19apgGI",
+	"2pq6bn4NkE+e1suwshX1XVg4B01owBw0YB5OdevXq5ABFzJqUWYOcYpc5fXnOlTs9P9O1SMwo+GuCfP1",
+	"yJSSXmEZtWVGSYeFTvMtLho6BAnHttq2g7GpFk428yG2ZIjT8lAtM4ccYiNlcIX1IiwT7Ng9sKHRFbnK",
+	"BlgIVOkGAMyIKSx6mDkGKmQOx4wcemgWGnDWZyo4YWP1p06Sz7WFT71r1m9eNuoPvg1WrtRXt4JnV4M7",
+	"G9CA3Ne+/EYViZTATjnbXpMGn3wCer6BN94FQ+aQGkm1lnRATYPzvmnmj4b/Bb3DevlQGi4afS3VDs0o",
+	"5/QzV057Xr7p3jGfRNoLO2zX9uMottWsUZ2L4m4OyoyDnBEzuvqcT3caPVcAnTni/8Mfu2tLjY2l+lf3",
+	"6rdug5AUkE+cGWbprpkH4OWN3q+AUHBuKDdkgKH80FS6m6GWZZL4aZtNs9M9oyVCGSpptTbgi9HaNxjO",
+	"ElllvgTtlT0EACKAilw7Tnc8XmaYrBrq/LGqjAkMUIfcrqjZ+Nfu07//uv3NhfEPSpNg+L388Uj08PtY",
+	"tuRe+HX7C3Usq4nt3GC0YRidGC6A1Inj46gGKj6xMTDfNCJuQ7rTbYr7MXyo7L1EiDbTZZQpJ8LqRBcm",
+	"OlMKj1GBRZ9SpTgyrYVOv0ipEqxtRqVK/FiIEjcswAqmmCOJ7ewpTAmmshSblSGux7jUsJA6aWCFyKo/",
+	"k7WYOxwm7gobxlHID7ck6kOgODKdXOycrWLa44/zSAAX2bipQf3m5d21G13lDDh5suC6BSFev1pFG1NJ",
+	"ygTzuHLv+TXMhwRQ5SmiNUBac0Fq5/HP9bUnjR8fPd+6FJWTx4DZ+gfmI8PwMEAZxQOgK9VH83RJIumL",
+	"RDIV4nh+mWPExjZIPf/lVvD0bmPpUv3qki6XqC6RalgMhHJqYLoohI/389ZIivZVohbYzao2OqQG22cj",
+	"VV+mVn/N0EuY2tNjiDhx5CdcRByAbJtjIXp8kDKp6cJUqvI9tXvpm8bte7t/exo8uP782Z3G5qNB0W28",
+	"qkI9fp9hM8RpsXIQ5ep/Wqrfvz0wxE2ihekRl/lUJtx40QJg5R6tmlft9au7d5aVAmXGXSRhAdrMn3E6",
+	"0mFolP1UOh2bdRgqJd8SlUJqB5Da+f5xY/1qcO1eugByQKIFNOPo+97HmDPA9eXviPqeKXOMDfAOcMkC",
+	"tgeALyaR05exdrWB9Awwg8uMY6VIk7jdz77cvbOcqt/6vrF+NT2YBGod9/LMmJ7zRFYTtAyubwyslmc8",
+	"h6EXPbTVwebrhdhWSUWNKrU9B0mlIUg93/o8uPzDIJ7lxdL0cV9I5mI+fVpX2v0KM1WHg1Swebd+7afg",
+	"+nJj/fUfAxK7CSTpzwk5Mlj9NLjxx/rXf278+6GCTprLe24OErv9XFyNAakioSkuuH5tZ/3aAPqyxO7x",
+	"ZCV+7yMqiay1LLK6tfvZymCqkOySmobIHyMWBsUfxzmxEhCfoUQCT421IK9tBleeDKbVJ5DEI+7exYeK",
+	"nqYuA1t3SOyW8GxcjxKe9XHH/T9Bp+A/K91vAYRKXNlfhSKVh4p/Ei3sUzclgH+xSmoAwuYs43afqInU",
+	"m+3JWsHa5vNfll9vyC8mvcv3vPC3qiKlJmyvQJyjmvo9IelxZicQPBE9cQGL2eoWbRMLSUIrQPiWpa5t",
+	"jIMyIo7P8Wv10glJx0RlD/zNB9au3kveNAeRutZrY4g9fG5Uswkt6xcASaR+Ng1fV9/Hsv3qCkbGi9CA",
+	"c5iL0AK5rJk1FcfMwxR5BBbgkWwua0LdO6zqcqPfc69WiomkJFwlQm0FHMY+UpUnQLT5sNJ5Jex47o2K",
+	"nizUULjuFxVtWIBdOxqdLWC1r8WoxGEJgTzP0f7H6PCHQuFo9o7jFVTzRbbnyYFavOZJbANbje/bWXxV",
+	"HcvxqCpPktscA8VRAzDq1HS/pVXHu9G2AijLcGQpbfQtR3vDMeBgNIcBdj1ZA0zdFOaJ0G/9+7VnJ2ZP",
+	"YmSH76LdxpzAcyR0p9h9a7wIeDR6LEQwpOreMrEIckBp9HdAYGoLcB4eUY54HmbBB3oxcrJJXelJ4mIh",
+	"keslZuIFIImr2zwCW0zJTVGmv2U+ZlQdQ2WBZTpCApBlYU8KQMJ7IKEgZwKXUF9iXZwTZUWHWR9lk5NX",
+	"GL7zhNpsPhPtCAtHTbO3T9pGPXWAdNwy9B7t1g46jNCZ95LclaqiLsUJOocdphtPh5KsurBK7uPODoiS",
+	"mDfNVxiwza2akXt4sbrXAdCd9l8kcrFVZdjuE7sHCkevXzgeSowkuPyBaokWLBWsHFGRXDjoIZcIlRhe",
+	"qnhoik881rukH/Ro31O9nggKfe0VhFDPHSA0RNl3QOtM1DiF77qI18LTEXQej82sxCXNKLuG/8uF5SCh",
+	"G85SWUa5rMoXlqbmHd2gyvXu3XwhcgklQnKVt0VNqAJecYLtY0DyGkAVRChwkNSJqN2mDr7cDlY2dh7f",
+	"qf/12e6V9ZHxYvDto/rqV9CAkaNMooWSlvcbLU43xlswZ3xR60AY/utF2DxOIliYc8b3RtX44Wnjx0eN",
+	"1YfB1paxs7HUWF8O/vtF8Onyzv3v2shCWCeUOLg4pWkRmKuSSduyG0R96587979r/OVhcPcKSAmJKlgV",
+	"/D53YAFWpfREYbhFd0aPZzVDyiGycr6nqCvpjc5MnCqpmdooPfs9+EewvdLcz+PM9i011H/TA2033hKk",
+	"VP5fAAAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

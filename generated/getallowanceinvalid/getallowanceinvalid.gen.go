@@ -73,7 +73,7 @@ type ResponseData struct {
 	RtnCode *generated.LenientInt `json:"RtnCode,omitempty"`
 
 	// RtnMsg Response message
-	RtnMsg *string `json:"RtnMsg,omitempty"`
+	RtnMsg *generated.LenientString `json:"RtnMsg,omitempty"`
 }
 
 // GetAllowanceInvalidJSONBody defines parameters for GetAllowanceInvalid.
@@ -672,32 +672,32 @@ func (sh *strictHandler) GetAllowanceInvalid(w http.ResponseWriter, r *http.Requ
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"zFdfbxPHFv8qR/NCIq2ddYK4xHkCkgu+l3CjBHQfAKHJ7rE9sDuzzMzG2YsiIdDtAxRQS6GgVqINBYFo",
-	"EX+KSEXafhkcm29Rzeza8d8EaFDwk3dn9pzfOfM7v3PmAvFEGAmOXCtSvECUV8WQ2r8Sz8eo9EHhJ/lp",
-	"qql5F0kRodQM7Y4DQSBqlHt4TJhHH5UnWaSZ4KRIjsXhIkoQZdBVhCXBfPSBtr6AkY0rd5pPbzZeP2re",
-	"vTdKHILLNIwCJEUy7o4X3H+M7y/sndi7b8LdTxwS0uWjyCu6SoqFfQ4JGW8/OkQnkflMacl4haw4pMSX",
-	"BHsfVCzdOBjhIgaCVxRoASONu+uNBwZpY3W9G+zsv/a7rjs5MTnZA9PdFuYsSq9KuS5N9+NsrUFp+gPt",
-	"rjj25JhEnxRPdjrpTIzTdXin21bE4ln0NHHIcq4icpyG5uV8ygRLAmteRYIrVMNoUTpjjZ+Zphr7Q/tv",
-	"FbnN+Gaqa1RBSP02KzbuXnp3++aoA0mSJLnZ2Zzvw5EjxTAsKkV6I86wZi8ryFFSjX7+KHKGXC/07cqx",
-	"MBJSW+DUJJFUmK7Gi3lPhGPoRTTJVcQYZuQYa1u0uW0H9/Gcr99+mnF+lwM5GCcoz5R85JqVGcr+gOyO",
-	"PQqMSFCeAGvvhZHmi9cbt39rvHr+du1iVsZT4LZ/UMvOWSIwBVxw3P2IP4iR2fmNvP39+/qb1c+bk1ll",
-	"D2RltgY8ZWefmO0y9AUMgm1omG4ZxsOX93t5uPtBnYgCQf3t+GYYZqkW2+2WbGtX6pdeZmSbAgwjnUDM",
-	"NQuAaWDqswltQVMdq4HBmaIfEp8WdkHTZYgCqstChq2YG1cvbvz/6mgRXODCgQIkuNvRziNVJqj+GJNt",
-	"9aJ+/V79ux92m4rzmh8S/gAOzmdNHDzhm0HIZx7VjFdAxZ6HSoGQUKYsiGWHbDOusYJyuxhKXO9kALOq",
-	"sgX+EJWiFeyeksZdd9BgtPWQkxpMpxyzm/GyVVPNtB31Zg7N0QQOo4b27AQlvkQD5sOBuRJxyBJKlcIr",
-	"5N28a4YlESGnESNFMpEv5F3i2BzYuhk7OH4o0+axw6jbRjObNl9C6f7Yj1eZMh4hEOKcKS6gg4aNew+a",
-	"j1ez5pWOVXeuN359NponFpakxlzJJ0UyyLvTeQEwGDzBNXILh0ZRYPki+NjZrELSm0P/NNiaEbtDmOGe",
-	"TCKNPvhmfZdmZYfMZSI0yG5rDUrTDggeJFAWclO2wsyt6UpcS+qZaGpMV8ESZQoCpEuYKbgwmlhjCvP9",
-	"EPtAzZ8/gtRPG2F3MudxiaUM6wVr6CCz1akUwR4FolxmHqMBLEz/GxRyX8EpMmG4eYrk4T/2YxrkyQAQ",
-	"x1mIStMw6vd1grNl0Cw0ugEKPWHsjnBh3+X+Jzgaxwr1aIYEqOdhpJVpYSZDjEPBhZDxWKMBCcxkMRDe",
-	"ufxgsUlVosa4L2q5zCMp7nPd3uvOJuphdxqrSK2abyV6y1tTe5eTknkry11ymN2bZvgSBiLCHdLEbqxa",
-	"xth5JzMWx133ExZsy1WrcneuVrdqlN3t8UMqF72qQH9I7b5XOUbDynFHamQA5Yf2qi7ytmCZYpWUq8GN",
-	"3i6FTBlh+Khm3zI/sA13Wf/brXhABaVc+wQl1HPDSBNRjgNot0aLU8VhSGWSNsn+xt+hTlLznMmvIsWT",
-	"F4gXUGX+EW0yZKhrdMOzRzRpL8iFXgytwThknCktjX6rRGkM7dmgPwVaJkArlHEIqLaC1Ep5kdS/Wq/f",
-	"eNJ88ePGN3++u/zowFyp/tPzjVvfEodkhDlOlxesvX9ac2TF6YC5GKukA2H660XYaisZLJRSyK1RNV6+",
-	"abx63rj1rL625jSfXG08ulb/48v6F9eajx9uIkthzRhzZOW0PR6F0kxTNpfdIDbWfm4+ftj4+ll99TKM",
-	"KE0raKbsWAakSKpaR6o41j72nF3P2xMyxMjrWs/ct2AdnZg/umB22qT0+Pvlfn39RstfJIUfe2ZpuNP3",
-	"cjfXNmRC/isAAP//",
+	"zFdtbxPLFf4rR/OFRFo76wRR4nwCkoJbQqME1A+A0GT32B7YnVlmZuNsUSQEaj9AAbUUCmol2nBBIO5F",
+	"vFxErsi998/g2PyLq5ldO35NAgoy/uTdmT3nec4852WuEE+EkeDItSLFK0R5VQyp/SvxcoxKHxV+kp+l",
+	"mpp3kRQRSs3Q7jgSBKJGuYenhHn0UXmSRZoJTorkVBwuowRRBl1FWBHMRx9o6wsY27rxoPnybuP9s+bD",
+	"R+PEIbhKwyhAUiST7mTB/d3k4cLBqYOHptzDxCEhXT2JvKKrpFg45JCQ8fajQ3QSmc+UloxXyJpDSnxF",
+	"sL2gYunGwQiXMRC8okALGGs83Gw8MUgb65vdYOf/cNh13emp6ekemO6uMOdRelXKdWm2H2drDUqzn2l3",
+	"zbEnxyT6pHi200lnYJyuwzvftiKWL6KniUNWcxWR4zQ0LxdTJVgRWPMqElyhGiaL0gVr/MIs1dhP7c9V",
+	"5Dbi26GuUQUh9duq2Hp47dP9u+MOJEmS5Obnc74PJ04Uw7CoFOllnGHNXlaQo6Qa/fxJ5Ay5XurblWNh",
+	"JKS2wKkJIqkwXY2X854IJ9CLaJKriAnMxDHRtmhj2yb35Zqv33+ZaX7ERI7GCcoLJR+5ZmWGsp+Q3XFA",
+	"gSkSlCfA2nthrPnm/db9nxrvXn/cuJql8Qy47R/UsnOWCEwBFxxHz/izFJmd39jHn/9b/7D+bWsyy+yB",
+	"qszWgKfq7CtmI4a+hEGwiwzTLcN0+PZxrw5HT+pMFAjq76Y3ozArtdhut2LbuFG/9jYT2wxgGOkEYq5Z",
+	"AEwDU98MtSVNdawGkjNJP4SfFnZB01WIAqrLQoYtzo2bV7f+enO8CC5w4UABEhw120WkypDq55jsWi/q",
+	"tx/V//O/UUtxUfNjwh+gwcWsiYMnfDMI+cyjmvEKqNjzUCkQEsqUBbHsKNuMa6yg3I1Diev9JDCvKjvg",
+	"D1EpWsHuKWnSdUcZ97Xd5qkUezpQmd2Ml23h1kzbqXLu2AJN4DhqaI9pUOIrNGA+HFkoEYesoFRpJAp5",
+	"N++auUxEyGnESJFM5Qt5lzgWt03RiaOTx7I2MHEcddtoZtNyFEr3h/l0lSnjEQIhLpk8Bjpornn0pPl8",
+	"PeuT6QT34Hbjx1fjeWJhSWrMlXxSJIO8O513DYPBE1wjt3BoFAVWmoJPXMySMb2k9A+erXG0m8Ic92QS",
+	"afTBN+sjGssdspDVu0F2W2tQmnVA8CCBspDbFTLM3JoGyLWknmFTY7oKVigzECBdwaxZCFN+a0xhvh9i",
+	"H6jFyyeQ+mnP7Q7mIq6wVGG9YI0cZLY6kyI4oECUy8xjNICl2T+CQu4rOEemjDbPkTz8yX5MgzwZAOI0",
+	"C1FpGkb9vs5wtgqahaZEgUJPGLtjXNh3ub8IjsaxQj2eIQHqeRhpZbqliRDjUHAhZDzWaEACM1EMhHcp",
+	"P7iupZldY9wXtVzmkRQPuW7vzWob9bDrk60irZxvBXrHC1p7l5OKeSfLXVUsu6LN8RUMRIT7Vce6sGoZ",
+	"Y+f1z1icdN2vmLAtV63M3b9c3ak3dHeEz8lc9KoC/SG5u6d0jIal477kyADJD+1VXeJtwTLJKilXg2cK",
+	"uxQyZQrDF80VLfMDO36X9b12/R3p9WRQqrWvkEI9l5k0EOU4gHZrtDhVHIZUJmmT7G/8HdVJap4z8VWk",
+	"ePYK8QKqzD+iTYSMdE3d8OwRTdu7eKEXQ2sGDxlnSktTv1WiNIb2bNCfAS0ToBXKOARU24LUCnmR1P+x",
+	"Wb/zovnm/1v/+vXT9WdHFkr1715v3fs3cUgmmNN0dcna+701R9acDpjLsUo6EKa/XoSttpLBQimF3BlV",
+	"4+2HxrvXjXuv6hsbTvPFzcazW/Vf/l7/263m86fbyFJYc8YcWTtvj0ehNNOUjWU3iK2N75vPnzb++aq+",
+	"fh3GlKYVNAN9LANSJFWtI1WcaB97zq7n7QkZYeR1rWfuW7KOziyeXDI7bVB6/P3wuL55p+UvksKPPbM0",
+	"3Ome3C20DRnKvwUAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -46,7 +46,7 @@ type ResponseData struct {
 	RtnCode *generated.LenientInt `json:"RtnCode,omitempty"`
 
 	// RtnMsg Response message
-	RtnMsg *string `json:"RtnMsg,omitempty"`
+	RtnMsg *generated.LenientString `json:"RtnMsg,omitempty"`
 }
 
 // GetCompanyNameByTaxIDJSONBody defines parameters for GetCompanyNameByTaxID.
@@ -645,31 +645,31 @@ func (sh *strictHandler) GetCompanyNameByTaxID(w http.ResponseWriter, r *http.Re
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"tFddbxtFF/4rR6NXaiKtnU2qvk2cqyYOxaItUZJetQWNd4/taXZntjOziZcoElKhCLVRAVGqXlUNUKVf",
-	"UkNVEUEEfwbH7hV/Ac3sruOvhAKpr+z5OOc5Z57nnOMN4okwEhy5VqS0QZTXwJDarxJvxKj0nPCTYplq",
-	"atYiKSKUmqE9cRGl16BcV8rml4/KkyzSTHBS6u5BpUwcEtLmBeR13SClSdchIePdnw7RSYSkRJSWjNfJ",
-	"pkMuc1Zj6M/FinFU6pIYNp8dgWp2BngcVlHCWPv17h97n7Z/3uk8eDgOWoDXQG/VgWnwWZ1pRRyCTRpG",
-	"gXE5c9adOjNzdrof4XQfwGmHRFRrlMbtR1fcwsy1jenN/5Eh3JuOTRmT6JPSld7kjIroWve+qF5HTxOH",
-	"NAt1UeA0NItLafJt3q1hFQmuUB3xEvMijChPLtnLg7nKNsGYhrHW589bd/daX221d3bHQWKdKY0SfagJ",
-	"CbqBWSaH4svwZYt15CipRr94ATlDrpeHThVYGAmpLVhqMknqTDfiatET4QR6EU0KdTGBjK8J5uFE16LN",
-	"5JLm88IfEcxSlgnwhI/AuM88qhmvg4o9zxBBSKhRFsQSD0NgXGPdxnRsDBWuTzKAi6p+DP4QlaJ17Kfe",
-	"lOuO4tXxTEkNplQxpxmvWcVopi3LF+YXaQLnUUPOBMMTmEtghTahUoZzixXikDWUKsU4WXSLrqGdiJDT",
-	"iJESOV2cLLrESqFhGTcxNzVfySI/j7qHgHPJCm2mJSESSg+nYKXBlPGZSlMBBS+9fUpB/Ha6ptwHiTqW",
-	"XFnOej0ULxILXFLjruKTEhmNz+mtcAalJ7hGbgHTKAossQSfuK4M6rw0DmsvV2R/kAvck0mk0Qff7P9t",
-	"zXtXtXQxoLomZDjKbr4HlbIDggeJrQFRvhpmbhWYzEjqmWjWmW6AZdQsBEjXEDCMdAJCN1CuM2XTPwBx",
-	"CNTSjfeR+iiHk7mEayxl4SBYQxiZ7c6mCE4pELUa8xgNYLn8ASjkvoKr5LTh71VShA/tZRoUyQgQKyxE",
-	"pWkYjewuTdAsNAUGFHrC2B3jwq4VPhEcjWOFejxDAtTzMNIKmLYZYhwmXQgZjzUakMBMFgPhrRZHV6W0",
-	"nKwz7ov1QuaRlP7vuoNt5RD1UR3Elq68OOSJPrY7dU85KZmPs9xXN7MutcDXMBARnlDx7MeqZYy9HdBY",
-	"nHLddyjY3FWu3JPT6nEdtb+P/hPlotcQWf8e1u5byTE6So4nopERlD+yqfWRN4dlxCopV6MnArsVMmUK",
-	"w7+aCnLzI/t1n/X/3LNHKCjl2juQUH8cy2kianEA3eZocao4DKlM0jZ5xITQU6Kk5gWTZEVKVzaIF1Bl",
-	"vhFt0mT4a4qHZ99pxjWfyUEgpl1r2jTFkSktTRFXidIY2gdCfxa0TIDWKeMQUG2rUp73Eml9vd+6+6zz",
-	"06ODb39/c3Pn3GKl9cPuwb37xCEZa1Zoc9nae8+aI5tOD8xqrJIehOlnEGHeWzJYKKWQx6Nqv/q1/Xq3",
-	"fe9la2/P6Ty73d7Zav12p3Vrq/Pk8SGyFNaCMdePigv9cU3E3D+EdnYQFBcQxdWAebYqZcM6y+ejWdN4",
-	"QpqA0iwIoIqwRgPmw1h3toJ1DGpU2lEpZFojOqBEiFAXayh5iFwbkYRopBNAVfgM1bg5A6uIETCl4rRo",
-	"HYZ98PDH9mePOq++OPjuwWGYl0RGouzPy0YW0uSU605OnRnFh2zIMwRI57mjxkA7MRbsPzmQcYCzQNWq",
-	"vVGNE5TpA/U/Tc/cePB020De3n/z5H7nxZcpc/7cv9N5drt1a6u9/Uvn6VYfkSrleeOwbPzldLpmxaVQ",
-	"mnnZiqA/noO9550nj9vfvGxt34QxpWkdx4lDYhmQEmloHanSRFe0BbtftNIysi7q9YHxftk6urx0Ydmc",
-	"tOkc8Pfi+9b+3dxfJIUfe2braKdv5W6xa8iE/FcAAAD//w==",
+	"xFffbxPHFv5XjkZXIpHWziaIS+I8kTiXa13gRkl4Au7VePfYHrI7s8zMJt5GkSrRUlUQ0ValiCdE2qLw",
+	"SyJFqFEbtf9MHZun/gvVzO46/pWQVkH1k707e853zn7fd443iCfCSHDkWpHSBlFeA0Nqv0q8FaPSc8JP",
+	"imWqqbkWSRGh1AzticsovQblulI2v3xUnmSRZoKTUvceVMrEISFtXkJe1w1SmnQdEjLe/ekQnURISkRp",
+	"yXidbDrkKmc1hv5crBhHpa6I4fDZEahmZ4DHYRUljLXf7v6293H7x53Oo8fjoAV4DfRWHZgGn9WZVsQh",
+	"2KRhFJiUM+fdqXMz56f7EU73AZx2SES1RmnS/u+aW5i5sTG9+Q8yhHvTsS1jEn1SutbbnFEV3eg+L6o3",
+	"0dPEIc1CXRQ4Dc3FpbT5tu82sIoEV6iOeBPzIowoT67Yhwd7ld0EExrGWp++bN3fa32x1d7ZHQeJdaY0",
+	"SvShJiToBmadHKovw5ddrCNHSTX6xUvIGXK9PHSqwMJISG3BUtNJUme6EVeLnggn0ItoUqiLCWR8TTAP",
+	"J7oRbSeXNJ8X/ohilrJOgCd8BMZ95lHNeB1U7HmGCEJCjbIglnhYAuMa67amY2uocH2aBVxW9WPwh6gU",
+	"rWM/9aZc9+/s++b7SJliT1lpTjNes+LUTFtBLcwv0gQuooacdIaSMJfACm1CpQwXFivEIWsoVdqOyaJb",
+	"dA3DRYScRoyUyNniZNElVnUNS+6Juan5Sob2Iuoers8lK7SZuk8klB7u9kqDKZMzdQEFFLz06TMK4pNZ",
+	"COU+SNSx5MrKw+tRU5FY4JKadBWflMhofE6vmRqUnuAauQVMoyiwHBZ84qYyqHMXHpZ5Lv7+Ihe4J5NI",
+	"ow++uf9ee/1Qtr0YUF0TMhwVN78HlbIDggeJtZsovxpmaRWYzkjqmWrWmW6AZdQsBEjXEDCMdAJCN1Cu",
+	"M2XbPwBxCNTSrX8j9VEON3MJ11jKwkGwhjAyuzubIjijQNRqzGM0gOXyf0Ah9xVcJ2cNf6+TIvzXPkyD",
+	"IhkBYoWFqDQNo5GDrAmahcbLQKEnTNwxLuy1wkeCo0msUI9nSIB6HkZaAdO2Q4zDpAsh47FGAxKY6WIg",
+	"vNXiaANMLWCdcV+sF7KMpPRP1x2cYIeojxpW1m5yc8gbfewg7J5yUjIfF7nP7rKBuMDXMBARnpbh9WHV",
+	"MsbeYWsiTrnuBxRsnipX7ulp9bgh0j86/oxy0WuIbFUY1u6J5BgdJcdT0cgIyh851PrIm8MyYpWUq9HL",
+	"h70VMmWM4S8tIHn4katBX/STrgfHljegoJRrH0BC/XUsp42oxQF0h6PFqeIwpDJJx+QRG0KPRUnNC6bJ",
+	"ipSubRAvoMp8I9q0yfDXmIdn39OMaz6Tg0DMuNa0acyRKS2NiatEaQztC0J/FrRMgNYp4xBQbV0p73uJ",
+	"tL7cb91/0fnhycHXv767vXNhsdL6bvfgwUPikIw1K7S5bOP9y4Yjm04PzGqskh6E6WcQYT5bMlgopZDH",
+	"o2q/+bn9drf94HVrb8/pvLjb3tlq/XKvdWer8+zpIbIU1oIJ14+KC/3/moi5fwjt/CAoLiCKqwHzrCtl",
+	"/wtYvh/NmsET0gSUZkEAVYQ1GjAfxrq7FaxjUKPSrkoh0xrRASVChLpYQ8lD5NqIJEQjnQCqwmeoxs0Z",
+	"WEWMgCkVp6Z1WPbB4+/bnzzpvPns4JtHh2VeERmJsv9JG1lJk1OuOzl1bhQfsiXPECDd545aA+3GWLB/",
+	"GkHGAc4CVav2iWqcoExfUP+r6dkbD55vG8jb+++ePey8+jxlzu/79zov7rbubLW3f+o83+ojUqU8bxKW",
+	"Tb6cTjesuBRKsy9bEfTXc7D3svPsafur163t2zCmNK3jOHFILANSIg2tI1Wa6Iq2YO8XrbSMrIt6fWC9",
+	"X7aJri5dWjYnbTsH8r36trV/P88XSeHHnrl1dNITpVvsBjIl/xEAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

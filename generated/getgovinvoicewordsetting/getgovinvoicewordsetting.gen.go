@@ -46,7 +46,7 @@ type ResponseData struct {
 	RtnCode *generated.LenientInt `json:"RtnCode,omitempty"`
 
 	// RtnMsg Response message
-	RtnMsg *string `json:"RtnMsg,omitempty"`
+	RtnMsg *generated.LenientString `json:"RtnMsg,omitempty"`
 }
 
 // GovWordSetting defines model for responses.Data.InvoiceInfo.
@@ -667,33 +667,33 @@ func (sh *strictHandler) GetGovInvoiceWordSetting(w http.ResponseWriter, r *http
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
 	"zFdtbxvHEf4rg0WBSsCROkpxYtGfZEtW6bcIooKicNxidTckN77bvezOUWINfUrTFkiMtEWcwIARw21t",
-	"OHBSJHUDqI3R/hqS8r8odu+O4vFFcVMZtj6Jt3szzzzz9twtFqg4URIlGVa/xUzQwZi7fzW+n6Kh8yrs",
-	"Vdc5cfss0SpBTQLdjYbsKhHgL5Br+zNEE2iRkFCS1YtD6CHXsDC8+2z48HH/n//o/+vRIggJ1EHYxiTd",
-	"jUQAqgUXOkJyCHiEMuTaA6y2q1DzV6GlNCz7yz7zGO7zOImQ1VnNX2Uei/n+FZRt6rD6isdiIcd+JZwI",
-	"tQXyy+t+ZfXGrZWDnzCPUS+x7xvSQrbZgceuog46XFJjfTqE4gwa62VvNb/krjZl98Bz9AmNIatfH3fi",
-	"lVi7MXpT7b6HATGP7VfaqiJ5bB9uZylw7DuTJlHSoDk5Hw3ZUtPB7HQQeBSpgBOGINN4FzVoLttoivQ8",
-	"//D20d37w+/+MPji3uDww/5nf1tkHhOEsZnpbMdBn3KkeXATbFiw0P/686PvP37+4Iv+7x8u1sF/C9oo",
-	"UfMIiO+DyPB64J8Fk2Agys/LnC9PkpxTlT/M7BKG1SsoBUpqTt2qiDhRmlwo3JpkbUGddLcaqHgJg4T3",
-	"Km21hLn3pZFFl86c2w0ZTkd8hRsqQBfMqpYrcUewB2chFG1BBlCGQrZtA7yxCkrD6kQdn30tovwZ8hD1",
-	"vNRGaFtrVDVZjhfzlr18+XVMW5N4ZqEcz0Whf0TmfN9m7oz/OmZuB3U8fxYnqIUKi8QN7t3P2rIGl7is",
-	"XMRdD5bhKteVtUR7sAJXea9yKZUevAGX0qiylrY9OANNTCpvB+TBm3BNdSvrGBzPVSEJ26h/KPaGpFML",
-	"/JrL2nTM55W6GSGZsaG3MPz06dGTjwb3vhrcOVw8B0oi7GbXQBg440+UgnmFgR3M2QzObL4eNlX350qH",
-	"TSTKt1n+Ctea9+zvbZIXVDhjSG/nqwQCFSIIGYqAWyNg0iBAY2yFt7iIUo2vNLvbJK+a9gn4YzSGtyd3",
-	"he/PWsknr9rMYLZr7W2Rr1ES5DTHxoUt3oNNJNhUXShayiYA8gzA2laDeayL2mQoa1W/6ts8qAQlTwSr",
-	"s5VqrWonh6XC7dGl88sXcmNLm0ibqpv/Gk+t5U4ZmrXVhbFuIRKGjBtcE+OsWPH5mHZX7JLlKXWUFtSD",
-	"Dh9vElLuSlxoHy7D4q7JjjMirC7jTt1VmQtQc4upEdrCnBeHN64qbTSBkoTSBcaTJHJVqOTSe8ZGV8jR",
-	"afFR6J8yGRsy0L3EBhHa8x/QaC9L+3lsK+LUUjqeZbc4g8a6B0pGGZFJ8bSg3YBlRvPARrMnqJOxfg4i",
-	"5F0EjBPqgaIO6j1hsDoNcQrU9vvHW71M5jZ2RVawk2BtYen89FyG4KcGVKslnFZrrl8GgzI08C5bsaX+",
-	"LqvC2+5lHlVnqe0dEaMhHifTvt6RYh9IxLaAwWCgrN0Fqdyzyq/trFatlkFazJEADwJMyIAgx5CQUPMh",
-	"FjIltCDBbu0gUsHN6uwRls2ePSFDtVfJPbL6m74/Kd+PUd94gak8IvrEr4DRLS8r5pMsl4Zs/k2wIbsY",
-	"qQRPa92UsJJOcfx7w1pc9v2X2LCFq6JzT69XTxJlZSn2v3QuBh2F4ZzefaF2TOa146n0yIySfyFJMYJl",
-	"m1VzaWbLB3cUC2MHw4+SEIX5mcu9ZP3/XvAzOiirtZfQQuU4mhkRrTSC0X50OE0ax1z3sk05V06MDSlN",
-	"smJpNqx+/RYLIm7sf4wsUbaC7fgIXKZWfftXm4RSbP1YSGFI2zFueoYwdinC8ByQ7gFvcyEh4uTmUsF8",
-	"nfX/+Kz/yZOjvz8YfPqf5x88Xttq9P/67eDO58xjed3s8P2ms3fRmWMH3hjM3dT0xhBmf5MIi+2Sw0Kt",
-	"lT4Z1fDp98Pvvh3e+aZ/eOgdPflo+Ph2/98f9397++jLR8fIMlgb1lwZlVT0q5ZKZXgM7a1JUFJl+mlM",
-	"H9mWpw4nJ33qTivlXwuwhxpBKpqpl/Y6KIH4TZQeOBMjo7bKhXEvBipOIiSEHlIp1sH9h8PfPDh6+rvB",
-	"Z3ePY7umNlV3bWSFHdxwVWhQWw3qaqUcz+Dwq6MvHw3/9E3/zx/AgiHexkXmsVRHrM46RImpL42qu+LO",
-	"q64Cbf1XaW9CNDedo3e2rzTtTUfvhL+v/9J/9knhL9EqTAN7NN/pC7nbGhmyIf83AAD//w==",
+	"OHBSJHUDqI3R/hqS8r8odu+O4pGUrBgybH0Sb/dmnmden7vFAhUnSqIkw+q3mAk6GHP3r8YPUzR0XoW9",
+	"6ionbp8lWiWoSaC70ZBdJQL8FXJtf4ZoAi0SEkqyenEIPeQa5oZ3nw0fPu7/+1/9/zyaByGBOgibmKTb",
+	"kQhAteBCR0gOAY9Qhlx7gNV2FWr+MrSUhkV/0Wcew10eJxGyOqv5y8xjMd+9grJNHVZf8lgs5NivhBOh",
+	"tkB+fd2vLN+4tbT3M+Yx6iX2fUNayDbb89hV1EGHS2qsTlMozqCxWvZW80vualN29zwXPqExZPXr4068",
+	"UtRujN5U2x9gQMxju5W2qkge24ebWQpc9J1Jkyhp0Byfj4ZsqWkyWx0EHkUq4IQhyDTeRg2ayzaaIj3P",
+	"P759cPf+8Ic/Db66N9j/uP/FP+aZxwRhbGY623LQpxxpHtwESwvm+t9+efDjp88ffNX/48P5OvjvQBsl",
+	"ah4B8V0QGV4P/LNgEgxE+Xk55ouTQc5DlT/M7BKG1SsoBUpqTt2qiDhRmhwVbk2ytqBOul0NVLyAQcJ7",
+	"lbZawNz7wsiiS2ce2zUZTjO+wg0VoIvIqpYrcRdgD85CKNqCDKAMhWzbBnhrGZSG5Yk6PvtGsPwF8hD1",
+	"UamN0LbWqGqyHM/nLXv58puYtibxzEKZz0WhXyJzvm8zd8Z/EzO3hTo+ehYnqIUKi8QN7t3P2rIGl7is",
+	"XMRtDxbhKteVlUR7sARXea9yKZUevAWX0qiykrY9OANNTCrvBuTB23BNdSurGBzOVSEJ26hfxL0h6dSI",
+	"X3NZm+Z8XqmbEZIZG3pzw8+fHjz5ZHDvm8Gd/flzoCTCdnYNhIEz/kQpmNdIbO+IzeDM5uthXXV/qXTY",
+	"RKJ8m+WvcK15z/7eJHlBhTOG9Ga+SiBQIYKQoQi4NQImDQI0xlZ4i4so1fhas7tJ8qppH4M/RmN4e3JX",
+	"+P7r7Ma9F231DHu21u1tkW9sEuTkzdqFDd6DdSRYV10outfmGvJkw8pGg3msi9pkAalV/apvU64SlDwR",
+	"rM6WqrWqHVIWvlvZC+cXL+TGFtaR1lU3/zVeRZavMjRLQAhj3UIkDBk3IycmZ6Em8o3grth9zlPqKC2o",
+	"Bx0+3o+k3JW4kFlchsVdkx1ngbASkDshWWWOoOYWUyO0PXAUD29cwFo2gZKE0hHjSRK5gldy4QNj2RXK",
+	"d1rnFFKrHIw1GeheYkmE9vwFcvBVyUyPbUScWkrHs+wWZ9BY9UDJKAtkUjwtwm7ARkbzwLLZEdTJon4O",
+	"IuRdBIwT6oGiDuodYbA6DXEK1OaHhwKiHMxN7IqsYCfB2sLS+em5DMHPDahWSzhZ2Fy9DAZlaOB9tmRL",
+	"/X1WhXfdyzyqzhL2WyJGQzxOpn29J8UukIhtAYPBQFm7c1K5Z5Xf2rWgWi2DNJ8jAR4EmJABQS5CQkLN",
+	"h1jIlNCCBCsQgkgFN6uzp2U2L3aEDNVOJffI6m/7/uSXwiHqGydYAKNAH/vBMbrlZcV8nOXSbMw/P9Zk",
+	"FyOV4GlNxxJW0imOf9pYi4u+/wobtnBVdO7p9epxG6e8Z35K52LQURge0bsnasfkqHY8lR6ZUfInUi8j",
+	"WLZZNZdmtlJxR7EwdjC8lFopzM/UESXrJ9USx9Kb6KCs1l5BC5V5NLNAtNIIRvvR4TRpHHPdyzblkXJi",
+	"bEhpkhUbZsPq12+xIOLG/sfIBspWsB0fgcvUsm//apNQiq0fCykMaTvGTc8Qxi5FGJ4D0j3gbS4kRJzc",
+	"XCoiX2f9Pz/rf/bk4J8PBp//7/lHj1c2Gv2/fz+48yXzWF43W3y36exddObYnjcGczs1vTGE2d8kwmK7",
+	"5LBQa6WPRzV8+uPwh++Hd77r7+97B08+GT6+3f/vp/3f3z74+tEhsgzWmjVXRiUV/aalUhkeQntnEpRU",
+	"mX4a00e25anDyUmfutNK+YcJ7KBGkIpm6qWdDkogfhOlB87EyKitcmHci4GKkwgJoYdU4jq4/3D4uwcH",
+	"T/8w+OLuIbdral11V0ZW2N4NV4UGtdWgrlbKfAb73xx8/Wj4l+/6f/0I5gzxNs4zj6U6YnXWIUpMfWFU",
+	"3RV3XnUVaOu/SjsTornpHL23eaVpb7rwTvj79m/9Z58V/hKtwjSwR0c7PZG7jZEhS/n/AQAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -69,7 +69,7 @@ type ResponseData struct {
 	RtnCode *generated.LenientInt `json:"RtnCode,omitempty"`
 
 	// RtnMsg Response message
-	RtnMsg *string `json:"RtnMsg,omitempty"`
+	RtnMsg *generated.LenientString `json:"RtnMsg,omitempty"`
 }
 
 // GetInvalidJSONBody defines parameters for GetInvalid.
@@ -668,33 +668,33 @@ func (sh *strictHandler) GetInvalid(w http.ResponseWriter, r *http.Request) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"zFdrbxPNFf4ro1GlN6nW9tp53xdwPgFJwS2hURLUD4RGk91je2B3ZpmZtbONIiFQW7UpoF6AoiKlDQWF",
-	"0kpcigglbf8MvvAvqpnddby+JNAGpf603jk+53nOPOfidexwP+AMmJK4vI6lUwefmEcB10OQ6gx3o/wM",
-	"UUS/CwQPQCgKxqLCGpw6MEMU6K8uSEfQQFHOcBnrt0jVAdHYCjWJRFTKEFw00Xm413my8/H+Zuf5ZvvB",
-	"k/ajrUkLRVEU5ebmcq6LuDDfCnNzBdfFFoY14gce4DIu2aVizj6RK53EFvYpuwCspuq4XLRwQJQCoWP/",
-	"eHnZXf9643KucEU/lfqe0He/gy2sokA7k0pQVsMbVkrlIh8mkhwhFvqrIFLs3Ydbne29yQy2ue+ftG37",
-	"1NTJExobWethswehDsWfA+HUCVOVmWEA6RmqzHy23wXwiIKLBvqw56U6ID/x/pVEvMlSlryaubuJzi/e",
-	"tf7xoPvzv3R3bnbeavaTFiIS1WgDGGrWgZm7payGqJpGjCMZgEOJh2Tkr3JPZhK1BFIVvy2d+PqbKfvU",
-	"QLK+OYzUhmWkSQW4uHy5P3MDdPtv1cqI9UrPKV+9Co7CFl7L1XiOEV+/XIiVb0RvosmAMwlyXBlUVs6E",
-	"EYiVigtM0SodlWpj8ZVEutwIixDt2aKJ7qu37fvvOm9efti9kSR3Gtm9T5xeVQcBiErEOIMhCScEkpc1",
-	"YCCIAjd/ARgFphaHrHLUD7hQhg3RicY1qurhat7hfgGcgES5Gi9AIoBCz6PJf6WyMrrof5QgzRR9g1NX",
-	"F/2Hfz5qvd9uP7z58f5vs+V+/nzZ98tSHj+tRCUroxrBxUxpJKz2K2SgLRwzkUXwvEMkGZuM0+Trx4Oa",
-	"PH5SlwKPE/cw7embMcILjbmR3u4vWzdfJ9KbRuAHKkIhU9RDVCEq/2+oLSqiQjmSnG4AY/gpbg4UWUOB",
-	"R1SVCz/l3Nm80f7p5mQZ2YhxCxVRBMfNdgGI1KSGOUaH9I7Wna3WH/543EJcUOwsd0cocCEZFMjhrqbh",
-	"UocoPRJl6DggpV5rqoR6oehr4JQpqJlpdSCHClNHSWBO1g7A74OUpAbZwVyy7VGz+OBBGjuMJ6m2pqxq",
-	"OquiymwCs2fnSYTOgUIV1iAedVG6bp2er2ALN0DIGFwxb+dtPY55AIwEFJfxVL6Yt7FZ/OqmZgpnSmeT",
-	"3xfOgUpcmiRxqUbtP1TqQMjj/JquJ0SG+np760n32Xasv7jHt39/p/P3F5N5bLAIop1VXFzGfSGt/vVZ",
-	"B3Y4U8AMBhIEnlEGZ4WrSSXEe/fwbpFuHFncs8wRUaDARa4+P7btcj5pNqP8pmeoMmMhzrwIVbnYb0/p",
-	"2qmnD1OCOJpNk6o6MpKYRh6QBiSdmuve16QS8sMQh1fe6+eBuPHAyyZzARo0VtMgWK0BkZxOxwj0Plyt",
-	"UrPDLs78AElgrkTLeErrcBnn0Q/Nj4mXH/V/Yon6IBXxg+FYlxhdQ4r6ukMgCQ7XficYN+9yP+EMdGAJ",
-	"ajJBgojjQKCkHlU6Q5Shoo18ykIFGiSiOosed67lR7eVuB80KXN5M5dExOVvbXtwl95HPW5DNr0nre40",
-	"0Qev5KmVFYv5IM+Zxpds4bOsAR4P4Ii6XxarEiH0b/jaY8m2v2DBpqHSyj26Wj1oJGYH4edULjh1Du6Y",
-	"2v2kcgzGleOR1MgIyY+dShnxprB0sQrC5OiRbo58KnVj+K/Geup+5MDNeP+fh+6ICoq19gVKaOCfRJyI",
-	"auih3kQ0OGXo+0RE8WwcHPF9vUkoltPZlbh8eR07HpH6CSudHy1c3TUcc0GnzF/i4iCCdP31KaNSCd29",
-	"ZSQV+OZmwJ1GSkSI1AhlyCPKtKM04WXc+vVe6+7z7qs/tX/374+3dk7PV1p/ftm+9wBbOJHLEllbNP6+",
-	"Z9zhDasP5moooz6E8WcQYTpUElggBBcHo+q8ft9587Jz70Vrd9fqPt/s7Nxu/etXrZ/d7j57uo8shjWr",
-	"3eGNK+ZyJAi9N5lcZkG0d//affa085sXre1baEIqUgO9TYfCw2VcVyqQ5ULv0nPmPG9uSMsir5oD+92i",
-	"CXRp4cKitjRJGYj3t8etvbtpvEBwN3T00fignxRuvudIU/5PAAAA//8=",
+	"zFdrbxPLGf4ro1Glk1Rre+2ccwDnE5AU3BIaJUH9QGg02X1tD+zOLDOzdrZRJARqqzYF1AtQVKS0oaBQ",
+	"WolLEaGk7Z/BF/5FNbO7jteXBKqgHH9az8y+7/O887yXXccO9wPOgCmJy+tYOnXwiXkUcD0Eqc5wN8rP",
+	"EEX0WiB4AEJRMCcqrMGpAzNEgf7rgnQEDRTlDJexXkWqDojGp1CTSESlDMFFE52He50nOx/vb3aeb7Yf",
+	"PGk/2pq0UBRFUW5uLue6iAvzrzA3V3BdbGFYI37gAS7jkl0q5uwTudJJbGGfsgvAaqqOy0ULB0QpENr3",
+	"T5eX3fWvNy7nClf0U6nvCX3/e9jCKgq0MakEZTW8YaVULvJhIskWYqG/CiLF3n241dnem8xgm/vhSdu2",
+	"T02dPKGxkbUeNnsQ6pD/ORBOnTBVmRkGkO6hysxn210Ajyi4aKAPW16qA/IT619JxJssZcmrmbub6Pzq",
+	"XetfD7q//Ft352bnrWY/aSEiUY02gKFmHZi5W8pqiKppxDiSATiUeEhG/ir3ZCZQSyBV8dvSia+/mbJP",
+	"DQTrm8NIbVhGmlSAi8uX+yM3QLf/Vq2MWK/0jPLVq+AobOG1XI3nGPH14kKsfCN6400GnEmQ49KgsnIm",
+	"jECsVFxgilbpqFCbE19JpNONsAjR3lk00X31tn3/XefNyw+7N5LgTiO794vDq+ogAFGJGGcwJOGEQLJY",
+	"AwaCKHDzF4BRYGpx6FSO+gEXyrAhOtC4RlU9XM073C+AE5AoV+MFSARQ6Fk08a9UVkYn/U8SpJmkb3Dq",
+	"6qT/8O9Hrffb7Yc3P97/fTbdz58v+35ZyuOnlahkZVQhuJhJjYTVfoYMlIVjJrIInneIJOMj4zT5+vGg",
+	"Jo+f1KXA48Q9THv6ZozwQnPcSG/3162brxPpTSPwAxWhkCnqIaoQld8ZaouKqFCOJKcLwBh+ipsNRdZQ",
+	"4BFV5cJPOXc2b7R/vjlZRjZi3EJFFMFxs10AIjWpYY7RIbWjdWer9ac/H7cQFxQ7y90RClxIGgVyuKtp",
+	"uNQhSrdEGToOSKnHmiqhXij6CjhlCmqmWx3IocLUURKYk7UD8PsgJalBtjGXbPs4475xWM+OscdNW5+m",
+	"rGqKuKLKDB2zZ+dJhM6BQhXWIB51UTrZnZ6vYAs3QMg4DsW8nbd15+cBMBJQXMZT+WLexmbGrJv0LJwp",
+	"nU3eL5wDlZg0xLhUo0YtKrUj5HF+TacuIkMtpL31pPtsO5Z63E7af7zT+eeLyTw2WATRxiouLuM+l1b/",
+	"pK4dO5wpYAYDCQLPiJCzwtUk6eIRf3iMSYebLO5Z5ogoUOAiV+8f2yA7n9S1UXbTPVSZsRBnXoSqXOxX",
+	"wnTC1Y2OKUEczaZJVR0ZSUwjD0gDkqbAdZltUgn5YYjD0/X180DcuLdmg7kADRqraRCs1oBIdqdjBHr0",
+	"rlapGZcXZ36EJDBXomU8pXW4jPPox+Zl4uVHfbosUR+kIn4w7OsSo2tIUV8XIyTB4druBONmLfczzkA7",
+	"lqAmEySIOA4ESuquqCNEGSrayKcsVKBBIqqj6HHnWn50BYtzuEmZy5u5xCMuf2vbg2P7Pupxw7ipF2l2",
+	"p4E+ePpPT1mxmA+ynKlXycA/yxrg8QCOqmJlsCoRQv/HhLZYsu0vmLCpqzRzjy5XD+oC2dr/OZkLTp2D",
+	"OyZ3Pykdg3HpeCQ5MkLyY7tSRrwpLJ2sgjA5enowWz6VujD8XxNEan5kb89Y/9T+fiC9gQyKtfYFUmjg",
+	"oyUORDX0UK8jGpwy9H0iorg3Drb4vtokFMvp6EpcvryOHY9I/YSVjo8Wrq4ajrmgU+bruziIIJ20fcqo",
+	"VEJXbxlJBb65GXCnkRIRIjVCGfKIMuUoDXgZt36717r7vPvqL+0//PfjrZ3T85XWX1+27z3AFk7kskTW",
+	"Fo29HxhzeMPqg7kayqgPYfwbRJg2lQQWCMHFwag6r9933rzs3HvR2t21us83Ozu3W//5TesXt7vPnu4j",
+	"i2HNanN444q5HAlCz00mllkQ7d2/d5897fzuRWv7FpqQitRAD+6h8HAZ15UKZLnQu/Sc2c+bG9KyyKvm",
+	"wHy3aBxdWriwqE+aoAz4+8fj1t7d1F8guBs6emu8009yN98zpCn/LwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

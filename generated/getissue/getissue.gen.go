@@ -114,16 +114,16 @@ type ResponseData struct {
 	IISRelateNumber *generated.LenientString `json:"IIS_Relate_Number,omitempty"`
 
 	// IISRemainAllowanceAmt Amount left for allowances (剩餘可折讓金額)
-	IISRemainAllowanceAmt *float64 `json:"IIS_Remain_Allowance_Amt,omitempty"`
+	IISRemainAllowanceAmt *generated.LenientNumber `json:"IIS_Remain_Allowance_Amt,omitempty"`
 
 	// IISSalesAmount Invoice total, tax included (發票金額)
-	IISSalesAmount *float64 `json:"IIS_Sales_Amount,omitempty"`
+	IISSalesAmount *generated.LenientNumber `json:"IIS_Sales_Amount,omitempty"`
 
 	// IISTaxAmount Tax amount (稅額)
-	IISTaxAmount *float64 `json:"IIS_Tax_Amount,omitempty"`
+	IISTaxAmount *generated.LenientNumber `json:"IIS_Tax_Amount,omitempty"`
 
 	// IISTaxRate Tax rate (稅率)
-	IISTaxRate *float64 `json:"IIS_Tax_Rate,omitempty"`
+	IISTaxRate *generated.LenientNumber `json:"IIS_Tax_Rate,omitempty"`
 
 	// IISTaxType Tax type (課稅類別)
 	IISTaxType *generated.LenientString `json:"IIS_Tax_Type,omitempty"`
@@ -159,22 +159,22 @@ type ResponseData struct {
 	RtnCode *generated.LenientInt `json:"RtnCode,omitempty"`
 
 	// RtnMsg Response message
-	RtnMsg *string `json:"RtnMsg,omitempty"`
+	RtnMsg *generated.LenientString `json:"RtnMsg,omitempty"`
 }
 
 // InvoiceItem defines model for responses.Data.Items.
 type InvoiceItem struct {
 	// ItemAmount Item subtotal (商品合計)
-	ItemAmount *float64 `json:"ItemAmount,omitempty"`
+	ItemAmount *generated.LenientNumber `json:"ItemAmount,omitempty"`
 
 	// ItemCount Quantity (商品數量)
-	ItemCount *float64 `json:"ItemCount,omitempty"`
+	ItemCount *generated.LenientNumber `json:"ItemCount,omitempty"`
 
 	// ItemName Item name (商品名稱)
 	ItemName *generated.LenientString `json:"ItemName,omitempty"`
 
 	// ItemPrice Unit price (商品價格)
-	ItemPrice *float64 `json:"ItemPrice,omitempty"`
+	ItemPrice *generated.LenientNumber `json:"ItemPrice,omitempty"`
 
 	// ItemRemark Item remark (商品備註說明)
 	ItemRemark *generated.LenientString `json:"ItemRemark,omitempty"`
@@ -785,52 +785,52 @@ func (sh *strictHandler) GetIssue(w http.ResponseWriter, r *http.Request) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"zFp9UxzH0f8q82w9VTqq7o4DO7Z8qlQKhGyTCBkDTqoiE2rY7bsba3dmNTMLXGSqsBQsyTJGjqI3R7Yi",
-	"YlQgR7Jk+QUbHH+XFHt3fIvUzL5wx+1iqMil1R8qbme25/fr6Z7u6e1zhskcl1GgUhjlc4Ywa+Bg/SeH",
-	"sx4IOcisenEIS6yeuZy5wCUBPWOYzjBiwhCWoH5aIExOXEkYNcrGRA0QCSYcEYgI4QGysASUa97eaq6u",
-	"7dy40vziSuPmauPO3Z48qtfr9cLISMGyjqFZImsoFH6KGXkD5rDj2mCUjf5Sf1+h9HKh/6iRNxw8dxJo",
-	"VdaMcl8pb8i6q6YIyQmtGvN5Y1dEF7pwCFHPmQYeYWrdvttc2erpRKDo5ZFkyGbsDPJcNF2PX2tcWPRX",
-	"Lmz/8GFPB8qR3x4tlUqvvPDyS90oXSwlcIXhT7nTA4U/Tp7rnz9dKrwyee7ofM9v/t9I4DEC3KxhKoeH",
-	"uolEY2h4COWal7/3f7jZ/E4R6ele2iE0/pmwzBjYWMIpTS19oSMCsVkabe2uAvXSrYsPWmvnQwDH9iiN",
-	"yFhhGwt74P2qe//m89oECQfLKJ9uV8JkPJdNvwOmNPLGXAFMF9cLM9gmFlaQhVE+fc6oELAt9Wcnu3bb",
-	"yHfY8WTecEAIXFXiTwGRNeCo/V1EGd81zi5LQUSgKpkBWg6oy103CNXQLiyPGFfPduVharWLKxp546zH",
-	"lIMZse7K25ur3fo+3S540n/vk8bd1db6CvrPwn0U2ynKVT1iASq9WEb+4nrzm7/4yxca1zca1y5ubyz4",
-	"G9/6i6v+0lN/+Uu1QdzT5pyrYZETYFeK7Uv0oLe9Uqn/peB/1DWO/u/X6MiRHvTuu2hXQEw06e1dLehX",
-	"O2fsFaG0s48QvRcBAmN+UhlIlRUodhSfseBk04eatjLhMipApB1zw+NTA7OYW1Ov2rja7Rl6DFVsXEW5",
-	"7Y2HzaWPWmubrbVbPV2+HMIIH1aBAscSrOJJoASoHO+aVSCOy7jUmLDyE6NKZM2bLprM6Q0svsp6ITSw",
-	"3lii9p5d3BN6wWTcapkId3Pt0c69z7KA+zjmnACfOuU53cDDwfjsaW1d9he/2z32sgI+We0R+kDxAfad",
-	"e5/5l1azgV1ClfF6esg0wxlxIA+w59Fg/6A6zgb7j2eBRw3MM1NpwUyPIpNZgHKNByuNu6sq7mcBtg2Y",
-	"Y2rC1AjmZxKAe0IyRyAzmocczM+g3M7CJzs37zRufO9vLWeCBwcsYSo5NRzWyaAkzt5k8Pb5nRvXOpJB",
-	"9PrrZccpC5EFTlr3wKcGLIunbQ1whC2LgxAo5z9aaVz61r/z2P90oSdLBE44mNj7MICCmhAR2Pn7pv/w",
-	"6vZP95qPnmSKRlI+HHOIgkPAIUPBIUJ/Sicj6fixco/QhK4uNdeypfvRGqP7wXfYNLFhzy40Ll9prN8N",
-	"b1kZYDM8mnA4jcYO3J67z+LwEmuhCmcOygVH1vBoJnhYQCWpkKRQN+jVgSN1y8e0jkg8E+Wa3zzZ3liI",
-	"L2ul+B+arQFFVG1wBrhRfaebGpdYeqKb3+8ZsZDQgyi3/eMdf3OleWWhsXilJ4/60AwjFlhZoKFsJ5VE",
-	"EBEjFoFptbEIDC8DLE6yGZg6zqwEzx9iVN+7o6xq6Wrr60sZ8fORlGCxb/HkeYNOy133LV1lAPcoJ1Sm",
-	"XJX1WHhV9i/d9JceZ+eqPIapxZxUtQfDsdZ3PllrrGuV59GLyCJVIrOQowYFmKlnV8TLBCcHEzo1YNts",
-	"Vl+NBhyZUM1wmEclsqEiUYVxhKPpKhG/vL7z+S1/+cvGB7daj67tXPx4596SolZh3MHSKBsW86bttnAX",
-	"aMQIEYxjG8RUsEK6Q0omsZ1HEs8hQk3bs8CK7zeHXXECz6WuN4HnEA7Y5ppri4cXPJZcsMdziAcF+rXF",
-	"5kcXDyk0udihhIaFjgdfabBZKXRMeJyegXpqSB4hlAjJ64hV0KuEKks6IpDLmQlCEFqNo3Xrq3uNv/20",
-	"c2Gtdft68+r7YdjOAsPEHYmsdZbFxT//4c3W5odxHaf0MmIclY5mgMJbrs2wlVJGCAbDOsL2xgf++adh",
-	"BSE7yNOsK8Qe560afVvG5+lxsJBk+hqSYI3Pm2TwVB3OSYWqyMw4BAWq4Bz0z99urW0+9/2R4Iif/WKp",
-	"JqGcf/19/9p7CjGJ3trzdUCCkxoZJDhIeNM6MkSy/KuXWmuXDnq6SnCOJwt/08NUElmP5Daub+xcXD6E",
-	"3OQChMYcFh9CvJkoPkhwRjkxk84BSiRy1VgM+cL3jX9sHUIVqVaslBGZcChbm3DrwYPGrY+yoJRxOJtm",
-	"eHDWA9qW3oUEfljuTOwIlVDVH0X3xT5M5TMFPoHnUiKUAi/jxCFAHaQPWcgdJDh/YNxKscNIyTcebf+4",
-	"9Hyxzid9Jo/Ehp9Cw2NakTJ252POcV39HmViEPPkC/8bFAoWcYAKwii20TTm+upvMipB56b6yG+sfJqB",
-	"i+mbY4rE1EmoJJyk6il6cwwlwfe/u++/93XwekZIjJFqLYGFfpxKY/lpZmiMSZpsUWPhh3jN4BjqQw5g",
-	"KpDwTJVz5xGmdcR0Q4amiFEFE9vj8FyPsjFJR0R1HzJRO0lHv0t/KbHhJdFf466FQGDQtqBmE1rRrU2S",
-	"SN2nceL4KK6j10CioJ4Y5WADo8NG3pgBLgJofcVSsaTcm7lAsUuMsvFCsa9YMnR3Uk2nNb2D/cfD93tf",
-	"A6kFagUxkXQlrRGhlkEcpMepQJhG1fJQa3ndDgNWQhPMQXpgVMaly4vDllE2YkD59i41BSs0e/Undl2b",
-	"mPql3neEghm1t3UncVHjRyerE9TkdVeChSw1/rMNVAfs0zp0Y9aojaVKZJLkRmNoeCiPGLXruvjhRk+d",
-	"cFmhDwSOTcVG9yxpYzmGbMAzgMBxZehbs0Rojf9cc93Y2dcBW0GRqVOZYzBDAkvrqtFoCwlGjwUIjgjE",
-	"KhViEmyj8aHfIQHUEuht4wVlo28bRfSGfhnbxaTOuAnigJDYcROj8VxwNyQUCTCZkpujTD8r/JlRUAsL",
-	"kD0hEoRNE1ypMn+tIUJRXwk5hHoSFEhElBZtZp4pJh84wUkxS6jFZgvhikb5pVJpbyvbLurJA4ToWNH7",
-	"dMS1bUc+MOb9JHcciWEz1Ak6AzZz4VnlHh1YJfegvdFKSewvlX5Bh42Wijz32fnqfpGzM14exnPBrDGw",
-	"Unz3QO7oprnjM/GRBJM/UH4Zw1LOyjEVyZFfDzlEiPgDEqGWtgVajeK/ChOpAT8SnxiKO6T/z+E4wYMC",
-	"W/sFXKiTx3igiIpnozgeapzCcxzM60Fk7Az+bScTl7SgdBt0xpo2FroxVirtKLNVZ4apt+cV/Rm4b+/6",
-	"sgb6XuaExagjAom6ULc1tS9gHUOS1xGuYkKRCu/qMNptpvU/3vKXv4irpQOjw/7nTxrXbxp5IzSWCTw3",
-	"ruW9qsUZ8/k2mNOeqLchDP7tRRiFlBAWcM74/qiaTzeb3zxpXn/sb2zkW19caa4t+f/+0H9/qbV+fxdZ",
-	"AOuEEmfMT+qtEcBVRqV12QmisfGv1vr95l8f+ysXUE5IXNUpt8dto2zUpHRFuTfe8oIeL+odUkZRlLN7",
-	"8r5xvdBbYyfH1UytlD3rPfynv7UcredyZnmmGkpf9EDLjcaCFOX/BgAA//8=",
+	"zFp9UxzH0f8q82w9VRxVd8eBHVs+VSoFQrZJhIwBJ1WRCTXs9t2NtTuzmpkFLjJVWAqWZBkjR9GbI1sR",
+	"MSqQI1my/IINjr9Lir07vkVqZl+443YRrsil1R8qbme25/fr6Z7u6e2zhskcl1GgUhjls4Ywa+Bg/SeH",
+	"Mx4IOcSsenEYS6yeuZy5wCUBPWOEzjJiwjCWoH5aIExOXEkYNcrGZA0QCSb0CESE8ABZWALKNW9tN9fW",
+	"d69fbn5xuXFjrXH7Tm8e1ev1emF0tGBZR9EckTUUCj/JjLwB89hxbTDKxkBpoL9QerkwcMTIGw6ePwG0",
+	"KmtGub+UN2TdVVOE5IRWjYW8sSeiC104hKjnzACPMLVu3Wmubvd2IlD08kgyZDN2GnkumqnHrzXOL/mr",
+	"53d++LC3A+Xob4+USqVXXnj5pW6ULpYSuMLwp9ypwcIfp84OLJwqFV6ZOntkofc3/28k8BgFbtYwlSPD",
+	"3USiMTQyjHLNS9/7P9xofqeI9HYv7RAa/0xYZhxsLOGkppa+UI9AbI5GW7unQL1068L91vq5EMDRfUoj",
+	"MlbY5uI+eL/q3r+FvDZBwsEyyqfalTAVz2Uz74ApjbwxXwDTxfXCLLaJhRVkYZRPnTUqBGxL/dnJrt02",
+	"8h12PJU3HBACV5X4k0BkDThqfxdRxveMs8tSEBGoSmaBlgPqcs8NQjW0C8sjxtWzPXmYWu3iikbeOOMx",
+	"5WBGrLvyztZat75PtQue8t/7pHFnrbWxiv6zeA/FdopyVY9YgEovlpG/tNH85i/+yvnGtc3G1Qs7m4v+",
+	"5rf+0pq//MRf+VJtEPe0OedqWOQE2JVi+xK96G2vVBp4KfgfdY2j//s16unpRe++i/YExEST3t7Tgn61",
+	"c8Z+EUo7BwjRexEgMBamlIFUWYFiR/EZD042fahpKxMuowJE2jE3MjE9OIe5Nf2qjavdnqHHUMXGVZTb",
+	"2XzQXP6otb7VWr/Z2+XLIYzwYRUocCzBKp4ASoDKia5ZBeK4jEuNCSs/MapE1ryZosmcvsDiq6wPQgPr",
+	"iyVq79nDPakXTMatlolwN9cf7t79LAu4j2HOCfDpk57TDTwcjM+e1vYlf+m7vWMvK+CT1R6hDxQfYN+9",
+	"+5l/cS0b2CVUGa+nh0wznBEH8gB7Hg0NDKnjbGjgWBZ41MA8PZ0WzPQoMpkFKNe4v9q4s6bifhZg24A5",
+	"piZMj2J+OgG4JyRzBDKjecjB/DTK7S5+snvjduP69/72SiZ4cMASppNTwxGdDEri7E8Gb53bvX61IxlE",
+	"r79edpyyEFngpHUPfHrQsnja1gBH2LI4CIFy/sPVxsVv/duP/E8Xe7NE4LiDiX0AAyioCRGB3b9v+Q+u",
+	"7Px0t/nwcaZoJOXDMYcoOAQcMhQcIvQndTKSjh8r9whN6Mpycz1buh+rMXoQfIfNEBv27ULj0uXGxp3w",
+	"lpUBNiNjCYfTWOzA7bn7HA4vsRaqcOagXHBkjYxlgocFVJIKSQp1Q14dOFK3fEzriMQzUa75zeOdzcX4",
+	"slaK/6G5GlBE1QZngBvVd7rpCYmlJ7r5/Z4RCwk9iHI7P972t1ablxcbS5d786gfzTJigZUFGsp2UkkE",
+	"ETFiEZhWG4vA8DLA4gSbheljzErw/GFG9b07yqqWr7S+vpgRPx9NCRYHFk+eN+i03PXA0lUGcI9xQmXK",
+	"VVmPhVdl/+INf/lRdq7K45hazElVezAca333k/XGhlZ5Hr2ILFIlMgs5alCAmX52RbxMcHIwodODts3m",
+	"9NVo0JEJ1QyHeVQiGyoSVRhHOJquEvFLG7uf3/RXvmx8cLP18OruhY937y4rahXGHSyNsmExb8ZuC3c0",
+	"qhMeSPZk16z/mewEtkFMB2TSfV8yie08kngeEWrangVWfJXKMLlJPJ9KbRLPIxzsYa65vpRpDuPJXzzw",
+	"POLBF471peZHF7KLP7kwpfCHRan7X+ktyEpRatLj9DTUU9OnUUKJkLyOWAW9Sqjy+h6BXM5MEILQapxZ",
+	"tb662/jbT7vn11u3rjWvvB+mWFlgmLgjkbvPsbhQ6z+40dr6MK65lV5GjKPSkQxQeMu1GbZSSj7BYFjz",
+	"2dn8wD/3JKz2ZAd5mnWF2OM7hkbflp17ehwsJJm+MiZY4/MmGTxVgTSpqBiZGYegmBgEEv/crdb61nPf",
+	"HwmOeOrXZTUJ5fxr7/tX31OISfTWvi85EpzU0CrBQcKb0aE1kuVfudhav5jBg1yCcyyZx5seppLIekSh",
+	"cW1z98JKNikkl8D0ToTlr3AXMlH+kuCMcWImnW6USOSqsRjy+e8b/9jOptZTjwGl9+gMCGnoM6B1/37j",
+	"5kdZ0P8EnEnzXDjjAW27y4QEfljpvMUQKqH6dLWPUPlMgU/i+ZQQr8DLOPMKUAf5VxaSLwnOHxi3Ukw+",
+	"UvL1hzs/Lj9frAtJPSGR2PC7fxjnFCljbz7mHNfV7zEmhjBPrm69QaFgEQeoIIxiG81grutcJqMS9JVF",
+	"x8zG6qcZqMK8Oa5ITJ+ASkJ8UE/Rm+MoCb7/3T3/va+D1zNCYpxUawks9ONUGitPMkNjXNJkixoPu040",
+	"g6OoHzmAqUDCM9WlJY8wrSOmu480RYwqmNgeh+d6lI1LOiqqB5CJeqc6mrsGSqUsHg1xN1CAPWgHUrMJ",
+	"reiWQUmk7n86fmwM19FrIFFQp4/y5cGxESNvzAIXgRb6i6ViSZ0kzAWKXWKUjReK/cWSobv+ajoF7Rsa",
+	"OBa+3/caSC1Qk2IiqShSI0ItgzhIj1OBMI2+QoVM87rNDKyE5rLD9Jap7FiX7Ucso2zEgPLt3Z8KVuhh",
+	"6k/sujYx9Ut97wgFM2ob7U64o4aqTlbHqcnrrgQLWWr8qY2Jh+x//NkNj2M2lio9S5IbjaGR4Txi1K7r",
+	"oqIbPXXCZYU+ezg2FRvdC6iN5SiyAc8CAseVoRvPEaE1/rSm1fEzrwO2guJtpzLHYZYEltZV+9QWEowe",
+	"DRD0CMQqFWISbKOJ4d8hAdQS6G3jBWWjbxtF9IZ+GdvFpI7TSeKAkNhxEwP/fHCPJxQJMJmSm6NMPyv8",
+	"mVFQCwuQvSEShE0TXKluaVpDhKL+EnII9SQokIgoLdrMPF1MPtsC754j1GJzhXBFo/xSqbS/RXQP9dQh",
+	"soFY0Qd0mrZtRz4w5oMkd5xkYZPhcToLNnPhWZ1lHVgl96C9gVFJHCiVfkGHjZaKPPfZ+epB8aEzKvwc",
+	"zwWzxsBK8d1DuaOb5o7PxEcSTP5QqWwMSzkrx1QkJxl6yCFCxB9mCbW0LdBqlGqoMJGaW0TiE6N+h/TD",
+	"Rv4D6e3zoMDWfgEX6uQxESii4tkojocap/AcB/N6EBk7g3/bycQlLSjdBh3npo2FbjiXSjvKbNWZYert",
+	"eUW3V/TvX1/WQF8BnbBw2COQqAt1MVT7AtZRJHkd4SomFKnwrg6jvSZ1/+Ntf+WLuLI9ODbif/64ce2G",
+	"kTdCY5nE8xNa3qtanLGQb4M544l6G8Lg336EUUgJYQHnjB+Mqvlkq/nN4+a1R/7mZr71xeXm+rL/7w/9",
+	"95dbG/f2kAWwjitxxsKU3hoBXGVUWpedIBqb/2pt3Gv+9ZG/eh7lhMRVnd173DbKRk1KV5T74i0v6PGi",
+	"3iFlFEU5ty/vm9ALvTV+YkLN1ErZt96Df/rbK9F6LmeWZ6qh9EUPtdxYLEhR/m8AAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

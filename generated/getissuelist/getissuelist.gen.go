@@ -84,7 +84,7 @@ type ResponseData struct {
 	RtnCode *generated.LenientInt `json:"RtnCode,omitempty"`
 
 	// RtnMsg Response message
-	RtnMsg *string `json:"RtnMsg,omitempty"`
+	RtnMsg *generated.LenientString `json:"RtnMsg,omitempty"`
 
 	// ShowingPage The page returned (顯示頁數)
 	ShowingPage *generated.LenientInt `json:"ShowingPage,omitempty"`
@@ -114,13 +114,13 @@ type ListedInvoice struct {
 	IISRelateNumber *generated.LenientString `json:"IIS_Relate_Number,omitempty"`
 
 	// IISRemainAllowanceAmt Amount left for allowances (剩餘可折讓金額)
-	IISRemainAllowanceAmt *float64 `json:"IIS_Remain_Allowance_Amt,omitempty"`
+	IISRemainAllowanceAmt *generated.LenientNumber `json:"IIS_Remain_Allowance_Amt,omitempty"`
 
 	// IISSalesAmount Invoice total, tax included (發票金額)
-	IISSalesAmount *float64 `json:"IIS_Sales_Amount,omitempty"`
+	IISSalesAmount *generated.LenientNumber `json:"IIS_Sales_Amount,omitempty"`
 
 	// IISTaxAmount Tax amount (稅額)
-	IISTaxAmount *float64 `json:"IIS_Tax_Amount,omitempty"`
+	IISTaxAmount *generated.LenientNumber `json:"IIS_Tax_Amount,omitempty"`
 
 	// IISTaxType Tax type (課稅類別)
 	IISTaxType *generated.LenientString `json:"IIS_Tax_Type,omitempty"`
@@ -725,43 +725,43 @@ func (sh *strictHandler) GetIssueList(w http.ResponseWriter, r *http.Request) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"zFjrbhvHFX6Vg0EBU8CSIuW2QCj0hy5OytZ2VFHJH9sVxruH5KS7M+uZWVGsISBxkLiJ6rpp6huaxpfa",
-	"qRzXdRzDiBor7cuYF71FMbO7vIhLWQ5s2Pol7s6e+/nOd+YscUUQCo5cK1I+S5TbwIDafyWeiVDpeeG1",
-	"CotUU/MslCJEqRnaE/NYZ3yRajQ/PFSuZKFmgpMyeZNJpYEpFSF4VCOIGugGgqS8jpDrXL/Tu3ur9/i7",
-	"9j83O1fudL64PuVAq9Vq5Y8dy3secQiu0yD0kZTJTHHmZ/liKV8sEYcEdP0o8rpukHKp6JCA8f5Ph4RU",
-	"a5RG/W9PFPNvnDr70418/M/M4J+fEIfoVmgkKy0Zr5MNhxj/VuzDvY7McdVECTUhA6oh1/7bl+1zjzo3",
-	"dto7F6ccKMGvqm8fN+byKCDlE8TYOENOjRq6V6FD1vPmg/walZwGJpgn+iYkAtOfC9V3jbj1fF3kjZS8",
-	"+YCUBxZvOOQI97KzcJQ+Owndx3/u/P36QZNw+CUm4RhKt0G5riyOe5K+g8oi5Lqf/Kf9/ZXud1u9a9en",
-	"nmXPmJrjUbCEconWMwJW4WuCuaggRAkhtVF6cHH3xgfd+x93Lm3bjGsBM8XicHSsUrrOAlMDM8XYhPjX",
-	"wADGNdZRGgt+E6Fsrc41qfSyOsfXKEFwmypqDkHNp3XIPd2+373wp97Wk97W1alZwCDULVOYQH2f7F9x",
-	"faUVvkZ99ky1a4J5oDTVkYLc0x++aD+51d18v/PR5vPrrTZEk/F6drxXGhiHWQuQqCPJIbd780H39ve7",
-	"Nz6IA16TIoDSLLjU96HJdANKULPoogX4SCWHFaGpvyAirkeysn8aNhyLcEyiZ9pvqPicIWAbNNdI4Yy6",
-	"daovXZx+D10dN7gb0lbeRpsab02TnyU1hr5n+z1Lh8ENVMqGanAAmAJaM9lJzpWhztZw0MqHVBKRQas7",
-	"5i0HphX4BgRyg76eKhCHnImEAQyS00kGDqkYIhRyjdy0QBMlAhcaJFK3gd4sDCwax28nNQ7GYcUBquDI",
-	"whJtHVJQj5iHYGHP2BiYBpaRBRmFfq0wUHIyKhYPu78A+zgN0UYKhgkOLsdTyg4om1IVCq5QTRhZSYOn",
-	"L7Or8ZAClgCBAxybOIqiNtbEIUxjoDJUVKqrC1RjXcjWRIQBNzkBue61ne6drd2bX7b/cGfKgfmZeRAS",
-	"5mcWSNbcSMYAKZM6cpRUo1c4ipwh19WxU3kWhEJqayM1DUrqTDei0wVXBNNxgdbFNCbOTvcl2u6wfkik",
-	"Glezp0vFhkSzAPtOXN7s3tvsXDu3e/nzqdfA/IqHXLMaQzlu/XzUQgmG/VDeAtY/Cbnu44dPt99Pxsss",
-	"FPt/0DQ9xQXH18G3GMlXqxalx/17dyKEmyFmAB6918CN41FwOis9aZ9w+z4tsN61691bO69DaS2jbzpj",
-	"kvnpODmkQDR5CicDbyyD6Z3/urd1bsBjXr1PAWV8dc73RZNyF1fnAp3BiAMzacHHmk5ZQHxcQa79yd3d",
-	"21fbFx90Pr3a+/fnu+c/2715wbgW82dSJp6ITvtD/RNHhCQWVKmPajXWMLkmtJn3Dmi6Doy7fuSh10eg",
-	"59W4Qtcn6luh60Bjb3PdrY+eX3D2SmHEmk8g1/v6WyvXQv9rUADvhL6gkyElfj0Ale1P2+ceDYFKZN+/",
-	"YljZyCJje5ano0xp9JJyIoMvqJS0ZX4va74gvIzcLSf8Alzh4SyUIEDKFajIdVEpB8wsEbphJ4uHQKFG",
-	"mR/JoSpJCegzYlLh+oWldlnzY6q+jzMp6Rwh83aR+ZF0Pubypi1H2PwrjcLQljBmeAzjZj9OiR+weBNq",
-	"NoTf35h7j853Ll/rbv+QrIOv0J9JZd6nxXFqY15sTjNeE0aRZtqSbcvH4S3UEPM40xMwt1QhDllDqeK4",
-	"lArFQtGkXYTIachImRwulApm+zUGW4yYnp9ZSFpp+i3UVpoRZr0SKgtXG0wZVeAzpe0WMBR287lnok9j",
-	"tm1D7wCNC4tqoJZy9om5ZeNmpTEc3G5aFY+UyYglzvBllrHHFWbLsabRMPSZaz+cfk8Z+9JbsHFqn702",
-	"HOGubIUaPWMwJc+8gDjgPcdzX2ws+VSb4ZQlN30HlUUHBPfjBT5MnwaJWgUmMpK6xhu7bNsymTWL9hom",
-	"q7/FtyZTWBg3ccyo5TO/ROrFFGk0mMu4xuIyG2MYSxWQydvZ/uIoajXmMupDdfHXZk31FJwkh02BniQF",
-	"eNt+TP1C1s3SCgtQaRqEGTONs/V4h2EcFLrCyM1xYZ/lfy84GsUK9VRiCVDXxVArYNpGiHEoFSFgPNKo",
-	"LIKYKPrC/V0hGx7ivm4y7olmPtFIyj8vFvdeSQysPnWAmdYP9L43G/1T8Q3jvpJHACzZs4/wNfRFiC8K",
-	"xUZs1TLC4R3eSJwpFl9iw6aq0s59cb26HwEapT3P07noNgR6E3r3QO0YTmrHF9IjGSV/IELWN8s0q6Rc",
-	"ZbMv+ypgygBDTLAY92wt8HrKwUDIyaQrFZ9Jh0akH5gSbRy8g+JaewktNOpHNQ5ELfKhPxOtnSoKAipb",
-	"8XQcGvtDsCQ1z5vAxreVrk+VvazUJjSmZg1guDY3b9grkdJe5WaYm8UsYJwpLQ1wq5bSGNikoDcLWraA",
-	"1injYDZog0SDO8/2Zzvti/d6397s/PV/ux9uzS1V2rcfdi5dIQ5JKmWFrletvDetOLLhDJl5OlKtIQvj",
-	"v70WpvMkMQulFHJ/q7qPnnQfP+xe+qa9ve307m12ty60//vH9scXene/GlgWm3XEiCMbp2xeFErDpWws",
-	"R43obP+rd/er7l++ad/6EHJK0zoaNhlJn5RJQ+tQlaf7+c7b9wWbIVMRBd3cQ/eqVtE7y0er5qQNyh59",
-	"9//R3rmY6gul8CLXvJqs9EDqlvqCjMv/DwAA//8=",
+	"zFh5bxvHFf8qD4MCpoAlRcltgVDoHzqclK3tqKKSf2xXGO8+kpPuzqxnZkWxhoDEQeImquumqS80jY/a",
+	"qRzXdRzDiBor7ZcxD32LYmZ3eYhLSUZsWPyLuzP77vd7x3niiiAUHLlWpHSeKLeOAbV/JZ6LUOk54TUL",
+	"C1RT8y6UIkSpGdobc1hjfIFqNA8eKleyUDPBSYm8yaTSwJSKEDyqEUQVdB1BUl5DyLVv3uvev9N9+l3r",
+	"nxvta/faX9yccKDZbDbzJ07kPY84BNdoEPpISmS6OP2zfHEqX5wiDgno2nHkNV0npamiQwLGe48OCanW",
+	"KA37354q5t84c/6n6/n4z3T/z0+IQ3QzNJSVlozXyLpDjH7L9uVuRWa5aqCEqpAB1ZBr/e3L1oUn7Vvb",
+	"re3LEw5Mwa8qb5804vIoIKVTxMg4Tc4MC7qboUPW8uaD/CqVnAbGmKd6IiQE08f5yruG3Fq+JvKGSt58",
+	"QEp9idcdcox72V44Tvd3Qufpn9t/v3lQJxx9hU44gdKtU67LC6OapGdQXoBc55P/tL6/1vlus3vj5sR+",
+	"8oywORkFiygXaS3DYGW+KpiLCkKUEFJrpUeXd2590Hn4cfvKlvW4FjBdLA5axzKlaywwMTBdjEWIn/oC",
+	"MK6xhtJI8JsIZXNltkGll5U5vkYJgltXUXMJqj6tQe751sPOpT91N591N69PzAAGoW6awATq+2TviOsx",
+	"LfNV6rN92a4K5oHSVEcKcs9/+KL17E5n4/32RxsvzrdSFw3Ga9n2Xq5jbGYtQKKOJIfczu1Hnbvf79z6",
+	"IDZ4VYoApmbApb4PDabrMAVViy5agI9UclgWmvrzIuJ6yCt7u2HdsQjHJHom/QaCzxkAtn5yDQXOsFpn",
+	"etTF2ffQ1XGCuyFt5q21qdHWJPl5UmXoezbfs3gY3EClrKn6F4ApoFXjneReCWpsFfupfEQlFumnumNO",
+	"OTCtwDcgkOvn9USBOORcJAxgkJxOPHBExRChkGvkJgUaKBG40CCRunX0ZqAv0Sh+O6lwMAorDlAFx+YX",
+	"afOIglrEPAQLe0bGwCSwjCzIKPSrhT6T01GxeNT9BdjXqYnWUzBMcHAprlK2QFmXqlBwhWpMyUoSPD3M",
+	"jsYjClgCBA5wbOAwilpbE4cwjYHKYFGurMxTjTUhm2MRBtzkBuQ6N7Y79zZ3bn/Z+sO9CQfmpudASJib",
+	"nidZdSMpA6REashRUo1e4ThyhlxXRm7lWRAKqa2M1CQoqTFdj84WXBFMxgFaE5OYKDvZo2izw+ohkWpc",
+	"ya4uZWsSzQLsKXF1o/Ngo33jws7VzycOgfhlD7lmVYZyVPq5qIkSTPdDeRNY7ybkOk8fP996PykvM1Ds",
+	"/aBhcooLjodBtxjJVyoWpUf1e3cshJsiZgAevUOgxskoOJvlnjRPuD1PA6x742bnzvZhCK0l9E1mjBM/",
+	"LSdHFIgGT+Gkr43tYLoXv+5uXuj3Ma9fp4AyvjLr+6JBuYsrs4HO6IgDU2nBx6pOu4D4uoJc65P7O3ev",
+	"ty4/an96vfvvz3cufrZz+5JRLe6fSYl4IjrrD+RPbJH9lD05cutHK1uhPqqVWJnx4adNa+GApmvAuOtH",
+	"Hno9sDvEyi3TtbGqLdM1oLEPc53Njw61DtkzmdHAsIBc9+tvrQq2dh6CDHon9AUdj8nxcR+Vtz5tXXgy",
+	"gMqRPX/NuLye1c3umj6PM6XRS5KE9L+gUtKmeV7SfF54Gb5bSho0cIWHMzAFAVKuQEWui0o5YIqx0HVb",
+	"mj0EClXK/EgOBGTawe9jkzLXL821S5qfULU9lEm79qFpyE6CrzMiDzZ6xXOXwbWhyeu1GnxgohsRPIYa",
+	"ENVekw4snlobdeH3thvdJxfbV290tn5IRvfXqM+4jOqNMHEUxTOMuc14VRhGmmk7GNnZCd5CDXHPbdIP",
+	"ZhfLxCGrKFVsl6lCsVA0uSdC5DRkpESOFqYKRWJ3MnULR5Nz0/NJ1k6+hdpSM8SsVkJlVYs6U4YV+Exp",
+	"O7ENmN187hnr03gysqZ3gMaBRTVQOx70hig7OZnx08xLdioue6REhiRxBhePRh5XmInUikbD0Geu/XDy",
+	"PWXkSzeWo2NY9oh3jLuyGWr0jMCU7LssOuBO6oWXUIs+1abkZtFNz6C84IDgfrxsCdO3QcJWgbGMpK7R",
+	"xi5GbJjMgI90FZM1jYXSBlNYGBVxRKilc79E6sXt7LAxl3CVxWE20g0ulkEmpzO9IV9Uq8xl1IfKwq9B",
+	"IfcUnCZHTYCeJgV4235M/ULWFnCZBag0DcKM8snZWjxvMg4KXWHo5riw7/K/FxwNY4V6IpEEqOtiqBUw",
+	"bS3EOEwVIWA80qgsghgr+sL9XSEbHuK8bjDuiUY+4UhKPy8Wd6+P+lKfOUD57Bl6zy1U71a8Dd6T8hCA",
+	"JTuRY3wVfRHiy0KxIVm1jHBw32IoTheLrzBhU1Zp5r68XN2rRg9X5hfJXHTrAr0xuXugdAzHpeNLyZGM",
+	"kD9Q79cTyySrpFxlN3r2KGDKAEPcyzHu2VjgtbTdAyHH93cp+czOa4j6QbuvPdXblUFxrL2CFBrWoxIb",
+	"ohr50KuJVk4VBQGVzbg6DpT9AViSmueNYePNsutTZRfL2pjGxKwBDNf65g27vprazdwUczPZBowzpaUB",
+	"btVUGgPrFPRmQMsm0BplHHyqLRL199Otz7Zblx90v73d/uv/dj7cnF0st+4+bl+5RhySRMoyXatYem9a",
+	"cmTdGRDzbKSaAxLGv90SpvUkEQulFHJvqTpPnnWePu5c+aa1teV0H2x0Ni+1/vvH1seXuve/6ksWi3XM",
+	"kCPrZ6xfFErTS1lbDgvR3vpX9/5Xnb9807rzIeSUpjU03WQkfVIida1DVZrs+TtvzwvWQyYiCrqxq92r",
+	"WEbvLB2vmJvWKLv4PfxHa/tyyi+UwotcczSe6YHYLfYIGZX/HwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

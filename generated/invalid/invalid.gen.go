@@ -51,7 +51,7 @@ type ResponseData struct {
 	RtnCode *generated.LenientInt `json:"RtnCode,omitempty"`
 
 	// RtnMsg Response message
-	RtnMsg *string `json:"RtnMsg,omitempty"`
+	RtnMsg *generated.LenientString `json:"RtnMsg,omitempty"`
 }
 
 // InvalidJSONBody defines parameters for Invalid.
@@ -650,31 +650,31 @@ func (sh *strictHandler) Invalid(w http.ResponseWriter, r *http.Request) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"tFdbbxNHFP4ro1ElEml3szalgPMUSBBuCY0SeGlIpcnusT10d2aZmXW8jfJQUVVquakXShFIlLQgUNqK",
-	"SytoSds/U1946l+oZnbX8S0OqMFP9szsOd85+53vG69jj4cRZ8CUxKV1LL0ahMR8FXAhBqmOcT9xZoki",
-	"ei0SPAKhKJgTZVbn1INZokD/9EF6gkaKcoZL+EwNEE0PHJCIShkD8okCNNG+ud2+9+Dlt5faW5daN+61",
-	"bt+ZtFCSJIk9P2/7PrYwNEgYBYBLuOgWC7Z72C4ewRYOSeMUsKqq4VLBtXBIWfenhVUS6QekEpRV8YaV",
-	"ozvNh7GdjsNVEIhXkNpBiRRHdU79HGDn5p325vZkH5z5d4+4rnv0oOvuBSciSoHQyT5cnrE/WFkvbiy7",
-	"9tGV9SMbb+ERaOdBeDXCVHl2GG6+h8qzaKL9+e/NP260n2l8k6/dlEUgUsccTJGuowoXpgeUVdHEP3/e",
-	"br7YbF6907z1/UCm4l6ZNizDHyrAx6Xl3up6X4zVR6EuupVuOL56HjyFLdywq9xmJASD1RDTcNLkkRFn",
-	"EuR4lu7NA104+F06DNGgv8QMU7ZYBQaCKPCdU8AoMLU0dMqmYcSFMgCJ7hquUlWLVx2Ph1PgRSSxq3wK",
-	"svRT3YimmYuKHec+jHpxafXI4z5MowIKgTCJZOx5IKWFCEsQVzUQ5gAiqEJoEAvYqYcyBVUQexVUZmo/",
-	"q5mX1THFhCAlqcIg6dxRPBtPlTRgyhV9mrKKIYKiykz03PEFkqAyq5OA+ijjCppZKGML10HIFFjBcR1X",
-	"k41HwEhEcQkfdAqOVgFdveHZ1LHi8ez5qSye6Q6XapQ6UqmzGNJJRFiqkF32TaMUWBwFnPiyy08tUvr7",
-	"PGVUKpFo7p6gjDCtXzVADBoK+SRxsMEqiM5X9nEJ55CsXmHXwDzOFDCDkURRQD3zzNT5TCdSRxgeq3zY",
-	"+uuaY55IIgW+1nqC99SjV5S919a5hYCoChfhqLj5HirPWoizIDGyF+WrYZZWIt0ZQTxdzRpVtfSVTKMA",
-	"SB0QhJHKRmuNSnCGIQ6L74WTQHwQw81chDpNqTYIVnNEZLsZKQ5IxCsV6lESoKXZ95AE5kt0Dh/UJD2H",
-	"HfS+eZgEziijOUNDkIqE0XCus4w2kKKhtkQkweM67gTjZs3+mDPQiSWoyZyexPMgUhJRZTpEGSq4KKQs",
-	"VqBBIqq7GHDvI2e03qRCsUaZz9fsLCMuveO6gwayg3o3czCilI993uixPtQ9ZaVkHhe5TxEzA5pjdQh4",
-	"BPski/1YlYih19x0xKLrvsGBzVPlk7t/szrOOPvt8nUmF7waB3+X2X2lcYx2G8d9mZERlN/VrvrIm8PS",
-	"wyoIk6ON32yFVGphSL2dMt9wgVVz+0dc7O73efiRTtwX/X+78YgJSrn2Bkaov46ltBGVOEBdOzQ4ZRyG",
-	"RCQ7xph7f48uCcVs3VmJS8vr2AuI1N+w0r3RpNWK4ZmXc9TVn8Jgdu3IijS0Ihq3PiCRTKSC0LwV8KeR",
-	"tnBSJZShgCgjRXmzS7j55Xbz2lbnyd3WN3+/vPhgZqHc/PFx6/oNbOGMKmdIY8nEO2HC4Q2rB+ZqLJMe",
-	"hOlnEGFuKBksEIKL8ajaT1+0f3vcvv6o+fy51dm61H5wpfnX5eZnVzoP7+8gS2HN6XD9qDzOKgH1enp3",
-	"yD3svn3IHdW7/CpeI+aKRIKAr+mrznR6F9Lu0l2TqEKFVH1YOw+fpJf45rMnnc2t1hffdX75+uUnV//d",
-	"vtz+9G7r6fX2rV9bV++lf3TSkzslZHw4SeRMngNvrBiOSRD6bmho0Y+69fynzsP77a8eNTcvogmpSBX0",
-	"X4dYBLiEa0pFsjTV5a5t9h1DNs1uR60N3F+XTKKzi6eW9EnTyYF8P//Q3L6W54sE92NPb+2e9JXSLXQD",
-	"6ZL/CwAA//8=",
+	"xFddb9RGF/4ro9ErkUi24ywvL7C5CiSIfUtolMBNQypN7LO7Q+0ZMzPerBvtRUVVqeVL/aAUgURJCwKl",
+	"rfhoBS1p+2e6H1z1L1Qztjf7lU2QgrpX3pnxOc8585zzHG9gj4cRZ8CUxMUNLL0qhMQ8CrgUg1QnuJ84",
+	"c0QRvRYJHoFQFMyJEqtx6sEcUaD/+iA9QSNFOcNFfK4KiKYHDklEpYwB+UQBmmjf3m4/ePT66yvtrSut",
+	"Ww9ad+9NWihJksReWLB9H1sY6iSMAsBFXHAL07Z71C4cwxYOSf0MsIqq4uK0a+GQsu5fC6sk0i9IJSir",
+	"4IaVozvLh7GdjcM1EIiXkdpBiRRHNU79HGDn9r325vZkH5yF/x9zXff4YdfdC05ElAKhnb2/Mmu/t7pR",
+	"aKy49vHVjWON/+ARaBdAeFXCVGluGG6+h0pzaKL96a/N3261X2h8k2+clCUgUtscdJGuozIXJgeUVdDE",
+	"X7/fbb7abF6/17zz7YCnwl6eGpbhDxXg4+JKb3S9F2P1UaiLbrVrjq9dBE9hC9ftCrcZCcFgNcQ0nDR+",
+	"ZMSZBDmepXvzQAcOfpcOQzToDzHDlC1WgIEgCnznDDAKTC0PnbJpGHGhDECis4YrVFXjNcfj4RR4EUns",
+	"Cp+CzP1U16JJ5pJiJ7kPoy4ujR553IcZNI1CIEwiGXseSGkhwhLEVRWEOYAIKhMaxAJ24qFMQQXEXgGV",
+	"mDrIaBZkZUwwIUhJKjBIOvffvITGXqxMsae01KcpKxvOKapM85g/uUgSVGI1ElAfZbREs4slbOEaCJnm",
+	"YNpxHVfzmkfASERxER92ph3dcDRiQ+mpE4WT2ftTmT0TEZdqVCOmUnsx/JaIsLQZd4k+g1JgcRRw4stu",
+	"Keh+qJ8XKKNSiUSXySnKCNOtsgqIQV0hnyQONlgF0f5KPi7iHJLVqyEamMeZAmYwkigKqGfembqYtaRU",
+	"fIYrOK/r/rjmmSeSSIGvZYXgPVvfPjvsG7fUxYCoMhfhKLv5HirNWYizIDEdNspXw8ytRDozgng6mnWq",
+	"qumVzKAASA0QhJHKqnidSnCGIQ73+UungfgghpO5BDWaUm0QrOaIyHYzUhySiJfL1KMkQMtz7yAJzJfo",
+	"Aj6sSXoBO+hd8zIJnFGado6GIBUJo2Ff5xmtI0VDrb5Igse13QnGzZr9IWegHUtQkzk9iedBpCSiymSI",
+	"MjTtopCyWIEGiajOYsC9D5zRrS0t7nXKfL5uZx5x8X+uO6hVO6h30yHTSPKyzxM9VvK6p6yUzOMs9zWy",
+	"TOvmWQ0CHsFBtbI+rErE0Kuj2mLBdd9iweau8so9uFodJw/9ovAmlQtelYO/S+3uqxyj3crxQGpkBOV3",
+	"las+8uawdLEKwuToGcNshVTqxpCOEZT5hguskk8aiIvdR4vc/EjR77O+X+EfG95ABaVcewsl1B/HcpqI",
+	"chygrhwanDIOQyKSHWHMtb+nLwnFbJ1ZiYsrG9gLiNRPWOncaNLqjuGZyznu6t/0oHetyIrUdUc0an1I",
+	"IplIBaG5FfBnkJZwUiGUoYAo04ryZBdx8/Pt5o2tzrP7ra/+fH350exiqfn909bNW9jCGVXOkfqysXfK",
+	"mMMNqwfmWiyTHoTpbxBhLigZLBCCi/Go2s9ftX952r75pPnypdXZutJ+dK35x9XmJ9c6jx/uIEthzWtz",
+	"/ag8zsoB9Xpyd8Q96v73iDsqd/nUXyVmRCJBwNf1qDOTzkJaXbprEpWpkKoPa+fxs/R7ofniWWdzq/XZ",
+	"N52fvnz90fW/t6+2P77fen6zfefn1vUH6TdVenInhIwPp4mczX3gxqrhmAShZ0NDi37UrZc/dB4/bH/x",
+	"pLl5GU1IRSqgv1JiEeAirioVyeJUl7u22XcM2TS7HbU+ML8uG0fnl84s65MmkwP+fvyuuX0j9xcJ7see",
+	"3trd6b7cLXYN6ZD/CQAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

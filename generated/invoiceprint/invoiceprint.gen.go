@@ -87,7 +87,7 @@ type ResponseData struct {
 	RtnCode *generated.LenientInt `json:"RtnCode,omitempty"`
 
 	// RtnMsg Response message
-	RtnMsg *string `json:"RtnMsg,omitempty"`
+	RtnMsg *generated.LenientString `json:"RtnMsg,omitempty"`
 }
 
 // InvoicePrintJSONBody defines parameters for InvoicePrint.
@@ -686,33 +686,33 @@ func (sh *strictHandler) InvoicePrint(w http.ResponseWriter, r *http.Request) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"tFdtbxxJEf4rpRYStjSzb7ZDWH+y46Az2GB5kw+QGKk9Uzvbx0z3XHeP14O1n05CSCGKQBzRSScd3HGn",
-	"nAJSDoQUCQt+zXp9/wJVz4z3ZdabAxJ/yW53b9VT1U89T+eCBSpJlURpDeteMBMMMOHuo8YPMjR2V4V5",
-	"Y49bTmupVilqK9Cd2JdnSgS4xy3S1xBNoEVqhZKsy2gV7ABBFKdgyA0IYzIMYW3y8eXkixff/OHJ5OWT",
-	"q+dfXH3y6boHeZ7n/uGhH4agtPvWPDxshiHzGJ7zJI2RdVmn1bnjt+747e8xjyX8/ABlZAes22l5LBGy",
-	"+tr2WMqtRU1Qfv74cXixOXrkN0/oU2fm03eYx2yeUmRjtZARG3lVXT9W9arKLZBZcoq6KuT6408nn12u",
-	"e9CBGCmrAS5DuAuhiIQ1cwX88GG73bq72dq4O19Ae1UBj3b8n51cdEYE+u4toM0xplpIW0KsY/8puH0z",
-	"dyvcAAdd/BLWrj//ZPz01fo2iEgqjSH0lXbHdzu7EPNcZa6aWdhLofQGaihktIeWi7iOpA1moIYlEIuJ",
-	"oc4NRIhuKdleTAk8HvLcuF+5E9MGCGkxQk1pD1EHAy7t/l49Y7UH+3tvanutnCPqTc/mcdnTPs9i647O",
-	"5zhwYCtOjH/9fPz01dUfL8eXz9a70AYjZBSjb0RIE0AVlqEcb0KVnVa7HmxQlTrhMaQ8Re3BpmvHzqYH",
-	"W8WnLVjbdCTbAiXj3F0Ul9NhE3YAHGi4ucxBhCit6AvU60RGmSWs+6jtdbwNb9PbOql102PnPp3yz7iW",
-	"PKFxfzTTh54rpUdY2Wx/9lwR9fUHRTFza7ud3Z3N2soWO6HckfIJkU+5WXf2BkYjzymT0BgSqJlLnx1c",
-	"b06cpgWq0/cxsKzMUYY/LpTOiZwLb1IlDZrVsveeTZZQ++HxAai+I7CbKX4a3wybB1aBSpGuCTicajU0",
-	"JCJnPBYh8FNiD5cwUJm7pr7SCbesyzItahM/0yXWZRFK1Nxi2DhAKZCatXjKF0mqtHXlcKI6i4QdZKeN",
-	"QCVNDFKe+5FqYgm1eRPRdfzYynsqXKIpx2WvIFAh1RmKgFshIzBZEKAxpOR9LuJMI1vKshU17Ev7Ngs4",
-	"NNEK/AkawyNcNJVWTQ9Gb+JSEbAgE50Wsu+MxArrDOD+vSOeQ2Ukjtqwc7TPPHaG2pQC2Wg1WsRFYgtP",
-	"BeuyjUa70WLOFQaOhs3dzr0ySrP81wVzDVLG1ot9MBCGUgGXZkgmRSwtCctn6JryCN3aVE/mRG29wRwy",
-	"zSnwfjj1xQKAN/t2IBiBkhYLZDxNY8cRJZvvG4JVPTrqg1aN33wV92Wg89RiCCHtv1G+35ktxNzSiC6L",
-	"W+3B/p431ee0Wk3KtAaoM5oHVI2TbEeObYiRnyFgktocFFnBUBhs1CHWQB1/8B7yEHW9mcd4Jgp2LYIl",
-	"Ruhyd7tA8F0Dqt8XgeAx9PZ+BAZlaOAx2yBePmYN+In7MY8by54iD0SCxvIkXSKPUpyDFQlpBRgMFMVd",
-	"k8qt+b9UkojXN2jXSyTAgwBTa0BY1yEhod2CRMjMIoEEQV2MVfCLxnKBKZRhKGSohn6ZkXXvtFqLTjJF",
-	"fZtdzFrSTaNXGtLNKa8g86rIcxJYWtJ9eYaxSvEt6eA8VqsznLU7ithptd7hwFapqsl9e7O6yhznLfG/",
-	"mVwMBqp8BNdn91uNY3rbOL6VGVlC+Vv9aY68FSwaVs2lWW7ubisRhoThfzL4KvxS652L/n/b75IJKrj2",
-	"DkZovo5e0Yh+FsONJzqcJksSrvPq/VpZ/owqaSt96is9ry9YEHPjHtqWOkOUJb0I3NV8v0V/tf9ykIFb",
-	"fk56KIzVpNsmNxYTdycYboPVOfCICwkxt06IqlZ32fi3l+NnL6//9qer3//7mw9f7Bztj//89dVHz5nH",
-	"SqI84Oc9F+8HLhwbeTMwTzOTzyAs/hYRVnZSwkKtlV6NavL3f07+8fXko1fj16+965dPJi+ejv/1m/Gv",
-	"nl5/9eUUWQHrPoVjoxN3LQY1vaBcL+dBXL3+y/VXX05+92r82YewZiyPkB7YmY5Zlw2sTU23eXPdvttv",
-	"uBsiQjTscOGN13OJHh4f9Oika8pCvr9+Pr58VuVLtQqzgLZuT/qt0h3dBKKS/xMAAP//",
+	"xFdtaxzJEf4rRROIBDP7JslxVp8ky+GUSInQ2h8SW4HWTO1sX2a657p7tJoIfToIAceYhFzMwcEld7nD",
+	"hxPwJQQMEcmvWa38L0L1zGhfZrV2gkz0xbvdvVVPVT9PPe0zFqgkVRKlNax7xkwwwIS7jxo/ytDYbRXm",
+	"jR1uOa2lWqWorUB3YleeKBHgDrdIX0M0gRapFUqyLqNVsAMEUZyCITcgjMkwhJXxpxfjr168+cOT8csn",
+	"l8+/uvzs81UP8jzP/f19PwxBafetub/fDEPmMTzlSRoj67JOq3PHb93x299jHkv46R7KyA5Yt9PyWCJk",
+	"9bXtsZRbi5qg/Pzx4/Bs/fyR3zyiT52pT99hHrN5SpGN1UJG7Nyr6vqxqldVboHMkmPUVSFXn34+/uJi",
+	"1YMOxEhZDXAZwl0IRSSsmSnghw/b7dbd9dba3dkC2ssKeLTl/+zorHNOoO/eANocYqqFtCXEOvafgts3",
+	"M7fCDXDQxS9h5erLz0ZPX61ugoik0hhCX2l3fLuzDTHPVeaqmYa9EEpvoIZCRjtouYjrSNpgBmpYArGY",
+	"GOrcQITolpLN+ZTA4yHPjfuVOzFpgJAWI9SUdh91MODS7u7UM1Z7sLvztrbXyjmg3vRsHpc97fMstu7o",
+	"bI49B7bixOjXz0dPX13+8WJ08Wy1C20wQkYx+kaEpACqsAzleBOq7Lja9WCNqtQJjyHlKWoP1l07ttY9",
+	"2Cg+bcDKuiPZBigZ5+6iuJyITdgBcCBxc5mDCFFa0ReoV4mMMktY91Hb63hr3rq3cVTrpsdOfTrln3At",
+	"eUJyfzTVh54rpUdY2XR/dlwR9fUHRTEza9ud7a312soGO6LckfIJkU+5WXf6Bs7PPTeZhMaQQE1d+rRw",
+	"vZnhNClQHX+IgWVljjL8YTHp3JBz4U2qpEGzfOx9YJMF1H54uAeq7wjsNMWP42uxeWAVqBTpmoDDsVZD",
+	"Q0PkhMciBH5M7OESBipz19RXOuGWdVmmRU3xU11iXRahRM0tho09lAKpWfOnfJGkSltXDieqs0jYQXbc",
+	"CFTSxCDluR+pJpZQm9cRXccPrbynwgUz5bDsFQQqpDpDEXArZAQmCwI0hiZ5n4s408gWsmxJDbvS3mYB",
+	"+yZagj9BY3iE86bS+n/2/fxttC2wF7yl00L2nWdZYZ3X3L93wHOoPMupCLYOdpnHTlCbchY3Wo0W0Z6I",
+	"yVPBumyt0W60mDOggWN8c7tzr4zSLP91wVxRyth6Xx8MhKFUwKUZkh+SIEpt8CllpDxCtzYZXTPzc7XB",
+	"HDLNKfBuOLHgAoA3/UwhGIGSFgtkPE1jR0clmx8aglW9b+qarpQ+W8V9Geg8tRhCSPtvdYr35kAxtzQN",
+	"FsWt9mB3x5tYQVqtJmVaA9QZzQOqxrmDI8cmxMhPEDBJbQ6KXGcoDDbqEGugDj/6AHmIut7MQzwRBbvm",
+	"wRIjdLm7WSD4rgHV74tA8Bh6Oz8CgzI08JitES8fswb8xP2Yx41Fr54HIkFjeZIumMRSnIIVCY0lMBgo",
+	"irsilVvzf6kkEa9v0K6WSIAHAabWgLCuQ0JCuwWJkJlFAgmCuhir4BeNxbOsUPNQyFAN/TIj695pteZN",
+	"a4L6Jmeadr/rRi/1vutTXkHmZZFnJlfpfvflCcYqxduaXTNYrc5w2lkpYqfVeo+CrVJVyr09rS7zg1kX",
+	"+G+Ui8FAle/tunbfSY7pTXK8FY0soPyN/jRD3goWiVVzaRa/I9xWIgwNhv/pLVGFX+jyM9Hf1emXljen",
+	"oIJr70FCs3X0ikb0sxiuPdHhNFmScJ1XT+XK8qemkrbSp77SS/6MBTE37k1vqTNEWZoXgbua77for/a/",
+	"GzJwy09pHgpjNc1tkxuLibsTDDfB6hx4xIWEmFs3iKpWd9notxejZy+v/vany9//+83HL7YOdkd//vby",
+	"k+fMYyVRHvDTnov3AxeOnXtTMI8zk08hLP7mEVZ2UsJCrZVejmr893+O//Ht+JNXo9evvauXT8Yvno7+",
+	"9ZvRr55effP1BFkB6z6FY+dH7loManpBuV7Ogrh8/Zerb74e/+7V6IuPYcVYHiG95TMdsy4bWJuabvP6",
+	"un2333A3RIRo2OHcG6/nEj083OvRSdeUuXx//XJ08azKl2oVZgFt3Zz0ndIdXAeikv8TAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -63,7 +63,7 @@ type ResponseData struct {
 	RtnCode *generated.LenientInt `json:"RtnCode,omitempty"`
 
 	// RtnMsg Response message
-	RtnMsg *string `json:"RtnMsg,omitempty"`
+	RtnMsg *generated.LenientString `json:"RtnMsg,omitempty"`
 }
 
 // TriggerIssueJSONBody defines parameters for TriggerIssue.
@@ -662,31 +662,32 @@ func (sh *strictHandler) TriggerIssue(w http.ResponseWriter, r *http.Request) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"tFdtbxS3Fv4rR/5ygzS7mSRwr+7yCZJc3VWhjfLyCVDlzJzdNczYg+3JZooitaKqUAGlL5CCWgnRAg2i",
-	"tEBbFJWI/peK2Q3/orJnZl8ngbaQT9m1fc7j5zznOd4LxBNhJDhyrUjtAlFeC0Nq/5V4Pkaljws/qc5R",
-	"Tc13kRQRSs3Q7jiJ0mtRrutz5pOPypMs0kxwUuutQX2OOCSk6yeQN3WL1KZch4SM9z46RCcRkhpRWjLe",
-	"JBsOWaDJsv3OBG3QONCkRqaJM5JigSYhcg3mvAM0aNNEgdmGPA5J7RSZJmeGUx+c2SHrFXO0skYlp6G5",
-	"46kCiw21XmmKijlTMcsZAgt0wyHLSo6TsCwpV9Qzn0ChZDQAHoerKIcpmXkVJRuOrQaT6BtMA7xnifuU",
-	"nemdFatn0dMkR50DXsxqastpg6pIcIVqnwIvaj4rfBy/2GJ+EDzhIzDuM49qxpugYs9DpUBIaFAWxBJJ",
-	"DxHjGpv27j0iSY00kaOkGv3qCeQMua5zPbilwsJISG3BUUMPaTLdilernggn0YtoUmmKSWR8TTAPJ3vh",
-	"LGuLmp9UzQPwh6gUbeJwPaZdt6wEBxObBcyYNbsZbwiTWDMdmB3zsws0gWXJmk2UUFcqRqhnoOHYQp04",
-	"ZA2lyuBNVd2qawokIuQ0YqRGZqpTVZc4lgNbm8nj07P5+ck8qg1qiRJKl6ixxZRJBczsU0DBx4Am6ENO",
-	"HugW1dCmTCtoCAkUdBa4SiwUSU2kum+VPZDRGfQKk9cTXCO3EGgUBVYcgk+eVQZHYTLjcitEOAx7nnsy",
-	"iTT64Jv1V7rHW3OlgOqGkGFZ3GIN6nMOCB4klr+o+DbM0yowzEjqmdu0mW6BVcVRCJCuIWAY6QSEbqFs",
-	"M4XVcYhjoBbP/x+pj7Kkd3GNZXIaBWskIPPVoxmCfykQjQbzjEMtzb0DCrmv4DSZMUI8Tarwnj1Mgyop",
-	"AbHMQlSahtF4rhXO1kGz0JgEKPSEiTvBhf2u8oHgaBIr1IdyJEA9DyOtgGnLEOMw5ULIeKzRgAQjTi8Q",
-	"3rlqubNkltBm3BftSp6R1P7tuqMu2ke9n2kOWn2P6APNuLfLycR8UOQh78uNeZ6vYSAifEMGOIxVyxgH",
-	"Td9EnHbdt9iwRaqic99cr45P7j6r+RxZ+uudi15LoL9P775WO0b7teMb6ZESye87mIbEW8AyzWreJOVT",
-	"3S6FTBlj+FuTvQhfOnOHov/juVvSQZnW3kILDd9jKSOiEQfQm4kWp4rDkMqkPx2Hp/yAO0nNK4Zf88K8",
-	"QLyAKvvW1IYhI13jG54t0X9d8zc1ikG3EDRdN77IlJbGv1WiNIa2NugfBS0ToE3KOARUZw/OnPIaST/f",
-	"TTcf7D253bn2+8uL28cW6umdx53rXxGH5IJZputLNt7/bDiy4QzAXI1VMoAw+xtFWIyVHBZKKeTBqLo/",
-	"P+v++rh7/VG6s+PsPbjc3b6aPr+SfnJ17/69PrIM1rwJl6GyIA5bmmbGaMrqYPjIhkv+8jH0FW8e2tAo",
-	"7VSZM6+hOZqATxM1TNizp+nzKy+3LncfXO5c+iz99NYAVUUOYhRgpVFY7TC6w6PoLBgfuGjDRC+3e2go",
-	"c5aze3O3e3d7NLNVV3naolRc6PcbIuZ+v16HyxXFBSgt5MBjsEUNUUxB9gujj+nFztX04Y30m+3Owzsv",
-	"frvTufFluvXj3s0BZCv8HBdtbg7uA8eg4Y2AeQNaP+L+x51xj5RpfQQaFxAIbjqs5LEKf3x4DWggkfoJ",
-	"9BTgQE63kOBR7mEQWO761zo+PZtubnWeXkqfPX350ZOJzqWtve93ujd3D2X0Q+fW3e7Ht9PNnzpf/9LZ",
-	"elR+9XfFSmSm3WqA9vpnrIMolOZ1b9t9+HadnR/27t/rfvEo/fYiTChNm2gUEMuA1EhL60jVJnvOVLHr",
-	"VWsixruquj3yO2TJJlpZPLFkdlr2R/I9/C7d3SzyRVL4sf19un/S10q30AtkrvxnAAAA//8=",
+	"tFdtbxPHFv4rR/PlBmntbBK4V9d8giRX1yq0UV4+Aaomu8f2wO7MMjMbZ4sitaKqUAGlL5CCWgnRAg2i",
+	"tEBbFJWI/peKtcO/qGZ21/HajqEt5FPsmTnPc555zjnjC8QTYSQ4cq1I7QJRXgtDav+VeD5GpY8LP6nO",
+	"UU3Nd5EUEUrN0O44idJrUa7rc+aTj8qTLNJMcFLrrUF9jjgkpOsnkDd1i9SmXIeEjPc+OkQnEZIaUVoy",
+	"3iQbDlmgybL9zgRt0DjQpEamiTMAsUCTELkGc94BGrRposBsQx6HpHaKTJMzZejxyA5Zr5ijlTUqOQ1N",
+	"jqcKLjbUeqUpKuZMxSxnDCzRDYcsKzkswrKkXFHPfAKFktEAeByuoixLMvMqSTYcextMom849emeAe9L",
+	"dqZ3VqyeRU+TnHVOeDG7U3udNqiKBFeoDrjgRc1nhY/DiS3mB8ETPgLjPvOoZrwJKvY8VAqEhAZlQSyR",
+	"9BgxrrFpc+8JSWqkiRwl1ehXTyBnyHWd6/4tFRZGQmpLjhp5SJPpVrxa9UQ4iV5Ek0pTTCLja4J5ONkL",
+	"Z1Vb1Pykao7hH6JStInl+5h23VHeGMN5aWjXP6C98ao7zLhnl2h2M94QBkgzHZgd87MLNIFlyZpNlFBX",
+	"KkaoZ0BwbKFOHLKGUmVKTFXdqmu8ICLkNGKkRmaqU1WXOJa3tcHk8enZ/PxkHtUGtckJpUcYv8WUgQJm",
+	"9img4GNAE/QhTxh0i2poU6YVNIQECjoLXCWWiqQmUt23RdSH6PS3JYPrCa6RWwo0igLrQ8EnzyrDo+hn",
+	"w84u/F6mPc89mUQaffDN+isb1VtrgAHVDSHDUXGLNajPOSB4kFj9ouLbMIdVYJSR1DPZtJlugXXFUQiQ",
+	"riFgGOkEhG6hbDOF1WGKQ6QWz/8fqY9yRJvANZbZaZCssYDMV49mDP6lQDQazDPNcGnuHVDIfQWnyYwx",
+	"4mlShffsYRpUyQgSyyxEpWkYDWOtcLYOmoWmH4FCT5i4E1zY7yofCI4GWKE+lDMB6nkYaQVMW4UYhykX",
+	"QsZjjYYkGHN6gfDOVUc3sayM24z7ol3JEUnt36472LD3WR/Un/unSk/osX2/t8vJzDwucqll5TNgnq9h",
+	"ICJ8U02rxFXLGPvni4k47bpvsWALqKJy31ytjhsE5fb/VyoXvZZA/4Dafa1yjA4qxzdSIyMsf+BgKpm3",
+	"oGWK1Tx/Rj8g7FLIlGkMf+sRUYQfOd5L0V93xI9Nb6CCMq+9hRIq57GUCdGIA+jNRMtTxWFIZbI/HctT",
+	"vq87Sc0rRl/zmL1AvIAq+6zVRiFjXdM3PHtF/3XN39QgB91C0HTd9EWmtDT9WyVKY2jvBv2joGUCtEkZ",
+	"h4Dq7G2bS14j6ee76eaDvSe3O9d+f3lx+9hCPb3zuHP9K+KQ3DDLdH3JxvufDUc2nD6aq7FK+hhmf4MM",
+	"i7GS00IphRzPqvvzs+6vj7vXH6U7O87eg8vd7avp8yvpJ1f37t/bZ5bRmjfhMlaWxGEr08yQTNk9GD2y",
+	"4ZK/fIx8xZuHNjRKO1XmzGtojibg00SVBXv2NH1+5eXW5e6Dy51Ln6Wf3uqTqsAgxgHWGkWrLbM7PMjO",
+	"kvGBizZM9LDdQyXkDLN7c7d7d3sQ2bprNGxxVVzo9xsi5v7+fR0e7SguQGkh+x6DLWqEYgqyHzP7nF7s",
+	"XE0f3ki/2e48vPPitzudG1+mWz/u3exjtsLPcdHm5uABdAwb3giY1+f1I+5/3Bn3yCivD1DjAgLBTYWN",
+	"eKzCHx9eAxpIpH4CPQc4kMstJHiUexgEVrv9tI5Pz6abW52nl9JnT19+9GSic2lr7/ud7s3dQ5n80Ll1",
+	"t/vx7XTzp87Xv3S2Ho1O/V2xEplptxqgTf+M7SAKpXnd23IvZ9fZ+WHv/r3uF4/Sby/ChNK0icYBsQxI",
+	"jbS0jlRtsteZKna9apuI6V1V3R74HbJkgVYWTyyZnVb9AbyH36W7mwVeJIUf25/CB4O+FtxCL5BJ+c8A",
+	"AAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

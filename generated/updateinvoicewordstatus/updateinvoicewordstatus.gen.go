@@ -70,7 +70,7 @@ type ResponseData struct {
 	RtnCode *generated.LenientInt `json:"RtnCode,omitempty"`
 
 	// RtnMsg Response message
-	RtnMsg *string `json:"RtnMsg,omitempty"`
+	RtnMsg *generated.LenientString `json:"RtnMsg,omitempty"`
 }
 
 // UpdateInvoiceWordStatusJSONBody defines parameters for UpdateInvoiceWordStatus.
@@ -669,29 +669,29 @@ func (sh *strictHandler) UpdateInvoiceWordStatus(w http.ResponseWriter, r *http.
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"tFZdbxNHFP0rV/PSRFqv10Fq1eUJcKpaBTWKifoAqJrsXtsDuzPLzN0kLopUiX48AEKtShFPCFoQiCJB",
-	"USUkovbXOHb/RTWz6287hZbkyZmZvffMueeeuddYpNJMSZRkWHiNmaiDKXc/NV7N0dBpFXf9Oidu1zKt",
-	"MtQk0J1oyB0lImwSp9wtxGgiLTISSrKQ2XUEUmCQYKV/76D/6Env+d3Bm5v9G18ffntjNYQAYmH4doKx",
-	"BzXIeG7srzVA6RaZx1DmKQsvBF7NW7vkMepmyEImJGEbNfPYXsWeqOxwLXlqYV2YhlUv4zNven3D5Zpd",
-	"XS/zXrKB26pi01VsYBbO3HbfY+dQRx0uqVGfv/twDxp15rGU751F2aYOC2uBx1IhR/+OrmRIC9m2cc9r",
-	"Hl1ZFLRRB9UC6iCQPQIrBZuDe/f7Dw8a9VUPuIFTcVwi/ULpuIlEQrZBI+VaYgyC3hHPvueUIDTGltyJ",
-	"S4+RzrDIxoVS25cxIlbSWTK5WSjLicqFN5mSBs0SmW2SPKNinOdjs/wQIhUjCBmLiLvbmjyK0BhQGlpc",
-	"JLlGtlA6ZYVZyNooUXPC2D+LUqCkhqTJIxWRZkqTA8ctUawtqJNv+5FKqxhlvFtpqyqKgobqKJzjb5Pk",
-	"OdM+An+KxvA2TldmLQgWFeNoYouABbP2tJAtZROToMSeWD+zwbuwlcW2NcuigRUKFKWDUxsN5rEd1KbA",
-	"WPMDP7BVUhlKngkWshN+zQ+Y54hwBaqeXjtTxqoWoScVOHKHTBmaJ+F8R7isZc8br7ABV7zSHAxwCSW1",
-	"IPN0G/V0B6z6zAHU3AZtxCxky3B4k75m0URKEkoHjGdZ4iSkZPWyseiGhjgvyqFUpy+zLiPdzQhjiO3+",
-	"v7b6cVnIRsKppXS6KO5wDxp1D5RMutBSGrLhalqmNWCZ0Tyyt9kV1AGnnZOQIN9BwDSjLijqoN4VBv15",
-	"iHOgNq9+ijxGvaDDcUcUepsFa4Why92TBYIPDKhWS0SCJ9CsfwYGZWzgIjthlXqR+fC5+5gnPltkriJF",
-	"QzzN5nNtSbEHJFJrJWAwUjbuilRurfKVkmgTG6TVEgnwKMKMDAhyDAkJtQBSIXOy+m2BsCwmKrriL/af",
-	"wjh2hYzVbqXMyMIPg2DWdceol1nr5Es1IvpI8x6d8goxHxV5yiFL+16XO5ioDN+TTU5jJZ3j5NNgI64F",
-	"wTE27DDVsHPfX69OR5pmtXxtmu/euRh1FMZLevet2jFb1o7vpUcWSH7p8zUl3iGsYhKSZvHb77ZSYawx",
-	"/Kf3fxh+4cs8Ff1/v84LOqjQ2jG00MwIXhDRyhMYPY8Op8nTlOvu6KFcNAtMWJQmWbEk2/n6GosSbtyk",
-	"TZYmq19rHpGr08eB/avNAnFDK9+z5igMaWvipmsIU1cgjE8C6S7wNhcSEk7OlYa8h6z3w0Hv9rPB7w8O",
-	"f/rr7+tPTm00er++PLxzl3msVM15vtd08T5x4di+NwFzOzfdCYTF3yzC4dtSwkKtlT4aVf/Vm/4fL/t3",
-	"XvRev/YGz270n9zq/Xmz992twdPHY2QFrHUbbhqVVPRlS+UyHkP7aBaUbSw36Li5X5hRh0OHm2JlPIOP",
-	"kR3ef9T/5sHg1feHP98bI9mSV6TalcMP9i85wRjUdtpzhZ1Ofvj6t8HTx/0fX/QeXocVQ7yNq8xjuU5Y",
-	"yDpEmQmrIyFW3L7v5GKl6tPuzHDadIm2Ns827UnHxUy+57/0Dm4P82VaxXlkt5Ynfat0G6NA9sr/BAAA",
-	"//8=",
+	"tFdfbxPHF/0qV/PyS6T1eh2kX9XlCXCqWgU1ion6AKia7F7bA7szy8zdJC6KVIn+eQCEWpUinhC0IBBF",
+	"gqJKSETtp3HsfotqZtf/7QAt8ZMzM773zJlzz725xiKVZkqiJMPCa8xEHUy5+6rxao6GTqu469c5cbuW",
+	"aZWhJoHuREPuKBFhkzjlbiFGE2mRkVCShcyuI5ACgwQr/XsH/UdPes/vDt7c7N/4+vDbG6shBBALw7cT",
+	"jD2oQcZzY7+tAUq3yDyGMk9ZeCHwat7aJY9RN0MWMiEJ26iZx/Yq9kRlh2vJUwvrwjSsehmfedPrGy7X",
+	"7Op6mfeSDdxWFZuuYgOzcOa2+x47hzrqcEmN+vzdh3vQqDOPpXzvLMo2dVhYCzyWCjn6c3QlQ1rIto17",
+	"XvPoyqKgjTqoFlAHgewRWCnYHNy733940KivesANnIrjEukXSsdNJBKyDRop1xJjEPSeePY9pwShMbbk",
+	"Tlx6jHSGRTZ+KLV9GSNiJZ0lk5uFspyoXHiTKWnQLJHZJskzKsZ5PjbLH0KkYgQhYxFxd1uTRxEaA0pD",
+	"i4sk18gWSqd8YRayNkrUnDD2z6IUKKkhafJIRaSZ0uTAcUsUawvq5Nt+pNIqRhnvVtqqiqKgoToK5/jb",
+	"JHnOtI/An6IxvI3TL7MWBLOP8RbMzblT/wH2/tvesMBePKI9LWRL2UQkKLEn1s9s8C5sZbF1gVIfYDUJ",
+	"hUrg1EaDeWwHtSnoqPmBH1hBqAwlzwQL2Qm/5gfMc+CdFqqn186UsapF6Emxj4woU4bm+T7fES5raS/G",
+	"KxzH6aT0IQNcQkkHyDzdRj1dbKs+cwA1t0EbMQvZMhzepIVaNJGShNIB41mWOLUqWb1sLLqh987rf1gV",
+	"05dZl5HuZoQxxHb/ra5yXG61kXBqKZ0uijvcg0bdAyWTLrSUhmy4mpZpDVhmNI/sbXYFdcBp5yQkyHcQ",
+	"MM2oC4o6qHeFQX8e4hyozaufIo9RLzAT3BGF3mbBWmHocvdkgeB/BlSrJSLBE2jWPwODMjZwkZ2wSr3I",
+	"fPjc/ZgnPlvk4yJFQzzN5nNtSbEHJFLrWmAwUjbuilRurfKVkmgTG6TVEgnwKMKMDAhyDAkJtQBSIXOy",
+	"+m2BsCwmKrriL7a6oth3hYzVbqXMyML/B8GswY9RL3PxyaY4IvrIPjE65RViPirylLGVnWJd7mCiMvxQ",
+	"1jaFlXSOk13IRlwLgmMs2GGqYeV+uFo9ql1MN4n3qVyMOgrjJbX7TuWYLSvHD1IjCyS/tH1NiXcIqxi6",
+	"pFk8ZritVBhrDP9q1BiGXzgETEV/10HgyOvNVFChtWMooZlpvyCilScwao8Op8nTlOvuqFEumgUmLEqT",
+	"rFiS7Sh/jUUJN26oJ0uT1a81j8i908eB/dRmgbj5mO9ZcxSGtDVx0zWEqXsgjE8C6S7wNhcSEk7OlYa8",
+	"h6z3w0Hv9rPB7w8Of/rr7+tPTm00er++PLxzl3msVM15vtd08T5x4di+NwFzOzfdCYTFZxbhsLeUsFBr",
+	"pY9G1X/1pv/Hy/6dF73Xr73Bsxv9J7d6f97sfXdr8PTxGFkBa92Gm0YlFX3ZUrmMx9A+mgVlC8sNOu5f",
+	"DGFGFQ4dboqV8bg/RnZ4/1H/mweDV98f/nxvjGRLXpFqVw5/sH/JCcagttOee9jp5Ievfxs8fdz/8UXv",
+	"4XVYMcTbuMo8luuEhaxDlJmwOhJixe37Ti5Wqj7tzgynTZdoa/Ns0550XMzke/5L7+D2MF+mVZxHdmt5",
+	"0ndKtzEKZK/8TwAAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -73,7 +73,7 @@ func (p *Page) readFacts(root *yaml.Node) error {
 	props := walk(schemas, ResponseDataSchema, "properties")
 	for name, typ := range map[string]string{"RtnCode": "integer", "RtnMsg": "string"} {
 		if t := walk(props, name, "type"); t == nil || t.Value != typ {
-			return fmt.Errorf("%s has no %s property %s, which every ECPay answer carries", ResponseDataSchema, typ, name)
+			return fmt.Errorf("%s has no %s property %s, which every ECPay answer carries; ECPay has probably changed the page: run `make spec-diff NEW=%s` to see what changed", ResponseDataSchema, typ, name, p.File)
 		}
 	}
 	return nil
@@ -144,8 +144,9 @@ func (p *Page) readCodes(op *yaml.Node) error {
 // derivedActions returns what the project derives from the page itself, in
 // two overlays applied in turn: first the corrections (an operationId from
 // the path, the Go names of the inner types, minLength 1 on required
-// strings), then, once the envelopes have been copied out for the shared
-// types, the mapping of both envelopes to those types.
+// strings, the lenient Go types of the answer's Data members), then, once
+// the envelopes have been copied out for the shared types, the mapping of
+// both envelopes to those types.
 func (p *Page) derivedActions(root *yaml.Node) (corrections, mapping *overlay.Overlay) {
 	op := fmt.Sprintf("$.paths[%s].post", quote(p.Path))
 	corrections = newOverlay(
@@ -162,6 +163,7 @@ func (p *Page) derivedActions(root *yaml.Node) (corrections, mapping *overlay.Ov
 		requiredStrings(schemas.Content[i+1], schemaPath(schemas.Content[i].Value), &nonEmpty)
 	}
 	corrections.Actions = append(corrections.Actions, nonEmpty...)
+	lenientMembers(mapValue(schemas, ResponseDataSchema), schemaPath(ResponseDataSchema), &corrections.Actions)
 	envelope := func(name string) map[string]any {
 		return map[string]any{"x-go-type": "generated." + name, "x-go-type-import": map[string]any{"path": GeneratedImport}}
 	}
@@ -195,6 +197,72 @@ func requiredStrings(s *yaml.Node, at string, out *[]overlay.Action) {
 		}
 		requiredStrings(prop, path, out)
 	}
+}
+
+// lenientTypes are the Go types, in package generated, that the answer's
+// Data members decode into, by schema type: ECPay's answers are looser than
+// its pages (numbers where a page says String, quoted numbers, integers and
+// amounts as 50.0), and a strict decode would turn an answer ECPay has acted
+// on into a failure the caller may retry. The schemas stay as the pages say,
+// so contract validation still reports such an answer; only decoding is
+// lenient.
+var lenientTypes = map[string]string{
+	"string":  "generated.LenientString",
+	"integer": "generated.LenientInt",
+	"number":  "generated.LenientNumber",
+}
+
+// lenientMembers appends, for every member of the schema s (at JSONPath at),
+// of its nested objects and of its arrays' items, whose type has a lenient Go
+// type (lenientTypes), an action mapping it to that type; a member that names
+// an x-go-type of its own (an overlay's choice) keeps it.
+func lenientMembers(s *yaml.Node, at string, out *[]overlay.Action) {
+	if props := mapValue(s, "properties"); props != nil {
+		for i := 0; i+1 < len(props.Content); i += 2 {
+			name, prop := props.Content[i].Value, props.Content[i+1]
+			lenientMember(prop, at+".properties["+quote(name)+"]", name, out)
+		}
+	}
+	if items := mapValue(s, "items"); items != nil {
+		lenientMember(items, at+".items", "each item", out)
+	}
+}
+
+func lenientMember(s *yaml.Node, at, name string, out *[]overlay.Action) {
+	if mapValue(s, "x-go-type") != nil {
+		return // a Go type of its own, whose members generate no types
+	}
+	if goType, ok := lenientTypes[schemaType(s)]; ok {
+		*out = append(*out, action(at, fmt.Sprintf("%s decodes leniently (%s): ECPay's answers are looser than its pages", name, goType),
+			map[string]any{"x-go-type": goType, "x-go-type-import": map[string]any{"path": GeneratedImport}}))
+	}
+	lenientMembers(s, at, out)
+}
+
+// schemaType returns the type of the schema s: its "type", or the one type
+// besides "null" that a list of types (OpenAPI 3.1) names; "" when there is
+// none or more than one.
+func schemaType(s *yaml.Node) string {
+	t := mapValue(s, "type")
+	switch {
+	case t == nil:
+		return ""
+	case t.Kind == yaml.ScalarNode:
+		return t.Value
+	case t.Kind != yaml.SequenceNode:
+		return ""
+	}
+	var only string
+	for _, n := range t.Content {
+		if n.Value == "null" {
+			continue
+		}
+		if only != "" {
+			return ""
+		}
+		only = n.Value
+	}
+	return only
 }
 
 func schemaPath(name string) string { return "$.components.schemas[" + quote(name) + "]" }

@@ -338,3 +338,85 @@ func TestLoadCompilesTheRules(t *testing.T) {
 		})
 	}
 }
+
+// Every member of the answer's Data, nested objects and array items
+// included, decodes into the lenient Go type of its schema type, with no
+// overlay saying so; a member whose overlay names its own Go type keeps it,
+// and the schemas themselves stay as the page says.
+func TestLoadMapsEveryAnswerMemberToALenientType(t *testing.T) {
+	dir := frozen.Pages(t)
+	frozen.Append(t, filepath.Join(dir, "TriggerIssue.overlay.yaml"), `  - target: $.components.schemas['responses.Data'].properties
+    description: answer members of every shape
+    update:
+      InvoiceNo: {type: string}
+      TotalCount: {type: integer}
+      SalesAmount: {type: number}
+      Remark: {type: [string, "null"]}
+      Printed: {type: boolean}
+      Raw: {type: string, x-go-type: json.RawMessage}
+      Carrier:
+        type: object
+        properties:
+          Num: {type: string}
+      Items:
+        type: array
+        items:
+          type: object
+          properties:
+            ItemSeq: {type: integer}
+            ItemAmount: {type: number}
+      Codes:
+        type: array
+        items: {type: string}
+`)
+	p, err := pages.Load(context.Background(), filepath.Join(dir, "TriggerIssue.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const (
+		lenientString = "generated.LenientString"
+		lenientInt    = "generated.LenientInt"
+		lenientNumber = "generated.LenientNumber"
+	)
+	data := p.Doc.Components.Schemas[pages.ResponseDataSchema].Value
+	tests := map[string]struct {
+		schema   *openapi3.Schema
+		want     string // the x-go-type; "" for none
+		wantType string // the schema's type, unchanged
+	}{
+		"RtnCode, which no overlay maps": {schema: data.Properties["RtnCode"].Value, want: lenientInt, wantType: openapi3.TypeInteger},
+		"RtnMsg":                         {schema: data.Properties["RtnMsg"].Value, want: lenientString, wantType: openapi3.TypeString},
+		"a string":                       {schema: data.Properties["InvoiceNo"].Value, want: lenientString, wantType: openapi3.TypeString},
+		"an integer":                     {schema: data.Properties["TotalCount"].Value, want: lenientInt, wantType: openapi3.TypeInteger},
+		"a number":                       {schema: data.Properties["SalesAmount"].Value, want: lenientNumber, wantType: openapi3.TypeNumber},
+		"a string or null":               {schema: data.Properties["Remark"].Value, want: lenientString, wantType: openapi3.TypeString},
+		"a boolean, which has none":      {schema: data.Properties["Printed"].Value, wantType: openapi3.TypeBoolean},
+		"a member with its own Go type":  {schema: data.Properties["Raw"].Value, want: "json.RawMessage", wantType: openapi3.TypeString},
+		"an object, itself":              {schema: data.Properties["Carrier"].Value, wantType: openapi3.TypeObject},
+		"a nested object's member":       {schema: data.Properties["Carrier"].Value.Properties["Num"].Value, want: lenientString, wantType: openapi3.TypeString},
+		"an array, itself":               {schema: data.Properties["Items"].Value, wantType: openapi3.TypeArray},
+		"an array item's integer":        {schema: data.Properties["Items"].Value.Items.Value.Properties["ItemSeq"].Value, want: lenientInt, wantType: openapi3.TypeInteger},
+		"an array item's number":         {schema: data.Properties["Items"].Value.Items.Value.Properties["ItemAmount"].Value, want: lenientNumber, wantType: openapi3.TypeNumber},
+		"an array's string items":        {schema: data.Properties["Codes"].Value.Items.Value, want: lenientString, wantType: openapi3.TypeString},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			if got, _ := tc.schema.Extensions["x-go-type"].(string); got != tc.want {
+				t.Errorf("x-go-type %q, want %q", got, tc.want)
+			}
+			if imp, _ := tc.schema.Extensions["x-go-type-import"].(map[string]any); strings.HasPrefix(tc.want, "generated.") && (imp == nil || imp["path"] != pages.GeneratedImport) {
+				t.Errorf("x-go-type-import %v, want the path %s", tc.schema.Extensions["x-go-type-import"], pages.GeneratedImport)
+			}
+			if !tc.schema.Type.Includes(tc.wantType) {
+				t.Errorf("type %v, want %s as the page says", tc.schema.Type, tc.wantType)
+			}
+		})
+	}
+	// The request's Data decodes as strictly as ever: the lenience is the
+	// answer's.
+	for name, prop := range p.Doc.Components.Schemas[pages.RequestDataSchema].Value.Properties {
+		if goType := prop.Value.Extensions["x-go-type"]; goType != nil {
+			t.Errorf("request member %s has x-go-type %v", name, goType)
+		}
+	}
+}

@@ -212,7 +212,7 @@ func TestGenerationFailsWithAClearMessage(t *testing.T) {
 			edit: func(t *testing.T, root string) {
 				frozen.Edit(t, page(root, trigger), "        RtnCode:\n          type: integer\n          description: Response code indicating success or failure\n", "")
 			},
-			want: []string{trigger, "$.components.schemas['responses.Data'].properties.RtnCode", "make spec-diff"},
+			want: []string{trigger, "responses.Data has no integer property RtnCode", "make spec-diff"},
 		},
 		"an RtnCode that is no integer": {
 			edit: func(t *testing.T, root string) {

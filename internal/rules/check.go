@@ -50,10 +50,15 @@ func (s *Set) Check(data map[string]any) []Violation {
 	if s == nil || len(s.rules) == 0 {
 		return nil
 	}
+	fr := newFrame(s.quick, data)
+	defer fr.release()
 	act := &activation{self: data}
 	var out []Violation
 	for i := range s.rules {
 		r := &s.rules[i]
+		if r.quick != nil && r.quick.holds(fr) {
+			continue
+		}
 		val, _, err := r.program.Eval(act)
 		if err == nil && val == types.True {
 			continue

@@ -171,9 +171,9 @@ type doubleAdapter struct{}
 func (a doubleAdapter) NativeToValue(value any) ref.Val {
 	switch v := value.(type) {
 	case map[string]any:
-		return object(v)
+		return &object{v}
 	case []any:
-		return array(v)
+		return &array{v}
 	case string:
 		return types.String(v)
 	case float64:

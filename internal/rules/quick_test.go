@@ -222,3 +222,32 @@ func FuzzQuickAgreesWithCEL(f *testing.F) {
 		}
 	})
 }
+
+// An object or array of the Data tested against a list of constants is not
+// in it, in CEL as in the quick path: cel-go looks the value up in a Go map
+// of the constants, which a map or a slice would make panic (found by
+// FuzzQuickAgreesWithCEL: the rule then "could not be evaluated").
+func TestInConstantsOfAnotherType(t *testing.T) {
+	set := quickSetOf(t, "!(self.CarrierType in ['1', '2'])", "self.CarrierType in ['1', '2'] || self.Items in [1, 2.5]")
+	for _, text := range []string{`{"CarrierType":[],"Items":{}}`, `{"CarrierType":{"a":1},"Items":[1]}`} {
+		data, _ := decodeData(t, []byte(text), false)
+		for name, s := range map[string]*Set{"quick": set, "cel": celOnly(set)} {
+			got := broken(s.Check(data))
+			if want := []string{"self.CarrierType in ['1', '2'] || self.Items in [1, 2.5]"}; !slices.Equal(got, want) {
+				t.Errorf("%s, %s: broken %q, want %q", name, text, got, want)
+			}
+		}
+	}
+}
+
+func broken(vs []Violation) []string {
+	var out []string
+	for _, v := range vs {
+		if v.Err != nil {
+			out = append(out, v.Rule+": "+v.Err.Error())
+			continue
+		}
+		out = append(out, v.Rule)
+	}
+	return out
+}

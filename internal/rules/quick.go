@@ -158,12 +158,12 @@ func newQuickSet() *quickSet {
 	}
 }
 
-// member returns a reader of operand's member field: its value (unknown
-// when missing), whether it is there, and whether operand is an object.
+// member returns operand's member field (unknown when missing: CEL's "no
+// such key"), and has(operand.field) (unknown when operand is no object).
 // A member of self or of a comprehension's element is read from the Data
 // once, and kept in the frame: the Issue page's rules read self.TaxType
-// eight times, and each item's ItemTaxType five.
-func (t *quickSet) member(operand ast.Expr, field string) (func(*frame) (value, bool, bool), bool) {
+// eight times, and each item's ItemTaxType twice in a loop.
+func (t *quickSet) member(operand ast.Expr, field string) (get, has quick, ok bool) {
 	if operand.Kind() == ast.IdentKind {
 		if slot, ok := t.scope[operand.AsIdent()]; ok && t.elements[slot] {
 			idx, ok := t.reads[read{slot, field}]
@@ -173,18 +173,41 @@ func (t *quickSet) member(operand ast.Expr, field string) (func(*frame) (value, 
 				t.reads[read{slot, field}] = idx
 				t.resets[slot] = append(t.resets[slot], idx)
 			}
-			return func(fr *frame) (value, bool, bool) {
+			get = func(fr *frame) value {
 				m := &fr.memo[idx]
 				if !m.done {
 					m.done = true
 					m.v, m.found, m.isMap = lookup(fr.slots[slot], field)
 				}
-				return m.v, m.found, m.isMap
-			}, true
+				return m.v
+			}
+			has = func(fr *frame) value {
+				m := &fr.memo[idx]
+				if !m.done {
+					m.done = true
+					m.v, m.found, m.isMap = lookup(fr.slots[slot], field)
+				}
+				if !m.isMap {
+					return unknownValue
+				}
+				return boolValue(m.found)
+			}
+			return get, has, true
 		}
 	}
 	of, ok := t.expr(operand)
-	return func(fr *frame) (value, bool, bool) { return lookup(of(fr), field) }, ok
+	get = func(fr *frame) value {
+		v, _, _ := lookup(of(fr), field)
+		return v
+	}
+	has = func(fr *frame) value {
+		_, found, isMap := lookup(of(fr), field)
+		if !isMap {
+			return unknownValue
+		}
+		return boolValue(found)
+	}
+	return get, has, ok
 }
 
 func lookup(o value, field string) (v value, found, isMap bool) {
@@ -315,20 +338,11 @@ func (t *quickSet) translate(e ast.Expr) (quick, bool) {
 		return func(fr *frame) value { return fr.slots[slot] }, ok
 	case ast.SelectKind:
 		sel := e.AsSelect()
-		read, ok := t.member(sel.Operand(), sel.FieldName())
+		get, has, ok := t.member(sel.Operand(), sel.FieldName())
 		if sel.IsTestOnly() {
-			return func(fr *frame) value {
-				_, found, isMap := read(fr)
-				if !isMap {
-					return unknownValue
-				}
-				return boolValue(found)
-			}, ok
+			return has, ok
 		}
-		return func(fr *frame) value {
-			v, _, _ := read(fr)
-			return v // unknown when missing: CEL's "no such key"
-		}, ok
+		return get, ok
 	case ast.ListKind:
 		return t.list(e.AsList())
 	case ast.CallKind:
@@ -655,15 +669,15 @@ func (t *quickSet) orValue(target, def ast.Expr) (quick, bool) {
 	if !ok {
 		return nil, false
 	}
-	read, ok1 := t.member(sel.Args()[0], string(field))
+	get, has, ok1 := t.member(sel.Args()[0], string(field))
 	fallback, ok2 := t.expr(def)
 	return func(fr *frame) value {
-		v, found, isMap := read(fr)
+		h := has(fr)
 		switch {
-		case !isMap:
+		case h.kind != boolKind:
 			return unknownValue
-		case found:
-			return v
+		case h.b:
+			return get(fr)
 		}
 		return fallback(fr)
 	}, ok1 && ok2
@@ -790,9 +804,15 @@ func (t *quickSet) comprehension(c ast.ComprehensionExpr) (quick, bool) {
 	result, ok3 := t.expr(c.Result())
 	iter, restoreIter := t.element(c.IterVar())
 	defer restoreIter()
+	if !ok1 || !ok2 || !ok3 {
+		return nil, false
+	}
+	if predicate, stop, matched, ok := t.quantifier(c); matched {
+		return t.quantify(iterRange, iter, t.resets[iter], predicate, stop), ok
+	}
 	cond, ok4 := t.expr(c.LoopCondition())
 	step, ok5 := t.expr(c.LoopStep())
-	if !ok1 || !ok2 || !ok3 || !ok4 || !ok5 {
+	if !ok4 || !ok5 {
 		return nil, false
 	}
 	resets := t.resets[iter]
@@ -816,4 +836,65 @@ func (t *quickSet) comprehension(c ast.ComprehensionExpr) (quick, bool) {
 		}
 		return result(fr)
 	}, true
+}
+
+// quantifier recognises the expansions of all(x, p) and exists(x, p)
+// (matched), and returns p translated (ok) and the answer it stops at
+// (false for all, true for exists). The generic fold would evaluate the
+// accumulator, the loop condition and the step around p for every element.
+func (t *quickSet) quantifier(c ast.ComprehensionExpr) (predicate quick, stop, matched, ok bool) {
+	init, cond, step, result := c.AccuInit(), c.LoopCondition(), c.LoopStep(), c.Result()
+	accu := c.AccuVar()
+	isAccu := func(e ast.Expr) bool { return e.Kind() == ast.IdentKind && e.AsIdent() == accu }
+	if init.Kind() != ast.LiteralKind || !isAccu(result) || cond.Kind() != ast.CallKind || step.Kind() != ast.CallKind {
+		return nil, false, false, false
+	}
+	start, isBool := init.AsLiteral().(types.Bool)
+	condCall, stepCall := cond.AsCall(), step.AsCall()
+	if !isBool || condCall.FunctionName() != operators.NotStrictlyFalse || len(condCall.Args()) != 1 || len(stepCall.Args()) != 2 ||
+		!isAccu(stepCall.Args()[0]) {
+		return nil, false, false, false
+	}
+	var b strings.Builder
+	p := stepCall.Args()[1]
+	if fingerprint(&b, p, nil); strings.Contains(b.String(), accu) {
+		return nil, false, false, false
+	}
+	tested := condCall.Args()[0]
+	switch {
+	case start == types.True && stepCall.FunctionName() == operators.LogicalAnd && isAccu(tested): // all
+		stop = false
+	case start == types.False && stepCall.FunctionName() == operators.LogicalOr && tested.Kind() == ast.CallKind &&
+		tested.AsCall().FunctionName() == operators.LogicalNot && len(tested.AsCall().Args()) == 1 && isAccu(tested.AsCall().Args()[0]): // exists
+		stop = true
+	default:
+		return nil, false, false, false
+	}
+	predicate, ok = t.expr(p)
+	return predicate, stop, true, ok
+}
+
+// quantify is all (stop false) or exists (stop true): the answer stop at
+// the first element whose predicate gives it, else !stop; an unknown
+// predicate before that makes the answer unknown (CEL's may be an error,
+// or the stop answer at a later element).
+func (t *quickSet) quantify(iterRange quick, iter int, resets []int, predicate quick, stop bool) quick {
+	return func(fr *frame) value {
+		list := iterRange(fr)
+		if list.kind != listKind {
+			return unknownValue
+		}
+		for _, x := range list.list() {
+			fr.slots[iter] = dataValue(x)
+			forget(fr, resets)
+			p := predicate(fr)
+			if p.kind != boolKind {
+				return unknownValue
+			}
+			if p.b == stop {
+				return boolValue(stop)
+			}
+		}
+		return boolValue(!stop)
+	}
 }

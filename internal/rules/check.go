@@ -52,10 +52,18 @@ func (s *Set) Check(data map[string]any) []Violation {
 	if s == nil || len(s.rules) == 0 {
 		return nil
 	}
-	act := &activation{self: data}
+	fr := newFrame(s.quick, data)
+	defer fr.release()
+	var act *activation // made only when a rule goes to CEL
 	var out []Violation
 	for i := range s.rules {
 		r := &s.rules[i]
+		if r.quick != nil && r.quick.holds(fr) {
+			continue
+		}
+		if act == nil {
+			act = &activation{self: data}
+		}
 		val, _, err := r.program.Eval(act)
 		if err == nil && val == types.True {
 			continue

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"strconv"
 	"sync"
@@ -170,9 +171,9 @@ type doubleAdapter struct{}
 func (a doubleAdapter) NativeToValue(value any) ref.Val {
 	switch v := value.(type) {
 	case map[string]any:
-		return object(v)
+		return &object{v}
 	case []any:
-		return array(v)
+		return &array{v}
 	case string:
 		return types.String(v)
 	case float64:
@@ -181,26 +182,41 @@ func (a doubleAdapter) NativeToValue(value any) ref.Val {
 		return types.Bool(v)
 	case nil:
 		return types.NullValue
+	}
+	if f, ok, err := dataNumber(value); ok {
+		if err != nil {
+			return types.NewErr("%v", err)
+		}
+		return types.Double(f)
+	}
+	return types.DefaultTypeAdapter.NativeToValue(value)
+}
+
+// dataNumber returns a number of the Data, other than a float64, as the
+// double every rule sees: ok is false when x is no number; err says why a
+// json.Number is out of range.
+func dataNumber(x any) (f float64, ok bool, err error) {
+	switch v := x.(type) {
 	case json.Number:
 		f, err := v.Float64()
 		if err != nil {
-			return types.NewErr("the number %s is out of range: %v", v, err)
+			return 0, true, fmt.Errorf("the number %s is out of range: %w", v, err)
 		}
-		return types.Double(f)
+		return f, true, nil
 	case int:
-		return types.Double(v)
+		return float64(v), true, nil
 	case int64:
-		return types.Double(v)
+		return float64(v), true, nil
 	case int32:
-		return types.Double(v)
+		return float64(v), true, nil
 	case uint:
-		return types.Double(v)
+		return float64(v), true, nil
 	case uint64:
-		return types.Double(v)
+		return float64(v), true, nil
 	case uint32:
-		return types.Double(v)
+		return float64(v), true, nil
 	case float32:
-		return types.Double(v)
+		return float64(v), true, nil
 	}
-	return types.DefaultTypeAdapter.NativeToValue(value)
+	return 0, false, nil
 }

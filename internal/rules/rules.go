@@ -41,11 +41,15 @@ type Rule struct {
 type Set struct {
 	page  string
 	rules []compiled
+	quick *quickSet
 }
 
 type compiled struct {
 	Rule
 	program cel.Program
+	// quick is the rule's quick form (see quick.go), nil when the rule uses
+	// a part of CEL it does not translate.
+	quick quick
 }
 
 // CompileError is a rule of a page that cannot be used: its entry is
@@ -75,7 +79,7 @@ func (e *CompileError) Unwrap() error { return e.Err }
 // of an array's objects reached through it), and be a bool expression; the
 // error has a *CompileError for each rule that fails, all of them joined.
 func Compile(page string, schema *openapi3.Schema) (*Set, error) {
-	set := &Set{page: page}
+	set := &Set{page: page, quick: newQuickSet()}
 	if schema == nil {
 		return set, nil
 	}
@@ -93,12 +97,16 @@ func Compile(page string, schema *openapi3.Schema) (*Set, error) {
 	}
 	var errs []error
 	for i, r := range entries {
-		program, err := compileRule(env, r, schema)
+		program, checked, err := compileRule(env, r, schema)
 		if err != nil {
 			errs = append(errs, &CompileError{Page: page, Index: i, Rule: r.Rule, Err: err})
 			continue
 		}
-		set.rules = append(set.rules, compiled{Rule: r, program: program})
+		c := compiled{Rule: r, program: program}
+		if q, ok := set.quick.rule(checked); ok {
+			c.quick = q
+		}
+		set.rules = append(set.rules, c)
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
@@ -123,29 +131,31 @@ func decode(raw any) ([]Rule, error) {
 	return entries, nil
 }
 
-func compileRule(env *cel.Env, r Rule, schema *openapi3.Schema) (cel.Program, error) {
+// compileRule returns the rule's program and its checked expression.
+func compileRule(env *cel.Env, r Rule, schema *openapi3.Schema) (cel.Program, *cel.Ast, error) {
 	switch {
 	case strings.TrimSpace(r.Rule) == "":
-		return nil, errors.New("has no rule: give the CEL expression that is true when a request keeps it")
+		return nil, nil, errors.New("has no rule: give the CEL expression that is true when a request keeps it")
 	case strings.TrimSpace(r.Message) == "":
-		return nil, errors.New("has no message: say what is wrong and what to do")
+		return nil, nil, errors.New("has no message: say what is wrong and what to do")
 	}
 	for _, f := range r.Fields {
 		if _, err := member(schema, f); err != nil {
-			return nil, fmt.Errorf("fields: %w", err)
+			return nil, nil, fmt.Errorf("fields: %w", err)
 		}
 	}
 	ast, issues := env.Compile(r.Rule)
 	if issues.Err() != nil {
-		return nil, issues.Err()
+		return nil, nil, issues.Err()
 	}
 	if !ast.OutputType().IsExactType(cel.BoolType) {
-		return nil, fmt.Errorf("is a %s, not a bool: compare what it reads, e.g. self.Print == '1'", ast.OutputType())
+		return nil, nil, fmt.Errorf("is a %s, not a bool: compare what it reads, e.g. self.Print == '1'", ast.OutputType())
 	}
 	if err := checkMembers(ast, schema); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return env.Program(ast, cel.EvalOptions(cel.OptOptimize))
+	program, err := env.Program(ast, cel.EvalOptions(cel.OptOptimize))
+	return program, ast, err
 }
 
 // member returns the schema of the member at path (Items.ItemAmount), or

@@ -42,10 +42,10 @@ func newObserver(mode string, cfg *config) (*observer, error) {
 	o := &observer{
 		mode:      mode,
 		checker:   c,
-		merchants: cfg.merchants.Codecs(),
-		ids:       cfg.merchants.IDs(),
-		clock:     cfg.clock,
-		logger:    cfg.logger,
+		merchants: cfg.Merchants.Codecs(),
+		ids:       cfg.Merchants.IDs(),
+		clock:     cfg.Clock,
+		logger:    cfg.Logger,
 		counts:    Summary{Mode: mode, ViolationsBySide: map[string]map[string]int{}},
 		budget:    &byteBudget{max: cmp.Or(cfg.maxInFlight, DefaultMaxInFlightBytes)},
 	}

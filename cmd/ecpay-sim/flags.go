@@ -14,28 +14,14 @@ import (
 
 	"github.com/ecpay-go/einvoice/ecpaysim"
 	"github.com/ecpay-go/einvoice/ecpaysim/proxy"
+	"github.com/ecpay-go/einvoice/internal/cmdline"
 	"github.com/ecpay-go/einvoice/internal/suggest"
 )
-
-// repeated is a flag that may be given several times. Its Set never fails,
-// so the flag package never quotes a value (which could hold a key) in an
-// error; values are checked after parsing.
-type repeated []string
-
-func (r *repeated) String() string { return strings.Join(*r, ",") }
-
-func (r *repeated) Set(v string) error {
-	*r = append(*r, v)
-	return nil
-}
-
-// Type is what pflag calls the flag's value.
-func (r *repeated) Type() string { return "string" }
 
 // flags are the values of the command line.
 type flags struct {
 	addr               string
-	merchants, delayed repeated
+	merchants, delayed cmdline.Repeated
 	quiet, version     bool
 	upstream           string
 	upstreamTimeout    time.Duration

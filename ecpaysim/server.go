@@ -1,7 +1,6 @@
 package ecpaysim
 
 import (
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -65,10 +64,8 @@ type Server struct {
 type Option func(*config) error
 
 type config struct {
-	merchants serving.Merchants
-	clock     func() time.Time
+	serving.Config
 	onBug     func(error)
-	logger    *slog.Logger
 	keep      int
 	keepBytes int
 }
@@ -87,24 +84,13 @@ type Merchant struct {
 // 16 bytes each. An error names the merchant and the length at fault, never
 // a key.
 func WithMerchant(merchantID, hashKey, hashIV string) Option {
-	return func(c *config) error {
-		if err := c.merchants.Add(merchantID, hashKey, hashIV); err != nil {
-			return fmt.Errorf("ecpaysim: %w", err)
-		}
-		return nil
-	}
+	return func(c *config) error { return c.AddMerchant(merchantID, hashKey, hashIV) }
 }
 
 // WithClock makes the Server read the time from now instead of time.Now: it
 // checks RqHeader.Timestamp and stamps RpHeader.Timestamp with it.
 func WithClock(now func() time.Time) Option {
-	return func(c *config) error {
-		if now == nil {
-			return errors.New("ecpaysim: WithClock needs a non-nil function")
-		}
-		c.clock = now
-		return nil
-	}
+	return func(c *config) error { return c.SetClock(now) }
 }
 
 // WithViolationFunc makes every violation (see Server.Violations) also call
@@ -123,7 +109,7 @@ func WithViolationFunc(f func(error)) Option {
 // Data, keys or bodies. Without it the Server does not log.
 func WithLogger(logger *slog.Logger) Option {
 	return func(c *config) error {
-		c.logger = logger
+		c.Logger = logger
 		return nil
 	}
 }
@@ -183,7 +169,7 @@ func Configured(opts ...Option) ([]Merchant, error) {
 		return nil, err
 	}
 	var out []Merchant
-	for _, m := range cfg.merchants.List() {
+	for _, m := range cfg.Merchants.List() {
 		out = append(out, Merchant(m))
 	}
 	return out, nil
@@ -191,24 +177,16 @@ func Configured(opts ...Option) ([]Merchant, error) {
 
 // configure applies opts and the defaults.
 func configure(opts []Option) (*config, error) {
-	cfg := &config{clock: time.Now, keepBytes: DefaultRequestBytes}
-	var errs []error
-	for _, opt := range opts {
+	cfg := &config{keepBytes: DefaultRequestBytes}
+	err := serving.Configure(&cfg.Config, opts, func(opt Option) error {
 		if opt == nil {
-			continue
+			return nil
 		}
-		if err := opt(cfg); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
-	}
-	merchants, err := cfg.merchants.OrStage()
+		return opt(cfg)
+	})
 	if err != nil {
-		return nil, fmt.Errorf("ecpaysim: %w", err)
+		return nil, err
 	}
-	cfg.merchants = *merchants
 	return cfg, nil
 }
 
@@ -218,11 +196,11 @@ func newServer(cfg *config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		merchants: cfg.merchants.Codecs(),
-		ids:       cfg.merchants.IDs(),
-		clock:     cfg.clock,
+		merchants: cfg.Merchants.Codecs(),
+		ids:       cfg.Merchants.IDs(),
+		clock:     cfg.Clock,
 		onBug:     cfg.onBug,
-		logger:    cfg.logger,
+		logger:    cfg.Logger,
 		contract:  c,
 		limits:    serving.PageLimits(),
 		invoices:  make(map[invoiceKey]*invoice),

@@ -20,6 +20,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/ecpay-go/einvoice/generated/registry"
+	"github.com/ecpay-go/einvoice/internal/cmdline"
 	"github.com/ecpay-go/einvoice/internal/contract"
 	"github.com/ecpay-go/einvoice/internal/input"
 	"github.com/ecpay-go/einvoice/wrapper"
@@ -204,24 +205,11 @@ conservative and retries are off unless --retry is given.`,
 	}
 }
 
-// repeated is a flag that may be given several times.
-type repeated []string
-
-func (r *repeated) String() string { return strings.Join(*r, ",") }
-
-func (r *repeated) Set(v string) error {
-	*r = append(*r, v)
-	return nil
-}
-
-// Type is what pflag calls the flag's value.
-func (r *repeated) Type() string { return "string" }
-
 // batchFlags are the flags of a batch subcommand, parsed into by fs.
 type batchFlags struct {
 	fs                    *pflag.FlagSet
 	cf                    clientFlags
-	tsrs                  repeated
+	tsrs                  cmdline.Repeated
 	file, out             string
 	adopt                 bool
 	concurrency, attempts int

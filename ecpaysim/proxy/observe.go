@@ -1,19 +1,12 @@
 package proxy
 
 import (
-	"bytes"
 	"cmp"
-	"compress/gzip"
-	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
-	"maps"
 	"net/http"
-	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -22,50 +15,7 @@ import (
 	"github.com/ecpay-go/einvoice/generated/registry"
 	"github.com/ecpay-go/einvoice/internal/contract"
 	"github.com/ecpay-go/einvoice/internal/logkeys"
-	"github.com/ecpay-go/einvoice/internal/protocol"
 )
-
-// The modes of a Summary.
-const (
-	ModeProxy  = "proxy"
-	ModeReplay = "replay"
-)
-
-// Summary counts what a Proxy or a Replay has seen, as GET /_sim/state
-// answers it and ecpay-sim prints it when it stops.
-type Summary struct {
-	// Mode is ModeProxy or ModeReplay.
-	Mode string
-	// Upstream is the Proxy's upstream URL (it never holds user
-	// information); "" for a Replay.
-	Upstream string `json:",omitempty"`
-	// Merchants are the IDs of the merchants whose Data is checked (never
-	// their keys).
-	Merchants []string
-	// Exchanges counts the requests answered (the admin API's aside).
-	Exchanges int
-	// UpstreamFailures counts the exchanges whose upstream failed (for a
-	// Replay, the recorded failures it replayed): not violations.
-	UpstreamFailures int
-	// Violations counts the violations of every exchange, and
-	// ViolationsBySide by side and rule ("request" → "maxLength" → 2).
-	Violations       int
-	ViolationsBySide map[string]map[string]int
-	// RecordingErrors counts the exchanges that could not be written to
-	// the recording (WithRecording).
-	RecordingErrors int `json:",omitempty"`
-	// Replay has a Replay's counts; nil for a Proxy.
-	Replay *ReplayCounts `json:",omitempty"`
-}
-
-// ReplayCounts are the counts of a Replay.
-type ReplayCounts struct {
-	// Loaded counts the exchanges read from the recording.
-	Loaded int
-	// Served counts the requests answered from the recording; Unmatched
-	// those it had no answer for.
-	Served, Unmatched int
-}
 
 // observer is what a Proxy and a Replay share: reading and checking each
 // request, checking its answer, recording, counting and logging.
@@ -92,10 +42,10 @@ func newObserver(mode string, cfg *config) (*observer, error) {
 	o := &observer{
 		mode:      mode,
 		checker:   c,
-		merchants: cfg.merchants.Codecs(),
-		ids:       cfg.merchants.IDs(),
-		clock:     cfg.clock,
-		logger:    cfg.logger,
+		merchants: cfg.Merchants.Codecs(),
+		ids:       cfg.Merchants.IDs(),
+		clock:     cfg.Clock,
+		logger:    cfg.Logger,
 		counts:    Summary{Mode: mode, ViolationsBySide: map[string]map[string]int{}},
 		budget:    &byteBudget{max: cmp.Or(cfg.maxInFlight, DefaultMaxInFlightBytes)},
 	}
@@ -214,77 +164,6 @@ func (o *observer) answer(w http.ResponseWriter, ob *observation, a *localAnswer
 	serving.Write(w, a.status, header, body)
 }
 
-// relay passes resp on as it came, after checking it when it is at most
-// protocol.MaxResponseBytes long (what the client reads); a longer one is
-// streamed through unchecked, and one that breaks off is passed on as far
-// as it came, then the connection to the caller is aborted.
-func (o *observer) relay(w http.ResponseWriter, ob *observation, resp *http.Response) {
-	m := &ob.ex.Response
-	m.Status = resp.StatusCode
-	m.ContentType = resp.Header.Get("Content-Type")
-	const limit = protocol.MaxResponseBytes
-	held := int64(limit + 1)
-	if n := resp.ContentLength; n >= 0 && n <= limit {
-		held = n
-	}
-	if !o.budget.take(held) {
-		o.passUnchecked(w, ob, resp, nil, fmt.Sprintf("the %s held %d MiB of exchanges in flight, its bound", o.mode, o.budget.max>>20))
-		return
-	}
-	defer o.budget.give(held)
-	body, readErr := io.ReadAll(io.LimitReader(resp.Body, limit+1))
-	switch {
-	case readErr != nil:
-		m.setBody(body)
-		ob.ex.UpstreamFailure = fmt.Sprintf("the answer broke off after %d bytes of its body: %s", len(body), readProblem(readErr))
-		o.finish(ob, false)
-		writeHead(w, resp)
-		_, _ = w.Write(body)
-		abort(w)
-	case len(body) > limit:
-		o.passUnchecked(w, ob, resp, body, "")
-	default:
-		o.openAnswer(ob, resp.Header, body)
-		o.finish(ob, true)
-		writeHead(w, resp)
-		_, _ = w.Write(body)
-	}
-}
-
-// passUnchecked passes resp on as it came, head the body of which was read
-// already, without checking it: because it is larger than the client reads
-// (why is ""), or for why.
-func (o *observer) passUnchecked(w http.ResponseWriter, ob *observation, resp *http.Response, head []byte, why string) {
-	m := &ob.ex.Response
-	const limit = protocol.MaxResponseBytes
-	writeHead(w, resp)
-	_, _ = w.Write(head)
-	src := &errReader{r: resp.Body}
-	n, _ := io.Copy(w, src)
-	if why == "" {
-		m.Omitted = fmt.Sprintf("larger than %d MiB: passed on unchecked", limit>>20)
-		ob.ex.UpstreamFailure = fmt.Sprintf("the answer is larger than %d MiB, what the client reads: passed on unchecked", limit>>20)
-	} else {
-		m.Omitted = "passed on unchecked: " + why
-		ob.ex.Notes = append(ob.ex.Notes, "answer not checked: "+why)
-		if m.Status < 200 || m.Status > 299 {
-			ob.ex.UpstreamFailure = "HTTP " + statusLine(m.Status)
-		}
-	}
-	if src.err != nil {
-		broke := fmt.Sprintf("it broke off after %d bytes: %s", int64(len(head))+n, readProblem(src.err))
-		if ob.ex.UpstreamFailure != "" {
-			ob.ex.UpstreamFailure += "; " + broke
-		} else {
-			ob.ex.UpstreamFailure = "the answer broke off: " + broke
-		}
-	}
-	o.finish(ob, false)
-	if src.err != nil {
-		abort(w)
-	}
-}
-
 // openAnswer records a whole answer body and, for a 2xx, decrypts its Data.
 func (o *observer) openAnswer(ob *observation, header http.Header, body []byte) {
 	m := &ob.ex.Response
@@ -315,30 +194,6 @@ func (o *observer) openAnswer(ob *observation, header http.Header, body []byte) 
 		return
 	}
 	m.setPlaintext(plaintext)
-}
-
-// decodeContent returns body without its Content-Encoding, for checking
-// and recording: gzip is decoded (up to protocol.MaxResponseBytes); any
-// other encoding gives omitted, why it is not.
-func decodeContent(header http.Header, body []byte) (decoded []byte, omitted string) {
-	enc := strings.TrimSpace(strings.ToLower(header.Get("Content-Encoding")))
-	switch enc {
-	case "", "identity":
-		return body, ""
-	case "gzip", "x-gzip":
-		zr, err := gzip.NewReader(bytes.NewReader(body))
-		if err == nil {
-			decoded, err = io.ReadAll(io.LimitReader(zr, protocol.MaxResponseBytes+1))
-		}
-		switch {
-		case err != nil:
-			return nil, "its gzip Content-Encoding does not decode"
-		case len(decoded) > protocol.MaxResponseBytes:
-			return nil, fmt.Sprintf("decoded from gzip, it is larger than %d MiB", protocol.MaxResponseBytes>>20)
-		}
-		return decoded, ""
-	}
-	return nil, fmt.Sprintf("its Content-Encoding %q is not decoded here", serving.Truncate(enc, 40))
 }
 
 // openRequest decrypts the request's Data with its merchant's keys.
@@ -372,14 +227,6 @@ func decryptViolation(side, merchantID string, err error) RecordedViolation {
 	var f found
 	f.add(side, WhereData, "", ruleDecrypt, fmt.Sprintf("Data does not decrypt with the HashKey and HashIV of merchant %s: %s", merchantID, serving.DecryptProblem(err)))
 	return f[0]
-}
-
-// readProblem names why an answer's body broke off.
-func readProblem(err error) string {
-	if errors.Is(err, context.DeadlineExceeded) {
-		return "the upstream timeout ran out"
-	}
-	return err.Error()
 }
 
 // finish checks the exchange (the answer too when response is true: it is
@@ -418,32 +265,6 @@ func (o *observer) finish(ob *observation, response bool) {
 	}
 	o.mu.Unlock()
 	o.log(ob, recErr)
-}
-
-// ruleName is the key of a rule in Summary.ViolationsBySide.
-func ruleName(rule string) string {
-	if rule == "" {
-		return "other"
-	}
-	return rule
-}
-
-// summary returns a copy of the counts.
-func (o *observer) summary() Summary {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	s := o.counts
-	s.Upstream = o.upstream
-	s.Merchants = slices.Clone(o.ids)
-	s.ViolationsBySide = make(map[string]map[string]int, len(o.counts.ViolationsBySide))
-	for side, rules := range o.counts.ViolationsBySide {
-		s.ViolationsBySide[side] = maps.Clone(rules)
-	}
-	if s.Replay != nil {
-		r := *s.Replay
-		s.Replay = &r
-	}
-	return s
 }
 
 // log writes the allow-listed summary of one exchange: never Data, bodies
@@ -491,100 +312,4 @@ func rtnCode(data []byte) (int, bool) {
 	}
 	n, err := strconv.Atoi(string(raw))
 	return n, err == nil
-}
-
-// adminHandler serves GET /_sim/state with the Summary and refuses POST
-// /_sim/delayed, which only the simulator has.
-func (o *observer) adminHandler(refusal string) http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET "+serving.AdminPrefix+"state", func(w http.ResponseWriter, _ *http.Request) {
-		serving.WriteJSON(w, http.StatusOK, o.summary())
-	})
-	mux.HandleFunc(serving.AdminPrefix+"delayed", func(w http.ResponseWriter, _ *http.Request) {
-		header, body := serving.Plain(refusal)
-		serving.Write(w, http.StatusNotFound, header, body)
-	})
-	return mux
-}
-
-// withAdmin serves the paths under AdminPrefix with admin and every other
-// path with h, without a ServeMux, which would redirect a path that is not
-// clean instead of letting h have it.
-func withAdmin(admin, h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, serving.AdminPrefix) {
-			admin.ServeHTTP(w, r)
-			return
-		}
-		h.ServeHTTP(w, r)
-	})
-}
-
-// writeHead sends the status and end-to-end headers of resp as they came,
-// and no header of net/http's own (Date, a sniffed Content-Type).
-func writeHead(w http.ResponseWriter, resp *http.Response) {
-	h := w.Header()
-	for k, v := range endToEnd(resp.Header) {
-		h[k] = v
-	}
-	for _, k := range []string{"Content-Type", "Date"} {
-		if _, ok := resp.Header[k]; !ok {
-			h[k] = nil
-		}
-	}
-	w.WriteHeader(resp.StatusCode)
-}
-
-// hopByHop are the headers that concern one connection, not the exchange
-// (RFC 9110, section 7.6.1), which a proxy does not pass on.
-var hopByHop = []string{"Connection", "Proxy-Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade"}
-
-// endToEnd returns a copy of h without its hop-by-hop headers, those the
-// Connection header names included.
-func endToEnd(h http.Header) http.Header {
-	out := h.Clone()
-	if out == nil {
-		out = http.Header{}
-	}
-	for _, v := range h.Values("Connection") {
-		for name := range strings.SplitSeq(v, ",") {
-			if name = strings.TrimSpace(name); name != "" {
-				out.Del(name)
-			}
-		}
-	}
-	for _, k := range hopByHop {
-		out.Del(k)
-	}
-	return out
-}
-
-// abort sends what was written and breaks the connection to the caller,
-// so that it sees an answer that broke off, as it did.
-func abort(w http.ResponseWriter) {
-	_ = http.NewResponseController(w).Flush()
-	panic(http.ErrAbortHandler)
-}
-
-// errReader remembers the error of its reader, so that a copy tells a
-// read error from a write error.
-type errReader struct {
-	r   io.Reader
-	err error
-}
-
-func (e *errReader) Read(p []byte) (int, error) {
-	n, err := e.r.Read(p)
-	if err != nil && !errors.Is(err, io.EOF) {
-		e.err = err
-	}
-	return n, err
-}
-
-// statusLine is "502 Bad Gateway".
-func statusLine(code int) string {
-	if text := http.StatusText(code); text != "" {
-		return strconv.Itoa(code) + " " + text
-	}
-	return strconv.Itoa(code)
 }

@@ -1,8 +1,6 @@
 package proxy
 
 import (
-	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"time"
@@ -43,9 +41,7 @@ func (o proxyOption) applyProxy(c *config) error {
 }
 
 type config struct {
-	merchants       serving.Merchants
-	clock           func() time.Time
-	logger          *slog.Logger
+	serving.Config
 	upstreamTimeout time.Duration
 	recording       io.Writer
 	maxInFlight     int64
@@ -58,25 +54,14 @@ type config struct {
 // and unique; HashKey and HashIV must be 16 bytes each. An error names the
 // merchant and the length at fault, never a key.
 func WithMerchant(merchantID, hashKey, hashIV string) SharedOption {
-	return func(c *config) error {
-		if err := c.merchants.Add(merchantID, hashKey, hashIV); err != nil {
-			return fmt.Errorf("ecpaysim: %w", err)
-		}
-		return nil
-	}
+	return func(c *config) error { return c.AddMerchant(merchantID, hashKey, hashIV) }
 }
 
 // WithClock makes the Proxy or the Replay read the time from now instead of
 // time.Now: it checks RqHeader.Timestamp with it and stamps its exchanges;
 // a Replay re-seals its answers with it too.
 func WithClock(now func() time.Time) SharedOption {
-	return func(c *config) error {
-		if now == nil {
-			return errors.New("ecpaysim: WithClock needs a non-nil function")
-		}
-		c.clock = now
-		return nil
-	}
+	return func(c *config) error { return c.SetClock(now) }
 }
 
 // WithLogger makes the Proxy or the Replay log one line per exchange on
@@ -86,30 +71,22 @@ func WithClock(now func() time.Time) SharedOption {
 // keys or bodies. Without it they do not log.
 func WithLogger(logger *slog.Logger) SharedOption {
 	return func(c *config) error {
-		c.logger = logger
+		c.Logger = logger
 		return nil
 	}
 }
 
 // configure applies opts, by apply, and the defaults.
 func configure[O any](opts []O, apply func(O, *config) error) (*config, error) {
-	cfg := &config{clock: time.Now}
-	var errs []error
-	for _, opt := range opts {
+	cfg := &config{}
+	err := serving.Configure(&cfg.Config, opts, func(opt O) error {
 		if any(opt) == nil {
-			continue
+			return nil
 		}
-		if err := apply(opt, cfg); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
-	}
-	merchants, err := cfg.merchants.OrStage()
+		return apply(opt, cfg)
+	})
 	if err != nil {
-		return nil, fmt.Errorf("ecpaysim: %w", err)
+		return nil, err
 	}
-	cfg.merchants = *merchants
 	return cfg, nil
 }

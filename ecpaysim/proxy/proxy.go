@@ -115,7 +115,7 @@ func New(upstream string, opts ...Option) (*Proxy, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, m := range cfg.merchants.List() {
+	for _, m := range cfg.Merchants.List() {
 		if err := protocol.CheckCredentials(u, m.ID, m.HashKey, m.HashIV); err != nil {
 			return nil, fmt.Errorf("ecpaysim: upstream: %w; give the merchants' own keys with WithMerchant (without it, a Proxy has the stage merchant)", err)
 		}

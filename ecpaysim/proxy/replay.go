@@ -14,6 +14,7 @@ import (
 	"github.com/ecpay-go/einvoice/ecpaycrypto"
 	"github.com/ecpay-go/einvoice/ecpaysim/internal/serving"
 	"github.com/ecpay-go/einvoice/generated/registry"
+	"github.com/ecpay-go/einvoice/internal/suggest"
 )
 
 // Replay serves a recording (see WithRecording) without a network: an
@@ -368,23 +369,7 @@ const maxDistanceBytes = 256
 // editDistance is the Levenshtein distance between the first
 // maxDistanceBytes bytes of a and of b.
 func editDistance(a, b string) int {
-	a, b = a[:min(len(a), maxDistanceBytes)], b[:min(len(b), maxDistanceBytes)]
-	prev, cur := make([]int, len(b)+1), make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
+	return suggest.Distance(a[:min(len(a), maxDistanceBytes)], b[:min(len(b), maxDistanceBytes)])
 }
 
 // resend returns the answer recorded in rec, re-sealed for the request of

@@ -46,3 +46,21 @@ func LongFlags(fs *pflag.FlagSet, args []string) []string {
 	}
 	return out
 }
+
+// Repeated is a flag that may be given several times, its values in the
+// order given. Its Set never fails, so pflag never quotes a value (which
+// could hold a key) in an error; the command checks the values after
+// parsing.
+type Repeated []string
+
+// String returns the values joined with commas.
+func (r *Repeated) String() string { return strings.Join(*r, ",") }
+
+// Set adds v to the values.
+func (r *Repeated) Set(v string) error {
+	*r = append(*r, v)
+	return nil
+}
+
+// Type is what pflag calls the flag's value.
+func (r *Repeated) Type() string { return "string" }

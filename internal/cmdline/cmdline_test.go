@@ -34,3 +34,20 @@ func TestLongFlags(t *testing.T) {
 		})
 	}
 }
+
+// A Repeated flag keeps every value in order and never refuses one, so
+// that pflag has no error quoting a value.
+func TestRepeated(t *testing.T) {
+	var r Repeated
+	fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
+	fs.Var(&r, "merchant", "")
+	if err := fs.Parse([]string{"--merchant", "a:b:c", "--merchant=", "--merchant", "d"}); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"a:b:c", "", "d"}; !slices.Equal(r, want) {
+		t.Errorf("values %q, want %q", r, want)
+	}
+	if got := fs.Lookup("merchant").Value.Type(); got != "string" {
+		t.Errorf("Type() = %q, want string", got)
+	}
+}

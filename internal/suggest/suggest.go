@@ -26,7 +26,7 @@ func Closest(name string, candidates []string) (string, bool) {
 		if abs(len(key)-len(ck)) > limit {
 			continue // too far, and a long name costs nothing
 		}
-		if d := distance(key, ck); d <= limit && (bestDist < 0 || d < bestDist) {
+		if d := Distance(key, ck); d <= limit && (bestDist < 0 || d < bestDist) {
 			best, bestDist = c, d
 		}
 	}
@@ -85,8 +85,9 @@ func fold(name string) string {
 	}, strings.ToLower(name))
 }
 
-// distance is the Levenshtein distance between a and b, in bytes.
-func distance(a, b string) int {
+// Distance returns the Levenshtein distance between a and b, in bytes: the
+// fewest insertions, deletions and substitutions that make b of a.
+func Distance(a, b string) int {
 	prev, cur := make([]int, len(b)+1), make([]int, len(b)+1)
 	for j := range prev {
 		prev[j] = j

@@ -17,6 +17,7 @@ import (
 
 	"github.com/ecpay-go/einvoice/ecpaycrypto"
 	"github.com/ecpay-go/einvoice/generated/registry"
+	"github.com/ecpay-go/einvoice/internal/batch"
 	"github.com/ecpay-go/einvoice/internal/contract"
 	"github.com/ecpay-go/einvoice/internal/input"
 	"github.com/ecpay-go/einvoice/internal/violation"
@@ -100,7 +101,7 @@ func (f finding) String() string {
 	if f.note != "" {
 		s += " (note: " + f.note + ")"
 	}
-	return oneLine(s)
+	return batch.OneLine(s)
 }
 
 // validateFlags are the flags of validate, parsed into by fs.
@@ -168,7 +169,7 @@ func (v *validateFlags) run(ctx context.Context, _ []string, std stdio) int {
 	case err != nil:
 		var tooLarge *input.TooLargeError
 		if errors.As(err, &tooLarge) {
-			return fail(usagef("%s is larger than %s: not an ECPay envelope", path, sizeName(maxEnvelopeBytes)))
+			return fail(usagef("%s is larger than %s: not an ECPay envelope", path, input.SizeName(maxEnvelopeBytes)))
 		}
 		return fail(err)
 	}

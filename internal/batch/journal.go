@@ -1,4 +1,4 @@
-package main
+package batch
 
 import (
 	"bytes"
@@ -11,33 +11,35 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/ecpay-go/einvoice/internal/input"
+
 	"github.com/ecpay-go/einvoice/wrapper"
 )
 
-// maxRecordBytes bounds one line of the results file and of the journal,
+// MaxRecordBytes bounds one line of the results file and of the journal,
 // written and read: the batch writes no longer line (encodeResult), so
 // every line it writes is read back. A line is a few hundred bytes; the
-// longest has a Tsr of maxTsrLine bytes, at most twice that once encoded
+// longest has a Tsr of MaxKeyBytes bytes, at most twice that once encoded
 // (a Tsr sent has no control character), beside messages capped to
 // redact.Limit.
-const maxRecordBytes = 4 * maxTsrLine
+const MaxRecordBytes = 4 * MaxKeyBytes
 
-// journalSuffix names the journal beside the results file: FILE.journal.
-const journalSuffix = ".journal"
+// JournalSuffix names the journal beside the results file: FILE.journal.
+const JournalSuffix = ".journal"
 
 // journalVersion is the format of the journal's header line.
 const journalVersion = 1
 
-// target is what a results file belongs to: the operation, where it was
+// Target is what a results file belongs to: the operation, where it was
 // sent and for whom. Never a key.
-type target struct {
+type Target struct {
 	Operation  string `json:"operation"`
 	BaseURL    string `json:"base_url"`
 	MerchantID string `json:"merchant_id"`
 	PlatformID string `json:"platform_id,omitempty"`
 }
 
-func (t target) String() string {
+func (t Target) String() string {
 	where := t.BaseURL
 	switch t.BaseURL {
 	case wrapper.StageURL:
@@ -58,7 +60,7 @@ type journalHeader struct {
 	// Results is the results file's base name, for whoever reads the
 	// journal.
 	Results string `json:"results"`
-	target
+	Target
 }
 
 // journal keeps a batch's --out results file and its companion journal
@@ -126,8 +128,8 @@ type journalEntry struct {
 // resend reports whether a Tsr not settled yet must be marked resent.
 func (e journalEntry) resend() bool { return e.uncertain || e.open }
 
-// journalRecord reads a line of either file: an intent or a result.
-type journalRecord struct {
+// Record reads a line of either file: an intent or a result.
+type Record struct {
 	Tsr     string       `json:"tsr"`
 	Sending bool         `json:"sending"`
 	OK      *bool        `json:"ok"`
@@ -135,14 +137,14 @@ type journalRecord struct {
 	Outcome string       `json:"outcome"`
 }
 
-// isResult reports whether the record is a result line, and final whether
+// IsResult reports whether the record is a result line, and final whether
 // that result settles its Tsr.
-func (rec *journalRecord) isResult() (isResult, final bool) {
+func (rec *Record) IsResult() (isResult, final bool) {
 	if rec.Sending || rec.OK == nil {
 		return false, false
 	}
-	r := result{answer: answer{OK: *rec.OK, Error: rec.Error}, Outcome: rec.Outcome}
-	return true, r.final()
+	r := Result{Answer: Answer{OK: *rec.OK, Error: rec.Error}, Outcome: rec.Outcome}
+	return true, r.Final()
 }
 
 // intentRecord is the line written before a request goes out.
@@ -164,8 +166,8 @@ type journalWrite struct {
 // file without a journal (an earlier version's, which also holds intent
 // lines) is refused unless adopt is set: then it is converted, for tgt. Notes
 // about repairs go to warn. Errors are usage errors: the run must not start.
-func openJournal(path string, tgt target, adopt bool, warn io.Writer) (*journal, error) {
-	jpath := path + journalSuffix
+func openJournal(path string, tgt Target, adopt bool, warn io.Writer) (*journal, error) {
+	jpath := path + JournalSuffix
 	hasResults, err := nonEmptyRegular(path)
 	if err != nil {
 		return nil, err
@@ -176,15 +178,15 @@ func openJournal(path string, tgt target, adopt bool, warn io.Writer) (*journal,
 	}
 	switch {
 	case adopt && hasJournal:
-		return nil, usagef("--adopt is for a results file without its journal, and %s has one", jpath)
+		return nil, fmt.Errorf("--adopt is for a results file without its journal, and %s has one", jpath)
 	case adopt && !hasResults:
-		return nil, usagef("--adopt: %s holds no results to adopt", path)
+		return nil, fmt.Errorf("--adopt: %s holds no results to adopt", path)
 	case adopt:
 		if err := adoptResults(path, jpath, tgt, warn); err != nil {
 			return nil, err
 		}
 	case hasResults && !hasJournal:
-		return nil, usagef("--out %s has no journal %s: an earlier version of ecpay-invoice wrote it (or its journal was removed), so nothing records which operation, environment and merchant its results belong to; if they are this run's, %s, rerun with --adopt to record that (its intent lines move to the journal); otherwise give another --out", path, jpath, tgt)
+		return nil, fmt.Errorf("--out %s has no journal %s: an earlier version of ecpay-invoice wrote it (or its journal was removed), so nothing records which operation, environment and merchant its results belong to; if they are this run's, %s, rerun with --adopt to record that (its intent lines move to the journal); otherwise give another --out", path, jpath, tgt)
 	}
 
 	j := &journal{index: make(map[string]journalEntry)}
@@ -226,7 +228,7 @@ func nonEmptyRegular(path string) (bool, error) {
 	case errors.Is(err, os.ErrNotExist):
 		return false, nil
 	case err != nil:
-		return false, usagef("--out: %v", err)
+		return false, fmt.Errorf("--out: %v", err)
 	case !info.Mode().IsRegular():
 		return false, notRegular(path)
 	}
@@ -235,14 +237,14 @@ func nonEmptyRegular(path string) (bool, error) {
 
 // notRegular is the error for an --out path that is not a regular file.
 func notRegular(path string) error {
-	return usagef("--out: %s is not a regular file: the results file and its journal must be, to be synced and repaired", path)
+	return fmt.Errorf("--out: %s is not a regular file: the results file and its journal must be, to be synced and repaired", path)
 }
 
 // openLogFile opens and locks one of the two files for appending.
 func openLogFile(path string, perm os.FileMode) (*logFile, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, perm)
 	if err != nil {
-		return nil, usagef("--out: %v", err)
+		return nil, fmt.Errorf("--out: %v", err)
 	}
 	if info, err := f.Stat(); err != nil || !info.Mode().IsRegular() {
 		f.Close()
@@ -250,7 +252,7 @@ func openLogFile(path string, perm os.FileMode) (*logFile, error) {
 	}
 	if err := lockFile(f); err != nil {
 		f.Close()
-		return nil, usagef("--out: %s is in use by another run (%v): two runs on one results file could send a Tsr twice", path, err)
+		return nil, fmt.Errorf("--out: %s is in use by another run (%v): two runs on one results file could send a Tsr twice", path, err)
 	}
 	return &logFile{path: path, f: f}, nil
 }
@@ -258,56 +260,56 @@ func openLogFile(path string, perm os.FileMode) (*logFile, error) {
 // checkHeader reads the journal's header, or writes it into an empty
 // journal, and checks that the files belong to tgt. It returns the offset
 // after the header. hasResults says whether the results file holds any.
-func (j *journal) checkHeader(tgt target, resultsName string, hasResults bool) (int64, error) {
-	lr := newLineReader(io.NewSectionReader(j.log.f, 0, 1<<62), maxRecordBytes)
-	line, err := lr.next()
+func (j *journal) checkHeader(tgt Target, resultsName string, hasResults bool) (int64, error) {
+	lr := input.NewLineReader(io.NewSectionReader(j.log.f, 0, 1<<62), MaxRecordBytes)
+	line, err := lr.Next()
 	if err != nil && !errors.Is(err, io.EOF) {
-		return 0, usagef("--out: reading %s: %v", j.log.path, err)
+		return 0, fmt.Errorf("--out: reading %s: %v", j.log.path, err)
 	}
-	if errors.Is(err, io.EOF) || (!lr.terminated && !json.Valid(line) && !hasResults) {
+	if errors.Is(err, io.EOF) || (!lr.Terminated && !json.Valid(line) && !hasResults) {
 		// A new journal, or one whose header a crash cut short before
 		// anything was sent: nothing follows a header that was never
 		// whole.
 		if err := j.log.f.Truncate(0); err != nil {
-			return 0, usagef("--out: %v", err)
+			return 0, fmt.Errorf("--out: %v", err)
 		}
-		h := headerLine(resultsName, tgt)
-		if len(h) > maxRecordBytes+1 {
-			return 0, usagef("--out: the journal's header would be longer than %s, more than a rerun reads: give a shorter --base-url", sizeName(maxRecordBytes))
+		h := HeaderLine(resultsName, tgt)
+		if len(h) > MaxRecordBytes+1 {
+			return 0, fmt.Errorf("--out: the journal's header would be longer than %s, more than a rerun reads: give a shorter --base-url", input.SizeName(MaxRecordBytes))
 		}
 		if _, err := j.log.f.Write(h); err != nil {
-			return 0, usagef("--out: writing %s: %v", j.log.path, err)
+			return 0, fmt.Errorf("--out: writing %s: %v", j.log.path, err)
 		}
 		if err := j.log.f.Sync(); err != nil {
-			return 0, usagef("--out: syncing %s: %v", j.log.path, err)
+			return 0, fmt.Errorf("--out: syncing %s: %v", j.log.path, err)
 		}
 		return int64(len(h)), nil
 	}
-	h, ok := parseHeader(line)
-	if !ok || lr.tooLong {
-		return 0, usagef("--out: %s does not start with the header of an ecpay-invoice journal: it is no journal of this command; move it aside or give another --out", j.log.path)
+	h, ok := ParseHeader(line)
+	if !ok || lr.TooLong {
+		return 0, fmt.Errorf("--out: %s does not start with the header of an ecpay-invoice journal: it is no journal of this command; move it aside or give another --out", j.log.path)
 	}
-	if h.target != tgt {
-		return 0, usagef("--out %s holds the results of %s, not of this run's %s: give another --out for this target", j.results.path, h.target, tgt)
+	if h.Target != tgt {
+		return 0, fmt.Errorf("--out %s holds the results of %s, not of this run's %s: give another --out for this target", j.results.path, h.Target, tgt)
 	}
-	if !lr.terminated {
+	if !lr.Terminated {
 		if _, err := j.log.f.Write([]byte("\n")); err != nil {
-			return 0, usagef("--out: repairing %s: %v", j.log.path, err)
+			return 0, fmt.Errorf("--out: repairing %s: %v", j.log.path, err)
 		}
 	}
-	return lr.end, nil
+	return lr.End, nil
 }
 
-// headerLine is the journal's first line, "\n" included, for tgt's results
+// HeaderLine is the journal's first line, "\n" included, for tgt's results
 // file named resultsName.
-func headerLine(resultsName string, tgt target) []byte {
+func HeaderLine(resultsName string, tgt Target) []byte {
 	// Strings and an int: it always encodes.
-	h, _ := json.Marshal(journalHeader{Journal: journalVersion, Results: resultsName, target: tgt})
+	h, _ := json.Marshal(journalHeader{Journal: journalVersion, Results: resultsName, Target: tgt})
 	return append(h, '\n')
 }
 
-// parseHeader decodes a journal header line.
-func parseHeader(line []byte) (journalHeader, bool) {
+// ParseHeader decodes a journal header line.
+func ParseHeader(line []byte) (journalHeader, bool) {
 	var h journalHeader
 	if json.Unmarshal(line, &h) != nil || h.Journal != journalVersion || h.Operation == "" {
 		return journalHeader{}, false
@@ -319,7 +321,7 @@ func parseHeader(line []byte) (journalHeader, bool) {
 func (j *journal) load(lf *logFile, offset int64, warn io.Writer) error {
 	isResults := lf == j.results
 	var strays int
-	tail, err := scanRecords(io.NewSectionReader(lf.f, offset, 1<<62), func(rec *journalRecord, start int64) {
+	tail, err := scanRecords(io.NewSectionReader(lf.f, offset, 1<<62), func(rec *Record, start int64) {
 		if !j.fold(rec, offset+start, isResults) {
 			strays++
 		}
@@ -327,7 +329,7 @@ func (j *journal) load(lf *logFile, offset int64, warn io.Writer) error {
 		fmt.Fprintf(warn, "ecpay-invoice: %s: line %d is not a result or intent line; ignored\n", lf.path, number+lineOffset(isResults))
 	})
 	if err != nil {
-		return usagef("--out: reading %s: %v", lf.path, err)
+		return fmt.Errorf("--out: reading %s: %v", lf.path, err)
 	}
 	if strays > 0 {
 		where := "final results, which belong in " + j.results.path
@@ -339,11 +341,11 @@ func (j *journal) load(lf *logFile, offset int64, warn io.Writer) error {
 	switch {
 	case tail.whole:
 		if _, err := lf.f.Write([]byte("\n")); err != nil {
-			return usagef("--out: repairing %s: %v", lf.path, err)
+			return fmt.Errorf("--out: repairing %s: %v", lf.path, err)
 		}
 	case tail.torn:
 		if err := lf.f.Truncate(offset + tail.start); err != nil {
-			return usagef("--out: repairing %s: %v", lf.path, err)
+			return fmt.Errorf("--out: repairing %s: %v", lf.path, err)
 		}
 		fmt.Fprintf(warn, "ecpay-invoice: %s: dropped a torn last line (%d bytes) left by an interrupted run\n", lf.path, tail.end-tail.start)
 	}
@@ -370,12 +372,12 @@ type recordsTail struct {
 // scanRecords reads the records of r, one per line, calling record with
 // each valid one and its offset, and bad with the number of each line that is
 // not a record. Blank lines are skipped. It reads one line at a time, of at
-// most maxRecordBytes: the reader of files that may have been cut by a crash
+// most MaxRecordBytes: the reader of files that may have been cut by a crash
 // or written by anyone, so it must accept any bytes.
-func scanRecords(r io.Reader, record func(rec *journalRecord, start int64), bad func(number int)) (recordsTail, error) {
-	lr := newLineReader(r, maxRecordBytes)
+func scanRecords(r io.Reader, record func(rec *Record, start int64), bad func(number int)) (recordsTail, error) {
+	lr := input.NewLineReader(r, MaxRecordBytes)
 	for {
-		line, err := lr.next()
+		line, err := lr.Next()
 		if errors.Is(err, io.EOF) {
 			return recordsTail{}, nil
 		}
@@ -383,32 +385,32 @@ func scanRecords(r io.Reader, record func(rec *journalRecord, start int64), bad 
 			return recordsTail{}, err
 		}
 		rec, valid := decodeRecord(lr, line)
-		if !lr.terminated {
+		if !lr.Terminated {
 			// The last line, cut short by an interrupted write:
 			// complete it if it is whole, drop it otherwise.
 			if valid {
-				record(&rec, lr.start)
-				return recordsTail{start: lr.start, end: lr.end, whole: true}, nil
+				record(&rec, lr.Start)
+				return recordsTail{start: lr.Start, end: lr.End, whole: true}, nil
 			}
-			return recordsTail{start: lr.start, end: lr.end, torn: true}, nil
+			return recordsTail{start: lr.Start, end: lr.End, torn: true}, nil
 		}
-		if !lr.tooLong && len(bytes.TrimSpace(line)) == 0 {
+		if !lr.TooLong && len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
 		if !valid {
-			bad(lr.number)
+			bad(lr.Number)
 			continue
 		}
-		record(&rec, lr.start)
+		record(&rec, lr.Start)
 	}
 }
 
 // decodeRecord decodes line, which lr has just read from either file, as a
 // record: ok is false for a line too long, not JSON, or neither an intent nor
 // a result.
-func decodeRecord(lr *lineReader, line []byte) (rec journalRecord, ok bool) {
-	if lr.tooLong || json.Unmarshal(line, &rec) != nil {
-		return journalRecord{}, false
+func decodeRecord(lr *input.LineReader, line []byte) (rec Record, ok bool) {
+	if lr.TooLong || json.Unmarshal(line, &rec) != nil {
+		return Record{}, false
 	}
 	return rec, rec.Sending || rec.OK != nil
 }
@@ -416,12 +418,12 @@ func decodeRecord(lr *lineReader, line []byte) (rec journalRecord, ok bool) {
 // fold applies one record, found at offset, to the index. It reports false
 // for a record in the other file than the one it belongs in (it is applied
 // all the same).
-func (j *journal) fold(rec *journalRecord, offset int64, inResults bool) bool {
+func (j *journal) fold(rec *Record, offset int64, inResults bool) bool {
 	e := j.index[rec.Tsr]
 	if e.final != 0 {
 		return true
 	}
-	isResult, final := rec.isResult()
+	isResult, final := rec.IsResult()
 	switch {
 	case final && inResults:
 		e = journalEntry{final: offset + 1}
@@ -456,8 +458,8 @@ func (j *journal) lookup(tsr string) journalEntry { return j.index[tsr] }
 
 // finalResult reads back the final result line recorded for an entry. It
 // is called by one goroutine at a time.
-func (j *journal) finalResult(e journalEntry) (result, error) {
-	var r result
+func (j *journal) finalResult(e journalEntry) (Result, error) {
+	var r Result
 	offset := e.final - 1
 	if j.scratch == nil {
 		j.scratch = make([]byte, 1024)
@@ -470,11 +472,11 @@ func (j *journal) finalResult(e journalEntry) (result, error) {
 			}
 			return r, nil
 		}
-		// A line of maxRecordBytes and its "\r\n" fit in the last.
-		if err != nil || len(j.scratch) >= maxRecordBytes+2 {
+		// A line of MaxRecordBytes and its "\r\n" fit in the last.
+		if err != nil || len(j.scratch) >= MaxRecordBytes+2 {
 			return r, fmt.Errorf("reading %s: no whole line at offset %d", j.results.path, offset)
 		}
-		j.scratch = make([]byte, min(2*len(j.scratch), maxRecordBytes+2))
+		j.scratch = make([]byte, min(2*len(j.scratch), MaxRecordBytes+2))
 	}
 }
 
@@ -657,29 +659,29 @@ func (j *journal) close() (unwritten []string, err error) {
 // move to a new journal whose header records tgt. Each file is written
 // beside and renamed into place, the journal first, so that a crash at any
 // point leaves files that read as before.
-func adoptResults(path, jpath string, tgt target, warn io.Writer) error {
+func adoptResults(path, jpath string, tgt Target, warn io.Writer) error {
 	src, err := os.OpenFile(path, os.O_RDWR, 0)
 	if err != nil {
-		return usagef("--out: %v", err)
+		return fmt.Errorf("--out: %v", err)
 	}
 	defer src.Close()
 	if err := lockFile(src); err != nil {
-		return usagef("--out: %s is in use by another run (%v)", path, err)
+		return fmt.Errorf("--out: %s is in use by another run (%v)", path, err)
 	}
 	dir := filepath.Dir(path)
 	newResults, err := os.CreateTemp(dir, filepath.Base(path)+".adopt-*")
 	if err != nil {
-		return usagef("--adopt: %v", err)
+		return fmt.Errorf("--adopt: %v", err)
 	}
 	defer os.Remove(newResults.Name())
 	defer newResults.Close()
 	newLog, err := os.CreateTemp(dir, filepath.Base(jpath)+".adopt-*")
 	if err != nil {
-		return usagef("--adopt: %v", err)
+		return fmt.Errorf("--adopt: %v", err)
 	}
 	defer os.Remove(newLog.Name())
 	defer newLog.Close()
-	_, werr := newLog.Write(headerLine(filepath.Base(path), tgt))
+	_, werr := newLog.Write(HeaderLine(filepath.Base(path), tgt))
 	put := func(f *os.File, line []byte) {
 		if werr == nil {
 			_, werr = f.Write(append(line, '\n'))
@@ -687,23 +689,23 @@ func adoptResults(path, jpath string, tgt target, warn io.Writer) error {
 	}
 	settled := map[string]bool{}
 	var kept, moved, dropped int
-	lr := newLineReader(src, maxRecordBytes)
+	lr := input.NewLineReader(src, MaxRecordBytes)
 	for {
-		line, err := lr.next()
+		line, err := lr.Next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			return usagef("--adopt: reading %s: %v", path, err)
+			return fmt.Errorf("--adopt: reading %s: %v", path, err)
 		}
 		rec, ok := decodeRecord(lr, line)
 		if !ok {
-			if len(bytes.TrimSpace(line)) > 0 || lr.tooLong {
+			if len(bytes.TrimSpace(line)) > 0 || lr.TooLong {
 				dropped++
 			}
 			continue
 		}
-		switch _, final := rec.isResult(); {
+		switch _, final := rec.IsResult(); {
 		case final && settled[rec.Tsr]:
 			dropped++
 		case final:
@@ -734,7 +736,7 @@ func adoptResults(path, jpath string, tgt target, warn io.Writer) error {
 		werr = os.Rename(newResults.Name(), path)
 	}
 	if werr != nil {
-		return usagef("--adopt: %v", werr)
+		return fmt.Errorf("--adopt: %v", werr)
 	}
 	syncDir(dir)
 	note := fmt.Sprintf("ecpay-invoice: adopted %s for %s: %d final results kept, %d intent and unsettled lines moved to %s", path, tgt, kept, moved, jpath)
@@ -745,9 +747,9 @@ func adoptResults(path, jpath string, tgt target, warn io.Writer) error {
 	return nil
 }
 
-// journalFiles returns the two paths of --out path, for messages and for
+// Files returns the two paths of --out path, for messages and for
 // os.SameFile checks.
-func journalFiles(path string) []string { return []string{path, path + journalSuffix} }
+func Files(path string) []string { return []string{path, path + JournalSuffix} }
 
 // joinTsrs lists Tsrs for a message.
 func joinTsrs(tsrs []string) string {

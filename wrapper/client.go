@@ -1,12 +1,10 @@
 package wrapper
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -18,7 +16,6 @@ import (
 	"github.com/ecpay-go/einvoice/generated/registry"
 	"github.com/ecpay-go/einvoice/internal/logkeys"
 	"github.com/ecpay-go/einvoice/internal/protocol"
-	"github.com/ecpay-go/einvoice/internal/redact"
 )
 
 // ECPay's base URLs, from the servers every page lists (the shared overlay
@@ -83,6 +80,7 @@ type config struct {
 	timeout    time.Duration
 	logger     *slog.Logger
 	retry      RetryPolicy
+	hooks      []AttemptHook
 }
 
 // WithBaseURL sends requests to baseURL instead of StageURL: ProductionURL
@@ -153,6 +151,7 @@ type Client struct {
 	timeout    time.Duration
 	logger     *slog.Logger
 	retry      RetryPolicy
+	hooks      []AttemptHook
 }
 
 // NewClient returns a Client for the merchant merchantID (1–10 characters)
@@ -227,6 +226,7 @@ func NewClient(merchantID, hashKey, hashIV string, opts ...Option) (*Client, err
 		timeout:    cfg.timeout,
 		logger:     cfg.logger,
 		retry:      cfg.retry.withDefaults(),
+		hooks:      cfg.hooks,
 	}
 	prefix := strings.TrimSuffix(base.String(), "/")
 	for _, st := range ops {
@@ -305,209 +305,23 @@ func (c *Client) Validate(req any) error {
 	return err
 }
 
-// outcome collects what the call's log record reports.
-type outcome struct {
-	attempts  int
-	status    int
-	transCode *int
-	rtnCode   *int
-}
-
-// answered is what a successful exchange gives a Result.
-type answered struct {
-	rtnCode  int
-	rtnMsg   string
-	envelope *generated.ResponseEnvelope // in the Result's answerStore
-	when     time.Time
-	inner    []byte // the decrypted Data
-}
-
 // run makes the call of st with req (a pointer to its request type),
 // decoding the answer into resp (a pointer to its response type) and store
 // (the Result's), and logs it. keepInner keeps the decrypted Data in
-// answered.inner.
+// answered.inner. The call goes through its phases in x: prepare
+// (prepare.go), then per attempt seal (seal.go), send (send.go) and open
+// (open.go).
 func (c *Client) run(ctx context.Context, st *opState, req, resp any, store *answerStore, keepInner bool) (answered, error) {
 	start := time.Now()
-	var o outcome
-	a, err := c.exchange(ctx, st, req, resp, store, keepInner, &o)
+	x := exchange{c: c, st: st, resp: resp, store: store, keepInner: keepInner}
+	err := x.do(ctx, req)
 	if c.logger.Enabled(ctx, slog.LevelDebug) {
-		c.log(ctx, st, &o, time.Since(start), err)
+		c.log(ctx, st, &x.out, time.Since(start), err)
 	}
-	return a, err
-}
-
-// prepare fills in the client's MerchantID when req has none and the
-// page's value of each empty member that has one (see
-// registry.RequestDefaults), checks req against the page's
-// requestBody.Data and then its business rules (x-ecpay-validations, see
-// checkRules), and returns its plaintext JSON and the MerchantID for the
-// envelope. Every request passes here: the methods, Call, Validate and
-// ValidateCall, and so the CLI's call and batches.
-func (c *Client) prepare(st *opState, req any) ([]byte, string, error) {
-	merchantID := st.fillMerchantID(req, c.merchantID)
-	st.plan.fillDefaults(req)
-	if err := st.plan.validate(req); err != nil {
-		return nil, "", st.invalid(err)
-	}
-	plaintext, err := json.Marshal(req)
-	if err != nil {
-		return nil, "", st.invalid(&ValidationError{Field: "Data", Rule: "type", Reason: "Data does not encode as JSON: " + err.Error()})
-	}
-	if err := checkText(plaintext); err != nil {
-		return nil, "", st.invalid(err)
-	}
-	var decoded any
-	if !st.plan.usable {
-		if decoded, err = st.validateData(plaintext); err != nil {
-			return nil, "", st.invalid(err)
-		}
-	}
-	if err := st.checkRules(plaintext, decoded); err != nil {
-		return nil, "", st.invalid(err)
-	}
-	return plaintext, merchantID, nil
-}
-
-func (c *Client) exchange(ctx context.Context, st *opState, req, resp any, store *answerStore, keepInner bool, o *outcome) (answered, error) {
-	plaintext, merchantID, err := c.prepare(st, req)
 	if err != nil {
 		return answered{}, err
 	}
-	if c.timeout > 0 {
-		if deadline, ok := ctx.Deadline(); !ok || time.Until(deadline) > c.timeout {
-			var cancel context.CancelFunc
-			ctx, cancel = context.WithTimeout(ctx, c.timeout)
-			defer cancel()
-		}
-	}
-	for {
-		o.attempts++
-		a, err := c.attempt(ctx, st, merchantID, plaintext, resp, store, keepInner, o)
-		if err == nil || o.attempts >= c.retry.MaxAttempts || !retryable(o.status, err) {
-			return a, err
-		}
-		if err := sleep(ctx, c.retry.backoff(o.attempts+1)); err != nil {
-			return answered{}, &TransportError{Operation: st.op.Name, Attempts: o.attempts, Err: err}
-		}
-	}
-}
-
-// retryable applies ShouldRetry to an attempt's error.
-func retryable(status int, err error) bool {
-	var te *TransportError
-	if errors.As(err, &te) {
-		return ShouldRetry(0, te.Err)
-	}
-	var he *HTTPError
-	return errors.As(err, &he) && ShouldRetry(status, nil)
-}
-
-// attempt makes one exchange with ECPay.
-func (c *Client) attempt(ctx context.Context, st *opState, merchantID string, plaintext []byte, resp any, store *answerStore, keepInner bool, o *outcome) (answered, error) {
-	op := st.op.Name
-	o.status, o.transCode, o.rtnCode = 0, nil, nil // what the last attempt got
-	env := generated.RequestEnvelope{
-		MerchantID: merchantID,
-		PlatformID: c.platformID,
-		RqHeader:   generated.RqHeader{Revision: c.revision},
-	}
-	if err := seal(c.codec, &env, plaintext, c.now()); err != nil {
-		return answered{}, st.invalid(&ValidationError{Field: "Data", Rule: "encoding", Reason: "Data cannot be sealed in the envelope: " + err.Error()})
-	}
-	body, err := json.Marshal(&env)
-	if err != nil {
-		return answered{}, st.invalid(&ValidationError{Field: "Data", Rule: "encoding", Reason: "Data's envelope does not encode as JSON: " + err.Error()})
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoints[st.op.Index()], bytes.NewReader(body))
-	if err != nil {
-		return answered{}, &TransportError{Operation: op, Attempts: o.attempts, Err: err}
-	}
-	req.Header["Content-Type"] = jsonContentType
-	res, err := c.doer.Do(req)
-	if err != nil {
-		return answered{}, &TransportError{Operation: op, Attempts: o.attempts, Err: err}
-	}
-	defer res.Body.Close()
-	o.status = res.StatusCode
-	if res.StatusCode < 200 || res.StatusCode > 299 {
-		return answered{}, newHTTPError(op, res, c.codec, c.now())
-	}
-	raw, err := readBody(res.Body)
-	if err != nil {
-		var de *DecodeError
-		if errors.As(err, &de) {
-			de.Operation = op
-			return answered{}, de
-		}
-		return answered{}, &TransportError{Operation: op, Attempts: o.attempts, Err: err}
-	}
-	renv, err := decodeEnvelope(raw, store)
-	if err != nil {
-		return answered{}, st.decodeError(err)
-	}
-	o.transCode = renv.TransCode
-	a := answered{envelope: renv, when: responseTime(renv)}
-	var clockSkew time.Duration
-	if !a.when.IsZero() {
-		clockSkew = skew(a.when, c.now())
-	}
-	if *renv.TransCode != protocol.TransCodeOK {
-		return answered{}, &TransError{Operation: op, TransCode: *renv.TransCode, TransMsg: redact.Text(c.codec, deref(renv.TransMsg), redact.Limit), ClockSkew: clockSkew}
-	}
-	if err := c.open(st, &a, renv.Data, resp, store, keepInner); err != nil {
-		return answered{}, st.decodeError(err)
-	}
-	rtnCode, rtnMsg, ok := st.codes(resp)
-	if !ok {
-		return answered{}, &DecodeError{Operation: op, Problem: "decrypted Data has no RtnCode"}
-	}
-	o.rtnCode = &rtnCode
-	rtnMsg = redact.Text(c.codec, rtnMsg, redact.Limit)
-	a.rtnCode, a.rtnMsg = rtnCode, rtnMsg
-	if !st.op.Success(rtnCode) {
-		return answered{}, &APIError{Operation: op, RtnCode: rtnCode, RtnMsg: rtnMsg, ClockSkew: clockSkew, op: st.op}
-	}
-	return a, nil
-}
-
-// open decrypts data, the Data of an accepted envelope, into resp; with
-// keepInner it keeps the plaintext in a.inner, and otherwise decodes it in
-// the codec's buffer, without a copy.
-func (c *Client) open(st *opState, a *answered, data *string, resp any, store *answerStore, keepInner bool) error {
-	st.presetAnswer(resp, store)
-	defer st.absentAnswer(resp)
-	if !keepInner {
-		if data == nil || *data == "" {
-			return &DecodeError{Problem: "TransCode is 1 but Data is empty"}
-		}
-		if err := c.codec.DecryptJSON(*data, resp); err != nil {
-			if errors.Is(err, ecpaycrypto.ErrJSON) {
-				return &DecodeError{Problem: "decrypted Data is not the expected JSON", Err: err}
-			}
-			return &DecodeError{Problem: "Data does not decrypt with this merchant's HashKey/HashIV", Err: err}
-		}
-		return nil
-	}
-	var err error
-	if a.inner, err = openData(c.codec, data); err != nil {
-		return err
-	}
-	if err := ecpaycrypto.UnmarshalJSON(a.inner, resp); err != nil {
-		return &DecodeError{Problem: "decrypted Data is not the expected JSON", Err: err}
-	}
-	return nil
-}
-
-// jsonContentType is the Content-Type of every request, shared: a header
-// value is replaced, never written to, by net/http and its users, and its
-// capacity of 1 makes an Add copy it.
-var jsonContentType = []string{"application/json"}[:1:1]
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
+	return x.ans, nil
 }
 
 // log writes the call's one debug record. Only these allow-listed values go
@@ -530,6 +344,3 @@ func (c *Client) log(ctx context.Context, st *opState, o *outcome, d time.Durati
 	}
 	c.logger.LogAttrs(ctx, slog.LevelDebug, "ecpay call", attrs...)
 }
-
-// drain reads a little of an unwanted body so the connection can be reused.
-func drain(r io.Reader) { _, _ = io.Copy(io.Discard, io.LimitReader(r, 4<<10)) }

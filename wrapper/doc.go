@@ -77,6 +77,11 @@
 //
 // ECPay has no idempotency key, so retries (WithRetry) are off by default
 // and, when on, only repeat what provably never reached ECPay (ShouldRetry).
+// WithAttemptHook runs code around each attempt, retries included: before
+// the request goes out (the operation, the attempt's number and the inner
+// Data, never a key), which may keep it back, and after (HTTP status,
+// TransCode, RtnCode or the typed error). A journal of what is in flight
+// lives there.
 //
 // # Where requests go
 //

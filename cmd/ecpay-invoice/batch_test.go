@@ -360,7 +360,7 @@ func TestBatchOperationsFromTheRegistry(t *testing.T) {
 		}
 	}
 	trigger, _ := batchFor(registry.TriggerIssue)
-	if got := string(trigger.request("T1")); got != `{"Tsr":"T1"}` {
+	if got := string(trigger.Request("T1")); got != `{"Tsr":"T1"}` {
 		t.Errorf("TriggerIssue request %s", got)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/ecpay-go/einvoice/generated/registry"
+	"github.com/ecpay-go/einvoice/internal/batch"
 	"github.com/ecpay-go/einvoice/internal/input"
 	"github.com/ecpay-go/einvoice/internal/suggest"
 )
@@ -23,7 +24,7 @@ const maxCallData = 1 << 20
 // callResult is the line call prints.
 type callResult struct {
 	Operation string `json:"operation"`
-	answer
+	batch.Answer
 	// Data is the decrypted answer as ECPay sent it, compacted onto one
 	// line, on success, with the merchant's HashKey and HashIV redacted.
 	Data json.RawMessage `json:"data,omitempty"`
@@ -126,7 +127,7 @@ func (f *callFlags) run(ctx context.Context, args []string, std stdio) int {
 			fmt.Fprintf(std.stderr, "ecpay-invoice call: stopped reading the request Data from stdin: %v\n", context.Cause(ctx))
 			return exitInterrupted
 		case errors.As(err, &tooLarge):
-			return fail(usagef("the request Data on stdin is larger than %s", sizeName(maxCallData)))
+			return fail(usagef("the request Data on stdin is larger than %s", input.SizeName(maxCallData)))
 		case err != nil:
 			return fail(usagef("reading the request Data from stdin: %v", err))
 		}
@@ -139,21 +140,21 @@ func (f *callFlags) run(ctx context.Context, args []string, std stdio) int {
 		return fail(err)
 	}
 	res, err := client.Call(ctx, op.Name, body)
-	line := callResult{Operation: op.Name, answer: newAnswer(res, err, cf.timeout)}
+	line := callResult{Operation: op.Name, Answer: batch.NewAnswer(res, err, cf.timeout)}
 	if err == nil {
 		// A server may echo the keys into any member of its answer.
 		codec, _ := cred.codec()
 		line.Data = compactJSON([]byte(codec.Redact(string(res.Data))))
 	}
 	var buf bytes.Buffer
-	appendJSON(&buf, &line)
+	batch.AppendJSON(&buf, &line)
 	_, _ = std.stdout.Write(buf.Bytes())
 	if err != nil && ctx.Err() != nil {
 		// The line says whether the request may have reached ECPay.
 		fmt.Fprintf(std.stderr, "ecpay-invoice call: stopped: %v\n", context.Cause(ctx))
 		return exitInterrupted
 	}
-	return line.exitCode()
+	return line.ExitCode()
 }
 
 // compactJSON returns raw on one line when it is JSON, as data must not

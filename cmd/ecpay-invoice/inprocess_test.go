@@ -3,20 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
-
-	"github.com/ecpay-go/einvoice/wrapper"
 )
 
 // syncBuffer is a bytes.Buffer safe for concurrent writes.
@@ -119,50 +113,6 @@ func TestBatchInProcessInterrupted(t *testing.T) {
 	}
 }
 
-// testTarget is a target for journals opened by the tests themselves.
-var testTarget = target{Operation: "CancelDelayIssue", BaseURL: "http://127.0.0.1:1", MerchantID: wrapper.StageMerchantID}
-
-func TestJournalRefusesToSendAfterAWriteFailure(t *testing.T) {
-	for _, broken := range []string{"results", "journal"} {
-		t.Run(broken, func(t *testing.T) {
-			j, err := openJournal(filepath.Join(t.TempDir(), "out.jsonl"), testTarget, false, io.Discard)
-			if err != nil {
-				t.Fatal(err)
-			}
-			failed := make(chan error, 1)
-			j.onFail = func(err error) { failed <- err }
-			if err := j.intent("A"); err != nil {
-				t.Fatal(err)
-			}
-			// Every later write of the file fails.
-			if broken == "results" {
-				j.results.f.Close()
-			} else {
-				j.log.f.Close()
-			}
-			j.record([]byte(`{"tsr":"A","ok":true}`+"\n"), "A", true)
-			if err := j.intent("B"); err == nil && broken == "journal" {
-				t.Error("an intent was accepted although it could not be written")
-			}
-			if err := j.intent("C"); err == nil {
-				t.Error("an intent was accepted after a write failure")
-			}
-			select {
-			case <-failed:
-			case <-time.After(5 * time.Second):
-				t.Error("the failure was not reported")
-			}
-			unwritten, err := j.close()
-			if err == nil {
-				t.Error("close reported no error")
-			}
-			if want := broken == "results"; (len(unwritten) == 1 && unwritten[0] == "A") != want {
-				t.Errorf("unwritten %q, want A listed: %t", unwritten, want)
-			}
-		})
-	}
-}
-
 func TestOutMustBeARegularFile(t *testing.T) {
 	for name, out := range map[string]string{"a device": os.DevNull, "a directory": t.TempDir()} {
 		t.Run(name, func(t *testing.T) {
@@ -216,204 +166,7 @@ func TestLineCommandNoticesAnInterruptWhileStdinBlocks(t *testing.T) {
 	}
 }
 
-func TestLineReader(t *testing.T) {
-	tests := map[string]struct {
-		input string
-		max   int
-		want  []string // "!" marks a line too long
-	}{
-		"LF":                      {"a\nb\n", 10, []string{"a", "b"}},
-		"CRLF":                    {"a\r\nb\r\n", 10, []string{"a", "b"}},
-		"no final newline":        {"a\nb", 10, []string{"a", "b"}},
-		"lone CR stays":           {"a\rb\n", 10, []string{"a\rb"}},
-		"empty lines":             {"\n\na\n", 10, []string{"", "", "a"}},
-		"exactly max":             {"12345\n", 5, []string{"12345"}},
-		"too long":                {"123456\nok\n", 5, []string{"!", "ok"}},
-		"too long past a buffer":  {strings.Repeat("x", 200<<10) + "\nok", 100 << 10, []string{"!", "ok"}},
-		"long within the maximum": {strings.Repeat("x", 200<<10) + "\n", 300 << 10, []string{strings.Repeat("x", 200<<10)}},
-		"empty input":             {"", 10, nil},
-	}
-	for name, tt := range tests {
-		t.Run(name, func(t *testing.T) {
-			lr := newLineReader(strings.NewReader(tt.input), tt.max)
-			var got []string
-			for {
-				line, err := lr.next()
-				if errors.Is(err, io.EOF) {
-					break
-				}
-				if err != nil {
-					t.Fatal(err)
-				}
-				if lr.tooLong {
-					got = append(got, "!")
-				} else {
-					got = append(got, string(line))
-				}
-			}
-			if strings.Join(got, "|") != strings.Join(tt.want, "|") || len(got) != len(tt.want) {
-				t.Errorf("got %.40q, want %.40q", got, tt.want)
-			}
-		})
-	}
-}
-
-func TestJournalLoad(t *testing.T) {
-	intent := func(tsr string) string { return `{"tsr":"` + tsr + `","sending":true}` + "\n" }
-	tests := map[string]struct {
-		results, journal string                  // the records after the header
-		want             map[string]journalEntry // final is compared as set or not
-		wantResults      string                  // the results file after opening, when set
-		wantJournal      string                  // the journal's records after opening, when set
-		warning          string
-	}{
-		"intent only": {
-			journal:     intent("A"),
-			want:        map[string]journalEntry{"A": {uncertain: true}},
-			wantJournal: intent("A"),
-		},
-		"answered": {
-			journal: intent("A"),
-			results: `{"tsr":"A","ok":true,"rtn_code":1}` + "\n",
-			want:    map[string]journalEntry{"A": {final: 1}},
-		},
-		"refused is final": {
-			results: `{"tsr":"A","ok":false,"error":{"kind":"api","message":"m"}}` + "\n",
-			want:    map[string]journalEntry{"A": {final: 1}},
-		},
-		"a probable earlier success is final": {
-			results: `{"tsr":"A","ok":false,"error":{"kind":"api","message":"m"},"rtn_code":5070305,"outcome":"probably_done_earlier","resent":true}` + "\n",
-			want:    map[string]journalEntry{"A": {final: 1}},
-		},
-		"http failure is not final nor uncertain": {
-			journal: intent("A") + `{"tsr":"A","ok":false,"error":{"kind":"http","message":"m"},"http_status":403}` + "\n",
-			want:    map[string]journalEntry{},
-		},
-		"timeout is uncertain": {
-			journal: intent("A") + `{"tsr":"A","ok":false,"error":{"kind":"transport","message":"m","maybe_sent":true}}` + "\n",
-			want:    map[string]journalEntry{"A": {uncertain: true}},
-		},
-		"uncertainty outlives a later clean failure": {
-			journal: intent("A") + `{"tsr":"A","ok":false,"error":{"kind":"transport","message":"m","maybe_sent":true}}` + "\n" +
-				intent("A") + `{"tsr":"A","ok":false,"error":{"kind":"http","message":"m"},"http_status":503}` + "\n",
-			want: map[string]journalEntry{"A": {uncertain: true}},
-		},
-		"an unanswered intent before an answered one": {
-			journal: intent("A") + intent("A") + `{"tsr":"A","ok":false,"error":{"kind":"http","message":"m"},"http_status":503}` + "\n",
-			want:    map[string]journalEntry{"A": {uncertain: true}},
-		},
-		"torn journal tail dropped": {
-			journal:     intent("A") + `{"tsr":"A","ok":fa`,
-			want:        map[string]journalEntry{"A": {uncertain: true}},
-			wantJournal: intent("A"),
-			warning:     "dropped a torn last line (18 bytes)",
-		},
-		"torn results tail dropped": {
-			journal:     intent("A"),
-			results:     `{"tsr":"A","ok":tr`,
-			want:        map[string]journalEntry{"A": {uncertain: true}},
-			wantResults: "",
-			warning:     "dropped a torn last line (18 bytes)",
-		},
-		"whole tail completed": {
-			results:     `{"tsr":"A","ok":true}`,
-			want:        map[string]journalEntry{"A": {final: 1}},
-			wantResults: `{"tsr":"A","ok":true}` + "\n",
-		},
-		"zeros after a crash": {
-			results:     `{"tsr":"A","ok":true}` + "\n\x00\x00\x00\x00",
-			want:        map[string]journalEntry{"A": {final: 1}},
-			wantResults: `{"tsr":"A","ok":true}` + "\n",
-			warning:     "torn last line",
-		},
-		"garbage in the middle is ignored": {
-			results: "not json\n" + `{"tsr":"A","ok":true}` + "\n",
-			want:    map[string]journalEntry{"A": {final: 1}},
-			warning: "line 1 is not a result or intent line",
-		},
-		"an earlier version's intent in the results file still counts": {
-			results: intent("A") + intent("B") + `{"tsr":"B","ok":true}` + "\n",
-			want:    map[string]journalEntry{"A": {uncertain: true}, "B": {final: 1}},
-			warning: "2 lines are intent or unsettled lines",
-		},
-	}
-	for name, tt := range tests {
-		t.Run(name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "out.jsonl")
-			header := testHeader(testTarget, path)
-			if err := os.WriteFile(path, []byte(tt.results), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(path+journalSuffix, []byte(header+tt.journal), 0o600); err != nil {
-				t.Fatal(err)
-			}
-			var warn bytes.Buffer
-			j, err := openJournal(path, testTarget, false, &warn)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := j.close(); err != nil {
-				t.Fatal(err)
-			}
-			if len(j.index) != len(tt.want) {
-				t.Errorf("index %+v, want %+v", j.index, tt.want)
-			}
-			for tsr, w := range tt.want {
-				if e := j.index[tsr]; (e.final != 0) != (w.final != 0) || e.resend() != w.uncertain {
-					t.Errorf("%s: %+v, want %+v", tsr, e, w)
-				}
-			}
-			if tt.wantResults != "" || strings.Contains(name, "results tail") {
-				if b, _ := os.ReadFile(path); string(b) != tt.wantResults {
-					t.Errorf("results file after opening: %q, want %q", b, tt.wantResults)
-				}
-			}
-			if tt.wantJournal != "" {
-				if b, _ := os.ReadFile(path + journalSuffix); string(b) != header+tt.wantJournal {
-					t.Errorf("journal after opening: %q, want %q", b, header+tt.wantJournal)
-				}
-			}
-			if !strings.Contains(warn.String(), tt.warning) || (tt.warning == "" && warn.Len() > 0) {
-				t.Errorf("warning %q, want %q", warn.String(), tt.warning)
-			}
-		})
-	}
-}
-
 // testHeader is the journal header of tgt for the results file path.
 func testHeader(tgt target, path string) string {
 	return string(headerLine(filepath.Base(path), tgt))
-}
-
-func TestNewAnswer(t *testing.T) {
-	refused := &wrapper.TransportError{Err: syscall.ECONNREFUSED}
-	timeout := &wrapper.TransportError{Err: context.DeadlineExceeded}
-	tests := map[string]struct {
-		err       error
-		kind      string
-		final     bool
-		maybeSent bool
-		code      int
-	}{
-		"validation":         {&wrapper.ValidationError{Field: "Tsr", Rule: "maxLength"}, wrapper.KindValidation, true, false, exitInvalid},
-		"http":               {&wrapper.HTTPError{StatusCode: http.StatusForbidden}, wrapper.KindHTTP, false, false, exitFailure},
-		"trans":              {&wrapper.TransError{TransCode: 9}, wrapper.KindTrans, true, false, exitRefused},
-		"api":                {&wrapper.APIError{RtnCode: 9}, wrapper.KindAPI, true, false, exitRefused},
-		"decode":             {&wrapper.DecodeError{Problem: "x"}, wrapper.KindDecode, false, true, exitFailure},
-		"connection refused": {refused, wrapper.KindTransport, false, false, exitFailure},
-		"timeout":            {timeout, wrapper.KindTransport, false, true, exitFailure},
-		"of no known type":   {errors.New("x"), wrapper.KindTransport, false, true, exitFailure},
-	}
-	for name, tt := range tests {
-		t.Run(name, func(t *testing.T) {
-			r := result{Tsr: "T", answer: newAnswer(nil, tt.err, 0)}
-			if r.OK || r.Error == nil || r.Error.Kind != tt.kind || r.final() != tt.final || r.Error.MaybeSent != tt.maybeSent || r.exitCode() != tt.code {
-				t.Errorf("got %+v %+v final=%t code=%d", r, r.Error, r.final(), r.exitCode())
-			}
-		})
-	}
-	ok := result{Tsr: "T", answer: newAnswer(&wrapper.Result[json.RawMessage]{RtnCode: 4000004, RtnMsg: "m"}, nil, 0)}
-	if !ok.OK || !ok.final() || ok.exitCode() != exitOK || *ok.RtnCode != 4000004 {
-		t.Errorf("success: %+v", ok)
-	}
 }

@@ -1,13 +1,12 @@
 package main
 
 import (
-	"fmt"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"unicode/utf16"
 
+	"github.com/ecpay-go/einvoice/internal/input"
 	"github.com/ecpay-go/einvoice/wrapper"
 )
 
@@ -82,7 +81,7 @@ func TestInputLines(t *testing.T) {
 			name:  "a line too long",
 			input: strings.Repeat("L", maxTsrLine+1) + "\nOK3\n",
 			sent:  []string{"OK3"},
-			bad:   map[string]string{strings.Repeat("L", headBytes) + "\ufffd…(65538 bytes)": "line 1 of stdin is longer than 64 KiB"},
+			bad:   map[string]string{strings.Repeat("L", input.HeadBytes) + "\ufffd…(65538 bytes)": "line 1 of stdin is longer than 64 KiB"},
 		},
 	}
 	for _, bigEndian := range []bool{false, true} {
@@ -210,30 +209,4 @@ func TestDuplicatesAreNotSentAgain(t *testing.T) {
 	if n := strings.Count(res.stdout, `"outcome":"duplicate"`); n != 1 || !strings.Contains(res.stdout, "--tsr value 2 repeats the Tsr of --tsr value 1") {
 		t.Errorf("stdout %s", res.stdout)
 	}
-}
-
-func TestSeenSetMemory(t *testing.T) {
-	const n = 200_000
-	before := heapInUse()
-	var s seenSet
-	for i := range n {
-		// A typical Tsr of 12 characters, allocated as the reader does.
-		s.add(fmt.Sprintf("MEMORY%06d", i), i+1)
-	}
-	perTsr := float64(heapInUse()-before) / n
-	t.Logf("the duplicate check holds %.0f bytes per Tsr (its map entry and its string), at most %d Tsrs", perTsr, maxSeen)
-	if _, repeated := s.add(fmt.Sprintf("MEMORY%06d", n/2), 0); !repeated {
-		t.Error("a repeat was not found")
-	}
-	if perTsr > 96 {
-		t.Errorf("%.0f bytes per Tsr: maxSeen's bound of about 64 MiB does not hold", perTsr)
-	}
-}
-
-// heapInUse returns the bytes of live heap objects, after a collection.
-func heapInUse() int64 {
-	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	return int64(ms.HeapAlloc)
 }

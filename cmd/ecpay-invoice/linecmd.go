@@ -6,6 +6,8 @@ import (
 	"io"
 
 	"github.com/spf13/pflag"
+
+	"github.com/ecpay-go/einvoice/internal/input"
 )
 
 // maxDataLine bounds a line of encrypt and decrypt: ECPay reads request
@@ -49,7 +51,7 @@ func (lc lineCommand) run(ctx context.Context, fs *pflag.FlagSet, cf *credential
 		var out []byte
 		var problem error
 		if tooLong {
-			problem = fmt.Errorf("longer than %s, the limit of %s; skipped", sizeName(maxDataLine), lc.name)
+			problem = fmt.Errorf("longer than %s, the limit of %s; skipped", input.SizeName(maxDataLine), lc.name)
 		} else {
 			out, problem = convert(line)
 		}
@@ -84,11 +86,11 @@ func eachLine(ctx context.Context, r io.Reader, max int, fn func(number int, lin
 	more := make(chan struct{})
 	go func() {
 		defer close(items)
-		lr := newLineReader(r, max)
+		lr := input.NewLineReader(r, max)
 		for {
-			line, err := lr.next()
+			line, err := lr.Next()
 			select {
-			case items <- item{lr.number, line, lr.tooLong, err}:
+			case items <- item{lr.Number, line, lr.TooLong, err}:
 			case <-ctx.Done():
 				return
 			}

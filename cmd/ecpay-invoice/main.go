@@ -47,6 +47,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/ecpay-go/einvoice/internal/batch"
 )
 
 func main() {
@@ -54,23 +56,6 @@ func main() {
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
-}
-
-// interruption is the cause of the context interruptContext returns: the
-// signal that ended it.
-type interruption struct{ sig os.Signal }
-
-func (i interruption) Error() string { return "interrupted by " + signalName(i.sig) }
-
-// signalName names a signal as a shell user knows it.
-func signalName(sig os.Signal) string {
-	switch sig {
-	case os.Interrupt:
-		return "SIGINT"
-	case syscall.SIGTERM:
-		return "SIGTERM"
-	}
-	return sig.String()
 }
 
 // interruptContext returns a context that ends at the first SIGINT or
@@ -91,9 +76,9 @@ func interruptContext() (context.Context, func()) {
 		if !ok {
 			return
 		}
-		cancel(interruption{sig})
+		cancel(batch.Interruption{Signal: sig})
 		if again, ok := <-signals; ok {
-			fmt.Fprintf(os.Stderr, "ecpay-invoice: %s again: quitting now\n", signalName(again))
+			fmt.Fprintf(os.Stderr, "ecpay-invoice: %s again: quitting now\n", batch.SignalName(again))
 			os.Exit(exitInterrupted)
 		}
 	}()

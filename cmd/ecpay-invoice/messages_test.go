@@ -14,6 +14,7 @@ import (
 
 	"github.com/ecpay-go/einvoice/ecpaycrypto"
 	"github.com/ecpay-go/einvoice/generated"
+	"github.com/ecpay-go/einvoice/internal/batch"
 	"github.com/ecpay-go/einvoice/wrapper"
 )
 
@@ -105,7 +106,7 @@ func TestLongMessagesAreReadBack(t *testing.T) {
 			if len(rerun) != 1 || !rerun[0].Skipped {
 				t.Errorf("rerun stdout %.300s, want LONG1 skipped", second.stdout)
 			}
-			for _, path := range journalFiles(out) {
+			for _, path := range batch.Files(out) {
 				assertLinesWithin(t, path, maxRecordBytes)
 			}
 		})
@@ -155,7 +156,7 @@ func TestServerEchoingTheKey(t *testing.T) {
 				texts[[]string{"call", "batch"}[i]+" stdout"] = o.stdout
 				texts[[]string{"call", "batch"}[i]+" stderr"] = o.stderr
 			}
-			for _, path := range journalFiles(out) {
+			for _, path := range batch.Files(out) {
 				b, err := os.ReadFile(path)
 				if err != nil {
 					t.Fatal(err)
@@ -198,7 +199,7 @@ func TestEveryWrittenLineIsReadBack(t *testing.T) {
 	if strings.Contains(rerun.stderr, "ignored") {
 		t.Errorf("the rerun ignores a line its first run wrote:\n%s", rerun.stderr)
 	}
-	for _, path := range journalFiles(out) {
+	for _, path := range batch.Files(out) {
 		assertLinesWithin(t, path, maxRecordBytes)
 	}
 	if n := server.requests("OK1"); n != 1 {

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/ecpay-go/einvoice/ecpaysim/proxy"
+	"github.com/ecpay-go/einvoice/internal/batch"
 	"github.com/ecpay-go/einvoice/internal/input"
 )
 
@@ -78,12 +79,12 @@ func validateRecording(ctx context.Context, path string, std stdio) int {
 			if !slices.Contains(recorded, v.String()) {
 				mark, added = " (new since the recording)", added+1
 			}
-			fmt.Fprintf(std.stdout, "line %d: %s: %s%s\n", line.Number, what, oneLine(v.String()), mark)
+			fmt.Fprintf(std.stdout, "line %d: %s: %s%s\n", line.Number, what, batch.OneLine(v.String()), mark)
 		}
 		for _, v := range ex.Violations {
 			if !slices.Contains(now, v.String()) {
 				gone++
-				fmt.Fprintf(std.stdout, "line %d: %s: no longer a violation: %s\n", line.Number, what, oneLine(v.String()))
+				fmt.Fprintf(std.stdout, "line %d: %s: no longer a violation: %s\n", line.Number, what, batch.OneLine(v.String()))
 			}
 		}
 		if len(vs) > 0 {

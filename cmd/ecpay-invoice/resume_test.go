@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/ecpay-go/einvoice/ecpaysim"
+	"github.com/ecpay-go/einvoice/internal/batch"
 	"github.com/ecpay-go/einvoice/wrapper"
 )
 
@@ -21,7 +22,7 @@ func journalLines(t *testing.T, path string) (intents []string, results []result
 	t.Helper()
 	results = parseResults(t, readString(t, path))
 	for _, r := range results {
-		if !r.final() || r.Skipped {
+		if !r.Final() || r.Skipped {
 			t.Errorf("%s holds a line that is not a final result: %+v", path, r)
 		}
 	}
@@ -36,7 +37,7 @@ func journalLines(t *testing.T, path string) (intents []string, results []result
 		}
 		if rec.Sending {
 			intents = append(intents, rec.Tsr)
-		} else if _, final := rec.isResult(); final {
+		} else if _, final := rec.IsResult(); final {
 			t.Errorf("%s holds a final result: %s", path+journalSuffix, line)
 		}
 	}
@@ -142,7 +143,7 @@ func TestResumeAfterKill(t *testing.T) {
 	final := map[string]int{}
 	resent := map[string]bool{}
 	for _, r := range results {
-		if r.final() {
+		if r.Final() {
 			final[r.Tsr]++
 		}
 		if r.Resent {
@@ -374,7 +375,7 @@ func TestInterruptLetsCallsInFlightFinish(t *testing.T) {
 		{syscall.SIGINT, "Ctrl-C again to quit now", "SIGTERM"},
 		{syscall.SIGTERM, "stopped by SIGTERM", "Ctrl-C"},
 	} {
-		t.Run(signalName(tt.sig), func(t *testing.T) { testInterrupt(t, tt.sig, tt.say, tt.never) })
+		t.Run(batch.SignalName(tt.sig), func(t *testing.T) { testInterrupt(t, tt.sig, tt.say, tt.never) })
 	}
 }
 

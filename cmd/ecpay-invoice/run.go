@@ -15,18 +15,18 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/ecpay-go/einvoice/generated/registry"
+	"github.com/ecpay-go/einvoice/internal/batch"
 	"github.com/ecpay-go/einvoice/internal/cmdline"
 	"github.com/ecpay-go/einvoice/internal/suggest"
 )
 
-// Exit statuses. In a batch the highest of exitFailure, exitInvalid and
-// exitRefused that applies wins.
+// Exit statuses, those of package batch (see there).
 const (
-	exitOK          = 0
-	exitRefused     = 1   // ECPay (or the simulator) answered and refused: TransCode ≠ 1, or an RtnCode that is not a success
-	exitInvalid     = 2   // usage error or invalid input; nothing was sent for it
-	exitFailure     = 3   // transport, HTTP, decode or local I/O failure
-	exitInterrupted = 130 // SIGINT or SIGTERM stopped the command before it was done
+	exitOK          = batch.ExitOK
+	exitRefused     = batch.ExitRefused
+	exitInvalid     = batch.ExitInvalid
+	exitFailure     = batch.ExitFailure
+	exitInterrupted = batch.ExitInterrupted
 )
 
 // stdio is what a subcommand reads and writes, and where it reads the

@@ -1,4 +1,4 @@
-package main
+package batch
 
 import (
 	"bytes"
@@ -9,14 +9,27 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ecpay-go/einvoice/internal/input"
+
 	"github.com/ecpay-go/einvoice/internal/redact"
 	"github.com/ecpay-go/einvoice/wrapper"
 )
 
-// answer is what a call's outcome says in a line of output: whether it
+// Exit statuses of a result, of a batch's Run, and of the CLI that prints
+// them. In a batch the highest of ExitFailure, ExitInvalid and ExitRefused
+// that applies wins.
+const (
+	ExitOK          = 0
+	ExitRefused     = 1   // ECPay (or the simulator) answered and refused: TransCode ≠ 1, or an RtnCode that is not a success
+	ExitInvalid     = 2   // usage error or invalid input; nothing was sent for it
+	ExitFailure     = 3   // transport, HTTP, decode or local I/O failure
+	ExitInterrupted = 130 // SIGINT or SIGTERM stopped the command before it was done
+)
+
+// Answer is what a call's outcome says in a line of output: whether it
 // succeeded, ECPay's codes, and for a failure its kind (wrapper.ErrorKind)
 // and message. Field order is the order of the JSON object.
-type answer struct {
+type Answer struct {
 	OK      bool         `json:"ok"`
 	RtnCode *int         `json:"rtn_code,omitempty"`
 	RtnMsg  *string      `json:"rtn_msg,omitempty"`
@@ -40,22 +53,22 @@ type resultError struct {
 
 // Outcomes a batch line may carry besides ok and error.
 const (
-	// outcomeProbablyDoneEarlier: the Tsr was resent because the answer to
+	// OutcomeProbablyDoneEarlier: the Tsr was resent because the answer to
 	// an earlier attempt was lost, and ECPay refused it as already done
 	// (wrapper.ErrConflict), which means that attempt most likely
 	// succeeded. It is final and not a failure.
-	outcomeProbablyDoneEarlier = "probably_done_earlier"
-	// outcomeDuplicate: the Tsr was given earlier in the same run; it is
+	OutcomeProbablyDoneEarlier = "probably_done_earlier"
+	// OutcomeDuplicate: the Tsr was given earlier in the same run; it is
 	// not sent again and the line is not final.
-	outcomeDuplicate = "duplicate"
+	OutcomeDuplicate = "duplicate"
 )
 
-// result is the outcome of one Tsr in a batch: a line on stdout and, when
+// Result is the outcome of one Tsr in a batch: a line on stdout and, when
 // final, in the --out file.
-type result struct {
+type Result struct {
 	Tsr string `json:"tsr"`
-	answer
-	// Outcome is outcomeProbablyDoneEarlier or outcomeDuplicate; empty
+	Answer
+	// Outcome is OutcomeProbablyDoneEarlier or OutcomeDuplicate; empty
 	// otherwise.
 	Outcome string `json:"outcome,omitempty"`
 	// Resent marks a Tsr sent again although an earlier attempt may have
@@ -67,16 +80,16 @@ type result struct {
 	Skipped bool `json:"skipped,omitempty"`
 }
 
-// newAnswer turns the outcome of a call made with --timeout timeout into its
+// NewAnswer turns the outcome of a call made with --timeout timeout into its
 // answer: the codes of res on success, or the kind, message and codes of err,
 // and whether the request may have been sent. It extracts codes only; the
 // kind is wrapper.ErrorKind's. The message of a timeout says which flag set
 // it, as the wrapper's speaks of the library's timeout.
-func newAnswer(res *wrapper.Result[json.RawMessage], err error, timeout time.Duration) answer {
+func NewAnswer(res *wrapper.Result[json.RawMessage], err error, timeout time.Duration) Answer {
 	if err == nil {
-		return answer{OK: true, RtnCode: &res.RtnCode, RtnMsg: &res.RtnMsg}
+		return Answer{OK: true, RtnCode: &res.RtnCode, RtnMsg: &res.RtnMsg}
 	}
-	a := answer{Error: &resultError{Kind: wrapper.ErrorKind(err), Message: oneLine(err.Error())}}
+	a := Answer{Error: &resultError{Kind: wrapper.ErrorKind(err), Message: OneLine(err.Error())}}
 	if timeout > 0 && errors.Is(err, context.DeadlineExceeded) {
 		a.Error.Message += fmt.Sprintf(" (--timeout %s ran out; raise it)", timeout)
 	}
@@ -106,21 +119,21 @@ func newAnswer(res *wrapper.Result[json.RawMessage], err error, timeout time.Dur
 }
 
 // invalidResult is the result of a Tsr refused before any request.
-func invalidResult(tsr, message string) result {
-	return result{Tsr: tsr, answer: answer{Error: &resultError{Kind: wrapper.KindValidation, Message: message}}}
+func invalidResult(tsr, message string) Result {
+	return Result{Tsr: tsr, Answer: Answer{Error: &resultError{Kind: wrapper.KindValidation, Message: message}}}
 }
 
-// final reports whether r settles its Tsr, so a rerun skips it: a success,
+// Final reports whether r settles its Tsr, so a rerun skips it: a success,
 // a refusal by ECPay, or a request that can never be valid. Transport, HTTP
 // and decode failures are retried by a rerun; a duplicate settles nothing.
-func (r *result) final() bool {
-	if r.Outcome == outcomeDuplicate {
+func (r *Result) Final() bool {
+	if r.Outcome == OutcomeDuplicate {
 		return false
 	}
-	return r.answer.final()
+	return r.Answer.final()
 }
 
-func (a *answer) final() bool {
+func (a *Answer) final() bool {
 	if a.OK {
 		return true
 	}
@@ -135,45 +148,45 @@ func (a *answer) final() bool {
 }
 
 // exitCode is the exit status r calls for on its own.
-func (r *result) exitCode() int {
+func (r *Result) exitCode() int {
 	switch r.Outcome {
-	case outcomeProbablyDoneEarlier:
-		return exitOK
-	case outcomeDuplicate:
-		return exitInvalid
+	case OutcomeProbablyDoneEarlier:
+		return ExitOK
+	case OutcomeDuplicate:
+		return ExitInvalid
 	}
-	return r.answer.exitCode()
+	return r.Answer.ExitCode()
 }
 
-func (a *answer) exitCode() int {
+func (a *Answer) ExitCode() int {
 	if a.OK {
-		return exitOK
+		return ExitOK
 	}
 	if a.Error == nil {
-		return exitFailure
+		return ExitFailure
 	}
 	switch a.Error.Kind {
 	case wrapper.KindTrans, wrapper.KindAPI:
-		return exitRefused
+		return ExitRefused
 	case wrapper.KindValidation:
-		return exitInvalid
+		return ExitInvalid
 	}
-	return exitFailure
+	return ExitFailure
 }
 
 // worse combines exit statuses: 3 over 2 over 1 over 0.
 func worse(a, b int) int { return max(a, b) }
 
 // encodeResult returns r as a line, "\n" included, of at most
-// maxRecordBytes before its newline, so that the results file and the
+// MaxRecordBytes before its newline, so that the results file and the
 // journal read back every line they are given. The client caps ECPay's
 // messages already; a line longer all the same has its messages cut to
 // redact.Limit (in r too, so that stdout and the file agree), then its Tsr,
 // which only a Tsr never sent can make that long, to a head that names it.
-func encodeResult(r *result) *bytes.Buffer {
+func encodeResult(r *Result) *bytes.Buffer {
 	var buf bytes.Buffer
-	appendJSON(&buf, r)
-	if buf.Len() <= maxRecordBytes+1 {
+	AppendJSON(&buf, r)
+	if buf.Len() <= MaxRecordBytes+1 {
 		return &buf
 	}
 	for _, s := range []*string{r.RtnMsg, r.TransMsg} {
@@ -185,26 +198,26 @@ func encodeResult(r *result) *bytes.Buffer {
 		r.Error.Message = redact.Text(nil, r.Error.Message, redact.Limit)
 	}
 	buf.Reset()
-	appendJSON(&buf, r)
-	if buf.Len() > maxRecordBytes+1 {
-		r.Tsr = fmt.Sprintf("%s\ufffd…(%d bytes)", redact.Text(nil, r.Tsr, headBytes), len(r.Tsr))
+	AppendJSON(&buf, r)
+	if buf.Len() > MaxRecordBytes+1 {
+		r.Tsr = fmt.Sprintf("%s\ufffd…(%d bytes)", redact.Text(nil, r.Tsr, input.HeadBytes), len(r.Tsr))
 		buf.Reset()
-		appendJSON(&buf, r)
+		AppendJSON(&buf, r)
 	}
 	return &buf
 }
 
-// appendJSON appends v as one line of JSON, without escaping <, > and &
+// AppendJSON appends v as one line of JSON, without escaping <, > and &
 // so that messages stay readable.
-func appendJSON(buf *bytes.Buffer, v any) {
+func AppendJSON(buf *bytes.Buffer, v any) {
 	enc := json.NewEncoder(buf)
 	enc.SetEscapeHTML(false)
 	// The lines are structs of strings, bools, ints and valid JSON values.
 	_ = enc.Encode(v)
 }
 
-// oneLine folds a message onto one line.
-func oneLine(s string) string {
+// OneLine folds a message onto one line.
+func OneLine(s string) string {
 	if !strings.ContainsAny(s, "\r\n") {
 		return s
 	}

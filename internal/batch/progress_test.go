@@ -1,7 +1,9 @@
-package main
+package batch
 
 import (
+	"bytes"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -15,13 +17,13 @@ func TestProgressRateCountsOnlyTsrsSent(t *testing.T) {
 	p.setTotal(1010, 10)
 	// A resumed run: 1,000 Tsrs settled by the results file, read for 10 s.
 	for range 1000 {
-		p.add(&result{Skipped: true}, false)
+		p.add(&Result{Skipped: true}, false)
 	}
 	clock = clock.Add(10 * time.Second)
 	p.sending()
 	clock = clock.Add(2 * time.Second)
 	for range 4 {
-		p.add(&result{answer: answer{OK: true}}, true)
+		p.add(&Result{Answer: Answer{OK: true}}, true)
 	}
 	if got, want := p.status(), "1004/1010 (99%), 1000 skipped, 2.0/s, ETA 3s, 0 failed"; got != want {
 		t.Errorf("status %q, want %q", got, want)
@@ -30,4 +32,22 @@ func TestProgressRateCountsOnlyTsrsSent(t *testing.T) {
 	if !strings.HasSuffix(out.String(), "done\n") {
 		t.Errorf("output %q", out.String())
 	}
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent writes.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

@@ -1,4 +1,4 @@
-package main
+package batch
 
 import (
 	"bytes"
@@ -14,12 +14,12 @@ import (
 	"github.com/ecpay-go/einvoice/internal/input"
 )
 
-// maxTsrLine bounds a line of the Tsr file; a Tsr has at most 30 characters.
-const maxTsrLine = 64 << 10
+// MaxKeyBytes bounds a line of the Tsr file; a Tsr has at most 30 characters.
+const MaxKeyBytes = 64 << 10
 
-// maxTsrFile bounds what --file reads: some 30 million Tsrs, months of
+// MaxSourceBytes bounds what --file reads: some 30 million Tsrs, months of
 // calls at the default --rate. It keeps /dev/zero from a pipe finite.
-const maxTsrFile = 1 << 30
+const MaxSourceBytes = 1 << 30
 
 // utf8BOM is the byte-order mark some editors put at the start of a UTF-8
 // file; it is not part of the first Tsr.
@@ -79,12 +79,12 @@ func cleanTsr(raw string) (tsr, problem string) {
 	return s, ""
 }
 
-// tsrSource yields the Tsrs of a batch: the --tsr values, or the lines of
+// Source yields the Tsrs of a batch: the --tsr values, or the lines of
 // --file, streamed.
-type tsrSource struct {
+type Source struct {
 	list  []string
 	pos   int // the index in list of the next --tsr value
-	lines *lineReader
+	lines *input.LineReader
 	name  string      // the file's name, for messages
 	file  *input.File // nil for --tsr
 	// count, when set, calls fn with each item of the input in a second
@@ -93,17 +93,17 @@ type tsrSource struct {
 	count func(fn func(tsrItem))
 }
 
-// openTsrSource opens the Tsrs to process: list, or the file at path (- for
-// stdin), read up to maxTsrFile. A path that is neither a regular file nor a
+// OpenSource opens the Tsrs to process: list, or the file at path (- for
+// stdin), read up to MaxSourceBytes. A path that is neither a regular file nor a
 // pipe is a usage error; the open of a FIFO that has no writer ends with ctx.
-func openTsrSource(ctx context.Context, list []string, path string, stdin io.Reader) (*tsrSource, error) {
+func OpenSource(ctx context.Context, list []string, path string, stdin io.Reader) (*Source, error) {
 	if path == "" {
-		return &tsrSource{list: list, count: (&tsrSource{list: list}).each}, nil
+		return &Source{list: list, count: (&Source{list: list}).each}, nil
 	}
 	var in *input.File
 	var again *os.File // a regular file, for the counting pass
 	if path == "-" {
-		in = input.Stream(ctx, "--file", "stdin", stdin, maxTsrFile)
+		in = input.Stream(ctx, "--file", "stdin", stdin, MaxSourceBytes)
 		if f, ok := stdin.(*os.File); ok {
 			if info, err := f.Stat(); err == nil && info.Mode().IsRegular() {
 				again = f
@@ -111,27 +111,27 @@ func openTsrSource(ctx context.Context, list []string, path string, stdin io.Rea
 		}
 	} else {
 		var err error
-		if in, err = input.Open(ctx, "--file", path, maxTsrFile); err != nil {
+		if in, err = input.Open(ctx, "--file", path, MaxSourceBytes); err != nil {
 			if ctx.Err() != nil {
 				return nil, err
 			}
-			return nil, usagef("%v", err)
+			return nil, fmt.Errorf("%v", err)
 		}
 		again = in.Regular()
 	}
-	src := &tsrSource{name: in.Name, file: in, lines: newLineReader(in, maxTsrLine)}
+	src := &Source{name: in.Name, file: in, lines: input.NewLineReader(in, MaxKeyBytes)}
 	if again != nil {
 		if info, err := again.Stat(); err == nil {
 			if offset, err := again.Seek(0, io.SeekCurrent); err == nil {
-				section := io.NewSectionReader(again, offset, min(info.Size()-offset, maxTsrFile))
-				src.count = (&tsrSource{lines: newLineReader(section, maxTsrLine), name: src.name}).each
+				section := io.NewSectionReader(again, offset, min(info.Size()-offset, MaxSourceBytes))
+				src.count = (&Source{lines: input.NewLineReader(section, MaxKeyBytes), name: src.name}).each
 			}
 		}
 	}
 	return src, nil
 }
 
-func (s *tsrSource) close() {
+func (s *Source) Close() {
 	if s.file != nil {
 		s.file.Close()
 	}
@@ -140,14 +140,14 @@ func (s *tsrSource) close() {
 // listItem is the item of the i-th --tsr value.
 func listItem(i int, value string) tsrItem {
 	where := fmt.Sprintf("--tsr value %d", i+1)
-	if len(value) > maxTsrLine {
-		return tooLongItem(value[:headBytes], int64(len(value)), where, i+1)
+	if len(value) > MaxKeyBytes {
+		return tooLongItem(value[:input.HeadBytes], int64(len(value)), where, i+1)
 	}
 	tsr, problem := cleanTsr(value)
 	return tsrItem{tsr: tsr, where: where, number: i + 1, problem: problem}
 }
 
-// tooLongItem is the item of a value longer than maxTsrLine, of n bytes
+// tooLongItem is the item of a value longer than MaxKeyBytes, of n bytes
 // beginning with head, named by where.
 func tooLongItem(head string, n int64, where string, number int) tsrItem {
 	head, _ = cleanTsr(head)
@@ -155,29 +155,29 @@ func tooLongItem(head string, n int64, where string, number int) tsrItem {
 		tsr:     fmt.Sprintf("%s\ufffd…(%d bytes)", head, n),
 		where:   where,
 		number:  number,
-		problem: fmt.Sprintf("is longer than %s: not a Tsr (ECPay allows 30 characters)", sizeName(maxTsrLine)),
+		problem: fmt.Sprintf("is longer than %s: not a Tsr (ECPay allows 30 characters)", input.SizeName(MaxKeyBytes)),
 	}
 }
 
 // lineItem is the item of the line lr has just read, from the file name:
 // ok is false for blank lines and # comments.
-func lineItem(lr *lineReader, line []byte, name string) (tsrItem, bool) {
-	where := fmt.Sprintf("line %d of %s", lr.number, name)
-	if lr.tooLong {
-		return tooLongItem(string(lr.head), lr.end-lr.start, where, lr.number), true
+func lineItem(lr *input.LineReader, line []byte, name string) (tsrItem, bool) {
+	where := fmt.Sprintf("line %d of %s", lr.Number, name)
+	if lr.TooLong {
+		return tooLongItem(string(lr.Head), lr.End-lr.Start, where, lr.Number), true
 	}
-	if lr.number == 1 {
+	if lr.Number == 1 {
 		line = bytes.TrimPrefix(line, []byte(utf8BOM))
 	}
 	tsr, problem := cleanTsr(string(line))
 	if problem == "" && (tsr == "" || strings.HasPrefix(tsr, "#")) {
 		return tsrItem{}, false
 	}
-	return tsrItem{tsr: tsr, where: where, number: lr.number, problem: problem}, true
+	return tsrItem{tsr: tsr, where: where, number: lr.Number, problem: problem}, true
 }
 
 // next returns the next item, or io.EOF after the last.
-func (s *tsrSource) next() (tsrItem, error) {
+func (s *Source) next() (tsrItem, error) {
 	if s.lines == nil {
 		if s.pos >= len(s.list) {
 			return tsrItem{}, io.EOF
@@ -186,7 +186,7 @@ func (s *tsrSource) next() (tsrItem, error) {
 		return listItem(s.pos-1, s.list[s.pos-1]), nil
 	}
 	for {
-		line, err := s.lines.next()
+		line, err := s.lines.Next()
 		if err != nil {
 			var tooLarge *input.TooLargeError
 			if err != io.EOF && !errors.As(err, &tooLarge) {
@@ -202,7 +202,7 @@ func (s *tsrSource) next() (tsrItem, error) {
 
 // each calls fn with every item of s, in order, until the input ends or
 // cannot be read.
-func (s *tsrSource) each(fn func(tsrItem)) {
+func (s *Source) each(fn func(tsrItem)) {
 	for {
 		it, err := s.next()
 		if err != nil {

@@ -1,4 +1,4 @@
-package main
+package batch
 
 import (
 	"fmt"
@@ -116,7 +116,7 @@ func (p *progress) sending() {
 }
 
 // add counts one result; sent says whether a request was made for it.
-func (p *progress) add(r *result, sent bool) {
+func (p *progress) add(r *Result, sent bool) {
 	p.done.Add(1)
 	if sent {
 		p.sent.Add(1)
@@ -124,9 +124,9 @@ func (p *progress) add(r *result, sent bool) {
 	switch {
 	case r.Skipped:
 		p.skipped.Add(1)
-	case r.Outcome == outcomeProbablyDoneEarlier:
+	case r.Outcome == OutcomeProbablyDoneEarlier:
 		p.earlier.Add(1)
-	case r.Outcome == outcomeDuplicate:
+	case r.Outcome == OutcomeDuplicate:
 		p.duplicates.Add(1)
 	case !r.OK:
 		p.failed.Add(1)

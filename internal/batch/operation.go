@@ -1,0 +1,114 @@
+package batch
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+
+	"github.com/ecpay-go/einvoice/generated/registry"
+	"github.com/ecpay-go/einvoice/internal/contract"
+)
+
+// Operation is an operation of the registry that a batch runs, one request
+// per key: its request Data has the key member (a string), and every other
+// required field but MerchantID has a default or a single allowed value in
+// the page's schema (registry.RequestDefaults). A request is the key alone:
+// the client fills in MerchantID and those fields.
+type Operation struct {
+	Op *registry.Operation
+	// Key names the request member that tells one request of a batch from
+	// another: Tsr.
+	Key string
+	// Fields are the other required members, sent with the same value for
+	// every key.
+	Fields []Field
+}
+
+// Field is a required member a batch sends with the same value for every
+// key.
+type Field struct {
+	Name  string
+	Value json.RawMessage
+	Why   string // where the value comes from
+}
+
+// batchKey is the key member of every batch today; For says which
+// operations have it.
+const batchKey = "Tsr"
+
+// Operations returns the batch operations of the registry, in its order,
+// read from the pages' schemas once.
+var Operations = sync.OnceValue(func() []*Operation {
+	var out []*Operation
+	for _, op := range registry.All() {
+		if bop, _ := For(op); bop != nil {
+			out = append(out, bop)
+		}
+	}
+	return out
+})
+
+// For returns the batch of op, or nil and why op cannot have one. It reads
+// op's request Data schema from the contract checker, which holds every
+// page's, loaded once per process.
+func For(op *registry.Operation) (*Operation, string) {
+	checker, err := contract.New()
+	if err != nil {
+		return nil, "the pages do not load: " + err.Error()
+	}
+	schema := checker.RequestDataSchema(op)
+	if schema == nil {
+		return nil, "its page is not one the contract checker loaded"
+	}
+	if p := schema.Properties[batchKey]; p == nil || p.Value == nil || !p.Value.Type.Is("string") {
+		return nil, "its request Data has no " + batchKey
+	}
+	bop := &Operation{Op: op, Key: batchKey}
+	defaults := registry.RequestDefaults(schema)
+	for _, name := range schema.Required {
+		if name == bop.Key || name == "MerchantID" {
+			continue
+		}
+		i := slices.IndexFunc(defaults, func(d registry.Default) bool { return d.Name == name })
+		if i < 0 {
+			return nil, fmt.Sprintf("its required field %s has neither a default nor a single allowed value", name)
+		}
+		value, err := json.Marshal(defaults[i].Value)
+		if err != nil {
+			return nil, fmt.Sprintf("the value of its field %s does not encode: %v", name, err)
+		}
+		bop.Fields = append(bop.Fields, Field{Name: name, Value: value, Why: defaults[i].Why})
+	}
+	return bop, ""
+}
+
+// Request returns the request Data for key: the key member alone, as the
+// client fills in the rest from the page (see Operation).
+func (bop *Operation) Request(key string) json.RawMessage {
+	name, _ := json.Marshal(bop.Key)
+	quoted, _ := json.Marshal(key) // a string always encodes
+	data := make([]byte, 0, len(name)+len(quoted)+3)
+	data = append(append(append(data, '{'), name...), ':')
+	data = append(data, quoted...)
+	return append(data, '}')
+}
+
+// keyOf returns the key member of data, a request's inner Data as the
+// client sends it.
+func (bop *Operation) keyOf(data []byte) (string, error) {
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(data, &members); err != nil {
+		return "", fmt.Errorf("the request Data of %s does not decode: %w", bop.Op.Name, err)
+	}
+	raw, ok := members[bop.Key]
+	if !ok {
+		return "", errors.New("the request Data of " + bop.Op.Name + " has no " + bop.Key)
+	}
+	var key string
+	if err := json.Unmarshal(raw, &key); err != nil {
+		return "", fmt.Errorf("the %s of a request of %s is not a string: %w", bop.Key, bop.Op.Name, err)
+	}
+	return key, nil
+}

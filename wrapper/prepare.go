@@ -1,0 +1,35 @@
+package wrapper
+
+import "encoding/json"
+
+// prepare fills in the client's MerchantID when req has none and the
+// page's value of each empty member that has one (see
+// registry.RequestDefaults), checks req against the page's
+// requestBody.Data and then its business rules (x-ecpay-validations, see
+// checkRules), and returns its plaintext JSON and the MerchantID for the
+// envelope. Every request passes here: the methods, Call, Validate and
+// ValidateCall, and so the CLI's call and batches.
+func (c *Client) prepare(st *opState, req any) ([]byte, string, error) {
+	merchantID := st.fillMerchantID(req, c.merchantID)
+	st.plan.fillDefaults(req)
+	if err := st.plan.validate(req); err != nil {
+		return nil, "", st.invalid(err)
+	}
+	plaintext, err := json.Marshal(req)
+	if err != nil {
+		return nil, "", st.invalid(&ValidationError{Field: "Data", Rule: "type", Reason: "Data does not encode as JSON: " + err.Error()})
+	}
+	if err := checkText(plaintext); err != nil {
+		return nil, "", st.invalid(err)
+	}
+	var decoded any
+	if !st.plan.usable {
+		if decoded, err = st.validateData(plaintext); err != nil {
+			return nil, "", st.invalid(err)
+		}
+	}
+	if err := st.checkRules(plaintext, decoded); err != nil {
+		return nil, "", st.invalid(err)
+	}
+	return plaintext, merchantID, nil
+}

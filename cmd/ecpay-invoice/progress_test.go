@@ -4,10 +4,12 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ecpay-go/einvoice/internal/testkit"
 )
 
 func TestProgressRateCountsOnlyTsrsSent(t *testing.T) {
-	var out syncBuffer
+	var out testkit.Buffer
 	p := newProgress(&out)
 	clock := time.Unix(1_700_000_000, 0)
 	p.now = func() time.Time { return clock }

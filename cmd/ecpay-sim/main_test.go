@@ -23,6 +23,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/ecpay-go/einvoice/ecpaysim"
+	"github.com/ecpay-go/einvoice/internal/testkit"
 	"github.com/ecpay-go/einvoice/wrapper"
 )
 
@@ -72,26 +73,8 @@ func binaryDir(prefix string) (string, error) {
 type simProcess struct {
 	cmd    *exec.Cmd
 	url    string
-	stderr *syncBuffer
+	stderr *testkit.Buffer
 	done   chan error
-}
-
-// syncBuffer collects the process's stderr while the test reads it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // start runs the built binary with args and waits for the URL on stdout.
@@ -101,7 +84,7 @@ func start(t *testing.T, args ...string) *simProcess {
 	if err != nil {
 		t.Fatalf("go build: %v", err)
 	}
-	p := &simProcess{cmd: exec.Command(bin, args...), stderr: &syncBuffer{}, done: make(chan error, 1)}
+	p := &simProcess{cmd: exec.Command(bin, args...), stderr: &testkit.Buffer{}, done: make(chan error, 1)}
 	p.cmd.Stderr = p.stderr
 	stdout, err := p.cmd.StdoutPipe()
 	if err != nil {
@@ -139,23 +122,7 @@ func start(t *testing.T, args ...string) *simProcess {
 // do sends a request to the running simulator and returns status and body.
 func (p *simProcess) do(t *testing.T, method, path, contentType string, body io.Reader) (int, []byte) {
 	t.Helper()
-	req, err := http.NewRequestWithContext(t.Context(), method, p.url+path, body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, b
+	return testkit.Do(t, method, p.url+path, contentType, body)
 }
 
 func (p *simProcess) state(t *testing.T) ecpaysim.State {

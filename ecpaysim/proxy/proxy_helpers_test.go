@@ -18,6 +18,7 @@ import (
 	"github.com/ecpay-go/einvoice/ecpaysim/proxy"
 
 	"github.com/ecpay-go/einvoice/ecpaysim"
+	"github.com/ecpay-go/einvoice/internal/testkit"
 )
 
 func TestMain(m *testing.M) {
@@ -46,7 +47,7 @@ var simBinary = sync.OnceValues(func() (string, error) {
 type simProcess struct {
 	URL    string
 	cmd    *exec.Cmd
-	stderr *lockedBuffer
+	stderr *testkit.Buffer
 	done   chan struct{}
 }
 
@@ -58,7 +59,7 @@ func startSimProcess(t *testing.T, args ...string) *simProcess {
 	if err != nil {
 		t.Fatalf("building ecpay-sim: %v", err)
 	}
-	p := &simProcess{cmd: exec.Command(bin, append([]string{"--addr", "127.0.0.1:0"}, args...)...), stderr: &lockedBuffer{}, done: make(chan struct{})}
+	p := &simProcess{cmd: exec.Command(bin, append([]string{"--addr", "127.0.0.1:0"}, args...)...), stderr: &testkit.Buffer{}, done: make(chan struct{})}
 	p.cmd.Stderr = p.stderr
 	stdout, err := p.cmd.StdoutPipe()
 	if err != nil {
@@ -95,37 +96,18 @@ func (p *simProcess) stop() {
 	<-p.done
 }
 
-// lockedBuffer is a bytes.Buffer safe for concurrent use: a recording
-// written by the proxy's handlers and read by the test.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // testProxy is a Proxy on a local port, recording into Recording.
 type testProxy struct {
 	*proxy.Proxy
 	URL       string
-	Recording *lockedBuffer
+	Recording *testkit.Buffer
 }
 
 // newTestProxy starts a Proxy to upstream with opts and a recording, closed
 // by t's cleanup.
 func newTestProxy(t *testing.T, upstream string, opts ...proxy.Option) *testProxy {
 	t.Helper()
-	rec := &lockedBuffer{}
+	rec := &testkit.Buffer{}
 	p, err := proxy.New(upstream, append([]proxy.Option{proxy.WithRecording(rec)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ecpay-go/einvoice/ecpaycrypto"
 	"github.com/ecpay-go/einvoice/ecpaysim/internal/serving"
+	"github.com/ecpay-go/einvoice/generated/registry"
 )
 
 // Fault is a failure injected into one answer with InjectNext. Set at most
@@ -159,13 +160,7 @@ func (s *Server) faultAnswer(ex *exchange, f Fault) *answer {
 // dataAnswer returns the answer of a Data fault: TransCode 1 and plaintext
 // encrypted as the Data, unchecked (see Fault.Data).
 func (s *Server) dataAnswer(ex *exchange, plaintext string) *answer {
-	var codec *ecpaycrypto.Codec
-	if ex.platformID != nil {
-		codec = s.merchants[*ex.platformID]
-	}
-	if codec == nil && ex.merchantID != nil {
-		codec = s.merchants[string(*ex.merchantID)]
-	}
+	codec := s.faultCodec(ex)
 	if codec == nil {
 		return s.transError(ex, TransCodeUnknownMerchant, transMsgUnknownMerchant)
 	}
@@ -180,4 +175,33 @@ func (s *Server) dataAnswer(ex *exchange, plaintext string) *answer {
 		a.body.Reset()
 	}
 	return a
+}
+
+// faultCodec returns the codec of the envelope's PlatformID, or else of its
+// MerchantID, for a request a fault answers before any check; nil when
+// neither is a merchant of the Server.
+func (s *Server) faultCodec(ex *exchange) *ecpaycrypto.Codec {
+	if ex.platformID != nil {
+		if codec := s.merchants[*ex.platformID]; codec != nil {
+			return codec
+		}
+	}
+	if ex.merchantID != nil {
+		return s.merchants[string(*ex.merchantID)]
+	}
+	return nil
+}
+
+// recordFaulted records what a request a fault answers is, as far as it
+// can be read without a check: the operation its path names and, when the
+// envelope names a merchant of the Server, its decrypted Data.
+func (s *Server) recordFaulted(ex *exchange, path string) {
+	if op := registry.ByPath(path); op != nil {
+		ex.rec.Operation = op.Name
+	}
+	if codec := s.faultCodec(ex); codec != nil && ex.rec.Envelope != nil {
+		if plaintext, err := codec.Decrypt(ex.rec.Envelope.Data); err == nil {
+			ex.rec.Plaintext = plaintext
+		}
+	}
 }

@@ -178,6 +178,10 @@ func TestInjectNextData(t *testing.T) {
 	if sim.Cancelled(ecpaysim.StageMerchantID, "T1") {
 		t.Error("an injected Data cancelled the invoice")
 	}
+	// A faulted request is recorded as far as it reads without a check.
+	if got := sim.Requests(); len(got) != 1 || got[0].Operation != cancelOp.Name || !bytes.Contains(got[0].Plaintext, []byte(`"Tsr":"T1"`)) {
+		t.Errorf("recorded %+v, want the operation and the decrypted Data", got)
+	}
 	if v := sim.Violations(); len(v) != 0 {
 		t.Errorf("an injected Data counts as a violation: %v", v)
 	}

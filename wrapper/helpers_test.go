@@ -41,13 +41,32 @@ const subMerchant = "3085676"
 // the path without it, as a server that moved its API would.
 const movedPrefix = "/moved"
 
+// simServer is the simulator behind a front that checks what the client
+// sends before the simulator does: URL is the front's.
+type simServer struct {
+	*ecpaysimtest.Server
+	URL   string
+	front http.Handler
+}
+
 // newSim starts the simulator (ecpaysimtest) for the stage merchant, made
-// with opts. Every request it received is checked against its operation's
-// page when the test ends, those that an injected fault answered too, as
-// the simulator checks only the others.
-func newSim(t testing.TB, opts ...ecpaysim.Option) *ecpaysimtest.Server {
+// with opts. Every request must carry a Content-Length equal to its body,
+// and every request it received is checked against its operation's page
+// when the test ends, those that an injected fault answered too, as the
+// simulator checks only the others.
+func newSim(t testing.TB, opts ...ecpaysim.Option) *simServer {
 	t.Helper()
 	sim := ecpaysimtest.NewServer(t, opts...)
+	checking := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(r.Body)
+		if err != nil || r.ContentLength != int64(len(body)) {
+			t.Errorf("Content-Length %d for a body of %d bytes (%v)", r.ContentLength, len(body), err)
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		sim.Handler().ServeHTTP(w, r)
+	})
+	front := httptest.NewServer(checking)
+	t.Cleanup(front.Close)
 	t.Cleanup(func() {
 		check, err := contract.New()
 		if err != nil {
@@ -72,11 +91,11 @@ func newSim(t testing.TB, opts ...ecpaysim.Option) *ecpaysimtest.Server {
 			}
 		}
 	})
-	return sim
+	return &simServer{Server: sim, URL: front.URL, front: checking}
 }
 
 // inject queues faults on sim for its next requests, or fails the test.
-func inject(t testing.TB, sim *ecpaysimtest.Server, faults ...ecpaysim.Fault) {
+func inject(t testing.TB, sim *simServer, faults ...ecpaysim.Fault) {
 	t.Helper()
 	if err := sim.InjectNext(faults...); err != nil {
 		t.Fatal(err)
@@ -85,7 +104,7 @@ func inject(t testing.TB, sim *ecpaysimtest.Server, faults ...ecpaysim.Fault) {
 
 // moved serves sim behind movedPrefix: a request to movedPrefix+path is
 // answered with a same-host 307 to path, and recorded in the result.
-func moved(t testing.TB, sim *ecpaysimtest.Server) (url string, redirected func() []string) {
+func moved(t testing.TB, sim *simServer) (url string, redirected func() []string) {
 	var mu sync.Mutex
 	var paths []string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -96,7 +115,7 @@ func moved(t testing.TB, sim *ecpaysimtest.Server) (url string, redirected func(
 			http.Redirect(w, r, rest, http.StatusTemporaryRedirect)
 			return
 		}
-		sim.Handler().ServeHTTP(w, r)
+		sim.front.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
 	return srv.URL + movedPrefix, func() []string {
@@ -120,7 +139,7 @@ func (s sent) field(name string) string {
 }
 
 // received returns the requests sim received, in order.
-func received(t testing.TB, sim *ecpaysimtest.Server) []sent {
+func received(t testing.TB, sim *simServer) []sent {
 	t.Helper()
 	var out []sent
 	for _, r := range sim.Requests() {
@@ -137,7 +156,7 @@ func received(t testing.TB, sim *ecpaysimtest.Server) []sent {
 }
 
 // wantNothingSent fails t when sim received any request.
-func wantNothingSent(t *testing.T, sim *ecpaysimtest.Server) {
+func wantNothingSent(t *testing.T, sim *simServer) {
 	t.Helper()
 	if got := sim.Requests(); len(got) != 0 {
 		t.Errorf("the server received %d requests, want none", len(got))
@@ -260,7 +279,7 @@ func dataMaxLength(t testing.TB, op *registry.Operation, field string) int {
 // pending registers on sim a delayed invoice of the stage merchant waiting
 // for a trigger for each tsr, which CancelDelayIssue cancels (RtnCode 1) and
 // TriggerIssue issues (4000004).
-func pending(t testing.TB, sim *ecpaysimtest.Server, tsrs ...string) {
+func pending(t testing.TB, sim *simServer, tsrs ...string) {
 	t.Helper()
 	for _, tsr := range tsrs {
 		if err := sim.AddDelayedInvoice(merchantID, tsr); err != nil {

@@ -188,6 +188,9 @@ func decodeEnvelope(body []byte, st *answerStore) (*generated.ResponseEnvelope, 
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, &DecodeError{Problem: "empty body"}
 	}
+	if plainDecode {
+		return decodeEnvelopePlain(body)
+	}
 	w := &st.wire
 	w.MerchantID, w.PlatformID, w.TransMsg, w.Data = absentString, absentString, absentString, absentString
 	w.RpHeader.Timestamp, w.TransCode = absentInt, absentInt

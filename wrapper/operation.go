@@ -176,6 +176,9 @@ func (st *opState) compileStore() {
 // envelope. absentAnswer then sets back to nil the fields the answer did
 // not have.
 func (st *opState) presetAnswer(resp any, store *answerStore) {
+	if plainDecode {
+		return
+	}
 	v := reflect.ValueOf(resp).Elem()
 	for _, p := range st.presets {
 		var slot reflect.Value
@@ -203,6 +206,9 @@ func (st *opState) presetAnswer(resp any, store *answerStore) {
 
 // absentAnswer sets to nil the preset fields of resp the answer did not set.
 func (st *opState) absentAnswer(resp any) {
+	if plainDecode {
+		return
+	}
 	v := reflect.ValueOf(resp).Elem()
 	for _, p := range st.presets {
 		f := v.Field(p.field)

@@ -1,3 +1,5 @@
+//go:build !plaindecode
+
 package wrapper
 
 import (

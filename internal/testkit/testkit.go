@@ -1,6 +1,7 @@
 // Package testkit holds the helpers the tests of every package share: a
 // buffer that a server or a command writes while the test reads it, ECPay's
-// Data sealed under a merchant's keys, and one plain HTTP exchange. Only
+// Data sealed under a merchant's keys, one plain HTTP exchange, and a built
+// command serving on a loopback port. Only
 // tests import it; helpers that know the simulator live in
 // ecpaysim/internal/simtest, those that describe a command line in
 // internal/clitest.
@@ -11,11 +12,15 @@
 package testkit
 
 import (
+	"bufio"
 	"bytes"
 	"io"
 	"net/http"
+	"os/exec"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/ecpay-go/einvoice/ecpaycrypto"
 	"github.com/ecpay-go/einvoice/internal/protocol"
@@ -87,3 +92,63 @@ func Do(t testing.TB, method, url, contentType string, body io.Reader) (int, []b
 	}
 	return resp.StatusCode, got
 }
+
+// Process is a built command a test runs, such as ecpay-sim serving on a
+// loopback port.
+type Process struct {
+	// URL is the first line the command printed on stdout, which Start
+	// requires to be a loopback URL with a port.
+	URL string
+	// Stderr is what the command wrote on stderr so far.
+	Stderr *Buffer
+	// Cmd is the running command, for a test that signals it.
+	Cmd    *exec.Cmd
+	done   chan error
+	exited chan struct{}
+}
+
+// Start runs bin with args and returns once it printed its URL on stdout;
+// it fails the test if it does not within 30 seconds, and the test's
+// cleanup stops it.
+func Start(t testing.TB, bin string, args ...string) *Process {
+	t.Helper()
+	p := &Process{Cmd: exec.Command(bin, args...), Stderr: &Buffer{}, done: make(chan error, 1), exited: make(chan struct{})}
+	p.Cmd.Stderr = p.Stderr
+	stdout, err := p.Cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Stop)
+	lines := make(chan string, 1)
+	go func() {
+		r := bufio.NewReader(stdout)
+		line, _ := r.ReadString('\n')
+		lines <- line
+		_, _ = io.Copy(io.Discard, r)
+		p.done <- p.Cmd.Wait()
+		close(p.exited)
+	}()
+	select {
+	case line := <-lines:
+		p.URL = strings.TrimSpace(line)
+	case <-time.After(30 * time.Second):
+		t.Fatalf("%s printed no URL within 30s; stderr: %s", bin, p.Stderr)
+	}
+	if !strings.HasPrefix(p.URL, "http://127.0.0.1:") || strings.HasSuffix(p.URL, ":0") {
+		t.Fatalf("first stdout line %q, want http://127.0.0.1:PORT; stderr: %s", p.URL, p.Stderr)
+	}
+	return p
+}
+
+// Stop kills the command, if it still runs, and waits for it to end.
+func (p *Process) Stop() {
+	_ = p.Cmd.Process.Kill()
+	<-p.exited
+}
+
+// Exited returns the channel that receives the command's exit (Cmd.Wait's
+// error) once it ends.
+func (p *Process) Exited() <-chan error { return p.done }

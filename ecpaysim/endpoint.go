@@ -114,6 +114,7 @@ func (s *Server) serveExchange(w *trackingWriter, r *http.Request, ex *exchange,
 	// per request.
 	if f, ok := s.nextFault(); ok {
 		ex.decodeEnvelope(body)
+		s.recordFaulted(ex, r.URL.Path)
 		ex.rec.Fault = &f
 		if !wait(r.Context(), f.Delay) {
 			ex.rec.Answer.Abandoned = true

@@ -1,18 +1,22 @@
 package ecpaysim
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"time"
 	"unicode/utf8"
 
+	"github.com/ecpay-go/einvoice/ecpaycrypto"
 	"github.com/ecpay-go/einvoice/ecpaysim/internal/serving"
+	"github.com/ecpay-go/einvoice/generated/registry"
 )
 
 // Fault is a failure injected into one answer with InjectNext. Set at most
-// one of HTTPStatus, MalformedBody, TransCode and RtnCode; Delay combines
-// with any of them, or stands alone to slow an otherwise normal answer.
+// one of HTTPStatus, MalformedBody, TransCode, RtnCode and Data; Delay
+// combines with any of them, or stands alone to slow an otherwise normal
+// answer.
 type Fault struct {
 	// Delay holds the answer back this long. If the request's context ends
 	// first (the client gave up), nothing is sent and the request is
@@ -44,19 +48,28 @@ type Fault struct {
 	// makes the client report success although nothing changed.)
 	RtnCode int
 	RtnMsg  string
+
+	// Data, if set, answers with TransCode 1 and this plaintext as the
+	// answer's Data, encrypted under the keys of the envelope's PlatformID
+	// (or else MerchantID), whatever the request was: an answer off its
+	// page, such as the page's own example "RtnCode": "1", a member the page
+	// does not declare, or text that is not JSON, for a client's decoding
+	// to meet. It is not validated and changes nothing. A request whose
+	// envelope names no merchant of the Server gets TransCode 9002.
+	Data string
 }
 
 // validate reports why f cannot be injected.
 func (f Fault) validate() error {
 	kinds := 0
-	for _, set := range []bool{f.HTTPStatus != 0, f.MalformedBody != "", f.TransCode != 0, f.RtnCode != 0} {
+	for _, set := range []bool{f.HTTPStatus != 0, f.MalformedBody != "", f.TransCode != 0, f.RtnCode != 0, f.Data != ""} {
 		if set {
 			kinds++
 		}
 	}
 	var errs []error
 	if kinds > 1 {
-		errs = append(errs, errors.New("set at most one of HTTPStatus, MalformedBody, TransCode and RtnCode"))
+		errs = append(errs, errors.New("set at most one of HTTPStatus, MalformedBody, TransCode, RtnCode and Data"))
 	}
 	if f.Delay < 0 {
 		errs = append(errs, fmt.Errorf("the Delay %v is negative", f.Delay))
@@ -138,6 +151,57 @@ func (s *Server) faultAnswer(ex *exchange, f Fault) *answer {
 		return a
 	case f.TransCode != 0:
 		return s.transError(ex, f.TransCode, serving.OrDefault(f.TransMsg, msgInjected))
+	case f.Data != "":
+		return s.dataAnswer(ex, f.Data)
 	}
 	return nil
+}
+
+// dataAnswer returns the answer of a Data fault: TransCode 1 and plaintext
+// encrypted as the Data, unchecked (see Fault.Data).
+func (s *Server) dataAnswer(ex *exchange, plaintext string) *answer {
+	codec := s.faultCodec(ex)
+	if codec == nil {
+		return s.transError(ex, TransCodeUnknownMerchant, transMsgUnknownMerchant)
+	}
+	data, err := codec.Encrypt([]byte(plaintext))
+	if err != nil {
+		return s.internalError(ex, fmt.Errorf("encrypting an injected Data: %w", err))
+	}
+	a := newAnswer(false)
+	a.header.Set("Content-Type", "application/json")
+	a.status = http.StatusOK
+	if err := json.NewEncoder(&a.body).Encode(s.envelope(ex, TransCodeOK, transMsgOK, data, []byte(plaintext), nil)); err != nil {
+		a.body.Reset()
+	}
+	return a
+}
+
+// faultCodec returns the codec of the envelope's PlatformID, or else of its
+// MerchantID, for a request a fault answers before any check; nil when
+// neither is a merchant of the Server.
+func (s *Server) faultCodec(ex *exchange) *ecpaycrypto.Codec {
+	if ex.platformID != nil {
+		if codec := s.merchants[*ex.platformID]; codec != nil {
+			return codec
+		}
+	}
+	if ex.merchantID != nil {
+		return s.merchants[string(*ex.merchantID)]
+	}
+	return nil
+}
+
+// recordFaulted records what a request a fault answers is, as far as it
+// can be read without a check: the operation its path names and, when the
+// envelope names a merchant of the Server, its decrypted Data.
+func (s *Server) recordFaulted(ex *exchange, path string) {
+	if op := registry.ByPath(path); op != nil {
+		ex.rec.Operation = op.Name
+	}
+	if codec := s.faultCodec(ex); codec != nil && ex.rec.Envelope != nil {
+		if plaintext, err := codec.Decrypt(ex.rec.Envelope.Data); err == nil {
+			ex.rec.Plaintext = plaintext
+		}
+	}
 }

@@ -3,6 +3,7 @@ package ecpaysim_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ecpay-go/einvoice/ecpaycrypto"
 	"github.com/ecpay-go/einvoice/ecpaysim"
 	"github.com/ecpay-go/einvoice/ecpaysim/ecpaysimtest"
 	"github.com/ecpay-go/einvoice/wrapper"
@@ -149,6 +151,42 @@ func TestInjectNextMalformedBody(t *testing.T) {
 	}
 }
 
+// A Data fault answers TransCode 1 with exactly the plaintext given, under
+// the merchant's keys, unchecked, and changes nothing.
+func TestInjectNextData(t *testing.T) {
+	sim := ecpaysimtest.NewServer(t, ecpaysim.WithClock(fixedClock))
+	mustAdd(t, sim, ecpaysim.StageMerchantID, "T1")
+	const plaintext = `{"RtnCode":"1","RtnMsg":"取消開立發票成功","NotOnThePage":[1]}`
+	if err := sim.InjectNext(ecpaysim.Fault{Data: plaintext}); err != nil {
+		t.Fatal(err)
+	}
+	status, body := do(t, http.MethodPost, sim.URL+cancelOp.Path, "application/json", bytes.NewReader(cancelRequest(t, "T1")))
+	var env struct {
+		TransCode int
+		Data      string
+	}
+	if err := json.Unmarshal(body, &env); err != nil || status != http.StatusOK || env.TransCode != ecpaysim.TransCodeOK {
+		t.Fatalf("HTTP %d %s (%v), want TransCode 1", status, body, err)
+	}
+	codec, err := ecpaycrypto.New(ecpaysim.StageHashKey, ecpaysim.StageHashIV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := codec.Decrypt(env.Data); err != nil || string(got) != plaintext {
+		t.Errorf("Data decrypts to %s (%v), want %s", got, err, plaintext)
+	}
+	if sim.Cancelled(ecpaysim.StageMerchantID, "T1") {
+		t.Error("an injected Data cancelled the invoice")
+	}
+	// A faulted request is recorded as far as it reads without a check.
+	if got := sim.Requests(); len(got) != 1 || got[0].Operation != cancelOp.Name || !bytes.Contains(got[0].Plaintext, []byte(`"Tsr":"T1"`)) {
+		t.Errorf("recorded %+v, want the operation and the decrypted Data", got)
+	}
+	if v := sim.Violations(); len(v) != 0 {
+		t.Errorf("an injected Data counts as a violation: %v", v)
+	}
+}
+
 // A client that gives up during an injected delay gets nothing, and the
 // request is recorded as abandoned instead of holding the server.
 func TestInjectedDelayRespectsTheRequestContext(t *testing.T) {
@@ -265,6 +303,7 @@ func TestInjectNextRejectsInconsistentFaults(t *testing.T) {
 		want  string
 	}{
 		{"two kinds", ecpaysim.Fault{TransCode: 2, RtnCode: 3}, "at most one"},
+		{"Data and an RtnCode", ecpaysim.Fault{RtnCode: 3, Data: "{}"}, "at most one"},
 		{"negative delay", ecpaysim.Fault{Delay: -time.Second}, "negative"},
 		{"HTTP 200", ecpaysim.Fault{HTTPStatus: http.StatusOK}, "400 to 599"},
 		{"HTTP 600", ecpaysim.Fault{HTTPStatus: 600}, "400 to 599"},

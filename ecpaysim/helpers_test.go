@@ -22,6 +22,7 @@ import (
 	"github.com/ecpay-go/einvoice/ecpaysim/internal/simtest"
 	"github.com/ecpay-go/einvoice/generated"
 	"github.com/ecpay-go/einvoice/generated/registry"
+	"github.com/ecpay-go/einvoice/internal/testkit"
 )
 
 // The operations with a lifecycle, by their registry entries.
@@ -30,10 +31,12 @@ var (
 	triggerOp = registry.TriggerIssue
 )
 
-// The request builders the proxy's tests share (see package simtest).
+// The request builders the simulator's tests share (see packages simtest and
+// testkit).
 var (
-	encrypt       = simtest.Encrypt
-	stageData     = simtest.StageData
+	do            = testkit.Do
+	encrypt       = testkit.Encrypt
+	stageData     = testkit.StageData
 	innerJSON     = simtest.InnerJSON
 	envelope      = simtest.Envelope
 	requestMember = simtest.RequestMember
@@ -279,27 +282,4 @@ func rtnMsg(t *testing.T, op *registry.Operation, code int) string {
 		return ecpaysim.DefaultRtnMsg
 	}
 	return c.Message
-}
-
-// do sends one request to url and returns the status and body; contentType
-// "" sends no Content-Type header.
-func do(t *testing.T, method, url, contentType string, body io.Reader) (int, []byte) {
-	t.Helper()
-	req, err := http.NewRequestWithContext(t.Context(), method, url, body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	got, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, got
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ecpay-go/einvoice/ecpaysim"
 	"github.com/ecpay-go/einvoice/generated/registry"
 	"github.com/ecpay-go/einvoice/generated/triggerissue"
 	"github.com/ecpay-go/einvoice/wrapper"
@@ -19,13 +20,12 @@ func TestCallReturnsTheAnswerAsSent(t *testing.T) {
 	// Spacing, member order and a member the page does not declare, as
 	// ECPay may send them: all kept.
 	answerData := `{ "RtnMsg" : "開立發票成功", "RtnCode":4000004,"InvoiceNo":"AB12345678" }`
-	fake := newFake(t, func(r received) answer {
-		if r.Op.Name == "TriggerIssue" {
-			return answer{data: answerData}
-		}
-		return success(r)
-	})
-	c := client(t, fake.URL)
+	sim := newSim(t, ecpaysim.WithMerchant(merchantID, hashKey, hashIV), ecpaysim.WithMerchant(subMerchant, hashKey, hashIV))
+	inject(t, sim, ecpaysim.Fault{Data: answerData})
+	if err := sim.AddDelayedInvoice(subMerchant, "T2"); err != nil {
+		t.Fatal(err)
+	}
+	c := client(t, sim.URL)
 	res, err := c.Call(bg, "TriggerIssue", json.RawMessage(`{"Tsr":"T1","PayType":"2"}`))
 	if err != nil {
 		t.Fatal(err)
@@ -40,14 +40,14 @@ func TestCallReturnsTheAnswerAsSent(t *testing.T) {
 	if _, err := c.Call(bg, "CancelDelayIssue", json.RawMessage(" \n{\"MerchantID\":\"3085676\",\"Tsr\":\"T2\"}\n")); err != nil {
 		t.Fatal(err)
 	}
-	got := fake.received()
+	got := received(t, sim)
 	if len(got) != 2 {
 		t.Fatalf("server received %d requests", len(got))
 	}
-	if got[0].Op.Name != "TriggerIssue" || got[0].field("MerchantID") != merchantID || got[0].Envelope.MerchantID != merchantID || got[0].field("PayType") != "2" {
+	if got[0].Op != "TriggerIssue" || got[0].field("MerchantID") != merchantID || got[0].Envelope.MerchantID != merchantID || got[0].field("PayType") != "2" {
 		t.Errorf("first request %+v", got[0])
 	}
-	if got[1].Op.Name != "CancelDelayIssue" || got[1].field("MerchantID") != "3085676" || got[1].Envelope.MerchantID != "3085676" {
+	if got[1].Op != "CancelDelayIssue" || got[1].field("MerchantID") != subMerchant || got[1].Envelope.MerchantID != subMerchant {
 		t.Errorf("second request %+v", got[1])
 	}
 }
@@ -55,10 +55,8 @@ func TestCallReturnsTheAnswerAsSent(t *testing.T) {
 // Call refuses, before sending anything, every refusal of the typed method;
 // an ECPay refusal is the same *APIError.
 func TestCallRefusalIsAnAPIError(t *testing.T) {
-	fake := newFake(t, func(received) answer {
-		return answer{data: inner(wrapper.RtnCodeUnknownTsr, "不存在此交易單號")}
-	})
-	res, err := client(t, fake.URL).Call(bg, "TriggerIssue", json.RawMessage(`{"Tsr":"T1","PayType":"2"}`))
+	sim := newSim(t)
+	res, err := client(t, sim.URL).Call(bg, "TriggerIssue", json.RawMessage(`{"Tsr":"T1","PayType":"2"}`))
 	var ae *wrapper.APIError
 	if !errors.As(err, &ae) || res != nil || ae.Operation != "TriggerIssue" || !errors.Is(err, wrapper.ErrNotFound) {
 		t.Errorf("result %+v, err %v, want a not-found APIError of TriggerIssue", res, err)
@@ -100,8 +98,8 @@ func TestCallRefusesBadDataBeforeSending(t *testing.T) {
 		"the escape of U+FFFD":     {op: "CancelDelayIssue", data: `{"Tsr":"T\ufffd1"}`, field: "Tsr", rule: "utf8"},
 		"a MerchantID not UTF-8":   {op: "CancelDelayIssue", data: "{\"MerchantID\":\"20\xc0\",\"Tsr\":\"T1\"}", field: "MerchantID", rule: "utf8"},
 	}
-	fake := newFake(t, success)
-	c := client(t, fake.URL)
+	sim := newSim(t)
+	c := client(t, sim.URL)
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			_, callErr := c.Call(bg, tc.op, json.RawMessage(tc.data))
@@ -124,7 +122,7 @@ func TestCallRefusesBadDataBeforeSending(t *testing.T) {
 			t.Error("ValidateCall took an operation name in another case")
 		}
 	})
-	fake.wantNothingSent(t)
+	wantNothingSent(t, sim)
 }
 
 // What the caller did write passes: a U+FFFD as UTF-8, the text \ufffd, a
@@ -138,18 +136,19 @@ func TestCallSendsTheTextGiven(t *testing.T) {
 		"a backslash, then bytes": {data: `{"Tsr":"T\\1"}`, tsr: `T\1`},
 		"MerchantID null":         {data: `{"MerchantID":null,"Tsr":"T1"}`, tsr: "T1"},
 	}
-	fake := newFake(t, success)
-	c := client(t, fake.URL)
+	sim := newSim(t)
+	c := client(t, sim.URL)
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			if err := c.ValidateCall("CancelDelayIssue", json.RawMessage(tc.data)); err != nil {
 				t.Fatalf("ValidateCall: %v", err)
 			}
-			before := len(fake.received())
+			pending(t, sim, tc.tsr)
+			before := len(received(t, sim))
 			if _, err := c.Call(bg, "CancelDelayIssue", json.RawMessage(tc.data)); err != nil {
 				t.Fatal(err)
 			}
-			got := fake.received()
+			got := received(t, sim)
 			if len(got) != before+1 || got[len(got)-1].field("Tsr") != tc.tsr {
 				t.Errorf("server received Tsr %q, want %q", got[len(got)-1].field("Tsr"), tc.tsr)
 			}
@@ -238,8 +237,9 @@ func TestUnreadableAnswerDataIsNotQuoted(t *testing.T) {
 		"not an object": `987654321`,
 	} {
 		t.Run(name, func(t *testing.T) {
-			fake := newFake(t, func(received) answer { return answer{data: data, offSpec: true} })
-			c := client(t, fake.URL)
+			sim := newSim(t)
+			inject(t, sim, ecpaysim.Fault{Data: data}, ecpaysim.Fault{Data: data})
+			c := client(t, sim.URL)
 			_, callErr := c.Call(bg, "CancelDelayIssue", json.RawMessage(`{"Tsr":"T1"}`))
 			_, typedErr := c.CancelDelayIssue(bg, wrapper.CancelDelayIssueRequest{Tsr: "T1"})
 			for via, err := range map[string]error{"Call": callErr, "CancelDelayIssue": typedErr} {

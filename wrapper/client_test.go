@@ -18,9 +18,11 @@ import (
 	"time"
 
 	"github.com/ecpay-go/einvoice/ecpaycrypto"
+	"github.com/ecpay-go/einvoice/ecpaysim"
 	"github.com/ecpay-go/einvoice/generated/registry"
 	"github.com/ecpay-go/einvoice/generated/triggerissue"
 	"github.com/ecpay-go/einvoice/internal/logkeys"
+	"github.com/ecpay-go/einvoice/internal/testkit"
 	"github.com/ecpay-go/einvoice/wrapper"
 )
 
@@ -61,8 +63,12 @@ func TestCancelDelayIssueSucceeds(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			fake := newFake(t, func(received) answer { return answer{data: tc.data, offSpec: tc.offSpec} })
-			c := client(t, fake.URL, append([]wrapper.Option{wrapper.WithClock(fixedClock(now))}, tc.opts...)...)
+			// The answer's Data is injected: the vendor's example breaks
+			// the page, and a sub-merchant's answer is under the
+			// platform's keys.
+			sim := newSim(t, ecpaysim.WithClock(fixedClock(now)), ecpaysim.WithMerchant(merchantID, hashKey, hashIV), ecpaysim.WithMerchant("3085340", hashKey, hashIV))
+			inject(t, sim, ecpaysim.Fault{Data: tc.data})
+			c := client(t, sim.URL, append([]wrapper.Option{wrapper.WithClock(fixedClock(now))}, tc.opts...)...)
 			res, err := c.CancelDelayIssue(bg, tc.req)
 			if err != nil {
 				t.Fatal(err)
@@ -76,7 +82,7 @@ func TestCancelDelayIssueSucceeds(t *testing.T) {
 			if !res.Timestamp.Equal(now) {
 				t.Errorf("Timestamp = %v, want %v", res.Timestamp, now)
 			}
-			got := fake.received()
+			got := received(t, sim)
 			if len(got) != 1 {
 				t.Fatalf("server received %d requests", len(got))
 			}
@@ -91,8 +97,8 @@ func TestCancelDelayIssueSucceeds(t *testing.T) {
 			if got[0].field("Tsr") != tc.req.Tsr {
 				t.Errorf("Tsr = %q, want %q", got[0].field("Tsr"), tc.req.Tsr)
 			}
-			if got[0].Op.Name != "CancelDelayIssue" {
-				t.Errorf("the request went to %s", got[0].Op.Name)
+			if got[0].Op != "CancelDelayIssue" {
+				t.Errorf("the request went to %s", got[0].Op)
 			}
 			// Plain Unix seconds: adding 8 hours for "GMT+8" would be a bug.
 			if env.RqHeader.Timestamp != int(now.Unix()) {
@@ -115,18 +121,9 @@ func TestCancelDelayIssueSucceeds(t *testing.T) {
 // Production answers have been reported with MerchantID as a JSON number; a
 // cancel ECPay made must not turn into a DecodeError.
 func TestCancelDelayIssueTakesANumericMerchantID(t *testing.T) {
-	codec, err := ecpaycrypto.New(hashKey, hashIV)
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, err := codec.Encrypt([]byte(`{"RtnCode":1,"RtnMsg":"取消開立發票成功"}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	fake := newFake(t, func(received) answer {
-		return answer{raw: []byte(`{"MerchantID":2000132,"RpHeader":{"Timestamp":1},"TransCode":1,"TransMsg":"","Data":"` + data + `"}`)}
-	})
-	res, err := client(t, fake.URL).CancelDelayIssue(bg, wrapper.CancelDelayIssueRequest{Tsr: "T1"})
+	data := testkit.StageData(t, `{"RtnCode":1,"RtnMsg":"取消開立發票成功"}`)
+	srv := plainServer(t, http.StatusOK, nil, `{"MerchantID":2000132,"RpHeader":{"Timestamp":1},"TransCode":1,"TransMsg":"","Data":"`+data+`"}`)
+	res, err := client(t, srv.URL).CancelDelayIssue(bg, wrapper.CancelDelayIssueRequest{Tsr: "T1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,8 +145,9 @@ func TestCancelDelayIssueValidatesBeforeSending(t *testing.T) {
 		"MerchantID too long":  {req: wrapper.CancelDelayIssueRequest{MerchantID: strings.Repeat("1", idMax+1), Tsr: "T1"}, wantField: "MerchantID", wantRule: "maxLength"},
 		"Tsr too long Chinese": {req: wrapper.CancelDelayIssueRequest{Tsr: strings.Repeat("單", tsrMax+1)}, wantField: "Tsr", wantRule: "maxLength"},
 	}
-	fake := newFake(t, success)
-	c := client(t, fake.URL)
+	sim := newSim(t)
+	pending(t, sim, strings.Repeat("單", tsrMax))
+	c := client(t, sim.URL)
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			_, err := c.CancelDelayIssue(bg, tc.req)
@@ -172,7 +170,7 @@ func TestCancelDelayIssueValidatesBeforeSending(t *testing.T) {
 	if _, err := c.CancelDelayIssue(bg, wrapper.CancelDelayIssueRequest{Tsr: strings.Repeat("單", tsrMax)}); err != nil {
 		t.Errorf("a %d-character Tsr: %v", tsrMax, err)
 	}
-	if n := len(fake.received()); n != 1 {
+	if n := len(received(t, sim)); n != 1 {
 		t.Errorf("server received %d requests, want only the valid one", n)
 	}
 }
@@ -249,15 +247,23 @@ func TestCancelDelayIssueErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
-	raw := func(status int, body string) func(received) answer {
-		return func(received) answer { return answer{status: status, raw: []byte(body)} }
+	// raw answers with a plain server; sim with the simulator and faults.
+	raw := func(status int, body string) func(t *testing.T) string {
+		return func(t *testing.T) string { return plainServer(t, status, nil, body).URL }
+	}
+	sim := func(faults ...ecpaysim.Fault) func(t *testing.T) string {
+		return func(t *testing.T) string {
+			s := newSim(t, ecpaysim.WithClock(fixedClock(now)))
+			inject(t, s, faults...)
+			return s.URL
+		}
 	}
 	tests := map[string]struct {
-		respond func(received) answer
-		check   func(t *testing.T, err error)
+		serve func(t *testing.T) string // the base URL
+		check func(t *testing.T, err error)
 	}{
 		"HTTP 403 says ECPay rate-limits": {
-			respond: raw(http.StatusForbidden, "Forbidden"),
+			serve: raw(http.StatusForbidden, "Forbidden"),
 			check: func(t *testing.T, err error) {
 				var he *wrapper.HTTPError
 				if !errors.As(err, &he) || he.StatusCode != 403 || !strings.Contains(err.Error(), "rate-limit") {
@@ -266,11 +272,12 @@ func TestCancelDelayIssueErrors(t *testing.T) {
 			},
 		},
 		"HTML 502 page": {
-			respond: raw(http.StatusBadGateway, "<html><body><h1>502 Bad Gateway</h1></body></html>"),
-			check:   wantHTTP(502),
+			serve: raw(http.StatusBadGateway, "<html><body><h1>502 Bad Gateway</h1></body></html>"),
+			check: wantHTTP(502),
 		},
 		"TransCode 0 with empty Data": {
-			respond: func(received) answer { return answer{transCode: ptr(0), transMsg: "MerchantID Error"} },
+			// A fault's TransCode 0 would be no fault: a plain server.
+			serve: raw(http.StatusOK, fmt.Sprintf(`{"MerchantID":"2000132","RpHeader":{"Timestamp":%d},"TransCode":0,"TransMsg":"MerchantID Error","Data":""}`, now.Unix())),
 			check: func(t *testing.T, err error) {
 				var te *wrapper.TransError
 				if !errors.As(err, &te) || te.TransCode != 0 || te.TransMsg != "MerchantID Error" {
@@ -282,8 +289,10 @@ func TestCancelDelayIssueErrors(t *testing.T) {
 			},
 		},
 		"TransError with the local clock 20 minutes off": {
-			respond: func(r received) answer {
-				return answer{transCode: ptr(10000006), transMsg: "Timestamp Error", timestamp: now.Add(-20 * time.Minute).Unix()}
+			serve: func(t *testing.T) string {
+				s := newSim(t, ecpaysim.WithClock(fixedClock(now.Add(-20*time.Minute))))
+				inject(t, s, ecpaysim.Fault{TransCode: 10000006, TransMsg: "Timestamp Error"})
+				return s.URL
 			},
 			check: func(t *testing.T, err error) {
 				var te *wrapper.TransError
@@ -293,9 +302,7 @@ func TestCancelDelayIssueErrors(t *testing.T) {
 			},
 		},
 		"RtnCode refusal": {
-			respond: func(received) answer {
-				return answer{data: `{"RtnCode":5000001,"RtnMsg":"查無此交易單號"}`}
-			},
+			serve: sim(ecpaysim.Fault{RtnCode: 5000001, RtnMsg: "查無此交易單號"}),
 			check: func(t *testing.T, err error) {
 				var ae *wrapper.APIError
 				if !errors.As(err, &ae) || ae.Operation != "CancelDelayIssue" || ae.RtnCode != 5000001 || ae.RtnMsg != "查無此交易單號" {
@@ -306,25 +313,24 @@ func TestCancelDelayIssueErrors(t *testing.T) {
 				}
 			},
 		},
-		"RtnCode refusal as a string":  {respond: func(received) answer { return answer{data: `{"RtnCode":"2","RtnMsg":"x"}`, offSpec: true} }, check: wantAPI(2)},
-		"empty body":                   {respond: raw(200, ""), check: wantDecode("empty body")},
-		"truncated JSON":               {respond: raw(200, `{"TransCode":1,"Data":"abc`), check: wantDecode("not an ECPay JSON envelope")},
-		"no TransCode":                 {respond: raw(200, `{"TransMsg":"?"}`), check: wantDecode("no TransCode")},
-		"Data not base64":              {respond: raw(200, `{"TransCode":1,"Data":"%%%not base64%%%"}`), check: wantDecodeIs(ecpaycrypto.ErrBase64)},
-		"Data under another key":       {respond: raw(200, `{"TransCode":1,"Data":"`+otherData+`"}`), check: wantDecode("does not decrypt")},
-		"TransCode 1 but no Data":      {respond: raw(200, `{"TransCode":1,"Data":""}`), check: wantDecode("Data is empty")},
-		"inner JSON without RtnCode":   {respond: func(received) answer { return answer{data: `{"RtnMsg":"?"}`} }, check: wantDecode("no RtnCode")},
-		"inner JSON that is not JSON":  {respond: func(received) answer { return answer{data: `RtnCode=1`, offSpec: true} }, check: wantDecode("not the expected JSON")},
-		"inner RtnCode not an integer": {respond: func(received) answer { return answer{data: `{"RtnCode":"one"}`, offSpec: true} }, check: wantDecode("not the expected JSON")},
+		"RtnCode refusal as a string":  {serve: sim(ecpaysim.Fault{Data: `{"RtnCode":"2","RtnMsg":"x"}`}), check: wantAPI(2)},
+		"empty body":                   {serve: raw(200, ""), check: wantDecode("empty body")},
+		"truncated JSON":               {serve: raw(200, `{"TransCode":1,"Data":"abc`), check: wantDecode("not an ECPay JSON envelope")},
+		"no TransCode":                 {serve: raw(200, `{"TransMsg":"?"}`), check: wantDecode("no TransCode")},
+		"Data not base64":              {serve: raw(200, `{"TransCode":1,"Data":"%%%not base64%%%"}`), check: wantDecodeIs(ecpaycrypto.ErrBase64)},
+		"Data under another key":       {serve: raw(200, `{"TransCode":1,"Data":"`+otherData+`"}`), check: wantDecode("does not decrypt")},
+		"TransCode 1 but no Data":      {serve: raw(200, `{"TransCode":1,"Data":""}`), check: wantDecode("Data is empty")},
+		"inner JSON without RtnCode":   {serve: sim(ecpaysim.Fault{Data: `{"RtnMsg":"?"}`}), check: wantDecode("no RtnCode")},
+		"inner JSON that is not JSON":  {serve: sim(ecpaysim.Fault{Data: `RtnCode=1`}), check: wantDecode("not the expected JSON")},
+		"inner RtnCode not an integer": {serve: sim(ecpaysim.Fault{Data: `{"RtnCode":"one"}`}), check: wantDecode("not the expected JSON")},
 		"10 MB body": {
-			respond: raw(200, `{"TransCode":1,"TransMsg":"`+strings.Repeat("x", 10<<20)+`"}`),
-			check:   wantDecode("exceeds"),
+			serve: raw(200, `{"TransCode":1,"TransMsg":"`+strings.Repeat("x", 10<<20)+`"}`),
+			check: wantDecode("exceeds"),
 		},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			fake := newFake(t, tc.respond)
-			c := client(t, fake.URL, wrapper.WithClock(fixedClock(now)))
+			c := client(t, tc.serve(t), wrapper.WithClock(fixedClock(now)))
 			res, err := c.CancelDelayIssue(bg, wrapper.CancelDelayIssueRequest{Tsr: "201909170001"})
 			if err == nil {
 				t.Fatalf("no error; result %+v", res)
@@ -467,19 +473,21 @@ func TestTimeoutsAndCancellation(t *testing.T) {
 
 // A same-host 307 is followed, and the encrypted body is sent again.
 func TestRedirectResendsTheEncryptedBody(t *testing.T) {
-	fake := newFake(t, success)
-	res, err := client(t, fake.URL+movedPrefix).CancelDelayIssue(bg, wrapper.CancelDelayIssueRequest{Tsr: "T307"})
+	sim := newSim(t)
+	pending(t, sim, "T307")
+	url, redirected := moved(t, sim)
+	res, err := client(t, url).CancelDelayIssue(bg, wrapper.CancelDelayIssueRequest{Tsr: "T307"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if res.RtnCode != 1 {
 		t.Errorf("RtnCode = %d", res.RtnCode)
 	}
-	if got := fake.received(); len(got) != 1 || got[0].field("Tsr") != "T307" {
+	if got := received(t, sim); len(got) != 1 || got[0].field("Tsr") != "T307" {
 		t.Errorf("after the redirect the server received %+v", got)
 	}
 	// The base URL's path is kept as a prefix.
-	if got := fake.redirected(); len(got) != 1 || got[0] != movedPrefix+registry.CancelDelayIssue.Path {
+	if got := redirected(); len(got) != 1 || got[0] != movedPrefix+registry.CancelDelayIssue.Path {
 		t.Errorf("the client asked for %q, want the prefix kept", got)
 	}
 }
@@ -531,8 +539,16 @@ func TestDefaultClientRefusesRedirectsElsewhere(t *testing.T) {
 
 // One client serves both operations from many goroutines at once.
 func TestOneClientServesManyGoroutines(t *testing.T) {
-	fake := newFake(t, success)
-	c := client(t, fake.URL)
+	sim := newSim(t)
+	for i := range 50 {
+		// A cancel answers 1; a trigger of an invoice with a DelayDay
+		// answers RtnCodeTriggered.
+		inv := ecpaysim.DelayedInvoice{MerchantID: merchantID, Tsr: fmt.Sprintf("T%03d", i), DelayDay: i % 2}
+		if err := sim.AddInvoice(inv); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := client(t, sim.URL)
 	var wg sync.WaitGroup
 	errs := make(chan error, 50)
 	for i := range 50 {
@@ -561,8 +577,8 @@ func TestOneClientServesManyGoroutines(t *testing.T) {
 		}
 	}
 	seen := map[string]string{}
-	for _, r := range fake.received() {
-		seen[r.field("Tsr")] = r.Op.Name
+	for _, r := range received(t, sim) {
+		seen[r.field("Tsr")] = r.Op
 	}
 	if len(seen) != 50 {
 		t.Errorf("server saw %d distinct Tsrs, want 50", len(seen))
@@ -606,29 +622,35 @@ func (h *recordHandler) Handle(_ context.Context, r slog.Record) error {
 // the HashKey, the HashIV, plaintext Data and the Tsr.
 func TestLoggingAndErrorsNeverLeakSecrets(t *testing.T) {
 	const tsr = "SECRET-TSR-0001"
+	sim := func(faults ...ecpaysim.Fault) func(t *testing.T) string {
+		return func(t *testing.T) string {
+			s := newSim(t)
+			pending(t, s, tsr)
+			inject(t, s, faults...)
+			return s.URL
+		}
+	}
+	raw := func(status int, body string) func(t *testing.T) string {
+		return func(t *testing.T) string { return plainServer(t, status, nil, body).URL }
+	}
 	answers := []struct {
 		op       string
-		respond  func(received) answer
-		wantKind string // "" for success
+		serve    func(t *testing.T) string // the base URL
+		wantKind string                    // "" for success
 	}{
-		{"CancelDelayIssue", success, ""},
-		{"TriggerIssue", func(received) answer { return answer{data: inner(wrapper.RtnCodeIssued, "開立發票成功")} }, ""},
-		{"CancelDelayIssue", func(received) answer { return answer{data: `{"RtnCode":7,"RtnMsg":"refused"}`} }, wrapper.KindAPI},
-		{"TriggerIssue", func(received) answer {
-			return answer{data: inner(wrapper.RtnCodeUnknownTsr, "不存在此交易單號")}
-		}, wrapper.KindAPI},
-		{"CancelDelayIssue", func(received) answer { return answer{transCode: ptr(5), transMsg: "bad"} }, wrapper.KindTrans},
-		{"CancelDelayIssue", func(received) answer { return answer{status: 403, raw: []byte("no")} }, wrapper.KindHTTP},
-		{"TriggerIssue", func(received) answer {
-			return answer{status: 500, raw: []byte("key " + hashKey + "\niv " + hashIV)}
-		}, wrapper.KindHTTP},
-		{"CancelDelayIssue", func(received) answer { return answer{raw: []byte(`{"TransCode":1,"Data":"AAAA"}`)} }, wrapper.KindDecode},
-		{"TriggerIssue", func(received) answer { return answer{data: `{"RtnCode":"x","RtnMsg":"` + tsr + `"}`, offSpec: true} }, wrapper.KindDecode},
+		{"CancelDelayIssue", sim(), ""},
+		{"TriggerIssue", sim(), ""},
+		{"CancelDelayIssue", sim(ecpaysim.Fault{RtnCode: 7, RtnMsg: "refused"}), wrapper.KindAPI},
+		{"TriggerIssue", sim(ecpaysim.Fault{RtnCode: wrapper.RtnCodeUnknownTsr, RtnMsg: "不存在此交易單號"}), wrapper.KindAPI},
+		{"CancelDelayIssue", sim(ecpaysim.Fault{TransCode: 5, TransMsg: "bad"}), wrapper.KindTrans},
+		{"CancelDelayIssue", raw(403, "no"), wrapper.KindHTTP},
+		{"TriggerIssue", raw(500, "key "+hashKey+"\niv "+hashIV), wrapper.KindHTTP},
+		{"CancelDelayIssue", raw(200, `{"TransCode":1,"Data":"AAAA"}`), wrapper.KindDecode},
+		{"TriggerIssue", sim(ecpaysim.Fault{Data: `{"RtnCode":"x","RtnMsg":"` + tsr + `"}`}), wrapper.KindDecode},
 	}
 	h := &recordHandler{}
 	for i, a := range answers {
-		fake := newFake(t, a.respond)
-		c := client(t, fake.URL, wrapper.WithLogger(slog.New(h)))
+		c := client(t, a.serve(t), wrapper.WithLogger(slog.New(h)))
 		var err error
 		if a.op == "CancelDelayIssue" {
 			_, err = c.CancelDelayIssue(bg, wrapper.CancelDelayIssueRequest{Tsr: tsr})

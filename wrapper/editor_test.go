@@ -3,12 +3,14 @@ package wrapper_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ecpay-go/einvoice/ecpaycrypto"
+	"github.com/ecpay-go/einvoice/ecpaysim"
 	"github.com/ecpay-go/einvoice/generated"
 	"github.com/ecpay-go/einvoice/generated/canceldelayissue"
 	"github.com/ecpay-go/einvoice/generated/triggerissue"
@@ -56,10 +58,9 @@ func plainRequest(tsr string) canceldelayissue.CancelDelayIssueJSONRequestBody {
 func TestEditorAndHookOnTheGeneratedClient(t *testing.T) {
 	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 	t.Run("success", func(t *testing.T) {
-		fake := newFake(t, func(received) answer {
-			return answer{data: `{"RtnCode":"1","RtnMsg":"取消開立發票成功"}`, offSpec: true}
-		})
-		resp, err := generatedClient(t, fake.URL, now).CancelDelayIssueWithResponse(bg, plainRequest("T1"))
+		sim := newSim(t, ecpaysim.WithClock(fixedClock(now)))
+		inject(t, sim, ecpaysim.Fault{Data: `{"RtnCode":"1","RtnMsg":"取消開立發票成功"}`})
+		resp, err := generatedClient(t, sim.URL, now).CancelDelayIssueWithResponse(bg, plainRequest("T1"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -73,7 +74,7 @@ func TestEditorAndHookOnTheGeneratedClient(t *testing.T) {
 		if inner.RtnCode == nil || *inner.RtnCode != 1 {
 			t.Errorf("RtnCode = %v", inner.RtnCode)
 		}
-		got := fake.received()
+		got := received(t, sim)
 		if len(got) != 1 || got[0].field("Tsr") != "T1" || got[0].Envelope.RqHeader.Timestamp != int(now.Unix()) {
 			t.Errorf("server received %+v", got)
 		}
@@ -83,8 +84,9 @@ func TestEditorAndHookOnTheGeneratedClient(t *testing.T) {
 		}
 	})
 	t.Run("a rejected envelope passes untouched", func(t *testing.T) {
-		fake := newFake(t, func(received) answer { return answer{transCode: ptr(0), transMsg: "Timestamp Error"} })
-		resp, err := generatedClient(t, fake.URL, now).CancelDelayIssueWithResponse(bg, plainRequest("T1"))
+		// A fault's TransCode 0 would be no fault: a plain server.
+		srv := plainServer(t, http.StatusOK, nil, fmt.Sprintf(`{"MerchantID":"2000132","RpHeader":{"Timestamp":%d},"TransCode":0,"TransMsg":"Timestamp Error","Data":""}`, now.Unix()))
+		resp, err := generatedClient(t, srv.URL, now).CancelDelayIssueWithResponse(bg, plainRequest("T1"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -93,8 +95,8 @@ func TestEditorAndHookOnTheGeneratedClient(t *testing.T) {
 		}
 	})
 	t.Run("an HTML error page passes untouched", func(t *testing.T) {
-		fake := newFake(t, func(received) answer { return answer{status: 502, raw: []byte("<html>502</html>")} })
-		resp, err := generatedClient(t, fake.URL, now).CancelDelayIssueWithResponse(bg, plainRequest("T1"))
+		srv := plainServer(t, http.StatusBadGateway, nil, "<html>502</html>")
+		resp, err := generatedClient(t, srv.URL, now).CancelDelayIssueWithResponse(bg, plainRequest("T1"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -105,36 +107,36 @@ func TestEditorAndHookOnTheGeneratedClient(t *testing.T) {
 	t.Run("Data under another key is a DecodeError", func(t *testing.T) {
 		other, _ := ecpaycrypto.New("0123456789abcdef", "fedcba9876543210")
 		data, _ := other.Encrypt([]byte(`{"RtnCode":1}`))
-		fake := newFake(t, func(received) answer { return answer{raw: []byte(`{"TransCode":1,"Data":"` + data + `"}`)} })
-		_, err := generatedClient(t, fake.URL, now).CancelDelayIssueWithResponse(bg, plainRequest("T1"))
+		srv := plainServer(t, http.StatusOK, nil, `{"TransCode":1,"Data":"`+data+`"}`)
+		_, err := generatedClient(t, srv.URL, now).CancelDelayIssueWithResponse(bg, plainRequest("T1"))
 		var de *wrapper.DecodeError
 		if !errors.As(err, &de) {
 			t.Errorf("err = %v, want a DecodeError", err)
 		}
 	})
 	t.Run("an oversized body is a DecodeError", func(t *testing.T) {
-		fake := newFake(t, func(received) answer {
-			return answer{raw: []byte(`{"TransCode":0,"TransMsg":"` + strings.Repeat("x", wrapper.MaxResponseBytes) + `"}`)}
-		})
-		_, err := generatedClient(t, fake.URL, now).CancelDelayIssueWithResponse(bg, plainRequest("T1"))
+		srv := plainServer(t, http.StatusOK, nil, `{"TransCode":0,"TransMsg":"`+strings.Repeat("x", wrapper.MaxResponseBytes)+`"}`)
+		_, err := generatedClient(t, srv.URL, now).CancelDelayIssueWithResponse(bg, plainRequest("T1"))
 		var de *wrapper.DecodeError
 		if !errors.As(err, &de) || !strings.Contains(err.Error(), "exceeds") {
 			t.Errorf("err = %v, want a DecodeError about the size", err)
 		}
 	})
 	t.Run("a redirect resends the encrypted body", func(t *testing.T) {
-		fake := newFake(t, success)
-		resp, err := generatedClient(t, fake.URL+movedPrefix, now).CancelDelayIssueWithResponse(bg, plainRequest("T307"))
+		sim := newSim(t, ecpaysim.WithClock(fixedClock(now)))
+		pending(t, sim, "T307")
+		url, redirected := moved(t, sim)
+		resp, err := generatedClient(t, url, now).CancelDelayIssueWithResponse(bg, plainRequest("T307"))
 		if err != nil {
 			t.Fatal(err)
 		}
 		if resp.JSON200 == nil || *resp.JSON200.TransCode != 1 {
 			t.Fatalf("JSON200 = %+v", resp.JSON200)
 		}
-		if got := fake.received(); len(got) != 1 || got[0].field("Tsr") != "T307" {
+		if got := received(t, sim); len(got) != 1 || got[0].field("Tsr") != "T307" {
 			t.Errorf("server received %+v", got)
 		}
-		if got := fake.redirected(); len(got) != 1 {
+		if got := redirected(); len(got) != 1 {
 			t.Errorf("redirected %q, want one redirect", got)
 		}
 	})
@@ -142,9 +144,10 @@ func TestEditorAndHookOnTheGeneratedClient(t *testing.T) {
 
 // The same editor and hook serve another page's generated client.
 func TestEditorAndHookOnTriggerIssue(t *testing.T) {
-	fake := newFake(t, func(received) answer { return answer{data: inner(wrapper.RtnCodeIssued, "開立發票成功")} })
+	sim := newSim(t)
+	pending(t, sim, "T1")
 	codec := stageCodec(t)
-	c, err := triggerissue.NewClientWithResponses(fake.URL,
+	c, err := triggerissue.NewClientWithResponses(sim.URL,
 		triggerissue.WithHTTPClient(wrapper.DecryptResponses(codec, nil)),
 		triggerissue.WithRequestEditorFn(wrapper.EncryptRequest(codec)))
 	if err != nil {
@@ -162,19 +165,19 @@ func TestEditorAndHookOnTriggerIssue(t *testing.T) {
 	if resp.JSON200 == nil || json.Unmarshal([]byte(*resp.JSON200.Data), &res) != nil || res.RtnCode == nil || *res.RtnCode != wrapper.RtnCodeIssued {
 		t.Fatalf("answer %s", resp.Body)
 	}
-	if got := fake.received(); len(got) != 1 || got[0].Op.Name != "TriggerIssue" || got[0].field("PayType") != "2" {
+	if got := received(t, sim); len(got) != 1 || got[0].Op != "TriggerIssue" || got[0].field("PayType") != "2" {
 		t.Errorf("server received %+v", got)
 	}
 }
 
 func TestEncryptRequestRejectsAPlaintextThatIsNotJSON(t *testing.T) {
-	fake := newFake(t, success)
+	sim := newSim(t)
 	body := canceldelayissue.CancelDelayIssueJSONRequestBody{MerchantID: merchantID, Data: "Tsr=T1"}
-	_, err := generatedClient(t, fake.URL, time.Now()).CancelDelayIssueWithResponse(bg, body)
+	_, err := generatedClient(t, sim.URL, time.Now()).CancelDelayIssueWithResponse(bg, body)
 	if err == nil || !strings.Contains(err.Error(), "plaintext inner request JSON") {
 		t.Errorf("err = %v, want the editor to refuse non-JSON Data", err)
 	}
-	fake.wantNothingSent(t)
+	wantNothingSent(t, sim)
 }
 
 // Text that is not what the caller wrote is refused by the editor as by the
@@ -204,19 +207,19 @@ func TestEncryptRequestRefusesInvalidUTF8(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			fake := newFake(t, success)
-			_, err := generatedClient(t, fake.URL, time.Now()).CancelDelayIssueWithResponse(bg, tc.body)
+			sim := newSim(t)
+			_, err := generatedClient(t, sim.URL, time.Now()).CancelDelayIssueWithResponse(bg, tc.body)
 			if tc.wantField == "" {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if got := fake.received(); len(got) != 1 || got[0].field("Tsr") != tc.wantTsr {
+				if got := received(t, sim); len(got) != 1 || got[0].field("Tsr") != tc.wantTsr {
 					t.Errorf("server received %+v, want Tsr %q", got, tc.wantTsr)
 				}
 				return
 			}
 			wantValidation(t, err, "CancelDelayIssue", tc.wantField, "utf8")
-			fake.wantNothingSent(t)
+			wantNothingSent(t, sim)
 		})
 	}
 }

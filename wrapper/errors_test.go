@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/ecpay-go/einvoice/ecpaysim"
 	"github.com/ecpay-go/einvoice/generated/registry"
 	"github.com/ecpay-go/einvoice/generated/triggerissue"
 	"github.com/ecpay-go/einvoice/wrapper"
@@ -83,8 +84,9 @@ func TestRefusalsAreClassified(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			fake := newFake(t, func(received) answer { return answer{data: inner(tc.code, tc.msg)} })
-			err := callOp(t, client(t, fake.URL), tc.op)
+			sim := newSim(t)
+			inject(t, sim, ecpaysim.Fault{RtnCode: tc.code, RtnMsg: tc.msg})
+			err := callOp(t, client(t, sim.URL), tc.op)
 			var ae *wrapper.APIError
 			if !errors.As(err, &ae) || ae.Operation != tc.op || ae.RtnCode != tc.code {
 				t.Fatalf("err = %v, want an APIError %d of %s", err, tc.code, tc.op)
@@ -108,26 +110,35 @@ func sameClasses(a, b []registry.Class) bool {
 // statuses that ask to wait.
 func TestTransAndHTTPErrorsAreClassified(t *testing.T) {
 	tests := map[string]struct {
-		respond  answer
+		status   int    // a plain server's answer when set, else the simulator's
+		body     string // the plain server's body
+		fault    ecpaysim.Fault
 		wantKind string
 		want     []registry.Class
 	}{
-		"TransMsg 金鑰":          {respond: answer{transCode: ptr(10400002), transMsg: "金鑰錯誤"}, wantKind: wrapper.KindTrans, want: []registry.Class{registry.Credentials}},
-		"TransMsg 簽章":          {respond: answer{transCode: ptr(10400003), transMsg: "簽章錯誤"}, wantKind: wrapper.KindTrans, want: []registry.Class{registry.Credentials}},
-		"TransMsg 系統忙碌":        {respond: answer{transCode: ptr(10400004), transMsg: "系統忙碌"}, wantKind: wrapper.KindTrans, want: []registry.Class{registry.Busy}},
-		"TransMsg in English":  {respond: answer{transCode: ptr(10000006), transMsg: "Timestamp Error"}, wantKind: wrapper.KindTrans},
-		"HTTP 403":             {respond: answer{status: http.StatusForbidden, raw: []byte("Forbidden")}, wantKind: wrapper.KindHTTP, want: []registry.Class{registry.Busy}},
-		"HTTP 429":             {respond: answer{status: http.StatusTooManyRequests, raw: []byte("slow down")}, wantKind: wrapper.KindHTTP, want: []registry.Class{registry.Busy}},
-		"HTTP 503":             {respond: answer{status: http.StatusServiceUnavailable, raw: []byte("down")}, wantKind: wrapper.KindHTTP, want: []registry.Class{registry.Busy}},
-		"HTTP 500":             {respond: answer{status: http.StatusInternalServerError, raw: []byte("oops")}, wantKind: wrapper.KindHTTP},
-		"HTTP 502 saying 請稍後":  {respond: answer{status: http.StatusBadGateway, raw: []byte("請稍後")}, wantKind: wrapper.KindHTTP},
-		"HTTP 404":             {respond: answer{status: http.StatusNotFound, raw: []byte("查無")}, wantKind: wrapper.KindHTTP},
-		"an unreadable answer": {respond: answer{raw: []byte("查無")}, wantKind: wrapper.KindDecode},
+		"TransMsg 金鑰":          {fault: ecpaysim.Fault{TransCode: 10400002, TransMsg: "金鑰錯誤"}, wantKind: wrapper.KindTrans, want: []registry.Class{registry.Credentials}},
+		"TransMsg 簽章":          {fault: ecpaysim.Fault{TransCode: 10400003, TransMsg: "簽章錯誤"}, wantKind: wrapper.KindTrans, want: []registry.Class{registry.Credentials}},
+		"TransMsg 系統忙碌":        {fault: ecpaysim.Fault{TransCode: 10400004, TransMsg: "系統忙碌"}, wantKind: wrapper.KindTrans, want: []registry.Class{registry.Busy}},
+		"TransMsg in English":  {fault: ecpaysim.Fault{TransCode: 10000006, TransMsg: "Timestamp Error"}, wantKind: wrapper.KindTrans},
+		"HTTP 403":             {status: http.StatusForbidden, body: "Forbidden", wantKind: wrapper.KindHTTP, want: []registry.Class{registry.Busy}},
+		"HTTP 429":             {status: http.StatusTooManyRequests, body: "slow down", wantKind: wrapper.KindHTTP, want: []registry.Class{registry.Busy}},
+		"HTTP 503":             {status: http.StatusServiceUnavailable, body: "down", wantKind: wrapper.KindHTTP, want: []registry.Class{registry.Busy}},
+		"HTTP 500":             {status: http.StatusInternalServerError, body: "oops", wantKind: wrapper.KindHTTP},
+		"HTTP 502 saying 請稍後":  {status: http.StatusBadGateway, body: "請稍後", wantKind: wrapper.KindHTTP},
+		"HTTP 404":             {status: http.StatusNotFound, body: "查無", wantKind: wrapper.KindHTTP},
+		"an unreadable answer": {status: http.StatusOK, body: "查無", wantKind: wrapper.KindDecode},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			fake := newFake(t, func(received) answer { return tc.respond })
-			err := callOp(t, client(t, fake.URL), "TriggerIssue")
+			var url string
+			if tc.status != 0 {
+				url = plainServer(t, tc.status, nil, tc.body).URL
+			} else {
+				sim := newSim(t)
+				inject(t, sim, tc.fault)
+				url = sim.URL
+			}
+			err := callOp(t, client(t, url), "TriggerIssue")
 			if got := wrapper.ErrorKind(err); got != tc.wantKind {
 				t.Fatalf("ErrorKind(%v) = %s, want %s", err, got, tc.wantKind)
 			}
@@ -172,10 +183,8 @@ func TestHTTPErrorKeepsASafeSnippet(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			fake := newFake(t, func(received) answer {
-				return answer{status: http.StatusServiceUnavailable, header: tc.header, raw: []byte(tc.body)}
-			})
-			_, err := client(t, fake.URL, wrapper.WithClock(fixedClock(now))).CancelDelayIssue(bg, wrapper.CancelDelayIssueRequest{Tsr: "T1"})
+			srv := plainServer(t, http.StatusServiceUnavailable, tc.header, tc.body)
+			_, err := client(t, srv.URL, wrapper.WithClock(fixedClock(now))).CancelDelayIssue(bg, wrapper.CancelDelayIssueRequest{Tsr: "T1"})
 			var he *wrapper.HTTPError
 			if !errors.As(err, &he) {
 				t.Fatalf("err = %v, want an HTTPError", err)
@@ -221,27 +230,37 @@ func TestServerMessagesAreMadeSafe(t *testing.T) {
 	// Big, within the client's limit on a body (for RtnMsg, once
 	// encrypted), and beyond the page's maxLength: raw.
 	huge, big := strings.Repeat("訊", 900<<10/3), strings.Repeat("訊", 40<<10/3)
-	refused := func(msg string) func(received) answer {
-		return func(r received) answer { return answer{data: inner(9_999_999, msg), offSpec: true} }
+	// The simulator answers the Data (its faults keep TransMsg within the
+	// page, so a plain server answers the rejections).
+	refused := func(msg string) func(t *testing.T) string {
+		return func(t *testing.T) string {
+			sim := newSim(t)
+			inject(t, sim, ecpaysim.Fault{Data: inner(9_999_999, msg)})
+			return sim.URL
+		}
 	}
-	succeeded := func(msg string) func(received) answer {
-		return func(r received) answer { return answer{data: inner(r.Op.Successes()[0].Code, msg), offSpec: true} }
+	succeeded := func(msg string) func(t *testing.T) string {
+		return func(t *testing.T) string {
+			sim := newSim(t)
+			inject(t, sim, ecpaysim.Fault{Data: inner(registry.TriggerIssue.Successes()[0].Code, msg)})
+			return sim.URL
+		}
 	}
-	rejected := func(msg string) func(received) answer {
-		return func(r received) answer {
+	rejected := func(msg string) func(t *testing.T) string {
+		return func(t *testing.T) string {
 			raw, err := json.Marshal(map[string]any{
-				"MerchantID": r.Envelope.MerchantID, "RpHeader": map[string]any{"Timestamp": r.Envelope.RqHeader.Timestamp},
+				"MerchantID": merchantID, "RpHeader": map[string]any{"Timestamp": time.Now().Unix()},
 				"TransCode": 2, "TransMsg": msg, "Data": "",
 			})
 			if err != nil {
 				t.Fatal(err)
 			}
-			return answer{raw: raw}
+			return plainServer(t, http.StatusOK, nil, string(raw)).URL
 		}
 	}
 	tests := map[string]struct {
-		respond func(received) answer
-		msg     func(t *testing.T, res *wrapper.Result[json.RawMessage], err error) string
+		serve func(t *testing.T) string // the base URL
+		msg   func(t *testing.T, res *wrapper.Result[json.RawMessage], err error) string
 	}{
 		"TransMsg echoing the keys": {rejected(echo), transMsg},
 		"TransMsg of 900 KB":        {rejected(huge), transMsg},
@@ -256,8 +275,7 @@ func TestServerMessagesAreMadeSafe(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			fake := newFake(t, tc.respond)
-			res, err := client(t, fake.URL).Call(bg, "TriggerIssue", json.RawMessage(`{"Tsr":"T1","PayType":"2"}`))
+			res, err := client(t, tc.serve(t)).Call(bg, "TriggerIssue", json.RawMessage(`{"Tsr":"T1","PayType":"2"}`))
 			msg := tc.msg(t, res, err)
 			texts := []string{msg}
 			if err != nil {

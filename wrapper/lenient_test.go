@@ -4,6 +4,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/ecpay-go/einvoice/ecpaysim"
 	"github.com/ecpay-go/einvoice/wrapper"
 )
 
@@ -75,8 +76,9 @@ func TestAnswersLooserThanThePageDecode(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			fake := newFake(t, func(received) answer { return answer{data: tc.data, offSpec: true} })
-			code, msg, err := tc.call(t, client(t, fake.URL))
+			sim := newSim(t)
+			inject(t, sim, ecpaysim.Fault{Data: tc.data})
+			code, msg, err := tc.call(t, client(t, sim.URL))
 			if err != nil {
 				t.Fatalf("the answer %s: %v", tc.data, err)
 			}

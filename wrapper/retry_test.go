@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ecpay-go/einvoice/ecpaysim"
 	"github.com/ecpay-go/einvoice/internal/logkeys"
 	"github.com/ecpay-go/einvoice/wrapper"
 )
@@ -69,28 +70,34 @@ func TestRetryRepeatsOnlyWhatNeverReachedECPay(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			var n atomic.Int32
-			fake := newFake(t, func(received) answer {
-				i := int(n.Add(1)) - 1
-				switch s := tc.statuses[min(i, len(tc.statuses)-1)]; s {
+			// The simulator answers each status in turn by a fault, a
+			// success by cancelling the invoice.
+			var faults []ecpaysim.Fault
+			for _, s := range tc.statuses {
+				switch s {
 				case 0:
-					return answer{data: `{"RtnCode":1,"RtnMsg":"取消開立發票成功"}`}
 				case -1:
-					return answer{transCode: ptr(9), transMsg: "busy"}
+					faults = append(faults, ecpaysim.Fault{TransCode: 9, TransMsg: "busy"})
 				case -2:
-					return answer{data: `{"RtnCode":9,"RtnMsg":"refused"}`}
+					faults = append(faults, ecpaysim.Fault{RtnCode: 9, RtnMsg: "refused"})
 				default:
-					return answer{status: s, raw: []byte("try later")}
+					faults = append(faults, ecpaysim.Fault{HTTPStatus: s})
 				}
-			})
+				if s == 0 {
+					break
+				}
+			}
+			sim := newSim(t, ecpaysim.WithClock(func() time.Time { return time.Unix(1_800_000_000, 0) }))
+			pending(t, sim, "T1")
+			inject(t, sim, faults...)
 			var tick atomic.Int64
 			clock := func() time.Time { return time.Unix(1_800_000_000+tick.Add(1), 0) }
-			c := client(t, fake.URL, wrapper.WithRetry(policy), wrapper.WithClock(clock))
+			c := client(t, sim.URL, wrapper.WithRetry(policy), wrapper.WithClock(clock))
 			_, err := c.CancelDelayIssue(bg, wrapper.CancelDelayIssueRequest{Tsr: "T1"})
 			if (err == nil) != tc.wantOK {
 				t.Errorf("err = %v, want ok=%v", err, tc.wantOK)
 			}
-			got := fake.received()
+			got := received(t, sim)
 			if len(got) != tc.wantAttempts {
 				t.Fatalf("%d attempts, want %d", len(got), tc.wantAttempts)
 			}
@@ -120,17 +127,17 @@ func TestRetryOnRefusedConnection(t *testing.T) {
 }
 
 func TestRetryStopsAtTheDeadline(t *testing.T) {
-	fake := newFake(t, func(received) answer { return answer{status: http.StatusServiceUnavailable, raw: []byte("down")} })
+	srv := plainServer(t, http.StatusServiceUnavailable, nil, "down")
 	// The timeout must outlast the first attempt on a loaded machine, or
 	// no attempt is made within it; the backoff is far longer still.
-	c := client(t, fake.URL,
+	c := client(t, srv.URL,
 		wrapper.WithTimeout(time.Second),
 		wrapper.WithRetry(wrapper.RetryPolicy{MaxAttempts: 100, InitialBackoff: time.Hour, MaxBackoff: time.Hour}))
 	_, err := c.CancelDelayIssue(bg, wrapper.CancelDelayIssueRequest{Tsr: "T1"})
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("err = %v, want the deadline to end the backoff", err)
 	}
-	if n := len(fake.received()); n != 1 {
+	if n := srv.count(); n != 1 {
 		t.Errorf("%d attempts within the deadline, want 1", n)
 	}
 }
@@ -152,9 +159,9 @@ func (d *refusingAfterFirst) Do(req *http.Request) (*http.Response, error) {
 // The log record reports what the last attempt got, not an earlier one's
 // status.
 func TestRetryRecordReportsTheLastAttempt(t *testing.T) {
-	fake := newFake(t, func(received) answer { return answer{status: http.StatusServiceUnavailable, raw: []byte("down")} })
+	srv := plainServer(t, http.StatusServiceUnavailable, nil, "down")
 	h := &recordHandler{}
-	c := client(t, fake.URL,
+	c := client(t, srv.URL,
 		wrapper.WithHTTPClient(&refusingAfterFirst{next: http.DefaultClient}),
 		wrapper.WithLogger(slog.New(h)),
 		wrapper.WithRetry(wrapper.RetryPolicy{MaxAttempts: 2, InitialBackoff: time.Millisecond}))

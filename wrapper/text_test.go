@@ -42,16 +42,16 @@ func TestInvalidUTF8IsNeverSent(t *testing.T) {
 	}
 	for name, w := range ways {
 		t.Run(name, func(t *testing.T) {
-			fake := newFake(t, success)
-			wantValidation(t, w.send(client(t, fake.URL)), w.op, "Tsr", "utf8")
-			fake.wantNothingSent(t)
+			sim := newSim(t)
+			wantValidation(t, w.send(client(t, sim.URL)), w.op, "Tsr", "utf8")
+			wantNothingSent(t, sim)
 		})
 	}
 	t.Run("in the request's MerchantID", func(t *testing.T) {
-		fake := newFake(t, success)
-		_, err := client(t, fake.URL).CancelDelayIssue(bg, wrapper.CancelDelayIssueRequest{MerchantID: "2000\xff132", Tsr: "T1"})
+		sim := newSim(t)
+		_, err := client(t, sim.URL).CancelDelayIssue(bg, wrapper.CancelDelayIssueRequest{MerchantID: "2000\xff132", Tsr: "T1"})
 		wantValidation(t, err, "CancelDelayIssue", "MerchantID", "utf8")
-		fake.wantNothingSent(t)
+		wantNothingSent(t, sim)
 	})
 }
 
@@ -71,12 +71,15 @@ func TestTextLikeAReplacementIsSentAsGiven(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			fake := newFake(t, success)
-			c := client(t, fake.URL)
+			sim := newSim(t)
+			if !tc.refuse {
+				pending(t, sim, tc.tsr)
+			}
+			c := client(t, sim.URL)
 			_, err := c.TriggerIssue(bg, wrapper.TriggerIssueRequest{Tsr: tc.tsr, PayType: triggerissue.PayType2})
 			if tc.refuse {
 				wantValidation(t, err, "TriggerIssue", "Tsr", "utf8")
-				fake.wantNothingSent(t)
+				wantNothingSent(t, sim)
 				return
 			}
 			if err != nil {
@@ -85,7 +88,7 @@ func TestTextLikeAReplacementIsSentAsGiven(t *testing.T) {
 			if err := c.Validate(wrapper.TriggerIssueRequest{Tsr: tc.tsr, PayType: triggerissue.PayType2}); err != nil {
 				t.Errorf("Validate: %v", err)
 			}
-			if got := fake.received(); len(got) != 1 || got[0].field("Tsr") != tc.tsr {
+			if got := received(t, sim); len(got) != 1 || got[0].field("Tsr") != tc.tsr {
 				t.Errorf("server received %+v, want Tsr %q", got, tc.tsr)
 			}
 		})
@@ -120,9 +123,9 @@ func TestRequiredStringsMustNotBeEmpty(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			fake := newFake(t, success)
-			wantValidation(t, tc.send(client(t, fake.URL)), tc.op, tc.field, "required")
-			fake.wantNothingSent(t)
+			sim := newSim(t)
+			wantValidation(t, tc.send(client(t, sim.URL)), tc.op, tc.field, "required")
+			wantNothingSent(t, sim)
 		})
 	}
 }

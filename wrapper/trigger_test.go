@@ -23,16 +23,22 @@ func TestTriggerIssueSucceedsWithEitherCode(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			fake := newFake(t, func(received) answer { return answer{data: inner(tc.code, tc.msg)} })
-			res, err := client(t, fake.URL).TriggerIssue(bg, wrapper.TriggerIssueRequest{Tsr: "T1", PayType: triggerissue.PayType2})
+			// The simulator issues an invoice at once when its DelayDay is
+			// 0 and triggers it otherwise.
+			sim := newSim(t)
+			day := map[int]int{wrapper.RtnCodeIssued: 0, wrapper.RtnCodeTriggered: 1}[tc.code]
+			if err := sim.AddInvoice(ecpaysim.DelayedInvoice{MerchantID: merchantID, Tsr: "T1", DelayDay: day}); err != nil {
+				t.Fatal(err)
+			}
+			res, err := client(t, sim.URL).TriggerIssue(bg, wrapper.TriggerIssueRequest{Tsr: "T1", PayType: triggerissue.PayType2})
 			if err != nil {
 				t.Fatal(err)
 			}
 			if res.RtnCode != tc.code || res.RtnMsg != tc.msg || res.Data.RtnCode == nil || int(*res.Data.RtnCode) != tc.code {
 				t.Errorf("result %d %q (Data %v), want %d %q", res.RtnCode, res.RtnMsg, res.Data.RtnCode, tc.code, tc.msg)
 			}
-			got := fake.received()
-			if len(got) != 1 || got[0].Op.Name != "TriggerIssue" || got[0].field("Tsr") != "T1" || got[0].field("PayType") != "2" || got[0].field("MerchantID") != merchantID {
+			got := received(t, sim)
+			if len(got) != 1 || got[0].Op != "TriggerIssue" || got[0].field("Tsr") != "T1" || got[0].field("PayType") != "2" || got[0].field("MerchantID") != merchantID {
 				t.Errorf("server received %+v", got)
 			}
 		})
@@ -61,8 +67,10 @@ func TestTriggerIssueRefusals(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			fake := newFake(t, func(received) answer { return answer{data: inner(tc.code, tc.msg)} })
-			res, err := client(t, fake.URL).TriggerIssue(bg, wrapper.TriggerIssueRequest{Tsr: "T1", PayType: triggerissue.PayType2})
+			// Data, not RtnCode: a fault of RtnCode 1 would be refused.
+			sim := newSim(t)
+			inject(t, sim, ecpaysim.Fault{Data: inner(tc.code, tc.msg)})
+			res, err := client(t, sim.URL).TriggerIssue(bg, wrapper.TriggerIssueRequest{Tsr: "T1", PayType: triggerissue.PayType2})
 			var ae *wrapper.APIError
 			if !errors.As(err, &ae) || res != nil {
 				t.Fatalf("result %+v, err %v, want an *APIError", res, err)

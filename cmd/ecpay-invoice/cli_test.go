@@ -11,6 +11,7 @@ import (
 
 	"github.com/ecpay-go/einvoice/generated/registry"
 	"github.com/ecpay-go/einvoice/internal/clitest"
+	"github.com/ecpay-go/einvoice/internal/testkit"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata")
@@ -31,7 +32,7 @@ func TestCommandLine(t *testing.T) {
 // and the environment variables it looked up, in order, once each.
 func cliEnvRun(t *testing.T, env map[string]string, stdin string, args ...string) (clitest.Run, []string) {
 	t.Helper()
-	var stdout, stderr syncBuffer
+	var stdout, stderr testkit.Buffer
 	var mu sync.Mutex
 	var read []string
 	getenv := func(name string) string {

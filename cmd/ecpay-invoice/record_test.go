@@ -14,6 +14,7 @@ import (
 	"github.com/ecpay-go/einvoice/ecpaysim"
 	"github.com/ecpay-go/einvoice/ecpaysim/proxy"
 	"github.com/ecpay-go/einvoice/generated/registry"
+	"github.com/ecpay-go/einvoice/internal/testkit"
 	"github.com/ecpay-go/einvoice/wrapper"
 )
 
@@ -23,7 +24,7 @@ import (
 func record(t *testing.T) string {
 	t.Helper()
 	sim := newSim(t, "R1")
-	var rec syncBuffer
+	var rec testkit.Buffer
 	p, err := proxy.New(sim.URL, proxy.WithRecording(&rec))
 	if err != nil {
 		t.Fatal(err)

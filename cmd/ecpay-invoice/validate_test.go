@@ -10,24 +10,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ecpay-go/einvoice/ecpaycrypto"
 	"github.com/ecpay-go/einvoice/generated/registry"
+	"github.com/ecpay-go/einvoice/internal/testkit"
 	"github.com/ecpay-go/einvoice/wrapper"
 )
 
-// stageData encrypts plaintext with the stage key, as ECPay's Data.
-func stageData(t *testing.T, plaintext string) string {
-	t.Helper()
-	codec, err := ecpaycrypto.New(wrapper.StageHashKey, wrapper.StageHashIV)
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, err := codec.Encrypt([]byte(plaintext))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return data
-}
+// stageData is ECPay's Data for plaintext under the stage keys.
+var stageData = testkit.StageData
 
 func writeFile(t *testing.T, name, content string) string {
 	t.Helper()

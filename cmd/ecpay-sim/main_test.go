@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -23,6 +22,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/ecpay-go/einvoice/ecpaysim"
+	"github.com/ecpay-go/einvoice/internal/testkit"
 	"github.com/ecpay-go/einvoice/wrapper"
 )
 
@@ -70,28 +70,9 @@ func binaryDir(prefix string) (string, error) {
 
 // simProcess is a running ecpay-sim.
 type simProcess struct {
-	cmd    *exec.Cmd
+	*testkit.Process
 	url    string
-	stderr *syncBuffer
-	done   chan error
-}
-
-// syncBuffer collects the process's stderr while the test reads it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
+	stderr *testkit.Buffer
 }
 
 // start runs the built binary with args and waits for the URL on stdout.
@@ -101,61 +82,14 @@ func start(t *testing.T, args ...string) *simProcess {
 	if err != nil {
 		t.Fatalf("go build: %v", err)
 	}
-	p := &simProcess{cmd: exec.Command(bin, args...), stderr: &syncBuffer{}, done: make(chan error, 1)}
-	p.cmd.Stderr = p.stderr
-	stdout, err := p.cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if p.cmd.ProcessState == nil {
-			_ = p.cmd.Process.Kill()
-			<-p.done
-		}
-	})
-	lines := make(chan string, 1)
-	go func() {
-		r := bufio.NewReader(stdout)
-		line, _ := r.ReadString('\n')
-		lines <- line
-		_, _ = io.Copy(io.Discard, r)
-		p.done <- p.cmd.Wait()
-	}()
-	select {
-	case line := <-lines:
-		p.url = strings.TrimSuffix(line, "\n")
-	case <-time.After(30 * time.Second):
-		t.Fatalf("no URL on stdout within 30s; stderr: %s", p.stderr)
-	}
-	if !strings.HasPrefix(p.url, "http://127.0.0.1:") || strings.HasSuffix(p.url, ":0") {
-		t.Fatalf("first stdout line %q, want http://127.0.0.1:PORT; stderr: %s", p.url, p.stderr)
-	}
-	return p
+	p := testkit.Start(t, bin, args...)
+	return &simProcess{Process: p, url: p.URL, stderr: p.Stderr}
 }
 
 // do sends a request to the running simulator and returns status and body.
 func (p *simProcess) do(t *testing.T, method, path, contentType string, body io.Reader) (int, []byte) {
 	t.Helper()
-	req, err := http.NewRequestWithContext(t.Context(), method, p.url+path, body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, b
+	return testkit.Do(t, method, p.url+path, contentType, body)
 }
 
 func (p *simProcess) state(t *testing.T) ecpaysim.State {
@@ -247,11 +181,11 @@ func TestBinary(t *testing.T) {
 		}
 	}
 
-	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := p.Cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	select {
-	case err := <-p.done:
+	case err := <-p.Exited():
 		if err != nil {
 			t.Errorf("exit after SIGTERM: %v; stderr: %s", err, p.stderr)
 		}

@@ -67,11 +67,11 @@ func invoice(t *testing.T, args ...string) (string, string, int) {
 // terminate sends SIGTERM to the process and returns its exit status.
 func (p *simProcess) terminate(t *testing.T) int {
 	t.Helper()
-	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := p.Cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	select {
-	case err := <-p.done:
+	case err := <-p.Exited():
 		if exitErr, ok := errors.AsType[*exec.ExitError](err); ok {
 			return exitErr.ExitCode()
 		}

@@ -3,6 +3,7 @@ package proxy_test
 import (
 	"github.com/ecpay-go/einvoice/ecpaysim/internal/simtest"
 	"github.com/ecpay-go/einvoice/generated/registry"
+	"github.com/ecpay-go/einvoice/internal/testkit"
 )
 
 // The operations with a lifecycle in the simulator, the proxy's upstream in
@@ -19,10 +20,10 @@ const (
 	otherIV       = simtest.OtherIV
 )
 
-// The request builders the simulator's tests share (see package simtest).
+// The request builders the simulator's tests share (see packages simtest and testkit).
 var (
-	encrypt   = simtest.Encrypt
-	stageData = simtest.StageData
+	encrypt   = testkit.Encrypt
+	stageData = testkit.StageData
 	innerJSON = simtest.InnerJSON
 	envelope  = simtest.Envelope
 	mustAdd   = simtest.MustAdd

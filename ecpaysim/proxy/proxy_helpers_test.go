@@ -1,7 +1,6 @@
 package proxy_test
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"io"
@@ -13,11 +12,11 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/ecpay-go/einvoice/ecpaysim/proxy"
 
 	"github.com/ecpay-go/einvoice/ecpaysim"
+	"github.com/ecpay-go/einvoice/internal/testkit"
 )
 
 func TestMain(m *testing.M) {
@@ -42,90 +41,29 @@ var simBinary = sync.OnceValues(func() (string, error) {
 	return bin, nil
 })
 
-// simProcess is an ecpay-sim running in another process.
-type simProcess struct {
-	URL    string
-	cmd    *exec.Cmd
-	stderr *lockedBuffer
-	done   chan struct{}
-}
-
 // startSimProcess runs the built ecpay-sim with args on a free loopback
 // port and returns once it prints its URL; t's cleanup kills it.
-func startSimProcess(t *testing.T, args ...string) *simProcess {
+func startSimProcess(t *testing.T, args ...string) *testkit.Process {
 	t.Helper()
 	bin, err := simBinary()
 	if err != nil {
 		t.Fatalf("building ecpay-sim: %v", err)
 	}
-	p := &simProcess{cmd: exec.Command(bin, append([]string{"--addr", "127.0.0.1:0"}, args...)...), stderr: &lockedBuffer{}, done: make(chan struct{})}
-	p.cmd.Stderr = p.stderr
-	stdout, err := p.cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	lines := make(chan string, 1)
-	go func() {
-		r := bufio.NewReader(stdout)
-		line, _ := r.ReadString('\n')
-		lines <- line
-		_, _ = io.Copy(io.Discard, r)
-		_ = p.cmd.Wait()
-		close(p.done)
-	}()
-	t.Cleanup(p.stop)
-	select {
-	case line := <-lines:
-		p.URL = strings.TrimSpace(line)
-	case <-time.After(30 * time.Second):
-		t.Fatalf("ecpay-sim printed no URL; stderr: %s", p.stderr)
-	}
-	if !strings.HasPrefix(p.URL, "http://127.0.0.1:") {
-		t.Fatalf("ecpay-sim printed %q; stderr: %s", p.URL, p.stderr)
-	}
-	return p
-}
-
-// stop kills the process and waits for it.
-func (p *simProcess) stop() {
-	_ = p.cmd.Process.Kill()
-	<-p.done
-}
-
-// lockedBuffer is a bytes.Buffer safe for concurrent use: a recording
-// written by the proxy's handlers and read by the test.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
+	return testkit.Start(t, bin, append([]string{"--addr", "127.0.0.1:0"}, args...)...)
 }
 
 // testProxy is a Proxy on a local port, recording into Recording.
 type testProxy struct {
 	*proxy.Proxy
 	URL       string
-	Recording *lockedBuffer
+	Recording *testkit.Buffer
 }
 
 // newTestProxy starts a Proxy to upstream with opts and a recording, closed
 // by t's cleanup.
 func newTestProxy(t *testing.T, upstream string, opts ...proxy.Option) *testProxy {
 	t.Helper()
-	rec := &lockedBuffer{}
+	rec := &testkit.Buffer{}
 	p, err := proxy.New(upstream, append([]proxy.Option{proxy.WithRecording(rec)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)

@@ -91,7 +91,7 @@ func TestProxyInFrontOfTheSimulator(t *testing.T) {
 			t.Errorf("exchange %d checked again: %v, %v", i+1, again, err)
 		}
 	}
-	noKeys(t, map[string]string{"the recording": p.Recording.String(), "the upstream's stderr": sim.stderr.String()})
+	noKeys(t, map[string]string{"the recording": p.Recording.String(), "the upstream's stderr": sim.Stderr.String()})
 }
 
 // proxyCase is a request sent through the Proxy and what it must record.

@@ -107,7 +107,7 @@ func TestRecordThenReplay(t *testing.T) {
 	}
 	proxied.Close()
 	p.CloseIdleConnections()
-	sim.stop()
+	sim.Stop()
 	if err := f.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +166,7 @@ func TestRecordThenReplay(t *testing.T) {
 		t.Errorf("state %s, want %+v", a.body, want)
 	}
 	recording, _ := os.ReadFile(path)
-	noKeys(t, map[string]string{"the recording": string(recording), "the state": string(a.body), "the upstream's stderr": sim.stderr.String()})
+	noKeys(t, map[string]string{"the recording": string(recording), "the state": string(a.body), "the upstream's stderr": sim.Stderr.String()})
 	if a := send(t, http.MethodPost, replayed.URL+"/_sim/delayed", "application/json", []byte(`{}`)); a.status != http.StatusNotFound || !strings.Contains(string(a.body), "replay of a recording") {
 		t.Errorf("POST /_sim/delayed: HTTP %d %q", a.status, a.body)
 	}

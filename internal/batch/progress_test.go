@@ -1,15 +1,15 @@
 package batch
 
 import (
-	"bytes"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/ecpay-go/einvoice/internal/testkit"
 )
 
 func TestProgressRateCountsOnlyTsrsSent(t *testing.T) {
-	var out syncBuffer
+	var out testkit.Buffer
 	p := newProgress(&out)
 	clock := time.Unix(1_700_000_000, 0)
 	p.now = func() time.Time { return clock }
@@ -32,22 +32,4 @@ func TestProgressRateCountsOnlyTsrsSent(t *testing.T) {
 	if !strings.HasSuffix(out.String(), "done\n") {
 		t.Errorf("output %q", out.String())
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for concurrent writes.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -1,6 +1,8 @@
 // Package simtest holds the helpers the tests of the simulator (ecpaysim)
-// and of the proxy (ecpaysim/proxy) share to build requests: only tests
-// import it.
+// and of the proxy (ecpaysim/proxy) share to build requests of the
+// registry's operations: only tests import it. Helpers every package's
+// tests share (Data under a merchant's keys, a locked buffer) are in
+// internal/testkit.
 package simtest
 
 import (
@@ -10,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ecpay-go/einvoice/ecpaycrypto"
 	"github.com/ecpay-go/einvoice/ecpaysim/internal/serving"
 	"github.com/ecpay-go/einvoice/generated/registry"
 	"github.com/ecpay-go/einvoice/internal/protocol"
@@ -22,26 +23,6 @@ const (
 	OtherKey      = "1234567890abcdef"
 	OtherIV       = "fedcba0987654321"
 )
-
-// Encrypt returns Data for plaintext under the given key and IV.
-func Encrypt(t testing.TB, hashKey, hashIV, plaintext string) string {
-	t.Helper()
-	codec, err := ecpaycrypto.New(hashKey, hashIV)
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, err := codec.Encrypt([]byte(plaintext))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return data
-}
-
-// StageData returns Data for plaintext under the stage merchant's keys.
-func StageData(t testing.TB, plaintext string) string {
-	t.Helper()
-	return Encrypt(t, protocol.StageHashKey, protocol.StageHashIV, plaintext)
-}
 
 // requestSchemas are the request Data schemas of every operation, by
 // operation, read once from the registry.

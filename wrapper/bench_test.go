@@ -9,20 +9,23 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/ecpay-go/einvoice/ecpaycrypto"
 	"github.com/ecpay-go/einvoice/generated"
 	"github.com/ecpay-go/einvoice/generated/canceldelayissue"
+	"github.com/ecpay-go/einvoice/generated/issue"
 	"github.com/ecpay-go/einvoice/generated/registry"
 	"github.com/ecpay-go/einvoice/generated/triggerissue"
 	"github.com/ecpay-go/einvoice/wrapper"
 )
 
 // benchServer answers every request with a fixed, valid, encrypted success
-// envelope for the operation of its path (RtnCode 1 for CancelDelayIssue,
-// 4000004 for TriggerIssue), doing as little as possible so that the
+// envelope for the operation of its path (RtnCode 1 for CancelDelayIssue and
+// Issue, 4000004 for TriggerIssue), doing as little as possible so that the
 // client's own cost shows. It is a real net/http server on loopback.
 func benchServer(b *testing.B) *httptest.Server {
 	b.Helper()
@@ -34,6 +37,7 @@ func benchServer(b *testing.B) *httptest.Server {
 	for path, inner := range map[string]string{
 		registry.CancelDelayIssue.Path: `{"RtnCode":1,"RtnMsg":"取消開立發票成功"}`,
 		registry.TriggerIssue.Path:     `{"RtnCode":4000004,"RtnMsg":"開立發票成功"}`,
+		registry.Issue.Path:            `{"RtnCode":1,"RtnMsg":"開立發票成功","InvoiceNo":"AB12345678","InvoiceDate":"2026-12-07 12:00:00","RandomNumber":"1234"}`,
 	} {
 		data, err := codec.Encrypt([]byte(inner))
 		if err != nil {
@@ -231,6 +235,71 @@ func BenchmarkRoundTrip(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			if res, err := c.TriggerIssue(ctx, wrapper.TriggerIssueRequest{Tsr: tsr, PayType: triggerissue.PayType2}); err != nil || res.RtnCode != wrapper.RtnCodeIssued {
+				b.Fatal(res, err)
+			}
+		}
+	})
+}
+
+// issueWithItems returns an Issue request of n items that keeps every rule
+// of the page: ECPay's SDK example (testdata/sdk-examples/Issue.json) with
+// its one item (3 × 10.5, ItemAmount 32 as ECPay rounds) n times.
+func issueWithItems(b *testing.B, n int) issue.RequestData {
+	b.Helper()
+	raw, err := os.ReadFile(filepath.Join("..", "testdata", "sdk-examples", "Issue.json"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var req issue.RequestData
+	if err := json.Unmarshal(raw, &req); err != nil {
+		b.Fatal(err)
+	}
+	item := req.Items[0]
+	req.Items = nil
+	for i := range n {
+		it := item
+		it.ItemName = fmt.Sprintf("%s-%d", item.ItemName, i+1)
+		req.Items = append(req.Items, it)
+	}
+	req.SalesAmount = item.ItemAmount * float64(n)
+	req.MerchantID = merchantID
+	return req
+}
+
+// BenchmarkIssueRoundTrip is BenchmarkRoundTrip's comparison for Issue with
+// 10 items (issue 17): the client as shipped, which checks the page's schema
+// and its 20 business rules before sending, against the lean hand-written
+// call, which checks nothing, with the same deadline.
+func BenchmarkIssueRoundTrip(b *testing.B) {
+	srv := benchServer(b)
+	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
+	codec, err := ecpaycrypto.New(hashKey, hashIV)
+	if err != nil {
+		b.Fatal(err)
+	}
+	req := issueWithItems(b, 10)
+	ctx := context.Background()
+	b.Run("impl=lean-timeout", func(b *testing.B) {
+		endpoint := srv.URL + registry.Issue.Path
+		b.ReportAllocs()
+		for b.Loop() {
+			r := req
+			tctx, cancel := context.WithTimeout(ctx, wrapper.DefaultTimeout)
+			_, err := leanCall(tctx, hc, codec, endpoint, &r, registry.Issue.Success)
+			cancel()
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("impl=client", func(b *testing.B) {
+		c, err := wrapper.NewClient(merchantID, hashKey, hashIV, wrapper.WithBaseURL(srv.URL), wrapper.WithHTTPClient(hc))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportAllocs()
+		for b.Loop() {
+			if res, err := c.Issue(ctx, req); err != nil || res.RtnCode != 1 {
 				b.Fatal(res, err)
 			}
 		}

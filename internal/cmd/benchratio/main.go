@@ -55,6 +55,9 @@ var pairs = []pair{
 	{pkg: "./wrapper", bench: "BenchmarkRoundTrip", base: "op=CancelDelayIssue/impl=lean-timeout", ours: "op=CancelDelayIssue/impl=client", maxTime: 1.05, maxAllocs: 1.10},
 	{pkg: "./wrapper", bench: "BenchmarkRoundTrip", base: "op=TriggerIssue/impl=lean-timeout", ours: "op=TriggerIssue/impl=client", maxTime: 1.05, maxAllocs: 1.10},
 	{pkg: "./wrapper", bench: "BenchmarkRoundTrip", base: "op=CancelDelayIssue/impl=lean", ours: "op=CancelDelayIssue/impl=client-notimeout", maxTime: 1.05, maxAllocs: 1.10},
+	// Issue 17: Issue with 10 items, the client's schema and business-rule
+	// checks included, against the lean call that checks nothing.
+	{pkg: "./wrapper", bench: "BenchmarkIssueRoundTrip", base: "impl=lean-timeout", ours: "impl=client", maxTime: 1.05, maxAllocs: 1.05},
 	// Reported: the client as shipped against the lean call without a
 	// deadline (a deadline costs any net/http call on loopback about 5 %:
 	// lean-timeout against lean), and the bare generated client with the

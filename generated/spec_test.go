@@ -118,8 +118,8 @@ func TestEmbeddedSpecsAreOverlaid(t *testing.T) {
 				checkSchemaMatchesType(t, inner.schema, ref.Value, inner.typ)
 			}
 			rtn := doc.Components.Schemas[op.ResponseDataSchema].Value.Properties["RtnCode"]
-			if rtn == nil || rtn.Value.Extensions["x-go-type"] != "generated.LenientInt" {
-				t.Error("responses.Data.RtnCode is not mapped to generated.LenientInt")
+			if rtn == nil || rtn.Value.Extensions["x-go-type"] != "lenient.Int" {
+				t.Error("responses.Data.RtnCode is not mapped to lenient.Int")
 			}
 
 			var listed []struct {

@@ -199,17 +199,17 @@ func requiredStrings(s *yaml.Node, at string, out *[]overlay.Action) {
 	}
 }
 
-// lenientTypes are the Go types, in package generated, that the answer's
-// Data members decode into, by schema type: ECPay's answers are looser than
-// its pages (numbers where a page says String, quoted numbers, integers and
+// lenientTypes are the Go types, in package lenient (LenientImport), that
+// the answer's Data members decode into, by schema type: ECPay's answers are
+// looser than its pages (numbers where a page says String, quoted numbers, integers and
 // amounts as 50.0), and a strict decode would turn an answer ECPay has acted
 // on into a failure the caller may retry. The schemas stay as the pages say,
 // so contract validation still reports such an answer; only decoding is
 // lenient.
 var lenientTypes = map[string]string{
-	"string":  "generated.LenientString",
-	"integer": "generated.LenientInt",
-	"number":  "generated.LenientNumber",
+	"string":  "lenient.String",
+	"integer": "lenient.Int",
+	"number":  "lenient.Number",
 }
 
 // lenientMembers appends, for every member of the schema s (at JSONPath at),
@@ -234,7 +234,7 @@ func lenientMember(s *yaml.Node, at, name string, out *[]overlay.Action) {
 	}
 	if goType, ok := lenientTypes[schemaType(s)]; ok {
 		*out = append(*out, action(at, fmt.Sprintf("%s decodes leniently (%s): ECPay's answers are looser than its pages", name, goType),
-			map[string]any{"x-go-type": goType, "x-go-type-import": map[string]any{"path": GeneratedImport}}))
+			map[string]any{"x-go-type": goType, "x-go-type-import": map[string]any{"path": LenientImport}}))
 	}
 	lenientMembers(s, at, out)
 }

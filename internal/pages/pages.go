@@ -47,9 +47,12 @@ const (
 	overlaySuffix = ".overlay.yaml"
 )
 
-// Go names of the shared envelope types, which live in package generated.
+// Go names of the shared envelope types, which live in package generated,
+// and the import path of package lenient, whose types every answer member
+// decodes into.
 const (
 	GeneratedImport      = "github.com/ecpay-go/einvoice/generated"
+	LenientImport        = "github.com/ecpay-go/einvoice/lenient"
 	RequestEnvelopeType  = "RequestEnvelope"
 	ResponseEnvelopeType = "ResponseEnvelope"
 )

@@ -374,9 +374,9 @@ func TestLoadMapsEveryAnswerMemberToALenientType(t *testing.T) {
 		t.Fatal(err)
 	}
 	const (
-		lenientString = "generated.LenientString"
-		lenientInt    = "generated.LenientInt"
-		lenientNumber = "generated.LenientNumber"
+		lenientString = "lenient.String"
+		lenientInt    = "lenient.Int"
+		lenientNumber = "lenient.Number"
 	)
 	data := p.Doc.Components.Schemas[pages.ResponseDataSchema].Value
 	tests := map[string]struct {
@@ -404,8 +404,8 @@ func TestLoadMapsEveryAnswerMemberToALenientType(t *testing.T) {
 			if got, _ := tc.schema.Extensions["x-go-type"].(string); got != tc.want {
 				t.Errorf("x-go-type %q, want %q", got, tc.want)
 			}
-			if imp, _ := tc.schema.Extensions["x-go-type-import"].(map[string]any); strings.HasPrefix(tc.want, "generated.") && (imp == nil || imp["path"] != pages.GeneratedImport) {
-				t.Errorf("x-go-type-import %v, want the path %s", tc.schema.Extensions["x-go-type-import"], pages.GeneratedImport)
+			if imp, _ := tc.schema.Extensions["x-go-type-import"].(map[string]any); strings.HasPrefix(tc.want, "lenient.") && (imp == nil || imp["path"] != pages.LenientImport) {
+				t.Errorf("x-go-type-import %v, want the path %s", tc.schema.Extensions["x-go-type-import"], pages.LenientImport)
 			}
 			if !tc.schema.Type.Includes(tc.wantType) {
 				t.Errorf("type %v, want %s as the page says", tc.schema.Type, tc.wantType)

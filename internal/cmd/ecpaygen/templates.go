@@ -26,6 +26,7 @@ type goTemplate struct {
 }
 
 var templates = []goTemplate{
+	{"generated/doc.gen.go", generatedDocTemplate},
 	{"generated/registry/registry.gen.go", registryTemplate},
 	{"wrapper/operations.gen.go", wrapperTemplate},
 	{"ecpaysim/operations.gen.go", simulatorTemplate},
@@ -242,6 +243,32 @@ func lowerFirst(s string) string {
 	}
 	return strings.ToLower(s[:1]) + s[1:]
 }
+
+// generatedDocTemplate is package generated's comment, and the names its
+// lenient types had before they moved to package lenient.
+const generatedDocTemplate = `// Package generated holds what every ECPay page shares: the request and
+// answer envelopes (RequestEnvelope with RqHeader, ResponseEnvelope with
+// RpHeader) and ECPay's server URLs (envelope.gen.go), generated from the
+// pages by internal/cmd/ecpaygen.
+//
+// Each page has a package of its own below this one, generated/<operation>
+// (for example generated/canceldelayissue), with its inner Data types, a
+// client, server interfaces and its embedded spec; generated/registry lists
+// them all. Every file here is generator output or its configuration
+// (oapi-codegen.yaml): change openapi/ or the generator and run
+// ` + "`go generate ./...`" + `.
+package generated
+
+import "github.com/ecpay-go/einvoice/lenient"
+
+// LenientInt, LenientNumber and LenientString are the types of package
+// lenient, by the names they had here.
+type (
+	LenientInt    = lenient.Int
+	LenientNumber = lenient.Number
+	LenientString = lenient.String
+)
+`
 
 const registryTemplate = `package registry
 

@@ -427,9 +427,10 @@ var goIdentifier = regexp.MustCompile(`^[A-Z][A-Za-z0-9]*$`)
 // packages the generated files import beside generated/<operation>.
 var reservedNames = []string{
 	"Call", "Validate", "ValidateCall",
-	"All", "Lookup", "ByPath", "ByRequestType", "Names", "Operation", "Code", "Class", "TimestampWindow",
+	"All", "Lookup", "ByPath", "ByRequestType", "Names", "Operation", "Code", "Class", "Default", "TimestampWindow",
+	"CompileRules", "FieldByJSONName", "JSONName", "RequestDefaults",
 	"NotFound", "Conflict", "Credentials", "Busy", "Transient",
-	"context", "http", "reflect", "time", "registry", "generated", "wrapper", "ecpaysim",
+	"context", "http", "reflect", "time", "registry", "generated", "wrapper", "ecpaysim", "ecpayop", "rules", "openapi3",
 }
 
 // identify finds the page's one operation, which names the page; named

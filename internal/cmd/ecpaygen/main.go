@@ -7,6 +7,8 @@
 //	                                           std-http and strict server, embedded spec
 //	generated/envelope.gen.go                  oapi-codegen: the envelope types and
 //	                                           server URLs every page shares
+//	generated/doc.gen.go                       package generated's comment, and the
+//	                                           old names of package lenient's types
 //	generated/registry/registry.gen.go         the registry of every operation
 //	wrapper/operations.gen.go                  a typed method per operation on wrapper.Client
 //	ecpaysim/operations.gen.go                 the simulator's adapter to each page's

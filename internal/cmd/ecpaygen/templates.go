@@ -270,11 +270,24 @@ type (
 )
 `
 
-const registryTemplate = `package registry
+const registryTemplate = `// Package registry lists every ECPay operation generated from openapi/: its
+// name, path, page, inner Data types and schemas, and the RtnCodes known for
+// it (the types are package internal/ecpayop's, by the names every caller
+// knows them).
+//
+// Everything that serves or calls more than one operation reads it: the
+// wrapper's call core, the simulator, the contract checker and the CLI. A page
+// dropped into openapi/ appears here after ` + "`go generate ./...`" + `.
+package registry
 
 import (
 	"reflect"
 	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/ecpay-go/einvoice/internal/ecpayop"
+	"github.com/ecpay-go/einvoice/internal/rules"
 {{range .Pages}}
 	"github.com/ecpay-go/einvoice/generated/{{.Package}}"{{end}}
 )
@@ -282,8 +295,29 @@ import (
 // TimestampWindow is how far an envelope's RqHeader.Timestamp may be from
 // ECPay's clock, in either direction (x-ecpay-window-seconds on every page).
 const TimestampWindow = {{.Window}} * time.Second
+
+type (
+	// Operation is one ECPay operation, from its page.
+	Operation = ecpayop.Operation
+	// Code is an RtnCode an operation answers, as its page's overlay records it.
+	Code = ecpayop.Code
+	// Class is a class of refusal, for callers that do not want to know codes.
+	Class = ecpayop.Class
+	// Default is a member of an operation's request Data whose value the page
+	// gives when the caller leaves it empty.
+	Default = ecpayop.Default
+)
+
+// The classes of refusal.
+const (
+	NotFound    = ecpayop.NotFound
+	Conflict    = ecpayop.Conflict
+	Credentials = ecpayop.Credentials
+	Busy        = ecpayop.Busy
+	Transient   = ecpayop.Transient
+)
 {{range $i, $p := .Pages}}
-{{comment "" (printf "%s is POST %s, from %s: %s." $p.Name $p.Path $p.File $p.Summary)}}var {{$p.Name}} = &Operation{
+{{comment "" (printf "%s is POST %s, from %s: %s." $p.Name $p.Path $p.File $p.Summary)}}var {{$p.Name}} = ecpayop.New(Operation{
 	Name:               {{quote $p.Name}},
 	Path:               {{quote $p.Path}},
 	Page:               {{quote $p.File}},
@@ -296,11 +330,46 @@ const TimestampWindow = {{.Window}} * time.Second
 	Codes: []Code{ {{range $p.Codes}}
 		{Code: {{.Code}}, Name: {{quote .Name}}, Message: {{quote .Message}}, Description: {{quote .Description}}{{if .Success}}, Success: true{{end}}{{if .Classes}}, Classes: []Class{ {{range $j, $c := .Classes}}{{if $j}}, {{end}}{{class $c}}{{end}} }{{end}}},{{end}}
 	},
-	spec:  {{$p.Package}}.GetSpec,
-	index: {{$i}},
-}
+}, {{$p.Package}}.GetSpec)
 {{end}}
-var operations = []*Operation{ {{range $i, $p := .Pages}}{{if $i}}, {{end}}{{$p.Name}}{{end}} }
+var operations = ecpayop.NewList({{range $i, $p := .Pages}}{{if $i}}, {{end}}{{$p.Name}}{{end}})
+
+// All returns every operation, in the order of their names.
+func All() []*Operation { return operations.All() }
+
+// Lookup returns the operation named name, or nil.
+func Lookup(name string) *Operation { return operations.Lookup(name) }
+
+// ByPath returns the operation whose path is path, or nil. A trailing slash
+// is not the same path, as it is not for ECPay.
+func ByPath(path string) *Operation { return operations.ByPath(path) }
+
+// ByRequestType returns the operation whose request Data type is t (or a
+// pointer to it), or nil.
+func ByRequestType(t reflect.Type) *Operation { return operations.ByRequestType(t) }
+
+// Names returns the names of every operation, comma-separated, for messages.
+func Names() string { return operations.Names() }
+
+// CompileRules returns the business rules of doc, a page document of op (its
+// embedded one, or another such as a frozen copy), compiled (ecpayop.CompileRules).
+func CompileRules(op *Operation, doc *openapi3.T) (*rules.Set, error) {
+	return ecpayop.CompileRules(op, doc)
+}
+
+// FieldByJSONName returns the field of the struct type t (or of the struct a
+// pointer type t points to) whose JSON name is name (ecpayop.FieldByJSONName).
+func FieldByJSONName(t reflect.Type, name string) (reflect.StructField, bool) {
+	return ecpayop.FieldByJSONName(t, name)
+}
+
+// JSONName returns the member name of the struct field f in JSON
+// (ecpayop.JSONName).
+func JSONName(f reflect.StructField) (name string, ok bool) { return ecpayop.JSONName(f) }
+
+// RequestDefaults returns the Defaults of data, an operation's request Data
+// schema, sorted by name (ecpayop.RequestDefaults).
+func RequestDefaults(data *openapi3.Schema) []Default { return ecpayop.RequestDefaults(data) }
 `
 
 const wrapperTemplate = `package wrapper

@@ -103,13 +103,7 @@ func CompileRules(op *Operation, doc *openapi3.T) (*rules.Set, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s's business rules: %w; regenerate with `go generate ./...`", op.Name, err)
 	}
-	var refusals []int
-	for _, c := range op.Codes {
-		if !c.Success {
-			refusals = append(refusals, c.Code)
-		}
-	}
-	if err := set.CheckCodes(refusals); err != nil {
+	if err := set.CheckCodes(Refusals(op.Codes)); err != nil {
 		return nil, fmt.Errorf("%s's business rules: %w; regenerate with `go generate ./...`", op.Name, err)
 	}
 	return set, nil
@@ -137,9 +131,24 @@ func (op *Operation) Success(rtnCode int) bool {
 }
 
 // Successes returns the operation's success codes.
-func (op *Operation) Successes() []Code {
+func (op *Operation) Successes() []Code { return Successes(op.Codes) }
+
+// Code is an RtnCode an operation answers, as its page's overlay records it
+// (x-ecpay-rtn-codes, whose keys the yaml tags name): the generator reads it
+// from the overlays (internal/pages) and writes it into the registry.
+type Code struct {
+	Code        int     `yaml:"code"`
+	Name        string  `yaml:"name"`        // a Go name, e.g. "NoUpdatableTsr"; wrapper has a constant RtnCode<Name>
+	Message     string  `yaml:"message"`     // ECPay's RtnMsg as seen, e.g. "不存在此交易單號"
+	Description string  `yaml:"description"` // what it means, in English
+	Success     bool    `yaml:"success"`
+	Classes     []Class `yaml:"class"` // for refusals
+}
+
+// Successes returns the codes of codes that mean success.
+func Successes(codes []Code) []Code {
 	var out []Code
-	for _, c := range op.Codes {
+	for _, c := range codes {
 		if c.Success {
 			out = append(out, c)
 		}
@@ -147,14 +156,16 @@ func (op *Operation) Successes() []Code {
 	return out
 }
 
-// Code is an RtnCode an operation answers, as its page's overlay records it.
-type Code struct {
-	Code        int
-	Name        string // a Go name, e.g. "NoUpdatableTsr"; wrapper has a constant RtnCode<Name>
-	Message     string // ECPay's RtnMsg as seen, e.g. "不存在此交易單號"
-	Description string // what it means, in English
-	Success     bool
-	Classes     []Class // for refusals
+// Refusals returns the RtnCodes of codes that are not successes: the codes
+// a business rule (x-ecpay-validations' code) may name.
+func Refusals(codes []Code) []int {
+	var out []int
+	for _, c := range codes {
+		if !c.Success {
+			out = append(out, c.Code)
+		}
+	}
+	return out
 }
 
 // Class is a class of refusal, for callers that do not want to know codes.
@@ -168,6 +179,9 @@ const (
 	Busy        Class = "busy"        // ECPay asks to slow down or try later
 	Transient   Class = "transient"   // a temporary failure, e.g. the tax ministry's system
 )
+
+// Classes returns every class of refusal, the only ones a Code may name.
+func Classes() []Class { return []Class{NotFound, Conflict, Credentials, Busy, Transient} }
 
 // List is a list of operations, such as the registry's: the lookups every
 // caller of more than one operation needs.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
+	"github.com/ecpay-go/einvoice/internal/ecpayop"
 	"github.com/ecpay-go/einvoice/internal/pages"
 )
 
@@ -37,7 +38,7 @@ type templateData struct {
 	Pages  []*pages.Page
 	Window int
 	// Codes are the RtnCodes of every page, each name once, by code.
-	Codes []pages.Code
+	Codes []ecpayop.Code
 	// CodeOps lists, per code name, the operations that answer it.
 	CodeOps map[string][]string
 	// RequestDataSchema and ResponseDataSchema are the component names of
@@ -59,7 +60,7 @@ func (t goTemplate) render(all []*pages.Page) ([]byte, error) {
 			data.CodeOps[c.Name] = append(data.CodeOps[c.Name], p.Name)
 		}
 	}
-	slices.SortFunc(data.Codes, func(a, b pages.Code) int { return a.Code - b.Code })
+	slices.SortFunc(data.Codes, func(a, b ecpayop.Code) int { return a.Code - b.Code })
 	tmpl, err := template.New(t.path).Funcs(template.FuncMap{
 		"quote":     strconv.Quote,
 		"comment":   comment,
@@ -106,9 +107,9 @@ func comment(indent, text string) string {
 }
 
 // className is the Go constant of a refusal class, e.g. NotFound.
-func className(class string) string {
+func className(class ecpayop.Class) string {
 	var b strings.Builder
-	for _, part := range strings.Split(class, "_") {
+	for _, part := range strings.Split(string(class), "_") {
 		if part != "" {
 			b.WriteString(strings.ToUpper(part[:1]) + part[1:])
 		}
@@ -119,7 +120,7 @@ func className(class string) string {
 // successes describes the success codes of p for a doc comment.
 func successes(p *pages.Page) string {
 	var parts []string
-	for _, c := range p.SuccessCodes() {
+	for _, c := range ecpayop.Successes(p.Codes) {
 		parts = append(parts, fmt.Sprintf("RtnCode %d (RtnCode%s: %s)", c.Code, c.Name, c.Description))
 	}
 	return strings.Join(parts, " or ")

@@ -47,19 +47,36 @@ type Operation struct {
 
 	spec  func() (*openapi3.T, error)
 	index int
-	rules func() (*rules.Set, error) // set by New
+	rules func() (*rules.Set, error)  // set by New
+	model func() (*Model, error)      // set by New
+	doc   func() (*openapi3.T, error) // the page document Model and Rules read, loaded once
 }
 
 // New returns op, whose page document (with its overlays) spec returns, as
 // embedded in the page's generated package: the registry builds each
-// operation with it. Its rules compile at the first call of Rules.
+// operation with it. Its Model and its Rules compile at their first call,
+// from one load of the page.
 func New(op Operation, spec func() (*openapi3.T, error)) *Operation {
 	o := &op
 	o.spec = spec
-	o.rules = sync.OnceValues(func() (*rules.Set, error) {
+	o.doc = sync.OnceValues(func() (*openapi3.T, error) {
 		doc, err := o.Spec()
 		if err != nil {
 			return nil, fmt.Errorf("%s: loading the embedded page: %w", o.Name, err)
+		}
+		return doc, nil
+	})
+	o.model = sync.OnceValues(func() (*Model, error) {
+		doc, err := o.doc()
+		if err != nil {
+			return nil, err
+		}
+		return compileModel(o, doc)
+	})
+	o.rules = sync.OnceValues(func() (*rules.Set, error) {
+		doc, err := o.doc()
+		if err != nil {
+			return nil, err
 		}
 		return CompileRules(o, doc)
 	})

@@ -1,7 +1,6 @@
 package ecpayop
 
 import (
-	"errors"
 	"fmt"
 	"reflect"
 	"slices"
@@ -51,18 +50,25 @@ func (op *Operation) Model() (*Model, error) {
 	return op.model()
 }
 
-// compileModel compiles op's Model from doc, its page document.
-func compileModel(op *Operation, doc *openapi3.T) (*Model, error) {
+// Compile returns the Model of op read from doc, a page document of op (its
+// embedded one, or another such as a frozen copy, which the contract checker
+// reads this way); Model calls it once per operation. The Model's schemas
+// are doc's.
+func Compile(op *Operation, doc *openapi3.T) (*Model, error) {
 	m := &Model{
 		Op:             op,
 		requestFields:  jsonFields(op.RequestType),
 		responseFields: jsonFields(op.ResponseType),
 	}
-	if ref := doc.Components.Schemas[op.RequestDataSchema]; ref != nil {
-		m.RequestData = ref.Value
-	}
-	if ref := doc.Components.Schemas[op.ResponseDataSchema]; ref != nil {
-		m.ResponseData = ref.Value
+	for name, dst := range map[string]**openapi3.Schema{
+		op.RequestDataSchema:  &m.RequestData,
+		op.ResponseDataSchema: &m.ResponseData,
+	} {
+		ref := doc.Components.Schemas[name]
+		if ref == nil || ref.Value == nil {
+			return nil, fmt.Errorf("the page has no component schema %q", name)
+		}
+		*dst = ref.Value
 	}
 	if item := doc.Paths.Find(op.Path); item != nil && item.Post != nil {
 		if rb := item.Post.RequestBody; rb != nil && rb.Value != nil {
@@ -72,8 +78,8 @@ func compileModel(op *Operation, doc *openapi3.T) (*Model, error) {
 			m.ResponseEnvelope = jsonSchema(r.Value.Content)
 		}
 	}
-	if m.RequestData == nil || m.ResponseData == nil || m.RequestEnvelope == nil || m.ResponseEnvelope == nil {
-		return nil, errors.New("the embedded spec lacks the request or answer schemas")
+	if m.RequestEnvelope == nil || m.ResponseEnvelope == nil {
+		return nil, fmt.Errorf("the page has no application/json schema of POST %s's request body or 200 answer", op.Path)
 	}
 	for name := range m.requestFields {
 		m.Members = append(m.Members, name)

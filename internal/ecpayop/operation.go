@@ -71,7 +71,7 @@ func New(op Operation, spec func() (*openapi3.T, error)) *Operation {
 		if err != nil {
 			return nil, err
 		}
-		return compileModel(o, doc)
+		return Compile(o, doc)
 	})
 	o.rules = sync.OnceValues(func() (*rules.Set, error) {
 		doc, err := o.doc()

@@ -20,7 +20,6 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/ecpay-go/einvoice/generated/registry"
-	"github.com/ecpay-go/einvoice/internal/contract"
 	"github.com/ecpay-go/einvoice/internal/input"
 	"github.com/ecpay-go/einvoice/wrapper"
 )
@@ -58,23 +57,19 @@ var batchOperations = sync.OnceValue(func() []*batchOp {
 })
 
 // batchFor returns the batch of op, or nil and why op cannot have one. It
-// reads op's request Data schema from the contract checker, which holds every
-// page's, loaded once per process.
+// reads op's request Data schema, required members and defaults from its
+// Model, compiled once per process.
 func batchFor(op *registry.Operation) (*batchOp, string) {
-	checker, err := contract.New()
+	m, err := op.Model()
 	if err != nil {
 		return nil, "the pages do not load: " + err.Error()
 	}
-	schema := checker.RequestDataSchema(op)
-	if schema == nil {
-		return nil, "its page is not one the contract checker loaded"
-	}
-	if p := schema.Properties["Tsr"]; p == nil || p.Value == nil || !p.Value.Type.Is("string") {
+	if p := m.RequestData.Properties["Tsr"]; p == nil || p.Value == nil || !p.Value.Type.Is("string") {
 		return nil, "its request Data has no Tsr"
 	}
 	bop := &batchOp{op: op, command: kebab(op.Name)}
-	defaults := registry.RequestDefaults(schema)
-	for _, name := range schema.Required {
+	defaults := m.Defaults
+	for _, name := range m.Required {
 		if name == "Tsr" || name == "MerchantID" {
 			continue
 		}

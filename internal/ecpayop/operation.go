@@ -7,7 +7,15 @@
 // registry.Code, registry.Class.
 //
 // Everything that serves or calls more than one operation reads it: the
-// wrapper's call core, the simulator, the contract checker and the CLI.
+// wrapper's call core, the simulator, the contract checker and the CLI, each
+// through the operation's Model (compiled once from its page) rather than
+// reading the page (Spec) itself:
+//
+//	m, err := registry.TriggerIssue.Model()
+//	if err != nil {
+//		return err
+//	}
+//	limit, ok := ecpayop.MaxLength(m.RequestData, "Tsr")
 package ecpayop
 
 import (

@@ -2,6 +2,10 @@
 
 package generated
 
+import (
+	"github.com/ecpay-go/einvoice/lenient"
+)
+
 // ServerURLProduction defines the Server URL for 正式環境 (production)
 const ServerURLProduction = "https://einvoice.ecpay.com.tw"
 
@@ -36,7 +40,7 @@ type ResponseEnvelope struct {
 	Data *string `json:"Data,omitempty"`
 
 	// MerchantID Merchant ID
-	MerchantID *LenientString `json:"MerchantID,omitempty"`
+	MerchantID *lenient.String `json:"MerchantID,omitempty"`
 
 	// PlatformID Platform ID, echoed for platform merchants.
 	PlatformID *string   `json:"PlatformID,omitempty"`

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"slices"
 	"strings"
 	"sync"
 
@@ -16,8 +15,8 @@ import (
 )
 
 // opState is what the call core needs of one operation, compiled once per
-// process from the registry and the page's embedded spec: the rules come
-// from the spec, not from limits copied into Go.
+// process from the operation's Model (the page's embedded spec): the rules
+// come from the spec, not from limits copied into Go.
 type opState struct {
 	op       *registry.Operation
 	envelope *openapi3.Schema // the request envelope (MerchantID, PlatformID, …)
@@ -64,31 +63,14 @@ var loadOperations = sync.OnceValues(func() ([]*opState, error) {
 })
 
 func newOpState(op *registry.Operation) (*opState, error) {
-	doc, err := op.Spec()
+	m, err := op.Model()
 	if err != nil {
-		return nil, fmt.Errorf("loading the embedded spec: %w", err)
+		return nil, err
 	}
-	st := &opState{op: op, merchantID: -1}
-	if ref := doc.Components.Schemas[op.RequestDataSchema]; ref != nil {
-		st.data = ref.Value
-	}
-	if item := doc.Paths.Find(op.Path); item != nil && item.Post != nil && item.Post.RequestBody != nil {
-		if mt := item.Post.RequestBody.Value.Content.Get("application/json"); mt != nil && mt.Schema != nil {
-			st.envelope = mt.Schema.Value
-		}
-	}
-	if st.data == nil || st.envelope == nil {
-		return nil, errors.New("the embedded spec lacks the request schemas")
-	}
+	st := &opState{op: op, merchantID: -1, data: m.RequestData, envelope: m.RequestEnvelope, members: m.Members}
 	st.plan = compileDataPlan(st.data, op.RequestType)
 	st.rules = pageRules(op)
-	for f := range op.RequestType.Fields() {
-		if name, ok := registry.JSONName(f); ok {
-			st.members = append(st.members, name)
-		}
-	}
-	slices.Sort(st.members)
-	if f, ok := registry.FieldByJSONName(op.RequestType, "MerchantID"); ok {
+	if f, ok := m.RequestField("MerchantID"); ok {
 		switch {
 		case f.Type.Kind() == reflect.String:
 		case f.Type.Kind() == reflect.Pointer && f.Type.Elem().Kind() == reflect.String:
@@ -98,8 +80,8 @@ func newOpState(op *registry.Operation) (*opState, error) {
 		}
 		st.merchantID = f.Index[0]
 	}
-	code, ok1 := registry.FieldByJSONName(op.ResponseType, "RtnCode")
-	msg, ok2 := registry.FieldByJSONName(op.ResponseType, "RtnMsg")
+	code, ok1 := m.ResponseField("RtnCode")
+	msg, ok2 := m.ResponseField("RtnMsg")
 	// RtnMsg decodes leniently as every answer member does (a
 	// *generated.LenientString); any pointer to a string kind will do.
 	if !ok1 || !ok2 || code.Type != reflect.TypeFor[*generated.LenientInt]() || msg.Type.Kind() != reflect.Pointer || msg.Type.Elem().Kind() != reflect.String {

@@ -24,6 +24,7 @@ import (
 	"strings"
 
 	"github.com/ecpay-go/einvoice/generated"
+	"github.com/ecpay-go/einvoice/lenient"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/oapi-codegen/runtime"
 )
@@ -133,13 +134,13 @@ type InvoiceTerm int
 // ResponseData defines model for responses.Data.
 type ResponseData struct {
 	// RtnCode Response code indicating success or failure
-	RtnCode *generated.LenientInt `json:"RtnCode,omitempty"`
+	RtnCode *lenient.Int `json:"RtnCode,omitempty"`
 
 	// RtnMsg Response message
-	RtnMsg *generated.LenientString `json:"RtnMsg,omitempty"`
+	RtnMsg *lenient.String `json:"RtnMsg,omitempty"`
 
 	// TrackID ID of the new track (字軌號碼ID). The track starts approved but not enabled: pass this ID to UpdateInvoiceWordStatus with InvoiceStatus 2 before issuing from it.
-	TrackID *generated.LenientString `json:"TrackID,omitempty"`
+	TrackID *lenient.String `json:"TrackID,omitempty"`
 }
 
 // AddInvoiceWordSettingJSONBody defines parameters for AddInvoiceWordSetting.
@@ -738,44 +739,44 @@ func (sh *strictHandler) AddInvoiceWordSetting(w http.ResponseWriter, r *http.Re
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"xFjhbhvHEX6V6SKFRfRIHSnJkSjkhyzJLVU7EUQFQZuowOpuSG5yt3vZ3aPE2ALcpA0MOEbS1k7gNohh",
-	"p3YduDactkbV2HUfpqIov0Wxe3cSj6QY17VR/RCo3eHsN7Mz33yrc8QTYSQ4cq1I9RxRXgtDaj9KfD9G",
-	"pU8Jv1NaopqatUiKCKVmaC1qvL3eidB89FF5kkWaCU6qZF1S7z3QnQhhonvvi4NHnzy98VX34q1CFdxX",
-	"oYkcJQ1A021gvC2Yhw64s6Ai9Fh+nTgEeRyS6tvEfZU4xJ0lGw4J6fYZ5E3dItWKQ0LGs7/KDtEWEFFa",
-	"Mt4kDtkuGgfFNpWchgb22xnsHycwiJMt1JPzzQnbxaYoGldF8y1SPQx1x1obaItUY1PIThJ9g8aBJlVS",
-	"Js5ALlJz8FJ7mOhde9y7dad35/7TG18V5oEGW7SjoAwTpyqLhb6IywOxlp8v1n6wpyqLx4WXi+kozGXu",
-	"D9/vGap0dkXA43ATJYgG6BaCpLyJDsyCz5pMK0DuM94ExmF6DoSEuTkT4TYNo8AcXHbNz7RZ7It0Nhfp",
-	"rEMiqjVKc/Qv3naLcxvnTu5MTM+dn5srvEIG83CE/SdIfZTHlWeAxqfK7iOp04IDWGqWYP2tHEz757Fl",
-	"V8kDXCj+fONcZWccsrqmUg8DO83kcyTWdU1iZ9wRiXXd50is656fcccmdh1lOIw+q/QIJRN+ltf9L68n",
-	"nV+GFcqLp3HTgQqcpbK4EEkHpuAs7RRXYu7ANKzEQXEhbjowA3WMim942oGT8LpoF5fQO+qMslNxppxp",
-	"Z8Y5uXEIknGNTZRj28DgXqH8NG6SXCxnqVyI5OBaZyXm+bWVOFiIm/m1OkZveDq/9rpoG8BjOs1m8Cih",
-	"P0Mqj09oB6k8LNN//K373e2CuXdTFWsYxZsB80yVLLYYp+DRALlP5TzoFlPJd4UEjtt6oEAGmm4qVxtT",
-	"I2pjanRNn0XptSjXtaXhELI9qC3lTyu749lsxyGrUvixp+so28zD2ggeSi0mVWICnvARJnpXbnZ/98v9",
-	"Ly93L13rXry19+jrg2vXCw4IHnQgVujDVgs5hHGgWRQgnKosgjaUoIBKBOR0M0AfGkLaFIdpCLnsLbhu",
-	"eTigARagxQ9s3spO2R2Vuh3HDlkm0TdF2pfHfKfly+RwXpHhWTRIfQOEk2P1o9YRm++iLeHtInoR7RTb",
-	"NGA+NUk23XOONBgGfn8jjXYXolK02Vfly9yHMFYaPBEi0IZGCf0egHL/iNwS05YIfKCw1RJBPwU2pYgj",
-	"ZT7NuAMMqWDCcnZGecVsqBTmQUUB0/YIGgTCszGZ3ul3VyIOeT8W2gB/+odH3XufJa12cO167+bj3off",
-	"mSO7Fy7t7V7oPfwVlEol6F78+OmvL+9f+/Dg7qW9R7dSg8Mv7O1e6F641P38/t4/Lzt7u1cOHv69+6d0",
-	"u/vgyf7VXWNx//fGt+vC/sXPYcZ1eg8/6z54Mtpqes5azc39+8KHxCEytlX4gxZVEwqDRqk/qwU4fx6G",
-	"tpa5n2wM2ZdCqr0WqokTaZ/P7rxyYth2mfvHW04wroePK8LgcgrwR1CGd2LXncLXTO7Mx8rJ5PdzuCrA",
-	"D42X114Dt0B2MtZNCXctkbFWwdqGU5HgCtUxmnZN80Xhj9C0a+kXE5Jh3GemmngTVOx5qJQh2QZlQSyR",
-	"jBxK6SAgVZIIYI1+6QxyhlzXuO43KbIwEok+iKjhFtJkuhVvljwRTiYd2hSTmHbB5KE7yyhrmp9VzTH4",
-	"sy7NCxrXHaUnx2CuD1n9T7CtJhs1QWpLmQLiuJXwdPaoSFqltlQowXoL0z1lykIBjSIp2ujDZqyBC53R",
-	"ehUiqlQyG2tLoAW8GflUY1pUbwnp1zXVsYItplt9bGWWKrCJDSERmFKxufuGFCEwXRoeBf+/XO6M4vX+",
-	"fkjqIGkIY814Q5iDNNOWVZYXV2kHFnw/ix5MVqCO2tb7wmqNOKSNUiUXVC65Jde0loiQ04iRKpkqlUtG",
-	"eRrotqsmT1UWU2eTC77fn+zEqw1UqBGaeN3c1MJqDajvK6B8UB7nKqKQ3IipFvOKpLFuCcl054Tq538t",
-	"wMY4D0wnQ0cbQbB5NPvt3R9TGOayDWNYX0aVkNEROf0vaBOXJ7hGbkOkURSwBM3ku8rEmT29hxkp46l8",
-	"Wpa5JzuRRh98s/+9YuqlibSA6oaQ4Si/2R7UllL1ZTRVlK1mwkqByYykns4yn95OgLSNgGGkOyB0C+UW",
-	"U/i9vWY48P2jp98AvWObJXU7CNaUmEx35xMEJ4xAaDD7T4n60k9BIfcVvEOmTMW/Q0rwhv0yDUqjZPE6",
-	"C1FpGkbDZ73J2TZoFpo5Ago9YfxOcGHXih8IjuZghbqQIgHqeRhpZQrWZIhxKLsQMh5rtCrGvAi9QHjv",
-	"lUYPn4Qythj3xVYxPZFUT7ruoAg9Qr1xDI/0v2YOEz1Wyx5aOUkxj/Oco8d0di/zNgbCCt4XQpA5rFrG",
-	"2K8LjMeK677Ehs2Oyjr3xfXquKGTHzX/Teei1xLpe2i4d5+pHaPj2vGF9MiIkj92COaKN4OVyA+uRgs/",
-	"uxUyZYjhucRf5n6kLMt5f1ZpNja8gQ5Kau0ltFA+jnqSiEYcwOFwtDhVHIZUdpIxOVJR9BGU1LxoUpw8",
-	"O72AKvvq1CZJpnoNdXj2lubsG688CCOb/CHjTGlpKFx1lMbQXg/686BlB2iTMg4B1ZaTjp6t3d887n56",
-	"9+AvN/av/OvpR3cWVmvdP367f/UL4pC0Ztbpdt36O23dkR2nD+ZmrDp9CJOfQYTZZElhoZRCjkfV++uj",
-	"3sNve1cfdHd3nYO7l3p3LneffNL9+PLBN7ePkCWwlo07srNhb0ihNDLN5jIPYn/3zwff3O799kH35kcw",
-	"oTRtYoE4JJYBqZKW1pGqTh7efNHul+wNmdoo6a0BTVm3B725dqZuLG1SBs6793X38afZeVHybxsm+PGH",
-	"PtNxq4eOTMj/CQAA//8=",
+	"vFjhbhvHEX6V6SKFRfRIHSnJkSjkhyzJLdU4EUQFQZuowOpuSG5yt3ve3aPEyAJcpw0MOEbS1k7gNohh",
+	"p3YduDactkbV2HUfpqIov0Wxe3cSj6QUQ43jHwa1u5z9Zuabb2a5RTwRRoIj14pUt4jyWhhS+1Hi+RiV",
+	"PiP8TmmBamrWIikilJqhPVHj7dVOhOajj8qTLNJMcFIlq5J674PuRAhj3Qef7z/5+PmtL7uX7xSq4L4K",
+	"TeQoaQCabgLjbcE8dMCdBhWhx/LrxCHI45BU3yHuq8Qh7jRZc0hIN19H3tQtUq04JGQ8+6vsEG0BEaUl",
+	"403ikM2iMVBsU8lpaGC/k8H+aQKDONlCPbnf3LBZbIqiMVU03yLVA1e37WkDbZ5qbArZSbxv0DjQpErK",
+	"xBmIRXocvPQ8jPVuPO3dude79/D5rS8Ls0CDDdpRUIaxM5X5Qp/H5QFfyyfztR/smcr8Ue7lfDp0c5H7",
+	"w/l9nSqdpQh4HK6jBNEA3UKQlDfRgWnwWZNpBch9xpvAOEzOgJAwM2M83KRhFJiLy675N2kW+zydznk6",
+	"7ZCIao3SXP2rd9zizNrW6e2xyZkLMzOFV8hgHA6x/wypj/IoegZobKosHwlPCw5gqVmC1bdzMO2fR9Ku",
+	"kgc4V/zl2lZl+zhkdU2lHgZ2lskTBNZ1TWCn3BGBdd0TBNZ1L0y5xwZ2FWU4jD5jeoSSCT+L694XN5PK",
+	"L8MS5cWzuO5ABc5RWZyLpAMTcI52iksxd2ASluKgOBc3HZiCOkbFNz3twGl4Q7SLC+gdVkbZqTgTzqQz",
+	"5ZxeOwDJuMYmymPLwOBeovwsrpOcL+eonIvk4FpnKeb5taU4mIub+bU6Rm96Or/2hmgbwMdUmo3gYUB/",
+	"gVQeHdAOUnlA03/9o/vt3YLJu2HFCkbxesA8w5L5FuMUPBog96mcBd1iKvmukMBxUw8QZKDoJnLcmBjB",
+	"jYnRnD6H0mtRrmsLwy5ke1BbyN9Wdo9Xs22HLEvhx56uo2wzD2sjdCg9Ma6SI+AJH2Gsd+129w+/3vvi",
+	"avfKje7lO7tPvtq/cbPggOBBB2KFPmy0kEMYB5pFAcKZyjxoIwkKqERATtcD9KEhpA1xmLqQi96c65aH",
+	"HRpQAVr8wMat7JTdUaHbdmyTZRJ9Q9K+OOYrLU+Tg35FhnvRoPQNCE5O1Q9LR6y/h5bCm0X0ItoptmnA",
+	"fGqCbKpnizQYBn5/IY02F6JStNnH8kXuQxgrDZ4IEWhDo4R+C0C5fyhuydGWCHygsNESQb8ENqWII2U+",
+	"TbkDCqlgzGp2JnnFrKkUZkFFAdP2ChoEwrM+mdrpN1ciDjkfC22AP//Tk+6DT5NS279xs3f7ae/St+bK",
+	"7sUruzsXe49/A6VSCbqXP3r+26t7Ny7t37+y++ROeuDgC7s7F7sXr3Q/e7j776vO7s61/cf/7P4l3e4+",
+	"erZ3fcecePhHY9t1Ye/yZzDlOr3Hn3YfPRt9anLGnpqZ+e/FS8QhMrYs/FGLqjGFQaPUH9UCXLgAQ1uL",
+	"3E82hs6XQqq9FqqxU2mdT2+/cmr47CL3jz45xrgevq4Ig8spwJ9AGd6NXXcCXzOxMx8rp5P/T2CqAD82",
+	"Vl57DdwC2c5UNxXclWSMtROsLTgVCa5QHTHTrmg+L/wRM+1K+sVEZBj3mWETb4KKPQ+VMiLboCyIJZKR",
+	"TSltBKRKAuQMuS7VuO7fKbIwEslYEFEjKaTJdCteL3kiHE8KsynGMSX/eGrFysiK5udU8xjQWWnmpxjX",
+	"HTVEDgOtD23+H1jt9DWqV9QWslmH40aiyNnzISmK2kKhBKstTPeUIYACGkVStNGH9VgDFzoT8CpEVKmk",
+	"C9YWQAt4K/KpxpQ+bwvp1zXVsYINplt9umSWKrCODSERmFKxyXJDihCYLg2L/g8cwO1Rst1P9yTjCd/N",
+	"acYbwlyjmbaisTi/TDsw5/uZy2BCAXXUls5zyzXikDZKlWSlXHJLrqkcESGnESNVMlEql8xgaYDbohk/",
+	"U5lPjY3P+X5/hBOr1k2hRoy8qyY9c8s1oL6vgPLB6TdHg0KSBkMR80iksW4JyXTnlOqXdy3A+jgLTCc9",
+	"RZt+v37Y2m3Cj2CDybARBGvLDB1ktEdO/wPZ+OUJrk2KqluERlHAEjTj7ynjZ/ayHhacTIbyYVnknuxE",
+	"Gn3wzf53zkovbQYLqG4IGY6ym+1BbSEdrszIFGWr2dykwERGUk9nkU+zEyBtI2AY6Q4I3UK5wRR+Z4EZ",
+	"tTt/+LIbUG9ss4S3g2ANxWS6O5sgOGX6f4PZ3xzqCz8HhdxX8C6ZMIx/l5TgTftlGpRGTb2rLESlaRgN",
+	"3/UWZ5ugWWjaBCj0hLE7xoVdK34gOJqLFepCigSo52GklSGsiRDjUHYhZDzWaIcU8+DzAuG9XxrdWxLB",
+	"2GDcFxvF9EZSPe26gzPmIeq1I3Sk/7FyEOhjR9WDU05C5uMsG52zv7to9Etpa17kbQyEnWdPKo8HNo3k",
+	"5bBqGWN/2zcWK677Egs2uyqr3O+vVn/wVv3C1Y9eS6RPpuH6f6GSjo4q6e+lzkaUzZGNNFcAGaxkbuFq",
+	"9Gxot0KmjLicaD7MzI8c4nLWX3SQO9a9gSpM+PoSyjDvRz0JRCMO4KDBWpwqDkMqO0mrHTmV9Imc1Lxo",
+	"Qpy8TL2AKvsw1SZIlrhrDvFslmbsM7A8CCObHkLGmdLStAHVURpDmx70Z0HLDtAmZRwCqq2uHb5su797",
+	"2v3k/v7fbu1d+8/zD+/NLde6f/5m7/rnxCEpZ1bpZt3aO2vNkW2nD+Z6rDp9CJN/gwiz7pTCQimFPB5V",
+	"7+9Peo+/6V1/1N3ZcfbvX+ndu9p99nH3o6v7X989RJbAWjTmyPaazZBCaUY9G8s8iL2dv+5/fbf3+0fd",
+	"2x/CmNK0iQXikFgGpEpaWkeqOn6Q+aLdL9kMGW6U9MbAXFq3F7218nrdnLRBGbjvwVfdp59k90XJLztM",
+	"8KMvfaHrlg8MGZf/FwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -23,6 +23,7 @@ import (
 	"strings"
 
 	"github.com/ecpay-go/einvoice/generated"
+	"github.com/ecpay-go/einvoice/lenient"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/oapi-codegen/runtime"
 )
@@ -138,22 +139,22 @@ type AllowanceItem struct {
 // ResponseData defines model for responses.Data.
 type ResponseData struct {
 	// IAAllowNo Allowance number (折讓單號)
-	IAAllowNo *generated.LenientString `json:"IA_Allow_No,omitempty"`
+	IAAllowNo *lenient.String `json:"IA_Allow_No,omitempty"`
 
 	// IADate When the allowance was made (折讓時間), yyyy-MM-dd HH:mm:ss
-	IADate *generated.LenientString `json:"IA_Date,omitempty"`
+	IADate *lenient.String `json:"IA_Date,omitempty"`
 
 	// IAInvoiceNo Invoice number the allowance belongs to (發票號碼)
-	IAInvoiceNo *generated.LenientString `json:"IA_Invoice_No,omitempty"`
+	IAInvoiceNo *lenient.String `json:"IA_Invoice_No,omitempty"`
 
 	// IARemainAllowanceAmt Amount of the invoice still open to allowances after this one (剩餘可折讓金額)
-	IARemainAllowanceAmt *generated.LenientNumber `json:"IA_Remain_Allowance_Amt,omitempty"`
+	IARemainAllowanceAmt *lenient.Number `json:"IA_Remain_Allowance_Amt,omitempty"`
 
 	// RtnCode Response code indicating success or failure
-	RtnCode *generated.LenientInt `json:"RtnCode,omitempty"`
+	RtnCode *lenient.Int `json:"RtnCode,omitempty"`
 
 	// RtnMsg Response message
-	RtnMsg *generated.LenientString `json:"RtnMsg,omitempty"`
+	RtnMsg *lenient.String `json:"RtnMsg,omitempty"`
 }
 
 // AllowanceJSONBody defines parameters for Allowance.
@@ -752,51 +753,51 @@ func (sh *strictHandler) Allowance(w http.ResponseWriter, r *http.Request) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"xFl9bxzFGf8qDyMk30l757UNITnLao/EKG6x6/pCkQpRNN6duxvYndnMzNo+wFJoBCQNIaGQQAA1hBLk",
-	"NCUF+iK3mPJdqqzP/itfoZrZ3bvdvfULNBH5A+yd3ef5Pe+/Z/wqcrgfcEaYkqjxKpJOl/jY/CjI2ZBI",
-	"9TR3e/UTWGH9LBA8IEJRYt5oeh5fxcwhTZ+HTOlHLpGOoIGinKEGOsUV9oC3QXUJ4PRtCxReA8ocL3SJ",
-	"C5Xt33+4c++96Pq9/uZ3u2+9u3vrciW6ere/8Ua1iixE1rAfeAQ1JiYspHoBQQ1EmSIdItC6NcSwwBVt",
-	"90YxnOSrMHt8EfeA6TcokQbNctgjYgQaVHbPfdS/eXv31h+jC7erDWhBa75lwSwQH1PPgiYsc9W1YAEY",
-	"Z0TDY6GPGi+gFrLQLLJQE1loAZ22kI/XniWso7qoMWEhn7LMb4kZUgnKOshCazUtpraCBcO+9u0LRbta",
-	"81pB4eGsxjT6uOmVPFzQcE9rVR1e0/prWhVqjDhw3ULHQ6m4T8SCeaPo0Ke158Yk6O+hEt37bPvCP6Or",
-	"l/sbX+tw5U1bt9AcW+HUISewKpGln5oI0PgtWMUSqJShzov+ja3+7Y3d65f6dy9tf3B7+5ObVQt6vV6v",
-	"Nj9fc13gwvw2Pj8/7rrZTEGT9uREzX6qNnkU7e/6Ib4FPopuIfSXh0mSQswnjCBu6BCZot25cbP/2VbV",
-	"gknwiFJESMDMhaPg0g5VMody/hdHbds+emzqGMqni30waEV8OQrYPC4AdPiKRlGJrr0Zvff69ofv9P/+",
-	"lQ4UTUXka1qL2Kuc9RkoU9OJuOjqhZ2NC1ULzoaYKap6oKhPJISMKggEdUiugu36kxZqc+FjhRrI5eGy",
-	"R4Y5w4y7U/OOl2P4daooNeja5u5bV6oW+LgHywQwuMShPvZyig+ttTzljeFJvid2p/k+DOf25l927nwR",
-	"n9sTaI+oLRqnjGh4buCwgYrr96Lz/zrIsB/i0RY5O6q4pbu8zhOWT3ZtcYrk31d2btzMFHem/Wq5p/Da",
-	"KXMw0v7xGuhPyoTu/Pmb/sYbcZOd0AMBL3tEl80rRHAQWBELpvTzWlsQMg1tLgCzQRHyNvh0jbhmlGgd",
-	"MtOLtfMnkYWmRvvwITpvxqRTMSyUs/O3RPAl3c1yT58RpLy/Zj2UOOx5Ltw9UiDx1NlClkfX793/7nI+",
-	"36Jzl0aTbN0yc5sK4qa2mJTO1lQGRDYnrWztnx5I5ssvEUeh/SaH/k7b5lOWNKahp7EQ2AyVeSKcLmZq",
-	"7sSo6ekZzJ34wa0wHlvzehKOyDUDErDrCiKLfVGzAYdAh2tCwAeD/+Nvoy+v3v/+Vv9eobwVkao2+Pzn",
-	"xAlwr+5wv65W0Z6wFrt67I7ay5epNyi5PK7WfKsIavvipe07N5PRkgNlH5uYnHriySNPHS3DsESw1PqK",
-	"6uPnpqQK7CehYu/cjD7+tHpgdmVCmp2j+Zk/StGsEeKYDrTSrDOerq1gj7pYG6CL9FXUpsRzy5gSyqWE",
-	"bgBEStwpoTowCxVD66qaSjSTX8y8bs23qsAIcSUMhTWgQ1fIkD2OSSDZBLO0GKfLuSTQ0j8v1JGFzoZc",
-	"Mx80VtA+BjMvhrY9RWBsdsyC8XGYnZmNSWZrxpDO5kz0xsbu+Q0LFmbub16OcwEqMZnthNQlYD9hQRwz",
-	"HS0RmqR4rItlRRKvXS+orMJrr8FjpUdAGbxggIw1x06bFysDMUMXVEFjnjwS/xcKp/DYDIyNVdG6dZj4",
-	"xLWxb4BaUDGRODA8RlZJfPxsoWXjMzsan4ykTGyGFRYHaff1zejW3QdbHxWwzrRg+8bvdj+9sP3Jxejc",
-	"1iMNU2u/MBkD9o6TOT4gUMMZUBKa+BD8UCpNS3wutMsxA7s82+P3hx590jZ+jN0x2PgebF2Id74HWxcf",
-	"bL29+8k5SN634f7m+/Dfi59DdPHO7ucfRlf+Gn8bf/jjHB2DMv4rOxjoPsBDmb51sKd0XsrQz5IhOQbD",
-	"mWuB4CHTG7HigGG1y4cjIjHSvCAbmY9AM8B4XqxS1YWi8omJ6jQ4XAjiKKM2pu9J5zcYsmF7HBe+n4l1",
-	"ViqP04HOqgV2dTrF1DrxS0gGEiR9f/zpyePjAyT1oBtYGd1twf2h9kPHaXhqfL537GZmIB7OMfLhJ3UZ",
-	"+hVqAa3/bOjAOhe/wV5IKnbdrlaraD3lcAnJWYpvQcwFiBl/MuBMErnHlchc84zBc6Zsn2wOyUcS1sHV",
-	"R0Kws9TnSBlbTSgYaqAOYUTTZLf+LGGUMNUaeatG/YALs0QFWMtEHaq64bKmLePxWO3wcZJw6vGBRDPo",
-	"55pnynf257uEFXiD3tp97A4IhO6E19/Lb+snTzZ8vyEl+snNSrK0NETJWTk1WyYeZ52YmeXW/VHS+hOb",
-	"uKRnJTszSLgzTb9kl04KpnC/IRX1POCBjjIfWi8Bt5VxCZWgZ0iltB9rXxy0jx7gjoWRt/4vdywpdpy7",
-	"pIwGx7UMDne1+S51sKKsAzJ0HL0wcAFtTL1QkNHd9wAb5ph6mAbMy84++NPZk8vCSfsnTcP1PRbIQVuN",
-	"scd9Vb9NWdvUo6LKTIN4ugxbZnNxDllohQgZWz9Rt+t6PiOdqTigqIGm6hN1G1kGq+nGehClM2kgyVjD",
-	"Zdl1tU7t5uJcfAMpAYPEnv5/cUGqAu5gyqQyVxLxdWXihGlTS3660L5MSCBzlFTSDiMuBDggYihZD2E9",
-	"R8yGM+dmhwWyslfxGrXDmSLx5RgOAs+kLWfjLyXLXnyHPzqb0olV2JGZI3qBIi64+vzAfftR7fGLHla6",
-	"cZTJTc9g7oQFnHk9s7sG6dPU2xK0ZwR2tDWGDpkkmgaP4BUCxA9UD7jqErFKpXH5vl1bl97ZkwS7RIw6",
-	"c4ms0DgTR7rq4hyI5HQ6RjAmgbfb1KHYM3xJEuZKeBFN6Rx+EdXhV+Zj7NXL1vhT1CdSYT8ovTNaM1eu",
-	"ejGQxOFaboVx86z2im7TvN2WRFUTJIAdhwRKAlXGQ5TBhA0+ZaEiGiRQ7UWPOy/Xy3teXPWrlLl8tZZo",
-	"RI0jtl28HBiiPsxd0sDR+94xDN6y4mTeT3KuwyUsbpatEI8H5GH1uBxWJUKSZYha4qRtP8KCTVWllfvw",
-	"anW/uZGfFj+kconT5cTdo3YPVY7BXuX4UGqkJOX3nGO55E1h6WIVmMlyvmGOfCp1Y/hRnCMVX8oGctIP",
-	"ywj2Na9QQXGuPYISKvxBInZEOzQcNB6IBqcMfR+LnibpeuJCdkCmfUkoVtOeje8IHQ9Ls7cr7RudtLpj",
-	"OCY4x2z9b6Ko3aypeE13RCqV0J1b9qQivokKcadBiV48/cHDyrSi4eofvbsVXbm7882t7fe/3z2/0Vyc",
-	"iz7/evvaB8hCSaqcwmstI+8ZI87cLwxgLoeyl0EY/ysiTAdKAosIwcX+qPp/+7b/j6/7176KNjetnbuX",
-	"+huXo/+8Hb15eefOF0NkMaxZLQ6tnzaBkURovmV8mQcR/62r/4evos/OQ0Uq3CGa+IfCQw3UVSqQjfFB",
-	"wGvmvF64Mc+ywZZR9NzSsy39pnFKQd+Xf4q2rqT6AsHd0NFHeys9lLrFgSBt8v8CAAD//w==",
+	"xFn9bxzF+f9XHkZIvpP2zmsbQnKW9f0eiVHcYtf1hSIVomi8O3c3sDuzmZm1fYCl0AhIGkJCIYEAaggl",
+	"yGlKCvRFbjHlf6myPvun/AvVzO7e7u2tX3gJ5Aewd3af5/O8f57xy8jhfsAZYUqixstIOl3iY/OjIGdD",
+	"ItWT3O3VT2CF9bNA8IAIRYl5o+l5fBUzhzR9HjKlH7lEOoIGinKGGugUV9gD3gbVJYDTty1QeA0oc7zQ",
+	"JS5Utn///s69d6Lr9/qb3+y+8fburcuV6Ord/sZr1SqyEFnDfuAR1JiYsJDqBQQ1EGWKdIhA61aGYYEr",
+	"2u6NYjjJV2H2+CLuAdNvUCINmuWwR8QINKjsnvugf/P27q0/RhduVxvQgtZ8y4JZID6mngVNWOaqa8EC",
+	"MM6IhsdCHzWeQy1koVlkoSay0AI6bSEfrz1NWEd1UWPCQj5lud8SM6QSlHWQhdZqWkxtBQuGfe3b54p2",
+	"tea1gsLDWY1p9HHTK3m4oOGe1qo6vKb117Qq1Bhx4LqFjodScZ+IBfNG0aFPas+NSdDfQyW698n2hX9G",
+	"Vy/3N77U4Ro2bd1Cc2yFU4ecwKpEln5qIkDjt2AVS6BShjov+je2+rc3dq9f6t+9tP3e7e2PblYt6PV6",
+	"vdr8fM11gQvz2/j8/Ljr5jMFTdqTEzX7idrkUbS/6zN8C3wU3ULoL2dJkkIcThhB3NAhMkW7c+Nm/5Ot",
+	"qgWT4BGliJCAmQtHwaUdquQQyvlfHLVt++ixqWNoOF3sg0Er4stRwOZxAaDDVzSKSnTt9eidV7fff6v/",
+	"9y90oGgqYrimtYi9ylmfgTI1nYiLrl7Y2bhQteBsiJmiqgeK+kRCyKiCQFCHDFWwXX/cQm0ufKxQA7k8",
+	"XPZIljPMuDs173g5hl+nilKDrm3uvnGlaoGPe7BMAINLHOpjb0jxobWWp7wxPMn3xO4037Nwbm/+ZefO",
+	"Z/G5PYH2iNqiccqIhmcGDhuouH4vOv+vgwz7Lh5tkbOjilu6y+s8YcPJri1Okfz7ys6Nm7nizrVfLfcU",
+	"XjtlDkbaP14D/UmZ0J0/f9XfeC1ushN6IOBlj+iyeYkIDgIrYsGUfl5rC0Kmoc0FYDYoQt4Gn64R14wS",
+	"rUPmerF2/iSy0NRoHz5E582ZdCqGhYbs/C0RfEl3s6GnTwlS3l/zHkoc9iwX7h4pkHjqbCHLo+v37n9z",
+	"eTjfonOXRpNs3TJzmwripraYlM7XVA5EPietfO2fHkjmyy8QR6H9Jof+TtvmU5Y0pszTWAhshso8EU4X",
+	"MzV3YtT09AzmTnznVhiPrXk9CUfkmgEJ2HUFkcW+qNmAQ6DDNSHgg8H/4dfR51fvf3urf69Q3opIVRt8",
+	"/v/ECXCv7nC/rlbRnrAWu3rsjtrLl6k3KLlhXK35VhHU9sVL23duJqNlCJR9bGJy6rHHjzxxtAzDEsFS",
+	"6yuqj5+bkiqwn4SKvXUz+vDj6oHZlQtpfo4Oz/xRimaNEMd0oJVmnfF0bQV71MXaAF2kL6M2JZ5bxpTQ",
+	"UEroBkCkxJ0SqgOzUDG0rqqpRDP5xczr1nyrCowQV0ImrAEdukIy9jgmgeQTzNJinC7nkkBL/7xQRxY6",
+	"G3LNfNBYQfsYzDwf2vYUgbHZMQvGx2F2ZjYmma0ZQzqbM9FrG7vnNyxYmLm/eTnOBajEZLYTUpeA/ZgF",
+	"ccx0tERokuKRLpYVSbx2vaCyCq+8Ao+UHgFl8JwBMtYcO21erAzEZC6ogsY8eST+LxRO4ZEZGBuronXr",
+	"MPGJa2PfALWgYiJxYHiMrJL4+PlCy8dndjQ+OUm52GQVFgdp99XN6NbdB1sfFLDOtGD7xu92P76w/dHF",
+	"6NzWQw1Ta78wGQP2jpM5PiBQ2QwoCU18CH4olaYlPhfa5ZiBXZ7t8fuZRx+3jR9jdww2vgdbF+Kd78HW",
+	"xQdbb+5+dA6S9224v/ku/PfipxBdvLP76fvRlb/G38Yffj9Hx6CM/8oOBroP8FCubx3sKZ2XMvTzZEiO",
+	"QTZzLRA8ZHojVhwwrHZ5NiISI80LspH7CDQDjOfFKlVdKCqfmKhOg8OFII4yamP6nnR+gyEftkdx4fuZ",
+	"WGel8igd6KxaYFenU0ytE7+EZCBB0vfHn5w8Pj5AUg+6gZXT3Rbcz7QfOk7ZqfH53rGbmYF4OMfIs0/q",
+	"MvQr1AJa/7/MgXUufoO9kFTsul2tVtF6yuESkrMU34KYCxAz/mTAmSRyjyuRueYZg+dM2T7ZzMhHEtbB",
+	"1UdCsPPU50gZW00oGGogjzBKmKq3Rg5r1A+4MLtTgLUo1KGqGy5rtjIeT9MOHycJlR5PBJnpPtc8U76o",
+	"P9slrEAW9KruY3fAGnT7u/7O8Ip+8mTD9xtSop/HliQfS4ORnJWTsGXicdaJOdjQYj9KT38Ou5b0KGRn",
+	"Bvl0pumXrMpJPRSuL6Singc80PHkmckScFsZP1AJekRUStutdsBB62a5DxZGDn+AD5YUO85dUkZt4/oE",
+	"h7vaZpc6WFHWARk6jl4CuIA2pl4oyOg+Ww58jqkfD/W87OwDOh0iQ0k2af/0Wba+x/o3aIox4Lgr6rcp",
+	"a5saU1SZXh7PhqzhNRfnkIVWiJCxyRN1u66nK9KJiAOKGmiqPlG3kWWQml6qx0g6UQaSjC1cll0268xt",
+	"Ls7F94cSMEjs6f8X15sq4A6mTCpzoRBfNiYumDal4qfr6IuEBHKIUEraYcSFAAdEZJL1CNVTwOwnc26+",
+	"1SMrf5GuUTucKRJfbeEg8EyCcjb+QrKqxTfwo5MlnTeFDZc5ohco4oKrzw/clh/WFr7oYaX7Qpnc9Azm",
+	"TljAmdczm2eQPk29LUF7RmBHW2PIjEmiafAIXiFA/ED1gKsuEatUGpfv24l1vZ09SbBLxKgzl8gKjTNx",
+	"pGkuzoFITqdjBGMSeLtNHYo9w3YkYa6E59GUzuHnUR1+ZT7GXr1sCT9FfSIV9oPSG581c2Gqab0kDtdy",
+	"K4ybZ7WXdBfm7bYkqpogAew4JFASqDIeogwmbPApCxXRIIFqL3rcebFe3t3iml+lzOWrtUQjahyx7eJq",
+	"n6E+zE3QwNH73hAM3rLiZN5Psm5VhOmKIm494WCzbIV4PCA/oMMNZOquNYRViZDk+Z2WOGnbD7FgU1Vp",
+	"5f54tfqTU5JDVz9xupy4e9T/oUo62Kukf5Q6KymbPWfhUAGksHTBC8xkOTsxRz6Vurl8L4aSii+lEUPS",
+	"D0sl9jWvUIVxvj6EMiz8SSJ2RDs0NDUeqganDH0fi54m73pqQ37Ipr1NKFbTno1vCR0PS7O5K+0bk6+n",
+	"LeSY4Byz9b+JonazqOI13VWpVEJ3f9mTivgmKsSdBiV6MYMADyvTzrLlP3p7K7pyd+erW9vvfrt7fqO5",
+	"OBd9+uX2tfeQhZJUOYXXWkbeU0acuWEYwFwOZS+HMP5XRJgOpQQWEYKL/VH1//Z1/x9f9q99EW1uWjt3",
+	"L/U3Lkf/eTN6/fLOnc8yZDGsWS0OrZ82gZFEaM5mfDkMIv5rV/8PX0SfnIeKVLhD9G4QCg81UFepQDbG",
+	"BwGvmfN64c48zyhbRtEzS0+39JvGKQV9n/8p2rqS6gsEd0NHH+2t9FDqFgeCtMn/CwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

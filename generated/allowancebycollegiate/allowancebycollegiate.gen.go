@@ -24,6 +24,7 @@ import (
 	"strings"
 
 	"github.com/ecpay-go/einvoice/generated"
+	"github.com/ecpay-go/einvoice/lenient"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/oapi-codegen/runtime"
 )
@@ -142,25 +143,25 @@ type AllowanceItem struct {
 // ResponseData defines model for responses.Data.
 type ResponseData struct {
 	// IAAllowNo Number of the allowance waiting for the buyer's agreement (折讓單號)
-	IAAllowNo *generated.LenientString `json:"IA_Allow_No,omitempty"`
+	IAAllowNo *lenient.String `json:"IA_Allow_No,omitempty"`
 
 	// IAInvoiceNo Invoice number the allowance belongs to (發票號碼)
-	IAInvoiceNo *generated.LenientString `json:"IA_Invoice_No,omitempty"`
+	IAInvoiceNo *lenient.String `json:"IA_Invoice_No,omitempty"`
 
 	// IARemainAllowanceAmt Amount of the invoice still open to allowances after this one (剩餘可折讓金額)
-	IARemainAllowanceAmt *generated.LenientNumber `json:"IA_Remain_Allowance_Amt,omitempty"`
+	IARemainAllowanceAmt *lenient.Number `json:"IA_Remain_Allowance_Amt,omitempty"`
 
 	// IATempDate When the allowance was stored to wait for the buyer (暫存時間), yyyy-MM-dd HH:mm:ss
-	IATempDate *generated.LenientString `json:"IA_TempDate,omitempty"`
+	IATempDate *lenient.String `json:"IA_TempDate,omitempty"`
 
 	// IATempExpireDate Until when the buyer can agree (72 hours after IA_TempDate), yyyy-MM-dd HH:mm:ss
-	IATempExpireDate *generated.LenientString `json:"IA_TempExpireDate,omitempty"`
+	IATempExpireDate *lenient.String `json:"IA_TempExpireDate,omitempty"`
 
 	// RtnCode Response code indicating success or failure
-	RtnCode *generated.LenientInt `json:"RtnCode,omitempty"`
+	RtnCode *lenient.Int `json:"RtnCode,omitempty"`
 
 	// RtnMsg Response message
-	RtnMsg *generated.LenientString `json:"RtnMsg,omitempty"`
+	RtnMsg *lenient.String `json:"RtnMsg,omitempty"`
 }
 
 // AllowanceByCollegiateJSONBody defines parameters for AllowanceByCollegiate.
@@ -759,56 +760,56 @@ func (sh *strictHandler) AllowanceByCollegiate(w http.ResponseWriter, r *http.Re
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"zFl9cxTFuv8qj11WZbdq9iVBeVmK8gaIRe4lMTcL16qrXKoz07vbOtO9dPckWTVVEa9KRAQP8qYcERRP",
-	"kAMH8agRo36XU8xu9i++wqnumdmdmd0k6MHy8Ae1me55+ve8//qZ15HNvSZnhCmJKq8jaTeIh81PQU74",
-	"RKr93GkVD2KF9bOm4E0iFCVmx7jr8gXMbDLucZ8p/cgh0ha0qShnqIKOcIVd4DVQDQI43m2BwotAme36",
-	"DnEg137v8sbd88HFu521n7rvfti9fiYXnLvdWX07n0cWIovYa7oEVUZHLaRaTYIqiDJF6kSgJauPYZor",
-	"WmsNYjjEF2DiwAxuAdM7KJEGzZzfImIAGuS6yx93rt3sXv80OHUzX4EqVKeqFkwA8TB1LRiHOa4aFkwD",
-	"44xoeMz3UOUlVEUWmkAWGkcWmkbHLOThxcOE1VUDVUYt5FGW+CtSQypBWR1ZaLGgxRTmsWDY07Z9KatX",
-	"dUofkHk4oTENPh53hzyc1nCP6aPqvKDPL+ijUGXAgEsWOuBLxT0ips2OrEH3a8uNSNDvQy64e6N96rvg",
-	"3JnO6tfaXWnVliw0yeY5tclBrIbI0k+NB2i4CxawBCqlr+Oic2W9c3O1e/F05/bp9qWb7avX8ha0Wq1W",
-	"YWqq4DjAhfmrNDVVcpxkpKCx8thoobyrMLYbbW36Pr5pPohu2vfm+kESQ0wHjCCObxMZo924cq1zYz1v",
-	"wRi4RCkiJGDmwG5waJ0qmUI59Z+7y+Xy7j079qB0uJS3B62IJwcBm8cZgDaf1yhywYV3gvNvti9/0Pn7",
-	"Pe0oGotI57QWsVk66zVQJqcjccG5Uxurp/IWnPAxU1S1QFGPSPAZVdAU1CapDC4Xn7VQjQsPK1RBDvfn",
-	"XNKPGWbMHat3YDiG/44PihW6sNZ992zeAg+3YI4ABofY1MNu6uDHPnV4yBvFo3iP9I7jve/O9tpfN259",
-	"Ga6XR9EmXpsxRhk44WjPYL0jLt4N3vphO8V+jUWr5MTgwVVd5XWcsHSwa41jJA/Obly5lkjuRPnVco/g",
-	"xSNmYaD840XQrwwTuvHV/c7q22GRHdUNAc+5RKfNa0RwEFgRC3bo54WaIGQv1LgAzHpJyGvg0UXimFai",
-	"z5CJWqyNP4YstGOwDj9G5U2odCSEhVJ6/i8RfFZXs9TT5wUZXl+TFooM9iIXziYhEFnqRCbKg4t3H/50",
-	"Jh1vwfLpwSBbskzfpoI4sS4mpJM5lQCRjEkrmfvHepL53CvEVmirzqHf07p5lEWFqW9pLAQ2TWWKCLuB",
-	"mZo8OKh6vAaTB391KQzb1pTuhANyTYME7DiCyGxd1GzAJlDnmhDwXuP/5MfgzrmHv1zv3M2ktyJSFXqv",
-	"/wexm7hVtLlXVAtoU1gzDd12B/Xlc9TtpVwaV3WqmgXVXjndvnUtai0pUOU9o2M7nnl2567dwzDMEiz1",
-	"ednjw+cmpTLsJ6JiH1wLPvksP1yk8gU7Ont4SPzOHo6IVpNLFZpbEOm7SqvCWdQ6Q+KF64KEOmYQBJ98",
-	"Gpz8pvPd/eDPy2ldG0o1ZaVUWlhYKCatX4q2lITBVvCFLpG9mugLiizUxLoZa5j/Z+Q8VymVts2eRMgm",
-	"eUKa0wxSUGuAGMcNe2hWGV0K89ilDtam1EXodVSjxHVMPUoEuC5nREpcN+nHgDOXslRQE+JI6L9RiTxi",
-	"2GuS+OpfLmWvag8YX+gfVFmGraRdQnuMjDO3BQsNwhKCalxvlEBVEVnohM81zUPd5TeDdx8EP79vdU/+",
-	"f/fq8sb974Ozlx4+eABhSnZuPNj46kwUbW//Jbj7g/Vw7cvuj5+2z78XrnVvXdq4s9Jd/rzz7bncrrHg",
-	"3tn2lZPtqyvtC6fyVrgxuaVz4buHa6e7732/cX81FNteORNSR2Qh4YcRhGVOErdW7BsoDy/75fLYzvB/",
-	"yKzCU/tgZAQtWUl/DLo7metpF6W3QhVy1alqXjPXcciRsDoxB8zDpO+MrArU6XwiaUYkeMnCYWk5doNz",
-	"SWBC/55OumAkIWkE9mkFdxAY6VeMEQtKJei+uRZcv/1o/eMM1n1VaF852f3sVPvqSrC8DrkwkOo+dQiU",
-	"n7EgtHK+b92neubNiMrDG2/AU0OXgDJ4aaQ6YsHI+MgxszGX8ZJRYHM3meXQT/nNHNXvaUNcEy6C50ul",
-	"aZbHhTY5ZlBOWTOzv2/RZ8vGjqE5ejfYR+unwjvso/WVR+vvd68uQ7S/DA/XPoJ/rHwBwcqt7heXg7N/",
-	"C98NX/xthg5BGfsNW+idvY2FEnVqe0vpuJS+lyR3cgT6HMICwX2mb/i6xsBCg/dbXqSk2SAriZdAM9qw",
-	"/y1Q1YDs4aOjFugrIgsL24gEvsAg6gD5vWBzIYitDKLwphI1OQMv6dGncUb0vhBOLvc07cHJW1DO743h",
-	"Vg/+V3wURC2gtH/sQKkHcn/rAHddUqdYkWKz0bQSOGqCe30kj+3O/qpxzeYu3rcPwq4YatF/pSh9L0ct",
-	"oMXn+nYucvE/2PVJrlws5/N5tBRT14jbzYbDHzP3MV1RNjmTRG4yCZocP27wHN/+Gt1vLAuYKsrqPR4S",
-	"FznTjzzCVGI0FF1AktRw5zA2H1FUVEF1woi+RjjFw4RRwlR1YFeBek0uzCWzibVMVKeq4c9pYlEK23Kd",
-	"l0h05yj1JBqiMDl+PIqBoUpHa8M53hxxOauHFC81Nxhkv3+wirO6SbHjvWA7Pu4NuZRHIZgZlEhFXRd4",
-	"U/MF3tdeAq4pYxIqQRfv3NBCmEfbX2y3Mcf0wK5/1RxHiNccPsl6MaZFyfiWIBUXYQXU0Z4Odci1P74d",
-	"3Lms++zF8+nZ1qFDFc+rSIn+8AjQKk8sNqnYZIR3lCnqZlmhjVlEK3O7xqDBfRF7PWHEf0uNZxU7wB0y",
-	"7NIUlkCwuaNj3KE2NuVL+ratr5dcQA1T1xdkcFKyjQ6TTD1JBaZkfQv8cWdPlZqx8h9aa5Y2GTf0ulGI",
-	"PWxHejdlNVN0FVWmiYYNulemYH8L+q0YxmcmkYXmiZChLUaL5aLmQkgXJ9ykqIJ2FEeL5fCi2DAtTXf2",
-	"uMkPbfBGTy6HffbQlW18ZjLMfgk6GbJ37Lwh/tl7maVpUuJyTFV0x9sbXeTMTUzftrIZF76jCY7uy+Yi",
-	"Oekk2VsKupX8uqMVsDlTJJy34mbTNbHNWemVaH4QfhYa7PsxG8iMXZgtWk1FHHD0+rYjnN9rNDTjYqVb",
-	"yDC58RpMHrTCi62uzc34qRcdK0FbRmBba2MYqfHDXnAJnidAvKZqAVcNIhaoJMXt+rfOzxOHCHaIGDTm",
-	"LJmnYYAO9NeZSRDR6t4+863VqE2xa3ipJMyR8DLaoUP7ZVSEF8zL2C0OG+McoR6RCnvNoWPIRTPF1yRb",
-	"EptruTnGzbPCa7ph81pNEpWPYxLbNmmqMCipalAGo2XwKPMV0SCBaiu63H61OLwwhqVhgTKHLxSiE1Fl",
-	"Z7mcncf0UT/OeLJn6C3HOr1dVhjMW0lOlcGIIU+weeLyJnlShTCFVQmfJNm3ljhWLv+OCRsfFWfuk8vV",
-	"rZpLuqX8mswldoMTZ5Pcfax0bG6Wjk8kR4aE/KbNLhW8MSydrAIzOZyUmCWPSl0YfhMxicUPpQwp6Y9L",
-	"G7ZUL5NBYaz9DimU+cYVGqLmm9tI2BwNTul7HhYtfV3TfRVeCOepvZ6ZKE9CsYI2cDidtV0szQRFaRPp",
-	"2NWFwzY+2lPW/0azIMwkAC/qwkilErqAy5ZUxDPOIc5eUKIFuI4pAxcrU5H6Q5jgw/Xg7O2N+9fbH/3S",
-	"fWt1fGYy+OLr9oVLyEJRxBzBi1Uj73kjzkx6ejDnfNlKIAz/ZRHGfSWCRYTgYmtUnW9+7Hz7defCvWBt",
-	"zdq4fbqzeib4+f3gnTMbt77sIwthTWhxaOmY8Y8kQrMxY8s0iPAraudP94Ibb0FOKlwn+iboCzfxCSD2",
-	"e8GsFzPfYpLMsWoOOjp7uKp3GqNkzrvzebB+Nj6vKbjj23pp80Mf67iZniCt8j8DAAD//w==",
+	"zFl9cxTFuv8qj11WZbdq9iVBeVmK8gaIRe4lMTcL16qrXKoz07vbOtO9dPckWTVVEa9KRAQv8qZcERRP",
+	"kAMH8agRo36XU8xu9i++wqnumdmdnZ2Q+H74g9pM9zz9e95//cyryOZekzPClESVV5G0G8TD5qcgJ3wi",
+	"1X7utIoHscL6WVPwJhGKErNj3HX5AmY2Gfe4z5R+5BBpC9pUlDNUQUe4wi7wGqgGARzvtkDhRaDMdn2H",
+	"OJBrv3N54+754OLdztoP3bff714/kwvO3e6svpnPIwuRRew1XYIqo6MWUq0mQRVEmSJ1ItCS1ccwzRWt",
+	"tYYxHOILMHFgBreA6R2USINmzm8RMQQNct3lDzvXbnavfxycupmvQBWqU1ULJoB4mLoWjMMcVw0LpoFx",
+	"RjQ85nuo8gKqIgtNIAuNIwtNo2MW8vDiYcLqqoEqoxbyKEv8FakhlaCsjiy0WNBiCvNYMOxp276Q1qs6",
+	"pQ9IPZzQmIYfj7sZD6c13GP6qDov6PML+ihUGTLgkoUO+FJxj4hpsyNt0P3aciMS9PuQC+7eaJ/6Jjh3",
+	"prP6pXbXoGpLFppk85za5CBWGbL0U+MBGu6CBSyBSunruOhcWe/cXO1ePN25fbp96Wb76rW8Ba1Wq1WY",
+	"mio4DnBh/ipNTZUcJxkpaKw8Nloo7yqM7UaPN30f3zQfRjfte3P9IIkhDgaMII5vExmj3bhyrXNjPW/B",
+	"GLhEKSIkYObAbnBonSo5gHLq33eXy+Xde3bsQYPhUt4atCKeHAZsHqcA2nxeo8gFF94Kzr/evvxe5+/3",
+	"tKNoLGIwp7WIzdJZr4EyOR2JC86d2lg9lbfghI+ZoqoFinpEgs+ogqagNhnI4HLxaQvVuPCwQhXkcH/O",
+	"Jf2YYcbcsXoHsjH8Z3xQrNCFte7bZ/MWeLgFcwQwOMSmHnYHDt72qdkhbxSP4j3SO473vjvba3/duPV5",
+	"uF4eRZt4bcYYZeiEoz2D9Y64eDd447utFPs5Fq2SE8MHV3WV13HCBoNdaxwjeXB248q1RHInyq+WewQv",
+	"HjELQ+UfL4J+JUvoxhf3O6tvhkV2VDcEPOcSnTavEMFBYEUs2KGfF2qCkL1Q4wIw6yUhr4FHF4ljWok+",
+	"QyZqsTb+GLLQjuE6vI3Km1DpSAgLDej530TwWV3NBp4+K0h2fU1aKDLY81w4m4RAZKkTqSgPLt59+MOZ",
+	"wXgLlk8PB9mSZfo2FcSJdTEhncypBIhkTFrJ3D/Wk8znXiK2Qo/rHPo9rZtHWVSY+pbGQmDTVKaIsBuY",
+	"qcmDw6rHazB58GeXwrBtTelOOCTXNEjAjiOITNdFzQZsAnWuCQHvNf6Pvg/unHv40/XO3VR6KyJVoff6",
+	"vxG7iVtFm3tFtYA2hTXT0G13WF8+R91eyg3iqk5V06DaK6fbt65FrWUAVHnP6NiOp57euWt3FoZZgqU+",
+	"L318+NykVIr9RFTsvWvBR5/ks0UqX7Cjs4cz4nf2cES0mlyq0NyCSN9VWhXOotYZEi9cFyTUMYUg+Ojj",
+	"4ORXnW/uB/+/PKhrQ6mmrJRKCwsLxaT1S9GWkjDYCr7QJbJXE31BkYWaWDdjDfN/jJxnKqXSltmTCNkk",
+	"TxjkNMMU1BoixnHDzswqo0thHrvUwdqUugi9imqUuI6pR4kA1+WMSInrJv0YcOZSNhDUhDgS+m9UIo8Y",
+	"9pokvvqXS9nL2gPGF/oHVZZhK4MuoT1GxpnbgoUGYQlBNa43SqCqiCx0wuea5qHu8uvB2w+CH9+1uif/",
+	"t3t1eeP+t8HZSw8fPIAwJTs3Hmx8cSaKtjf/Etz9znq49nn3+4/b598J17q3Lm3cWekuf9r5+lxu11hw",
+	"72z7ysn21ZX2hVN5K9yY3NK58M3DtdPdd77duL8aim2vnAmpI7KQ8MMIwjIniVsr9g2Uhxf9cnlsZ/g/",
+	"pFbhiX0wMoKWrKQ/ht2dzPVBFw1uhSrkqlPVvGau45AjYXViDpiHSd8ZWRWo0/lE0oxI8JKFw9Jy7Abn",
+	"ksCE/j2ddMFIQtII7NMK7iAw0q8YIxaUStB9fS24fvvR+ocprPuq0L5ysvvJqfbVlWB5HXJhINV96hAo",
+	"P2VBaOV837pP9MybEpWH116DJzKXgDJ4YaQ6YsHI+MgxszGX8pJRYHM3meXQT/nNHNXvaRmuCRfB86XS",
+	"NMvjQpscMygPWDO1v2/Rp8vGjqE5ejfYR+unwjvso/WVR+vvdq8uQ7S/DA/XPoB/rHwGwcqt7meXg7N/",
+	"C98NX/xlhg5BGftlLfTO3sJCiTq1taV0XErfS5I7OQJ9DmGB4D7TN3xdY2ChwfstL1LSbJCVxEugGW3Y",
+	"/xaoakD68NFRC/QVkYWFbUQCX2AQdYD8XrC5EMRWBlF4U4manIGX9OiTOCV6Xwgnl3uS9uDkLSjn98Zw",
+	"qwf/Iz4KohZQ2j92oNQDub91gLsuqVOsSLHZaFoJHDXBvT6Sbbuzv2pcs7mL9+2DsCuGWvRfKUrfy1EL",
+	"aPGZvp2LXPwXdn2SKxfL+XweLcXUNeJ2s+Hwx8x9TFeUTc4kkZtMgibHjxs8x7e+RvcbywKmirJ6j4fE",
+	"Rc70I48wlRgNRReQJDXcmcXmI4qKKsgljBKmitWhxQL1mlyYu2UTa1GoTlXDn9N8ohR24zovkeiqUYoE",
+	"GXYwOX48cnymptFaNrGbIy5n9ZDXDQwLhinvn6HXrG5H7HgvrI6PexnX7yjYUiMRqajrAm9qZsD7KkvA",
+	"NWXsQCXoMp3LLHl5tPUVNtsG00OLv84GR4jXzB5UPR+znmT4SpCKi7DA6WAejGTItT+8Hdy5rNvoxfOD",
+	"o6tDhyqeV5ES/Tm+1npOLDap2GQsd5Qp6qaZno1ZRBVzu8agwX0R+zdhuX8dNWcVO8AdknX7CWsZ2NzR",
+	"IexQG5s6JH3b1vdELqCGqesLMjzyyAY+ydRvh3pK1h8DOu7LAzVjrPzHF42lTSYEvQYSAg47iN5NWc2U",
+	"TEWV6XthT+3VG9jfgn73hPGZSWSheSJkaIDRYrmo6QvSVQY3KaqgHcXRYjm82zVMF9LNOO7LmT3ZaMll",
+	"1pcKXaLGZybDjJagYz19Lc4brp6+Slma2STus1RF17K90d3LXJ70BSmdUOE7mpPoVmrufpNOknANQLeS",
+	"H2S0AjZnioQjUtxsuiaKOSu9FF35wy85w606buCpSQmzRaupiAOOXt9y6vJ7TXNmXKx0L8iSG6/B5EEr",
+	"vIvqetuMn3rRsRK0ZQS2tTaGRBo/7AWX4HkCxGuqFnDVIGKBSlLcqvvqpDxxiGCHiGFjzpJ5GgboUKOc",
+	"mQQRre7tk9VajdoUu4ZKSsIcCS+iHTq0X0RFeM68jN1i1uTlCPWIVNhrZk4OF83gXfNiSWyu5eYYN88K",
+	"r+jOy2s1SVQ+jkls26SpwqCkqkEZjJbBo8xXRIMEqq3ocvvlYnYJDAvDAmUOXyhEJ6LKznI5PULpo97O",
+	"RLFn6MdOYnq7rDCYHydZ1zPCdHYRpxiR2gk2T1zeJL+iDPZk6tI2gFUJnyQJs5Y4Vi7/jgkbHxVn7m+X",
+	"q394z9529hO7wYmzSf5vK6Wbm6X0b5JnGWmzacMcSIAYlk54gZnMpjBmyaNSF5dfRGNi8ZlcY0D6dvnG",
+	"Y9VLZWEYr79DGqY+bYWGqPnmahI2WINT+p6HRUtf2HRvhufCMWqv7yZKnFCsoA0cDmVtF0szOFHaRCZs",
+	"j1nINj7aU9b/RtMgzAAAL+riSqUSugnIllTEM84hzl5QogW4jikDFytT1fqzl+D99eDs7Y3719sf/NR9",
+	"Y3V8ZjL47Mv2hUvIQlHEHMGLVSPvWSPODHh6MOd82UogDP+lEca9KYJFhODi8ag6X33f+frLzoV7wdqa",
+	"tXH7dGf1TPDju8FbZzZufd5HFsKa0OLQ0jHjH0mEZnTGloMgwo+nnf+7F9x4A3JS4TrR10JfuInJf+z3",
+	"glkvpj7BJNln1Rx0dPZwVe80Rkmdd+fTYP1sfF5TcMe39dLmh27ruJmeIK3yPwMAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

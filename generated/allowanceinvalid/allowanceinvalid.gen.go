@@ -23,6 +23,7 @@ import (
 	"strings"
 
 	"github.com/ecpay-go/einvoice/generated"
+	"github.com/ecpay-go/einvoice/lenient"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/oapi-codegen/runtime"
 )
@@ -45,13 +46,13 @@ type RequestData struct {
 // ResponseData defines model for responses.Data.
 type ResponseData struct {
 	// IAInvoiceNo Invoice number the voided allowance belongs to (發票號碼)
-	IAInvoiceNo *generated.LenientString `json:"IA_Invoice_No,omitempty"`
+	IAInvoiceNo *lenient.String `json:"IA_Invoice_No,omitempty"`
 
 	// RtnCode Response code indicating success or failure
-	RtnCode *generated.LenientInt `json:"RtnCode,omitempty"`
+	RtnCode *lenient.Int `json:"RtnCode,omitempty"`
 
 	// RtnMsg Response message
-	RtnMsg *generated.LenientString `json:"RtnMsg,omitempty"`
+	RtnMsg *lenient.String `json:"RtnMsg,omitempty"`
 }
 
 // AllowanceInvalidJSONBody defines parameters for AllowanceInvalid.
@@ -650,31 +651,31 @@ func (sh *strictHandler) AllowanceInvalid(w http.ResponseWriter, r *http.Request
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"xJdbbxNHFMe/ynRemkjrzdpR0+A8BRJUt0CjBNoHQGiye2wP7M4sM7N2tigPFVUrtVzUC7SolShpQVBa",
-	"xEUVqKTtl6lj89SvUM3sru1dOxeqIPxk74zP+Z0z/3PO7AXs8iDkDJiSuHoBS7cJATFfBZyPQKqD3Ivt",
-	"BaKIfhYKHoJQFMyOed/nbcJcOMb1Tw+kK2ioKGe4io9FwSoIxOtINQGRbCtSHLU49dDE1uff9R583X16",
-	"t3fj5iS2MKyRIPQBV3HFqZSdtyuz5enKjDM7M4stHJC1I8Aaqomr5RkLB5T1f1pYxaH+m1SCsgZet3CN",
-	"tTjdCxZNNhYQV8HnrCE16kT3xmb3tkbsbmzmKY++O+s4zoHpt4p8zq58R0G4TcJUbWEUMFtDtYWXtrsM",
-	"RGojRZsfNuNCiFSaUwAPTfzz5w+d5xudKzc73/84mXdZ2c3lumVkQgV4uHpyOK7hQ7BySuljnu6b46tn",
-	"wVXYwmulBi8xEuiHy4n+jPSMHxlyJkFuI8ba/JnU45lx556uIZacv85GmoC9nXvhIPJ5SMHThw1gIIgC",
-	"zz4CjAJTKyO7SjQIuVAmCqJt4gZVzWjVdnkwBW5I4lKDT0Eqz6m+RZPxZcUOcQ9GY1xOU4Rc7mlte9Ql",
-	"irIGkpHrgpSIC1Qn1I8E4H4IlClogNgthhpT+xnAUdnYgT8AKUkDimJ8rXlf302tCXsiV72bsrrRoaLK",
-	"9IvFQ0skRv1KQDXWIj710PxSDVu4BUImWSjbju1oxfMQGAkpruJpu2w72DLMRuxTByuHUkVP9S2mBk1w",
-	"XKrR/B5vUqndGeVLRBiiUka5Eki7QdKbJy3EuMo1SqqGqsTGBlIQbb/m4SoeYbGGx4gmcjlTwAwcCUPf",
-	"KJSzqbNp30rmz2h1ZzWfD2iRuSIOFXjI0+uvre8u+UTVuQjG2c3WUG3BQpz5MapzgcLsaZC6lUhnRhBX",
-	"R9OmqomMXuaQD6QFCIJQxYirJog2lWDv1pF0lZ1/B4gHYjSZy9CiidiKsFocIl2dSwjelIjX69SlxEcr",
-	"C+8hCcyT6BSe1jI9hW30vvkz8W08BuI4DUAqEoSjvk4wuoYUDbS4kASXa7sTjJtnpY84A+1YgppMSRBx",
-	"XQiV1CLUGaIMlR0UUBYp0JCI6iz63D1nj29vSYG3KfN4u5R6xNUZxynOsQH1djPKNJOs9LNE7zgO+7us",
-	"RMw7Wc41s3QOLrIW+DyE/WpnOVYlIhiesdpixXFeYcFmrrLK3b9a3WlE5AfDy1QuuE0O3ja1u6dyDLcr",
-	"x32pkTGS33Zk5cSbYeliFYTJ8VcLsxRQqRvD/7peZObHDv6c9b0O/x3DK1RQorVXUEL5OFaSRNQjH/Xn",
-	"ouGUURAQESf3UD0YiYLBVWCoOQnFSjq9EldPXsCuT6T+hpVOkFaubhuuOaEDjv6Uiwh6WCuyptsilUro",
-	"9i1jqSAwRwPeHFIiRqRBKEM+UaYfZRmv4s6Xm52r93uPb2198/eLi3fnl2qdnx9tXfsWWzjVy3GytmLs",
-	"HTbm8Lo1hLkayXiIMPkUCbOpkmKBEFzsTNV98rz7+6PutYedZ8+s3v0vuncvd/661Pn0cu/enQFZgrWo",
-	"zeWpGFdn6jxi3gCtonM3PYLG+NBVyLwiUtm/+jSJTB7kX2YGmFs3b3c/uZVcnTrXH/SefLZ1/ca/m5c0",
-	"8cYfvV8uvzGAHbKhDhu2HLLLWd2nrioQz0yPO+4BcpvIwVuNAOLFc4ggASFoySbv3aSuQCCCfC4VIky2",
-	"QaBAf/fpOfBjFABh0tz56lRIhXSPMQUOHni5eHv3HveD7Tx9nNwcX3x8ZTjkMRHPJ2QfGE68ftrUkQSh",
-	"b8BG9fkIt5792rt3p/vVw87GRTQhFWmAfh+LhI+ruKlUKKtT/fosmXXb1JKuYFu1C/f0FePoxPKRFb3T",
-	"ZL3g77efOptXM3+h4F7k6qXtne7J3VLfkA75vwAAAP//",
+	"xFddbxtFF/4r887Nm0jrzcYRIXWu0iYVhrZESQsXbVVNdo/taXdntjOzdpYoF6gIJOiH+GihAqk00Kql",
+	"UPVDqBUN8Gdw7F7xF9DM7tretZ0EaIuv7JnxOc858zznnNnALg9CzoApiSsbWLoNCIj5KuB8BFId5F5s",
+	"LxJF9FooeAhCUTAnFnyftwhz4RjXPz2QrqChopzhCj4WBWsgEK8h1QBEsqNIcdTk1EMTOx9/1b3/eefJ",
+	"ne71G5PYwrBOgtAHXMFlpzztvF6em54pzzpzs3PYwgFZPwKsrhq4Mj1r4YCy3k8LqzjUf5NKUFbHmxau",
+	"sian+4FFk4MFiGvgc1aXGupE5/p255aG2NnazqM8+uac4zgHZl4r4nP2xHcUhNsgTFUXhwFme6i6+Lft",
+	"rgCR2kjR5ruNuBAileYWwEMTf/z6TfvZVvvyjfbX307mXZb3crlpGZpQAR6unByMa/ASrBxTejBP98zx",
+	"tbPgKmzh9VKdlxgJ9OJKwj9DPeNHhpxJkGPIWF04k3o8M+re0z3EkvvX2UgTsL97L1xEPg8p8HTRB0aB",
+	"KXt1aLNEg5ALZcATbQrXqWpEa7bLgylwQxKX6nwKUlZOpYZMmlcUO8Q9GA5sJc0LcrmnCe1RlyjK6khG",
+	"rgtSIi5QjVA/EoB7uClTUAcxBniVqReH+qis7wI6AClJHYq0e/UZ3tyLjAnghI36NGU1QzNFlSkHS4eW",
+	"SYx6REdV1iQ+9dDCchVbuAlCJqFP247taELzEBgJKa7gGXvadrBlEBsuTx0sH0oJO9WzmBo0oXGphpN6",
+	"vEGldmeILRFhiEoZ5Rieij0pvZMWYlzl6iBVAyKwsQEpiLZf9XAFD2GxBruERuRypnRCKxuYhKFvuMjZ",
+	"1Nm0LCXtZVi8maTzAS0xV8ShAg95ev8/K6vLPlE1LoJRdrM9VF20EGd+jGpcoDBbDVK3EunMCOLqaFpU",
+	"NZDhyzzygTQBQRCqGHHVANGiEuy9Co6W1vk3gHgghpO5Ak2akK0IVpNDpLvzCYL/S8RrNepS4qPVxbeQ",
+	"BOZJdArPaJqewjZ62/yZ+DYeAeI4DUAqEoTDvk4wuo4UDTS5kASXa7sTjJu10nucgXYsQU2mSBBxXQiV",
+	"1CTUGaIMTTsooCxSoEEiqrPoc/ecPbqQJfJuUebxVin1iCuzjlNsU33U41qQKSWZ9LNE79rteqeshMy7",
+	"WdZVCZgWFnh22uaWWBN8HsK/KGY9m7pA5bAqEcFgC9UWy47zEgWbucqU++K0+so7777VD26DgzdG//uS",
+	"dDhO0i9EZyNkM7bt5QSQwdKCF4TJ0YOI2Qqo1MXlHw0jmfmRE0PO+n6nhl3DK6gw4etLkGE+jtUkEbXI",
+	"R73eanDKKAiIiJNRVTdXoqA/TgwUOKFYSadX4srJDez6ROpvWOkEGdKetrBrbuiAoz/TRQi64Suyrksr",
+	"lUroFiBjqSAwVwPePFIiRqROKEM+UaamZRmv4Pan2+0r97qPbu588fvzC3cWlqvt7x/uXP0SWzjly3Gy",
+	"vmrsHTbm8KY1AHMtkvEAwuRTRJh1phQWCMHF7qg6j591fn7Yufqg/fSp1b33SefOpfZvF9sfXurevd1H",
+	"lsBa0ubyqBhXZ2o8Yl4fWlnnbmYIGuMD45R5RVLZG58aRCYL+fdOH+bOjVudD24m41f72v3u4492rl3/",
+	"c/uiRrz1S/eHS//rgx2woQ4bbDnILmc1n7qqgHh2ZtR19yG3iOw/fAQQL55HBAkIQVM2eZqTmgKBCPK5",
+	"VIgw2QKBAv3dp+fAj1EAhEkzN9aokArpGmMEDh54uXi7dx/1gm0/eZRMn8/fvzwY8oiIFxJk7xicePO0",
+	"0ZEEoadow/p8hDtPf+zevd357EF76wKakIrUQT/ZIuHjCm4oFcrKVE+fJbNvGy1pBduqVZj1V42jEytH",
+	"VvVJk/WCv5++a29fyfyFgnuRq7fGO92Xu+WeIR3yXwEAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

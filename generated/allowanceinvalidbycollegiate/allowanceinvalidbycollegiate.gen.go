@@ -24,6 +24,7 @@ import (
 	"strings"
 
 	"github.com/ecpay-go/einvoice/generated"
+	"github.com/ecpay-go/einvoice/lenient"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/oapi-codegen/runtime"
 )
@@ -46,13 +47,13 @@ type RequestData struct {
 // ResponseData defines model for responses.Data.
 type ResponseData struct {
 	// IAInvoiceNo Invoice number the cancelled allowance belonged to (發票號碼)
-	IAInvoiceNo *generated.LenientString `json:"IA_Invoice_No,omitempty"`
+	IAInvoiceNo *lenient.String `json:"IA_Invoice_No,omitempty"`
 
 	// RtnCode Response code indicating success or failure
-	RtnCode *generated.LenientInt `json:"RtnCode,omitempty"`
+	RtnCode *lenient.Int `json:"RtnCode,omitempty"`
 
 	// RtnMsg Response message
-	RtnMsg *generated.LenientString `json:"RtnMsg,omitempty"`
+	RtnMsg *lenient.String `json:"RtnMsg,omitempty"`
 }
 
 // AllowanceInvalidByCollegiateJSONBody defines parameters for AllowanceInvalidByCollegiate.
@@ -651,30 +652,30 @@ func (sh *strictHandler) AllowanceInvalidByCollegiate(w http.ResponseWriter, r *
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"xFddbxNHFP0ro3lpkNb2JghanKd8VXXLR5SA+gAIjWev1wO7M8vMrJMtyhOoqig0bSm00AcKbRGIFvGh",
-	"kkiN2j9T2+m/qGZ217HXjhOqIPK02Rnfe+6Zc8+dvYKpCCPBgWuFq1ewok0IiX2UcDkGpWeFl5TniSbm",
-	"XSRFBFIzsDtmgkCsEE7hpDD/eqCoZJFmguMqPhmHdZBINJBuAhI8YBwQyX+BtEDUPARoonP9h+1nt7ob",
-	"j7fv3j+EHRyS1ePAfd3E1cmjDg4Z7/3rYJ1EgKtYacm4j9ccXOMtwfYDgaUb7fMOjjoEgvvK4Jno3t3q",
-	"/mpQdB9uGSCwSsIoMOlOfPyB67rH3MNHCvjcPfGdAEmbhOva/DDAfA3V5t847hIQZYIUY37aTEYzzlTG",
-	"eAAemmiv3+m8/qL91f32jz8VSJ/aK/maY8XBJHi4era/wv7jcAb00QN8vhdO1C8C1djBqyVflDgJzcul",
-	"VHVWcDaPigRXoHaRYG3mQpbxwigFZGuIp0owvOxwUBQBeCNVUDiWQS4y8NlLHzhIosErHwfOgOvloV0l",
-	"FkZCalsJMTGxz3QzrpepCCtAI5KUfFGBTKyVXkTL+pLmc8KD4TqXMpoQFZ5Rusco0Yz7SMWUglJISNQg",
-	"LIgl4F4JjGvwQe5VQ43rgyzghPLH4A9BKeJDUZDvlPe1vRSbYk8la3Yz3rBa1Exb91iYWyQJ6nUDqvEW",
-	"CZiHZhM0J4IAfEY0oJnFGnZwC6RKOZksu2XX9ICIgJOI4So+XJ4su9ixFVj5V2an5jKNV3rxs/CzyU5w",
-	"W7ZQepj5002mTOqsLxQifNg6Jrob9/7ZvJ4a9SFEuId81gKFmFaIhCLmGtUJvWT6p89qy9iCl8Tkqnm4",
-	"isdidPpHjkFKBdfALWgSRYHVtOCVi5nvpbNq2BNypxgsdIFTmUQaPOSZ9Xfm24sB0Q0hw1Fx8zVUm3fM",
-	"KSSoISSK8rdhllYhw4wk1FSzwnQTWYVNowBICxCEkU6Q0E2QK0zZUxjrYaYvL38ExAM5TOYStFgqyCJY",
-	"IxqZrU6nCN5TSDQajDISoOX5T5AC7il0Dh82Uj6Hy+iU/TEJyngEiNMsBKVJGA3nOsPZKtIsNNJCCqgw",
-	"cSe4sO9KnwkOJrECfShDggilEGmjUMsQ42jSRSHjsQYD0iqXBoJeKo82xNQSVhj3xEopy4irR123OP12",
-	"UO822az95GaREz12iPZ2OamYx0UesL9sei7wFgQigoMywAGsWsbQP5lNxCnXfYsNm6fKO/fgenXcUBkc",
-	"JW/SuUCbArxdendf7Rjt1o4H0iMjJL/rkBsQbw7LNKskXI2+jNilkCljDP/rQpKHH3lVGIi+3+vC2PIK",
-	"HZRq7S200GAdyykRjThAvRlpcao4DIlMcBXPpR9Ip9Jx3Judff4kNS8ZhhWunr2CaUCUecLacGTEa5yD",
-	"2kM65pq/ySIKM601WTXOyJSWxsFVojSE9nTAm0ZaJoj4hHEUEG0tKSe9itvfbLXXn26/fND57u9/rz6e",
-	"Way1f3nRuf09dnAmmdNkddnG+9CGw2tOH8x6rJI+hOlfEWE+WDJYIKWQ41F1X/3Z/eNF9/bz9uams/30",
-	"y+7jm+2/brQ/v7n95NEOshTWggk3iIoK3ggY7ePuiPu+O3XEHcVdPU5AIhJIIJ5BJCH9ihj1BTaNWoJ5",
-	"+URCxbvQYA3XHnRe3c4+0jZedl/fan99o3NtvXvvWv9drH3n2U5FvYAzKZwZiwavnbfqUyDN3dIKZbCO",
-	"zuZv208edb993n54FU0oTXww3z2xDHAVN7WOVLXSU3XJrpet/Izuy3qlcB9etonOLB1fNjstt4V8v//c",
-	"3lrP80VSeDE1S7sn3Ve6xV4gU/J/AQAA//8=",
+	"xFddb9RGF/4ro7l5g+R1nCB4i3OVr6rb8hEloF4AQpPxWe+APWNmxpu4Ua5AVUWhaUuhhV5QaItAtIgP",
+	"FSI1av9MN5v+i2rG9mbXu1nSFuheeT32c57zzHPOGa9hKuJEcOBaYX8NK9qEmNhLCRdTUHpGBJk7RzQx",
+	"9xIpEpCagX1iOorECuEUjgvzNwBFJUs0Exz7+HgaL4NEooF0E5DgEeOASPkG0gJRcxGhse0r3+w8vt55",
+	"+WDn1p0D2MExWT0KPNRN7E8cdnDMePevg3WWAPax0pLxEK87uM5bgu2HAssftNe7PJYhEjxUhs9Y59ZW",
+	"50fDonNvyxCBVRInkQl37P13PM874h08VOHnvZLfMZC0Sbiuzw0SLNdQfe5v4y4CUQakivlhMxuuOFOF",
+	"4hEEaKy9cXP7xSftz+60v/2uIvrkq4KvO9YcTEKA/dO9GfZuh9Pnjy7hs104sXweqMYOXq2FosZJbG4u",
+	"5q6zhrNxVCK4ArWHBevT54qI54Y5oFhDPHeC0WVXg6oJIBjqgsq29GtRkC9uRsAZcO0uDSzWWJwIqW0C",
+	"xEDhkOlmuuxSEY8DTUhWC8U4FB4dL4Cs1Iuaz4oABpNbLLRBVATG3gGjRDMeIpVSCkohIVGDsCiVgLu8",
+	"GdcQgtyDeJ3r18f6mApHkI5BKRJC1XpvX+H1VxkyJ5w70jzNeMNaTTNtm8P87ALJUNfsqM5bJGIBmsnQ",
+	"rIgiCBnRgKYX6tjBLZAqF2LC9VzPWFwkwEnCsI8PuhOuhx3L37p7fGZytrDweBe/gJ/JdsFt0kLpQblP",
+	"NpkyoQvbK0T4YGcY67y8/cfmlbwPH0CEByhkLVCIaYVILFKu0TKhF0x59HRSF1vykphY9QD7eCRHp3ei",
+	"GKZUcG22wF/DJEki617Bx88XbS0fRYMlXzaC/kTnOZVZoiFAgVn/z9ryQkR0Q8h4GG65hupzjtmFDDWE",
+	"REl5Ny7CKmSUkYSabFaYbiLrsCkUAWkBgjjRGRK6CXKFKbsLI1uUKcaL7wEJQA6KuQgtlhuyStaYRhar",
+	"UzmD/ykkGg1GGYnQ0twHSAEPFDqDDxorn8EuOmFfJpGLh5A4yWJQmsTJYKxTnK0izWJjLaSACoM7xoW9",
+	"V/tIcDCBFegDBRNEKIVEG4dahRhHEx6KGU81GJLWuTQS9II7vPXlDWGF8UCs1IqI2D/sedXhtst6r8Fl",
+	"m0/ZLEqhR87I7lNObuZRyKaPATdFBoFbDMd53oJIJPAv2l8X07S0Pq5aptA7eA3ipOe9wYItQ5WV+/pq",
+	"9a3P6n1XP9CmgGCP+t9XSSd7lfRrqbMhZbPnoOwrgJKWKXhJuBp+dLFLMVOmufyj40sJP/SM0Ye+33PG",
+	"yPQqVZj79Q2UYX8eS7kQjTRC3Tlreao0jonMsI9n82+oE/lI787fnh4nNa8ZhRX2T69hGhFlrrA2Glnf",
+	"nnUwtZt0xDO/iSoLM/E1WTXdlSktzRRQmdIQ292BYAppmSESEsZRRLRta6XoPm5/sdXeeLTz7O72V7//",
+	"eenB9EK9/cPT7RtfYwcXljlJVpcs3rsWDq87PTSXU5X1MMx/VYblcCpogZRCjmbVef5r55ennRtP2pub",
+	"zs6jTzsPrrV/u9r++NrOw/u7zHJa8waunxUVvBEx2qPdIe//3uQhb5h2y2kGEpFIAgkMIwn5h8awj7Qp",
+	"1BIsKKcaqp6n+nO4fHf7+Y3iO+7ls86L6+3Pr25f3ujcvtx7nmvffLybURdwOqczbdng9bPWfQqkOZ9a",
+	"o/Tnsb35087D+50vn7TvXUJjSpMQzKdRKiPs46bWifLHu66u2XXX2s/43tUrlTP1kg10avHoknnSaluJ",
+	"9/P37a2NMl4iRZBSs7R30H2FW+gCmZT/CgAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

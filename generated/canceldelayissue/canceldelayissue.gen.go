@@ -23,6 +23,7 @@ import (
 	"strings"
 
 	"github.com/ecpay-go/einvoice/generated"
+	"github.com/ecpay-go/einvoice/lenient"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/oapi-codegen/runtime"
 )
@@ -39,10 +40,10 @@ type RequestData struct {
 // ResponseData defines model for responses.Data.
 type ResponseData struct {
 	// RtnCode Response code indicating success or failure
-	RtnCode *generated.LenientInt `json:"RtnCode,omitempty"`
+	RtnCode *lenient.Int `json:"RtnCode,omitempty"`
 
 	// RtnMsg Response message
-	RtnMsg *generated.LenientString `json:"RtnMsg,omitempty"`
+	RtnMsg *lenient.String `json:"RtnMsg,omitempty"`
 }
 
 // CancelDelayIssueJSONBody defines parameters for CancelDelayIssue.
@@ -641,29 +642,29 @@ func (sh *strictHandler) CancelDelayIssue(w http.ResponseWriter, r *http.Request
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"tFddbxNHF/4ro7l5QVqvN4l4q5orSFLVAkqUhCtA1Xj2eD2wO7PMzCZxUaRWVBUqRekHpEW9QLRAQfQD",
-	"aIuiErX/part8C+qM7vr+CsJbcFX9s7sOc858zzPHF+mXCWpkiCtobXL1PAWJMx91XApA2OPq7DtzzHL",
-	"8FmqVQraCnA7ToHmLSZtfQ5/hWC4FqkVStJaf43U56hHE7Z2EmRkW7Q2FXg0EbL/06O2nQKtUWO1kBFd",
-	"9+iy0eMBlzWThnH8RQxowWIis6QBejj8zEHh1z1XmdAQ0trZwRryxOf7b6jGBeCWenStEqmKZAk+XMy7",
-	"4hriQplUSQNmjxYtWjmrQhgvZ7F4kXAVAhEyFJxZISNiMs7BGKI0aTIRZxpoH5GQFiJXsYNUPI1AgmYW",
-	"Qv8kSAHS1qUd3FIRSaq0deAYNoVGwrayhs9VUgWesnYlUlUQckUJDtV+ONerRStPmWgf/AkYwyIYPoXp",
-	"IBht/AGYl8Z2/QfY6wedYY49P0TcLWRTYSIrbIw75mcXWJvMMskhJnMQszapG5MBqefZyLGFOvXoCmiT",
-	"t2PKD/wACaFSkCwVtEZn/Ck/oJ4D77hQPT49W7xfzUO7yC6wq1IZO4H3LWEwHeHuFUNQomEWQ0iK0g1p",
-	"QFNpILYFQhNhTIZbiRUJII2sFlEEmsAKSOtTh1EzDF8PaY2OQfEGpY+AuJIWpMPG0jR2TFWyesEgwNIz",
-	"xrlfKmK4nnnJdTu1EJIQ1w80g9dlMgsxs02lk0lxyzVSn/OIknGbNJUmafk0KdIagp3RjGM1q8K2iOPN",
-	"URIDWwECSWrbRNkW6FVhwB+HOAZq8dLbwELQE4wEVkTOtVGwyA1drB7NEfzPENVsCo4muTR3ghiQoSHn",
-	"6Ayy9Bz1yWn3Mot9Osl+RQLGsiQdz3VGirWcVwJdmCuMe0gq96zynpKAiQ3YwwUSwjiH1BoirOuQkGQq",
-	"IImQmQUESQR2MVb8oj/Z5nKhrwoZqtVKkZHW/h8Eo0a+i3ovB3emUlpA2eh974P+Li8n836Rh0ytuCXm",
-	"5QrEKoVXZWtDWK3OYPAGwojTQfAaBVumKpX76rS631UxfEH8E+UCbykI99DuS8kx3UuOr0QjEyi/59U1",
-	"RN4SFooVx6LJI4ZbSoRBY/hXY0YZfuIAMBT9ZYeAfcsbUVDOtdcgoeE6lvJGNLOY9O9Fh9NkScJ0u39D",
-	"TpoDBixKW1nBJhtaO3uZ8pgZ/EYttgn5i+bB3Tm9GeBnahSIbQGxbA3NURir0cRN21hI3AFBeJRY3SYs",
-	"YkKSmNl88C36XqOdz7Y7G492nt7p3vjjxZUHxxbqnbtPuje/pB4tWLPM1pZcvLdcOLruDcBsZKY9gDD/",
-	"jCIs75YCFmit9P6oej8/7/36pHfzcWdry9t5dK334Hrn9086H13feXh/F1kOax7D5agciIkNCvEMcPQx",
-	"JkMaC1PMRVjRUD82NrvPrr7YvNZ7dK13a7t370H36qedj2/vZj19guIhu9Mv3XSgI1LZd5sqkxiWK9mM",
-	"BR84wyPBG8FMcGQUolTEWKV3Z7N8LLA4wy0bjVhJA0iWhshH8uf7N0gmL0q1Kj3CYg0sbO/W45WTG4Qo",
-	"Uyx5pMjj07N5nZ3nz1588PRQ9+rmzndbvVvbh/OSSff2vd6HdzobP3W//qW7+fiv3+52v/qis/njzq2B",
-	"RryjziAe1ogB/wCtn3cqMaBxvHVsHi6yu/X9zsP7vc8fd765Qg4ZyyI4TD2a6ZjWaMva1NSqffVV3Lrv",
-	"NIL69O3qyDS+5BKdWTy5hDsdAUby/fBtZ3ujzJdqFWbub+DeSV8q3UI/EJb8dwAAAP//",
+	"vFdtbxPHFv4ro/lyQVqvN4m4V9d8giRX1wJKlIRPgKrx7LE9sDuzzMwm2UaRWlFVqBSlL5AW9QOiBQqi",
+	"L0BbFJWo/S9VbYd/UZ3ZXcdvCZRC/cnemX3Oc545z5njdcpVnCgJ0hpaW6eGtyFm7quGSykYe1yFmT/H",
+	"LMNniVYJaCvA7TgFmreZtPU5/BWC4VokVihJa/01Up+jHo3Z2kmQLdumtanAo7GQ/Z8etVkCtEaN1UK2",
+	"6IZHl40eB1zWTBrG8RcxoAWLiEzjBuhh+JkXwW94LjOhIaS1s4M55IHP999QjQvALfXoWqWlKpLF+HAx",
+	"V8UJ4qBMoqQBs49Ei1bOqhDG01ksXiRchUCEDAVnVsgWMSnnYAxRmjSZiFINtM9ISAstl7GjVDyNQAqQ",
+	"1q9LO7hSEXGitHWcGGpBW8K204bPVVwFnrCs0lJVEHJFCQ7VAsUJtGjlKdM6gHQMxrAWDEs/HQSjak8m",
+	"ujS2+MpcN150Wjnh/Lhwt5BNhWGssBHumJ9dYBmZZZJDROYgYhmpG5MCqeexyLGFOvXoCmiTazDlB36A",
+	"R68SkCwRtEZn/Ck/oJ6j7k69enx6tni/mkM7ZAfsclTGTqjwtjAYjnD3iiFoxjCNICRF4oY0oKk0ENsG",
+	"oYkwJsWtxIoYsGCsFq0WaAIrKDN1HDVD+HpIa3SMijdociTElbQobG2dsiSJXE0qWb1gkGDZHcarvKz9",
+	"4XzmJddZYiEkIa6/0PZvqp0sRMw2lY4n4ZZrpD7nESWjjDSVJkn5NC7CGoLKaMYxm1Vh28TVzVESAVsB",
+	"AnFiM6JsG/SqMOCPUxwjtXjp/8BC0BNaBqyIvNZGyWJt6GL1aM7gX4aoZlNwbIdLcyeIARkaco7OYJWe",
+	"oz457V5mkU8nNVoRg7EsTsZjnZFiLa8rgf2WK8Q9JJV7VnlHScDABuzhgglhnENiDRHWKSQkmQpILGRq",
+	"AUkSgSpGil/0Jze03OarQoZqtVJEpLV/B8Foy95jvV+vdi2lbAGl0Ad2/v4uLy/mg5CxO4FEY0HoF/fB",
+	"vFyBSCXwN5paHxMb1RBXq1MYvGsQcToI3qBhy1Clc1+fV//h++EvuB94W0G4j/9fytLJfpZ+LT6bYJt9",
+	"r78hA5S00PA4RE0eSNxSLAw2l1caSkr4iZPDEPrLTg8Hpjfiwrxe34ANh/NYyoVophHp362Op0njmOms",
+	"f8tOmiUG2py2soIiG1o7u055xAx+oxZlcqV73qPcndN/A/xMjRKxbSCWrWGDFcZqvAhMZizE7oAgPEqs",
+	"zghrMSFJxGw+Jhe612jnk53O5sPdJ7e71397fvn+sYV6587j7o3PqUeLqllma0sO738Ojm54AzQbqckG",
+	"GOafUYbl/VTQAq2VPphV78dnvZ8f92486mxve7sPr/buX+v8+lHng2u7D+7tMctpzSNczsqRmChQiGeA",
+	"45MxKZaxMMVshRkN6bG51X165fnW1d7Dq72bO72797tXPu58eGsv6ukTFA/ZnX7ZkQcUkcq+3VSpRFiu",
+	"ZDMSfOAMjwT/CWaCI6MUpSLGKr033+WjhcU5cNlo5EoaQNIkxHokv797naTyolSr0iMs0sDCbC8fr5z+",
+	"IESbYsojSR6fns3z7Dx7+vy9J4e6V7Z2v9nu3dw5nKdMurfu9t6/3dn8ofvlT92tR3/8cqf7xWedre93",
+	"bw4I8ZY6g3xYIwL8u7Rx3rnEgMYR2VXzcJLd7W93H9zrffqo89VlcshY1oLD1KOpjmiNtq1NTK3ad1/F",
+	"rfvOI+hP366OTPRLLtCZxZNLuNMVwEi8777u7GyW8RKtwtT9adw/6EuFW+gDYcp/BgAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

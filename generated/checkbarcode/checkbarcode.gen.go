@@ -23,6 +23,7 @@ import (
 	"strings"
 
 	"github.com/ecpay-go/einvoice/generated"
+	"github.com/ecpay-go/einvoice/lenient"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/oapi-codegen/runtime"
 )
@@ -39,13 +40,13 @@ type RequestData struct {
 // ResponseData defines model for responses.Data.
 type ResponseData struct {
 	// IsExist Whether the barcode exists at the tax authority: "Y" exists, "N" does not. Meaningful only when RtnCode is 1; treat this check as an aid, not the only check before issuing.
-	IsExist *generated.LenientString `json:"IsExist,omitempty"`
+	IsExist *lenient.String `json:"IsExist,omitempty"`
 
 	// RtnCode Response code indicating success or failure
-	RtnCode *generated.LenientInt `json:"RtnCode,omitempty"`
+	RtnCode *lenient.Int `json:"RtnCode,omitempty"`
 
 	// RtnMsg Response message
-	RtnMsg *generated.LenientString `json:"RtnMsg,omitempty"`
+	RtnMsg *lenient.String `json:"RtnMsg,omitempty"`
 }
 
 // CheckBarcodeJSONBody defines parameters for CheckBarcode.
@@ -644,28 +645,28 @@ func (sh *strictHandler) CheckBarcode(w http.ResponseWriter, r *http.Request) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"xFZva1zFF/4qh+EHvxbv3t1NtbXbV/knLjYakhbRpsLs3LP3TnvvzO3M2eyuIa8KgtRSFIuvRKxSWqrQ",
-	"KkLBop9mk/gtZObem+y/pFVSzKvNzNxznnnOeZ4zO0zoLNcKFVnW2mFWJJhx/9PgrR5aWtLRMFzhxN1a",
-	"bnSOhiT6E0vcLOsI3c8IrTAyJ6kVa7E13ZEpQocboSOEM3uf39l7/N3eg2/3H7w4G8AWq28x6Oo01X2M",
-	"oDOECyASbrggNJYFDAc8y1NkLVZvLpx7863zF1jAMj64jCqmhLXeDlgm1dh/OSdC41J/Ur/WqF1crH0c",
-	"vlG7vnNh938sYDTMXSxLRqqY7QZsDY1IuKL2yhzs5R60VyaTNhsTWZszcXcDz5k0GLHWtfEkwSFV1w+/",
-	"0p0bKIgFbFCLdU3xzC1uFJx7un04m2tl0R5TgLZdHUhLs5f4MEFK0AAlR1VAd9QCJ79KfAC8R4k2koYt",
-	"2GIfbbHyiCvQ+1sMIo0WlKYQ1pArqeJuLwWt0iH0E1SwQcpdCaSF5iUggz6ytCASFDeBW+AKuIwCF8Pn",
-	"9N8Wux3sauO+tT2p4nCK6WlqS5LKxRgVGk4YhZdRSVS0OXOqJrNcG09Mzl1IFktKep1Q6KyOIufDWqzr",
-	"KNW2lgLrhxF9EcuLzbK6UZYDPJ9SRVJwkioG2xMCrQVtoMtl2jN41HVSEcZoXnaHtqLTvMCajU/An6G1",
-	"PMZJ1hcajf+S992XKaPAXkjDnZaqq10ikuStYnV5nQ9h2bdXaUBLZesvrrdZwLbR2IKIZtgIG05gOkfF",
-	"c8la7FzYDBvMO0nitVVfWlhulzh90DKYv5ueJ7orrvkX19tFi1voS0pmtebE47XJIZu0ScGNkWim7LIU",
-	"pZOIkz53ydoRa7EJUMG4XTtoQitC5VHyPE99p2pVv2Ed1MrnZx2l8pnJm60qYYY5YQSR23+JD74ufw3Y",
-	"esqpq002L261B+2VoHCarjaQV6tZmdaCY8aPmqiokO+bS5Ai30bALKchaFegvrQYzkKcAbVx613kEZpZ",
-	"MjdwWxYdNw3WdYkpdy8VCP5vQXe7UkiewubKe2BRRRa22DnXq1sshA/8xzwN5020KzJDSzzLZ3NdVXIA",
-	"JDPnWGBRaBf3jNJ+rfapVugSW6SzJRLgQmBOFiR5hqSCZgMyqXqEDiRIx2Kqxc1wvs0VQu9LFel+rczI",
-	"WucbjekReYT6uLnoTaWygIroEyft4amgaOaTIk+YWjl7V9U2pjrH07K1Caxkejg+113EhUbjNQq2SlUp",
-	"9/S0etKomBwQ/0S5KBKN0THafSU55sfJ8VQ0Mqfljx1dE81bwXJiNVzZ+U8Mv5VJ64zhXz0zqvBzHwAT",
-	"0V/1EXDi9aYUVPTaa5DQ5D02CyL8e7SaiR6n7WUZN8NqOk69A8bMyZCquSXLWtd2mEi5db8YOYJc5zrb",
-	"KKb9xYb7a05DqOZ6JpW0ZJx926ElzHxpMHIv4iHwmEsFKSfvRxXjLTb68sXo3pODX77f+/rPv24/Wlxv",
-	"j358tnf/Gxawsl+u8MGmj/eOD8d2gzGYnZ4djiEs/qYRVlOlhIXGaHMyqv1ff9//7dn+/aej58+Dgyd3",
-	"9h/dHf3xxeizuwePHx4hK2CtunBs97qvjkXjHleey0kQe89/Onj8cP+rp6MHt+GMJR7jWRawnklZiyVE",
-	"uW3VD6te8/uhr5Dri5D6U6/ATZ/o6sblTXfSkzKV7+cfRi/uVflyo6OecFvHJ32ldOuHgdyV/w4AAP//",
+	"vFbvaxxFGP5XXgbBFvf27lJt7fZTfomHjYakRbSJMDf73u60uzPbmdncrSGfCoLUUhSLn0SsUlqq0CpC",
+	"waJ/zSXxv5CZ3U3uZxq0bT5dZmbf95ln3ud5313CZJpJgcJoEuwSzWJMqfup8GaO2izJsPBXqKF2LVMy",
+	"Q2U4uhNLVC3LEO3PEDVTPDNcChKQNdnlCUKXKiZDhDP7X97ef/TD/v3vD+4/P+vBFmluEejJJJF9DKFb",
+	"wAVgMVWUGVSaeAQHNM0SJAFpthfOvf3O+QvEIykdXEYRmZgE73ok5WLkv4wag8qm/qx5rdW4uNj41H+r",
+	"sb17Ye8N4hFTZDaWNoqLiOx5ZA0Vi6kwnZUZ2Ks96KyMJ223xrK2p+LueY4zrjAkwbXRJN4RVdtHX8nu",
+	"dWSGeGTQiGRD0NQubpScO7pdOJ1JoVHPeYCOXh1wbaYv8XGMJkYFJj5+BbRHNVDjVg0dAM1NLBU3RQBb",
+	"5JMtUh2xD/ThFoFQogYhjQ9rSAUXUS9PQIqkgH6MAjaMsFcCrqF9CYxCF5lrYDGyG0A1UAGUh56N4XK6",
+	"b8vdLvakst/qnIvIn2B6ktqKpGoxQcFRGH9zarPB00wqx0dGbSQScRPnXZ/JtIkso0Ujkk3kYkdyhs0q",
+	"kHu56jbTVG5UbwCORC5CzqjhIgKdM4Zag1TQozzJFR6XGhcGI1RzgHeEeXmo13R0AugUtaYRjvO70Gq9",
+	"dob3XlT4JeCy8u1pLnrSpjHcOCdYXV6nBSy76qn8Zamq7MX1DvHIDipd3r7tt/yW1Y/MUNCMk4Cc89t+",
+	"izijiJ10mksLy50KpQtaBXM3k7M0dcXW9uJ6p6xgDX1u4mkpWW046VFIx12QUaU4qgk3rDRnFWCVTW2y",
+	"TkgCMgbKG3VjC41JYSyxwS6hWZa4mpSieV1bqLWNTxtGbSPjN1sVTBWZwRBCu/8Cm3tV9umR9YSanlTp",
+	"rLj1HnRWvNJIelJBVq+mVVoNlhnXScLyhVzdXIIE6Q4CppkpQNoH6nON/jTEKVAbN99HGqKaJnMDd3hZ",
+	"cZNgbZWoavdSieBNDbLX44zTBDZXPgCNItSwRc7ZWt0iPnzkPqaJP6thXeEpakPTbDrXVcEHYHhqvQk0",
+	"MmnjnhHSrTU+lwJtYo3mbIUEKGOYGQ3cOIa4gHYLUi5ygxYkcMtiItkNf7ahlTLvcxHKfqPKSILzrdZk",
+	"BzxGPa/tOUupLaAm+sRGenTKK4v5pMjWnVBYUWHoV611VexgIjP8H6Z2FNMa1RhWo3Icbds24kKr9QoF",
+	"W6eqlfvytPraO/Cp1Y8slhjO0f+pJJ3Nk/RL0dkM2cxtf2MCqGFZwSsq9OyBxG2lXFtz+U9DSR1+5uQw",
+	"Fv2008OJ15tQYVmvr0CG4/fYLIlwI2vdVx1OnacpVUXdYSdmiRGDU0Y07JImwbVdwhKq7S9iLEGuaLc9",
+	"Uk4MF1v2rz0JoZ4NUi64Nsq2AF1og6l7Ggzt0FwAjSgXkFDjPK1mPCDDr58P7z4+/O3H/W///ufWw8X1",
+	"zvDnp/v3viMeqerlCh1sunjvuXBkzxuB2c11MYKw/JtEWHemChYqJdXJqA5+//Pgj6cH954Mnz3zDh/f",
+	"Pnh4Z/jXV8Mv7hw+enCMrIS1asORvW33OhqVHdAcl+Mg9p/9cvjowcE3T4b3b8EZbWiEZ4lHcpWQgMTG",
+	"ZDpoHr16w+377oVsXfimPzFJbrpEVzcub9qTjpSJfL/+NHx+t86XKRnmzG7NT3qqdOtHgeyV/w0AAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

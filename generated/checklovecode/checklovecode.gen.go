@@ -23,6 +23,7 @@ import (
 	"strings"
 
 	"github.com/ecpay-go/einvoice/generated"
+	"github.com/ecpay-go/einvoice/lenient"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/oapi-codegen/runtime"
 )
@@ -39,16 +40,16 @@ type RequestData struct {
 // ResponseData defines model for responses.Data.
 type ResponseData struct {
 	// IsExist Whether the donation code exists: "Y" exists, "N" does not. Meaningful only when RtnCode is 1; ECPay's data comes from the tax ministry's donation-code list, which it downloads periodically.
-	IsExist *generated.LenientString `json:"IsExist,omitempty"`
+	IsExist *lenient.String `json:"IsExist,omitempty"`
 
 	// OrganName Name of the organisation the donation code belongs to (受贈單位名稱), when it exists
-	OrganName *generated.LenientString `json:"OrganName,omitempty"`
+	OrganName *lenient.String `json:"OrganName,omitempty"`
 
 	// RtnCode Response code indicating success or failure
-	RtnCode *generated.LenientInt `json:"RtnCode,omitempty"`
+	RtnCode *lenient.Int `json:"RtnCode,omitempty"`
 
 	// RtnMsg Response message
-	RtnMsg *generated.LenientString `json:"RtnMsg,omitempty"`
+	RtnMsg *lenient.String `json:"RtnMsg,omitempty"`
 }
 
 // CheckLoveCodeJSONBody defines parameters for CheckLoveCode.
@@ -647,30 +648,30 @@ func (sh *strictHandler) CheckLoveCode(w http.ResponseWriter, r *http.Request) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"xFb/axRHFP9XHkOhCext9gxoPX/SJKVHo4ZEKcVYmMy+2x3dnVln5r415CehCDZoS60/1xZRbIu2Fiy1",
-	"7T/j5dL/oszs7uX27hIVIuanzczce5/3ee993tsmTKaZFCiMJo1tolmMKXWfCm+0UZtzMuz7y9RQe5Yp",
-	"maEyHN2LVdnBJRmi/Q5RM8Uzw6UgDbIsBbWfwGSIIFtgYgSFDHmHiwikiqjgOn8yN7hzf//5rcH3v776",
-	"e/fVn7f3du/uP781fPBy3oNFMBJOQcgjbjTxCPZomiVIGqR+8qMgqBOPpLS3iiIyMWmc8kjKRfnfokcy",
-	"agwqC+iLK0Ht9NXtRe/UzgfEI6afWSPaKC4isuOR86hYTIVpLk8HU95Bc7nqrx5UHNan7O54jkWuMCSN",
-	"K+NOvAPyro5+JreuITPEI71aJGuCpvZwPU+Dy4CzpzMpNOpDctLUKz2uzXQUn8VoYlQuE2ElPWh/oBuw",
-	"ST7fJMV/HmySC5sEQokahDQ+nEcquIha7QSkSPrQjVHAuhE2BuAa6mdgZWmN9j/UEFJDgckUNbSUTJ1L",
-	"Q3uQcsG1Ue5JgaDmECRcGw+6MWcxcAOh7IpE0lBDhorLkDOaJH1/gvxJtgvaisMIBSpqMPRXUXAUZmPq",
-	"VY2nmVSOqoxakyTiJm5v+UymC8gy2q9FcgG56EjOcGFk0eX1oi3hCy5Fk0zb07LmK5U+Tf0WJlJE2lZ5",
-	"pQ0Gd3eHj57NeznL3BRZIe835iLb0xGvF0WZB8WFzZixja7bjKHWIBW0KE/aCg9C4MJghOp1MTSFOc4A",
-	"zuvoCPwpak0jrFbaiSB4n7zvvE4fcuy5QNjXXLSkdWS4cVLp2hKWYmTXwaoOuJY9u9YkHumg0jkHdT/w",
-	"A6swMkNBM04aZNGv+wFxMho7cVk4d2KpWUB09sYnQCZnyc6lmGvrC5h9r21BOxmiE50wN5J9DxIL0p7O",
-	"F3UPVIRg49XTTcXNWBdZjbBq6K6aIWmQKkxvfKpZsEwKg8LhplmWuLqVYuGatuDLcTitsqX2VmNdEUz1",
-	"M4OhU0DymuHwroaOR9YSalpSpbPslnfQXPZyIW9JBVl5mhZuNVhmFGU2mi43cS7uZyBB2kHANDN9kDaT",
-	"Xa7Rn4Y4BWr9xidIQ1TTZK5jh+dFOAnW1o0qbg/Gi2y1OOM0gY3lT0GjCDVskkVbvpvEh4vuxzTxZ435",
-	"SzxFbWiaTfu6LHgPDE+tfoFGJq3dOSHdWe1LKaymtzSa+QIJUMYwM9pWoGWIC6gHdsa1DVqQwC2LiWTX",
-	"/dmil7d9l4tQdmuFR9I4GQSTe8MB6sN2BScxpSCURB+5foxeeXkxH2W5InHFPrIiOpjIDI9L5CpYjWrj",
-	"+K5jLZ4IgnfYsKWrsnOPr1ePGhzVcfE2nYsslhge0rtv1I7ZYe14LD0yo+QPHWSV4i1h2WZVVOjZC4e7",
-	"SrnWo/nxlktHaX7mOlCx/qYrwZHhTXRQXmvvoIWqcWzkRLiVvRyKDqdupylV/XI8HmwFY7qkTL6ca9K4",
-	"sk1YQrX9IsZyY4vWKgZzyTkd2L/6pPcZW7/ua4OpywqGZ8CoPtCIcgEJNU6KSrIbZPDNy8GdJ/u//bD3",
-	"3b//3Xx0dq05+OnZ3r37xCNFqVyivQ1n72Nnjux4YzC32ro/hjD/m0RYDpQCFiol1dGohr//Nfzj2fDe",
-	"08GLF97+k9vDR7uDf74efLW7//jhAbIc1oo1R3auusRoVHbVclxWQey9+Hn/8cPht08HD27CnDY0wnni",
-	"kbZKSIPExmS6sTBKeM3d+y5DtiR8051YBzeco8vrqxv2pSNlwt8vPw5e3in9ZUqGbWavDnf6Ru7WRoZs",
-	"yP8HAAD//w==",
+	"xFddbxNHF/4rR6NXehNpvVkTCcpyBUmqWuUjSkBVRVJpMnu8O7A7s8yMY7tRrpAqJBpBq1KuSysEoq2g",
+	"pRJVaftncJz+i2pmdx1/hlQFmit7ZnzOcz6e55zsECazXAoURpNwh2iWYEbdR4U3WqjNORl1/WVqqD3L",
+	"lcxRGY7uxXm5jUsyQvs5Qs0Uzw2XgoRkWQpqPwKTEYJsgkkQFDLk21zEIFVMBdfFk7nenfsHz2/1vv7x",
+	"1e97r369vb939+D5rf6Dl/MeLIKRcAoiHnOjiUewQ7M8RRKS+sn3gqBOPJLRznkUsUlIeMojGRfVt0WP",
+	"5NQYVBbQJ1eD2unNnUXv1O7/iEdMN7dGtFFcxGTXIxdQsYQK01ieDKa6g8byqL96MOKwPmF313NZ5Aoj",
+	"El4dduIdJm9z8DO5dQ2ZIR7p1GJZEzSzh2tFGVwFnD2dS6FRz6hJQ690uDaTUXyUoElQuUpEI+VB+wMd",
+	"wgb5eIOU3zzYIBc3CEQSNQhpfLiAVHARN1spSJF2oZ2ggDUjbAzANdTPwMrSKu3+X0NEDQUmM9TQVDJz",
+	"Lg3tQMYF10a5JyWCmkOQcm08aCecJcANRLItUkkjDTkqLiPOaJp2/bHkj2e7TFt5mKLgKIy/PnFZ41ku",
+	"lctQTq0lEnOTtLZ8JrMFZDnt1mK5gFxsS85woTTkinnJ9u1FV5fx9NrTqtFH2nsy31uYShFr29ojvd+7",
+	"u9d/9GzeK1LLTVkK8h8EWtZ1Msy1sv2KSLiwtTGW0rrFGGoNUkGT8rSl8BA3FwZjVDOAN4R5c6gv6PgI",
+	"0BlqTWMcbaQTQfDOM7z7Os4XgAvS29dcNKV1Y7hx8ueoBksJsutglQQcDc+uNohHtlHpIvC6H/iBVQ2Z",
+	"o6A5JyFZ9Ot+QJw0Jk4wFs6dWGqUAJ29YVXP5TQpuZxwbX0Bs++17VcnLXSs0ecGUu5BakHa0/myrYGK",
+	"CGy8epIz3AyRxPLeKpy7akQkJKMwveFJZcEyKYxNc7hDaJ6nrkOlWLimLfhqxE0qZ6Wno7GuCKa6ucHI",
+	"qRp5jeC/rUHikdWUmqZU2TS71R00lr1CnJtSQV6dZqVbDTYzijIbTZubpBDsM5Ai3UbALDddkLaSba7R",
+	"n4Q4AWrtxgdII1STyVzDbV404ThY2zeqvD0cGbLZ5IzTFNaXPwSNItKwQRZt+24QHy65H9PUnza6L/MM",
+	"taFZPunriuAdMDyzSgUambR254R0Z7VPpbCS3dRo5kskQBnD3GjbgTZDXEA9sHOrZdCCBG6zmEp23Z8u",
+	"bwXp21xEsl0rPZLwZBCM7wKHqGfNfycwlSBUiT5ypRi88opmPsqy1SoUllUY+eWOsSK2MZU5/guJG9i0",
+	"sjWC1agWDu8v1uKJIHiLhK1cVcx9c1x95/P42OxHlkiMZvD/WJTOZ1H6jfBsCm1mDsMRAlSwLOEVFXr6",
+	"euKuMq71YAb9wxWlMj91jxixftxd4sjwxlhY9OtboOFoHOtFItwqXw1Wh1O3soyqbjViDzeLIW1Tplja",
+	"NQmv7hCWUm0/EWNz4/p10yPMFed0YP/q496n/Degu9pg5qqC0Rkwqgs0plxASo2TsyrZIel98bJ358nB",
+	"T9/sf/XnXzcfnV1t9L57tn/vPvFI2SqXaWfd2XvfmSO73hDMrZbuDiEs/sYRVkOphIVKSXU0qv7Pv/V/",
+	"eda/97T34oV38OR2/9Fe74/Pe5/tHTx+eIisgLVizZHdTVcYjcquay6XoyD2X3x/8Phh/8unvQc3YU4b",
+	"GuM88UhLpSQkiTG5DhcGBa+5e99VyLaEb9pjK+W6c3Rl7fy6femSMubvh297L+9U/nIloxazV7OdHsvd",
+	"6sCQDfnvAAAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -23,6 +23,7 @@ import (
 	"strings"
 
 	"github.com/ecpay-go/einvoice/generated"
+	"github.com/ecpay-go/einvoice/lenient"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/oapi-codegen/runtime"
 )
@@ -72,82 +73,82 @@ type SearchType string
 // ResponseData defines model for responses.Data.
 type ResponseData struct {
 	// IAAllowNo Allowance number (折讓單號)
-	IAAllowNo *generated.LenientString `json:"IA_Allow_No,omitempty"`
+	IAAllowNo *lenient.String `json:"IA_Allow_No,omitempty"`
 
 	// IADate When the allowance was made (折讓時間), yyyy-MM-dd HH:mm:ss
-	IADate *generated.LenientString `json:"IA_Date,omitempty"`
+	IADate *lenient.String `json:"IA_Date,omitempty"`
 
 	// IAIdentifier Buyer's company identifier (買方統一編號); 0000000000 when there is none
-	IAIdentifier *generated.LenientString `json:"IA_Identifier,omitempty"`
+	IAIdentifier *lenient.String `json:"IA_Identifier,omitempty"`
 
 	// IAInvalidStatus Whether the allowance is voided (作廢狀態): 0 no, 1 yes
-	IAInvalidStatus *generated.LenientString `json:"IA_Invalid_Status,omitempty"`
+	IAInvalidStatus *lenient.String `json:"IA_Invalid_Status,omitempty"`
 
 	// IAInvoiceIssueDate When the invoice was issued (發票開立時間), yyyy-MM-dd HH:mm:ss
-	IAInvoiceIssueDate *generated.LenientString `json:"IA_Invoice_Issue_Date,omitempty"`
+	IAInvoiceIssueDate *lenient.String `json:"IA_Invoice_Issue_Date,omitempty"`
 
 	// IAInvoiceNo Invoice number (發票號碼)
-	IAInvoiceNo *generated.LenientString `json:"IA_Invoice_No,omitempty"`
+	IAInvoiceNo *lenient.String `json:"IA_Invoice_No,omitempty"`
 
 	// IASendMail Email address the allowance notice went to (通知電子信箱)
-	IASendMail *generated.LenientString `json:"IA_Send_Mail,omitempty"`
+	IASendMail *lenient.String `json:"IA_Send_Mail,omitempty"`
 
 	// IASendPhone Mobile number the allowance notice went to (通知手機號碼)
-	IASendPhone *generated.LenientString `json:"IA_Send_Phone,omitempty"`
+	IASendPhone *lenient.String `json:"IA_Send_Phone,omitempty"`
 
 	// IATaxAmount Tax of the allowance (折讓稅額)
-	IATaxAmount *generated.LenientNumber `json:"IA_Tax_Amount,omitempty"`
+	IATaxAmount *lenient.Number `json:"IA_Tax_Amount,omitempty"`
 
 	// IATaxType Tax type (課稅別): 1 taxable, 2 zero rate, 3 tax-free, 9 mixed
-	IATaxType *generated.LenientString `json:"IA_Tax_Type,omitempty"`
+	IATaxType *lenient.String `json:"IA_Tax_Type,omitempty"`
 
 	// IATotalAmount Allowance amount before tax (折讓金額(未稅))
-	IATotalAmount *generated.LenientNumber `json:"IA_Total_Amount,omitempty"`
+	IATotalAmount *lenient.Number `json:"IA_Total_Amount,omitempty"`
 
 	// IATotalTaxAmount Allowance amount with tax (折讓金額(含稅))
-	IATotalTaxAmount *generated.LenientNumber `json:"IA_Total_Tax_Amount,omitempty"`
+	IATotalTaxAmount *lenient.Number `json:"IA_Total_Tax_Amount,omitempty"`
 
 	// IAUploadStatus Whether the allowance was uploaded to the tax platform (上傳狀態): 0 no, 1 yes
-	IAUploadStatus *generated.LenientString `json:"IA_Upload_Status,omitempty"`
+	IAUploadStatus *lenient.String `json:"IA_Upload_Status,omitempty"`
 
 	// IISCustomerName Buyer's name (客戶名稱)
-	IISCustomerName *generated.LenientString `json:"IIS_Customer_Name,omitempty"`
+	IISCustomerName *lenient.String `json:"IIS_Customer_Name,omitempty"`
 
 	// Items Items of the allowance (商品明細)
 	Items *[]AllowanceItem `json:"Items,omitempty"`
 
 	// RtnCode Response code indicating success or failure
-	RtnCode *generated.LenientInt `json:"RtnCode,omitempty"`
+	RtnCode *lenient.Int `json:"RtnCode,omitempty"`
 
 	// RtnMsg Response message
-	RtnMsg *generated.LenientString `json:"RtnMsg,omitempty"`
+	RtnMsg *lenient.String `json:"RtnMsg,omitempty"`
 }
 
 // AllowanceItem defines model for responses.Data.Items.
 type AllowanceItem struct {
 	// ItemAmount Item total (商品合計)
-	ItemAmount *generated.LenientNumber `json:"ItemAmount,omitempty"`
+	ItemAmount *lenient.Number `json:"ItemAmount,omitempty"`
 
 	// ItemCount Quantity (商品數量)
-	ItemCount *generated.LenientNumber `json:"ItemCount,omitempty"`
+	ItemCount *lenient.Number `json:"ItemCount,omitempty"`
 
 	// ItemName Item name (商品名稱)
-	ItemName *generated.LenientString `json:"ItemName,omitempty"`
+	ItemName *lenient.String `json:"ItemName,omitempty"`
 
 	// ItemPrice Unit price (商品單價)
-	ItemPrice *generated.LenientNumber `json:"ItemPrice,omitempty"`
+	ItemPrice *lenient.Number `json:"ItemPrice,omitempty"`
 
 	// ItemRateAmt Tax of the item (商品稅額)
-	ItemRateAmt *generated.LenientNumber `json:"ItemRateAmt,omitempty"`
+	ItemRateAmt *lenient.Number `json:"ItemRateAmt,omitempty"`
 
 	// ItemSeq Sequence number of the item (商品序號)
-	ItemSeq *generated.LenientInt `json:"ItemSeq,omitempty"`
+	ItemSeq *lenient.Int `json:"ItemSeq,omitempty"`
 
 	// ItemTaxType Tax type of the item (商品課稅別): 1 taxable, 2 zero rate, 3 tax-free
-	ItemTaxType *generated.LenientString `json:"ItemTaxType,omitempty"`
+	ItemTaxType *lenient.String `json:"ItemTaxType,omitempty"`
 
 	// ItemWord Unit of the quantity (商品單位)
-	ItemWord *generated.LenientString `json:"ItemWord,omitempty"`
+	ItemWord *lenient.String `json:"ItemWord,omitempty"`
 }
 
 // GetAllowanceJSONBody defines parameters for GetAllowance.
@@ -746,48 +747,48 @@ func (sh *strictHandler) GetAllowance(w http.ResponseWriter, r *http.Request) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"zFpvcxTH0f8q46mnSnf17J32Dhe2j/ILGRFzCcKKThQvQBGj3bm7sXdnVjOzks5YVQQKm1hWhEMkG4cK",
-	"BTEuYQUFcGyLIIcvw95Jr/wVUjO793f3JEGJ4njh0u3M9Py6f909PdO+CC3meoxiKgUsXITCqmIX6T85",
-	"nvWxkO8xu5YdRRKpbx5nHuaSYD1jxHHYPKIWPs3UTxsLixNPEkZhoT0IqO/OYA5S9c+/3tm80fh5fefm",
-	"7TQ0IF5ArudgWIB5M58z38q/nXszl8sfzb8NDeiihVOYVmQVFnJHDShrnpooJCe0AhcNOIokjm86WcWA",
-	"0DlGLDwkgI0kBqkSRtyqTtY8DHJpwDiQVQxQE13StHzaALVarZYZG8vYdgxpxnwrE8NoGtBDUmKuYPzh",
-	"/Hn74puL5zLDU+qvfMdf/wcTlCmGkJPMGA21jNi4ud24pyzYuLvdbcSx375tmuY7R946GocW23EMc6uK",
-	"qCyOxrdsjoHiaFySS2jrZ4LcthXjck+yeSAZEHoKSNVv39u5f7e+9iTYXkkXgAlmaqDDowyQU19apgGI",
-	"2pq6bn4NkE+e1suwshX1XVg4B01owBw0YB5OdevXq5ABFzJqUWYOcYpc5fXnOlTs9P9O1SMwo+GuCfP1",
-	"yJSSXmEZtWVGSYeFTvMtLho6BAnHttq2g7GpFk428yG2ZIjT8lAtM4ccYiNlcIX1IiwT7Ng9sKHRFbnK",
-	"BlgIVOkGAMyIKSx6mDkGKmQOx4wcemgWGnDWZyo4YWP1p06Sz7WFT71r1m9eNuoPvg1WrtRXt4JnV4M7",
-	"G9CA3Ne+/EYViZTATjnbXpMGn3wCer6BN94FQ+aQGkm1lnRATYPzvmnmj4b/Bb3DevlQGi4afS3VDs0o",
-	"5/QzV057Xr7p3jGfRNoLO2zX9uMottWsUZ2L4m4OyoyDnBEzuvqcT3caPVcAnTni/8Mfu2tLjY2l+lf3",
-	"6rdug5AUkE+cGWbprpkH4OWN3q+AUHBuKDdkgKH80FS6m6GWZZL4aZtNs9M9oyVCGSpptTbgi9HaNxjO",
-	"ElllvgTtlT0EACKAilw7Tnc8XmaYrBrq/LGqjAkMUIfcrqjZ+Nfu07//uv3NhfEPSpNg+L388Uj08PtY",
-	"tuRe+HX7C3Usq4nt3GC0YRidGC6A1Inj46gGKj6xMTDfNCJuQ7rTbYr7MXyo7L1EiDbTZZQpJ8LqRBcm",
-	"OlMKj1GBRZ9SpTgyrYVOv0ipEqxtRqVK/FiIEjcswAqmmCOJ7ewpTAmmshSblSGux7jUsJA6aWCFyKo/",
-	"k7WYOxwm7gobxlHID7ck6kOgODKdXOycrWLa44/zSAAX2bipQf3m5d21G13lDDh5suC6BSFev1pFG1NJ",
-	"ygTzuHLv+TXMhwRQ5SmiNUBac0Fq5/HP9bUnjR8fPd+6FJWTx4DZ+gfmI8PwMEAZxQOgK9VH83RJIumL",
-	"RDIV4nh+mWPExjZIPf/lVvD0bmPpUv3qki6XqC6RalgMhHJqYLoohI/389ZIivZVohbYzao2OqQG22cj",
-	"VV+mVn/N0EuY2tNjiDhx5CdcRByAbJtjIXp8kDKp6cJUqvI9tXvpm8bte7t/exo8uP782Z3G5qNB0W28",
-	"qkI9fp9hM8RpsXIQ5ep/Wqrfvz0wxE2ihekRl/lUJtx40QJg5R6tmlft9au7d5aVAmXGXSRhAdrMn3E6",
-	"0mFolP1UOh2bdRgqJd8SlUJqB5Da+f5xY/1qcO1eugByQKIFNOPo+97HmDPA9eXviPqeKXOMDfAOcMkC",
-	"tgeALyaR05exdrWB9Awwg8uMY6VIk7jdz77cvbOcqt/6vrF+NT2YBGod9/LMmJ7zRFYTtAyubwyslmc8",
-	"h6EXPbTVwebrhdhWSUWNKrU9B0mlIUg93/o8uPzDIJ7lxdL0cV9I5mI+fVpX2v0KM1WHg1Swebd+7afg",
-	"+nJj/fUfAxK7CSTpzwk5Mlj9NLjxx/rXf278+6GCTprLe24OErv9XFyNAakioSkuuH5tZ/3aAPqyxO7x",
-	"ZCV+7yMqiay1LLK6tfvZymCqkOySmobIHyMWBsUfxzmxEhCfoUQCT421IK9tBleeDKbVJ5DEI+7exYeK",
-	"nqYuA1t3SOyW8GxcjxKe9XHH/T9Bp+A/K91vAYRKXNlfhSKVh4p/Ei3sUzclgH+xSmoAwuYs43afqInU",
-	"m+3JWsHa5vNfll9vyC8mvcv3vPC3qiKlJmyvQJyjmvo9IelxZicQPBE9cQGL2eoWbRMLSUIrQPiWpa5t",
-	"jIMyIo7P8Wv10glJx0RlD/zNB9au3kveNAeRutZrY4g9fG5Uswkt6xcASaR+Ng1fV9/Hsv3qCkbGi9CA",
-	"c5iL0AK5rJk1FcfMwxR5BBbgkWwua0LdO6zqcqPfc69WiomkJFwlQm0FHMY+UpUnQLT5sNJ5Jex47o2K",
-	"nizUULjuFxVtWIBdOxqdLWC1r8WoxGEJgTzP0f7H6PCHQuFo9o7jFVTzRbbnyYFavOZJbANbje/bWXxV",
-	"HcvxqCpPktscA8VRAzDq1HS/pVXHu9G2AijLcGQpbfQtR3vDMeBgNIcBdj1ZA0zdFOaJ0G/9+7VnJ2ZP",
-	"YmSH76LdxpzAcyR0p9h9a7wIeDR6LEQwpOreMrEIckBp9HdAYGoLcB4eUY54HmbBB3oxcrJJXelJ4mIh",
-	"keslZuIFIImr2zwCW0zJTVGmv2U+ZlQdQ2WBZTpCApBlYU8KQMJ7IKEgZwKXUF9iXZwTZUWHWR9lk5NX",
-	"GL7zhNpsPhPtCAtHTbO3T9pGPXWAdNwy9B7t1g46jNCZ95LclaqiLsUJOocdphtPh5KsurBK7uPODoiS",
-	"mDfNVxiwza2akXt4sbrXAdCd9l8kcrFVZdjuE7sHCkevXzgeSowkuPyBaokWLBWsHFGRXDjoIZcIlRhe",
-	"qnhoik881rukH/Ro31O9nggKfe0VhFDPHSA0RNl3QOtM1DiF77qI18LTEXQej82sxCXNKLuG/8uF5SCh",
-	"G85SWUa5rMoXlqbmHd2gyvXu3XwhcgklQnKVt0VNqAJecYLtY0DyGkAVRChwkNSJqN2mDr7cDlY2dh7f",
-	"qf/12e6V9ZHxYvDto/rqV9CAkaNMooWSlvcbLU43xlswZ3xR60AY/utF2DxOIliYc8b3RtX44Wnjx0eN",
-	"1YfB1paxs7HUWF8O/vtF8Onyzv3v2shCWCeUOLg4pWkRmKuSSduyG0R96587979r/OVhcPcKSAmJKlgV",
-	"/D53YAFWpfREYbhFd0aPZzVDyiGycr6nqCvpjc5MnCqpmdooPfs9+EewvdLcz+PM9i011H/TA2033hKk",
-	"VP5fAAAA//8=",
+	"zFptcxPHHf8qm53OWJqe5JPIkERMXjiYBrVx4lpmeAGuWd+tpE3udo/dPdsK8QyFIaFxXJNSOyFlykBD",
+	"xsTFBdIkpjjly3CS/SpfobN7J+mkOxlDIbZfMLp9+O/v/7i/3eUctJjrMYqpFLB0Dgqrjl2kf3J81sdC",
+	"vsXsRn4USaTaPM48zCXBesSI47A5RC38LlOfNhYWJ54kjMJStxNQ353BHGSan365vXG19ePa9rUbWWhA",
+	"PI9cz8GwBItmsWC+Vny98GqhUDxcfB0a0EXz72Bak3VYKhw2oGx4aqCQnNAaXDDgKJI4uehkHQNCZxmx",
+	"8JAANpIYZCoYcas+2fAwKGQB40DWMUBtdGnDilkDNBqNRm5sLGfbCaQ587VcAqNpQA9JibmC8YfTp+1z",
+	"ry6cyg1PqV/F2K9fwRRlyiHkNDNGXR0jtq5ttW4rC7ZubfUacey3r5um+cah1w4noSVWHMPcqiMqy6PJ",
+	"Jdt9oDyalOQS2vlMkdu1YlLucTYHJANCDwGZ5o3b23duNVcfBlvL2RIwwUwDxCLKAAXV0jENQNTWruv1",
+	"rwGK6cP6PaxsRX0Xlk5BExqwAA1YhFO9+vUrZMD5nJqUm0WcIldF/amYivH4j6segRkNV00Zr3umlPQa",
+	"y6klc0o6LMXNt7Bg6BQkHNtq2ZjHpjo42cz72JIhTstDjdwscoiNlMEV1nOwSrBj98GGRk/mKhtgIVCt",
+	"FwAwI09h0eeZI6BGZnHCyGGE5qEBz/pMJSdsrfwQd/KprvCpN83mtQtG8+7XwfLF5spm8PhScHMdGpD7",
+	"OpZfqSOREdip5rtzsuCjj0BfG3jlTTBkDqmeTGdKDGoWnPZNs3g4/Bf0d+vpQ1m4YAy0VDc1o5ozyFwF",
+	"HXnFdngnYhLpKIzZrhvHUW6rUaO6FiXDHFQZBwUjYXTVXMzGjV4ogXiN+HX4sbO62FpfbH5xu3n9Bgid",
+	"AoqpI8Mq3TNyD355pb8VEApODRWGDDBUHJrK9nqoY5k0/3TNpr3TO6IjQhkqbbY24LO5dWAynCSyznwJ",
+	"ujP7HACIACpz7aS7k/kyw2TdUPuPVWdMYIBicnuyZv1fO4/+/vPWV2fG36tMguG3ikcj0cNvY9mRe+bn",
+	"rc/UtqwGdmuD0YVhxDGcAZljR8dRA9R8YmNgvmpEvg3dne26eJCHX6j3niNF2+UyqpQTITvRxERXSuEx",
+	"KrAYQFXKI9Na6PSzUJVgdSOiKsltISrcsAQdTAmmMl9JdOaI6zEuNRqkNhhYI7Luz+Qt5g6H9brGhnGU",
+	"6cORIF35yyPT6QznZB3TviCcQwK4yMZt2M1rF3ZWr/ZwGHD8eMl1S0Lsky5lG1NJqgTzpEZv+Q3MhwRQ",
+	"RBTRBiCdsSCz/eDH5urD1vf3n2yej4jjEWB2/sBcZA0epiKjeL8UpHrnna5IJH2R6jYFM1k+ZhmxsQ0y",
+	"T366Hjy61Vo837y0qNkQ1QyogcX+aaSap8tC+PhpwRjJ0KFI1AS7zVSjjecAhmSk3/OQ7v3AW8HUnh5D",
+	"xEnCPeYi4gBk2xwL0RdilEntGEylIt+ZnfNftW7c3vnbo+DulSePb7Y27u+rQuN1lbPJIwibIU7H/nvR",
+	"qPmnxeadG/vrokk0Pz3iMp/KlJMpmges2qdK+0i8dmnn5pJCXWXcRRKWoM38GSdWzEJLDNDj3UTn/69H",
+	"+hFOaaHkg8z2tw9aa5eCy7ezJVAAEs2jGUcfxj7EnAGuT2aHVHuuyjE2wBvAJfPY3i/PMImcgb7p7v9I",
+	"jwAzuMo4VujbLtr55POdm0uZ5vVvW2uXsgfIVVqx3QIvodwckfUU1YIr6wdLtROew9Cz7qhqA/L1RGyr",
+	"6qB6la6eg6RSC2SebH4aXPjuwGy05cr0UV9I5mI+/a6mtoP4kSK+IBNs3Gpe/iG4stRa26fKLbGb4g7d",
+	"nFLhgpWPg6t/bH7559a/7ym8pD29j59L7A6KYNUHpAr0trjgyuXttcsHJVQldo+mI/+9j6gkstExw8rm",
+	"zifLBwh3esRpg0fhFtl7X8NtnBMrBeYJSiTwVF8H5+pGcPHhAbLvBJJ4xN2dDqiMaCtwsJiAxG4Fn02C",
+	"r6izd+y4nKJI8J/l3qMzoRLXBuIuU/kCQU+i+afQlxTEz0Zo9isVTjJuD8iESKezfTUnWN148tPSPuTu",
+	"Qtotdd99d4ecKN1gdwbiHDXU94SkR5md4sqJ6MIHWMxW50+bWEgSWgPCtyx1DGIcVBFxfI5/+SCckHRM",
+	"1HYB3b5j7Hl+KJrmgXFS55YtBBxes6nRhFb1gVkSqa8Lw1vFt7Hs3jaCkfEyNOAs5iJUu5A386byJvMw",
+	"RR6BJXgoX8ibUL+Z1TUBGHTNqVViIq2E1olQSwGHsQ8U6wOIti8f4kes2DVnREPyUEPh+p2kbMMS7FnR",
+	"iD99qnUtRiUO93fkeY6ONEaH3xcKR/vNNMlp2jeRfYd1avGGJ7ENbNX/1Be1l/VSNx4x4jS57T5QHjUA",
+	"o05DvzN0OLQbLSuAsgxHltJGHyt0NBwBDkazGGDXkw3AFEufI0LfcT/tWXLi7HGM7PCWsNeYE3iWhOGU",
+	"OOCMlwGPeo+ECIYUE60SiyAHVEZ/BwSmtgCn4SEViKdhHrynJyMnn/YaO0lcLCRyvdRCOw8kcfXzhsAW",
+	"U3IzlOm23IeMqq2lKrDMRkgAsizsSQFIePAiFBRM4BLqS6zpMlFWdJj1QT69TIXJO0eozeZy0YqwdNg0",
+	"+98Hu6in9lB4O4be5Zkx5g4jDObdJKuag6lKKmzno9v5Y3QWO0w/uDxvqerIVOWnB6vkPo7f/CuJRdN8",
+	"iQnbXqqduS8uV39xLrHn7MdWnWF7QP7vKaW9QSn9QvIsJW32xDw6sFTCc0RFOs3QXS4Rqrg8F9Voi0/l",
+	"Az3S98oJdlWvLwvDeH0Jadh3IAgNUfUd0NlXNU7huy7ijXCHBfEttl3ZuKQ5ZdfwvytYDhL6sVYqy+ho",
+	"nTKgpV3zhn7yKfSv3b7hcQklQnJV+0VDKGKvfILtI0DyBkA1RChwkNTFrPvEG3y+FSyvbz+42fzr452L",
+	"ayPj5eDr+82VL6ABo0CZRPMVLe83Wpx+VO7AnPFFI4Yw/OtH2N6SIliYc8Z3R9X67lHr+/utlXvB5qax",
+	"vb7YWlsK/vtZ8PHS9p1vushCWMeUOLgwpd0iMFe0S9uyF0Rz85/bd75p/eVecOsiyAiJalidCXzuwBKs",
+	"S+mJ0nDH3Tndn9ceUgGRl3N9xLCiFzox8U5FjdRG6Vvv7j+CreX2eh5ntm+prsGL7mm58Y4gpfL/AgAA",
+	"//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -24,6 +24,7 @@ import (
 	"strings"
 
 	"github.com/ecpay-go/einvoice/generated"
+	"github.com/ecpay-go/einvoice/lenient"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/oapi-codegen/runtime"
 )
@@ -43,37 +44,37 @@ type RequestData struct {
 // ResponseData defines model for responses.Data.
 type ResponseData struct {
 	// AIAllowDate When the allowance was made (折讓時間), yyyy-MM-dd HH:mm:ss
-	AIAllowDate *generated.LenientString `json:"AI_Allow_Date,omitempty"`
+	AIAllowDate *lenient.String `json:"AI_Allow_Date,omitempty"`
 
 	// AIAllowNo Number of the voided allowance (折讓單號)
-	AIAllowNo *generated.LenientString `json:"AI_Allow_No,omitempty"`
+	AIAllowNo *lenient.String `json:"AI_Allow_No,omitempty"`
 
 	// AIBuyerIdentifier Buyer's company identifier (買方統一編號); 0000000000 when there is none
-	AIBuyerIdentifier *generated.LenientString `json:"AI_Buyer_Identifier,omitempty"`
+	AIBuyerIdentifier *lenient.String `json:"AI_Buyer_Identifier,omitempty"`
 
 	// AIDate When the allowance was voided (作廢時間), yyyy-MM-dd HH:mm:ss
-	AIDate *generated.LenientString `json:"AI_Date,omitempty"`
+	AIDate *lenient.String `json:"AI_Date,omitempty"`
 
 	// AIInvoiceNo Invoice number (發票號碼)
-	AIInvoiceNo *generated.LenientString `json:"AI_Invoice_No,omitempty"`
+	AIInvoiceNo *lenient.String `json:"AI_Invoice_No,omitempty"`
 
 	// AISellerIdentifier Seller's company identifier (賣方統一編號)
-	AISellerIdentifier *generated.LenientString `json:"AI_Seller_Identifier,omitempty"`
+	AISellerIdentifier *lenient.String `json:"AI_Seller_Identifier,omitempty"`
 
 	// AIUploadDate When the void was uploaded (上傳時間); empty until it is
-	AIUploadDate *generated.LenientString `json:"AI_Upload_Date,omitempty"`
+	AIUploadDate *lenient.String `json:"AI_Upload_Date,omitempty"`
 
 	// AIUploadStatus Whether the void was uploaded to the tax platform (上傳狀態): 0 no, 1 yes
-	AIUploadStatus *generated.LenientString `json:"AI_Upload_Status,omitempty"`
+	AIUploadStatus *lenient.String `json:"AI_Upload_Status,omitempty"`
 
 	// Reason Why the allowance was voided (作廢原因)
-	Reason *generated.LenientString `json:"Reason,omitempty"`
+	Reason *lenient.String `json:"Reason,omitempty"`
 
 	// RtnCode Response code indicating success or failure
-	RtnCode *generated.LenientInt `json:"RtnCode,omitempty"`
+	RtnCode *lenient.Int `json:"RtnCode,omitempty"`
 
 	// RtnMsg Response message
-	RtnMsg *generated.LenientString `json:"RtnMsg,omitempty"`
+	RtnMsg *lenient.String `json:"RtnMsg,omitempty"`
 }
 
 // GetAllowanceInvalidJSONBody defines parameters for GetAllowanceInvalid.
@@ -672,32 +673,32 @@ func (sh *strictHandler) GetAllowanceInvalid(w http.ResponseWriter, r *http.Requ
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"zFdtbxPLFf4rR/OFRFo76wRR4nwCkoJbQqME1A+A0GT32B7YnVlmZuNsUSQEaj9AAbUUCmol2nBBIO5F",
-	"vFxErsi998/g2PyLq5ldO35NAgoy/uTdmT3nec4852WuEE+EkeDItSLFK0R5VQyp/SvxcoxKHxV+kp+l",
-	"mpp3kRQRSs3Q7jgSBKJGuYenhHn0UXmSRZoJTorkVBwuowRRBl1FWBHMRx9o6wsY27rxoPnybuP9s+bD",
-	"R+PEIbhKwyhAUiST7mTB/d3k4cLBqYOHptzDxCEhXT2JvKKrpFg45JCQ8fajQ3QSmc+UloxXyJpDSnxF",
-	"sL2gYunGwQiXMRC8okALGGs83Gw8MUgb65vdYOf/cNh13emp6ekemO6uMOdRelXKdWm2H2drDUqzn2l3",
-	"zbEnxyT6pHi200lnYJyuwzvftiKWL6KniUNWcxWR4zQ0LxdTJVgRWPMqElyhGiaL0gVr/MIs1dhP7c9V",
-	"5Dbi26GuUQUh9duq2Hp47dP9u+MOJEmS5Obnc74PJ04Uw7CoFOllnGHNXlaQo6Qa/fxJ5Ay5XurblWNh",
-	"JKS2wKkJIqkwXY2X854IJ9CLaJKriAnMxDHRtmhj2yb35Zqv33+ZaX7ERI7GCcoLJR+5ZmWGsp+Q3XFA",
-	"gSkSlCfA2nthrPnm/db9nxrvXn/cuJql8Qy47R/UsnOWCEwBFxxHz/izFJmd39jHn/9b/7D+bWsyy+yB",
-	"qszWgKfq7CtmI4a+hEGwiwzTLcN0+PZxrw5HT+pMFAjq76Y3ozArtdhut2LbuFG/9jYT2wxgGOkEYq5Z",
-	"AEwDU98MtSVNdawGkjNJP4SfFnZB01WIAqrLQoYtzo2bV7f+enO8CC5w4UABEhw120WkypDq55jsWi/q",
-	"tx/V//O/UUtxUfNjwh+gwcWsiYMnfDMI+cyjmvEKqNjzUCkQEsqUBbHsKNuMa6yg3I1Diev9JDCvKjvg",
-	"D1EpWsHuKWnSdUcZ97Xd5qkUezpQmd2Ml23h1kzbqXLu2AJN4DhqaI9pUOIrNGA+HFkoEYesoFRpJAp5",
-	"N++auUxEyGnESJFM5Qt5lzgWt03RiaOTx7I2MHEcddtoZtNyFEr3h/l0lSnjEQIhLpk8Bjpornn0pPl8",
-	"PeuT6QT34Hbjx1fjeWJhSWrMlXxSJIO8O513DYPBE1wjt3BoFAVWmoJPXMySMb2k9A+erXG0m8Ic92QS",
-	"afTBN+sjGssdspDVu0F2W2tQmnVA8CCBspDbFTLM3JoGyLWknmFTY7oKVigzECBdwaxZCFN+a0xhvh9i",
-	"H6jFyyeQ+mnP7Q7mIq6wVGG9YI0cZLY6kyI4oECUy8xjNICl2T+CQu4rOEemjDbPkTz8yX5MgzwZAOI0",
-	"C1FpGkb9vs5wtgqahaZEgUJPGLtjXNh3ub8IjsaxQj2eIQHqeRhpZbqliRDjUHAhZDzWaEACM1EMhHcp",
-	"P7iupZldY9wXtVzmkRQPuW7vzWob9bDrk60irZxvBXrHC1p7l5OKeSfLXVUsu6LN8RUMRIT7Vce6sGoZ",
-	"Y+f1z1icdN2vmLAtV63M3b9c3ak3dHeEz8lc9KoC/SG5u6d0jIal477kyADJD+1VXeJtwTLJKilXg2cK",
-	"uxQyZQrDF80VLfMDO36X9b12/R3p9WRQqrWvkEI9l5k0EOU4gHZrtDhVHIZUJmmT7G/8HdVJap4z8VWk",
-	"ePYK8QKqzD+iTYSMdE3d8OwRTdu7eKEXQ2sGDxlnSktTv1WiNIb2bNCfAS0ToBXKOARU24LUCnmR1P+x",
-	"Wb/zovnm/1v/+vXT9WdHFkr1715v3fs3cUgmmNN0dcna+701R9acDpjLsUo6EKa/XoSttpLBQimF3BlV",
-	"4+2HxrvXjXuv6hsbTvPFzcazW/Vf/l7/263m86fbyFJYc8YcWTtvj0ehNNOUjWU3iK2N75vPnzb++aq+",
-	"fh3GlKYVNAN9LANSJFWtI1WcaB97zq7n7QkZYeR1rWfuW7KOziyeXDI7bVB6/P3wuL55p+UvksKPPbM0",
-	"3Ome3C20DRnKvwUAAP//",
+	"zFdfb9TGFv8qo3khkbyON0Fc4jwByYW9l3CjBHQfAKGJfXZ3wJ4xM+Ns3CgSArUPUEAthYJaiTYUBKJF",
+	"/CkiFWn7Zdjs8i2qGdub/ZsECmz3ae0Zn/M7Z36/c86sYI+HEWfAlMTuCpZeFUJi/go4H4NUB7mf2NNE",
+	"Ef0uEjwCoSiYHQeCgNcI8+AY148+SE/QSFHOsIuPxeEiCMTLSFUBLXHqg49I/gUa2bx8u/nkRuPVw+ad",
+	"u6PYwrBMwigA7OJxZ7zo/Gt8f3HvxN59E85+bOGQLB8FVlFV7Bb3WTikrPVoYZVE+jOpBGUVvGrhElvi",
+	"dDeoaLqxP8JFCDirSKQ4Gmnc2Wjc10gbaxudYGf/s99xnMmJyckumM6OMGdBeFXCVGm6F2e+hkrT72h3",
+	"1TInRwX42D3Z7qQ9MVbH4Z1uWeGLZ8FT2MLLhQovMBLql/MpEwwJjHkZcSZBDqJF6YwxfmaaKOgN7f9V",
+	"YCbjW6muEYlC4rdYsXnn4ttbN0YtlCRJUpidLfg+OnLEDUNXStwdcYY1exkAo8CUvdCzWKBhxIUyeInO",
+	"Ha5QVY0XbY+HY+BFJClU+BhknBjLDJmEtiJ6f6LXbz3JiD4M9AfjBMSZkg9M0TIF0RuF2bFHIl0OCEsQ",
+	"be1FI83nrzZv/dZ4+ezN+oVMsFPIaf1QLTtRAYhKxDiDIYX5ToTLTmrkze/f11+v/QMpl6m1L+myNcRS",
+	"8vUUqGHgXYAg2IFl6ZZBNHtxr5tmQ4rkRBRw4u9EJ00gw6TYbDdcWr9cv/gi49IUgjBSCYqZogGiClE5",
+	"3HgWFFGx7BuRVu+AoBQ3C4osoyggqsxFmAfauHJh8/Mroy5yEOMWKqIEhhLiPBCpI+kNLNlR+PVrd+vf",
+	"/TAUps0rdoj7fSg2n3VY5HFfTyk+9YiirIJk7HkgJeIClQkNYtFWaSlTUAExAHiJqQ+HelZWtgEdgpSk",
+	"Ap1zy7jjfPIMr+401qSA07lG76asbGqtosoMdzOH5kiCDoNCrWkJldgSCaiPDsyVsIWXQMg0/KLt2I4e",
+	"j3gEjEQUu3jCLtoOtgxqI7uxg+OHsso9dhhUy2hm00TIperN7fEqldojCjg/p7WJSL9J4+795qO1rJ+l",
+	"g9Tta41fn47a2MASRJsr+djF/bxb7SO/xuBxpnQm3RVMoigwJORs7GymtfSu0Dv/5VNhZwgzzBNJpMBH",
+	"vl4f0nRs4bmshvWzm6+h0rSFOAsSVOZiq+qFmVvdvpgSxNPR1KiqIkOUKRQAWYKs6nNdUmtUgt0LsQfU",
+	"/PkjQPy0Y3Ymcx6WaMqwbrCaDiJbnUoR7JGIl8vUoyRAC9P/RRKYL9EpPKG5eQrb6H/mYxLYuA+I4zQE",
+	"qUgY9fo6wegyUjTUxQhJ8Li2O8K4eVf4jDPQjiWo0QwJIp4HkZK67ekMUYaKDgopixVokIjqLAbcO2f3",
+	"r2CprmuU+bxWyDxid5/jdF9wtlAPusWYGpJrPk/0tvek1i4rJfN2lnU5Aqa1Bb6d3ZRm2BIEPIK/UcVa",
+	"NnVl6sCqRAzttzBtcdxxPqJgc1e5cj+cVj95y921+sGrcvAH6H9Xko4GSfqD6KyPbAb2uw4B5LC04AVh",
+	"sv8EYpZCKnVxea8pJDffd1TosL7bcWHb8LpUmPL1I8iw6zqTJqIcB6jVXg1OGYchEUnaaHuHh7YKJxQr",
+	"6PxK7J5cwV5ApP6Hlc6QYe1pC3vmiCbNZbvYjSGfzUPKqFRC9wCZSAWhORvwp5ASCSIVQhkKiDJFLU+5",
+	"i+tfbdSvP24+/3Hzmz/fXnp4YK5U/+nZ5s1vsYUzwhwnywvG3r+NObxqtcFcjGXShjD9dSPMW1MGC4Tg",
+	"YntUjRevGy+fNW4+ra+vW83HVxoPr9b/+LL+xdXmowdbyFJYM9ocXj1tjkeC0BOZyWUniM31n5uPHjS+",
+	"flpfu4RGpCIV0DN/LALs4qpSkXTHWsdeMOu2OSFNDFvVumbHBePoxPzRBb3TJKXL3y/36hvXc3+R4H7s",
+	"6aXBTnflbq5lSIf8VwAAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

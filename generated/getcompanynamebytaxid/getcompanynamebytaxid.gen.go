@@ -24,6 +24,7 @@ import (
 	"strings"
 
 	"github.com/ecpay-go/einvoice/generated"
+	"github.com/ecpay-go/einvoice/lenient"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/oapi-codegen/runtime"
 )
@@ -40,13 +41,13 @@ type RequestData struct {
 // ResponseData defines model for responses.Data.
 type ResponseData struct {
 	// CompanyName Company name (公司名稱) registered for the number
-	CompanyName *generated.LenientString `json:"CompanyName,omitempty"`
+	CompanyName *lenient.String `json:"CompanyName,omitempty"`
 
 	// RtnCode Response code indicating success or failure
-	RtnCode *generated.LenientInt `json:"RtnCode,omitempty"`
+	RtnCode *lenient.Int `json:"RtnCode,omitempty"`
 
 	// RtnMsg Response message
-	RtnMsg *generated.LenientString `json:"RtnMsg,omitempty"`
+	RtnMsg *lenient.String `json:"RtnMsg,omitempty"`
 }
 
 // GetCompanyNameByTaxIDJSONBody defines parameters for GetCompanyNameByTaxID.
@@ -645,31 +646,31 @@ func (sh *strictHandler) GetCompanyNameByTaxID(w http.ResponseWriter, r *http.Re
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"xFffbxPHFv5XjkZXIpHWziaIS+I8kTiXa13gRkl4Au7VePfYHrI7s8zMJt5GkSrRUlUQ0ValiCdE2qLw",
-	"SyJFqFEbtf9MHZun/gvVzO46/pWQVkH1k707e853zn7fd443iCfCSHDkWpHSBlFeA0Nqv0q8FaPSc8JP",
-	"imWqqbkWSRGh1AzticsovQblulI2v3xUnmSRZoKTUvceVMrEISFtXkJe1w1SmnQdEjLe/ekQnURISkRp",
-	"yXidbDrkKmc1hv5crBhHpa6I4fDZEahmZ4DHYRUljLXf7v6293H7x53Oo8fjoAV4DfRWHZgGn9WZVsQh",
-	"2KRhFJiUM+fdqXMz56f7EU73AZx2SES1RmnS/u+aW5i5sTG9+Q8yhHvTsS1jEn1SutbbnFEV3eg+L6o3",
-	"0dPEIc1CXRQ4Dc3FpbT5tu82sIoEV6iOeBPzIowoT67Yhwd7ld0EExrGWp++bN3fa32x1d7ZHQeJdaY0",
-	"SvShJiToBmadHKovw5ddrCNHSTX6xUvIGXK9PHSqwMJISG3BUtNJUme6EVeLnggn0ItoUqiLCWR8TTAP",
-	"J7oRbSeXNJ8X/ohilrJOgCd8BMZ95lHNeB1U7HmGCEJCjbIglnhYAuMa67amY2uocH2aBVxW9WPwh6gU",
-	"rWM/9aZc9+/s++b7SJliT1lpTjNes+LUTFtBLcwv0gQuooacdIaSMJfACm1CpQwXFivEIWsoVdqOyaJb",
-	"dA3DRYScRoyUyNniZNElVnUNS+6Juan5Sob2Iuoers8lK7SZuk8klB7u9kqDKZMzdQEFFLz06TMK4pNZ",
-	"COU+SNSx5MrKw+tRU5FY4JKadBWflMhofE6vmRqUnuAauQVMoyiwHBZ84qYyqHMXHpZ5Lv7+Ihe4J5NI",
-	"ow++uf9ee/1Qtr0YUF0TMhwVN78HlbIDggeJtZsovxpmaRWYzkjqmWrWmW6AZdQsBEjXEDCMdAJCN1Cu",
-	"M2XbPwBxCNTSrX8j9VEON3MJ11jKwkGwhjAyuzubIjijQNRqzGM0gOXyf0Ah9xVcJ2cNf6+TIvzXPkyD",
-	"IhkBYoWFqDQNo5GDrAmahcbLQKEnTNwxLuy1wkeCo0msUI9nSIB6HkZaAdO2Q4zDpAsh47FGAxKY6WIg",
-	"vNXiaANMLWCdcV+sF7KMpPRP1x2cYIeojxpW1m5yc8gbfewg7J5yUjIfF7nP7rKBuMDXMBARnpbh9WHV",
-	"MsbeYWsiTrnuBxRsnipX7ulp9bgh0j86/oxy0WuIbFUY1u6J5BgdJcdT0cgIyh851PrIm8MyYpWUq9HL",
-	"h70VMmWM4S8tIHn4katBX/STrgfHljegoJRrH0BC/XUsp42oxQF0h6PFqeIwpDJJx+QRG0KPRUnNC6bJ",
-	"ipSubRAvoMp8I9q0yfDXmIdn39OMaz6Tg0DMuNa0acyRKS2NiatEaQztC0J/FrRMgNYp4xBQbV0p73uJ",
-	"tL7cb91/0fnhycHXv767vXNhsdL6bvfgwUPikIw1K7S5bOP9y4Yjm04PzGqskh6E6WcQYT5bMlgopZDH",
-	"o2q/+bn9drf94HVrb8/pvLjb3tlq/XKvdWer8+zpIbIU1oIJ14+KC/3/moi5fwjt/CAoLiCKqwHzrCtl",
-	"/wtYvh/NmsET0gSUZkEAVYQ1GjAfxrq7FaxjUKPSrkoh0xrRASVChLpYQ8lD5NqIJEQjnQCqwmeoxs0Z",
-	"WEWMgCkVp6Z1WPbB4+/bnzzpvPns4JtHh2VeERmJsv9JG1lJk1OuOzl1bhQfsiXPECDd545aA+3GWLB/",
-	"GkHGAc4CVav2iWqcoExfUP+r6dkbD55vG8jb+++ePey8+jxlzu/79zov7rbubLW3f+o83+ojUqU8bxKW",
-	"Tb6cTjesuBRKsy9bEfTXc7D3svPsafur163t2zCmNK3jOHFILANSIg2tI1Wa6Iq2YO8XrbSMrIt6fWC9",
-	"X7aJri5dWjYnbTsH8r36trV/P88XSeHHnrl1dNITpVvsBjIl/xEAAP//",
+	"vFdfbxRHEv8qpdZJ2NLsemzEYa+fsNfHrQ44yzZP4Dv1ztTuNp7pHrp77J2zLJ1EQhSBRRKFIJ4QToLM",
+	"PwkHoViJlXyZrHd5yleIumdmvf9srATYp53p7qpfVf9+VTWbxBNhJDhyrUhpkyivgSG1fyXejFHpOeEn",
+	"xTLV1LyLpIhQaoZ2x2WUXoNyXSmbJx+VJ1mkmeCk1F2DSpk4JKTNS8jrukFKk65DQsa7jw7RSYSkRJSW",
+	"jNfJlkOuclZj6M/FinFU6ooYNp9tgWq2B3gcVlHCWPvN3m/7/2//uNt5+GgctACvgd6aA9PgszrTijgE",
+	"mzSMAuNy5rw7dW7m/HQ/wuk+gNMOiajWKI3b/1xzCzOrm9NbfyNDuLccmzIm0Sela73JGRXRave8qN5A",
+	"TxOHNAt1UeA0NC+X0uTbvFvDKhJcoTrmJuZFGFGeXLGHB3OVLYIxDWOtT1+07u23vthu7+6Ng8Q6Uxol",
+	"+lATEnQDs0wOxZfhy14GyBlyXVweWiywMBJSW4zUJJDUmW7E1aInwgn0IpoU6mICGV8XzMOJzJBN35Lm",
+	"88IfEcFSFj54wkdg3Gce1YzXQcWeZ25fSKhRFsQSj3AzrrFuAxkFvML1+0N9WdVPAB2iUrSO/SSbct2P",
+	"nuGtd3EuBZySzuxmvGa1p5m2elmYX6QJXEQNOacM42AugRXahEoZLixWiEPWUao0B5NFt+gaAosIOY0Y",
+	"KZGzxcmiS6yoGpa7E3NT85UM60XUPVSeS1ZoMy0ukVB6OMUrDaaMz1TkCih46ekzCuLTVQjKfZCoY8mV",
+	"Zb/XI5YiscAlNe4qPimR0fic3lppUHqCa5Py0iahURRYtgo+cUMZ1HmRHVZxru3+IBe4J5NIow++WX9n",
+	"9fxQVXkxoLomZDjKbr4GlbIDggeJrSZR/jbM3CowmZHUM9FsMN0Ay6hZCJCuI2AY6QSEbqDcYMqmfwDi",
+	"EKilm/9E6qMcTuYSrrOUhYNgDWFktjqbIjijQNRqzGM0gOXyv0Ah9xVcJ2cNf6+TIvzbHqZBkYwAscJC",
+	"VJqG0cg+1QTNQlO1QKEnjN0xLuy7wv8ER+NYoR7PkAD1PIy0AqZthhiHSRdCxmONBiQwk8VAeGvF0aUu",
+	"LQAbjPtio5B5JKW/u+5ggzpCfVwvssUmLw55ok/sc91dTkrmkyybuoXcqAv9YtbvFvg6BiLCv1DuujZN",
+	"CevDqmWMvb3UWJxy3Q8o2NxVrtz3p9WP3ptPrX70GiKbJob1fypJR8dJ+r3obIRsjm2MfQLIYRnBS8rV",
+	"6FHFLoVMmeLyp8aV3PzImaLP+mnnihPDG1BhytcPIMP+OJbTRNTiALoN1uJUcRhSmaSt9pgpo6fMSc0L",
+	"JsmKlK5tEi+gyvwj2qTJUnfVIZ69pxnX/CYHgZiWr2nTFFimtDSNQCVKY2gvCP1Z0DIBWqeMQ0C1rWx5",
+	"3kuk9eVB697zzg+PD7/+9e2t3QuLldZ3e4f3HxCHZKxZoc1la+8f1hzZcnpgVmOV9CBMf4MI8/6UwUIp",
+	"hTwZVfv1z+03e+37r1r7+07n+Z327nbrl7ut29udp0+OkKWwFoy5flRc6P/WRMz9I2jnB0FxAVFcDZhn",
+	"K1v26cDyGWvWNK+QJqA0CwKoIqzTgPkw1p3PYAODGpV23AqZ1ogOKBEi1MU6Sh4i10YkIRrpBFAVPkM1",
+	"bvbAGmIETKk4rW1HYR8++r79yePO688Ov3l4FOYVkZEo+5TazEKanHLdyalzo/iQDYqGAOlMeNwoaafO",
+	"gv2uBBkHOAtUrdkT1ThBmV5Q/9X0zJ6Hz3YM5J2Dt08fdF5+njLn94O7ned3Wre32zs/dZ5t9xGpUp43",
+	"DsvGX06nVSsuhdLM3FYE/fEc7r/oPH3S/upVa+cWjClN6zhOHBLLgJRIQ+tIlSa6oi3Y9aKVlpF1UW8M",
+	"fCIsW0dXly4tm502nQP+Xn7bOriX+4uk8GPPLB3v9FTuFruGTMh/BAAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

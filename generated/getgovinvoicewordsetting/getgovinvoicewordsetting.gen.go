@@ -24,6 +24,7 @@ import (
 	"strings"
 
 	"github.com/ecpay-go/einvoice/generated"
+	"github.com/ecpay-go/einvoice/lenient"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/oapi-codegen/runtime"
 )
@@ -43,31 +44,31 @@ type ResponseData struct {
 	InvoiceInfo *[]GovWordSetting `json:"InvoiceInfo,omitempty"`
 
 	// RtnCode Response code indicating success or failure
-	RtnCode *generated.LenientInt `json:"RtnCode,omitempty"`
+	RtnCode *lenient.Int `json:"RtnCode,omitempty"`
 
 	// RtnMsg Response message
-	RtnMsg *generated.LenientString `json:"RtnMsg,omitempty"`
+	RtnMsg *lenient.String `json:"RtnMsg,omitempty"`
 }
 
 // GovWordSetting defines model for responses.Data.InvoiceInfo.
 type GovWordSetting struct {
 	// InvType Track type (字軌類別): 07 general tax invoice, 08 special tax invoice
-	InvType *generated.LenientString `json:"InvType,omitempty"`
+	InvType *lenient.String `json:"InvType,omitempty"`
 
 	// InvoiceEnd Last invoice number of the range, 8 digits ending in 49 or 99
-	InvoiceEnd *generated.LenientString `json:"InvoiceEnd,omitempty"`
+	InvoiceEnd *lenient.String `json:"InvoiceEnd,omitempty"`
 
 	// InvoiceHeader Track letters (發票字軌), e.g. KK
-	InvoiceHeader *generated.LenientString `json:"InvoiceHeader,omitempty"`
+	InvoiceHeader *lenient.String `json:"InvoiceHeader,omitempty"`
 
 	// InvoiceStart First invoice number of the range, 8 digits ending in 00 or 50
-	InvoiceStart *generated.LenientString `json:"InvoiceStart,omitempty"`
+	InvoiceStart *lenient.String `json:"InvoiceStart,omitempty"`
 
 	// InvoiceTerm Invoice period (發票期別): 1 Jan-Feb, 2 Mar-Apr, 3 May-Jun, 4 Jul-Aug, 5 Sep-Oct, 6 Nov-Dec
-	InvoiceTerm *generated.LenientInt `json:"InvoiceTerm,omitempty"`
+	InvoiceTerm *lenient.Int `json:"InvoiceTerm,omitempty"`
 
 	// Number Booklets allocated (申請本數); one booklet is 50 invoice numbers
-	Number *generated.LenientInt `json:"Number,omitempty"`
+	Number *lenient.Int `json:"Number,omitempty"`
 }
 
 // GetGovInvoiceWordSettingJSONBody defines parameters for GetGovInvoiceWordSetting.
@@ -666,34 +667,34 @@ func (sh *strictHandler) GetGovInvoiceWordSetting(w http.ResponseWriter, r *http
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"zFdtbxvHEf4rg0WBSsCROkpxYtGfZEtW6bcIooKicNxidTckN77bvezOUWINfUrTFkiMtEWcwIARw21t",
-	"OHBSJHUDqI3R/hqS8r8odu+O4pGUrBgybH0Sb/dmnmden7vFAhUnSqIkw+q3mAk6GHP3r8YPUzR0XoW9",
-	"6ionbp8lWiWoSaC70ZBdJQL8FXJtf4ZoAi0SEkqyenEIPeQa5oZ3nw0fPu7/+1/9/zyaByGBOgibmKTb",
-	"kQhAteBCR0gOAY9Qhlx7gNV2FWr+MrSUhkV/0Wcew10eJxGyOqv5y8xjMd+9grJNHVZf8lgs5NivhBOh",
-	"tkB+fd2vLN+4tbT3M+Yx6iX2fUNayDbb89hV1EGHS2qsTlMozqCxWvZW80vualN29zwXPqExZPXr4068",
-	"UtRujN5U2x9gQMxju5W2qkge24ebWQpc9J1Jkyhp0Byfj4ZsqWkyWx0EHkUq4IQhyDTeRg2ayzaaIj3P",
-	"P759cPf+8Ic/Db66N9j/uP/FP+aZxwRhbGY623LQpxxpHtwESwvm+t9+efDjp88ffNX/48P5OvjvQBsl",
-	"ah4B8V0QGV4P/LNgEgxE+Xk55ouTQc5DlT/M7BKG1SsoBUpqTt2qiDhRmhwVbk2ytqBOul0NVLyAQcJ7",
-	"lbZawNz7wsiiS2ce2zUZTjO+wg0VoIvIqpYrcRdgD85CKNqCDKAMhWzbBnhrGZSG5Yk6PvtGsPwF8hD1",
-	"UamN0LbWqGqyHM/nLXv58puYtibxzEKZz0WhXyJzvm8zd8Z/EzO3hTo+ehYnqIUKi8QN7t3P2rIGl7is",
-	"XMRtDxbhKteVlUR7sARXea9yKZUevAWX0qiykrY9OANNTCrvBuTB23BNdSurGBzOVSEJ26hfxL0h6dSI",
-	"X3NZm+Z8XqmbEZIZG3pzw8+fHjz5ZHDvm8Gd/flzoCTCdnYNhIEz/kQpmNdIbO+IzeDM5uthXXV/qXTY",
-	"RKJ8m+WvcK15z/7eJHlBhTOG9Ga+SiBQIYKQoQi4NQImDQI0xlZ4i4so1fhas7tJ8qppH4M/RmN4e3JX",
-	"+P7r7Ma9F231DHu21u1tkW9sEuTkzdqFDd6DdSRYV10outfmGvJkw8pGg3msi9pkAalV/apvU64SlDwR",
-	"rM6WqrWqHVIWvlvZC+cXL+TGFtaR1lU3/zVeRZavMjRLQAhj3UIkDBk3IycmZ6Em8o3grth9zlPqKC2o",
-	"Bx0+3o+k3JW4kFlchsVdkx1ngbASkDshWWWOoOYWUyO0PXAUD29cwFo2gZKE0hHjSRK5gldy4QNj2RXK",
-	"d1rnFFKrHIw1GeheYkmE9vwFcvBVyUyPbUScWkrHs+wWZ9BY9UDJKAtkUjwtwm7ARkbzwLLZEdTJon4O",
-	"IuRdBIwT6oGiDuodYbA6DXEK1OaHhwKiHMxN7IqsYCfB2sLS+em5DMHPDahWSzhZ2Fy9DAZlaOB9tmRL",
-	"/X1WhXfdyzyqzhL2WyJGQzxOpn29J8UukIhtAYPBQFm7c1K5Z5Xf2rWgWi2DNJ8jAR4EmJABQS5CQkLN",
-	"h1jIlNCCBCsQgkgFN6uzp2U2L3aEDNVOJffI6m/7/uSXwiHqGydYAKNAH/vBMbrlZcV8nOXSbMw/P9Zk",
-	"FyOV4GlNxxJW0imOf9pYi4u+/wobtnBVdO7p9epxG6e8Z35K52LQURge0bsnasfkqHY8lR6ZUfInUi8j",
-	"WLZZNZdmtlJxR7EwdjC8lFopzM/UESXrJ9USx9Kb6KCs1l5BC5V5NLNAtNIIRvvR4TRpHHPdyzblkXJi",
-	"bEhpkhUbZsPq12+xIOLG/sfIBspWsB0fgcvUsm//apNQiq0fCykMaTvGTc8Qxi5FGJ4D0j3gbS4kRJzc",
-	"XCoiX2f9Pz/rf/bk4J8PBp//7/lHj1c2Gv2/fz+48yXzWF43W3y36exddObYnjcGczs1vTGE2d8kwmK7",
-	"5LBQa6WPRzV8+uPwh++Hd77r7+97B08+GT6+3f/vp/3f3z74+tEhsgzWmjVXRiUV/aalUhkeQntnEpRU",
-	"mX4a00e25anDyUmfutNK+YcJ7KBGkIpm6qWdDkogfhOlB87EyKitcmHci4GKkwgJoYdU4jq4/3D4uwcH",
-	"T/8w+OLuIbdral11V0ZW2N4NV4UGtdWgrlbKfAb73xx8/Wj4l+/6f/0I5gzxNs4zj6U6YnXWIUpMfWFU",
-	"3RV3XnUVaOu/SjsTornpHL23eaVpb7rwTvj79m/9Z58V/hKtwjSwR0c7PZG7jZEhS/n/AQAA//8=",
+	"zFdtbxvHEf4rg0WBSsDxdJLixKI/yZas0m8RRAVF4ajF6m5Ibny3e9mdo8QK+pSmLZAYaYs4gQEjhtva",
+	"cOCkSOoGUBuj/TUk5X9R7N4dxVdFSG3X+iTe7s0888zbcwcsVEmqJEoyrHrATNjChLt/Nb6foaGLKur4",
+	"a5y4fZZqlaImge5GTbaVCPEXyLX9GaEJtUhJKMmq5SF0kGuY69991n/4uPvPf3T/9WgehARqIWxhmu3G",
+	"IgTVgEstITmEPEYZce0B+k0fFoMVaCgNS8FSwDyG+zxJY2RVthisMI8lfP8ayia1WHXZY4mQQ79SToTa",
+	"AvnlzaCysnOwfPgT5jHqpPZ9Q1rIJjv02HXUYYtLqq1NhlCeQW1t1NtiMOJuccLuoefoExojVr057MQb",
+	"YW1n8KbafQ9DYh7brzRVRfLEPtzKU+DYdyZNqqRBc3o+arKhJoPZbiHwOFYhJ4xAZskuatBcNtGU6Xn+",
+	"4e3ju/f73/2h98W93tGH3c/+Ns88JggTM9XZtoM+4Ujz8BbYsGCu+/Xnx99//PzBF93fP5yvQvAWNFGi",
+	"5jEQ3weR4/UgOA8mxVCMPh/lfGmc5IKq4mGMUqAkvz5xWBFJqjS5CLi1xJqCWtmuH6pkAcOUdypNtYCF",
+	"04XCkMthQei6jCbDvMYNlUhLOlXD1bVj1YPzEImmIAMoIyGbturfWAGlYWWseM///0L7GfII9awkxmib",
+	"aFAfeTbni+a8evW1SVCdeP7+aBCXhf4ROQoCm6NzwWuTo23Uyez5mqIWKipT1Lt3P2+1RbjCZeUy7nqw",
+	"BNe5rqym2oNluM47lSuZ9OANuJLFldWs6cE5qGNaeTskD96EG6pdWcPwZFYKSdhEPSPgmqQXFO0Nl5/J",
+	"QC8qdStGMkPTa67/6dPjJx/17n3Vu3M0fwGURNjNr4EwcC4YS7p51dEczpjrzmgx3DdU++dKR3UkKnZR",
+	"8QrXmnfs7y2Sl1Q0ZcRuFYsAQhUhCBmJkFsjYLIwRGNsATe4iDONrz6PWySvm+YpoBM0hjfHx3sQvPIO",
+	"O/yh7ZsDztevvS2KzUqCnAxZv7TJO7CBBBuqDWVH2qxCkVZY3awxj7VRm5yFRT/wA5tclaLkqWBVtuwv",
+	"+nbaWPButS5cXLpUGFvYQNpQ7eLXcL3YaJWhaYteGOsWYmHIuGE3NgLLrV/Mc3fF7l2eUUtpQR1o8eF2",
+	"I+WuJKUc4jIq75r8OCfCSjXuBJ/PXICaW0y1yFb7rDi8YaFpowmVJJuf6gHjaRq70lZy4T1joysV6qQe",
+	"KSXRKBnrMtSd1AYR2fMfkG0vSw56bDPm1FA6mWa3PIPamgdKxjmRafm0pN2AZUbz0EazJ6iVs34BYuRt",
+	"BExS6oCiFuo9YdCfhDgBauv9k/U/SuYWtkVesONgbWHp4vRCjuCnBlSjIZx8q69dBYMyMvAuW7al/i7z",
+	"4W33Mo/9aQJ8WyRoiCfppK93pNgHEoktYDAYKmt3Tir3rPJrO/VVo2GQ5gskwMMQUzIgyDEkJCwGkAiZ",
+	"EVqQYDd9GKvwlj99LubTYk/ISO1VCo+s+mYQjCv6E9Q7Zxj1A6JP/TAY3PLyYj7Nsh1yTkkTRn7xmbAu",
+	"2xirFP+H2TiwaefdCFbSGQ5/gliLS0HwEhu2dFV27ovr1Vcu5M7c/Ri2FEYz+v9MLZ3OaukX0mdT2uZM",
+	"WmcAyza85tJM1zXuKBHGDpcfpW1K81MFyIj1s4qQU8Mb68K8Xl9CG47GUc+JaGQxDHasw2myJOG6k2/b",
+	"mZJkaNBpkhVLs2HVmwcsjLmx/zGyRLni3fFY6DK1Eti/xXEopXJIhBSGtF0FpmMIE5cijC4A6Q7wJhcS",
+	"Yk5utpXMV1n3j8+6nzw5/vuD3qf/ef7B49XNWvev3/bufM48VtTNNt+vO3uXnTl26A3B3M1MZwhh/jeO",
+	"sNxQBSzUWunTUfWfft//7tv+nW+6R0fe8ZOP+o9vd//9cfe3t4+/fHSCLIe1bs2NopKKftVQmYxOoL01",
+	"DkqqXIMNaSzb8tTi5ORT1emt4tsF9lAjSEVTNddeCyUQv4XSA2diYNRWuTDuxVAlaYyE0EEaibV3/2H/",
+	"Nw+On/6u99ndk9huqA3VXh1YYYc7rgoNaqtjXa2MxtM7+ur4y0f9P33T/fMHMGeIN3GeeSzTMauyFlFq",
+	"qguD6q64c99VoK1/n/bGhHfdOXpn61rd3nT0jvn7+i/dZ5+U/lKtoiy0R7Odnsnd5sCQDfm/AQAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

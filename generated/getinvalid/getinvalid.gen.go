@@ -23,6 +23,7 @@ import (
 	"strings"
 
 	"github.com/ecpay-go/einvoice/generated"
+	"github.com/ecpay-go/einvoice/lenient"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/oapi-codegen/runtime"
 )
@@ -45,31 +46,31 @@ type RequestData struct {
 // ResponseData defines model for responses.Data.
 type ResponseData struct {
 	// IIBuyerIdentifier Buyer's company identifier (買方統一編號); 0000000000 when there is none
-	IIBuyerIdentifier *generated.LenientString `json:"II_Buyer_Identifier,omitempty"`
+	IIBuyerIdentifier *lenient.String `json:"II_Buyer_Identifier,omitempty"`
 
 	// IIDate When the invoice was voided (作廢時間), yyyy-MM-dd HH:mm:ss
-	IIDate *generated.LenientString `json:"II_Date,omitempty"`
+	IIDate *lenient.String `json:"II_Date,omitempty"`
 
 	// IIInvoiceNo Number of the voided invoice (發票號碼)
-	IIInvoiceNo *generated.LenientString `json:"II_Invoice_No,omitempty"`
+	IIInvoiceNo *lenient.String `json:"II_Invoice_No,omitempty"`
 
 	// IISellerIdentifier Seller's company identifier (賣方統一編號)
-	IISellerIdentifier *generated.LenientString `json:"II_Seller_Identifier,omitempty"`
+	IISellerIdentifier *lenient.String `json:"II_Seller_Identifier,omitempty"`
 
 	// IIUploadDate When the void was uploaded (上傳時間); empty until it is
-	IIUploadDate *generated.LenientString `json:"II_Upload_Date,omitempty"`
+	IIUploadDate *lenient.String `json:"II_Upload_Date,omitempty"`
 
 	// IIUploadStatus Whether the void was uploaded to the tax platform (上傳狀態): 0 no, 1 yes
-	IIUploadStatus *generated.LenientString `json:"II_Upload_Status,omitempty"`
+	IIUploadStatus *lenient.String `json:"II_Upload_Status,omitempty"`
 
 	// Reason Why the invoice was voided (作廢原因)
-	Reason *generated.LenientString `json:"Reason,omitempty"`
+	Reason *lenient.String `json:"Reason,omitempty"`
 
 	// RtnCode Response code indicating success or failure
-	RtnCode *generated.LenientInt `json:"RtnCode,omitempty"`
+	RtnCode *lenient.Int `json:"RtnCode,omitempty"`
 
 	// RtnMsg Response message
-	RtnMsg *generated.LenientString `json:"RtnMsg,omitempty"`
+	RtnMsg *lenient.String `json:"RtnMsg,omitempty"`
 }
 
 // GetInvalidJSONBody defines parameters for GetInvalid.
@@ -668,33 +669,33 @@ func (sh *strictHandler) GetInvalid(w http.ResponseWriter, r *http.Request) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"zFdrbxPLGf4ro1Glk1Rre+2ccwDnE5AU3BIaJUH9QGg02X1tD+zOLDOzdrZRJARqqzYF1AtQVKS0oaBQ",
-	"WolLEaGk7Z/BF/5FNbO7jteXBKqgHH9az8y+7/O887yXXccO9wPOgCmJy+tYOnXwiXkUcD0Eqc5wN8rP",
-	"EEX0WiB4AEJRMCcqrMGpAzNEgf7rgnQEDRTlDJexXkWqDojGp1CTSESlDMFFE52He50nOx/vb3aeb7Yf",
-	"PGk/2pq0UBRFUW5uLue6iAvzrzA3V3BdbGFYI37gAS7jkl0q5uwTudJJbGGfsgvAaqqOy0ULB0QpENr3",
-	"T5eX3fWvNy7nClf0U6nvCX3/e9jCKgq0MakEZTW8YaVULvJhIskWYqG/CiLF3n241dnem8xgm/vhSdu2",
-	"T02dPKGxkbUeNnsQ6pD/ORBOnTBVmRkGkO6hysxn210Ajyi4aKAPW16qA/IT619JxJssZcmrmbub6Pzq",
-	"XetfD7q//Ft352bnrWY/aSEiUY02gKFmHZi5W8pqiKppxDiSATiUeEhG/ir3ZCZQSyBV8dvSia+/mbJP",
-	"DQTrm8NIbVhGmlSAi8uX+yM3QLf/Vq2MWK/0jPLVq+AobOG1XI3nGPH14kKsfCN6400GnEmQ49KgsnIm",
-	"jECsVFxgilbpqFCbE19JpNONsAjR3lk00X31tn3/XefNyw+7N5LgTiO794vDq+ogAFGJGGcwJOGEQLJY",
-	"AwaCKHDzF4BRYGpx6FSO+gEXyrAhOtC4RlU9XM073C+AE5AoV+MFSARQ6Fk08a9UVkYn/U8SpJmkb3Dq",
-	"6qT/8O9Hrffb7Yc3P97/fTbdz58v+35ZyuOnlahkZVQhuJhJjYTVfoYMlIVjJrIInneIJOMj4zT5+vGg",
-	"Jo+f1KXA48Q9THv6ZozwQnPcSG/3162brxPpTSPwAxWhkCnqIaoQld8ZaouKqFCOJKcLwBh+ipsNRdZQ",
-	"4BFV5cJPOXc2b7R/vjlZRjZi3EJFFMFxs10AIjWpYY7RIbWjdWer9ac/H7cQFxQ7y90RClxIGgVyuKtp",
-	"uNQhSrdEGToOSKnHmiqhXij6CjhlCmqmWx3IocLUURKYk7UD8PsgJalBtjGXbPs4475xWM+OscdNW5+m",
-	"rGqKuKLKDB2zZ+dJhM6BQhXWIB51UTrZnZ6vYAs3QMg4DsW8nbd15+cBMBJQXMZT+WLexmbGrJv0LJwp",
-	"nU3eL5wDlZg0xLhUo0YtKrUj5HF+TacuIkMtpL31pPtsO5Z63E7af7zT+eeLyTw2WATRxiouLuM+l1b/",
-	"pK4dO5wpYAYDCQLPiJCzwtUk6eIRf3iMSYebLO5Z5ogoUOAiV+8f2yA7n9S1UXbTPVSZsRBnXoSqXOxX",
-	"wnTC1Y2OKUEczaZJVR0ZSUwjD0gDkqbAdZltUgn5YYjD0/X180DcuLdmg7kADRqraRCs1oBIdqdjBHr0",
-	"rlapGZcXZ36EJDBXomU8pXW4jPPox+Zl4uVHfbosUR+kIn4w7OsSo2tIUV8XIyTB4druBONmLfczzkA7",
-	"lqAmEySIOA4ESuquqCNEGSrayKcsVKBBIqqj6HHnWn50BYtzuEmZy5u5xCMuf2vbg2P7Pupxw7ipF2l2",
-	"p4E+ePpPT1mxmA+ynKlXycA/yxrg8QCOqmJlsCoRQv/HhLZYsu0vmLCpqzRzjy5XD+oC2dr/OZkLTp2D",
-	"OyZ3Pykdg3HpeCQ5MkLyY7tSRrwpLJ2sgjA5enowWz6VujD8XxNEan5kb89Y/9T+fiC9gQyKtfYFUmjg",
-	"oyUORDX0UK8jGpwy9H0iorg3Drb4vtokFMvp6EpcvryOHY9I/YSVjo8Wrq4ajrmgU+bruziIIJ20fcqo",
-	"VEJXbxlJBb65GXCnkRIRIjVCGfKIMuUoDXgZt36717r7vPvqL+0//PfjrZ3T85XWX1+27z3AFk7kskTW",
-	"Fo29HxhzeMPqg7kayqgPYfwbRJg2lQQWCMHFwag6r9933rzs3HvR2t21us83Ozu3W//5TesXt7vPnu4j",
-	"i2HNanN444q5HAlCz00mllkQ7d2/d5897fzuRWv7FpqQitRAD+6h8HAZ15UKZLnQu/Sc2c+bG9KyyKvm",
-	"wHy3aBxdWriwqE+aoAz4+8fj1t7d1F8guBs6emu8009yN98zpCn/LwAA//8=",
+	"xFdtbxPLFf4ro1Glm1Rre+3ce4HNpwtJL24JjZKgfiBpNNk9tgd2Z5aZWTvbKBICtVWbAuoLUFSktKGg",
+	"UFqJlyJCSds/g1/4F9XM7jp+TdIWiD+td8ZnnnPmec55vIFdHoScAVMSOxtYujUIiHkUcC0Cqc5yL87P",
+	"EEX0u1DwEISiYHaUWZ1TF2aIAv3VA+kKGirKGXawfotUDRBNdqEGkYhKGYGHJtoP9tuPdz/c22o/22rd",
+	"f9x6uD1poTiO49zcXM7zEBfmW2FuruB52MKwToLQB+zgkl0q5uxTudJpbOGAsgvAqqqGnaKFQ6IUCH32",
+	"j5eXvY0vNy/nCiv6qdTzhL77HWxhFYc6mFSCsiretLJULvLhRNIlxKJgDUSGvfNgu72zP9mHbe77p23b",
+	"PjN1+pTGRta72OxBqEPnz4Fwa4Sp8swwgGwNlWf+67gL4BMFFw304chLNUBBGv0LiXiDZVnySt/dTbR/",
+	"8bb5j/udn/+ls3uj/UZnP2khIlGV1oGhRg2YuVvKqoiqacQ4kiG4lPhIxsEa92VfoZZAquLXpVNffjVl",
+	"nxko1ldHJbVpGWpSAR52LvdWbiDd3lu1+si60g3K166Aq7CF13NVnmMk0C8XEuYb0pvTZMiZBDlOBuXV",
+	"s1EMYrXsAVO0QkeV2uz4QiItN8JiRLt70UTn5ZvWvbft1y/e711PizuN7O4nKa+qgQBEJWKcwRCF0wTS",
+	"lz4wCkzlF4cWczQIuVAmCaLri6tU1aK1vMuDArghiXNVXoD03gtpIFP0cnl1tNJ/lMLrU3qdU08r/f0/",
+	"Hzbf7bQe3Phw77f9Gj9/3gkCR8oTyiXlw+ooyV/sE0GayoEWBhrASaBfBN8/gnHJlnGUe/VokHInlMml",
+	"0OfEO4pa+g4MryKz3TBr75fNG69SZk0jCEIVo4gp6iOqEJUnm8+iIiqSIzPSSh6TlOJmQZF1FPpEVbgI",
+	"skTbW9dbP92adJCNGLdQEcVwIikuAJE6k+HE4iOaQPP2dvMPfzwRni0odo57Iwi2kPZ25HJPY/eoS5Se",
+	"YjJyXZBSO5EKoX4kenouZQqqZsCMAl5m6uOhnpPVQ0AHICWpQv8ALdn2Z6/w5lEDNQGcTFS9m7KK6buK",
+	"KuMIZs/Nkxh9CwqVWZ341EOZ7fpmvowtXAchk+SLeTtv67HMQ2AkpNjBU/li3sbGANaM5ApnS+fS3xe+",
+	"BZWGNGlxqUb5ICr1Qcjn/KqWIyJDXb+1/bjzdCdhcjIBWr+/3f7788k8NlgE0cHKHnZwz5FWr43WB7uc",
+	"KV0zZwOTMPQN3TgrXEk1lfjvYY+ROY9+3LPMFXGowEOeXj8xlzmf9qpRcbM1VJ6xEGd+jCpcHHS3zH7q",
+	"McWUIK7OpkFVDRlKTCMfSB3S7s5162xQCflhiMPW99p5IF4yGfuLuQB1mrBpEKzmgEhXpxME2hdXKtR4",
+	"2cWZHyAJzJNoGU9pHi7jPPqh+THx86P+VyzRAKQiQTh81iVG15GigW47SILLddwJxs273E84A32wBDWZ",
+	"IkHEdSFUUo83XSHKUNFGAWWRAg0SUV1Fn7tX86N7VaLgBmUeb+TSE7HztW0PeuoD1OOcsukWmbqzQh9u",
+	"zbNdVkLmwyLrxgNMSwq8fOrGZ1kdfB7C/9GvujF1D+rDqkQEvU5fRyzZ9icUbHZUptyPp9XPPlyPrX5w",
+	"axy8Mfo/lqTDcZL+KDobIZuxk61PABksLXhBmBztNcxSQKVuLv+T38jCjzQFfdGPawwOTW9AhQlfP4EM",
+	"B/62JIWoRD7qTlWDU0ZBQESczNdBm9DT34RiOV1diZ3LG9j1idRPWOn6GM6uWNg1F3TG/L0uDiLIHHhA",
+	"GZVK6AkgY6kgMDcD3jRSIkakSihDPlGmpWUFd3Dz1/vNO886L//U+t2/P9zc/Wa+3Pzzi9bd+9jCKV2W",
+	"yPqiifc9Ew5vWj0w1yIZ9yBMPoMIs8GUwgIhuDgcVfvVu/brF+27z5t7e1bn2VZ791bzX79q/uxW5+mT",
+	"A2QJrFkdDm+umMuRILT3MrXsB9Ha+2vn6ZP2b543d26iCalIFbS3j4SPHVxTKpROoXvpObOeNzekaZFX",
+	"jQGPuGgOurRwYVHvNEUZOO9vj5r7d7LzQsG9yNVL4w891nHz3UA65f8EAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

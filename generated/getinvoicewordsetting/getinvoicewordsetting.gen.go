@@ -24,6 +24,7 @@ import (
 	"strings"
 
 	"github.com/ecpay-go/einvoice/generated"
+	"github.com/ecpay-go/einvoice/lenient"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/oapi-codegen/runtime"
 )
@@ -172,46 +173,46 @@ type ResponseData struct {
 	InvoiceInfo *[]InvoiceWordTrack `json:"InvoiceInfo,omitempty"`
 
 	// RtnCode Response code indicating success or failure
-	RtnCode *generated.LenientInt `json:"RtnCode,omitempty"`
+	RtnCode *lenient.Int `json:"RtnCode,omitempty"`
 
 	// RtnMsg Response message
-	RtnMsg *generated.LenientString `json:"RtnMsg,omitempty"`
+	RtnMsg *lenient.String `json:"RtnMsg,omitempty"`
 }
 
 // InvoiceWordTrack defines model for responses.Data.InvoiceInfo.
 type InvoiceWordTrack struct {
 	// InvType Track type (字軌類別): 07 general tax invoice, 08 special tax invoice
-	InvType *generated.LenientString `json:"InvType,omitempty"`
+	InvType *lenient.String `json:"InvType,omitempty"`
 
 	// InvoiceCategory Invoice category (發票類別), 1 B2C
-	InvoiceCategory *generated.LenientInt `json:"InvoiceCategory,omitempty"`
+	InvoiceCategory *lenient.Int `json:"InvoiceCategory,omitempty"`
 
 	// InvoiceEnd Last invoice number of the track, 8 digits
-	InvoiceEnd *generated.LenientString `json:"InvoiceEnd,omitempty"`
+	InvoiceEnd *lenient.String `json:"InvoiceEnd,omitempty"`
 
 	// InvoiceHeader Track letters (字軌名稱)
-	InvoiceHeader *generated.LenientString `json:"InvoiceHeader,omitempty"`
+	InvoiceHeader *lenient.String `json:"InvoiceHeader,omitempty"`
 
 	// InvoiceNo Number in use so far (目前已使用號碼), 8 digits; may be empty
-	InvoiceNo *generated.LenientString `json:"InvoiceNo,omitempty"`
+	InvoiceNo *lenient.String `json:"InvoiceNo,omitempty"`
 
 	// InvoiceStart First invoice number of the track, 8 digits
-	InvoiceStart *generated.LenientString `json:"InvoiceStart,omitempty"`
+	InvoiceStart *lenient.String `json:"InvoiceStart,omitempty"`
 
 	// InvoiceTerm Invoice period (發票期別): 1 Jan-Feb … 6 Nov-Dec
-	InvoiceTerm *generated.LenientInt `json:"InvoiceTerm,omitempty"`
+	InvoiceTerm *lenient.Int `json:"InvoiceTerm,omitempty"`
 
 	// InvoiceYear Invoice year (發票年度), Republic of China calendar
-	InvoiceYear *generated.LenientString `json:"InvoiceYear,omitempty"`
+	InvoiceYear *lenient.String `json:"InvoiceYear,omitempty"`
 
 	// ProductServiceId Product/service code (產品服務別代號), when multiple B2C tracks are enabled
-	ProductServiceId *generated.LenientString `json:"ProductServiceId,omitempty"`
+	ProductServiceId *lenient.String `json:"ProductServiceId,omitempty"`
 
 	// TrackID ID of the track (字軌號碼ID), what UpdateInvoiceWordStatus takes
-	TrackID *generated.LenientString `json:"TrackID,omitempty"`
+	TrackID *lenient.String `json:"TrackID,omitempty"`
 
 	// UseStatus Use status (使用狀態): 1 not enabled, 2 in use, 3 disabled, 4 paused, 5 pending review, 6 rejected
-	UseStatus *generated.LenientInt `json:"UseStatus,omitempty"`
+	UseStatus *lenient.Int `json:"UseStatus,omitempty"`
 }
 
 // GetInvoiceWordSettingJSONBody defines parameters for GetInvoiceWordSetting.
@@ -810,41 +811,41 @@ func (sh *strictHandler) GetInvoiceWordSetting(w http.ResponseWriter, r *http.Re
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"1FltbxvHEf4rg0WBSMAddZRix6Y+yaLs0vWLINooWscFVndDcuO73cvuHiXGEJAiaJvWMdIXB4HRoEac",
-	"2lCQpoiTFnVrt/kvRSgq/6LYvTuSR55o2ZAh15+ovd2ZZ5553fVN4osoFhy5VqR2kyi/gxG1PyW+naDS",
-	"Z0TQq9SppmYtliJGqRnaHQ3evdKL0fwMUPmSxZoJTmrkiqT+DdC9GGGu/+XH+08++P7TP/XffzAPWkDI",
-	"lK6B9wa0kaOkIWi6DYx3BfPRAe8UqBh9VlwnDkGeRKR2jXhvEId4p8h1h0R0+wLytu6Q2qJDtIVClJaM",
-	"t4lDtl1zxO1SyWlkAF/LAZ9LFRMnX2imGo3MbbctXCPKNadIbWjkjt1twKxSjW0he6ndLZqEmtSqzgQH",
-	"2Wbws90wN7j7dPBgN2NiGWi4RXsKqjB3ZnF1fmRh9frQFsY1tlEeaMw4mjOLqwfhL4Ae2fFDpAHKg7wX",
-	"otYoVe7A/m9vD3YfDR1IZrM/UnIFZTStIicnRslEkFOz98k9Q00NPKBh6EAVzlPunsVNBxbhIpXuSiwd",
-	"WIKLtOeeT7gDr8P5JHRXkrYDJ6CJsXvZ1w6chEui69bRH3HqOVVn0VlyXndOOCefj19jwEqYBUu+cJ7y",
-	"s7hZXLtI5UosJ9d65xM+cTYJV5J2ca2J8WVfF9cuia6xYYZPLbcjqn+CVB5MdQ+pzInu//Nv/X89nAfG",
-	"QXcQNjBONkPmg2jBaodxCj4NkQdULkNIlbZnHdAdplIxQgLHbYMXt2kUhwZT1TtdDIolh0SMj/0VUxNR",
-	"BtPPrnnu6es3l3Z+QEoi5yJKv0O5btSnrcm/QaNe1Fb1CuqqJXLXpQgSXzdRdpmPjWBaerZjQaVbwBcB",
-	"wtzgzv3+H36+98nt/q27/fcffPfks/2794aZ4MBWBzlESahZHCKcWVwFbTJIAZUIyOlmiEGBqhXPq06j",
-	"H6dnxf0pdd+xJFWdqlfO01WFTU11oqYNuaoQlP2Ww8zz+Lt/fzu4szu49e7eL26NZxoXOsdqso1xSBSa",
-	"ZAuYylZfh5gmyvw6ATHygPE2SOwy3DI5J/Et9HVq6Ysn3dCmNOWGf14Sem3I5HC1wa8qHF+oZ2DH19Yt",
-	"6MJKCn7DYh//sJHbUJZ0I7p3dhzbHZnEwIAeC9hiMhar4LjHppvJiCCxaVCQDEKmfSPtxrYRW/UqFlyh",
-	"Org1G+kN3hIlBb6DEGWYX1N5tGa1Yf+bX+3v/sb0I6YxUkfR9V+g2z+rtWe+ITWSytUYVC4gZ8h1c2qX",
-	"y6JYSG1NoUYkaTPdSTYrvogW0I9pz22LBcy0LwwlWkeXNv3naPQmuUxvLo3/GWY0uD5qG9Z4Sc27YAp8",
-	"dgx4Em2iNH3A9AUbGA6cgoC1mVZFt5x6JdzyIjPMqxhel0rS9FLqjLQUgxLQsh38j3/t//p2/x9fp5V8",
-	"/+69wf2n8yMvLUNEe7CJgFGse6+iz5qaphKK5p5l8v85El9o0B1OuPDfdx8WBtdjLxbPPU06M+bIqcnw",
-	"OB12tHPgoee/iXHvOBmw1bFsvG7UCxmXF860yDTq1liq4WocUI1ZLPxYyKCZzZr0BqpXy9TDDclzE2Px",
-	"0c7Dx5XLOweMlCVXSeNEGxVkdIhKSe17wYbmqyIomfg2sik0TRDGA+ZTbWhQie+jUuai2KIsTCQea0nb",
-	"0Pyias/AH6FStD05eHrHGrs7z7oQpNjTG4HZzbJhXzNtr5lrq+u0B+dQQ161jZehidr6aGW9QRzSRalS",
-	"MqoVr+IZd4sYOY0ZqZGlSrXiEXs17dgEWjizuJoJWziHerwCpFKtoULpsksHU0anvY0qW2PG7iATbT+/",
-	"kqTlZx6ohtSaLaY75iyT0KgroDxIhyObxhViwUtqVJq6TsoxOuNvmwapL7hGbkHTOA5tFAu+8JYyyPNH",
-	"0embUH71Khq6xn3ZizUGEJjvz3yWeGnPHSHVLSGjMrn5N2jUHRA87EFLSIjz1dwxCgwzkpo6llJvvbAM",
-	"IdJuNmGC0B2UW0xh5VmV32Ti26OJvUimuY2nkTgJ1gSNzL4upwheUyBaLWYvjs36j0AhDxS8SZZMDL9J",
-	"KnDZHqZhpezh5AqLUGkaxSU9gbNt0Cwy1QwU+sLInePCrrnvCI5GsUI9nyEB6vsYawVMW4YYh6oHEeOJ",
-	"RgMSmGExFP6NSnkJTIvAFuOB2HIzjaR20vMmXxlGqK8foq4PiZ75WDHc5aTBPEtyoeBlzxFrvIuhiPGo",
-	"Sl4Bq5YJjj91GImLnvcSEzZXlWfu0eXqrDZSbB7Pk7nodwQGB+TuodIxPigdjyRHSkL+UEPJEFY6q3JV",
-	"Pn7YTxFTpjC80AiSiy8dDgrSDzsgzDRvIoPSWHsJKVS0o5kS0UpCGDZHi1MlUURlL22TpTPCWIGSmruG",
-	"YkVq124SP6TKvtdqQ5KJXlM6fOul0575N/X/YfZSQbdNaWRKS1PCVU9pjKx7MFgGLXtA25RxCKm2NSln",
-	"vUb6v3va//CL/a8/3bvz7ffv7a6sN/p/frT30cfEIVnMXKHbTSvvrBVHdpwxmJuJ6o0hTP9NIsw7SwYL",
-	"pRRyNqrBN08Gf380+Oir/uPHzv4Xtwa7t/v/+aD/y9v7nz8cIUthrRlxZOe69ZC5WKJMuSyC2Hv8l/3P",
-	"Hw5+/1X//nswpzRt4zxxSCJDUiMdrWNVWxh63rXfK9ZDJjYqemtiSmxaRVc3LjTNTkvKhL4vP+s//TDX",
-	"F6cXXyb4wUoPpW59KMiY/L8AAAD//w==",
+	"1FlrbxvH1f4rB4MXiATsUkvJdmzqkyzKfun6Iog2itZRgdHuITnx7sxmZpYSYwhIEbRN6xjpxUFgNKgR",
+	"pzYUpCnipEXd2m3+SxGKyr8oZnaX5JIrWXZlxfUnai7nPOf+zPom8UUUC45cK1K7SZTfwYjanxLfSlDp",
+	"syLoVepUU7MWSxGj1AztiQbvXu3FaH4GqHzJYs0EJzVyVVL/BuhejDDT/+KjvSfvf/fJH/rvPZgFLSBk",
+	"StfAex3ayFHSEDTdAsa7gvnogHcaVIw+K64ThyBPIlK7TrzXiUO802TdIRHduoi8rTukNu8QbaEQpSXj",
+	"beKQLddccbtUchoZwNdzwOdTxcTJF5qpRiNzy20L14hyzS1SGxq5bU8bMMtUY1vIXmp3iyahJrWqM+GD",
+	"7DD42WmYGdx9Oniwk3liEWi4SXsKqjBzdn55dmRhdX1oC+Ma2yj3NWYczdn55f3wF0CP7Ph/pAHK/aIX",
+	"otYoVR7A/q9vD3YeDQNIDvb+SMlVlNG0itw5MUomgtw1ux/fM66pgQc0DB2owgXK3XO44cA8XKLSXYql",
+	"AwtwifbcCwl34ARcSEJ3KWk7cBKaGLtXfO3AKbgsum4d/ZFPPafqzDsLzgnnpHPq+fxrDFgKs2TJFy5Q",
+	"fg43imuXqFyK5eRa70LCJ+4m4VLSLq41Mb7i6+LaZdE1NhwQU+vbkat/hFTu7+oeUpk7uv/3v/T/8XAW",
+	"GAfdQVjDONkImQ+iBcsdxin4NEQeULkIIVXa3nVAd5hKxQgJHLcMXtyiURwaTFXvTDEpFhwSMT72V0xN",
+	"RhlMP7nuuWfWby5s/x8pyZxLKP0O5bpRn7Ym34NGvait6hXUVUvkrkoRJL5uouwyHxvBtPTsxJxKj4Av",
+	"AoSZwZ37/d/9dPfj2/1bd/vvPfj2yad7d+8NK8GBzQ5yiJJQszhEODu/DNpUkAIqEZDTjRCDgquWPK86",
+	"jX7cPUvuj6n7tnVS1al65X66prCpqU7UtCHXFIKyeznMvI6//ec3gzs7g1vv7P7s1nilcaFzrKbaGIdE",
+	"oSm2gKls9QTENFHm10mIkQeMt0Fil+GmqTmJb6KvU0tfvOiGNqUlN/zzstArQ08OVxv8msLxhXoGdnxt",
+	"1YIurKTg1yz28Y213Iayohu5e3vbsdORSQwM6LGELRZjsQuOR2x6mIwcJDYMCpJByLSvpdPYDmKrXsWC",
+	"K1T7j2YjvcFboqTBdxCiDPNrKs/WrDfsff2LvZ1fmXnENEbqKKb+C0z7Z432LDakRkLkDLmuNKc2XRbF",
+	"QmprATWSSJvpTrJR8UU0h35Me25bzGGmdC4TZKNbOumfY7qbijIDuTTpp7E3uD5a4Cu8pLtdNK08uwQ8",
+	"iTZQmo5vJoBNAQdOQ8DaTKtiAE5/fwF4EYryymTP5ZLSu5y6PW2voAS07FT+/Z/7v7zd/9tXaXfeu3tv",
+	"cP/p7CgeixDRHmwgYBTr3isTnaam6f2ijeeY/J9LtBeiqUN+Cv9+52GBdn4/Vf/cBNA5gPpNkbljD83R",
+	"8rVD87QJWnbsZtveVsZ9G/VCFeVtL+0Wjbq1kGq4FgdUYxb1HwoZNDMiSG+gegXsOxxtnZkgqkfLUI+1",
+	"Prf3YXYlLzoTLht/MrpEpaT22b6m+bIISojXWkYG0/xnPGA+1cZ2lfg+KmXeay3KwkTi8femNc0vqfYB",
+	"oCNUirYnSZ93/Km5/SwGngJOKbg5zTJ2rZm277qV5VXag/OoIe+5Jp7QRG2jsbTaIA7polSpB6oVr+KZ",
+	"wIoYOY0ZqZGFSrXiEfsW7Nj6mDs7v5wJmzuPeryqU6nWTKF0Gctnyui0zz9l+8YY6Z8Yz/kbIG0ps0A1",
+	"pNZsMt0xd5mERl0B5UHKXGyVVogFL6lRaRo0KcfojH9MNEh9wbVxeu0moXEc2nwVfO5NZZDnXyGnnx75",
+	"W6do6Ar3ZS/WGEBg9p/5HeClfV8IqW4JGZXJzfegUXdA8LAHLSEhzlfzwCgwnpHUtKnU9TYKixAi7Wb0",
+	"D4TuoNxkCivP6uam/N4aceiiM83zN83ESbAmaWS2u5gieE2BaLWYfak16z8AhTxQ8AZZMDn8BqnAFXuZ",
+	"hpWyLxVXWYRK0yguafmcbYFmkelboNAXRu4MF3bNfVtwNIoV6tkMCVDfx1grYNp6iHGoehAxnmg0IIEZ",
+	"L4bCv1Epb3ZpC9hkPBCbbqaR1E553uSzfoR6/RAdfOjoA78ODE85aTIfJNl0Lvto1hhUsvf/Cu9iKGL8",
+	"LxreUKZpYgWsWiY4/m3BSJz3vJdYsLmqvHKPrlaPn60etvrR7wgM9qn/Q5V0vF9JH0mdlZTNoSjMEFbK",
+	"YbkqJyt2K2LKNJcXIiy5+FJWUZB+WGZxoHkTVZjm60sow6IdzdQRrSSE4YC1OFUSRVT20lFbyjPGmpzU",
+	"3DUuVqR2/SbxQ6rsR1ZtnGQTd90hvo3SGc/8m/pPLPvYoFumvTKlpRkDqqc0RjY8GCyClj2gbco4hFTb",
+	"vpZ7vUb6v3na/+Dzva8+2b3zzXfv7iytNvp/fLT74UfEIVnOXKVbTSvvnBVHtp0xmBuJ6o0hTP9NIsyn",
+	"UwYLpRTyYFSDr58M/vpo8OGX/cePnb3Pbw12bvf/9X7/57f3Pns4QpbCWjHiyPa6jZB5ZaJMfVkEsfv4",
+	"T3ufPRz89sv+/XdhRmnaxlnikESGpEY6WseqNjeMvGv3KzZCJjcqenOCaTatomtrF5vmpHXKhL4vPu0/",
+	"/SDXF6evYCb4/koPpW51KMiY/J8AAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

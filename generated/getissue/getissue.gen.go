@@ -23,6 +23,7 @@ import (
 	"strings"
 
 	"github.com/ecpay-go/einvoice/generated"
+	"github.com/ecpay-go/einvoice/lenient"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/oapi-codegen/runtime"
 )
@@ -45,148 +46,148 @@ type RequestData struct {
 // ResponseData defines model for responses.Data.
 type ResponseData struct {
 	// IISAwardFlag Award flag (中獎註記)
-	IISAwardFlag *generated.LenientString `json:"IIS_Award_Flag,omitempty"`
+	IISAwardFlag *lenient.String `json:"IIS_Award_Flag,omitempty"`
 
 	// IISAwardType Award type (中獎種類)
-	IISAwardType *generated.LenientString `json:"IIS_Award_Type,omitempty"`
+	IISAwardType *lenient.String `json:"IIS_Award_Type,omitempty"`
 
 	// IISCarrierNum Carrier number (載具編號)
-	IISCarrierNum *generated.LenientString `json:"IIS_Carrier_Num,omitempty"`
+	IISCarrierNum *lenient.String `json:"IIS_Carrier_Num,omitempty"`
 
 	// IISCarrierType Carrier type (載具類別)
-	IISCarrierType *generated.LenientString `json:"IIS_Carrier_Type,omitempty"`
+	IISCarrierType *lenient.String `json:"IIS_Carrier_Type,omitempty"`
 
 	// IISCategory Invoice category (發票類別), B2B or B2C
-	IISCategory *generated.LenientString `json:"IIS_Category,omitempty"`
+	IISCategory *lenient.String `json:"IIS_Category,omitempty"`
 
 	// IISCheckNumber Check code (檢查碼)
-	IISCheckNumber *generated.LenientString `json:"IIS_Check_Number,omitempty"`
+	IISCheckNumber *lenient.String `json:"IIS_Check_Number,omitempty"`
 
 	// IISClearanceMark Customs clearance mark (通關方式)
-	IISClearanceMark *generated.LenientString `json:"IIS_Clearance_Mark,omitempty"`
+	IISClearanceMark *lenient.String `json:"IIS_Clearance_Mark,omitempty"`
 
 	// IISCreateDate Issue time (發票開立時間), yyyy-MM-dd HH:mm:ss
-	IISCreateDate *generated.LenientString `json:"IIS_Create_Date,omitempty"`
+	IISCreateDate *lenient.String `json:"IIS_Create_Date,omitempty"`
 
 	// IISCustomerAddr Customer address (客戶地址)
-	IISCustomerAddr *generated.LenientString `json:"IIS_Customer_Addr,omitempty"`
+	IISCustomerAddr *lenient.String `json:"IIS_Customer_Addr,omitempty"`
 
 	// IISCustomerEmail Customer e-mail (客戶電子信箱)
-	IISCustomerEmail *generated.LenientString `json:"IIS_Customer_Email,omitempty"`
+	IISCustomerEmail *lenient.String `json:"IIS_Customer_Email,omitempty"`
 
 	// IISCustomerID Customer number (客戶編號)
-	IISCustomerID *generated.LenientString `json:"IIS_Customer_ID,omitempty"`
+	IISCustomerID *lenient.String `json:"IIS_Customer_ID,omitempty"`
 
 	// IISCustomerName Customer name (客戶名稱)
-	IISCustomerName *generated.LenientString `json:"IIS_Customer_Name,omitempty"`
+	IISCustomerName *lenient.String `json:"IIS_Customer_Name,omitempty"`
 
 	// IISCustomerPhone Customer mobile number (客戶手機號碼)
-	IISCustomerPhone *generated.LenientString `json:"IIS_Customer_Phone,omitempty"`
+	IISCustomerPhone *lenient.String `json:"IIS_Customer_Phone,omitempty"`
 
 	// IISIP IP address the invoice was issued from (開立IP)
-	IISIP *generated.LenientString `json:"IIS_IP,omitempty"`
+	IISIP *lenient.String `json:"IIS_IP,omitempty"`
 
 	// IISIdentifier Buyer company identifier (統一編號); 0000000000 when none
-	IISIdentifier *generated.LenientString `json:"IIS_Identifier,omitempty"`
+	IISIdentifier *lenient.String `json:"IIS_Identifier,omitempty"`
 
 	// IISInvalidStatus Void status (作廢狀態), 1 voided
-	IISInvalidStatus *generated.LenientString `json:"IIS_Invalid_Status,omitempty"`
+	IISInvalidStatus *lenient.String `json:"IIS_Invalid_Status,omitempty"`
 
 	// IISIssueStatus Issue status (開立狀態), 1 issued
-	IISIssueStatus *generated.LenientString `json:"IIS_Issue_Status,omitempty"`
+	IISIssueStatus *lenient.String `json:"IIS_Issue_Status,omitempty"`
 
 	// IISLoveCode Donation code (捐贈碼)
-	IISLoveCode *generated.LenientString `json:"IIS_Love_Code,omitempty"`
+	IISLoveCode *lenient.String `json:"IIS_Love_Code,omitempty"`
 
 	// IISMerID Merchant ID (特店編號)
-	IISMerID *generated.LenientString `json:"IIS_Mer_ID,omitempty"`
+	IISMerID *lenient.String `json:"IIS_Mer_ID,omitempty"`
 
 	// IISNumber Invoice number (發票號碼)
-	IISNumber *generated.LenientString `json:"IIS_Number,omitempty"`
+	IISNumber *lenient.String `json:"IIS_Number,omitempty"`
 
 	// IISPrintFlag Print flag (列印註記)
-	IISPrintFlag *generated.LenientString `json:"IIS_Print_Flag,omitempty"`
+	IISPrintFlag *lenient.String `json:"IIS_Print_Flag,omitempty"`
 
 	// IISRandomNumber Random number (隨機碼), 4 digits
-	IISRandomNumber *generated.LenientString `json:"IIS_Random_Number,omitempty"`
+	IISRandomNumber *lenient.String `json:"IIS_Random_Number,omitempty"`
 
 	// IISRelateNumber Merchant's own invoice number (特店自訂編號)
-	IISRelateNumber *generated.LenientString `json:"IIS_Relate_Number,omitempty"`
+	IISRelateNumber *lenient.String `json:"IIS_Relate_Number,omitempty"`
 
 	// IISRemainAllowanceAmt Amount left for allowances (剩餘可折讓金額)
-	IISRemainAllowanceAmt *generated.LenientNumber `json:"IIS_Remain_Allowance_Amt,omitempty"`
+	IISRemainAllowanceAmt *lenient.Number `json:"IIS_Remain_Allowance_Amt,omitempty"`
 
 	// IISSalesAmount Invoice total, tax included (發票金額)
-	IISSalesAmount *generated.LenientNumber `json:"IIS_Sales_Amount,omitempty"`
+	IISSalesAmount *lenient.Number `json:"IIS_Sales_Amount,omitempty"`
 
 	// IISTaxAmount Tax amount (稅額)
-	IISTaxAmount *generated.LenientNumber `json:"IIS_Tax_Amount,omitempty"`
+	IISTaxAmount *lenient.Number `json:"IIS_Tax_Amount,omitempty"`
 
 	// IISTaxRate Tax rate (稅率)
-	IISTaxRate *generated.LenientNumber `json:"IIS_Tax_Rate,omitempty"`
+	IISTaxRate *lenient.Number `json:"IIS_Tax_Rate,omitempty"`
 
 	// IISTaxType Tax type (課稅類別)
-	IISTaxType *generated.LenientString `json:"IIS_Tax_Type,omitempty"`
+	IISTaxType *lenient.String `json:"IIS_Tax_Type,omitempty"`
 
 	// IISTurnkeyStatus Ministry of Finance's processing status (財政部處理狀態)
-	IISTurnkeyStatus *generated.LenientString `json:"IIS_Turnkey_Status,omitempty"`
+	IISTurnkeyStatus *lenient.String `json:"IIS_Turnkey_Status,omitempty"`
 
 	// IISType Invoice word type (字軌類別), 07 or 08
-	IISType *generated.LenientString `json:"IIS_Type,omitempty"`
+	IISType *lenient.String `json:"IIS_Type,omitempty"`
 
 	// IISUploadDate Upload time (上傳時間)
-	IISUploadDate *generated.LenientString `json:"IIS_Upload_Date,omitempty"`
+	IISUploadDate *lenient.String `json:"IIS_Upload_Date,omitempty"`
 
 	// IISUploadStatus Upload status (上傳狀態), 1 uploaded to the Ministry of Finance
-	IISUploadStatus *generated.LenientString `json:"IIS_Upload_Status,omitempty"`
+	IISUploadStatus *lenient.String `json:"IIS_Upload_Status,omitempty"`
 
 	// InvoiceRemark Invoice remark (發票備註)
-	InvoiceRemark *generated.LenientString `json:"InvoiceRemark,omitempty"`
+	InvoiceRemark *lenient.String `json:"InvoiceRemark,omitempty"`
 
 	// Items The invoice's items (商品)
 	Items *[]InvoiceItem `json:"Items,omitempty"`
 
 	// PosBarCode One-dimensional barcode content (發票條碼)
-	PosBarCode *generated.LenientString `json:"PosBarCode,omitempty"`
+	PosBarCode *lenient.String `json:"PosBarCode,omitempty"`
 
 	// QRCodeLeft Left QR code content (發票左側QRCode)
-	QRCodeLeft *generated.LenientString `json:"QRCode_Left,omitempty"`
+	QRCodeLeft *lenient.String `json:"QRCode_Left,omitempty"`
 
 	// QRCodeRight Right QR code content (發票右側QRCode)
-	QRCodeRight *generated.LenientString `json:"QRCode_Right,omitempty"`
+	QRCodeRight *lenient.String `json:"QRCode_Right,omitempty"`
 
 	// RtnCode Response code; 1 means success, any other code a failure
-	RtnCode *generated.LenientInt `json:"RtnCode,omitempty"`
+	RtnCode *lenient.Int `json:"RtnCode,omitempty"`
 
 	// RtnMsg Response message
-	RtnMsg *generated.LenientString `json:"RtnMsg,omitempty"`
+	RtnMsg *lenient.String `json:"RtnMsg,omitempty"`
 }
 
 // InvoiceItem defines model for responses.Data.Items.
 type InvoiceItem struct {
 	// ItemAmount Item subtotal (商品合計)
-	ItemAmount *generated.LenientNumber `json:"ItemAmount,omitempty"`
+	ItemAmount *lenient.Number `json:"ItemAmount,omitempty"`
 
 	// ItemCount Quantity (商品數量)
-	ItemCount *generated.LenientNumber `json:"ItemCount,omitempty"`
+	ItemCount *lenient.Number `json:"ItemCount,omitempty"`
 
 	// ItemName Item name (商品名稱)
-	ItemName *generated.LenientString `json:"ItemName,omitempty"`
+	ItemName *lenient.String `json:"ItemName,omitempty"`
 
 	// ItemPrice Unit price (商品價格)
-	ItemPrice *generated.LenientNumber `json:"ItemPrice,omitempty"`
+	ItemPrice *lenient.Number `json:"ItemPrice,omitempty"`
 
 	// ItemRemark Item remark (商品備註說明)
-	ItemRemark *generated.LenientString `json:"ItemRemark,omitempty"`
+	ItemRemark *lenient.String `json:"ItemRemark,omitempty"`
 
 	// ItemSeq Item sequence number (商品序號)
-	ItemSeq *generated.LenientInt `json:"ItemSeq,omitempty"`
+	ItemSeq *lenient.Int `json:"ItemSeq,omitempty"`
 
 	// ItemTaxType Item tax type (商品課稅別)
-	ItemTaxType *generated.LenientString `json:"ItemTaxType,omitempty"`
+	ItemTaxType *lenient.String `json:"ItemTaxType,omitempty"`
 
 	// ItemWord Unit (商品單位)
-	ItemWord *generated.LenientString `json:"ItemWord,omitempty"`
+	ItemWord *lenient.String `json:"ItemWord,omitempty"`
 }
 
 // GetIssueJSONBody defines parameters for GetIssue.
@@ -785,52 +786,52 @@ func (sh *strictHandler) GetIssue(w http.ResponseWriter, r *http.Request) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"zFp9UxzH0f8q82w9VRxVd8eBHVs+VSoFQrZJhIwBJ1WRCTXs9t2NtTuzmpkFLjJVWAqWZBkjR9GbI1sR",
-	"MSqQI1my/IINjr9Lir07vkVqZl+443YRrsil1R8qbme25/fr6Z7u6e2zhskcl1GgUhjls4Ywa+Bg/SeH",
-	"Mx4IOcSsenEYS6yeuZy5wCUBPWOEzjJiwjCWoH5aIExOXEkYNcrGZA0QCSb0CESE8ABZWALKNW9tN9fW",
-	"d69fbn5xuXFjrXH7Tm8e1ev1emF0tGBZR9EckTUUCj/JjLwB89hxbTDKxkBpoL9QerkwcMTIGw6ePwG0",
-	"KmtGub+UN2TdVVOE5IRWjYW8sSeiC104hKjnzACPMLVu3Wmubvd2IlD08kgyZDN2GnkumqnHrzXOL/mr",
-	"53d++LC3A+Xob4+USqVXXnj5pW6ULpYSuMLwp9ypwcIfp84OLJwqFV6ZOntkofc3/28k8BgFbtYwlSPD",
-	"3USiMTQyjHLNS9/7P9xofqeI9HYv7RAa/0xYZhxsLOGkppa+UI9AbI5GW7unQL1068L91vq5EMDRfUoj",
-	"MlbY5uI+eL/q3r+FvDZBwsEyyqfalTAVz2Uz74ApjbwxXwDTxfXCLLaJhRVkYZRPnTUqBGxL/dnJrt02",
-	"8h12PJU3HBACV5X4k0BkDThqfxdRxveMs8tSEBGoSmaBlgPqcs8NQjW0C8sjxtWzPXmYWu3iikbeOOMx",
-	"5WBGrLvyztZat75PtQue8t/7pHFnrbWxiv6zeA/FdopyVY9YgEovlpG/tNH85i/+yvnGtc3G1Qs7m4v+",
-	"5rf+0pq//MRf+VJtEPe0OedqWOQE2JVi+xK96G2vVBp4KfgfdY2j//s16unpRe++i/YExEST3t7Tgn61",
-	"c8Z+EUo7BwjRexEgMBamlIFUWYFiR/EZD042fahpKxMuowJE2jE3MjE9OIe5Nf2qjavdnqHHUMXGVZTb",
-	"2XzQXP6otb7VWr/Z2+XLIYzwYRUocCzBKp4ASoDKia5ZBeK4jEuNCSs/MapE1ryZosmcvsDiq6wPQgPr",
-	"iyVq79nDPakXTMatlolwN9cf7t79LAu4j2HOCfDpk57TDTwcjM+e1vYlf+m7vWMvK+CT1R6hDxQfYN+9",
-	"+5l/cS0b2CVUGa+nh0wznBEH8gB7Hg0NDKnjbGjgWBZ41MA8PZ0WzPQoMpkFKNe4v9q4s6bifhZg24A5",
-	"piZMj2J+OgG4JyRzBDKjecjB/DTK7S5+snvjduP69/72SiZ4cMASppNTwxGdDEri7E8Gb53bvX61IxlE",
-	"r79edpyyEFngpHUPfHrQsnja1gBH2LI4CIFy/sPVxsVv/duP/E8Xe7NE4LiDiX0AAyioCRGB3b9v+Q+u",
-	"7Px0t/nwcaZoJOXDMYcoOAQcMhQcIvQndTKSjh8r9whN6Mpycz1buh+rMXoQfIfNEBv27ULj0uXGxp3w",
-	"lpUBNiNjCYfTWOzA7bn7HA4vsRaqcOagXHBkjYxlgocFVJIKSQp1Q14dOFK3fEzriMQzUa75zeOdzcX4",
-	"slaK/6G5GlBE1QZngBvVd7rpCYmlJ7r5/Z4RCwk9iHI7P972t1ablxcbS5d786gfzTJigZUFGsp2UkkE",
-	"ETFiEZhWG4vA8DLA4gSbheljzErw/GFG9b07yqqWr7S+vpgRPx9NCRYHFk+eN+i03PXA0lUGcI9xQmXK",
-	"VVmPhVdl/+INf/lRdq7K45hazElVezAca333k/XGhlZ5Hr2ILFIlMgs5alCAmX52RbxMcHIwodODts3m",
-	"9NVo0JEJ1QyHeVQiGyoSVRhHOJquEvFLG7uf3/RXvmx8cLP18OruhY937y4rahXGHSyNsmExb8ZuC3c0",
-	"qhMeSPZk16z/mewEtkFMB2TSfV8yie08kngeEWrangVWfJXKMLlJPJ9KbRLPIxzsYa65vpRpDuPJXzzw",
-	"POLBF471peZHF7KLP7kwpfCHRan7X+ktyEpRatLj9DTUU9OnUUKJkLyOWAW9Sqjy+h6BXM5MEILQapxZ",
-	"tb662/jbT7vn11u3rjWvvB+mWFlgmLgjkbvPsbhQ6z+40dr6MK65lV5GjKPSkQxQeMu1GbZSSj7BYFjz",
-	"2dn8wD/3JKz2ZAd5mnWF2OM7hkbflp17ehwsJJm+MiZY4/MmGTxVgTSpqBiZGYegmBgEEv/crdb61nPf",
-	"HwmOeOrXZTUJ5fxr7/tX31OISfTWvi85EpzU0CrBQcKb0aE1kuVfudhav5jBg1yCcyyZx5seppLIekSh",
-	"cW1z98JKNikkl8D0ToTlr3AXMlH+kuCMcWImnW6USOSqsRjy+e8b/9jOptZTjwGl9+gMCGnoM6B1/37j",
-	"5kdZ0P8EnEnzXDjjAW27y4QEfljpvMUQKqH6dLWPUPlMgU/i+ZQQr8DLOPMKUAf5VxaSLwnOHxi3Ukw+",
-	"UvL1hzs/Lj9frAtJPSGR2PC7fxjnFCljbz7mHNfV7zEmhjBPrm69QaFgEQeoIIxiG81grutcJqMS9JVF",
-	"x8zG6qcZqMK8Oa5ITJ+ASkJ8UE/Rm+MoCb7/3T3/va+D1zNCYpxUawks9ONUGitPMkNjXNJkixoPu040",
-	"g6OoHzmAqUDCM9WlJY8wrSOmu480RYwqmNgeh+d6lI1LOiqqB5CJeqc6mrsGSqUsHg1xN1CAPWgHUrMJ",
-	"reiWQUmk7n86fmwM19FrIFFQp4/y5cGxESNvzAIXgRb6i6ViSZ0kzAWKXWKUjReK/cWSobv+ajoF7Rsa",
-	"OBa+3/caSC1Qk2IiqShSI0ItgzhIj1OBMI2+QoVM87rNDKyE5rLD9Jap7FiX7Ucso2zEgPLt3Z8KVuhh",
-	"6k/sujYx9Ut97wgFM2ob7U64o4aqTlbHqcnrrgQLWWr8qY2Jh+x//NkNj2M2lio9S5IbjaGR4Txi1K7r",
-	"oqIbPXXCZYU+ezg2FRvdC6iN5SiyAc8CAseVoRvPEaE1/rSm1fEzrwO2guJtpzLHYZYEltZV+9QWEowe",
-	"DRD0CMQqFWISbKOJ4d8hAdQS6G3jBWWjbxtF9IZ+GdvFpI7TSeKAkNhxEwP/fHCPJxQJMJmSm6NMPyv8",
-	"mVFQCwuQvSEShE0TXKluaVpDhKL+EnII9SQokIgoLdrMPF1MPtsC754j1GJzhXBFo/xSqbS/RXQP9dQh",
-	"soFY0Qd0mrZtRz4w5oMkd5xkYZPhcToLNnPhWZ1lHVgl96C9gVFJHCiVfkGHjZaKPPfZ+epB8aEzKvwc",
-	"zwWzxsBK8d1DuaOb5o7PxEcSTP5QqWwMSzkrx1QkJxl6yCFCxB9mCbW0LdBqlGqoMJGaW0TiE6N+h/TD",
-	"Rv4D6e3zoMDWfgEX6uQxESii4tkojocap/AcB/N6EBk7g3/bycQlLSjdBh3npo2FbjiXSjvKbNWZYert",
-	"eUW3V/TvX1/WQF8BnbBw2COQqAt1MVT7AtZRJHkd4SomFKnwrg6jvSZ1/+Ntf+WLuLI9ODbif/64ce2G",
-	"kTdCY5nE8xNa3qtanLGQb4M544l6G8Lg336EUUgJYQHnjB+Mqvlkq/nN4+a1R/7mZr71xeXm+rL/7w/9",
-	"95dbG/f2kAWwjitxxsKU3hoBXGVUWpedIBqb/2pt3Gv+9ZG/eh7lhMRVnd173DbKRk1KV5T74i0v6PGi",
-	"3iFlFEU5ty/vm9ALvTV+YkLN1ErZt96Df/rbK9F6LmeWZ6qh9EUPtdxYLEhR/m8AAAD//w==",
+	"zFr9UxvH+f9X9nvznbGYkYQgaeLI0+mAcRJa4xAg7Uwdyix3j6SN73bPu3uA6jBD7BLbcQhOXb+lTlzT",
+	"4AGnduw4LySQ5n/pcJL4Lzq794KE7gidODn4gZFu9579PM8+73rOGSZzXEaBSmGUzxnCrIGD9UcOZz0Q",
+	"cpBZ9eIQllg9czlzgUsCescwnWHEhCEsQX21QJicuJIwapSNiRogEmw4IhARwgNkYQko17y91Vxd27lx",
+	"pfnZlcbN1caduz15VK/X64WRkYJlHUOzRNZQSPwUM/IGzGHHtcEoG/2l/r5C6cVC/1Ejbzh47iTQqqwZ",
+	"5b5S3pB1V20RkhNaNebzxi6JLnThEqKeMw08wtS6fbe5stXTiUCxl0eSIZuxM8hz0XQ9fq1xYdFfubD9",
+	"3fs9HShHfnu0VCq99NyLL3SjdLGUwBWGP+VODxT+OHmuf/50qfDS5Lmj8z2/+X8jgY8R4GYNUzk81M1I",
+	"tIaGh1Cueflb/7ubzW8UIz3dRzuExl8TjhkDG0s4pVlLP+iIQGyWRle7K0B9dOvig9ba+RDAsT1CIzIW",
+	"2MbCHni/6r6/+bxWQcLBMsqn24UwGe9l02+BKY28MVcA08X1wgy2iYUVZGGUT58zKgRsS33s5K5dN/Id",
+	"ejyZNxwQAlcV+VNAZA04an8XUcZ3lbNLUxARqEpmgJYD1uWuGYRiaCeWR4yrZ7v0MLXayRWNvHHWY8rA",
+	"jFh25e3N1W55n24nPOm/81Hj7mprfQX9Z+E+ivUU5aoesQCVni8jf3G9+dVf/OULjesbjWsXtzcW/I2v",
+	"/cVVf+mpv/y5uiDuaXXO1bDICbArxfYjetCbXqnU/0LwH3Wto//7NTpypAe9/TbaJRAzmvT2rhT0q507",
+	"9pJQ0tmHiL6LAIExP6kUpMoKFDuKn7HAs2mnprVMuIwKEGlubnh8amAWc2vqZRtXuy1Dr6GKjasot73x",
+	"sLn0QWtts7V2q6fLlkMY4UMbKAEqi+NdiwXiuIxLDQUr8zCqRNa86aLJnN5A0ausF0K96g0JaZPZBTuh",
+	"T0kGqw6JwDbXHu3c+yQzsMcx5wT41CnP6UYbLsZeprV12V/8ZtfBZYo4WcAR5EDEAeCde5/4l1YzBCyh",
+	"yng9PQya4Y44OAeA82iwf1C5qMH+45mBr4F5ZiotKulVZDILUK7xYKVxd1UF8Myw2oA5piZMjWB+JgGt",
+	"JyRzBDKjfcjB/AzK7Sx8tHPzTuPGt/7WcnbgOWAJU8nZ3LDO3yRx9uZvt8/v3LjWkb+hV18tO05ZiMwY",
+	"0VIGPjVgWTztEoAjbFkchEA5/9FK49LX/p3H/scLPZmjPuFgYu8DGwpqQ4R65++b/sOr2z/caz56kj32",
+	"pAw1Bh458QB41k48gnxK5wTpoLFS+VBDri411w6BlEdrjO6H2WHTxIY98m5cvtJYvxtWOFmxMDya4FpG",
+	"Y0tsT5ZncVg1WqjCmYNygcMZHs0OvAVUkgpJikODXh04UrU0pnVE4p0o1/zqyfbGQlwSleI/NFsDiqi6",
+	"yqwYorpcmhqXWHqim6nfM2IhoRdRbvv7O/7mSvPKQmPxSk8e9aEZRiywMsOuVCMVeRCuIuiB5rRBD/Qq",
+	"K+gn2QxMHWdWggkPMaqL1yijWbra+vJSlgY7kuLU9207ZII0LUPct9OTFdhRTqhMKSf1WlhO+pdu+kuP",
+	"My4nxzC1mJMq4GA5lu/OR2uNdS3cPHoeWaRKZGaZYNCOmHp2La3sGHEwoVMDts1mdX0x4MiE2t5hHpXI",
+	"hopEFcYRjrarHPfy+s6nt/zlzxvv3Wo9urZz8cOde0uKnwrjDpZG2bCYN223xSIatcqSODzVtfgTORzH",
+	"NoipgIN0I5ZMYjuPJJ5DhJq2Z4EV1yOHjaMJPJfKzwSeQzi4rVxzbfHwAR9L7unjOcSDHv7aYvODi4cM",
+	"dHJDRoEOmzEPvtDCzrQZM+FxegbqqanLCKFESF5HrIJeJlSZ7xGBXM5MEILQapzVtL641/jbDzsX1lq3",
+	"rzevvhumN5mxlSj7yG5nWdx09B/ebG2+HzeYSi8ixlHpaFa433Bthq2UrkewGLY9tjfe888/DRseGcNN",
+	"U54QcJyza8htia+n18FCkuliK0HZMuEseKaiXFLbLNIiDkG7LHD4/vnbrbXNbG5CgiN+9CdPtQnl/Ovv",
+	"+tfeUTBJ9NaenxckOKlxT4KDhDet415Ey796qbV26bD4XgnO8WTwr3uYSiLrEe7G9Y2di8uHCHdy60fL",
+	"PGz7hPLOru0jwRnlxEzyTZRI5Kq1GOeFbxv/2DpE8k21ZyXhyJhD7NqYWw8eNG59kJmkx+FsmgnCWQ9o",
+	"W20Qov5uubMqIFRCNVXAw1Q+Q7QTeC4l6CrEMs56AqhB7pNZ4iPB+QPjVooaR+K88Wj7+6UMAM4nDRRE",
+	"RMMfjcMgpDgxdvdjznFdfR9lYhDz5K7OaxQKFnGACsIottE05rq/YzIqQZcAOqA1Vj7Oqifx+phCPnUS",
+	"Kgl+XD1Fr4+hJMz+N/f9d74MXs8S+Rip1hKg68ep2JefZot9TNJkhRkLJxI07GOoDzmAqUDCM1URkEeY",
+	"1hHTkymaL4wqmNgeh1/eEY1JOiKq+3AQDdN0TPv0l0qHxsbjmZAAcDAUonYTWtGDY5JIPQVz4vgorqNX",
+	"QKKguxxlpQOjw0bemAEuAtb7iqViSbkE5gLFLjHKxnPFvmLJ0LNfNZ3z9Q72Hw/f730FpCaoWWIiqVtQ",
+	"I0IdgzhIj1OBMI1+Ggn5zOthI7ASRowOMmGk0lHddx62jLIRA8q3zwAqWKEBqY/YdW1i6pd63xIKZjQ8",
+	"2J3hRmM1nVydoCavuxIsZKn1Hx1PO+AU3P889jZqY6kSpiS60RoaHsojRu267qu50VMnPFZo18KxqbjR",
+	"E2FaWY4hG/AMIHBcGRrsLBFa4j82ujh29lXAVtC07BTmGMyQQNO62n9aQ4LVYwGCIwKxSoWYBNtofOh3",
+	"SAC1BHrTeE7p6JtGEb2mX8Z2MWnucII4ICR23MSwPRfUxYQiASZTdHOU6WeFPzMK6mABsidEgrBpgitV",
+	"WaQlRCjqKyGHUE+CAomIkqLNzDPFZC8W2PYsoRabLYQnGuUXSqW9g4K7qCcPENZjQe8zb9h2HflAmfej",
+	"rFwSUGVQYBXDUbMTdAZs5sJP8GQxTeWdOrBK7kH7GJui2F8q/YwGGx0VWe6zs9VfPAYf2PrBrDGwUuz/",
+	"QCbtppn0M7GzBLM5UF4bw1IGzzEVySmJXnKIEPGvk4RaWp9oNUpMVKhJzUQi8onpQgf1g6YM+7K3xwoD",
+	"ff0ZzLCTj/FAEBXPRnFM1TiF5ziY14Po2plAtHk3LmlByTaYXTZtLPToslTS0Ro7mTdMfT0v6RGCvr3n",
+	"yxroys8J+3pHBBJ1oepBdS9gHUOS1xGuYkKRShGUQ9sdd/Y/3PKXP4v7ygOjw/6nTxrXbxp5I1SWCTw3",
+	"rum9rMkZ8/k2mNOeqLchDP72IozCUggLOGd8f1TNp5vNr540rz/2Nzbyrc+uNNeW/H+/77+71Fq/v4ss",
+	"gHVCkTPmJ/XVCOAqK9Oy7ATR2PhXa/1+86+P/ZULKCckruoCwOO2UTZqUrqi3BtfeUGvF/UNKaUoytk9",
+	"ueO4PuiNsZPjaqcWyp7zHv7T31qOznM5szxTLaUfeqDjRmNCiuX/BgAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -23,6 +23,7 @@ import (
 	"strings"
 
 	"github.com/ecpay-go/einvoice/generated"
+	"github.com/ecpay-go/einvoice/lenient"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/oapi-codegen/runtime"
 )
@@ -81,52 +82,52 @@ type ResponseData struct {
 	InvoiceData *[]ListedInvoice `json:"InvoiceData,omitempty"`
 
 	// RtnCode Response code; 1 means success, any other code a failure
-	RtnCode *generated.LenientInt `json:"RtnCode,omitempty"`
+	RtnCode *lenient.Int `json:"RtnCode,omitempty"`
 
 	// RtnMsg Response message
-	RtnMsg *generated.LenientString `json:"RtnMsg,omitempty"`
+	RtnMsg *lenient.String `json:"RtnMsg,omitempty"`
 
 	// ShowingPage The page returned (顯示頁數)
-	ShowingPage *generated.LenientInt `json:"ShowingPage,omitempty"`
+	ShowingPage *lenient.Int `json:"ShowingPage,omitempty"`
 
 	// TotalCount Number of invoices in the whole range (資料總筆數)
-	TotalCount *generated.LenientInt `json:"TotalCount,omitempty"`
+	TotalCount *lenient.Int `json:"TotalCount,omitempty"`
 }
 
 // ListedInvoice defines model for responses.Data.InvoiceData.
 type ListedInvoice struct {
 	// IISCategory Invoice category (發票類別), B2B or B2C
-	IISCategory *generated.LenientString `json:"IIS_Category,omitempty"`
+	IISCategory *lenient.String `json:"IIS_Category,omitempty"`
 
 	// IISCreateDate Issue time (發票開立時間)
-	IISCreateDate *generated.LenientString `json:"IIS_Create_Date,omitempty"`
+	IISCreateDate *lenient.String `json:"IIS_Create_Date,omitempty"`
 
 	// IISIdentifier Buyer company identifier (統一編號); 0000000000 when none
-	IISIdentifier *generated.LenientString `json:"IIS_Identifier,omitempty"`
+	IISIdentifier *lenient.String `json:"IIS_Identifier,omitempty"`
 
 	// IISInvalidStatus Void status (作廢狀態), 1 voided
-	IISInvalidStatus *generated.LenientString `json:"IIS_Invalid_Status,omitempty"`
+	IISInvalidStatus *lenient.String `json:"IIS_Invalid_Status,omitempty"`
 
 	// IISNumber Invoice number (發票號碼)
-	IISNumber *generated.LenientString `json:"IIS_Number,omitempty"`
+	IISNumber *lenient.String `json:"IIS_Number,omitempty"`
 
 	// IISRelateNumber Merchant's own invoice number (特店自訂編號)
-	IISRelateNumber *generated.LenientString `json:"IIS_Relate_Number,omitempty"`
+	IISRelateNumber *lenient.String `json:"IIS_Relate_Number,omitempty"`
 
 	// IISRemainAllowanceAmt Amount left for allowances (剩餘可折讓金額)
-	IISRemainAllowanceAmt *generated.LenientNumber `json:"IIS_Remain_Allowance_Amt,omitempty"`
+	IISRemainAllowanceAmt *lenient.Number `json:"IIS_Remain_Allowance_Amt,omitempty"`
 
 	// IISSalesAmount Invoice total, tax included (發票金額)
-	IISSalesAmount *generated.LenientNumber `json:"IIS_Sales_Amount,omitempty"`
+	IISSalesAmount *lenient.Number `json:"IIS_Sales_Amount,omitempty"`
 
 	// IISTaxAmount Tax amount (稅額)
-	IISTaxAmount *generated.LenientNumber `json:"IIS_Tax_Amount,omitempty"`
+	IISTaxAmount *lenient.Number `json:"IIS_Tax_Amount,omitempty"`
 
 	// IISTaxType Tax type (課稅類別)
-	IISTaxType *generated.LenientString `json:"IIS_Tax_Type,omitempty"`
+	IISTaxType *lenient.String `json:"IIS_Tax_Type,omitempty"`
 
 	// IISUploadStatus Upload status (上傳狀態), 1 uploaded
-	IISUploadStatus *generated.LenientString `json:"IIS_Upload_Status,omitempty"`
+	IISUploadStatus *lenient.String `json:"IIS_Upload_Status,omitempty"`
 }
 
 // GetIssueListJSONBody defines parameters for GetIssueList.
@@ -725,43 +726,43 @@ func (sh *strictHandler) GetIssueList(w http.ResponseWriter, r *http.Request) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"zFh5bxvHFf8qD4MCpoAlRcltgVDoHzqclK3tqKKSf2xXGO8+kpPuzqxnZkWxhoDEQeImquumqS80jY/a",
-	"qRzXdRzDiBor7ZcxD32LYmZ3eYhLSUZsWPyLuzP77vd7x3niiiAUHLlWpHSeKLeOAbV/JZ6LUOk54TUL",
-	"C1RT8y6UIkSpGdobc1hjfIFqNA8eKleyUDPBSYm8yaTSwJSKEDyqEUQVdB1BUl5DyLVv3uvev9N9+l3r",
-	"nxvta/faX9yccKDZbDbzJ07kPY84BNdoEPpISmS6OP2zfHEqX5wiDgno2nHkNV0npamiQwLGe48OCanW",
-	"KA37354q5t84c/6n6/n4z3T/z0+IQ3QzNJSVlozXyLpDjH7L9uVuRWa5aqCEqpAB1ZBr/e3L1oUn7Vvb",
-	"re3LEw5Mwa8qb5804vIoIKVTxMg4Tc4MC7qboUPW8uaD/CqVnAbGmKd6IiQE08f5yruG3Fq+JvKGSt58",
-	"QEp9idcdcox72V44Tvd3Qufpn9t/v3lQJxx9hU44gdKtU67LC6OapGdQXoBc55P/tL6/1vlus3vj5sR+",
-	"8oywORkFiygXaS3DYGW+KpiLCkKUEFJrpUeXd2590Hn4cfvKlvW4FjBdLA5axzKlaywwMTBdjEWIn/oC",
-	"MK6xhtJI8JsIZXNltkGll5U5vkYJgltXUXMJqj6tQe751sPOpT91N591N69PzAAGoW6awATq+2TviOsx",
-	"LfNV6rN92a4K5oHSVEcKcs9/+KL17E5n4/32RxsvzrdSFw3Ga9n2Xq5jbGYtQKKOJIfczu1Hnbvf79z6",
-	"IDZ4VYoApmbApb4PDabrMAVViy5agI9UclgWmvrzIuJ6yCt7u2HdsQjHJHom/QaCzxkAtn5yDQXOsFpn",
-	"etTF2ffQ1XGCuyFt5q21qdHWJPl5UmXoezbfs3gY3EClrKn6F4ApoFXjneReCWpsFfupfEQlFumnumNO",
-	"OTCtwDcgkOvn9USBOORcJAxgkJxOPHBExRChkGvkJgUaKBG40CCRunX0ZqAv0Sh+O6lwMAorDlAFx+YX",
-	"afOIglrEPAQLe0bGwCSwjCzIKPSrhT6T01GxeNT9BdjXqYnWUzBMcHAprlK2QFmXqlBwhWpMyUoSPD3M",
-	"jsYjClgCBA5wbOAwilpbE4cwjYHKYFGurMxTjTUhm2MRBtzkBuQ6N7Y79zZ3bn/Z+sO9CQfmpudASJib",
-	"nidZdSMpA6REashRUo1e4ThyhlxXRm7lWRAKqa2M1CQoqTFdj84WXBFMxgFaE5OYKDvZo2izw+ohkWpc",
-	"ya4uZWsSzQLsKXF1o/Ngo33jws7VzycOgfhlD7lmVYZyVPq5qIkSTPdDeRNY7ybkOk8fP996PykvM1Ds",
-	"/aBhcooLjodBtxjJVyoWpUf1e3cshJsiZgAevUOgxskoOJvlnjRPuD1PA6x742bnzvZhCK0l9E1mjBM/",
-	"LSdHFIgGT+Gkr43tYLoXv+5uXuj3Ma9fp4AyvjLr+6JBuYsrs4HO6IgDU2nBx6pOu4D4uoJc65P7O3ev",
-	"ty4/an96vfvvz3cufrZz+5JRLe6fSYl4IjrrD+RPbJH9lD05cutHK1uhPqqVWJnx4adNa+GApmvAuOtH",
-	"Hno9sDvEyi3TtbGqLdM1oLEPc53Njw61DtkzmdHAsIBc9+tvrQq2dh6CDHon9AUdj8nxcR+Vtz5tXXgy",
-	"gMqRPX/NuLye1c3umj6PM6XRS5KE9L+gUtKmeV7SfF54Gb5bSho0cIWHMzAFAVKuQEWui0o5YIqx0HVb",
-	"mj0EClXK/EgOBGTawe9jkzLXL821S5qfULU9lEm79qFpyE6CrzMiDzZ6xXOXwbWhyeu1GnxgohsRPIYa",
-	"ENVekw4snlobdeH3thvdJxfbV290tn5IRvfXqM+4jOqNMHEUxTOMuc14VRhGmmk7GNnZCd5CDXHPbdIP",
-	"ZhfLxCGrKFVsl6lCsVA0uSdC5DRkpESOFqYKRWJ3MnULR5Nz0/NJ1k6+hdpSM8SsVkJlVYs6U4YV+Exp",
-	"O7ENmN187hnr03gysqZ3gMaBRTVQOx70hig7OZnx08xLdioue6REhiRxBhePRh5XmInUikbD0Geu/XDy",
-	"PWXkSzeWo2NY9oh3jLuyGWr0jMCU7LssOuBO6oWXUIs+1abkZtFNz6C84IDgfrxsCdO3QcJWgbGMpK7R",
-	"xi5GbJjMgI90FZM1jYXSBlNYGBVxRKilc79E6sXt7LAxl3CVxWE20g0ulkEmpzO9IV9Uq8xl1IfKwq9B",
-	"IfcUnCZHTYCeJgV4235M/ULWFnCZBag0DcKM8snZWjxvMg4KXWHo5riw7/K/FxwNY4V6IpEEqOtiqBUw",
-	"bS3EOEwVIWA80qgsghgr+sL9XSEbHuK8bjDuiUY+4UhKPy8Wd6+P+lKfOUD57Bl6zy1U71a8Dd6T8hCA",
-	"JTuRY3wVfRHiy0KxIVm1jHBw32IoTheLrzBhU1Zp5r68XN2rRg9X5hfJXHTrAr0xuXugdAzHpeNLyZGM",
-	"kD9Q79cTyySrpFxlN3r2KGDKAEPcyzHu2VjgtbTdAyHH93cp+czOa4j6QbuvPdXblUFxrL2CFBrWoxIb",
-	"ohr50KuJVk4VBQGVzbg6DpT9AViSmueNYePNsutTZRfL2pjGxKwBDNf65g27vprazdwUczPZBowzpaUB",
-	"btVUGgPrFPRmQMsm0BplHHyqLRL199Otz7Zblx90v73d/uv/dj7cnF0st+4+bl+5RhySRMoyXatYem9a",
-	"cmTdGRDzbKSaAxLGv90SpvUkEQulFHJvqTpPnnWePu5c+aa1teV0H2x0Ni+1/vvH1seXuve/6ksWi3XM",
-	"kCPrZ6xfFErTS1lbDgvR3vpX9/5Xnb9807rzIeSUpjU03WQkfVIida1DVZrs+TtvzwvWQyYiCrqxq92r",
-	"WEbvLB2vmJvWKLv4PfxHa/tyyi+UwotcczSe6YHYLfYIGZX/HwAA//8=",
+	"zFjrbhvHFX6Vg0EBU8CSouS2QCj0hy5OytZ2VFHJH1sVxruH5KS7M+uZWVGsISBxkLiJ6rpp6huaxpfa",
+	"qRzXdRzDiBor7cuYF71FMbO7vIhLWUFsK/ol7uzO+c7tO5dzxBVBKDhyrUjpHFFuHQNq/5V4NkKl54TX",
+	"LCxQTc2zUIoQpWZo35jDGuMLVKP54aFyJQs1E5yUyOtMKg1MqQjBoxpBVEHXESTlNYRc+8bd7r3b3Sff",
+	"tP652b56t/3ZjQkHms1mM3/iRN7ziENwnQahj6REpovTP8sXp/LFKeKQgK4fR17TdVKaKjokYLz30yEh",
+	"1RqlEf/bU8X8ayvnfrqRj/+Z7v/zE+IQ3QzNzUpLxmtkwyFGv2X7cK8is1w1UEJVyIBqyLX+9nnr/OP2",
+	"zZ3WzqUJB6bgV5U3Txq4PApI6RQxGKfJyjDQvQIdsp43H+TXqOQ0MMY81YOQXJj+nK+8ba5bz9dE3tyS",
+	"Nx+QUh/xhkOOcS/bC8fp853QefLn9t9vHNQJR1+iE06gdOuU6/LCqCbpGZQXINf56D+tb692vtnqXr8x",
+	"8Tw8I2JORsEiykVayzBYma8J5qKCECWE1Frp4aXdm+91HnzYvrxtPa4FTBeLg9axQuk6C0wMTBdjCPGv",
+	"PgDGNdZQGgS/iVA2V2cbVHpZmeNrlCC4dRU1L0HVpzXIPdt+0Ln4p+7W0+7WtYkZwCDUTROYQH2f7B9x",
+	"PaFlvkZ99lyxa4J5oDTVkYLcs+8+az293dl8t/3B5veXW6mLBuO1bHsv1zE2sxYgUUeSQ2731sPOnW93",
+	"b74XG7wqRQBTM+BS34cG03WYgqplFy3ARyo5LAtN/XkRcT3klf3dsOFYhmMSPZN+A8HnDBBbP7mGAmdY",
+	"rZXe7eLMO+jqOMHdkDbz1trUaGuS/BypMvQ9m+9ZMgxvoFLWVP0XgCmgVeOd5L0S1Nga9lP5iEos0k91",
+	"x5xyYFqBb0gg18/riQJxyNlIGMIgOZ144IiKKUIh18hNCjRQInChQSJ16+jNQB/RKH87KTgYpRUHqIJj",
+	"84u0eURBLWIegqU9gzEwCSwjSzIK/WqhL+R0VCwedX8B9nFqoo2UDBMeXIqrlC1Q1qUqFFyhGlOykgRP",
+	"D7Oj8YgClhCBAxwbOMyi1tbEIUxjoDJElCur81RjTcjmWIYBN3kDcp3rO527W7u3Pm/94e6EA3PTcyAk",
+	"zE3Pk6y6kZQBUiI+coZcFyojh3kWhEJqC42avCQ1puvRmYIrgsk4LmtiEhMdJ5OLbEpY8BKpxtXsklK2",
+	"dtAswB7yK5ud+5vt6+d3r3w6cViYyx5yzaoM5SjkuaiJEkyfQ3kTWO9NyHWePHq2/W5SSGag2PuDhske",
+	"LjgemkIxUa9WLAmPKvX2WIY2NcrwN3qHhf1kFJzJckQa+9yep/HTvX6jc3vn0CJnCX0T7eMwp3XhiALR",
+	"4Ckv9FWwrUj3wpfdrfP9huSQFAko46uzvi8alLu4OhvojH42MHUSfKzqtIbHryvItT66t3vnWuvSw/bH",
+	"17r//nT3wie7ty4afeLul5SIJ6Iz/kBOxGYYo+HJkcMfqGGF+qhWYw3GR5c23YADmq4D464feej1qOrH",
+	"ptEyXR+rzzJdBxp7K9fZ+uDHBzx7YDKwjQDIdb/82uK2he2wsuKt0Bd0PI3Gx30i3f64df7xAJFG9vww",
+	"qHQjq6ncMwQeZ0qjlwQ+6X9BpaRN83tJ83nhZXhpKemTwBUezsAUBEi5AhW5LirlgKmUQtdt3fQQKFQp",
+	"8yM5EG9pI51tiDLXL8iJS5qfULV9NEg75qFJxE5hrzzgDjbrxIOOYaWhUefVm3ZgbhpBGzMGiGqvFQYW",
+	"z4aNuvB7O4Tu4wvtK9c7298lA/KrVmJclvSmgzhI4vHAvM14VRgxmmk7c9ixBN5ADXFna1IKZhfLxCFr",
+	"KFVsjKlCsVA0+SRC5DRkpESOFqYKRWLXHXXLK5Nz0/NJJk6+gdreZi6zOgmVRfB1powo8JnSdhgasLX5",
+	"3DMmp/HQYe3tAI1DiGqgtgnvzSd2KDGTnRlF7MBZ9kiJDCFxBnd6Bo8rzLBnodEw9JlrP5x8Rxl86TJw",
+	"dMLJnp6OcVc2Q42eAUzJc/cwB1z3fO/9zqJPtamSWfemZ1BecEBwP95jhOnTIBGrwFhGUtdoY3cONkxm",
+	"wEe6hskGxNJjgyksjEIcAbV09pdIvbjBHDbmEq6xOMxGWrXFMsjkdKY3P4tqlbmM+lBZ+LWZ1j0Fp8lR",
+	"E6CnSQHetB9Tv5C1YFtmASpNgzCjDnK2Hk91jINCV5h7c1zYZ/nfC45GsEI9kSAB6roYagVMWwsxDlNF",
+	"CBiPNCpLG8aKvnB/V8jmhDirG4x7opFPJJLSz4vFvZuZPuqVA5TEnqH3XfD03ooXrfvebMgIuUkq9ArJ",
+	"uuEYX0NfhPgDOKx3p+GlIaxaRji4yjA3TheLLzFhU1Fp5r64XH3lJfjA2Y9uXaA3Jv8PlNLhuJR+IXmW",
+	"kTYH6gl7sEzCS8pVdgNojwKmDLnEPR7jno0nXkvbQBByfN+XXp/ZnA3dftAGbV/19mRhHK8vIQ2H9ajE",
+	"hqhGPvTqqsWpoiCgshlX2IHWYYDapOZ5Y9h48ev6VNm9rzamseG64hDX+uY1u3Oa2ivcNARmig0YZ0pL",
+	"Q/6qqTQG1inozYCWTaA1yjj4VFs266+PW5/stC7d7359q/3X/+2+vzW7WG7dedS+fJU4JImUZbpesfe9",
+	"bq8jG84AzDORag4gjP/2IkxrUgILpRRyf1Sdx087Tx51Ln/V2t52uvc3O1sXW//9Y+vDi917X/SRxbCO",
+	"mevIxor1i0Jp+jFry2EQ7e1/de990fnLV63b70NOaVpD04ZG0iclUtc6VKXJnr/z9rxgPWQioqAbe1rG",
+	"ihX01tLxinnTGmWPvAf/aO1cSuWFUniRa47GCz2QuMXeRUbl/wcAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

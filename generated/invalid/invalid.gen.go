@@ -23,6 +23,7 @@ import (
 	"strings"
 
 	"github.com/ecpay-go/einvoice/generated"
+	"github.com/ecpay-go/einvoice/lenient"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/oapi-codegen/runtime"
 )
@@ -45,13 +46,13 @@ type RequestData struct {
 // ResponseData defines model for responses.Data.
 type ResponseData struct {
 	// InvoiceNo Number of the voided invoice (發票號碼)
-	InvoiceNo *generated.LenientString `json:"InvoiceNo,omitempty"`
+	InvoiceNo *lenient.String `json:"InvoiceNo,omitempty"`
 
 	// RtnCode Response code; 1 means success, any other code a failure
-	RtnCode *generated.LenientInt `json:"RtnCode,omitempty"`
+	RtnCode *lenient.Int `json:"RtnCode,omitempty"`
 
 	// RtnMsg Response message
-	RtnMsg *generated.LenientString `json:"RtnMsg,omitempty"`
+	RtnMsg *lenient.String `json:"RtnMsg,omitempty"`
 }
 
 // InvalidJSONBody defines parameters for Invalid.
@@ -650,31 +651,31 @@ func (sh *strictHandler) Invalid(w http.ResponseWriter, r *http.Request) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"xFddb9RGF/4ro9ErkUi24ywvL7C5CiSIfUtolMBNQypN7LO7Q+0ZMzPerBvtRUVVqeVL/aAUgURJCwKl",
-	"rfhoBS1p+2e6H1z1L1Qztjf7lU2QgrpX3pnxOc8585zzHG9gj4cRZ8CUxMUNLL0qhMQ8CrgUg1QnuJ84",
-	"c0QRvRYJHoFQFMyJEqtx6sEcUaD/+iA9QSNFOcNFfK4KiKYHDklEpYwB+UQBmmjf3m4/ePT66yvtrSut",
-	"Ww9ad+9NWihJksReWLB9H1sY6iSMAsBFXHAL07Z71C4cwxYOSf0MsIqq4uK0a+GQsu5fC6sk0i9IJSir",
-	"4IaVozvLh7GdjcM1EIiXkdpBiRRHNU79HGDn9r325vZkH5yF/x9zXff4YdfdC05ElAKhnb2/Mmu/t7pR",
-	"aKy49vHVjWON/+ARaBdAeFXCVGluGG6+h0pzaKL96a/N3261X2h8k2+clCUgUtscdJGuozIXJgeUVdDE",
-	"X7/fbb7abF6/17zz7YCnwl6eGpbhDxXg4+JKb3S9F2P1UaiLbrVrjq9dBE9hC9ftCrcZCcFgNcQ0nDR+",
-	"ZMSZBDmepXvzQAcOfpcOQzToDzHDlC1WgIEgCnznDDAKTC0PnbJpGHGhDECis4YrVFXjNcfj4RR4EUns",
-	"Cp+CzP1U16JJ5pJiJ7kPoy4ujR553IcZNI1CIEwiGXseSGkhwhLEVRWEOYAIKhMaxAJ24qFMQQXEXgGV",
-	"mDrIaBZkZUwwIUhJKjBIOvffvITGXqxMsae01KcpKxvOKapM85g/uUgSVGI1ElAfZbREs4slbOEaCJnm",
-	"YNpxHVfzmkfASERxER92ph3dcDRiQ+mpE4WT2ftTmT0TEZdqVCOmUnsx/JaIsLQZd4k+g1JgcRRw4stu",
-	"Keh+qJ8XKKNSiUSXySnKCNOtsgqIQV0hnyQONlgF0f5KPi7iHJLVqyEamMeZAmYwkigKqGfembqYtaRU",
-	"fIYrOK/r/rjmmSeSSIGvZYXgPVvfPjvsG7fUxYCoMhfhKLv5HirNWYizIDEdNspXw8ytRDozgng6mnWq",
-	"qumVzKAASA0QhJHKqnidSnCGIQ73+UungfgghpO5BDWaUm0QrOaIyHYzUhySiJfL1KMkQMtz7yAJzJfo",
-	"Aj6sSXoBO+hd8zIJnFGado6GIBUJo2Ff5xmtI0VDrb5Igse13QnGzZr9IWegHUtQkzk9iedBpCSiymSI",
-	"MjTtopCyWIEGiajOYsC9D5zRrS0t7nXKfL5uZx5x8X+uO6hVO6h30yHTSPKyzxM9VvK6p6yUzOMs9zWy",
-	"TOvmWQ0CHsFBtbI+rErE0Kuj2mLBdd9iweau8so9uFodJw/9ovAmlQtelYO/S+3uqxyj3crxQGpkBOV3",
-	"las+8uawdLEKwuToGcNshVTqxpCOEZT5hguskk8aiIvdR4vc/EjR77O+X+EfG95ABaVcewsl1B/HcpqI",
-	"chygrhwanDIOQyKSHWHMtb+nLwnFbJ1ZiYsrG9gLiNRPWOncaNLqjuGZyznu6t/0oHetyIrUdUc0an1I",
-	"IplIBaG5FfBnkJZwUiGUoYAo04ryZBdx8/Pt5o2tzrP7ra/+fH350exiqfn909bNW9jCGVXOkfqysXfK",
-	"mMMNqwfmWiyTHoTpbxBhLigZLBCCi/Go2s9ftX952r75pPnypdXZutJ+dK35x9XmJ9c6jx/uIEthzWtz",
-	"/ag8zsoB9Xpyd8Q96v73iDsqd/nUXyVmRCJBwNf1qDOTzkJaXbprEpWpkKoPa+fxs/R7ofniWWdzq/XZ",
-	"N52fvnz90fW/t6+2P77fen6zfefn1vUH6TdVenInhIwPp4mczX3gxqrhmAShZ0NDi37UrZc/dB4/bH/x",
-	"pLl5GU1IRSqgv1JiEeAirioVyeJUl7u22XcM2TS7HbU+ML8uG0fnl84s65MmkwP+fvyuuX0j9xcJ7see",
-	"3trd6b7cLXYN6ZD/CQAA//8=",
+	"vFddb9RGF/4ro9ErkUi24ywvL7C5CiSIfUtolMBNQypN7LO7Q+0ZMzPerBvtRUVVqeVL/aAUgURJCwKl",
+	"rfhoBS1p+2e6H1z1L1Qztjf7mQQV2CvvzPic55x5znOON7DHw4gzYEri4gaWXhVCYh4FXIhBqmPcT5w5",
+	"ooheiwSPQCgK5kSJ1Tj1YI4o0H99kJ6gkaKc4SI+UwVE0wMHJKJSxoB8ogBNtG9ut+89ePn1pfbWpdaN",
+	"e63bdyYtlCRJYi8s2L6PLQx1EkYB4CIuuIVp2z1sF45gC4ekfgpYRVVxcdq1cEhZ96+FVRLpF6QSlFVw",
+	"w8rRnebD2E7H4RoIxMtI7aBEiqMap34OsHPzTntze7IPzsL/j7iue/Sg6+4FJyJKgdDO3l+Ztd9b3Sg0",
+	"Vlz76OrGkcZ/8Ai0CyC8KmGqNDcMN99DpTk00f701+ZvN9rPNL7JV07KEhCpbQ66SNdRmQuTA8oqaOKv",
+	"3283X2w2r95p3vp2wFNhL08Ny/CHCvBxcaU3ut6Lsfoo1EW32jXH186Dp7CF63aF24yEYLAaYhpOGj8y",
+	"4kyC3J2le/NABw5+lw5DNOgPMcOULQbAKDDlLA9t2jSMuFAGF9HJwhWqqvGa4/FwCryIJHaFT0HmdSoz",
+	"ZDK4pNhx7sOo20pDRh73YQZNoxAIk0jGngdSWoiwBHFVBWEOIILKhAaxgJ0gKFNQATEmihJTry+EBVnZ",
+	"JYIQpCQVGKSX+9bT3diLdCnglHX6NGVlQylFldGG+eOLJEElViMB9VHGOjS7WMIWroGQaeDTjuu4mrY8",
+	"AkYiiov4oDPtaD3ReA1jp44VjmfvT2X2TDxcqlE6S6X2YugrEWGp1nZ5PINSYHEUcOLLLtO13OnnBcqo",
+	"VCLRVXCCMsK0ElYBMagr5JPEwQarINpfycdFnEOyeluEBuZxpnQyixuYRFFAPfPO1PlMcdLeMlygedn2",
+	"xzXPPJFECnzdNQjeU9n2KaCvrJiLAVFlLsJRdvM9VJqzEGdBYgQ0ylfDzK1EOjOCeDqadaqq6ZXMoABI",
+	"DRCEkcrqdZ1KcIYhDsv4hZNAfBDDyVyCGk2pNghWc0RkuxkpDkjEy2XqURKg5bl3kATmS3QOH9QkPYcd",
+	"9K55mQTOqJZ1hoYgFQmjYV9nGa0jRUPdXJEEj2u7E4ybNftDzkA7lqAmc3oSz4NISUSVyRBlaNpFIWWx",
+	"Ag0SUZ3FgHsfOKNFLC3tdcp8vm5nHnHxf6472Ip2UI9rM0ZG8rLPE71rR+ueslIy72ZZKxIwXU/gO1kr",
+	"m2c1CHgE/0LIuja1OPVhVSKG3japLRZc9w0WbO4qr9zXV6tvvQXvu/rBq3Lwx9T/vko6GlfSr6XORpTN",
+	"2JbXVwA5LF3wgjA5eiIxWyGVWlzSoYMy3/CJVfK5BHExfhDJzY+cFvqs73di2DW8gSpM+foGyrA/juU0",
+	"EeU4QN2WanDKOAyJSHaaaz4/9GibUMzWmZW4uLKBvYBI/YSVzo3h66qFPXM5R139mx70rru6InWtqqbj",
+	"H5BIJlJBaG4F/BmkxwBSIZShgCgjZ3myi7j5+Xbz2lbnyd3WV3++vPhgdrHU/P5x6/oNbOGMKmdIfdnY",
+	"O2HM4YbVA3MtlkkPwvQ3iDBvShksEIKL3VG1n75o//K4ff1R8/lzq7N1qf3gSvOPy81PrnQe3t9BlsKa",
+	"1+b6UXmclQPq9eTukHvY/e8hd1Tu8g+DKjFjFgkCvq7HpZl0ntIdqrsmUZkKqfqwdh4+ST8pms+edDa3",
+	"Wp990/npy5cfXf17+3L747utp9fbt35uXb2XfnalJ3dCyPhwksjZ3AdurBqOSRB6vjS06Efdev5D5+H9",
+	"9hePmpsX0YRUpAL6QyYWAS7iqlKRLE51uWubfceQTbPbUesDM/CycXR26dSyPmkyOeDvx++a29dyf5Hg",
+	"fuzprfFO9+VusWtIh/xPAAAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

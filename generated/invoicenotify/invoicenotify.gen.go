@@ -23,6 +23,7 @@ import (
 	"strings"
 
 	"github.com/ecpay-go/einvoice/generated"
+	"github.com/ecpay-go/einvoice/lenient"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/oapi-codegen/runtime"
 )
@@ -138,10 +139,10 @@ type Notify string
 // ResponseData defines model for responses.Data.
 type ResponseData struct {
 	// RtnCode Response code indicating success or failure
-	RtnCode *generated.LenientInt `json:"RtnCode,omitempty"`
+	RtnCode *lenient.Int `json:"RtnCode,omitempty"`
 
 	// RtnMsg Response message
-	RtnMsg *generated.LenientString `json:"RtnMsg,omitempty"`
+	RtnMsg *lenient.String `json:"RtnMsg,omitempty"`
 }
 
 // InvoiceNotifyJSONBody defines parameters for InvoiceNotify.
@@ -740,42 +741,42 @@ func (sh *strictHandler) InvoiceNotify(w http.ResponseWriter, r *http.Request) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"3FhvcxPHGf8qD/tGNnOSZUMJiGGmwriNWhx7LKe8AM9ofbeSNr3bPW5XtlXiGQKTlj9hSJtCC+0kY9qk",
-	"ZGgYaCcJKW7zYYos+5W/QufZu9PdSWfXCfAmnrFGd7v77O/5Pf91idjS86VgQitSuUSU3WYeNV8DdrHD",
-	"lD4tnW7pDNUU3/mB9FmgOTM7qq4rV6mw2VsSHx2m7ID7mktBKskiiI63zAIY27rxx+3HH/W/frh975Nx",
-	"C5oyAN1mQJONUnObKRiriRXJbbZIW1C1oFqzYK46TizC1qjnu4xUyFR5arL8xtTxyaOTk1PHpo4Ti3h0",
-	"7SwTLd0mlcljFtFdHzcqHXDRIusWiYTmYY2WBkj79zb7nyLM/oPN7L2zPzteLpdPHD16YujGskU8LgaP",
-	"e9+/SFujAM61qTZkhBQAV0CXZUcbKDuX3+u9/7fe4292Nj7ufXxzvAI14Ep1mGNBrQYrkjv4tZowiZyl",
-	"eB3sOAc80nRVCiQVpHC5SNkAlRUdj1TOkxqxSA0/qvhvvpwjFpmrkqWM6lP7a26RtSKKLK7QQFAPPed8",
-	"iouaUYSk6fmFgZt5VU3hy3mbc+KcFJnnOaNoImcJcbVkEcEWEVfiBmihdYvMssBuU6FrZ0btFa9B7cx3",
-	"9oO3pOZNzpw8L5AeaAmKCQe4xq+x/Z/c2n66MV6BaeMldkdp6bHAglnz7EVw0AmWpW6nrDhNLDJrjJi1",
-	"2uT3sFqMfDq6niTKxISkXp1GIHk0DwiIyeiOUvGmXE0zEdGwdfeb3ubt8QrMAPMody2oQ322nqP2DLFI",
-	"/VWq3Z3BC2P1uvXZ+uB71XX31rObaDmLAkY0NXKBOk7AlErngJZkKuUCO3963vviw52rX754/lU2J2mm",
-	"dDF2iR8z26fdki29kl4lOe4335aC5Xi0XObuIAMijPpsfRhD/8nG9sMbeXmxfGJy6sjRHx174/joneuW",
-	"qSU8QJ8/n46rdFIe+EImU6bCZWkgWC6/w2wdGgu1La5QlzsUNUGDXSJNzlzH2C7UNmMBdAimFG2hqJ/y",
-	"FQbJIsgAzBEYk4HxqXELVtssYMOWKRGLXOxIjUIK5kgBTl3olMtHGBQSNgoWTExEIreu3U1ftfXRb148",
-	"uwxjM9PztAutDncYlI9aEBafncv3+598iiQHHcPwWJuqMcXcZslIGwe8bOpY+AnJAhw6BYXCOLz7LiRH",
-	"kmvzzqVAhYfJupUmMWOPdNHPUDlctIEKB0sMDXJqfAVayHym/hcUpISnCW6k3jd2N+/373wFjeS+BvSv",
-	"/Asa1cbu5rWwydi5e7P/6Obu5vX/Xn6vUa0lCy/+/efe8we7m9fRGI05c6T/9f0Xz26E67hy78rhw71v",
-	"3+9tPDp8+MDmOTTgOsFljHBo+C1wAecL1YIFhWoNP+eqhaUhe6X0zTNYavkAFoviKmOsxTaLan9x2DaZ",
-	"9muuOh4mgeVumHLxVPckKKYjX8b0MJMxVnL81Fy1AVv3ruxuftAIdzdg596HvY1H0JhB6tNJbXfz+mAf",
-	"Z06ycxp39h4/2LqGe17eIsP2QAbnqoW8iNk7WuDUKSjMHID4KHW9BPVaZor+sAU4c3DL9A/UBpw5e1oB",
-	"VUc7TKMd4hIcVd+FcHwxk4upQMqXQjG1xyyzoMW0dHIK40J0EGzpMODC4TbVXLRAdWwbS7YMoEm52wlY",
-	"Uvq40KxlGqRBV0AqpMUEC6hmTuksE5wJXRM6vaXIPV8G2oCj2J+QFtftzjJW84mw0rXkBIt6+ImBOFNi",
-	"F7SYVa198McemG3ey+W8HmgfzPWRXS8Bez2vpqdtGGIPjYi7uWia+U1zbRws9MN4fotCszqP08oKC1RI",
-	"wWSpXCqjE0ifCepzUiFHSpOlMrEMYGP/idNT05GYiUFTEvemvlR6lNnFNld4l+lSFdA4iMPJjYrBsCUD",
-	"fEqCfSye3uLBbFWK8dEwDzK9PYY3Oqxpc2pOUnAHbVNqYEewthSaCYOb+r5r3FaKiXcUgo8n/dFAiMNj",
-	"qEsVdtD1NXPAwfX/O+S8ruFp3qW6KQMvT268BrUzlkmS5icGP34bE6kAmQmojdqsct0G40QnwWV0hQHz",
-	"fN0FqdssWOWKlUYhjoBauPgmow4LcrIKW+GhE478PDJfgyBaPRkiKCiQzSa3OXWhfubnkVtdIEfQfS+Q",
-	"EsyZw9Qt5fX1i9xjSlPPH73rbcHXQHMP0xcoZkuUOyakeVf8FTaNstlUTI9HSIDaNvO1wtELGeICJsvg",
-	"cdHRDEECRxZdaf+ylJ/zwqhf5cKRq8XoRlI5Vi4PDwMJ6qU9UkF6ohoQve9MMdhlhc68n+RMhotKxoxY",
-	"Ya702avKcRmsOuiwdDlCiVPl8msM2PiqOHJfXazuVzey1eK7RC6z25I5e8TugcLR3yscX0mM5Lj8nnUs",
-	"47wxLAzWgAqV32+YJY8rTAzfq+eIxed2AxnpB+0I9lVvKIJCX3sNIZTVox4S0ey4MCiKBqfqeB4NuriF",
-	"CSfbGUQRlcpQgRZF5Dj82cB2qTJdvEaW0H0xd9jGTCfK+Dc5jAMrtKZrmBu50gHmcNVVmnnGPsw5CTro",
-	"Am1RLsCl2iSlZBTo/Xazd/vR9j82tn7/7c7Vh9X5Wu+vT7fu/IFYJHKaRbpWN/J+YsSZaWMAc7mjuimE",
-	"4d8wwri0RLBYEMhgf1T9fz7vf/m0f+dJ79kza/vRzf7DW73/fND79a3tzz9LkIWwZlAcWV8yJlIswKbL",
-	"cJkFsfXs79uff9b/3ZPeg6swpjRtMZwSOoFLKqStta8qEwPTF816aeiHrHRfWDcXvb1wto47DSlD933x",
-	"l97m7fg+P5BOx8alvS890HXzA0Go8v8CAAD//w==",
+	"3FjdbhvHFX6V47mhZCwpSnYdm4aB0rLasI0iQVTqC1sAR7tDctLdmfXOUBLrCHBspPVPDKdN7dZukUBu",
+	"kzpwY9gtkji12jxMTVG60isUZ3aXu0uuVMU/vagAEdydmTPf+c4/LxJber4UTGhFKheJstvMo+ZrwC50",
+	"mNKnpdMtnaGa4js/kD4LNGdmR9V15SoVNntb4qPDlB1wX3MpSCVZBNHxllkAY1vXf7/96OP+Nw+27346",
+	"bkFTBqDbDGiyUWpuMwVjNbEiuc0WaQuqFlRrFsxVx4lF2Br1fJeRCpkqT02W35g6Pnl0cnLq2NRxYhGP",
+	"rr3FREu3SWXymEV018eNSgdctMi6RSKheVijpQHS/t3N/mcIs39/M3vv7E+Ol8vlE0ePnhi6sWwRj4vB",
+	"4973L9LWKICzbaoNGSEFwBXQZdnRBsrOpfd7H/yl9+jbnY1Pep/cGK9ADbhSHeZYUKvBiuQOfq0mTCJn",
+	"KV4HO84CjzRdlQJJBSlcLlI2QGVFxyOVc6RGLFLDjyr+my9niUXmqmQpo/rU/ppbZK2IIosrNBDUQ885",
+	"l+KiZhQhaXp+ZuBmXlVT+HLe5pw4K0Xmec4omshZQlwtWUSwRcSVuAFaaN0isyyw21To2plRe8VrUDvz",
+	"vf3gbal5kzMnzwukB1qCYsIBrvFrbP/HN7efbIxXYNp4id1RWnossGDWPHsRHHSCZanbKStOE4vMGiNm",
+	"rTb5AlaLkU9H15NEmZiQ1KvTCCSP5gEBMRndUSrelKtpJiIatu5829u8NV6BGWAe5a4FdajP1nPUniEW",
+	"qb9KtbszeGGsXrc+Wx98r7ru3np2Ey1nUcCIpkYuUMcJmFLpHNCSTKVcYOcPz3pffrRz5avnz77O5iTN",
+	"lC7GLvFDZvu0W7KlV9KrJMf95ttSsByPlsvcHWRAhFGfrQ9j6D/e2H5wPS8vlk9MTh05+oNjbxwfvXPd",
+	"MrWEB+jz59JxlU7KA1/IZMpUuCwNBMvld5mtQ2OhtsUV6nKHoiZosIukyZnrGNuF2mYsgA7BlKItFPVj",
+	"vsIgWQQZgDkCYzIwPjVuwWqbBWzYMiVikQsdqVFIwRwpwKnznXL5CINCwkbBgomJSOTW1Tvpq7Y+/tXz",
+	"p5dgbGZ6nnah1eEOg/JRC8Lis3PpXv/Tz5DkoGMYHmtTNaaY2ywZaeOAl00dCz8hWYBDp6BQGIf33oPk",
+	"SHJt3rkUqPAwWbfSJGbskS76GSqHizZQ4WCJoUFOja9AC5nP1P+CgpTwNMGN1PvG7ua9/u2voZHc14D+",
+	"5X9Ao9rY3bwaNhk7d270H97Y3bz270vvN6q1ZOH5P//Ye3Z/d/MaGqMxZ470v7n3/On1cB1X7l4+fLj3",
+	"3Qe9jYeHDx/YPIcGXCe4jBEODb8FLuBcoVqwoFCt4edctbA0ZK+UvnkGSy0fwGJRXGWMtdhmUe0vDtsm",
+	"037NVcfDJLDcDVMunuqeBMV05MuYHmYyxkqOn5qrNmDr7uXdzQ8b4e4G7Nz9qLfxEBozSH06qe1uXhvs",
+	"48xJdk7jzt6j+1tXcc/LW2TYHsjgXLWQFzF7RwucOgWFmQMQH6Wul6Bey0zRH7YAZw5umf4/tQFnzp5W",
+	"QNXRDtNoh7gER9V3IRxfzORiKpDypVBM7THLLGgxLZ2cwrgQHQRbOgy4cLhNNRctUB3bxpItA2hS7nYC",
+	"lpQ+LjRrmQZp0BWQCnGZ4EzoUk3o9EqRe74MtMFEsS0hLa7bnWUs4hNhgWvJCRa17hORFFNXF7SYVa19",
+	"QMdul+3Yy+W8xmcUaH1k8YWxrudV77S1QsChuXA3F00zqWmujSuFHhdPalEQVudxLllhgQr1niyVS2U0",
+	"t/SZoD4nFXKkNFkqE8vANZaeOD01HYmZGLQfcRfqS6VH6Vxsc4V3mX5UAY3DNZzRqBiMVTLApySsx+I5",
+	"LR7BVqUYHw3oINPFYyCja5qGpuYkpXXQIKVGcwRrS6GR5cpFQn3fNQ4qxcS7CsHHM/2oy8eBMNSPCjvo",
+	"+po54OD6fx1nXteYNO9S3ZSBlyc3XoPaGcukQ/Njgh+/jYlUgMwE1EZtVrlug3Gik+AyusKAeb7ugtRt",
+	"FqxyxUqjEEdALVx4k1GHBTn5g63w0AlHfgiZr0EQrZ4MERQUyGaT25y6UD/z08itzpMj6L7nSQnmzGHq",
+	"lvI6+EXuMaWp54/e9Y7ga6C5h4kKFLMlyh0T0rwr/gLbQ9lsKqbHIyRAbZv5WuGQhQxxAZNl8LjoaIYg",
+	"gSOLrrR/XsrPbmHMr3LhyNVidCOpHCuXh9v+BPXSHqkgPTsNiN53ehjsskJn3k8ypiomMKqYU4qKw4xY",
+	"Ya702UtkuIFMzFoZrDrosHThQYlT5fJrDNj4qjhyX12s/o+LxfeIfma3JXP2iP8DhbS/V0i/kjjLCZs9",
+	"a2EmAGJYGPABFSq/OzFLHleYXF6oQ4nF57YRGekHbSX2VW8oCkN/fQ1hmNWjHhLR7LgwKKwGp+p4Hg26",
+	"uIUJJ9tdRFGZynKBFkXkOPyRwXapMj2/RpaM5y5ZxDZmOlHGv8lhHFjlNV3D/MqVDrAOqK7SzDP2Yc5J",
+	"0EEXaItyAS7VJrElg0Pv15u9Ww+3/7ax9dvvdq48qM7Xen9+snX7d8QikdMs0rW6kfcjI87MJgOYyx3V",
+	"TSEM/4YRxuUpgsWCQAb7o+r//Vn/qyf92497T59a2w9v9B/c7P3rw94vb25/8XmCLIQ1g+LI+pIxkWIB",
+	"Nm6GyyyIrad/3f7i8/5vHvfuX4ExpWmL4UzRCVxSIW2tfVWZGJi+aNZLQz97pXvLurnonYW36rjTkDJ0",
+	"35d/6m3eiu/zA+l0bFza+9IDXTc/EIQq/ycAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -23,6 +23,7 @@ import (
 	"strings"
 
 	"github.com/ecpay-go/einvoice/generated"
+	"github.com/ecpay-go/einvoice/lenient"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/oapi-codegen/runtime"
 )
@@ -81,13 +82,13 @@ type PrintStyle int
 // ResponseData defines model for responses.Data.
 type ResponseData struct {
 	// InvoiceHtml URL of the printable invoice, to open in a browser (valid about an hour)
-	InvoiceHtml *generated.LenientString `json:"InvoiceHtml,omitempty"`
+	InvoiceHtml *lenient.String `json:"InvoiceHtml,omitempty"`
 
 	// RtnCode Response code indicating success or failure
-	RtnCode *generated.LenientInt `json:"RtnCode,omitempty"`
+	RtnCode *lenient.Int `json:"RtnCode,omitempty"`
 
 	// RtnMsg Response message
-	RtnMsg *generated.LenientString `json:"RtnMsg,omitempty"`
+	RtnMsg *lenient.String `json:"RtnMsg,omitempty"`
 }
 
 // InvoicePrintJSONBody defines parameters for InvoicePrint.
@@ -686,33 +687,33 @@ func (sh *strictHandler) InvoicePrint(w http.ResponseWriter, r *http.Request) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"xFdtaxzJEf4rRROIBDP7JslxVp8ky+GUSInQ2h8SW4HWTO1sX2a657p7tJoIfToIAceYhFzMwcEld7nD",
-	"hxPwJQQMEcmvWa38L0L1zGhfZrV2gkz0xbvdvVVPVT9PPe0zFqgkVRKlNax7xkwwwIS7jxo/ytDYbRXm",
-	"jR1uOa2lWqWorUB3YleeKBHgDrdIX0M0gRapFUqyLqNVsAMEUZyCITcgjMkwhJXxpxfjr168+cOT8csn",
-	"l8+/uvzs81UP8jzP/f19PwxBafetub/fDEPmMTzlSRoj67JOq3PHb93x299jHkv46R7KyA5Yt9PyWCJk",
-	"9bXtsZRbi5qg/Pzx4/Bs/fyR3zyiT52pT99hHrN5SpGN1UJG7Nyr6vqxqldVboHMkmPUVSFXn34+/uJi",
-	"1YMOxEhZDXAZwl0IRSSsmSnghw/b7dbd9dba3dkC2ssKeLTl/+zorHNOoO/eANocYqqFtCXEOvafgts3",
-	"M7fCDXDQxS9h5erLz0ZPX61ugoik0hhCX2l3fLuzDTHPVeaqmYa9EEpvoIZCRjtouYjrSNpgBmpYArGY",
-	"GOrcQITolpLN+ZTA4yHPjfuVOzFpgJAWI9SUdh91MODS7u7UM1Z7sLvztrbXyjmg3vRsHpc97fMstu7o",
-	"bI49B7bixOjXz0dPX13+8WJ08Wy1C20wQkYx+kaEpACqsAzleBOq7Lja9WCNqtQJjyHlKWoP1l07ttY9",
-	"2Cg+bcDKuiPZBigZ5+6iuJyITdgBcCBxc5mDCFFa0ReoV4mMMktY91Hb63hr3rq3cVTrpsdOfTrln3At",
-	"eUJyfzTVh54rpUdY2XR/dlwR9fUHRTEza9ud7a312soGO6LckfIJkU+5WXf6Bs7PPTeZhMaQQE1d+rRw",
-	"vZnhNClQHX+IgWVljjL8YTHp3JBz4U2qpEGzfOx9YJMF1H54uAeq7wjsNMWP42uxeWAVqBTpmoDDsVZD",
-	"Q0PkhMciBH5M7OESBipz19RXOuGWdVmmRU3xU11iXRahRM0tho09lAKpWfOnfJGkSltXDieqs0jYQXbc",
-	"CFTSxCDluR+pJpZQm9cRXccPrbynwgUz5bDsFQQqpDpDEXArZAQmCwI0hiZ5n4s408gWsmxJDbvS3mYB",
-	"+yZagj9BY3iE86bS+n/2/fxttC2wF7yl00L2nWdZYZ3X3L93wHOoPMupCLYOdpnHTlCbchY3Wo0W0Z6I",
-	"yVPBumyt0W60mDOggWN8c7tzr4zSLP91wVxRyth6Xx8MhKFUwKUZkh+SIEpt8CllpDxCtzYZXTPzc7XB",
-	"HDLNKfBuOLHgAoA3/UwhGIGSFgtkPE1jR0clmx8aglW9b+qarpQ+W8V9Geg8tRhCSPtvdYr35kAxtzQN",
-	"FsWt9mB3x5tYQVqtJmVaA9QZzQOqxrmDI8cmxMhPEDBJbQ6KXGcoDDbqEGugDj/6AHmIut7MQzwRBbvm",
-	"wRIjdLm7WSD4rgHV74tA8Bh6Oz8CgzI08JitES8fswb8xP2Yx41Fr54HIkFjeZIumMRSnIIVCY0lMBgo",
-	"irsilVvzf6kkEa9v0K6WSIAHAabWgLCuQ0JCuwWJkJlFAgmCuhir4BeNxbOsUPNQyFAN/TIj695pteZN",
-	"a4L6Jmeadr/rRi/1vutTXkHmZZFnJlfpfvflCcYqxduaXTNYrc5w2lkpYqfVeo+CrVJVyr09rS7zg1kX",
-	"+G+Ui8FAle/tunbfSY7pTXK8FY0soPyN/jRD3goWiVVzaRa/I9xWIgwNhv/pLVGFX+jyM9Hf1emXljen",
-	"oIJr70FCs3X0ikb0sxiuPdHhNFmScJ1XT+XK8qemkrbSp77SS/6MBTE37k1vqTNEWZoXgbua77for/a/",
-	"GzJwy09pHgpjNc1tkxuLibsTDDfB6hx4xIWEmFs3iKpWd9notxejZy+v/vany9//+83HL7YOdkd//vby",
-	"k+fMYyVRHvDTnov3AxeOnXtTMI8zk08hLP7mEVZ2UsJCrZVejmr893+O//Ht+JNXo9evvauXT8Yvno7+",
-	"9ZvRr55effP1BFkB6z6FY+dH7loManpBuV7Ogrh8/Zerb74e/+7V6IuPYcVYHiG95TMdsy4bWJuabvP6",
-	"un2333A3RIRo2OHcG6/nEj083OvRSdeUuXx//XJ08azKl2oVZgFt3Zz0ndIdXAeikv8TAAD//w==",
+	"vFdtaxzJEf4rRROIBDP7JslxVp8ky+GUWInQ2h8SW4HemdrZvsx0z3X3aDUR++kgBBxjEnIxBweX3OUO",
+	"H07AlxAwRCS/ZrW6fxGqZ0b7MivZ5OzbL5rp7ql6qvp5qkpnLFBJqiRKa1j3jJlgiAl3jxo/yNDYXRXm",
+	"jT1uOa2lWqWorUB3Yl+eKBHgHrdIryGaQIvUCiVZl9Eq2CGCKE7BiBsQxmQYwtr04/PpF8+/+dPj6YvH",
+	"F8++uPjk03UP8jzP/YMDPwxBaffWPDhohiHzGJ7yJI2RdVmn1bnlt2757R8wjyX89B7KyA5Zt9PyWCJk",
+	"9dr2WMqtRU1QfvnoUXi2OX7oN4/pqTP39D3mMZunZNlYLWTExl4V109VPapyC2SW9FFXgVx+/On0s/N1",
+	"DzoQI3k1wGUItyEUkbBmIYAfP2i3W7c3Wxu3FwNo3xTAwx3/F8dnnTGBvn0NaHOEqRbSlhDr2H8Obt8s",
+	"3Ao3wEEXX8La5eefTJ68XN8GEUmlMYSB0u74bmcXYp6rzEUzD3sllN5QjYSM9tByEdeRtMEM1agEYjEx",
+	"lLmhCNEtJdvLLoHHI54b95U7MUuAkBYj1OT2AHUw5NLu79U9Vnuwv/e6tNfCOaTc9Gwelzkd8Cy27uii",
+	"j3sObMWJyW+fTZ68vPjz+eT86XoX2mCEjGL0jQhJARRhacrxJlRZv9r1YIOi1AmPIeUpag82XTp2Nj3Y",
+	"Kp62YG3TkWwLlIxzd1FczsQm7BA4kLi5zEGEKK0YCNTrREaZJaz7sO11vA1v09s6rmXTY6c+nfJPuJY8",
+	"Ibk/nMtDz4XSI6xsPj97Loj6+v0imIW13c7uzmZtZYsdk+9I+YTIJ9+sO38D47HnKpPQGBKouUufF663",
+	"UJxmAar++xhYVvoozR8Vlc4VOWfepEoaNDeXvfdssoLaD47ugRo4AjtN8X58JTYPrAKVIl0TcOhrNTJU",
+	"RE54LELgfWIPlzBUmbumgdIJt6zLMi1qip/LEuuyGKVAaRu92qYvklRp66LgxHAWCTvM+o1AJU0MUp77",
+	"kWpiibBZGnJpPrLyjgpXFJKjMkEQqJCCC0XArZARmCwI0Bgq3wMu4kwjW0mtOvB9ad8e6gMT3QA6QWN4",
+	"hMvto/WdZ3j8OlYWgAta0mkhB64lWWFdK7l755DnULUkJxLYOdxnHjtBbcpS22g1WsRq4h1PBeuyjUa7",
+	"0WKuvwwdoZu7nTullWb51xlzISlj68m8PxSGXAGXZkTtjvheUp/PET/lEbq1WWVaKI/rDeaQaU6G98NZ",
+	"hy0AePNTCMEIlLRYIONpGjviKdl83xCsanypS7YS8mIUd2Wg89RiCCHtv7YRvLMGE3NLYl9lt9qD/T1v",
+	"VunTajUp3RqgzGgeUDSu+DtybEOM/AQBk9TmoKipjITBRh1iDdTRB+8hD1HXk3mEJ6Jg1zJYYoQud7cL",
+	"BN83oAYDEQgeQ2/vJ2BQhgYesQ3i5SPWgJ+5j3ncWDXU3BcJGsuTdEWhleIUrEioAIHBQJHdNancmv9r",
+	"JYl4A4N2vUQCPAgwtQaEdRkSEtotSITMLBJIEJTFWAW/aqyuWoWWR0KGauSXHln3Vqu13JNmqK9rPPPN",
+	"7SrRN7a2q1NeQeabLFMJQkmiwrBRNre78gRjleK3qFxXNqkaLWC1OsP5xkkWO63WOxRs5apS7tvT6nfe",
+	"Zt9Y/RgMVTmS1/X/RpJOr5P0W9HZCtlc2+MWBFDBIsFrLs3qqcNtJcJQcfm/Jo/K/MrxYMH6m44IN4a3",
+	"pMKCr+9Ahotx9IpEDLIYrvqqw2myJOE6r6bpamyYq2zaSp/ySsP+GQtibtzYbykzjq3HHgvc1fywRb/a",
+	"P0A0BFh+SjVVGKup9pvcWEzcnWC4DVbnwCMuJMTcumJWpbrLJr8/nzx9cfmPv1z88b/ffPh853B/8tev",
+	"Lz56xjxWEuU+P+05ez9y5tjYm4PZz0w+h7D4LSOsWlIJC7VW+mZU03/+e/qvr6cfvZy8euVdvng8ff5k",
+	"8p/fTX7z5PKrL2fIClh3yRwbH7trMahpCnO5XARx8epvl199Of3Dy8lnH8KasTxCGvczHbMuG1qbmm7z",
+	"6rp9t99wN0SEaNjR0pzYc44eHN3r0UmXlCV/f/98cv608pdqFWYBbV3v9I3cHV4ZopD/FwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -23,6 +23,7 @@ import (
 	"strings"
 
 	"github.com/ecpay-go/einvoice/generated"
+	"github.com/ecpay-go/einvoice/lenient"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/oapi-codegen/runtime"
 )
@@ -60,10 +61,10 @@ type PayType string
 // ResponseData defines model for responses.Data.
 type ResponseData struct {
 	// RtnCode Response code indicating success or failure
-	RtnCode *generated.LenientInt `json:"RtnCode,omitempty"`
+	RtnCode *lenient.Int `json:"RtnCode,omitempty"`
 
 	// RtnMsg Response message
-	RtnMsg *generated.LenientString `json:"RtnMsg,omitempty"`
+	RtnMsg *lenient.String `json:"RtnMsg,omitempty"`
 }
 
 // TriggerIssueJSONBody defines parameters for TriggerIssue.
@@ -662,32 +663,32 @@ func (sh *strictHandler) TriggerIssue(w http.ResponseWriter, r *http.Request) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"tFdtbxPHFv4rR/PlBmntbBK4V9d8giRX1yq0UV4+Aaomu8f2wO7MMjMbZ4sitaKqUAGlL5CCWgnRAg2i",
-	"tEBbFJWI/peKtcO/qGZ21/HajqEt5FPsmTnPc555zjnjC8QTYSQ4cq1I7QJRXgtDav+VeD5GpY8LP6nO",
-	"UU3Nd5EUEUrN0O44idJrUa7rc+aTj8qTLNJMcFLrrUF9jjgkpOsnkDd1i9SmXIeEjPc+OkQnEZIaUVoy",
-	"3iQbDlmgybL9zgRt0DjQpEamiTMAsUCTELkGc94BGrRposBsQx6HpHaKTJMzZejxyA5Zr5ijlTUqOQ1N",
-	"jqcKLjbUeqUpKuZMxSxnDCzRDYcsKzkswrKkXFHPfAKFktEAeByuoixLMvMqSTYcextMom849emeAe9L",
-	"dqZ3VqyeRU+TnHVOeDG7U3udNqiKBFeoDrjgRc1nhY/DiS3mB8ETPgLjPvOoZrwJKvY8VAqEhAZlQSyR",
-	"9BgxrrFpc+8JSWqkiRwl1ehXTyBnyHWd6/4tFRZGQmpLjhp5SJPpVrxa9UQ4iV5Ek0pTTCLja4J5ONkL",
-	"Z1Vb1Pykao7hH6JStInl+5h23VHeGMN5aWjXP6C98ao7zLhnl2h2M94QBkgzHZgd87MLNIFlyZpNlFBX",
-	"KkaoZ0BwbKFOHLKGUmVKTFXdqmu8ICLkNGKkRmaqU1WXOJa3tcHk8enZ/PxkHtUGtckJpUcYv8WUgQJm",
-	"9img4GNAE/QhTxh0i2poU6YVNIQECjoLXCWWiqQmUt23RdSH6PS3JYPrCa6RWwo0igLrQ8EnzyrDo+hn",
-	"w84u/F6mPc89mUQaffDN+isb1VtrgAHVDSHDUXGLNajPOSB4kFj9ouLbMIdVYJSR1DPZtJlugXXFUQiQ",
-	"riFgGOkEhG6hbDOF1WGKQ6QWz/8fqY9yRJvANZbZaZCssYDMV49mDP6lQDQazDPNcGnuHVDIfQWnyYwx",
-	"4mlShffsYRpUyQgSyyxEpWkYDWOtcLYOmoWmH4FCT5i4E1zY7yofCI4GWKE+lDMB6nkYaQVMW4UYhykX",
-	"QsZjjYYkGHN6gfDOVUc3sayM24z7ol3JEUnt36472LD3WR/Un/unSk/osX2/t8vJzDwucqll5TNgnq9h",
-	"ICJ8U02rxFXLGPvni4k47bpvsWALqKJy31ytjhsE5fb/VyoXvZZA/4Dafa1yjA4qxzdSIyMsf+BgKpm3",
-	"oGWK1Tx/Rj8g7FLIlGkMf+sRUYQfOd5L0V93xI9Nb6CCMq+9hRIq57GUCdGIA+jNRMtTxWFIZbI/HctT",
-	"vq87Sc0rRl/zmL1AvIAq+6zVRiFjXdM3PHtF/3XN39QgB91C0HTd9EWmtDT9WyVKY2jvBv2joGUCtEkZ",
-	"h4Dq7G2bS14j6ee76eaDvSe3O9d+f3lx+9hCPb3zuHP9K+KQ3DDLdH3JxvufDUc2nD6aq7FK+hhmf4MM",
-	"i7GS00IphRzPqvvzs+6vj7vXH6U7O87eg8vd7avp8yvpJ1f37t/bZ5bRmjfhMlaWxGEr08yQTNk9GD2y",
-	"4ZK/fIx8xZuHNjRKO1XmzGtojibg00SVBXv2NH1+5eXW5e6Dy51Ln6Wf3uqTqsAgxgHWGkWrLbM7PMjO",
-	"kvGBizZM9LDdQyXkDLN7c7d7d3sQ2bprNGxxVVzo9xsi5v7+fR0e7SguQGkh+x6DLWqEYgqyHzP7nF7s",
-	"XE0f3ki/2e48vPPitzudG1+mWz/u3exjtsLPcdHm5uABdAwb3giY1+f1I+5/3Bn3yCivD1DjAgLBTYWN",
-	"eKzCHx9eAxpIpH4CPQc4kMstJHiUexgEVrv9tI5Pz6abW52nl9JnT19+9GSic2lr7/ud7s3dQ5n80Ll1",
-	"t/vx7XTzp87Xv3S2Ho1O/V2xEplptxqgTf+M7SAKpXnd23IvZ9fZ+WHv/r3uF4/Sby/ChNK0icYBsQxI",
-	"jbS0jlRtsteZKna9apuI6V1V3R74HbJkgVYWTyyZnVb9AbyH36W7mwVeJIUf25/CB4O+FtxCL5BJ+c8A",
-	"AAD//w==",
+	"vFdbbxRHFv4rpXpZI/W02zbsaocnsL3a0cKu5csTWKty95mZgu6qpqra445lKRFRhALIuYADSiREAsSI",
+	"kABJkBUs8l8iesb8i+hUd4/nZkMIZJ6mu6rO953vXOr0OvVlFEsBwmhaXafab0LE7F8FFxLQ5qQMUneG",
+	"GYbvYiVjUIaD3XEalN9kwtRm8CkA7SseGy4FrXbXSG2GOjRia6dANEyTVic8h0ZcdB8datIYaJVqo7ho",
+	"0A2HzrF00b5Do3WWhIZW6SR1BiDmWBqBMATPO4SFLZZqgttAJBGtnqGTdLkf+nBkh65V8GhllSnBIvTx",
+	"TMnFmlqrNGQFz1RwOWdgiW44dFGrYREWFROa+fhENCjOQiKSaAVUvyRTr5Jkw7HR4AoC5NSjew68L9ly",
+	"96xcOQe+oQXrgvB8HlMbTmtUx1Jo0AcEeN6IaRnAsGPzxUHiywAIFwH3meGiQXTi+6A1kYrUGQ8TBbTL",
+	"iAsDDet7V0hapSEIDsK4NWF6Vyo8iqUylhNDVWiDm2ay4voyGgc/ZmmlIceBi1XJfRgvrFip5o04rRuH",
+	"kI5Aa9aA/iBMet6ohBgmujC0+MZcN14VrZxwHi7czUVdIozhJsQds9NzLCWLijcaoEhN6wRILYchJ+Zq",
+	"1KGroHTu/oTruR5GXcYgWMxplU65E65HHcvaBnz85OR0cX68sGqNWtekNiNSvMk1QhGO+zRhJICQpRCQ",
+	"wl1imsyQFuNGk7pUhBGTG3appaIYWqoFtlx6EJ3eBoS4vhQGZauuUxbHoc04KcbPaeRRdq7hHC4zu5/2",
+	"rPBVGhsISIDrr2xJ76zVhczUpYpG2S3XSG3GIVKEqdUvLt9GBawmqIxiPnrT4qZJbFYcJyGwVSAQxSYl",
+	"0jRBtbgGd5jiEKn5C/8GFoAa0RBglefpNEgWU0AVq8dzBn/TRNbr3Me2tzDzH6JBBJqcpVOYiGepS/5n",
+	"D7PQpSNILPIItGFRPIy1JPgaMTzCzkM0+BLtjglp31XekwIQWIM5UjAhzPchNppwYxXigkx4JOIiMYAk",
+	"CSanH0r/vDu6XeVF3OIikK1KgUirf/e8wda8z/qgTtx7f3SFPrTDd3c5eTIfZhl7DwgsKgjcotvPilUI",
+	"ZQx/omV1bWIb6uNqVAK9NwlanPS8d1iwJVRZuW+vVv/i7v8Hqh/8poTggPp/rZKODyrpt1JnI8rmwMut",
+	"rwBKWljwOCyNHjfsUsQ1Npc3GjlK8yPngj7rrzsbHOreQBXm+foOyrDfj4VciHoSku69annqJIqYSvdv",
+	"2P5JoafDKSMqqC+OvuvUD5m2Q7BBhWzWLjvUtyH6p4e/iUEOpgnEsDXsrVwbhXeATrWByMYGguPEqJSw",
+	"BuOChMzkk3AheZVmn+5mmw/2ntxuX/v15cXtE3O17M7j9vUvqEOLhFlkawvW3r+sObrh9NBcSXTawzD/",
+	"DTIsr6aCFigl1eGsOj8+6/z8uHP9Ubaz4+w9uNzZvpo9v5J9dHXv/r19ZjmtWTSXs7IkjlqZpoZkyuOA",
+	"euQXVDE9oXzl3MTqBpS9mWZwopphKQlYqvsFe/Y0e37l5dblzoPL7UufZB/f6pGqxKCYATY1ynbdz+7o",
+	"IDtLJiBCtshYF9s70oecY3Zu7nbubg8i2+waDVuGSkjz/7pMRLAfr6OjM0pIoo1UPQNlk6FQXJP802ef",
+	"04udq9nDG9lX2+2Hd178cqd94/Ns6/u9mz3MlsR5IVsCDx5AB9mIesj9nlw/5v3Dm/KOjcr1AWpCklAK",
+	"rLARAy/57f1rhIUKWJCSbgY4pJBbKuIz4UMYWu323To5OZ1tbrWfXsqePX35wZOx9qWtvW93Ojd3j+Ty",
+	"k/atu50Pb2ebP7S//Km99Wi06/+VSzHemCshWPeXbQfRoPALwZZ7v3ftne/27t/rfPYo+/oiGdOGNQAz",
+	"IFEhrdKmMbGujnc7U8Wuu7aJYO9yTWvgW2bBAi3Nn1rAnVb9AbyH32S7myVerGSQ2A/ng0FfC26uawhd",
+	"/j0AAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -24,6 +24,7 @@ import (
 	"strings"
 
 	"github.com/ecpay-go/einvoice/generated"
+	"github.com/ecpay-go/einvoice/lenient"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/oapi-codegen/runtime"
 )
@@ -67,10 +68,10 @@ type InvoiceStatus int
 // ResponseData defines model for responses.Data.
 type ResponseData struct {
 	// RtnCode Response code indicating success or failure
-	RtnCode *generated.LenientInt `json:"RtnCode,omitempty"`
+	RtnCode *lenient.Int `json:"RtnCode,omitempty"`
 
 	// RtnMsg Response message
-	RtnMsg *generated.LenientString `json:"RtnMsg,omitempty"`
+	RtnMsg *lenient.String `json:"RtnMsg,omitempty"`
 }
 
 // UpdateInvoiceWordStatusJSONBody defines parameters for UpdateInvoiceWordStatus.
@@ -669,29 +670,29 @@ func (sh *strictHandler) UpdateInvoiceWordStatus(w http.ResponseWriter, r *http.
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"tFdfbxPHF/0qV/PyS6T1eh2kX9XlCXCqWgU1ion6AKia7F7bA7szy8zdJC6KVIn+eQCEWpUinhC0IBBF",
-	"gqJKSETtp3HsfotqZtf/7QAt8ZMzM773zJlzz725xiKVZkqiJMPCa8xEHUy5+6rxao6GTqu469c5cbuW",
-	"aZWhJoHuREPuKBFhkzjlbiFGE2mRkVCShcyuI5ACgwQr/XsH/UdPes/vDt7c7N/4+vDbG6shBBALw7cT",
-	"jD2oQcZzY7+tAUq3yDyGMk9ZeCHwat7aJY9RN0MWMiEJ26iZx/Yq9kRlh2vJUwvrwjSsehmfedPrGy7X",
-	"7Op6mfeSDdxWFZuuYgOzcOa2+x47hzrqcEmN+vzdh3vQqDOPpXzvLMo2dVhYCzyWCjn6c3QlQ1rIto17",
-	"XvPoyqKgjTqoFlAHgewRWCnYHNy733940KivesANnIrjEukXSsdNJBKyDRop1xJjEPSeePY9pwShMbbk",
-	"Tlx6jHSGRTZ+KLV9GSNiJZ0lk5uFspyoXHiTKWnQLJHZJskzKsZ5PjbLH0KkYgQhYxFxd1uTRxEaA0pD",
-	"i4sk18gWSqd8YRayNkrUnDD2z6IUKKkhafJIRaSZ0uTAcUsUawvq5Nt+pNIqRhnvVtqqiqKgoToK5/jb",
-	"JHnOtI/An6IxvI3TL7MWBLOP8RbMzblT/wH2/tvesMBePKI9LWRL2UQkKLEn1s9s8C5sZbF1gVIfYDUJ",
-	"hUrg1EaDeWwHtSnoqPmBH1hBqAwlzwQL2Qm/5gfMc+CdFqqn186UsapF6Emxj4woU4bm+T7fES5raS/G",
-	"KxzH6aT0IQNcQkkHyDzdRj1dbKs+cwA1t0EbMQvZMhzepIVaNJGShNIB41mWOLUqWb1sLLqh987rf1gV",
-	"05dZl5HuZoQxxHb/ra5yXG61kXBqKZ0uijvcg0bdAyWTLrSUhmy4mpZpDVhmNI/sbXYFdcBp5yQkyHcQ",
-	"MM2oC4o6qHeFQX8e4hyozaufIo9RLzAT3BGF3mbBWmHocvdkgeB/BlSrJSLBE2jWPwODMjZwkZ2wSr3I",
-	"fPjc/ZgnPlvk4yJFQzzN5nNtSbEHJFLrWmAwUjbuilRurfKVkmgTG6TVEgnwKMKMDAhyDAkJtQBSIXOy",
-	"+m2BsCwmKrriL7a6oth3hYzVbqXMyML/B8GswY9RL3PxyaY4IvrIPjE65RViPirylLGVnWJd7mCiMvxQ",
-	"1jaFlXSOk13IRlwLgmMs2GGqYeV+uFo9ql1MN4n3qVyMOgrjJbX7TuWYLSvHD1IjCyS/tH1NiXcIqxi6",
-	"pFk8ZritVBhrDP9q1BiGXzgETEV/10HgyOvNVFChtWMooZlpvyCilScwao8Op8nTlOvuqFEumgUmLEqT",
-	"rFiS7Sh/jUUJN26oJ0uT1a81j8i908eB/dRmgbj5mO9ZcxSGtDVx0zWEqXsgjE8C6S7wNhcSEk7OlYa8",
-	"h6z3w0Hv9rPB7w8Of/rr7+tPTm00er++PLxzl3msVM15vtd08T5x4di+NwFzOzfdCYTFZxbhsLeUsFBr",
-	"pY9G1X/1pv/Hy/6dF73Xr73Bsxv9J7d6f97sfXdr8PTxGFkBa92Gm0YlFX3ZUrmMx9A+mgVlC8sNOu5f",
-	"DGFGFQ4dboqV8bg/RnZ4/1H/mweDV98f/nxvjGRLXpFqVw5/sH/JCcagttOee9jp5Ievfxs8fdz/8UXv",
-	"4XVYMcTbuMo8luuEhaxDlJmwOhJixe37Ti5Wqj7tzgynTZdoa/Ns0550XMzke/5L7+D2MF+mVZxHdmt5",
-	"0ndKtzEKZK/8TwAAAP//",
+	"vFddbxNHF/4rR3PzJtJ6sw7SW3W5ApyqVkGNYqJeQFRNdo/tgd2ZZeZsEjeKVIl+XABCrUoRVwhaEIgi",
+	"QVElJKL21zh2/0U1s+tvO3wU6qv1zOw5zzzznGfO7rNIpZmSKMmwcJ+ZqI0pd48ar+Ro6LSKO36NE7dj",
+	"mVYZahLoVtTljhIRNohT7gZiNJEWGQklWcjsOAIpMEiw1Ltz2HvwqPv0dv/V9d61r4++vbYcQgCxMHw7",
+	"wdiDKmQ8N/ZpFVC6QeYxlHnKwguBV/VWtzxGnQxZyIQkbKFmHtur2BWVHa4lTy2sC5OwamV85k2Or7tc",
+	"06NrZd4tG7ilKjZdxQZm4dRuDzx2DnXU5pLqtdm9D+agXmMeS/neWZQtarOwGngsFXL4d7glQ1rIlo17",
+	"XvPo8ryg9RqoJlAbgewSWCrY7N+527t/WK8te8ANnIrjEukXSscNJBKyBRop1xJjEPSWeA48pwShMbbk",
+	"jm16hHSKRTY6KLV9CSNiJZ0lkxuFspyoXHiTKWnQLJDZBskzKsZZPjbKFyFSMYKQsYi4263JowiNAaWh",
+	"yUWSa2RzpVOeMAtZglKgJL8uaXymItJMaXKYuOWHtQS1820/UukKRhnvVFpqBUWx+5UyiiNtg+Q50zoG",
+	"dIrG8BZOHsdqEEyfwHygjZnJd8Z68LrTKgAXx2VXC9lUNg0JSuyKtTPrvAObWWzrvVQCWPVBoQc4tV5n",
+	"HttBbQoOqn7gB/boVYaSZ4KF7IRf9QPmOeju1FdOr54pY60UocdlPbScTBmaJfl8W7ispZEYr/AWp4jS",
+	"cQxwCSUZIPN0G/VkWS37zAHU3Aatxyxki3B442Zp0URKkiU33Gc8yxKnSyVXLhmLbuCys0of6H9yM2sy",
+	"0p2MMIbYzr/WPz6UL60nnJpKp/PiDuagXvNAyaQDTaUhG4ymZVoDlhnNI7ubXUFtcNo5CQnyHQRMM+qA",
+	"ojbqXWHQn4U4A2rjyqfIY9RzbAN3RKG3abBWGLqcPVkg+J8B1WyKSPAEGrXPwKCMDVxkJ6xSLzIfPncv",
+	"88Rn8xxbpGiIp9lsrk0p9oBEav0JDEbKxl2Syo1VvlISbWKDtFwiAR5FmJEBQY4hIaEaQCpkTla/TRCW",
+	"xURFl/35plaU+q6QsdqtlBlZ+P8gmLbyEepFfj1+/Q2JPvZGGK7yCjEfF9k6FEpbXxj75Z2wJncwURn+",
+	"C2MbxrRmNYGVdI7j942NuBoEH7BgB6kGlfv+avU/viPeovoxaiuMF9T/G5V0tqik30udzSmbhVfgRAEM",
+	"YBUtmjTzmxI3lQpjzeWdGpNB+Lndw0T0N+0gjt3eVBUWev0AZTj1bVAQ0cwTGF6xDqfJ05TrzvCynddP",
+	"jNmcJlmxJNvGf59FCTfuE4AsTU66Wx6L3Dl9HNhfdRqI66b5njVYYUjbi8B0DGHqDgjjk0C6A7zFhYSE",
+	"k3O2Ae8h6/5w2L35pP/7vaOf/vr76qNT6/Xur8+Pbt1mHitVc57vNVy8T1w4duCNwdzOTWcMYfGbRji4",
+	"n0pYqLXSx6PqvXjV++N579az7suXXv/Jtd6jG90/r3e/u9F//HCErIC1ZsNNopKKvmyqXMYjaB9Ng7KF",
+	"5Zol90EizLDCoc1NMTL6OBghO7r7oPfNvf6L749+vjNCsikvS7UrBy8cbDnBGNS2Y3QHO5n86OVv/ccP",
+	"ez8+696/CkuGeAuXmcdynbCQtYkyE64MhVhx876Ti5WqT7tTDW7DJdrcONuwKx0XU/me/tI9vDnIl2kV",
+	"55GdWpz0jdKtDwPZLf8TAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

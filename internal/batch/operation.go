@@ -8,7 +8,6 @@ import (
 	"sync"
 
 	"github.com/ecpay-go/einvoice/generated/registry"
-	"github.com/ecpay-go/einvoice/internal/contract"
 )
 
 // Operation is an operation of the registry that a batch runs, one request
@@ -51,23 +50,19 @@ var Operations = sync.OnceValue(func() []*Operation {
 })
 
 // For returns the batch of op, or nil and why op cannot have one. It reads
-// op's request Data schema from the contract checker, which holds every
-// page's, loaded once per process.
+// op's request Data schema, required members and defaults from its Model,
+// compiled once per process.
 func For(op *registry.Operation) (*Operation, string) {
-	checker, err := contract.New()
+	m, err := op.Model()
 	if err != nil {
 		return nil, "the pages do not load: " + err.Error()
 	}
-	schema := checker.RequestDataSchema(op)
-	if schema == nil {
-		return nil, "its page is not one the contract checker loaded"
-	}
-	if p := schema.Properties[batchKey]; p == nil || p.Value == nil || !p.Value.Type.Is("string") {
+	if p := m.RequestData.Properties[batchKey]; p == nil || p.Value == nil || !p.Value.Type.Is("string") {
 		return nil, "its request Data has no " + batchKey
 	}
 	bop := &Operation{Op: op, Key: batchKey}
-	defaults := registry.RequestDefaults(schema)
-	for _, name := range schema.Required {
+	defaults := m.Defaults
+	for _, name := range m.Required {
 		if name == bop.Key || name == "MerchantID" {
 			continue
 		}

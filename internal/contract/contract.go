@@ -43,6 +43,7 @@ import (
 	"github.com/getkin/kin-openapi/routers/legacy"
 
 	"github.com/ecpay-go/einvoice/generated/registry"
+	"github.com/ecpay-go/einvoice/internal/ecpayop"
 	"github.com/ecpay-go/einvoice/internal/rules"
 	"github.com/ecpay-go/einvoice/internal/violation"
 )
@@ -163,25 +164,18 @@ func build(pages []Page, rulesOf func(Page) func() (*rules.Set, error)) (*Checke
 }
 
 // newOperation routes doc on the path alone, dropping its servers (see
-// build).
+// build), and reads its Data schemas from the operation's Model of doc.
 func newOperation(op *registry.Operation, doc *openapi3.T) (*operation, error) {
 	doc.Servers = nil
 	router, err := legacy.NewRouter(doc)
 	if err != nil {
 		return nil, fmt.Errorf("routing the page: %w", err)
 	}
-	o := &operation{op: op, router: router}
-	for name, dst := range map[string]**openapi3.Schema{
-		op.RequestDataSchema:  &o.requestData,
-		op.ResponseDataSchema: &o.responseData,
-	} {
-		ref := doc.Components.Schemas[name]
-		if ref == nil || ref.Value == nil {
-			return nil, fmt.Errorf("the page has no component schema %q", name)
-		}
-		*dst = ref.Value
+	m, err := ecpayop.Compile(op, doc)
+	if err != nil {
+		return nil, err
 	}
-	return o, nil
+	return &operation{op: op, router: router, requestData: m.RequestData, responseData: m.ResponseData}, nil
 }
 
 // rejectJSONSchema2020Features fails when a schema of doc uses a keyword

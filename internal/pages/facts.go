@@ -13,6 +13,7 @@ import (
 	"github.com/speakeasy-api/openapi/overlay"
 	"gopkg.in/yaml.v3"
 
+	"github.com/ecpay-go/einvoice/internal/ecpayop"
 	"github.com/ecpay-go/einvoice/internal/rules"
 )
 
@@ -107,6 +108,15 @@ func (p *Page) readServers(root *yaml.Node) error {
 	return nil
 }
 
+// joinClasses lists classes, comma-separated, for messages.
+func joinClasses(classes []ecpayop.Class) string {
+	names := make([]string, len(classes))
+	for i, c := range classes {
+		names[i] = string(c)
+	}
+	return strings.Join(names, ", ")
+}
+
 func (p *Page) readCodes(op *yaml.Node) error {
 	p.Codes = nil
 	if n := mapValue(op, extRtnCodes); n != nil {
@@ -125,18 +135,18 @@ func (p *Page) readCodes(op *yaml.Node) error {
 			return fmt.Errorf("%s: RtnCode %d is a success and cannot have a refusal class", extRtnCodes, c.Code)
 		}
 		for _, class := range c.Classes {
-			if !slices.Contains(Classes, class) {
-				return fmt.Errorf("%s: RtnCode %d: class %q is not one of %s", extRtnCodes, c.Code, class, strings.Join(Classes, ", "))
+			if classes := ecpayop.Classes(); !slices.Contains(classes, class) {
+				return fmt.Errorf("%s: RtnCode %d: class %q is not one of %s", extRtnCodes, c.Code, class, joinClasses(classes))
 			}
 		}
 		seen[c.Code] = true
 	}
-	if len(p.SuccessCodes()) == 0 {
+	if len(ecpayop.Successes(p.Codes)) == 0 {
 		if seen[1] {
 			return fmt.Errorf("%s lists RtnCode 1 as a refusal and no success code", extRtnCodes)
 		}
 		// "1 代表 API 執行成功,其餘代碼均為失敗。", ECPay's convention on its pages.
-		p.Codes = append([]Code{{Code: 1, Name: "OK", Success: true, Description: "success"}}, p.Codes...)
+		p.Codes = append([]ecpayop.Code{{Code: 1, Name: "OK", Success: true, Description: "success"}}, p.Codes...)
 	}
 	return nil
 }
@@ -199,17 +209,17 @@ func requiredStrings(s *yaml.Node, at string, out *[]overlay.Action) {
 	}
 }
 
-// lenientTypes are the Go types, in package generated, that the answer's
-// Data members decode into, by schema type: ECPay's answers are looser than
-// its pages (numbers where a page says String, quoted numbers, integers and
+// lenientTypes are the Go types, in package lenient (LenientImport), that
+// the answer's Data members decode into, by schema type: ECPay's answers are
+// looser than its pages (numbers where a page says String, quoted numbers, integers and
 // amounts as 50.0), and a strict decode would turn an answer ECPay has acted
 // on into a failure the caller may retry. The schemas stay as the pages say,
 // so contract validation still reports such an answer; only decoding is
 // lenient.
 var lenientTypes = map[string]string{
-	"string":  "generated.LenientString",
-	"integer": "generated.LenientInt",
-	"number":  "generated.LenientNumber",
+	"string":  "lenient.String",
+	"integer": "lenient.Int",
+	"number":  "lenient.Number",
 }
 
 // lenientMembers appends, for every member of the schema s (at JSONPath at),
@@ -234,7 +244,7 @@ func lenientMember(s *yaml.Node, at, name string, out *[]overlay.Action) {
 	}
 	if goType, ok := lenientTypes[schemaType(s)]; ok {
 		*out = append(*out, action(at, fmt.Sprintf("%s decodes leniently (%s): ECPay's answers are looser than its pages", name, goType),
-			map[string]any{"x-go-type": goType, "x-go-type-import": map[string]any{"path": GeneratedImport}}))
+			map[string]any{"x-go-type": goType, "x-go-type-import": map[string]any{"path": LenientImport}}))
 	}
 	lenientMembers(s, at, out)
 }
@@ -369,7 +379,7 @@ func agree(all []*Page) error {
 		return nil
 	}
 	first := all[0]
-	names := map[string]Code{}
+	names := map[string]ecpayop.Code{}
 	var errs []error
 	for _, p := range all {
 		for _, c := range p.Codes {

@@ -29,6 +29,7 @@ import (
 	"github.com/speakeasy-api/openapi/overlay"
 	"gopkg.in/yaml.v3"
 
+	"github.com/ecpay-go/einvoice/internal/ecpayop"
 	"github.com/ecpay-go/einvoice/internal/rules"
 )
 
@@ -47,9 +48,12 @@ const (
 	overlaySuffix = ".overlay.yaml"
 )
 
-// Go names of the shared envelope types, which live in package generated.
+// Go names of the shared envelope types, which live in package generated,
+// and the import path of package lenient, whose types every answer member
+// decodes into.
 const (
 	GeneratedImport      = "github.com/ecpay-go/einvoice/generated"
+	LenientImport        = "github.com/ecpay-go/einvoice/lenient"
 	RequestEnvelopeType  = "RequestEnvelope"
 	ResponseEnvelopeType = "ResponseEnvelope"
 )
@@ -88,7 +92,7 @@ type Page struct {
 	Servers, ServerDescriptions map[string]string
 	// Codes are the RtnCodes known for the operation (x-ecpay-rtn-codes),
 	// the shared overlay's first.
-	Codes []Code
+	Codes []ecpayop.Code
 	// WindowSeconds is how far RqHeader.Timestamp may be from ECPay's
 	// clock (x-ecpay-window-seconds on the Timestamp schema).
 	WindowSeconds int
@@ -96,42 +100,6 @@ type Page struct {
 	// from x-ecpay-validations on its schema (package internal/rules):
 	// a rule that does not compile fails Load.
 	Rules *rules.Set
-}
-
-// Code is one RtnCode an operation answers, from x-ecpay-rtn-codes.
-type Code struct {
-	Code        int      `yaml:"code"`
-	Name        string   `yaml:"name"`    // a Go identifier, e.g. NoUpdatableTsr
-	Message     string   `yaml:"message"` // ECPay's RtnMsg as seen
-	Success     bool     `yaml:"success"`
-	Classes     []string `yaml:"class"` // see Classes
-	Description string   `yaml:"description"`
-}
-
-// Classes are the classes of refusal a Code may name.
-var Classes = []string{"not_found", "conflict", "credentials", "busy", "transient"}
-
-// SuccessCodes returns the codes of p that mean success.
-func (p *Page) SuccessCodes() []Code {
-	var out []Code
-	for _, c := range p.Codes {
-		if c.Success {
-			out = append(out, c)
-		}
-	}
-	return out
-}
-
-// RefusalCodes returns the RtnCodes of the page that are not successes: the
-// codes a business rule (x-ecpay-validations' code) may name.
-func (p *Page) RefusalCodes() []int {
-	var out []int
-	for _, c := range p.Codes {
-		if !c.Success {
-			out = append(out, c.Code)
-		}
-	}
-	return out
 }
 
 // List returns the pages in dir, sorted: every *.yaml but overlays. A
@@ -295,7 +263,7 @@ func load(ctx context.Context, file, shared, own string, named bool) (*Page, err
 	if p.Rules, err = compileRules(file, doc); err != nil {
 		return nil, err
 	}
-	if err := p.Rules.CheckCodes(p.RefusalCodes()); err != nil {
+	if err := p.Rules.CheckCodes(ecpayop.Refusals(p.Codes)); err != nil {
 		return nil, err
 	}
 	p.Doc = doc
@@ -424,9 +392,10 @@ var goIdentifier = regexp.MustCompile(`^[A-Z][A-Za-z0-9]*$`)
 // packages the generated files import beside generated/<operation>.
 var reservedNames = []string{
 	"Call", "Validate", "ValidateCall",
-	"All", "Lookup", "ByPath", "ByRequestType", "Names", "Operation", "Code", "Class", "TimestampWindow",
+	"All", "Lookup", "ByPath", "ByRequestType", "Names", "Operation", "Code", "Class", "Default", "TimestampWindow",
+	"CompileRules", "FieldByJSONName", "JSONName", "RequestDefaults",
 	"NotFound", "Conflict", "Credentials", "Busy", "Transient",
-	"context", "http", "reflect", "time", "registry", "generated", "wrapper", "ecpaysim",
+	"context", "http", "reflect", "time", "registry", "generated", "wrapper", "ecpaysim", "ecpayop", "rules", "openapi3",
 }
 
 // identify finds the page's one operation, which names the page; named

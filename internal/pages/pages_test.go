@@ -12,6 +12,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"gopkg.in/yaml.v3"
 
+	"github.com/ecpay-go/einvoice/internal/ecpayop"
 	"github.com/ecpay-go/einvoice/internal/frozen"
 	"github.com/ecpay-go/einvoice/internal/pages"
 )
@@ -33,7 +34,7 @@ func yamlText(t *testing.T, n *yaml.Node) string {
 	return string(out)
 }
 
-func codes(cs []pages.Code) []int {
+func codes(cs []ecpayop.Code) []int {
 	var out []int
 	for _, c := range cs {
 		out = append(out, c.Code)
@@ -68,7 +69,7 @@ func TestLoadAllReadsEveryPageWithItsOverlays(t *testing.T) {
 			if len(p.Overlays) != w.overlays || p.Overlays[0] != filepath.Join(frozen.Dir(), pages.SharedOverlay) {
 				t.Errorf("overlays %v, want the shared one first and %d in all", p.Overlays, w.overlays)
 			}
-			if got := codes(p.SuccessCodes()); !slices.Equal(got, w.successes) {
+			if got := codes(ecpayop.Successes(p.Codes)); !slices.Equal(got, w.successes) {
 				t.Errorf("success codes %v, want %v", got, w.successes)
 			}
 			if got := codes(p.Codes); !slices.Equal(got[:2], []int{9000001, 9999999}) {
@@ -126,7 +127,7 @@ func TestLoadWithoutAnOverlayOfItsOwn(t *testing.T) {
 	if len(p.Overlays) != 1 {
 		t.Errorf("overlays %v, want the shared one only", p.Overlays)
 	}
-	if got := codes(p.SuccessCodes()); !slices.Equal(got, []int{1}) {
+	if got := codes(ecpayop.Successes(p.Codes)); !slices.Equal(got, []int{1}) {
 		t.Errorf("success codes %v, want ECPay's default 1", got)
 	}
 	if req := p.Doc.Components.Schemas[pages.RequestDataSchema].Value; len(req.Required) != 0 {
@@ -144,8 +145,8 @@ func TestLoadWithTakesAFileOfAnyName(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.Name != "TriggerIssue" || len(p.SuccessCodes()) != 2 {
-		t.Errorf("page %s with success codes %v, want TriggerIssue with its own overlay's", p.Name, codes(p.SuccessCodes()))
+	if p.Name != "TriggerIssue" || len(ecpayop.Successes(p.Codes)) != 2 {
+		t.Errorf("page %s with success codes %v, want TriggerIssue with its own overlay's", p.Name, codes(ecpayop.Successes(p.Codes)))
 	}
 	_, err = pages.Load(context.Background(), candidate)
 	if err == nil || !strings.Contains(err.Error(), "save it as TriggerIssue.yaml, not downloaded.yaml") {
@@ -374,9 +375,9 @@ func TestLoadMapsEveryAnswerMemberToALenientType(t *testing.T) {
 		t.Fatal(err)
 	}
 	const (
-		lenientString = "generated.LenientString"
-		lenientInt    = "generated.LenientInt"
-		lenientNumber = "generated.LenientNumber"
+		lenientString = "lenient.String"
+		lenientInt    = "lenient.Int"
+		lenientNumber = "lenient.Number"
 	)
 	data := p.Doc.Components.Schemas[pages.ResponseDataSchema].Value
 	tests := map[string]struct {
@@ -404,8 +405,8 @@ func TestLoadMapsEveryAnswerMemberToALenientType(t *testing.T) {
 			if got, _ := tc.schema.Extensions["x-go-type"].(string); got != tc.want {
 				t.Errorf("x-go-type %q, want %q", got, tc.want)
 			}
-			if imp, _ := tc.schema.Extensions["x-go-type-import"].(map[string]any); strings.HasPrefix(tc.want, "generated.") && (imp == nil || imp["path"] != pages.GeneratedImport) {
-				t.Errorf("x-go-type-import %v, want the path %s", tc.schema.Extensions["x-go-type-import"], pages.GeneratedImport)
+			if imp, _ := tc.schema.Extensions["x-go-type-import"].(map[string]any); strings.HasPrefix(tc.want, "lenient.") && (imp == nil || imp["path"] != pages.LenientImport) {
+				t.Errorf("x-go-type-import %v, want the path %s", tc.schema.Extensions["x-go-type-import"], pages.LenientImport)
 			}
 			if !tc.schema.Type.Includes(tc.wantType) {
 				t.Errorf("type %v, want %s as the page says", tc.schema.Type, tc.wantType)

@@ -8,6 +8,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/ecpay-go/einvoice/generated/registry"
+	"github.com/ecpay-go/einvoice/internal/ecpayop"
 )
 
 // Limits are the length limits the simulator needs when it builds answers
@@ -21,30 +22,19 @@ type Limits struct {
 	Tsr        int // Tsr inside the request's Data
 }
 
-// PageLimits returns the Limits of the pages, read once.
+// PageLimits returns the Limits of the pages, read once from each
+// operation's Model.
 var PageLimits = sync.OnceValue(func() Limits {
 	l := Limits{TransMsg: math.MaxInt, RtnMsg: math.MaxInt, MerchantID: math.MaxInt, Tsr: math.MaxInt}
 	for _, op := range registry.All() {
-		doc, err := op.Spec()
+		m, err := op.Model()
 		if err != nil {
 			continue // contract.New reports it
 		}
-		item := doc.Paths.Find(op.Path)
-		if item == nil || item.Post == nil {
-			continue
-		}
-		if rb := item.Post.RequestBody; rb != nil && rb.Value != nil {
-			if mt := rb.Value.Content.Get("application/json"); mt != nil {
-				l.MerchantID = min(l.MerchantID, maxLength(mt.Schema, "MerchantID"))
-			}
-		}
-		if r := item.Post.Responses.Status(200); r != nil && r.Value != nil {
-			if mt := r.Value.Content.Get("application/json"); mt != nil {
-				l.TransMsg = min(l.TransMsg, maxLength(mt.Schema, "TransMsg"))
-			}
-		}
-		l.Tsr = min(l.Tsr, maxLength(doc.Components.Schemas[op.RequestDataSchema], "Tsr"))
-		l.RtnMsg = min(l.RtnMsg, maxLength(doc.Components.Schemas[op.ResponseDataSchema], "RtnMsg"))
+		l.MerchantID = min(l.MerchantID, maxLength(m.RequestEnvelope, "MerchantID"))
+		l.TransMsg = min(l.TransMsg, maxLength(m.ResponseEnvelope, "TransMsg"))
+		l.Tsr = min(l.Tsr, maxLength(m.RequestData, "Tsr"))
+		l.RtnMsg = min(l.RtnMsg, maxLength(m.ResponseData, "RtnMsg"))
 	}
 	return l
 })
@@ -60,13 +50,9 @@ func FitsMerchantID(id string) bool {
 
 // maxLength is the maxLength of property name of s; no limit when s has no
 // such property or it has no maxLength.
-func maxLength(s *openapi3.SchemaRef, name string) int {
-	if s == nil || s.Value == nil {
-		return math.MaxInt
+func maxLength(s *openapi3.Schema, name string) int {
+	if n, ok := ecpayop.MaxLength(s, name); ok {
+		return n
 	}
-	p := s.Value.Properties[name]
-	if p == nil || p.Value == nil || p.Value.MaxLength == nil {
-		return math.MaxInt
-	}
-	return int(*p.Value.MaxLength)
+	return math.MaxInt
 }

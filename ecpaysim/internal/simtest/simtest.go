@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
+
 	"github.com/ecpay-go/einvoice/ecpaysim/internal/serving"
 	"github.com/ecpay-go/einvoice/generated/registry"
 	"github.com/ecpay-go/einvoice/internal/protocol"
@@ -29,11 +31,7 @@ const (
 var requestSchemas = sync.OnceValue(func() map[*registry.Operation]map[string]any {
 	out := map[*registry.Operation]map[string]any{}
 	for _, op := range registry.All() {
-		doc, err := op.Spec()
-		if err != nil {
-			panic(err)
-		}
-		s := doc.Components.Schemas[op.RequestDataSchema].Value
+		s := requestData(op)
 		mocks := map[string]any{}
 		for _, name := range s.Required {
 			mocks[name] = serving.MockValue(s.Properties[name].Value)
@@ -46,14 +44,20 @@ var requestSchemas = sync.OnceValue(func() map[*registry.Operation]map[string]an
 	return out
 })
 
-// RequestMember reports whether op's request Data schema, as its page and
-// overlays give it, has the member name, and whether it requires it.
-func RequestMember(op *registry.Operation, name string) (has, required bool) {
-	doc, err := op.Spec()
+// requestData is op's request Data schema, from its Model: shared, read
+// only.
+func requestData(op *registry.Operation) *openapi3.Schema {
+	m, err := op.Model()
 	if err != nil {
 		panic(err)
 	}
-	s := doc.Components.Schemas[op.RequestDataSchema].Value
+	return m.RequestData
+}
+
+// RequestMember reports whether op's request Data schema, as its page and
+// overlays give it, has the member name, and whether it requires it.
+func RequestMember(op *registry.Operation, name string) (has, required bool) {
+	s := requestData(op)
 	_, has = s.Properties[name]
 	return has, slices.Contains(s.Required, name)
 }

@@ -53,7 +53,7 @@ func TestADroppedInPagePassesTheProjectsTests(t *testing.T) {
 	generated := time.Since(started)
 	for file, wants := range map[string][]string{
 		"generated/droppedin/droppedin.gen.go":               {"InvoiceNo *string", "Reason *string"},
-		"generated/canceldelayissue/canceldelayissue.gen.go": {"Note *string", "CancelledAt *generated.LenientString"},
+		"generated/canceldelayissue/canceldelayissue.gen.go": {"Note *string", "CancelledAt *lenient.String"},
 	} {
 		src, err := os.ReadFile(filepath.Join(dir, file))
 		if err != nil {

@@ -52,6 +52,6 @@ func generateEnvelope(ctx context.Context, all []*pages.Page, base codegen.Confi
 	if err != nil {
 		return nil, fmt.Errorf("the shared envelope (from %s): %w", first.File, err)
 	}
-	// The package comment is generated/doc.go's, written by hand.
+	// The package comment is generated/doc.gen.go's, from a template.
 	return rewriteHeader(code, "")
 }

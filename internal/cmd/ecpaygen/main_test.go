@@ -75,6 +75,7 @@ func TestGenerateWritesEveryFileDeterministically(t *testing.T) {
 	want := []string{
 		"generated/canceldelayissue/canceldelayissue.gen.go",
 		"generated/triggerissue/triggerissue.gen.go",
+		"generated/doc.gen.go",
 		"generated/envelope.gen.go",
 		"generated/registry/registry.gen.go",
 		"wrapper/operations.gen.go",

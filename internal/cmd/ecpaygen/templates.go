@@ -13,6 +13,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
+	"github.com/ecpay-go/einvoice/internal/ecpayop"
 	"github.com/ecpay-go/einvoice/internal/pages"
 )
 
@@ -26,6 +27,7 @@ type goTemplate struct {
 }
 
 var templates = []goTemplate{
+	{"generated/doc.gen.go", generatedDocTemplate},
 	{"generated/registry/registry.gen.go", registryTemplate},
 	{"wrapper/operations.gen.go", wrapperTemplate},
 	{"ecpaysim/operations.gen.go", simulatorTemplate},
@@ -36,7 +38,7 @@ type templateData struct {
 	Pages  []*pages.Page
 	Window int
 	// Codes are the RtnCodes of every page, each name once, by code.
-	Codes []pages.Code
+	Codes []ecpayop.Code
 	// CodeOps lists, per code name, the operations that answer it.
 	CodeOps map[string][]string
 	// RequestDataSchema and ResponseDataSchema are the component names of
@@ -58,7 +60,7 @@ func (t goTemplate) render(all []*pages.Page) ([]byte, error) {
 			data.CodeOps[c.Name] = append(data.CodeOps[c.Name], p.Name)
 		}
 	}
-	slices.SortFunc(data.Codes, func(a, b pages.Code) int { return a.Code - b.Code })
+	slices.SortFunc(data.Codes, func(a, b ecpayop.Code) int { return a.Code - b.Code })
 	tmpl, err := template.New(t.path).Funcs(template.FuncMap{
 		"quote":     strconv.Quote,
 		"comment":   comment,
@@ -105,9 +107,9 @@ func comment(indent, text string) string {
 }
 
 // className is the Go constant of a refusal class, e.g. NotFound.
-func className(class string) string {
+func className(class ecpayop.Class) string {
 	var b strings.Builder
-	for _, part := range strings.Split(class, "_") {
+	for _, part := range strings.Split(string(class), "_") {
 		if part != "" {
 			b.WriteString(strings.ToUpper(part[:1]) + part[1:])
 		}
@@ -118,7 +120,7 @@ func className(class string) string {
 // successes describes the success codes of p for a doc comment.
 func successes(p *pages.Page) string {
 	var parts []string
-	for _, c := range p.SuccessCodes() {
+	for _, c := range ecpayop.Successes(p.Codes) {
 		parts = append(parts, fmt.Sprintf("RtnCode %d (RtnCode%s: %s)", c.Code, c.Name, c.Description))
 	}
 	return strings.Join(parts, " or ")
@@ -243,11 +245,50 @@ func lowerFirst(s string) string {
 	return strings.ToLower(s[:1]) + s[1:]
 }
 
-const registryTemplate = `package registry
+// generatedDocTemplate is package generated's comment, and the names its
+// lenient types had before they moved to package lenient.
+const generatedDocTemplate = `// Package generated holds what every ECPay page shares: the request and
+// answer envelopes (RequestEnvelope with RqHeader, ResponseEnvelope with
+// RpHeader) and ECPay's server URLs (envelope.gen.go), generated from the
+// pages by internal/cmd/ecpaygen.
+//
+// Each page has a package of its own below this one, generated/<operation>
+// (for example generated/canceldelayissue), with its inner Data types, a
+// client, server interfaces and its embedded spec; generated/registry lists
+// them all. Every file here is generator output or its configuration
+// (oapi-codegen.yaml): change openapi/ or the generator and run
+// ` + "`go generate ./...`" + `.
+package generated
+
+import "github.com/ecpay-go/einvoice/lenient"
+
+// LenientInt, LenientNumber and LenientString are the types of package
+// lenient, by the names they had here.
+type (
+	LenientInt    = lenient.Int
+	LenientNumber = lenient.Number
+	LenientString = lenient.String
+)
+`
+
+const registryTemplate = `// Package registry lists every ECPay operation generated from openapi/: its
+// name, path, page, inner Data types and schemas, and the RtnCodes known for
+// it (the types are package internal/ecpayop's, by the names every caller
+// knows them).
+//
+// Everything that serves or calls more than one operation reads it: the
+// wrapper's call core, the simulator, the contract checker and the CLI. A page
+// dropped into openapi/ appears here after ` + "`go generate ./...`" + `.
+package registry
 
 import (
 	"reflect"
 	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/ecpay-go/einvoice/internal/ecpayop"
+	"github.com/ecpay-go/einvoice/internal/rules"
 {{range .Pages}}
 	"github.com/ecpay-go/einvoice/generated/{{.Package}}"{{end}}
 )
@@ -255,8 +296,29 @@ import (
 // TimestampWindow is how far an envelope's RqHeader.Timestamp may be from
 // ECPay's clock, in either direction (x-ecpay-window-seconds on every page).
 const TimestampWindow = {{.Window}} * time.Second
+
+type (
+	// Operation is one ECPay operation, from its page.
+	Operation = ecpayop.Operation
+	// Code is an RtnCode an operation answers, as its page's overlay records it.
+	Code = ecpayop.Code
+	// Class is a class of refusal, for callers that do not want to know codes.
+	Class = ecpayop.Class
+	// Default is a member of an operation's request Data whose value the page
+	// gives when the caller leaves it empty.
+	Default = ecpayop.Default
+)
+
+// The classes of refusal.
+const (
+	NotFound    = ecpayop.NotFound
+	Conflict    = ecpayop.Conflict
+	Credentials = ecpayop.Credentials
+	Busy        = ecpayop.Busy
+	Transient   = ecpayop.Transient
+)
 {{range $i, $p := .Pages}}
-{{comment "" (printf "%s is POST %s, from %s: %s." $p.Name $p.Path $p.File $p.Summary)}}var {{$p.Name}} = &Operation{
+{{comment "" (printf "%s is POST %s, from %s: %s." $p.Name $p.Path $p.File $p.Summary)}}var {{$p.Name}} = ecpayop.New(Operation{
 	Name:               {{quote $p.Name}},
 	Path:               {{quote $p.Path}},
 	Page:               {{quote $p.File}},
@@ -269,11 +331,46 @@ const TimestampWindow = {{.Window}} * time.Second
 	Codes: []Code{ {{range $p.Codes}}
 		{Code: {{.Code}}, Name: {{quote .Name}}, Message: {{quote .Message}}, Description: {{quote .Description}}{{if .Success}}, Success: true{{end}}{{if .Classes}}, Classes: []Class{ {{range $j, $c := .Classes}}{{if $j}}, {{end}}{{class $c}}{{end}} }{{end}}},{{end}}
 	},
-	spec:  {{$p.Package}}.GetSpec,
-	index: {{$i}},
-}
+}, {{$p.Package}}.GetSpec)
 {{end}}
-var operations = []*Operation{ {{range $i, $p := .Pages}}{{if $i}}, {{end}}{{$p.Name}}{{end}} }
+var operations = ecpayop.NewList({{range $i, $p := .Pages}}{{if $i}}, {{end}}{{$p.Name}}{{end}})
+
+// All returns every operation, in the order of their names.
+func All() []*Operation { return operations.All() }
+
+// Lookup returns the operation named name, or nil.
+func Lookup(name string) *Operation { return operations.Lookup(name) }
+
+// ByPath returns the operation whose path is path, or nil. A trailing slash
+// is not the same path, as it is not for ECPay.
+func ByPath(path string) *Operation { return operations.ByPath(path) }
+
+// ByRequestType returns the operation whose request Data type is t (or a
+// pointer to it), or nil.
+func ByRequestType(t reflect.Type) *Operation { return operations.ByRequestType(t) }
+
+// Names returns the names of every operation, comma-separated, for messages.
+func Names() string { return operations.Names() }
+
+// CompileRules returns the business rules of doc, a page document of op (its
+// embedded one, or another such as a frozen copy), compiled (ecpayop.CompileRules).
+func CompileRules(op *Operation, doc *openapi3.T) (*rules.Set, error) {
+	return ecpayop.CompileRules(op, doc)
+}
+
+// FieldByJSONName returns the field of the struct type t (or of the struct a
+// pointer type t points to) whose JSON name is name (ecpayop.FieldByJSONName).
+func FieldByJSONName(t reflect.Type, name string) (reflect.StructField, bool) {
+	return ecpayop.FieldByJSONName(t, name)
+}
+
+// JSONName returns the member name of the struct field f in JSON
+// (ecpayop.JSONName).
+func JSONName(f reflect.StructField) (name string, ok bool) { return ecpayop.JSONName(f) }
+
+// RequestDefaults returns the Defaults of data, an operation's request Data
+// schema, sorted by name (ecpayop.RequestDefaults).
+func RequestDefaults(data *openapi3.Schema) []Default { return ecpayop.RequestDefaults(data) }
 `
 
 const wrapperTemplate = `package wrapper

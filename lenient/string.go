@@ -1,4 +1,4 @@
-package generated
+package lenient
 
 import (
 	"bytes"
@@ -7,7 +7,7 @@ import (
 	"unicode/utf8"
 )
 
-// LenientString is a string that also decodes from a JSON number, keeping
+// String is a string that also decodes from a JSON number, keeping
 // the number's text, and always encodes as a JSON string.
 //
 // ECPay's page declares the response envelope's MerchantID a String(10), but
@@ -18,16 +18,16 @@ import (
 // an answer still decodes — a cancel ECPay has made must not be lost to a
 // decoding error. The schema stays a string, so contract validation still
 // reports the number.
-type LenientString string
+type String string
 
 // MarshalJSON encodes s as a JSON string.
-func (s LenientString) MarshalJSON() ([]byte, error) {
+func (s String) MarshalJSON() ([]byte, error) {
 	return json.Marshal(string(s))
 }
 
 // UnmarshalJSON accepts a JSON string or a JSON number (whose text it
 // keeps, e.g. 2000132 becomes "2000132"). null leaves s unchanged.
-func (s *LenientString) UnmarshalJSON(data []byte) error {
+func (s *String) UnmarshalJSON(data []byte) error {
 	data = bytes.TrimSpace(data)
 	switch {
 	case string(data) == "null":
@@ -37,14 +37,14 @@ func (s *LenientString) UnmarshalJSON(data []byte) error {
 		if !ok {
 			return errLenientString
 		}
-		*s = LenientString(text)
+		*s = String(text)
 		return nil
 	}
 	if !isJSONNumber(data) {
 		// The value stays out of the message: it comes from a response.
 		return errLenientString
 	}
-	*s = LenientString(data)
+	*s = String(data)
 	return nil
 }
 

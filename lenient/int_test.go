@@ -1,4 +1,4 @@
-package generated_test
+package lenient_test
 
 import (
 	"bytes"
@@ -8,15 +8,15 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ecpay-go/einvoice/generated"
 	"github.com/ecpay-go/einvoice/generated/canceldelayissue"
 	"github.com/ecpay-go/einvoice/generated/registry"
+	"github.com/ecpay-go/einvoice/lenient"
 )
 
 func TestLenientIntDecodes(t *testing.T) {
 	tests := map[string]struct {
 		in      string
-		want    generated.LenientInt
+		want    lenient.Int
 		wantErr bool
 	}{
 		"number":                 {in: `1`, want: 1},
@@ -43,7 +43,7 @@ func TestLenientIntDecodes(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			var got generated.LenientInt
+			var got lenient.Int
 			err := json.Unmarshal([]byte(tc.in), &got)
 			if tc.wantErr {
 				if err == nil {
@@ -90,7 +90,7 @@ func TestResponseDataDecodesRtnCodeNumberOrString(t *testing.T) {
 					t.Errorf("%s.ResponseData: %v", op.Name, err)
 					continue
 				}
-				rtn, ok := data.Elem().FieldByName("RtnCode").Interface().(*generated.LenientInt)
+				rtn, ok := data.Elem().FieldByName("RtnCode").Interface().(*lenient.Int)
 				if !ok || rtn == nil || *rtn != 1 {
 					t.Errorf("%s.ResponseData decoded RtnCode to %v", op.Name, data.Elem().FieldByName("RtnCode"))
 				}
@@ -118,19 +118,19 @@ func FuzzLenientDecoding(f *testing.F) {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		var got generated.LenientInt
+		var got lenient.Int
 		gotErr := got.UnmarshalJSON(data)
 		want, wantOK := referenceLenientInt(data)
 		if (gotErr == nil) != wantOK || (wantOK && int(got) != want) {
 			t.Errorf("LenientInt(%q) = %d, %v; the reference says %d, ok=%v", data, got, gotErr, want, wantOK)
 		}
-		var num generated.LenientNumber
+		var num lenient.Number
 		numErr := num.UnmarshalJSON(data)
 		wantNum, wantNumOK := referenceLenientNumber(data)
 		if (numErr == nil) != wantNumOK || (wantNumOK && float64(num) != wantNum) {
 			t.Errorf("LenientNumber(%q) = %v, %v; the reference says %v, ok=%v", data, num, numErr, wantNum, wantNumOK)
 		}
-		var s generated.LenientString
+		var s lenient.String
 		sErr := s.UnmarshalJSON(data)
 		var ref string
 		trimmed := bytes.TrimSpace(data)

@@ -1,4 +1,4 @@
-package generated
+package lenient
 
 import (
 	"bytes"
@@ -7,7 +7,7 @@ import (
 	"strconv"
 )
 
-// LenientInt is an integer that decodes from a JSON number or from a JSON
+// Int is an integer that decodes from a JSON number or from a JSON
 // string holding one, and always encodes as a JSON number.
 //
 // ECPay documents RtnCode as an integer, yet the CancelDelayIssue page's own
@@ -15,10 +15,10 @@ import (
 // integers as 50.0. The generator (internal/pages) maps every integer member
 // of every answer's Data to this type so that each form decodes; the schema
 // itself stays integer, so contract validation still reports the string.
-type LenientInt int
+type Int int
 
 // MarshalJSON encodes n as a JSON number.
-func (n LenientInt) MarshalJSON() ([]byte, error) {
+func (n Int) MarshalJSON() ([]byte, error) {
 	return strconv.AppendInt(nil, int64(n), 10), nil
 }
 
@@ -28,7 +28,7 @@ func (n LenientInt) MarshalJSON() ([]byte, error) {
 // would lose its half), exponents, empty strings, booleans and values outside
 // the int range are errors; null leaves n unchanged, as encoding/json does
 // for numbers.
-func (n *LenientInt) UnmarshalJSON(data []byte) error {
+func (n *Int) UnmarshalJSON(data []byte) error {
 	data = bytes.TrimSpace(data)
 	if string(data) == "null" {
 		return nil
@@ -46,7 +46,7 @@ func (n *LenientInt) UnmarshalJSON(data []byte) error {
 		// The value stays out of the message: it comes from decrypted Data.
 		return errLenientInt
 	}
-	*n = LenientInt(v)
+	*n = Int(v)
 	return nil
 }
 

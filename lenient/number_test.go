@@ -1,4 +1,4 @@
-package generated_test
+package lenient_test
 
 import (
 	"encoding/json"
@@ -6,13 +6,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ecpay-go/einvoice/generated"
+	"github.com/ecpay-go/einvoice/lenient"
 )
 
 func TestLenientNumberDecodes(t *testing.T) {
 	tests := map[string]struct {
 		in      string
-		want    generated.LenientNumber
+		want    lenient.Number
 		wantErr bool
 	}{
 		"integer":              {in: `50`, want: 50},
@@ -44,7 +44,7 @@ func TestLenientNumberDecodes(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			var got generated.LenientNumber
+			var got lenient.Number
 			err := json.Unmarshal([]byte(tc.in), &got)
 			if tc.wantErr {
 				if err == nil {
@@ -65,7 +65,7 @@ func TestLenientNumberDecodes(t *testing.T) {
 
 func TestLenientNumberEncodesANumber(t *testing.T) {
 	tests := map[string]struct {
-		in   generated.LenientNumber
+		in   lenient.Number
 		want string
 	}{
 		"integer":        {in: 50, want: `50`},
@@ -82,14 +82,14 @@ func TestLenientNumberEncodesANumber(t *testing.T) {
 			if err != nil || string(out) != tc.want {
 				t.Errorf("Marshal(%v) = %s, %v; want %s", float64(tc.in), out, err, tc.want)
 			}
-			var back generated.LenientNumber
+			var back lenient.Number
 			if err := json.Unmarshal(out, &back); err != nil || back != tc.in {
 				t.Errorf("%s decodes to %v, %v; want %v", out, back, err, tc.in)
 			}
 		})
 	}
 	for _, v := range []float64{math.NaN(), math.Inf(1), math.Inf(-1)} {
-		if out, err := json.Marshal(generated.LenientNumber(v)); err == nil {
+		if out, err := json.Marshal(lenient.Number(v)); err == nil {
 			t.Errorf("Marshal(%v) = %s, want an error", v, out)
 		}
 	}
@@ -104,12 +104,12 @@ func TestLenientDecodingDoesNotAllocate(t *testing.T) {
 		decode func([]byte) error
 		allocs float64
 	}{
-		"LenientNumber from a number":   {`31.5`, new(generated.LenientNumber).UnmarshalJSON, 0},
-		"LenientNumber from a string":   {`"50.0"`, new(generated.LenientNumber).UnmarshalJSON, 0},
-		"LenientNumber from a long one": {`"9999999999.99"`, new(generated.LenientNumber).UnmarshalJSON, 0},
-		"LenientInt from 50.0":          {`"50.0"`, new(generated.LenientInt).UnmarshalJSON, 0},
-		"LenientString from Chinese":    {`"取消開立發票成功"`, new(generated.LenientString).UnmarshalJSON, 1},
-		"LenientString from a number":   {`2000132`, new(generated.LenientString).UnmarshalJSON, 1},
+		"LenientNumber from a number":   {`31.5`, new(lenient.Number).UnmarshalJSON, 0},
+		"LenientNumber from a string":   {`"50.0"`, new(lenient.Number).UnmarshalJSON, 0},
+		"LenientNumber from a long one": {`"9999999999.99"`, new(lenient.Number).UnmarshalJSON, 0},
+		"LenientInt from 50.0":          {`"50.0"`, new(lenient.Int).UnmarshalJSON, 0},
+		"LenientString from Chinese":    {`"取消開立發票成功"`, new(lenient.String).UnmarshalJSON, 1},
+		"LenientString from a number":   {`2000132`, new(lenient.String).UnmarshalJSON, 1},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

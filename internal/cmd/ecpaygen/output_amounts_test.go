@@ -1,4 +1,4 @@
-package generated_test
+package main
 
 import (
 	"encoding/json"
@@ -85,7 +85,7 @@ func TestSalesAmountTakesTheSDKsIntegralFloat(t *testing.T) {
 // the request schemas, SalesAmount 32.0 and all: a page that refuses one of
 // them is wrong.
 func TestSDKExamplesDecodeAndPassTheSchemas(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join("..", "testdata", "sdk-examples", "*.json"))
+	files, err := filepath.Glob(filepath.Join("..", "..", "..", "testdata", "sdk-examples", "*.json"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no SDK example: %v", err)
 	}

@@ -1,10 +1,11 @@
-package registry_test
+package ecpayop_test
 
 import (
 	"reflect"
 	"testing"
 
 	"github.com/ecpay-go/einvoice/generated/registry"
+	"github.com/ecpay-go/einvoice/internal/ecpayop"
 )
 
 type tagged struct {
@@ -34,7 +35,7 @@ func TestFieldByJSONName(t *testing.T) {
 		"an operation's answer":  {registry.CancelDelayIssue.ResponseType, "RtnCode", "RtnCode"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			f, ok := registry.FieldByJSONName(tc.typ, tc.member)
+			f, ok := ecpayop.FieldByJSONName(tc.typ, tc.member)
 			if ok != (tc.wantField != "") || f.Name != tc.wantField {
 				t.Errorf("FieldByJSONName(%s, %q) = %q, %v; want %q", tc.typ, tc.member, f.Name, ok, tc.wantField)
 			}

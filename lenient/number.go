@@ -1,4 +1,4 @@
-package generated
+package lenient
 
 import (
 	"bytes"
@@ -7,7 +7,7 @@ import (
 	"strconv"
 )
 
-// LenientNumber is a number that decodes from a JSON number or from a JSON
+// Number is a number that decodes from a JSON number or from a JSON
 // string holding one, and always encodes as a JSON number.
 //
 // ECPay's pages declare amounts as Number, yet its answers have been seen
@@ -15,11 +15,11 @@ import (
 // (internal/pages) maps every number member of every answer's Data to this
 // type, so that each form decodes; the schema stays number, so contract
 // validation still reports a quoted amount.
-type LenientNumber float64
+type Number float64
 
 // MarshalJSON encodes n as a JSON number, as encoding/json encodes a
 // float64. NaN and ±Inf, which no JSON decodes to, are an error.
-func (n LenientNumber) MarshalJSON() ([]byte, error) {
+func (n Number) MarshalJSON() ([]byte, error) {
 	b, err := json.Marshal(float64(n))
 	if err != nil {
 		return nil, errLenientNumberEncode
@@ -31,7 +31,7 @@ func (n LenientNumber) MarshalJSON() ([]byte, error) {
 // one ("50", "50.0", surrounding spaces allowed). Anything else (an empty
 // string, a word, a boolean, a number beyond float64's range) is an error;
 // null leaves n unchanged, as encoding/json does for numbers.
-func (n *LenientNumber) UnmarshalJSON(data []byte) error {
+func (n *Number) UnmarshalJSON(data []byte) error {
 	data = bytes.TrimSpace(data)
 	if string(data) == "null" {
 		return nil
@@ -54,7 +54,7 @@ func (n *LenientNumber) UnmarshalJSON(data []byte) error {
 		// The value stays out of the message: it comes from decrypted Data.
 		return errLenientNumber
 	}
-	*n = LenientNumber(v)
+	*n = Number(v)
 	return nil
 }
 

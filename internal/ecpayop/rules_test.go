@@ -1,4 +1,4 @@
-package registry_test
+package ecpayop_test
 
 import (
 	"strings"
@@ -7,6 +7,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/ecpay-go/einvoice/generated/registry"
+	"github.com/ecpay-go/einvoice/internal/ecpayop"
 	"github.com/ecpay-go/einvoice/internal/rules"
 )
 
@@ -39,7 +40,7 @@ func TestRulesFromTheEmbeddedPage(t *testing.T) {
 
 // An Operation built by hand has no embedded page: an error, not a panic.
 func TestRulesOfAnOperationNotInTheRegistry(t *testing.T) {
-	op := &registry.Operation{Name: "Handmade"}
+	op := &ecpayop.Operation{Name: "Handmade"}
 	if _, err := op.Rules(); err == nil || !strings.Contains(err.Error(), "Handmade is not an operation of the registry") {
 		t.Errorf("Rules() = %v", err)
 	}
@@ -72,7 +73,7 @@ func TestCompileRulesErrors(t *testing.T) {
 				t.Fatal(err)
 			}
 			withRules(doc.Components.Schemas[op.RequestDataSchema].Value, tc.entry)
-			_, err = registry.CompileRules(op, doc)
+			_, err = ecpayop.CompileRules(op, doc)
 			if err == nil {
 				t.Fatal("compiled")
 			}
@@ -85,7 +86,7 @@ func TestCompileRulesErrors(t *testing.T) {
 	}
 	doc, _ := op.Spec()
 	withRules(doc.Components.Schemas[op.RequestDataSchema].Value, map[string]any{"rule": "true", "message": "m", "code": 4000001})
-	if _, err := registry.CompileRules(op, doc); err != nil {
+	if _, err := ecpayop.CompileRules(op, doc); err != nil {
 		t.Errorf("a refusal code of the operation: %v", err)
 	}
 }

@@ -1,4 +1,4 @@
-package registry_test
+package ecpayop_test
 
 import (
 	"reflect"
@@ -6,7 +6,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
-	"github.com/ecpay-go/einvoice/generated/registry"
+	"github.com/ecpay-go/einvoice/internal/ecpayop"
 )
 
 func TestRequestDefaults(t *testing.T) {
@@ -24,16 +24,16 @@ func TestRequestDefaults(t *testing.T) {
 		"Number":       openapi3.NewIntegerSchema().WithDefault(float64(3)).NewRef(),
 		"NilReference": {},
 	}}
-	want := []registry.Default{
+	want := []ecpayop.Default{
 		{Name: "Both", Value: "b", Why: "the page's default"},
 		{Name: "Defaulted", Value: "d", Why: "the page's default"},
 		{Name: "Number", Value: float64(3), Why: "the page's default"},
 		{Name: "OneValue", Value: "2", Why: "the only value the page allows"},
 	}
-	if got := registry.RequestDefaults(data); !reflect.DeepEqual(got, want) {
+	if got := ecpayop.RequestDefaults(data); !reflect.DeepEqual(got, want) {
 		t.Errorf("RequestDefaults = %+v\nwant %+v", got, want)
 	}
-	if got := registry.RequestDefaults(nil); got != nil {
+	if got := ecpayop.RequestDefaults(nil); got != nil {
 		t.Errorf("RequestDefaults(nil) = %+v", got)
 	}
 }

@@ -1,4 +1,4 @@
-package generated_test
+package main
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
-	"github.com/ecpay-go/einvoice/generated"
+	shared "github.com/ecpay-go/einvoice/generated"
 	"github.com/ecpay-go/einvoice/generated/registry"
 )
 
@@ -118,8 +118,8 @@ func TestEmbeddedSpecsAreOverlaid(t *testing.T) {
 				checkSchemaMatchesType(t, inner.schema, ref.Value, inner.typ)
 			}
 			rtn := doc.Components.Schemas[op.ResponseDataSchema].Value.Properties["RtnCode"]
-			if rtn == nil || rtn.Value.Extensions["x-go-type"] != "generated.LenientInt" {
-				t.Error("responses.Data.RtnCode is not mapped to generated.LenientInt")
+			if rtn == nil || rtn.Value.Extensions["x-go-type"] != "lenient.Int" {
+				t.Error("responses.Data.RtnCode is not mapped to lenient.Int")
 			}
 
 			var listed []struct {
@@ -158,8 +158,8 @@ func TestRequiredInnerFieldsAreTheOverlays(t *testing.T) {
 // page's servers (issue 10 item 5).
 func TestServerURLsAreTheHostsByName(t *testing.T) {
 	for name, tc := range map[string]struct{ url, host string }{
-		"ServerURLStage":      {generated.ServerURLStage, "einvoice-stage.ecpay.com.tw"},
-		"ServerURLProduction": {generated.ServerURLProduction, "einvoice.ecpay.com.tw"},
+		"ServerURLStage":      {shared.ServerURLStage, "einvoice-stage.ecpay.com.tw"},
+		"ServerURLProduction": {shared.ServerURLProduction, "einvoice.ecpay.com.tw"},
 	} {
 		u, err := url.Parse(tc.url)
 		if err != nil || u.Scheme != "https" || u.Host != tc.host || (u.Path != "" && u.Path != "/") {

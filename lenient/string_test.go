@@ -1,16 +1,17 @@
-package generated_test
+package lenient_test
 
 import (
 	"encoding/json"
 	"testing"
 
 	"github.com/ecpay-go/einvoice/generated"
+	"github.com/ecpay-go/einvoice/lenient"
 )
 
 func TestLenientStringDecodes(t *testing.T) {
 	tests := map[string]struct {
 		in      string
-		want    generated.LenientString
+		want    lenient.String
 		wantErr bool
 	}{
 		"string":           {in: `"2000132"`, want: "2000132"},
@@ -25,7 +26,7 @@ func TestLenientStringDecodes(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			var got generated.LenientString
+			var got lenient.String
 			err := json.Unmarshal([]byte(tc.in), &got)
 			if tc.wantErr {
 				if err == nil {

@@ -29,17 +29,12 @@ func (n Int) MarshalJSON() ([]byte, error) {
 // the int range are errors; null leaves n unchanged, as encoding/json does
 // for numbers.
 func (n *Int) UnmarshalJSON(data []byte) error {
-	data = bytes.TrimSpace(data)
-	if string(data) == "null" {
+	text, null, ok := numberText(data)
+	if null {
 		return nil
 	}
-	text := data
-	if len(data) > 0 && data[0] == '"' {
-		var ok bool
-		if text, ok = stringText(data); !ok {
-			return errLenientInt
-		}
-		text = bytes.TrimSpace(text)
+	if !ok {
+		return errLenientInt
 	}
 	v, ok := parseInt(text)
 	if !ok {
@@ -51,6 +46,24 @@ func (n *Int) UnmarshalJSON(data []byte) error {
 }
 
 var errLenientInt = errors.New("LenientInt: want an integer or a string holding one")
+
+// numberText returns the text of data, a JSON value that should hold a
+// number: the number itself, or the text of a string holding one, without
+// surrounding spaces; null is true for JSON null, and ok is false for a
+// string that does not decode.
+func numberText(data []byte) (text []byte, null, ok bool) {
+	data = bytes.TrimSpace(data)
+	if string(data) == "null" {
+		return nil, true, true
+	}
+	if len(data) == 0 || data[0] != '"' {
+		return data, false, true
+	}
+	if text, ok = stringText(data); !ok {
+		return nil, false, false
+	}
+	return bytes.TrimSpace(text), false, true
+}
 
 // parseInt parses a base-10 integer in the int range, with an optional
 // sign and an optional fraction of zeros, as strconv.ParseInt does (once the

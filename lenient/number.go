@@ -1,7 +1,6 @@
 package lenient
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"strconv"
@@ -32,19 +31,11 @@ func (n Number) MarshalJSON() ([]byte, error) {
 // string, a word, a boolean, a number beyond float64's range) is an error;
 // null leaves n unchanged, as encoding/json does for numbers.
 func (n *Number) UnmarshalJSON(data []byte) error {
-	data = bytes.TrimSpace(data)
-	if string(data) == "null" {
+	text, null, ok := numberText(data)
+	if null {
 		return nil
 	}
-	text := data
-	if len(data) > 0 && data[0] == '"' {
-		var ok bool
-		if text, ok = stringText(data); !ok {
-			return errLenientNumber
-		}
-		text = bytes.TrimSpace(text)
-	}
-	if !isJSONNumber(text) {
+	if !ok || !isJSONNumber(text) {
 		return errLenientNumber
 	}
 	// strconv keeps its argument from escaping, so a short amount converts

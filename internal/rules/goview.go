@@ -76,7 +76,7 @@ func viewOf(t reflect.Type) *goView {
 // the decode would not give back the Go value (a string that is not UTF-8,
 // a number that does not encode).
 func (g *goView) member(o value, field string) (v value, found, isMap bool) {
-	obj := g.objects[o.id]
+	obj := g.objects[o.id()]
 	i, ok := obj.Index(field)
 	if !ok {
 		return unknownValue, false, true
@@ -89,7 +89,7 @@ func (g *goView) member(o value, field string) (v value, found, isMap bool) {
 	case null:
 		return value{kind: nullKind}, true, true
 	}
-	return g.value(m.Kind, g.refs[o.id][i], fv), true, true
+	return g.value(m.Kind, g.refs[o.id()][i], fv), true, true
 }
 
 // value is the quick value of fv, addressable, of kind k; ref is its object
@@ -107,9 +107,9 @@ func (g *goView) value(k jsonview.Kind, ref uint16, fv reflect.Value) value {
 	case jsonview.Bool:
 		return boolValue(fv.Bool())
 	case jsonview.Object:
-		return value{kind: mapKind, id: ref, x: fv.Addr().Interface()}
+		return value{kind: mapKind, f: float64(ref), x: fv.Addr().Interface()}
 	case jsonview.Array:
-		return value{kind: listKind, id: ref, x: fv.Addr().Interface()}
+		return value{kind: listKind, f: float64(ref), x: fv.Addr().Interface()}
 	}
 	return unknownValue
 }
@@ -127,6 +127,6 @@ func (fr *frame) at(list value, i int) value {
 	if l, ok := list.x.([]any); ok {
 		return dataValue(l[i])
 	}
-	lt := fr.view.lists[list.id]
+	lt := fr.view.lists[list.id()]
 	return fr.view.value(lt.elem, lt.object, reflect.ValueOf(list.x).Elem().Index(i))
 }

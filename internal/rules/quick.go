@@ -43,17 +43,23 @@ const (
 // value is a CEL value as the quick path holds it: small, on the stack; a
 // string, map or list of the Data stays in the interface the Data holds it
 // in, so that reading it allocates nothing.
+//
+// It has four fields so that the compiler keeps it in registers (a struct
+// of more is handled in memory: the quick path took 3-4× as long).
 type value struct {
 	kind kind
 	b    bool
-	// id is, for an object or a list of a Go value (see CheckEncoded), its
-	// type's index in the frame's goView.
-	id uint16
-	f  float64 // doubleKind and intKind
+	// f is the number of doubleKind and intKind; for an object or a list
+	// of a Go value (see CheckEncoded), its type's id in the frame's
+	// goView.
+	f float64
 	// x is a string, map[string]any or []any of the Data; of a Go value, a
 	// *string into it, or a pointer to its struct or slice.
 	x any
 }
+
+// id is the goView id of v, an object or a list of a Go value.
+func (v value) id() int { return int(v.f) }
 
 func (v value) str() string {
 	if p, ok := v.x.(*string); ok {

@@ -204,12 +204,12 @@ func (m *Member) Read(s reflect.Value) (v reflect.Value, present, null bool) {
 	v = s.Field(m.Index)
 	if m.Pointer {
 		if v.IsNil() {
-			return v, !m.OmitEmpty, true
+			return v, !m.OmitEmpty, !m.OmitEmpty
 		}
 		return v.Elem(), true, false
 	}
 	if m.Kind == Array && v.IsNil() {
-		return v, !m.OmitEmpty, true
+		return v, !m.OmitEmpty, !m.OmitEmpty
 	}
 	if m.OmitEmpty && empty(m.Kind, v) {
 		return v, false, false

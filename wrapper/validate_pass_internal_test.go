@@ -90,11 +90,14 @@ func TestPassAgreesWithVisitJSON(t *testing.T) {
 		t.Fatalf("the SDK example with 10 items: error %v, known to pass %t; want no error, known", err, passed)
 	}
 	for name, edit := range map[string]func(r *issue.RequestData){
-		"a string over maxLength":     func(r *issue.RequestData) { r.RelateNumber = string(make([]byte, 51)) },
-		"an enum's other value":       func(r *issue.RequestData) { r.TaxType = "5" },
-		"a pointer enum's other":      func(r *issue.RequestData) { r.CarrierType = ptr(issue.CarrierType("9")) },
-		"a pattern missed":            func(r *issue.RequestData) { r.CustomerIdentifier = ptr("1234567") },
-		"a pattern kept":              func(r *issue.RequestData) { r.CustomerIdentifier = ptr("53348111"); r.CarrierType = ptr(issue.CarrierType("")) },
+		"a string over maxLength": func(r *issue.RequestData) { r.RelateNumber = string(make([]byte, 51)) },
+		"an enum's other value":   func(r *issue.RequestData) { r.TaxType = "5" },
+		"a pointer enum's other":  func(r *issue.RequestData) { r.CarrierType = ptr(issue.CarrierType("9")) },
+		"a pattern missed":        func(r *issue.RequestData) { r.CustomerIdentifier = ptr("1234567") },
+		"a pattern kept": func(r *issue.RequestData) {
+			r.CustomerIdentifier = ptr("53348111")
+			r.CarrierType = ptr(issue.CarrierType(""))
+		},
 		"an integer with a fraction":  func(r *issue.RequestData) { r.SalesAmount += 0.5 },
 		"no items":                    func(r *issue.RequestData) { r.Items = []issue.Item{} },
 		"items null":                  func(r *issue.RequestData) { r.Items = nil },

@@ -12,7 +12,7 @@ type goCode string
 // goItem and goIssue are Issue-shaped Go types with every way
 // encoding/json presents a member: omitempty or not, pointers (nil is
 // absent or null), named strings, ints and float64s, a nested object, a
-// list of objects and one of strings, a skipped and an unexported field.
+// list of objects and one of strings, a skipped field.
 type goItem struct {
 	ItemName    string  `json:"ItemName"`
 	ItemCount   float64 `json:"ItemCount"`
@@ -40,7 +40,6 @@ type goIssue struct {
 	Flag               bool     `json:"Flag,omitempty"`
 	Nested             *goItem  `json:"Nested,omitempty"`
 	Skipped            string   `json:"-"`
-	unexported         int
 }
 
 // goMarshaler is a type jsonview does not view: CheckEncoded decodes.

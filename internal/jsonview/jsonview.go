@@ -69,6 +69,8 @@ var (
 	objects = map[reflect.Type]*ObjectType{}
 	// failed holds the struct types that are not viewed.
 	failed = map[reflect.Type]bool{}
+	// added are the types objectOf added to objects in this call of Of.
+	added []reflect.Type
 )
 
 // Of returns the view of t, a struct type, and false when encoding/json
@@ -79,13 +81,22 @@ var (
 func Of(t reflect.Type) (*ObjectType, bool) {
 	mu.Lock()
 	defer mu.Unlock()
+	added = added[:0]
 	o := objectOf(t)
+	if o == nil {
+		// A type in t that is not viewed fails every type that holds it,
+		// up to t; the types built meanwhile may hold one that failed
+		// through a cycle: none of them is kept.
+		for _, k := range added {
+			delete(objects, k)
+		}
+	}
+	added = added[:0]
 	return o, o != nil
 }
 
 // objectOf builds t's view; the caller holds mu. A type being built is in
-// objects already, so that a recursive type ends; should it fail, the
-// types built meanwhile that refer to it are dropped with it.
+// objects already, so that a recursive type ends.
 func objectOf(t reflect.Type) *ObjectType {
 	if o, ok := objects[t]; ok {
 		return o
@@ -95,12 +106,8 @@ func objectOf(t reflect.Type) *ObjectType {
 	}
 	o := &ObjectType{Type: t, byName: map[string]int{}}
 	objects[t] = o
+	added = append(added, t)
 	fail := func() *ObjectType {
-		for k, v := range objects {
-			if v == o || refersTo(v, o) {
-				delete(objects, k)
-			}
-		}
 		failed[t] = true
 		return nil
 	}
@@ -151,15 +158,6 @@ func objectOf(t reflect.Type) *ObjectType {
 		o.Members = append(o.Members, m)
 	}
 	return o
-}
-
-func refersTo(v, o *ObjectType) bool {
-	for _, m := range v.Members {
-		if m.Object == o {
-			return true
-		}
-	}
-	return false
 }
 
 // kindOf is t's Kind, with its view when t is a struct.

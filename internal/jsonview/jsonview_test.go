@@ -121,3 +121,31 @@ func TestOfRefuses(t *testing.T) {
 		}
 	}
 }
+
+// cycleA holds cycleB, which holds cycleA again; cycleA also holds a map,
+// which the view does not follow.
+type cycleA struct {
+	B *cycleB        `json:"B"`
+	M map[string]int `json:"M"`
+}
+
+type cycleB struct {
+	C *cycleC `json:"C"`
+}
+
+type cycleC struct {
+	A *cycleA `json:"A"`
+}
+
+// A type that holds, through a cycle, one that is not viewed is not viewed
+// either, whichever of them is asked for first.
+func TestOfRefusesThroughACycle(t *testing.T) {
+	if _, ok := jsonview.Of(reflect.TypeFor[cycleA]()); ok {
+		t.Error("cycleA viewed")
+	}
+	for name, typ := range map[string]reflect.Type{"cycleB": reflect.TypeFor[cycleB](), "cycleC": reflect.TypeFor[cycleC]()} {
+		if _, ok := jsonview.Of(typ); ok {
+			t.Errorf("%s viewed: it holds cycleA", name)
+		}
+	}
+}

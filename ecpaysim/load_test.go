@@ -8,6 +8,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -18,6 +20,7 @@ import (
 	"github.com/ecpay-go/einvoice/ecpaysim/ecpaysimtest"
 	"github.com/ecpay-go/einvoice/generated"
 	"github.com/ecpay-go/einvoice/generated/canceldelayissue"
+	"github.com/ecpay-go/einvoice/generated/issue"
 	"github.com/ecpay-go/einvoice/generated/registry"
 	"github.com/ecpay-go/einvoice/generated/triggerissue"
 )
@@ -49,14 +52,35 @@ func newLoadClient(tb testing.TB, sim *ecpaysimtest.Server, conns int) *loadClie
 	return &loadClient{sim: sim, http: &http.Client{Transport: transport}, codec: codec}
 }
 
+// sdkIssue is ECPay's SDK example of Issue (testdata/sdk-examples/Issue.json
+// at the module root), read once, so that the load client spends no time
+// building it.
+var sdkIssue = sync.OnceValues(func() (issue.RequestData, error) {
+	var req issue.RequestData
+	raw, err := os.ReadFile(filepath.Join("..", "testdata", "sdk-examples", "Issue.json"))
+	if err == nil {
+		err = json.Unmarshal(raw, &req)
+	}
+	return req, err
+})
+
 // data returns the request Data of op for tsr: the generated type for the
-// lifecycle operations, the generic builder for any other.
+// lifecycle operations and for Issue (ECPay's SDK example with tsr as its
+// RelateNumber, fresh per request as ECPay wants it), the generic builder
+// for any other.
 func data(op *registry.Operation, tsr string) any {
 	switch op {
 	case cancelOp:
 		return canceldelayissue.RequestData{MerchantID: ecpaysim.StageMerchantID, Tsr: tsr}
 	case triggerOp:
 		return triggerissue.RequestData{MerchantID: ecpaysim.StageMerchantID, Tsr: tsr, PayType: triggerissue.PayType2}
+	case registry.Issue:
+		req, err := sdkIssue()
+		if err != nil {
+			panic(fmt.Sprintf("reading ECPay's SDK example of Issue: %v", err))
+		}
+		req.MerchantID, req.RelateNumber = ecpaysim.StageMerchantID, tsr
+		return req
 	}
 	return json.RawMessage(innerJSON(op, ecpaysim.StageMerchantID, tsr))
 }
@@ -150,7 +174,8 @@ func TestLoad(t *testing.T) {
 	}
 }
 
-// BenchmarkSimulator measures -load-op (CancelDelayIssue by default)
+// BenchmarkSimulator measures -load-op (CancelDelayIssue by default; Issue
+// sends ECPay's SDK example with a fresh RelateNumber)
 // through the wire format, every check on, from 32×GOMAXPROCS concurrent
 // clients (64 on two cores), and reports the throughput as req/s (make bench
 // runs it as it is):

@@ -39,7 +39,8 @@ func (x *exchange) open(raw []byte) error {
 	if !ok {
 		return &DecodeError{Operation: op, Problem: "decrypted Data has no RtnCode"}
 	}
-	x.out.rtnCode = &rtnCode
+	x.store.rtnCode = rtnCode
+	x.out.rtnCode = &x.store.rtnCode // in the store: a local's address would cost an allocation
 	rtnMsg = redact.Text(c.codec, rtnMsg, redact.Limit)
 	a.rtnCode, a.rtnMsg = rtnCode, rtnMsg
 	if !st.op.Success(rtnCode) {
@@ -158,6 +159,9 @@ type answerStore struct {
 	// ints are of RtnCode's type, so that the one int every answer has is
 	// pointed to without a conversion.
 	ints [storeSlots]generated.LenientInt
+	// rtnCode is the answer's RtnCode, for the call's log record and its
+	// attempt hooks.
+	rtnCode int
 }
 
 // storeSlots is how many strings, and how many ints, of an inner answer an

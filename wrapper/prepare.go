@@ -23,12 +23,12 @@ func (c *Client) prepare(st *opState, req any) ([]byte, string, error) {
 		return nil, "", st.invalid(err)
 	}
 	var decoded any
-	if !st.plan.usable {
+	if !st.plan.usable && !st.plan.passes(req) {
 		if decoded, err = st.validateData(plaintext); err != nil {
 			return nil, "", st.invalid(err)
 		}
 	}
-	if err := st.checkRules(plaintext, decoded); err != nil {
+	if err := st.checkRules(req, plaintext, decoded); err != nil {
 		return nil, "", st.invalid(err)
 	}
 	return plaintext, merchantID, nil

@@ -36,6 +36,10 @@ type dataPlan struct {
 	// empty (registry.RequestDefaults), filled whether or not the plan is
 	// usable.
 	defaults []defaultFill
+	// pass, when the plan is not usable, answers in place whether a
+	// request passes the whole schema (see passNode); nil when it cannot,
+	// and the request's JSON is always validated then.
+	pass *passNode
 }
 
 // defaultFill is a field of the request type and the value its page gives
@@ -207,7 +211,7 @@ func compileDataPlan(schema *openapi3.Schema, t reflect.Type) dataPlan {
 	}
 	plan.defaults = compileDefaults(schema, t)
 	if !usable {
-		return dataPlan{required: plan.required, defaults: plan.defaults}
+		return dataPlan{required: plan.required, defaults: plan.defaults, pass: compileRequestPass(schema, t)}
 	}
 	plan.usable = true
 	return plan
@@ -284,11 +288,17 @@ func (st *opState) validateData(plaintext []byte) (any, error) {
 	return value, toValidationError("", st.data.VisitJSON(value))
 }
 
+// passes reports whether req, a pointer to the request type, is known to
+// pass requestBody.Data without validating its JSON (see passNode).
+func (p *dataPlan) passes(req any) bool {
+	return p.pass != nil && p.pass.passes(reflect.ValueOf(req).Elem())
+}
+
 // checkRules evaluates the page's business rules (registry.Operation.Rules)
-// on the request's Data, which has passed the schema: plaintext, or decoded
-// when validateData decoded it already. The first rule broken, in the
-// overlay's order, is the error.
-func (st *opState) checkRules(plaintext []byte, decoded any) error {
+// on the request's Data, which has passed the schema: req (a pointer to the
+// request type) encoded as plaintext, or decoded when validateData decoded
+// it already. The first rule broken, in the overlay's order, is the error.
+func (st *opState) checkRules(req any, plaintext []byte, decoded any) error {
 	set, err := st.rules()
 	if err != nil {
 		return fmt.Errorf("ecpay: %s: nothing was sent: %w", st.op.Name, err)
@@ -296,13 +306,12 @@ func (st *opState) checkRules(plaintext []byte, decoded any) error {
 	if set == nil {
 		return nil
 	}
-	data, ok := decoded.(map[string]any)
-	if !ok {
-		if err := json.Unmarshal(plaintext, &data); err != nil || data == nil {
-			return &ValidationError{Field: "Data", Rule: "type", Reason: "Data, the request's inner JSON, is not a JSON object"}
-		}
+	var vs []rules.Violation
+	if data, ok := decoded.(map[string]any); ok {
+		vs = set.Check(data)
+	} else if vs, err = set.CheckEncoded(req, plaintext); err != nil {
+		return &ValidationError{Field: "Data", Rule: "type", Reason: "Data, the request's inner JSON, is not a JSON object"}
 	}
-	vs := set.Check(data)
 	if len(vs) == 0 {
 		return nil
 	}

@@ -2,11 +2,13 @@ package rules_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"regexp"
 	"testing"
 
+	issuetypes "github.com/ecpay-go/einvoice/generated/issue"
 	"github.com/ecpay-go/einvoice/internal/pages"
 	"github.com/ecpay-go/einvoice/internal/rules"
 )
@@ -53,6 +55,24 @@ func BenchmarkCheck(b *testing.B) {
 			for b.Loop() {
 				if len(c.set.Check(data)) != 0 {
 					b.Fatal("broken")
+				}
+			}
+		})
+		// The same request as the client holds it, the generated type,
+		// checked in place (CheckEncoded; its JSON is not decoded).
+		b.Run("rules="+c.name+"/impl=encoded", func(b *testing.B) {
+			plaintext, err := json.Marshal(data)
+			if err != nil {
+				b.Fatal(err)
+			}
+			var req issuetypes.RequestData
+			if err := json.Unmarshal(plaintext, &req); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if vs, err := c.set.CheckEncoded(&req, plaintext); len(vs) != 0 || err != nil {
+					b.Fatal("broken", vs, err)
 				}
 			}
 		})

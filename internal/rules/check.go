@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -52,7 +53,35 @@ func (s *Set) Check(data map[string]any) []Violation {
 	if s == nil || len(s.rules) == 0 {
 		return nil
 	}
-	fr := newFrame(s.quick, data)
+	vs, _ := s.check(value{kind: mapKind, x: data}, nil, func() (map[string]any, error) { return data, nil })
+	return vs
+}
+
+// CheckEncoded is CheckJSON on plaintext, the JSON encoding of v (a
+// pointer to a struct, as encoding/json encodes it), with the same
+// answers, without decoding plaintext when every rule is known to hold:
+// the rules read v in place (internal/jsonview). When v's type is not
+// one jsonview reads, or a rule needs CEL, plaintext is decoded.
+func (s *Set) CheckEncoded(v any, plaintext []byte) ([]Violation, error) {
+	if s == nil || len(s.rules) == 0 {
+		return nil, nil
+	}
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Pointer || rv.IsNil() {
+		return s.CheckJSON(plaintext)
+	}
+	view := viewOf(rv.Type().Elem())
+	if view == nil {
+		return s.CheckJSON(plaintext)
+	}
+	return s.check(value{kind: mapKind, x: v}, view, func() (map[string]any, error) { return decodeObject(plaintext) })
+}
+
+// check evaluates the rules on self: the quick path first, then CEL, on
+// the Data as data gives it, for any rule the quick path does not know to
+// hold.
+func (s *Set) check(self value, view *goView, data func() (map[string]any, error)) ([]Violation, error) {
+	fr := newFrame(s.quick, self, view)
 	defer fr.release()
 	var act *activation // made only when a rule goes to CEL
 	var out []Violation
@@ -62,7 +91,11 @@ func (s *Set) Check(data map[string]any) []Violation {
 			continue
 		}
 		if act == nil {
-			act = &activation{self: data}
+			m, err := data()
+			if err != nil {
+				return nil, err
+			}
+			act = &activation{self: m}
 		}
 		val, _, err := r.program.Eval(act)
 		if err == nil && val == types.True {
@@ -73,12 +106,21 @@ func (s *Set) Check(data map[string]any) []Violation {
 		}
 		out = append(out, Violation{Index: i, Rule: r.Rule.Rule, Message: r.Message, Quote: r.Quote, Fields: slices.Clone(r.Fields), Code: r.Code, Err: err})
 	}
-	return out
+	return out, nil
 }
 
 // CheckJSON is Check on the request's Data as JSON text; the error says
 // why data is no JSON object.
 func (s *Set) CheckJSON(data []byte) ([]Violation, error) {
+	obj, err := decodeObject(data)
+	if err != nil {
+		return nil, err
+	}
+	return s.Check(obj), nil
+}
+
+// decodeObject decodes the request's Data, which must be one JSON object.
+func decodeObject(data []byte) (map[string]any, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	var obj map[string]any
 	if err := dec.Decode(&obj); err != nil {
@@ -90,7 +132,7 @@ func (s *Set) CheckJSON(data []byte) ([]Violation, error) {
 	if dec.More() {
 		return nil, errors.New("the request's Data holds more than one JSON value")
 	}
-	return s.Check(obj), nil
+	return obj, nil
 }
 
 // activation holds self for every rule of one Check. It stays the decoded

@@ -43,16 +43,30 @@ const (
 // value is a CEL value as the quick path holds it: small, on the stack; a
 // string, map or list of the Data stays in the interface the Data holds it
 // in, so that reading it allocates nothing.
+//
+// It has four fields so that the compiler keeps it in registers (a struct
+// of more is handled in memory: the quick path took 3-4× as long).
 type value struct {
 	kind kind
 	b    bool
-	f    float64 // doubleKind and intKind
-	x    any     // string, map[string]any or []any
+	// f is the number of doubleKind and intKind; for an object or a list
+	// of a Go value (see CheckEncoded), its type's id in the frame's
+	// goView.
+	f float64
+	// x is a string, map[string]any or []any of the Data; of a Go value, a
+	// *string into it, or a pointer to its struct or slice.
+	x any
 }
 
-func (v value) str() string         { return v.x.(string) }
-func (v value) obj() map[string]any { return v.x.(map[string]any) }
-func (v value) list() []any         { return v.x.([]any) }
+// id is the goView id of v, an object or a list of a Go value.
+func (v value) id() int { return int(v.f) }
+
+func (v value) str() string {
+	if p, ok := v.x.(*string); ok {
+		return *p
+	}
+	return v.x.(string)
+}
 
 var (
 	unknownValue = value{}
@@ -69,6 +83,7 @@ func boolValue(b bool) value { return value{kind: boolKind, b: b} }
 type frame struct {
 	slots []value
 	memo  []memo
+	view  *goView // the Go value's types, when the Data is one
 }
 
 // memo is a value computed once: a shared sub-expression's, or a member
@@ -82,12 +97,14 @@ type memo struct {
 // frames recycles frames across checks: a check then allocates nothing.
 var frames = sync.Pool{New: func() any { return new(frame) }}
 
-// newFrame returns a frame for a Set's rules with self in the first slot.
-func newFrame(q *quickSet, data map[string]any) *frame {
+// newFrame returns a frame for a Set's rules with self, the Data (a
+// map[string]any, or a Go value of view's root type), in the first slot.
+func newFrame(q *quickSet, self value, view *goView) *frame {
 	fr := frames.Get().(*frame)
 	fr.slots = resize(fr.slots, max(q.slots, 1))
 	fr.memo = resize(fr.memo, q.memos)
-	fr.slots[0] = value{kind: mapKind, x: data}
+	fr.slots[0] = self
+	fr.view = view
 	return fr
 }
 
@@ -102,6 +119,7 @@ func resize[T any](s []T, n int) []T {
 func (fr *frame) release() {
 	clear(fr.slots)
 	clear(fr.memo)
+	fr.view = nil
 	frames.Put(fr)
 }
 
@@ -173,7 +191,7 @@ func (t *quickSet) member(operand ast.Expr, field string) (get, has quick, ok bo
 				m := &fr.memo[idx]
 				if !m.done {
 					m.done = true
-					m.v, m.found, m.isMap = lookup(fr.slots[slot], field)
+					m.v, m.found, m.isMap = fr.lookup(fr.slots[slot], field)
 				}
 				return m.v
 			}
@@ -181,7 +199,7 @@ func (t *quickSet) member(operand ast.Expr, field string) (get, has quick, ok bo
 				m := &fr.memo[idx]
 				if !m.done {
 					m.done = true
-					m.v, m.found, m.isMap = lookup(fr.slots[slot], field)
+					m.v, m.found, m.isMap = fr.lookup(fr.slots[slot], field)
 				}
 				if !m.isMap {
 					return unknownValue
@@ -193,11 +211,11 @@ func (t *quickSet) member(operand ast.Expr, field string) (get, has quick, ok bo
 	}
 	of, ok := t.expr(operand)
 	get = func(fr *frame) value {
-		v, _, _ := lookup(of(fr), field)
+		v, _, _ := fr.lookup(of(fr), field)
 		return v
 	}
 	has = func(fr *frame) value {
-		_, found, isMap := lookup(of(fr), field)
+		_, found, isMap := fr.lookup(of(fr), field)
 		if !isMap {
 			return unknownValue
 		}
@@ -206,11 +224,15 @@ func (t *quickSet) member(operand ast.Expr, field string) (get, has quick, ok bo
 	return get, has, ok
 }
 
-func lookup(o value, field string) (v value, found, isMap bool) {
+func (fr *frame) lookup(o value, field string) (v value, found, isMap bool) {
 	if o.kind != mapKind {
 		return unknownValue, false, false
 	}
-	x, found := o.obj()[field]
+	m, ok := o.x.(map[string]any)
+	if !ok {
+		return fr.view.member(o, field)
+	}
+	x, found := m[field]
 	if !found {
 		return unknownValue, false, true
 	}

@@ -90,8 +90,8 @@ func (t *quickSet) sumOfMap(target ast.Expr) (quick, bool) {
 			return unknownValue
 		}
 		total := 0.0
-		for _, x := range list.list() {
-			fr.slots[slot] = dataValue(x)
+		for i := range fr.length(list) {
+			fr.slots[slot] = fr.at(list, i)
 			forget(fr, resets)
 			v := step(fr)
 			if v.kind != doubleKind {
@@ -178,8 +178,8 @@ func (t *quickSet) comprehension(c ast.ComprehensionExpr) (quick, bool) {
 			return unknownValue
 		}
 		fr.slots[accu] = accuInit(fr)
-		for _, x := range list.list() {
-			fr.slots[iter] = dataValue(x)
+		for i := range fr.length(list) {
+			fr.slots[iter] = fr.at(list, i)
 			forget(fr, resets)
 			c := cond(fr)
 			if c.kind != boolKind {
@@ -240,8 +240,8 @@ func (t *quickSet) quantify(iterRange quick, iter int, resets []int, predicate q
 		if list.kind != listKind {
 			return unknownValue
 		}
-		for _, x := range list.list() {
-			fr.slots[iter] = dataValue(x)
+		for i := range fr.length(list) {
+			fr.slots[iter] = fr.at(list, i)
 			forget(fr, resets)
 			p := predicate(fr)
 			if p.kind != boolKind {

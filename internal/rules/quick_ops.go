@@ -276,8 +276,8 @@ func binary(fn string, x, y quick) (quick, bool) {
 			if list.kind != listKind {
 				return unknownValue
 			}
-			for _, x := range list.list() {
-				eq, ok := equal(v, dataValue(x))
+			for i := range fr.length(list) {
+				eq, ok := equal(v, fr.at(list, i))
 				if !ok {
 					return unknownValue
 				}

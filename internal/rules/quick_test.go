@@ -107,7 +107,7 @@ func celOnly(s *Set) *Set {
 // must be CEL's. It returns the rules it knew.
 func compareQuick(t *testing.T, set *Set, data map[string]any) []bool {
 	t.Helper()
-	fr := newFrame(set.quick, data)
+	fr := newFrame(set.quick, value{kind: mapKind, x: data}, nil)
 	defer fr.release()
 	act := &activation{self: data}
 	known := make([]bool, len(set.rules))

@@ -62,3 +62,20 @@ func TestUnitPattern(t *testing.T) {
 		t.Errorf("sub level %q", parts[1])
 	}
 }
+
+// TestUnitFlagSetsApart checks that one benchmark run with a flag (the
+// simulator under -load-op=Issue) and without is two units, with two
+// results in a round and two lines in the table.
+func TestUnitFlagSetsApart(t *testing.T) {
+	plain := unit{pkg: "./ecpaysim", name: "BenchmarkSimulator"}
+	issue := unit{pkg: "./ecpaysim", name: "BenchmarkSimulator", flag: "-load-op=Issue"}
+	if plain.key() == issue.key() {
+		t.Errorf("both units have the key %q", plain.key())
+	}
+	if got := appendUnit(appendUnit(nil, plain), issue); len(got) != 2 {
+		t.Errorf("appendUnit kept %v, want both", got)
+	}
+	if got, want := issue.label(), "BenchmarkSimulator -load-op=Issue"; got != want {
+		t.Errorf("label %q, want %q", got, want)
+	}
+}

@@ -129,6 +129,12 @@ func (b *Batch) run(src *Source) int {
 		case <-b.stop.Done():
 			b.progress.note("ecpay-invoice: %s: sending no more requests; waiting for the calls in flight%s", stopReason(b.stop), againHint(b.stop))
 		case <-notice:
+			// The workers may end before this select sees the stop (a
+			// signal while the input was still being opened or read): the
+			// user is told why all the same.
+			if b.stop.Err() != nil {
+				b.progress.note("ecpay-invoice: %s: sending no more requests", stopReason(b.stop))
+			}
 		}
 	}()
 	var wg sync.WaitGroup

@@ -9,8 +9,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -241,27 +239,11 @@ func BenchmarkRoundTrip(b *testing.B) {
 	})
 }
 
-// issueWithItems returns an Issue request of n items that keeps every rule
-// of the page: ECPay's SDK example (testdata/sdk-examples/Issue.json) with
-// its one item (3 × 10.5, ItemAmount 32 as ECPay rounds) n times.
+// issueWithItems is IssueWithItems (validate_pass_internal_test.go) with
+// the bench's merchant.
 func issueWithItems(b *testing.B, n int) issue.RequestData {
 	b.Helper()
-	raw, err := os.ReadFile(filepath.Join("..", "testdata", "sdk-examples", "Issue.json"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	var req issue.RequestData
-	if err := json.Unmarshal(raw, &req); err != nil {
-		b.Fatal(err)
-	}
-	item := req.Items[0]
-	req.Items = nil
-	for i := range n {
-		it := item
-		it.ItemName = fmt.Sprintf("%s-%d", item.ItemName, i+1)
-		req.Items = append(req.Items, it)
-	}
-	req.SalesAmount = item.ItemAmount * float64(n)
+	req := wrapper.IssueWithItems(b, n)
 	req.MerchantID = merchantID
 	return req
 }

@@ -33,6 +33,15 @@ func passIssue(t testing.TB, n int) (*Client, *opState, *opState, issue.RequestD
 	}
 	mapPath := *st
 	mapPath.plan.pass = nil
+	return c, st, &mapPath, IssueWithItems(t, n)
+}
+
+// IssueWithItems returns an Issue request of n items that keeps every rule
+// of the page: ECPay's SDK example (testdata/sdk-examples/Issue.json) with
+// its one item (3 × 10.5, ItemAmount 32 as ECPay rounds) n times. It is
+// exported for the external test package (bench_test.go) too.
+func IssueWithItems(t testing.TB, n int) issue.RequestData {
+	t.Helper()
 	raw, err := os.ReadFile(filepath.Join("..", "testdata", "sdk-examples", "Issue.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -49,7 +58,7 @@ func passIssue(t testing.TB, n int) (*Client, *opState, *opState, issue.RequestD
 		req.Items = append(req.Items, it)
 	}
 	req.SalesAmount = item.ItemAmount * float64(n)
-	return c, st, &mapPath, req
+	return req
 }
 
 // prepareBoth prepares req with the passNode and by the map path, each on

@@ -15,6 +15,7 @@ import (
 	"github.com/ecpay-go/einvoice/generated"
 	"github.com/ecpay-go/einvoice/internal/contract"
 	"github.com/ecpay-go/einvoice/internal/logkeys"
+	"github.com/ecpay-go/einvoice/lenient"
 )
 
 // exchange is one request to the endpoint on its way through the Server: the
@@ -23,7 +24,7 @@ type exchange struct {
 	rec   ReceivedRequest
 	route *contract.Route
 	// echo is what error answers repeat from the request envelope.
-	merchantID *generated.LenientString
+	merchantID *lenient.String
 	platformID *string
 }
 
@@ -196,7 +197,7 @@ func (ex *exchange) decodeEnvelope(body []byte) {
 func (ex *exchange) setEnvelope(env *generated.RequestEnvelope) {
 	ex.rec.Envelope = env
 	if serving.FitsMerchantID(env.MerchantID) {
-		id := generated.LenientString(env.MerchantID)
+		id := lenient.String(env.MerchantID)
 		ex.merchantID = &id
 	}
 	if env.PlatformID != nil && serving.FitsMerchantID(*env.PlatformID) {

@@ -11,6 +11,7 @@ import (
 	"github.com/ecpay-go/einvoice/generated"
 	"github.com/ecpay-go/einvoice/internal/protocol"
 	"github.com/ecpay-go/einvoice/internal/redact"
+	"github.com/ecpay-go/einvoice/lenient"
 )
 
 // open reads raw, the body of an HTTP 2xx answer: its envelope must accept
@@ -108,7 +109,7 @@ func decodeEnvelope(body []byte, st *answerStore) (*generated.ResponseEnvelope, 
 		return nil, &DecodeError{Problem: "body is not an ECPay JSON envelope", Err: err}
 	}
 	st.env = generated.ResponseEnvelope{
-		MerchantID: present((*generated.LenientString)(&w.MerchantID), string(w.MerchantID) != absentString),
+		MerchantID: present((*lenient.String)(&w.MerchantID), string(w.MerchantID) != absentString),
 		PlatformID: present(&w.PlatformID, w.PlatformID != absentString),
 		TransCode:  present(&w.TransCode, w.TransCode != absentInt),
 		TransMsg:   present(&w.TransMsg, w.TransMsg != absentString),
@@ -129,8 +130,8 @@ func decodeEnvelope(body []byte, st *answerStore) (*generated.ResponseEnvelope, 
 // wireEnvelope is the answer envelope as plain values, for decodeEnvelope:
 // the members of generated.ResponseEnvelope, by the same JSON names.
 type wireEnvelope struct {
-	MerchantID generated.LenientString `json:"MerchantID"`
-	PlatformID string                  `json:"PlatformID"`
+	MerchantID lenient.String `json:"MerchantID"`
+	PlatformID string         `json:"PlatformID"`
 	RpHeader   struct {
 		Timestamp int `json:"Timestamp"`
 	} `json:"RpHeader"`
@@ -158,7 +159,7 @@ type answerStore struct {
 	strs     [storeSlots]string
 	// ints are of RtnCode's type, so that the one int every answer has is
 	// pointed to without a conversion.
-	ints [storeSlots]generated.LenientInt
+	ints [storeSlots]lenient.Int
 	// rtnCode is the answer's RtnCode, for the call's log record and its
 	// attempt hooks.
 	rtnCode int

@@ -9,9 +9,9 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
-	"github.com/ecpay-go/einvoice/generated"
 	"github.com/ecpay-go/einvoice/generated/registry"
 	"github.com/ecpay-go/einvoice/internal/rules"
+	"github.com/ecpay-go/einvoice/lenient"
 )
 
 // opState is what the call core needs of one operation, compiled once per
@@ -83,8 +83,8 @@ func newOpState(op *registry.Operation) (*opState, error) {
 	code, ok1 := m.ResponseField("RtnCode")
 	msg, ok2 := m.ResponseField("RtnMsg")
 	// RtnMsg decodes leniently as every answer member does (a
-	// *generated.LenientString); any pointer to a string kind will do.
-	if !ok1 || !ok2 || code.Type != reflect.TypeFor[*generated.LenientInt]() || msg.Type.Kind() != reflect.Pointer || msg.Type.Elem().Kind() != reflect.String {
+	// *lenient.String); any pointer to a string kind will do.
+	if !ok1 || !ok2 || code.Type != reflect.TypeFor[*lenient.Int]() || msg.Type.Kind() != reflect.Pointer || msg.Type.Elem().Kind() != reflect.String {
 		return nil, errors.New("the answer type lacks RtnCode *generated.LenientInt or RtnMsg *generated.LenientString")
 	}
 	st.rtnCode, st.rtnMsg = code.Index[0], msg.Index[0]
@@ -116,7 +116,7 @@ func (st *opState) fillMerchantID(req any, merchantID string) string {
 // codes reads RtnCode and RtnMsg from resp, a pointer to the answer type.
 func (st *opState) codes(resp any) (code int, msg string, ok bool) {
 	v := reflect.ValueOf(resp).Elem()
-	c := v.Field(st.rtnCode).Interface().(*generated.LenientInt)
+	c := v.Field(st.rtnCode).Interface().(*lenient.Int)
 	if c == nil {
 		return 0, "", false
 	}
@@ -142,7 +142,7 @@ func (st *opState) compileStore() {
 			st.presets = append(st.presets, preset{field: i, slot: strs, isString: true, typ: ft, convert: strs < storeSlots && ft != reflect.TypeFor[*string]()})
 			strs++
 		case reflect.Int:
-			st.presets = append(st.presets, preset{field: i, slot: ints, typ: ft, convert: ints < storeSlots && ft != reflect.TypeFor[*generated.LenientInt]()})
+			st.presets = append(st.presets, preset{field: i, slot: ints, typ: ft, convert: ints < storeSlots && ft != reflect.TypeFor[*lenient.Int]()})
 			ints++
 		}
 	}

@@ -85,7 +85,7 @@ func newOpState(op *registry.Operation) (*opState, error) {
 	// RtnMsg decodes leniently as every answer member does (a
 	// *lenient.String); any pointer to a string kind will do.
 	if !ok1 || !ok2 || code.Type != reflect.TypeFor[*lenient.Int]() || msg.Type.Kind() != reflect.Pointer || msg.Type.Elem().Kind() != reflect.String {
-		return nil, errors.New("the answer type lacks RtnCode *generated.LenientInt or RtnMsg *generated.LenientString")
+		return nil, errors.New("the answer type lacks RtnCode *lenient.Int or RtnMsg *lenient.String")
 	}
 	st.rtnCode, st.rtnMsg = code.Index[0], msg.Index[0]
 	st.compileStore()

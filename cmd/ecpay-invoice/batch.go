@@ -65,13 +65,13 @@ func kebab(name string) string {
 
 // summary is the subcommand's line in the main usage.
 func (bop *batchOp) summary() string {
-	return fmt.Sprintf("%s by Tsr, as a resumable batch: %s", bop.Op.Name, bop.Op.Summary)
+	return fmt.Sprintf("%s by %s, as a resumable batch: %s", bop.Op.Name, bop.Key, bop.Op.Summary)
 }
 
 // sends describes the request Data, for --help.
 func (bop *batchOp) sends() string {
 	var data, why []string
-	data = append(data, `"Tsr":"…"`)
+	data = append(data, fmt.Sprintf("%q:\"…\"", bop.Key))
 	for _, f := range bop.Fields {
 		data = append(data, fmt.Sprintf("%q:%s", f.Name, f.Value))
 		why = append(why, fmt.Sprintf("%s %s is %s", f.Name, f.Value, f.Why))

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -16,6 +17,7 @@ import (
 	"github.com/ecpay-go/einvoice/ecpaysim/ecpaysimtest"
 	"github.com/ecpay-go/einvoice/generated/registry"
 	"github.com/ecpay-go/einvoice/generated/triggerissue"
+	"github.com/ecpay-go/einvoice/internal/batch"
 	"github.com/ecpay-go/einvoice/wrapper"
 )
 
@@ -344,12 +346,24 @@ func TestBatchHelpSaysWhatItSends(t *testing.T) {
 }
 
 func TestBatchOperationsFromTheRegistry(t *testing.T) {
-	var names []string
+	// One subcommand per operation of the registry that batch.For takes,
+	// in the registry's order, whatever the pages are today.
+	var names, want []string
 	for _, bop := range batchOperations() {
 		names = append(names, bop.command)
 	}
-	if got := strings.Join(names, " "); got != "cancel-delay-issue trigger-issue" {
-		t.Errorf("batch subcommands %q", got)
+	for _, op := range registry.All() {
+		if bop, _ := batch.For(op); bop != nil {
+			want = append(want, kebab(op.Name))
+		}
+	}
+	if got := strings.Join(names, " "); got != strings.Join(want, " ") {
+		t.Errorf("batch subcommands %q, want %q", got, strings.Join(want, " "))
+	}
+	for _, op := range []*registry.Operation{registry.CancelDelayIssue, registry.TriggerIssue} {
+		if !slices.Contains(names, kebab(op.Name)) {
+			t.Errorf("%s has no batch subcommand: %q", op.Name, names)
+		}
 	}
 	for name, want := range map[string]string{
 		"CancelDelayIssue": "cancel-delay-issue", "TriggerIssue": "trigger-issue",

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ecpay-go/einvoice/ecpaysim"
+	"github.com/ecpay-go/einvoice/internal/batch"
 )
 
 // TestBinariesEndToEnd runs the two commands as separate processes: the
@@ -54,7 +55,7 @@ func TestBinariesEndToEnd(t *testing.T) {
 		t.Fatalf("first line of ecpay-sim = %q, want its base URL", baseURL)
 	}
 
-	cancel := func() (result, int) {
+	cancel := func() (batch.Result, int) {
 		out := runBinary(t, invocation{args: []string{"cancel-delay-issue", "--base-url", baseURL, "--tsr", "E2E0001"}})
 		results := parseResults(t, out.stdout)
 		if len(results) != 1 {

@@ -10,12 +10,7 @@ import (
 )
 
 func TestCompletionScripts(t *testing.T) {
-	for shell, marker := range map[string]string{
-		"bash":       "bash completion V2 for ecpay-invoice",
-		"zsh":        "#compdef ecpay-invoice",
-		"fish":       "complete -c ecpay-invoice",
-		"powershell": "Register-ArgumentCompleter",
-	} {
+	for shell, marker := range clitest.CompletionMarkers("ecpay-invoice") {
 		t.Run(shell, func(t *testing.T) {
 			out := runBinary(t, invocation{args: []string{"completion", shell}})
 			if out.code != exitOK || out.stderr != "" {

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ecpay-go/einvoice/internal/batch"
 	"github.com/ecpay-go/einvoice/internal/testkit"
 )
 
@@ -150,6 +151,6 @@ func TestLineCommandNoticesAnInterruptWhileStdinBlocks(t *testing.T) {
 }
 
 // testHeader is the journal header of tgt for the results file path.
-func testHeader(tgt target, path string) string {
-	return string(headerLine(filepath.Base(path), tgt))
+func testHeader(tgt batch.Target, path string) string {
+	return string(batch.HeaderLine(filepath.Base(path), tgt))
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"unicode/utf16"
 
+	"github.com/ecpay-go/einvoice/internal/batch"
 	"github.com/ecpay-go/einvoice/internal/input"
 	"github.com/ecpay-go/einvoice/wrapper"
 )
@@ -79,7 +80,7 @@ func TestInputLines(t *testing.T) {
 		},
 		{
 			name:  "a line too long",
-			input: strings.Repeat("L", maxTsrLine+1) + "\nOK3\n",
+			input: strings.Repeat("L", batch.MaxKeyBytes+1) + "\nOK3\n",
 			sent:  []string{"OK3"},
 			bad:   map[string]string{strings.Repeat("L", input.HeadBytes) + "\ufffd…(65538 bytes)": "line 1 of stdin is longer than 64 KiB"},
 		},
@@ -183,9 +184,9 @@ func TestDuplicatesAreNotSentAgain(t *testing.T) {
 	if res.code != exitInvalid {
 		t.Errorf("exit status %d, want %d", res.code, exitInvalid)
 	}
-	var dups []result
+	var dups []batch.Result
 	for _, r := range parseResults(t, res.stdout) {
-		if r.Outcome == outcomeDuplicate {
+		if r.Outcome == batch.OutcomeDuplicate {
 			dups = append(dups, r)
 		}
 	}

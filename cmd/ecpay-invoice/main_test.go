@@ -16,6 +16,7 @@ import (
 
 	"github.com/ecpay-go/einvoice/ecpaysim"
 	"github.com/ecpay-go/einvoice/ecpaysim/ecpaysimtest"
+	"github.com/ecpay-go/einvoice/internal/batch"
 	"github.com/ecpay-go/einvoice/wrapper"
 )
 
@@ -166,12 +167,12 @@ func tsrList(prefix string, n int) []string {
 
 // parseResults decodes the stdout of a batch (or a results file), which
 // must hold JSON objects only, one per line.
-func parseResults(t *testing.T, stdout string) []result {
+func parseResults(t *testing.T, stdout string) []batch.Result {
 	t.Helper()
-	var results []result
+	var results []batch.Result
 	sc := bufio.NewScanner(strings.NewReader(stdout))
 	for sc.Scan() {
-		var r result
+		var r batch.Result
 		dec := json.NewDecoder(strings.NewReader(sc.Text()))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&r); err != nil {
@@ -183,9 +184,9 @@ func parseResults(t *testing.T, stdout string) []result {
 }
 
 // byTsr indexes results by Tsr; a Tsr must appear once.
-func byTsr(t *testing.T, results []result) map[string]result {
+func byTsr(t *testing.T, results []batch.Result) map[string]batch.Result {
 	t.Helper()
-	m := make(map[string]result, len(results))
+	m := make(map[string]batch.Result, len(results))
 	for _, r := range results {
 		if _, dup := m[r.Tsr]; dup {
 			t.Errorf("Tsr %s reported twice", r.Tsr)

@@ -107,7 +107,7 @@ func TestLongMessagesAreReadBack(t *testing.T) {
 				t.Errorf("rerun stdout %.300s, want LONG1 skipped", second.stdout)
 			}
 			for _, path := range batch.Files(out) {
-				assertLinesWithin(t, path, maxRecordBytes)
+				assertLinesWithin(t, path, batch.MaxRecordBytes)
 			}
 		})
 	}
@@ -190,7 +190,7 @@ func TestEveryWrittenLineIsReadBack(t *testing.T) {
 	server := newMessageServer(t, reply{rtnCode: 1})
 	dir := t.TempDir()
 	file, out := filepath.Join(dir, "tsrs.txt"), filepath.Join(dir, "results.jsonl")
-	if err := os.WriteFile(file, []byte("OK1\n"+strings.Repeat("\x01", maxTsrLine)+"\n"), 0o600); err != nil {
+	if err := os.WriteFile(file, []byte("OK1\n"+strings.Repeat("\x01", batch.MaxKeyBytes)+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	args := []string{"cancel-delay-issue", "--base-url", server.URL, "--file", file, "--out", out}
@@ -200,7 +200,7 @@ func TestEveryWrittenLineIsReadBack(t *testing.T) {
 		t.Errorf("the rerun ignores a line its first run wrote:\n%s", rerun.stderr)
 	}
 	for _, path := range batch.Files(out) {
-		assertLinesWithin(t, path, maxRecordBytes)
+		assertLinesWithin(t, path, batch.MaxRecordBytes)
 	}
 	if n := server.requests("OK1"); n != 1 {
 		t.Errorf("OK1 sent %d times, want once", n)

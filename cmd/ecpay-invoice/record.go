@@ -12,22 +12,18 @@ import (
 	"github.com/ecpay-go/einvoice/internal/input"
 )
 
-// maxRecordFile bounds what validate --record reads. A recording grows by
-// an exchange, a few KiB, per request the proxy saw: a million of them fit.
-const maxRecordFile = 4 << 30
-
 // validateRecording re-checks every exchange of the recording at path (-
-// for stdin), read up to maxRecordFile, with proxy.CheckExchange, the
+// for stdin), read up to proxy.MaxRecordingBytes, with proxy.CheckExchange, the
 // check the proxy makes, and compares the verdicts with those recorded. An
 // exchange whose upstream failed is counted, not checked. It ends with ctx,
 // even while it waits on a pipe.
 func validateRecording(ctx context.Context, path string, std stdio) int {
 	var in *input.File
 	if path == "-" {
-		in = input.Stream(ctx, "--record", "stdin", std.stdin, maxRecordFile)
+		in = input.Stream(ctx, "--record", "stdin", std.stdin, proxy.MaxRecordingBytes)
 	} else {
 		var err error
-		if in, err = input.Open(ctx, "--record", path, maxRecordFile); err != nil {
+		if in, err = input.Open(ctx, "--record", path, proxy.MaxRecordingBytes); err != nil {
 			if ctx.Err() != nil {
 				return interrupted(std, err)
 			}

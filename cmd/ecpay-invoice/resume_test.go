@@ -18,7 +18,7 @@ import (
 // journalLines reads an --out file and its journal: the journal must
 // start with its header and hold intents and unsettled results only, the
 // results file final results only, each line as stdout prints it.
-func journalLines(t *testing.T, path string) (intents []string, results []result) {
+func journalLines(t *testing.T, path string) (intents []string, results []batch.Result) {
 	t.Helper()
 	results = parseResults(t, readString(t, path))
 	for _, r := range results {
@@ -26,19 +26,19 @@ func journalLines(t *testing.T, path string) (intents []string, results []result
 			t.Errorf("%s holds a line that is not a final result: %+v", path, r)
 		}
 	}
-	lines := strings.Split(strings.TrimSuffix(readString(t, path+journalSuffix), "\n"), "\n")
-	if _, ok := parseHeader([]byte(lines[0])); !ok {
-		t.Fatalf("%s starts with %q, not a header", path+journalSuffix, lines[0])
+	lines := strings.Split(strings.TrimSuffix(readString(t, path+batch.JournalSuffix), "\n"), "\n")
+	if _, ok := batch.ParseHeader([]byte(lines[0])); !ok {
+		t.Fatalf("%s starts with %q, not a header", path+batch.JournalSuffix, lines[0])
 	}
 	for _, line := range lines[1:] {
-		var rec journalRecord
+		var rec batch.Record
 		if err := json.Unmarshal([]byte(line), &rec); err != nil {
-			t.Fatalf("%s: line %q: %v", path+journalSuffix, line, err)
+			t.Fatalf("%s: line %q: %v", path+batch.JournalSuffix, line, err)
 		}
 		if rec.Sending {
 			intents = append(intents, rec.Tsr)
 		} else if _, final := rec.IsResult(); final {
-			t.Errorf("%s holds a final result: %s", path+journalSuffix, line)
+			t.Errorf("%s holds a final result: %s", path+batch.JournalSuffix, line)
 		}
 	}
 	return intents, results
@@ -58,7 +58,7 @@ func readString(t *testing.T, path string) string {
 func writeJournal(t *testing.T, operation, url string, results, records []string) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "results.jsonl")
-	tgt := target{Operation: operation, BaseURL: url, MerchantID: wrapper.StageMerchantID}
+	tgt := batch.Target{Operation: operation, BaseURL: url, MerchantID: wrapper.StageMerchantID}
 	join := func(lines []string) string {
 		if len(lines) == 0 {
 			return ""
@@ -68,7 +68,7 @@ func writeJournal(t *testing.T, operation, url string, results, records []string
 	if err := os.WriteFile(path, []byte(join(results)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(path+journalSuffix, []byte(testHeader(tgt, path)+join(records)), 0o600); err != nil {
+	if err := os.WriteFile(path+batch.JournalSuffix, []byte(testHeader(tgt, path)+join(records)), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	return path
@@ -192,7 +192,7 @@ func TestResumeReadsEachKindOfRecord(t *testing.T) {
 		`{"tsr":"TORN","ok":fa`,
 	})
 	// The torn line has no "\n".
-	if err := os.WriteFile(out+journalSuffix, []byte(strings.TrimSuffix(readString(t, out+journalSuffix), "\n")), 0o600); err != nil {
+	if err := os.WriteFile(out+batch.JournalSuffix, []byte(strings.TrimSuffix(readString(t, out+batch.JournalSuffix), "\n")), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	args := []string{"cancel-delay-issue", "--base-url", sim.URL, "--rate", "0", "--out", out,
@@ -222,7 +222,7 @@ func TestResumeReadsEachKindOfRecord(t *testing.T) {
 			t.Errorf("%s: got %+v, want %+v", tsr, r, w)
 		}
 	}
-	if r := got["DONE"]; r.Outcome != outcomeProbablyDoneEarlier || r.Error == nil || r.Error.Kind != wrapper.KindAPI || r.RtnCode == nil || *r.RtnCode != wrapper.RtnCodeNoUpdatableTsr {
+	if r := got["DONE"]; r.Outcome != batch.OutcomeProbablyDoneEarlier || r.Error == nil || r.Error.Kind != wrapper.KindAPI || r.RtnCode == nil || *r.RtnCode != wrapper.RtnCodeNoUpdatableTsr {
 		t.Errorf("DONE: got %+v, want the refusal as probably done earlier", r)
 	}
 	if sim.Cancelled(ecpaysim.StageMerchantID, "SKIP") {
@@ -320,7 +320,7 @@ func TestResumeAdoptsAnEarlierVersionsFile(t *testing.T) {
 	if len(sim.Requests()) != 1 || readString(t, out) != old {
 		t.Fatal("the refused run sent something or changed the file")
 	}
-	if _, err := os.Stat(out + journalSuffix); err == nil {
+	if _, err := os.Stat(out + batch.JournalSuffix); err == nil {
 		t.Error("the refused run left a journal behind")
 	}
 	adopted := runBinary(t, invocation{args: append(args, "--adopt")})
@@ -483,7 +483,7 @@ func TestResultsFileHoldsExactlyTheLinesStdoutPrints(t *testing.T) {
 	if got := byTsr(t, parseResults(t, readString(t, out))); len(got) != 5 {
 		t.Errorf("the results file holds %d Tsrs, want 5", len(got))
 	}
-	if info, err := os.Stat(out + journalSuffix); err != nil || info.Mode().Perm() != 0o600 {
+	if info, err := os.Stat(out + batch.JournalSuffix); err != nil || info.Mode().Perm() != 0o600 {
 		t.Errorf("the journal: %v, mode %v; want 0600", err, info.Mode())
 	}
 }

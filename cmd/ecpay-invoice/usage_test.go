@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/ecpay-go/einvoice/generated/registry"
+	"github.com/ecpay-go/einvoice/internal/batch"
 	"github.com/ecpay-go/einvoice/wrapper"
 )
 
@@ -123,7 +124,7 @@ func TestSameFileForInputAndOutput(t *testing.T) {
 	tests := map[string][]string{
 		"the results file":         {"--file", out},
 		"the results file by link": {"--file", link},
-		"the journal":              {"--file", out + journalSuffix},
+		"the journal":              {"--file", out + batch.JournalSuffix},
 	}
 	for name, args := range tests {
 		t.Run(name, func(t *testing.T) {

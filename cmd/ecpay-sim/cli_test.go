@@ -66,12 +66,7 @@ func TestCommandLine(t *testing.T) {
 }
 
 func TestCompletion(t *testing.T) {
-	for shell, marker := range map[string]string{
-		"bash":       "bash completion V2 for ecpay-sim",
-		"zsh":        "#compdef ecpay-sim",
-		"fish":       "complete -c ecpay-sim",
-		"powershell": "Register-ArgumentCompleter",
-	} {
+	for shell, marker := range clitest.CompletionMarkers("ecpay-sim") {
 		t.Run(shell, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
 			if code := run(t.Context(), []string{"completion", shell}, &stdout, &stderr); code != exitOK || stderr.Len() != 0 {

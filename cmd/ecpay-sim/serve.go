@@ -186,9 +186,9 @@ func tornMessage(path string, torn *proxy.TornLine) string {
 	return fmt.Sprintf("ecpay-sim: --record %s: line %d was cut off (%s without a newline, from an interrupted run): removed it before appending", path, torn.Line, plural(int(torn.Bytes), "byte"))
 }
 
-// maxReplayBytes bounds what --replay reads: a recording is loaded whole,
-// and what never ends (/dev/zero through a pipe) must not be read forever.
-var maxReplayBytes int64 = 4 << 30
+// maxReplayBytes bounds what --replay reads, proxy.MaxRecordingBytes; a
+// variable so that a test can lower it.
+var maxReplayBytes int64 = proxy.MaxRecordingBytes
 
 // replayService is the replay of --replay. A signal (the end of ctx) while
 // the recording loads, or while a FIFO waits for its writer, ends it before

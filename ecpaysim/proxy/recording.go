@@ -214,3 +214,10 @@ func sortViolations(vs []RecordedViolation) {
 // never writes a longer one: the bodies of an exchange that would need more
 // are omitted from its line.
 const MaxRecordingLine = 32 << 20
+
+// MaxRecordingBytes bounds a whole recording read back (4 GiB): by ecpay-sim
+// --replay, which loads it whole, and by ecpay-invoice validate --record. A
+// recording grows by an exchange, a few KiB, per request the proxy saw: a
+// million of them fit; what never ends (/dev/zero through a pipe) is not
+// read forever.
+const MaxRecordingBytes = 4 << 30

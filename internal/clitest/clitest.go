@@ -190,3 +190,15 @@ func AssertGolden(t *testing.T, path, got string, update bool) {
 		}
 	}
 }
+
+// CompletionMarkers maps each shell that `name completion SHELL` supports
+// to a string its script for name holds. A script that also holds
+// "__complete" asks the command itself for the completions.
+func CompletionMarkers(name string) map[string]string {
+	return map[string]string{
+		"bash":       "bash completion V2 for " + name,
+		"zsh":        "#compdef " + name,
+		"fish":       "complete -c " + name,
+		"powershell": "Register-ArgumentCompleter",
+	}
+}

@@ -276,8 +276,9 @@ func binary(fn string, x, y quick) (quick, bool) {
 			if list.kind != listKind {
 				return unknownValue
 			}
-			for i := range fr.length(list) {
-				eq, ok := equal(v, fr.at(list, i))
+			l := fr.items(list)
+			for i := range l.n {
+				eq, ok := equal(v, fr.at(&l, i))
 				if !ok {
 					return unknownValue
 				}

@@ -188,10 +188,19 @@ func (t *quickSet) member(operand ast.Expr, field string) (get, has quick, ok bo
 				t.resets[slot] = append(t.resets[slot], idx)
 			}
 			get = func(fr *frame) value {
-				return fr.read(idx, slot, field).v
+				m := &fr.memo[idx]
+				if !m.done {
+					m.done = true
+					m.v, m.found, m.isMap = fr.lookup(fr.slots[slot], field)
+				}
+				return m.v
 			}
 			has = func(fr *frame) value {
-				m := fr.read(idx, slot, field)
+				m := &fr.memo[idx]
+				if !m.done {
+					m.done = true
+					m.v, m.found, m.isMap = fr.lookup(fr.slots[slot], field)
+				}
 				if !m.isMap {
 					return unknownValue
 				}
@@ -213,17 +222,6 @@ func (t *quickSet) member(operand ast.Expr, field string) (get, has quick, ok bo
 		return boolValue(found)
 	}
 	return get, has, ok
-}
-
-// read returns memo idx, member field of the value in slot, looked up on
-// the first read.
-func (fr *frame) read(idx, slot int, field string) *memo {
-	m := &fr.memo[idx]
-	if !m.done {
-		m.done = true
-		m.v, m.found, m.isMap = fr.lookup(fr.slots[slot], field)
-	}
-	return m
 }
 
 func (fr *frame) lookup(o value, field string) (v value, found, isMap bool) {

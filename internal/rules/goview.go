@@ -115,29 +115,19 @@ func (g *goView) value(k jsonview.Kind, ref uint16, fv reflect.Value) value {
 	return unknownValue
 }
 
-// items are the elements of a list, a listKind value, converted once for
-// the loop that reads them: the Data's []any, or the Go value's slice and
-// its elements' type.
-type items struct {
-	data []any
-	rv   reflect.Value
-	lt   listType
-	n    int
-}
-
-// items returns the elements of list, a listKind value.
-func (fr *frame) items(list value) items {
+// length returns the number of elements of list, a listKind value.
+func (fr *frame) length(list value) int {
 	if l, ok := list.x.([]any); ok {
-		return items{data: l, n: len(l)}
+		return len(l)
 	}
-	rv := reflect.ValueOf(list.x).Elem()
-	return items{rv: rv, lt: fr.view.lists[list.id()], n: rv.Len()}
+	return reflect.ValueOf(list.x).Elem().Len()
 }
 
-// at returns element i of l.
-func (fr *frame) at(l *items, i int) value {
-	if l.data != nil {
-		return dataValue(l.data[i])
+// at returns element i of list, a listKind value.
+func (fr *frame) at(list value, i int) value {
+	if l, ok := list.x.([]any); ok {
+		return dataValue(l[i])
 	}
-	return fr.view.value(l.lt.elem, l.lt.object, l.rv.Index(i))
+	lt := fr.view.lists[list.id()]
+	return fr.view.value(lt.elem, lt.object, reflect.ValueOf(list.x).Elem().Index(i))
 }

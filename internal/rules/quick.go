@@ -248,11 +248,11 @@ func (t *quickSet) element(name string) (slot int, restore func()) {
 	return slot, restore
 }
 
-// enter moves a comprehension's loop to element i of l: the variable's
+// enter moves a comprehension's loop to element i of list: the variable's
 // slot holds it, and what was read of the last element (resets) is
 // dropped.
-func (fr *frame) enter(l *items, i, slot int, resets []int) {
-	fr.slots[slot] = fr.at(l, i)
+func (fr *frame) enter(list value, i, slot int, resets []int) {
+	fr.slots[slot] = fr.at(list, i)
 	for _, idx := range resets {
 		fr.memo[idx].done = false
 	}

@@ -90,9 +90,8 @@ func (t *quickSet) sumOfMap(target ast.Expr) (quick, bool) {
 			return unknownValue
 		}
 		total := 0.0
-		l := fr.items(list)
-		for i := range l.n {
-			fr.enter(&l, i, slot, resets)
+		for i := range fr.length(list) {
+			fr.enter(list, i, slot, resets)
 			v := step(fr)
 			if v.kind != doubleKind {
 				return unknownValue
@@ -178,9 +177,8 @@ func (t *quickSet) comprehension(c ast.ComprehensionExpr) (quick, bool) {
 			return unknownValue
 		}
 		fr.slots[accu] = accuInit(fr)
-		l := fr.items(list)
-		for i := range l.n {
-			fr.enter(&l, i, iter, resets)
+		for i := range fr.length(list) {
+			fr.enter(list, i, iter, resets)
 			c := cond(fr)
 			if c.kind != boolKind {
 				return unknownValue
@@ -240,9 +238,8 @@ func (t *quickSet) quantify(iterRange quick, iter int, resets []int, predicate q
 		if list.kind != listKind {
 			return unknownValue
 		}
-		l := fr.items(list)
-		for i := range l.n {
-			fr.enter(&l, i, iter, resets)
+		for i := range fr.length(list) {
+			fr.enter(list, i, iter, resets)
 			p := predicate(fr)
 			if p.kind != boolKind {
 				return unknownValue

@@ -276,9 +276,8 @@ func binary(fn string, x, y quick) (quick, bool) {
 			if list.kind != listKind {
 				return unknownValue
 			}
-			l := fr.items(list)
-			for i := range l.n {
-				eq, ok := equal(v, fr.at(&l, i))
+			for i := range fr.length(list) {
+				eq, ok := equal(v, fr.at(list, i))
 				if !ok {
 					return unknownValue
 				}

@@ -38,7 +38,6 @@ const (
 
 // ObjectType is a struct type as encoding/json encodes it.
 type ObjectType struct {
-	Type    reflect.Type
 	Members []Member
 	byName  map[string]int
 }
@@ -104,7 +103,7 @@ func objectOf(t reflect.Type) *ObjectType {
 	if failed[t] || t.Kind() != reflect.Struct || marshals(t) {
 		return nil
 	}
-	o := &ObjectType{Type: t, byName: map[string]int{}}
+	o := &ObjectType{byName: map[string]int{}}
 	objects[t] = o
 	added = append(added, t)
 	fail := func() *ObjectType {

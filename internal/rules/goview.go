@@ -76,7 +76,8 @@ func viewOf(t reflect.Type) *goView {
 // the decode would not give back the Go value (a string that is not UTF-8,
 // a number that does not encode).
 func (g *goView) member(o value, field string) (v value, found, isMap bool) {
-	obj := g.objects[o.id()]
+	id := o.id()
+	obj := g.objects[id]
 	i, ok := obj.Index(field)
 	if !ok {
 		return unknownValue, false, true
@@ -89,7 +90,7 @@ func (g *goView) member(o value, field string) (v value, found, isMap bool) {
 	case null:
 		return value{kind: nullKind}, true, true
 	}
-	return g.value(m.Kind, g.refs[o.id()][i], fv), true, true
+	return g.value(m.Kind, g.refs[id][i], fv), true, true
 }
 
 // value is the quick value of fv, addressable, of kind k; ref is its object

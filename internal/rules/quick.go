@@ -240,7 +240,7 @@ func (fr *frame) lookup(o value, field string) (v value, found, isMap bool) {
 }
 
 // element binds a comprehension's variable to a new slot whose members
-// are read once per element; forget, called as the loop moves to the next
+// are read once per element; enter, called as the loop moves to the next
 // element, drops what was read of the last.
 func (t *quickSet) element(name string) (slot int, restore func()) {
 	slot, restore = t.bind(name)
@@ -248,8 +248,11 @@ func (t *quickSet) element(name string) (slot int, restore func()) {
 	return slot, restore
 }
 
-// forget drops the members read from the element in slot.
-func forget(fr *frame, resets []int) {
+// enter moves a comprehension's loop to element i of list: the variable's
+// slot holds it, and what was read of the last element (resets) is
+// dropped.
+func (fr *frame) enter(list value, i, slot int, resets []int) {
+	fr.slots[slot] = fr.at(list, i)
 	for _, idx := range resets {
 		fr.memo[idx].done = false
 	}

@@ -91,8 +91,7 @@ func (t *quickSet) sumOfMap(target ast.Expr) (quick, bool) {
 		}
 		total := 0.0
 		for i := range fr.length(list) {
-			fr.slots[slot] = fr.at(list, i)
-			forget(fr, resets)
+			fr.enter(list, i, slot, resets)
 			v := step(fr)
 			if v.kind != doubleKind {
 				return unknownValue
@@ -179,8 +178,7 @@ func (t *quickSet) comprehension(c ast.ComprehensionExpr) (quick, bool) {
 		}
 		fr.slots[accu] = accuInit(fr)
 		for i := range fr.length(list) {
-			fr.slots[iter] = fr.at(list, i)
-			forget(fr, resets)
+			fr.enter(list, i, iter, resets)
 			c := cond(fr)
 			if c.kind != boolKind {
 				return unknownValue
@@ -241,8 +239,7 @@ func (t *quickSet) quantify(iterRange quick, iter int, resets []int, predicate q
 			return unknownValue
 		}
 		for i := range fr.length(list) {
-			fr.slots[iter] = fr.at(list, i)
-			forget(fr, resets)
+			fr.enter(list, i, iter, resets)
 			p := predicate(fr)
 			if p.kind != boolKind {
 				return unknownValue

@@ -5,7 +5,11 @@
 // not decide the result. It prints a table, writes the raw `go test -bench`
 // output (benchstat's input) to -raw, and exits 1 when a target is missed.
 //
-//	go run ./internal/cmd/benchratio [-rounds 7] [-benchtime 300ms] [-raw bench.txt]
+//	go run ./internal/cmd/benchratio [-rounds 7] [-benchtime 300ms] [-raw bench.txt] [-only regexp]
+//
+// -only keeps the pairs and benchmarks whose row in the table matches, e.g.
+// -only 'RoundTrip.*client vs' for the client's round trips alone; targets
+// are judged as in a whole run.
 package main
 
 import (
@@ -105,11 +109,45 @@ func main() {
 	rounds := flag.Int("rounds", 7, "interleaved rounds; the median of per-round ratios is reported")
 	benchtime := flag.String("benchtime", "300ms", "-benchtime of each benchmark in a round")
 	raw := flag.String("raw", "", "file for the raw go test -bench output (benchstat input)")
+	only := flag.String("only", "", "a regexp: run only the pairs and benchmarks whose table row (e.g. `IssueRoundTrip impl=client vs impl=lean-timeout`) matches")
 	flag.Parse()
+	if err := selectOnly(*only); err != nil {
+		fmt.Fprintln(os.Stderr, "benchratio:", err)
+		os.Exit(2)
+	}
 	if err := run(context.Background(), *rounds, *benchtime, *raw, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "benchratio:", err)
 		os.Exit(1)
 	}
+}
+
+// selectOnly keeps in pairs and singles those whose table row matches the
+// regexp expr; "" keeps all.
+func selectOnly(expr string) error {
+	if expr == "" {
+		return nil
+	}
+	re, err := regexp.Compile(expr)
+	if err != nil {
+		return fmt.Errorf("-only: %w", err)
+	}
+	// Cloned first: DeleteFunc writes over the backing array.
+	pairs = slices.DeleteFunc(slices.Clone(pairs), func(p pair) bool { return !re.MatchString(p.row()) })
+	singles = slices.DeleteFunc(slices.Clone(singles), func(s single) bool { return !re.MatchString(s.row()) })
+	if len(pairs)+len(singles) == 0 {
+		return fmt.Errorf("-only %q matches no benchmark", expr)
+	}
+	return nil
+}
+
+// row is p's name in the table.
+func (p pair) row() string {
+	return fmt.Sprintf("%s %s vs %s", strings.TrimPrefix(p.bench, "Benchmark"), p.ours, p.base)
+}
+
+// row is s's name in the table.
+func (s single) row() string {
+	return strings.TrimPrefix(unit{name: s.bench, flag: s.flag}.label(), "Benchmark")
 }
 
 func run(ctx context.Context, rounds int, benchtime, rawPath string, out io.Writer) error {
@@ -218,8 +256,8 @@ func run(ctx context.Context, rounds int, benchtime, rawPath string, out io.Writ
 		if p.absAllocs > 0 {
 			allocTarget = fmt.Sprintf("≤ %g allocs", p.absAllocs)
 		}
-		fmt.Fprintf(tw, "%s %s vs %s\t%.0f\t%.0f\t%.2f×\t%s\t%.0f\t%.0f\t%.2f×\t%s\t%s\t\n",
-			strings.TrimPrefix(p.bench, "Benchmark"), p.ours, p.base,
+		fmt.Fprintf(tw, "%s\t%.0f\t%.0f\t%.2f×\t%s\t%.0f\t%.0f\t%.2f×\t%s\t%s\t\n",
+			p.row(),
 			median(oursNs), median(baseNs), t, target(p.maxTime, "×"),
 			median(oursAllocs), median(baseAllocs), a, allocTarget, verdict)
 	}
@@ -254,7 +292,7 @@ func run(ctx context.Context, rounds int, benchtime, rawPath string, out io.Writ
 		if s.minMetric > 0 {
 			tgt = fmt.Sprintf("≥ %g %s", s.minMetric, s.metric)
 		}
-		fmt.Fprintf(tw, "%s\t%.0f\t%s\t%.0f\t%s\t%s\t\n", strings.TrimPrefix(unit{name: s.bench, flag: s.flag}.label(), "Benchmark"), median(ns), tgt, median(allocs), ex, verdict)
+		fmt.Fprintf(tw, "%s\t%.0f\t%s\t%.0f\t%s\t%s\t\n", s.row(), median(ns), tgt, median(allocs), ex, verdict)
 	}
 	tw.Flush()
 	fmt.Fprintf(out, "\nmedians of %d interleaved rounds, -benchtime %s each\n", rounds, benchtime)

@@ -79,3 +79,29 @@ func TestUnitFlagSetsApart(t *testing.T) {
 		t.Errorf("label %q, want %q", got, want)
 	}
 }
+
+func TestSelectOnly(t *testing.T) {
+	allPairs, allSingles := pairs, singles
+	t.Cleanup(func() { pairs, singles = allPairs, allSingles })
+	for _, tc := range []struct {
+		expr           string
+		pairs, singles int
+		wantErr        bool
+	}{
+		{expr: "", pairs: len(allPairs), singles: len(allSingles)},
+		{expr: `^IssueRoundTrip impl=client vs impl=lean-timeout$`, pairs: 1},
+		{expr: `-load-op=Issue`, singles: 1},
+		{expr: `^NoSuchBenchmark`, wantErr: true},
+		{expr: `(`, wantErr: true},
+	} {
+		pairs, singles = allPairs, allSingles
+		err := selectOnly(tc.expr)
+		if (err != nil) != tc.wantErr {
+			t.Errorf("selectOnly(%q) = %v, want error %v", tc.expr, err, tc.wantErr)
+			continue
+		}
+		if err == nil && (len(pairs) != tc.pairs || len(singles) != tc.singles) {
+			t.Errorf("selectOnly(%q) kept %d pairs and %d singles, want %d and %d", tc.expr, len(pairs), len(singles), tc.pairs, tc.singles)
+		}
+	}
+}

@@ -48,6 +48,11 @@ type defaultFill struct {
 	index   int           // the struct field
 	pointer bool          // an optional field: nil means absent
 	value   reflect.Value // of the field's type, or of its element's
+	// shared points to value, for a pointer field: every call's request
+	// gets this one pointer, not a new one. The request the core fills is
+	// its own copy, which no caller sees, and the core never writes
+	// through a request's pointers.
+	shared reflect.Value
 }
 
 // compileDefaults matches the page's defaults to the fields of t, the
@@ -83,6 +88,10 @@ func compileDefaults(schema *openapi3.Schema, t reflect.Type) []defaultFill {
 			continue
 		}
 		fill.value = v
+		if fill.pointer {
+			fill.shared = reflect.New(ft)
+			fill.shared.Elem().Set(v)
+		}
 		out = append(out, fill)
 	}
 	return out
@@ -97,9 +106,7 @@ func (p *dataPlan) fillDefaults(req any) {
 		fv := v.Field(d.index)
 		switch {
 		case d.pointer && (fv.IsNil() || fv.Elem().Kind() == reflect.String && fv.Elem().String() == ""):
-			ptr := reflect.New(d.value.Type())
-			ptr.Elem().Set(d.value)
-			fv.Set(ptr) // a new pointer: the caller's value is not written through
+			fv.Set(d.shared) // another pointer: the caller's value is not written through
 		case !d.pointer && fv.String() == "":
 			fv.Set(d.value)
 		}

@@ -52,7 +52,16 @@ func Text(codec *ecpaycrypto.Codec, s string, limit int) string {
 // spaces collapsed, control and format characters and invalid UTF-8
 // replaced by U+FFFD.
 func oneLine(s string, limit int) string {
+	if len(s) <= limit && onOneLine(s) {
+		return s // nothing to change, and no copy: ECPay's usual message
+	}
+	return rewriteLine(s, limit)
+}
+
+// rewriteLine is oneLine's work on a text that needs changing.
+func rewriteLine(s string, limit int) string {
 	var sb strings.Builder
+	sb.Grow(min(len(s), limit))
 	space := false
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
@@ -78,4 +87,31 @@ func oneLine(s string, limit int) string {
 		sb.WriteRune(r)
 	}
 	return sb.String()
+}
+
+// onOneLine reports whether oneLine would return s unchanged (given that s
+// is within its limit): valid UTF-8 with no control or format character
+// and no white space but single ASCII spaces between other characters.
+func onOneLine(s string) bool {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == ' ':
+				if i == 0 || i == len(s)-1 || s[i+1] == ' ' {
+					return false
+				}
+			case c < 0x20 || c == 0x7f:
+				return false
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 || unicode.IsSpace(r) || unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+			return false
+		}
+		i += size
+	}
+	return true
 }

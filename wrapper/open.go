@@ -93,7 +93,9 @@ func deref(s *string) string {
 // The generated envelope has a pointer for every member (each is optional in
 // the spec), which encoding/json would allocate one by one, looking for
 // unmarshalers at every level. Here the body is decoded into plain values
-// in st, set beforehand to values no JSON gives (absent), and the envelope's
+// in st (by scanEnvelope when it has ECPay's plain shape, as encoding/json
+// would but with no reflection, else by encoding/json), set beforehand to
+// values no JSON gives (absent), and the envelope's
 // pointers are then pointed at those that are no longer absent: JSON null,
 // like an absent member, gives nil, as it would in the generated type. st is
 // part of the Result the call returns, so the envelope costs no allocation
@@ -103,10 +105,12 @@ func decodeEnvelope(body []byte, st *answerStore) (*generated.ResponseEnvelope, 
 		return nil, &DecodeError{Problem: "empty body"}
 	}
 	w := &st.wire
-	w.MerchantID, w.PlatformID, w.TransMsg, w.Data = absentString, absentString, absentString, absentString
-	w.RpHeader.Timestamp, w.TransCode = absentInt, absentInt
-	if err := json.Unmarshal(body, w); err != nil {
-		return nil, &DecodeError{Problem: "body is not an ECPay JSON envelope", Err: err}
+	w.absent()
+	if !scanEnvelope(body, w) {
+		w.absent()
+		if err := json.Unmarshal(body, w); err != nil {
+			return nil, &DecodeError{Problem: "body is not an ECPay JSON envelope", Err: err}
+		}
 	}
 	st.env = generated.ResponseEnvelope{
 		MerchantID: present((*lenient.String)(&w.MerchantID), string(w.MerchantID) != absentString),
@@ -138,6 +142,12 @@ type wireEnvelope struct {
 	TransCode int    `json:"TransCode"`
 	TransMsg  string `json:"TransMsg"`
 	Data      string `json:"Data"`
+}
+
+// absent sets every member of w to the value that stands for its absence.
+func (w *wireEnvelope) absent() {
+	w.MerchantID, w.PlatformID, w.TransMsg, w.Data = absentString, absentString, absentString, absentString
+	w.RpHeader.Timestamp, w.TransCode = absentInt, absentInt
 }
 
 // present returns p when ok, else nil.

@@ -3,6 +3,7 @@ package redact
 import (
 	"strings"
 	"testing"
+	"unicode"
 )
 
 // FuzzOnOneLine checks oneLine's shortcut against its full rewrite: a text
@@ -41,6 +42,14 @@ func TestOnOneLine(t *testing.T) {
 	} {
 		if got := onOneLine(s); got != want {
 			t.Errorf("onOneLine(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
+
+func TestNoSpecialRuneBetweenIdeographicSpaceAndByteOrderMark(t *testing.T) {
+	for r := ideographicSpace + 1; r < byteOrderMark; r++ {
+		if unicode.IsSpace(r) || unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+			t.Errorf("%U is white space, a control or a format character: onOneLine must look it up", r)
 		}
 	}
 }

@@ -89,6 +89,14 @@ func rewriteLine(s string, limit int) string {
 	return sb.String()
 }
 
+// ideographicSpace and byteOrderMark bound the runes between them, none of
+// which is white space, a control or a format character (a test checks
+// every one), so that onOneLine need not look them up.
+const (
+	ideographicSpace = '\u3000'
+	byteOrderMark    = '\ufeff'
+)
+
 // onOneLine reports whether oneLine would return s unchanged (given that s
 // is within its limit): valid UTF-8 with no control or format character
 // and no white space but single ASCII spaces between other characters.
@@ -108,10 +116,13 @@ func onOneLine(s string) bool {
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		if r > ideographicSpace && r < byteOrderMark {
+			continue // CJK and most scripts: no space, control or format character
+		}
 		if r == utf8.RuneError && size == 1 || unicode.IsSpace(r) || unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
 			return false
 		}
-		i += size
 	}
 	return true
 }

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"testing"
+
+	"github.com/ecpay-go/einvoice/generated"
 )
 
 // ecpayAnswer is an answer envelope as ECPay writes it.
@@ -54,5 +56,42 @@ func TestScanEnvelopeTakesECPayAnswers(t *testing.T) {
 		if !scanEnvelope([]byte(body), &w) {
 			t.Errorf("scanEnvelope(%s) = false, want it decoded", body)
 		}
+	}
+}
+
+// FuzzEncodeEnvelope checks encodeEnvelope against json.Marshal, byte for
+// byte.
+func FuzzEncodeEnvelope(f *testing.F) {
+	f.Add("XeEOdHpTRvxKEqs/JD9RSd16s7Vt+pyWVCN6AV44pKTU6HmvX/96CVuEW8489e0iHWJ7Gz8SED5WWfy67zOnO06tOttM2D3BM5V5EfM/DDFI=", "2000132", "", false, "3.0.0", true, 1796657268)
+	f.Add("", "", "3002607", true, "", false, -1)
+	f.Add("a<b", "id&1", "\u2028", true, "\xff", true, 0)
+	f.Add(`"\`, "訊", "\x7f", true, "3.0.0", false, 1<<40)
+	f.Fuzz(func(t *testing.T, data, merchantID, platformID string, hasPlatform bool, revision string, hasRevision bool, timestamp int) {
+		env := generated.RequestEnvelope{Data: data, MerchantID: merchantID, RqHeader: generated.RqHeader{Timestamp: timestamp}}
+		if hasPlatform {
+			env.PlatformID = &platformID
+		}
+		if hasRevision {
+			env.RqHeader.Revision = &revision
+		}
+		want, err := json.Marshal(&env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := encodeEnvelope(&env)
+		if err != nil || string(got) != string(want) {
+			t.Fatalf("encodeEnvelope = %s, %v; json.Marshal gives %s", got, err, want)
+		}
+	})
+}
+
+// TestEncodeEnvelopeWritesOnce checks that an envelope of plain strings, as
+// every envelope of the client is, takes encodeEnvelope's own way: one
+// buffer, no encoding/json.
+func TestEncodeEnvelopeWritesOnce(t *testing.T) {
+	revision, platformID := DefaultRevision, "3002607"
+	env := generated.RequestEnvelope{Data: "XeEOdHpTRvxKEqs/JD9RSd16s7Vt+pyWVCN6AV44pKTU6Hmv==", MerchantID: "2000132", PlatformID: &platformID, RqHeader: generated.RqHeader{Revision: &revision, Timestamp: 1796657268}}
+	if n := testing.AllocsPerRun(10, func() { _, _ = encodeEnvelope(&env) }); n != 1 {
+		t.Errorf("encodeEnvelope allocates %v times, want 1", n)
 	}
 }

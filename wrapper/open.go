@@ -58,11 +58,15 @@ func (x *exchange) decrypt(a *answered, data *string) error {
 	st, resp, codec := x.st, x.resp, x.c.codec
 	st.presetAnswer(resp, x.store)
 	defer st.absentAnswer(resp)
+	// In the store, which the Result holds: a pointer to a local would
+	// cost an allocation.
+	dec := &x.store.dec
+	*dec = answerDecoder{st: st, resp: resp, store: x.store}
 	if !x.keepInner {
 		if data == nil || *data == "" {
 			return &DecodeError{Problem: "TransCode is 1 but Data is empty"}
 		}
-		if err := codec.DecryptJSON(*data, resp); err != nil {
+		if err := codec.DecryptJSON(*data, dec); err != nil {
 			if errors.Is(err, ecpaycrypto.ErrJSON) {
 				return &DecodeError{Problem: "decrypted Data is not the expected JSON", Err: err}
 			}
@@ -74,7 +78,7 @@ func (x *exchange) decrypt(a *answered, data *string) error {
 	if a.inner, err = openData(codec, data); err != nil {
 		return err
 	}
-	if err := ecpaycrypto.UnmarshalJSON(a.inner, resp); err != nil {
+	if err := ecpaycrypto.UnmarshalJSON(a.inner, dec); err != nil {
 		return &DecodeError{Problem: "decrypted Data is not the expected JSON", Err: err}
 	}
 	return nil
@@ -173,6 +177,8 @@ type answerStore struct {
 	// rtnCode is the answer's RtnCode, for the call's log record and its
 	// attempt hooks.
 	rtnCode int
+	// dec decodes the inner answer.
+	dec answerDecoder
 }
 
 // storeSlots is how many strings, and how many ints, of an inner answer an

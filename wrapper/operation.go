@@ -36,6 +36,9 @@ type opState struct {
 	// presets are the response type's pointers to strings and ints,
 	// which presetAnswer points into the Result's answerStore.
 	presets []preset
+	// scan is set when every field of the response type is a preset, so
+	// that scanAnswer may decode answers of ECPay's plain shape.
+	scan bool
 }
 
 // preset is a pointer field of the response type that presetAnswer points
@@ -48,6 +51,7 @@ type preset struct {
 	// a pointer to the slot's type (*T to a string slot for a string type
 	// T): the slot's pointer is converted to typ, a conversion Go allows.
 	convert bool
+	name    string // the field's JSON name, for scanAnswer
 }
 
 var loadOperations = sync.OnceValues(func() ([]*opState, error) {
@@ -89,6 +93,7 @@ func newOpState(op *registry.Operation) (*opState, error) {
 	}
 	st.rtnCode, st.rtnMsg = code.Index[0], msg.Index[0]
 	st.compileStore()
+	st.compileScan()
 	return st, nil
 }
 

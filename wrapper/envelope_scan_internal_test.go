@@ -3,8 +3,10 @@ package wrapper
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 
+	"github.com/ecpay-go/einvoice/ecpaycrypto"
 	"github.com/ecpay-go/einvoice/generated"
 )
 
@@ -78,7 +80,7 @@ func FuzzEncodeEnvelope(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := encodeEnvelope(&env)
+		got, err := encodeEnvelope(&env, plainJSON(data))
 		if err != nil || string(got) != string(want) {
 			t.Fatalf("encodeEnvelope = %s, %v; json.Marshal gives %s", got, err, want)
 		}
@@ -91,7 +93,25 @@ func FuzzEncodeEnvelope(f *testing.F) {
 func TestEncodeEnvelopeWritesOnce(t *testing.T) {
 	revision, platformID := DefaultRevision, "3002607"
 	env := generated.RequestEnvelope{Data: "XeEOdHpTRvxKEqs/JD9RSd16s7Vt+pyWVCN6AV44pKTU6Hmv==", MerchantID: "2000132", PlatformID: &platformID, RqHeader: generated.RqHeader{Revision: &revision, Timestamp: 1796657268}}
-	if n := testing.AllocsPerRun(10, func() { _, _ = encodeEnvelope(&env) }); n != 1 {
+	if n := testing.AllocsPerRun(10, func() { _, _ = encodeEnvelope(&env, false) }); n != 1 {
 		t.Errorf("encodeEnvelope allocates %v times, want 1", n)
+	}
+}
+
+// TestEncryptWritesPlainData checks what seal tells encodeEnvelope: that
+// the Data of Encrypt needs no escaping in JSON.
+func TestEncryptWritesPlainData(t *testing.T) {
+	codec, err := ecpaycrypto.New(StageHashKey, StageHashIV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, plaintext := range []string{"", `{"MerchantID":"2000132"}`, "\xff\x00<>&\"\\ 訊", strings.Repeat("?>~", 500)} {
+		data, err := codec.Encrypt([]byte(plaintext))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !plainJSON(data) {
+			t.Errorf("Encrypt(%q) = %q, which JSON escapes", plaintext, data)
+		}
 	}
 }

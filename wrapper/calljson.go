@@ -28,9 +28,13 @@ func (c *Client) requestOf(req any) (*opState, any, error) {
 		}
 		v = v.Elem()
 	}
+	st, err := stateOf(op)
+	if err != nil {
+		return nil, nil, err
+	}
 	ptr := reflect.New(op.RequestType)
 	ptr.Elem().Set(v)
-	return c.ops[op.Index()], ptr.Interface(), nil
+	return st, ptr.Interface(), nil
 }
 
 // decodeCall decodes data, strictly, into a new request of operation: a
@@ -43,7 +47,10 @@ func (c *Client) decodeCall(operation string, data json.RawMessage) (*opState, a
 	if op == nil {
 		return nil, nil, fmt.Errorf("ecpay: no operation is named %q; nothing was sent (the operations are %s)", operation, registry.Names())
 	}
-	st := c.ops[op.Index()]
+	st, err := stateOf(op)
+	if err != nil {
+		return nil, nil, err
+	}
 	if err := checkInput(data); err != nil {
 		return nil, nil, st.invalid(err)
 	}

@@ -143,8 +143,7 @@ type Client struct {
 	merchantID string
 	codec      *ecpaycrypto.Codec
 	doer       HTTPDoer
-	ops        []*opState // by registry index
-	endpoints  []string   // by registry index
+	endpoints  []string // by registry index
 	platformID *string
 	revision   *string
 	now        func() time.Time
@@ -173,7 +172,8 @@ func NewClient(merchantID, hashKey, hashIV string, opts ...Option) (*Client, err
 			opt(&cfg)
 		}
 	}
-	ops, err := loadOperations()
+	// The first page's envelope, which is every page's, checks the IDs.
+	first, err := stateOf(registry.All()[0])
 	if err != nil {
 		return nil, err
 	}
@@ -187,7 +187,7 @@ func NewClient(merchantID, hashKey, hashIV string, opts ...Option) (*Client, err
 		if field.value == "" || field.name == "Revision" {
 			continue
 		}
-		if err := checkEnvelopeField(ops, field.name, field.value); err != nil {
+		if err := checkEnvelopeField(first, field.name, field.value); err != nil {
 			return nil, fmt.Errorf("ecpay: NewClient: %w", err)
 		}
 	}
@@ -221,7 +221,6 @@ func NewClient(merchantID, hashKey, hashIV string, opts ...Option) (*Client, err
 		merchantID: merchantID,
 		codec:      codec,
 		doer:       cfg.doer,
-		ops:        ops,
 		now:        cfg.now,
 		timeout:    cfg.timeout,
 		logger:     cfg.logger,
@@ -229,8 +228,8 @@ func NewClient(merchantID, hashKey, hashIV string, opts ...Option) (*Client, err
 		hooks:      cfg.hooks,
 	}
 	prefix := strings.TrimSuffix(base.String(), "/")
-	for _, st := range ops {
-		c.endpoints = append(c.endpoints, prefix+st.op.Path)
+	for _, op := range registry.All() {
+		c.endpoints = append(c.endpoints, prefix+op.Path)
 	}
 	if cfg.platformID != "" {
 		c.platformID = &cfg.platformID
@@ -243,8 +242,12 @@ func NewClient(merchantID, hashKey, hashIV string, opts ...Option) (*Client, err
 
 // call is the typed core behind every generated method.
 func call[Req, Resp any](ctx context.Context, c *Client, op *registry.Operation, req *Req) (*Result[Resp], error) {
+	st, err := stateOf(op)
+	if err != nil {
+		return nil, err
+	}
 	res := new(Result[Resp])
-	a, err := c.run(ctx, c.ops[op.Index()], req, &res.Data, &res.store, false)
+	a, err := c.run(ctx, st, req, &res.Data, &res.store, false)
 	if err != nil {
 		return nil, err
 	}

@@ -54,17 +54,39 @@ type preset struct {
 	name    string // the field's JSON name, for scanAnswer
 }
 
-var loadOperations = sync.OnceValues(func() ([]*opState, error) {
-	var out []*opState
+// opStates compiles each operation's opState at its first use, once per
+// process, by registry index: a program that calls two operations holds
+// the pages of two in memory, not of every one (each page's schemas are
+// tens of kilobytes that every garbage collection walks).
+var opStates = func() []func() (*opState, error) {
+	var out []func() (*opState, error)
 	for _, op := range registry.All() {
-		st, err := newOpState(op)
+		out = append(out, sync.OnceValues(func() (*opState, error) {
+			st, err := newOpState(op)
+			if err != nil {
+				return nil, fmt.Errorf("ecpay: %s: %w; regenerate with `go generate ./...`", op.Name, err)
+			}
+			return st, nil
+		}))
+	}
+	return out
+}()
+
+// stateOf returns the opState of op, an operation of the registry.
+func stateOf(op *registry.Operation) (*opState, error) { return opStates[op.Index()]() }
+
+// loadOperations returns the opState of every operation, by registry index.
+func loadOperations() ([]*opState, error) {
+	out := make([]*opState, 0, len(opStates))
+	for _, load := range opStates {
+		st, err := load()
 		if err != nil {
-			return nil, fmt.Errorf("ecpay: %s: %w; regenerate with `go generate ./...`", op.Name, err)
+			return nil, err
 		}
 		out = append(out, st)
 	}
 	return out, nil
-})
+}
 
 func newOpState(op *registry.Operation) (*opState, error) {
 	m, err := op.Model()
@@ -218,17 +240,17 @@ func (st *opState) decodeError(err error) error {
 }
 
 // checkEnvelopeField checks one string member of the request envelope,
-// such as MerchantID or PlatformID, against its schema on every page.
-func checkEnvelopeField(ops []*opState, name, value string) error {
-	for _, st := range ops {
-		prop := st.envelope.Properties[name]
-		if prop == nil || prop.Value == nil {
-			return fmt.Errorf("the spec of %s has no request field %s", st.op.Name, name)
-		}
-		if err := prop.Value.VisitJSON(value); err != nil {
-			ve := toValidationError(name, err).(*ValidationError)
-			return fmt.Errorf("%s %s", name, strings.TrimPrefix(ve.Reason, name+" "))
-		}
+// such as MerchantID or PlatformID, against its schema in st's page: the
+// schema of every page, which all take their envelope from the shared
+// overlay (TestEveryPageHasTheSameEnvelope).
+func checkEnvelopeField(st *opState, name, value string) error {
+	prop := st.envelope.Properties[name]
+	if prop == nil || prop.Value == nil {
+		return fmt.Errorf("the spec of %s has no request field %s", st.op.Name, name)
+	}
+	if err := prop.Value.VisitJSON(value); err != nil {
+		ve := toValidationError(name, err).(*ValidationError)
+		return fmt.Errorf("%s %s", name, strings.TrimPrefix(ve.Reason, name+" "))
 	}
 	return nil
 }

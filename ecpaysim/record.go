@@ -15,6 +15,9 @@ import (
 // same answer): read them, do not modify them. Each body is kept up to
 // MaxRecordedBody bytes (Truncated says when one was cut).
 type ReceivedRequest struct {
+	// Seq numbers the requests the Server has recorded, from 1; a record
+	// keeps its number when older ones are dropped.
+	Seq int64
 	// Operation is the operation the path names, e.g. "TriggerIssue".
 	Operation string
 	// Received is the Server's clock when the request arrived.
@@ -104,6 +107,7 @@ type requestLog struct {
 	sizes     []int // the size of each record in ring
 	head, n   int   // the oldest record's index and how many there are
 	bytes     int
+	seq       int64 // the last record's Seq
 }
 
 // add keeps rec, whose size is size (at most MaxRecordBytes, and so at most
@@ -119,6 +123,8 @@ func (l *requestLog) add(rec ReceivedRequest, size int) {
 		l.grow()
 	}
 	i := (l.head + l.n) % len(l.ring)
+	l.seq++
+	rec.Seq = l.seq
 	l.ring[i], l.sizes[i] = rec, size
 	l.n++
 	l.bytes += size

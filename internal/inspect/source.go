@@ -1,0 +1,146 @@
+package inspect
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+
+	"github.com/ecpay-go/einvoice/ecpaysim"
+	"github.com/ecpay-go/einvoice/ecpaysim/proxy"
+)
+
+// Source is what an inspector shows: the exchanges seen so far, the state
+// as the admin API answers GET /_sim/state, and, for the simulator, the
+// faults it can arm.
+type Source struct {
+	// Mode names what is inspected: "simulator", "proxy" or "replay".
+	Mode string
+	// Exchanges returns the kept exchanges, oldest first.
+	Exchanges func() []Entry
+	// State returns the JSON body of GET /_sim/state.
+	State func() []byte
+	// Inject arms faults for the next requests; nil when the source has
+	// none to arm (a proxy forwards to the real ECPay).
+	Inject func(...ecpaysim.Fault) error
+	// Pending returns how many armed faults no request has used yet.
+	Pending func() int
+}
+
+// Simulator is the Source of sim: its kept requests, each made into an
+// Exchange and checked with proxy.CheckExchange as a Proxy checks ECPay's,
+// so that a request that breaks the pages shows its violations pinned to
+// their fields; its state; its faults.
+func Simulator(sim *ecpaysim.Server) Source {
+	return Source{
+		Mode: "simulator",
+		Exchanges: func() []Entry {
+			reqs := sim.Requests()
+			out := make([]Entry, len(reqs))
+			for i, r := range reqs {
+				ex := simulatorExchange(r)
+				vs, err := proxy.CheckExchange(ex)
+				if err != nil {
+					ex.Notes = append(ex.Notes, "not checked: "+err.Error())
+				}
+				out[i] = Entry{Seq: r.Seq, Exchange: ex, Violations: vs}
+			}
+			return out
+		},
+		State:   adminState(sim.AdminHandler()),
+		Inject:  sim.InjectNext,
+		Pending: sim.PendingFaults,
+	}
+}
+
+// Observer is what a Proxy and a Replay offer an inspector.
+type Observer interface {
+	Exchanges() []proxy.KeptExchange
+	AdminHandler() http.Handler
+}
+
+// Proxy is the Source of a Proxy or a Replay (mode "proxy" or "replay"):
+// its kept exchanges with their violations as checked, upstream failures
+// apart, and its summary as the state.
+func Proxy(mode string, o Observer) Source {
+	return Source{
+		Mode: mode,
+		Exchanges: func() []Entry {
+			kept := o.Exchanges()
+			out := make([]Entry, len(kept))
+			for i, k := range kept {
+				out[i] = Entry{Seq: k.Seq, Exchange: k.Exchange, Violations: k.Violations}
+			}
+			return out
+		},
+		State: adminState(o.AdminHandler()),
+	}
+}
+
+// adminState returns the body of GET /_sim/state from admin, as a client
+// of the admin API sees it, whatever the state holds.
+func adminState(admin http.Handler) func() []byte {
+	return func() []byte {
+		rec := httptest.NewRecorder()
+		admin.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, ecpaysim.AdminPrefix+"state", nil))
+		if rec.Code != http.StatusOK {
+			return fmt.Appendf(nil, "%q", fmt.Sprintf("the state is not available: HTTP %d", rec.Code))
+		}
+		return bytes.TrimSpace(rec.Body.Bytes())
+	}
+}
+
+// simulatorExchange is a request of the simulator as a Proxy would have
+// recorded it: the simulator reads only POST to an operation's path, with
+// a JSON Content-Type (else the body is not kept), and answers JSON, or
+// text/plain for an HTTP error.
+func simulatorExchange(r ecpaysim.ReceivedRequest) proxy.Exchange {
+	ex := proxy.Exchange{Time: r.Received, Operation: r.Operation, Method: http.MethodPost, Path: "/B2CInvoice/" + r.Operation}
+	ex.Request = proxy.NewMessage(0, "application/json", r.Body, r.Plaintext, r.Plaintext != nil)
+	if r.Body == nil {
+		ex.Request.Omitted = "not read by the simulator: not JSON, larger than its limit, or cut off"
+	}
+	a := r.Answer
+	contentType := "application/json"
+	if a.Envelope == nil && (r.Fault == nil || r.Fault.MalformedBody == "") {
+		contentType = "text/plain; charset=utf-8"
+	}
+	ex.Response = proxy.NewMessage(a.StatusCode, contentType, a.Body, a.Plaintext, a.Plaintext != nil)
+	switch {
+	case a.Abandoned:
+		ex.Response.Omitted = "nothing sent: the client went away during an injected Delay"
+	case a.StatusCode < 200 || a.StatusCode > 299:
+		ex.UpstreamFailure = fmt.Sprintf("HTTP %d %s", a.StatusCode, http.StatusText(a.StatusCode))
+	}
+	if f := r.Fault; f != nil {
+		ex.Notes = append(ex.Notes, "answered with an armed fault: "+faultName(*f))
+	}
+	if r.Truncated {
+		ex.Notes = append(ex.Notes, fmt.Sprintf("cut to %d bytes a body as the simulator keeps it", ecpaysim.MaxRecordedBody))
+	}
+	return ex
+}
+
+// faultName says what a fault does.
+func faultName(f ecpaysim.Fault) string {
+	var s string
+	switch {
+	case f.HTTPStatus != 0:
+		s = fmt.Sprintf("HTTP %d", f.HTTPStatus)
+	case f.MalformedBody != "":
+		s = "a malformed body"
+	case f.TransCode != 0:
+		s = fmt.Sprintf("TransCode %d", f.TransCode)
+	case f.RtnCode != 0:
+		s = fmt.Sprintf("RtnCode %d", f.RtnCode)
+	case f.Data != "":
+		s = "an answer Data off its page"
+	}
+	if f.Delay > 0 {
+		if s != "" {
+			s += ", "
+		}
+		s += "delayed " + f.Delay.String()
+	}
+	return s
+}

@@ -51,7 +51,8 @@ func guard(next http.Handler) http.Handler {
 		h.Set("Content-Security-Policy", servedCSP)
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")
-		h.Set("Referrer-Policy", "no-referrer")
+		// Not no-referrer: a form would then send Origin: null, refused.
+		h.Set("Referrer-Policy", "same-origin")
 		h.Set("Cache-Control", "no-store")
 		if msg := refusal(r); msg != "" {
 			http.Error(w, msg, http.StatusForbidden)

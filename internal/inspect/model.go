@@ -47,7 +47,7 @@ type row struct {
 	Seq                 int64
 	Time                string
 	Operation, Merchant string
-	TransCode           string
+	TransCode, TransMsg string
 	RtnCode, RtnMsg     string
 	Meaning, Class      string
 	Verdict             string
@@ -61,7 +61,8 @@ type row struct {
 // violations pinned to their lines, the envelope likewise, and the
 // violations that belong to no line.
 type side struct {
-	Name       string // "request" or "answer"
+	Name       string // "Request" or "Answer"
+	Class      string // "request" or "answer"
 	Status     int
 	Data       []line
 	DataNote   string // why there is no Data to show
@@ -95,6 +96,9 @@ func newRow(e Entry) row {
 	r.Merchant, _ = str(reqEnv["MerchantID"])
 	respEnv := members(ex.Response.Envelope)
 	r.TransCode = scalar(respEnv["TransCode"])
+	if r.TransCode != strconv.Itoa(protocol.TransCodeOK) {
+		r.TransMsg, _ = str(respEnv["TransMsg"])
+	}
 	respData := members(ex.Response.Plaintext())
 	r.RtnCode = scalar(respData["RtnCode"])
 	r.RtnMsg, _ = str(respData["RtnMsg"])
@@ -113,8 +117,8 @@ func newRow(e Entry) row {
 			r.Meaning = "not an RtnCode the page lists"
 		}
 	}
-	r.Sides[0] = newSide("request", &ex.Request, e.Violations, proxy.SideRequest)
-	r.Sides[1] = newSide("answer", &ex.Response, e.Violations, proxy.SideResponse)
+	r.Sides[0] = newSide("Request", &ex.Request, e.Violations, proxy.SideRequest)
+	r.Sides[1] = newSide("Answer", &ex.Response, e.Violations, proxy.SideResponse)
 	r.Violations = len(e.Violations)
 	switch {
 	case len(e.Violations) > 0:
@@ -132,7 +136,7 @@ func newRow(e Entry) row {
 // newSide makes the view of one side of an exchange, pinning the
 // violations of that side.
 func newSide(name string, m *proxy.Message, vs []proxy.RecordedViolation, sideName string) side {
-	s := side{Name: name, Status: m.Status}
+	s := side{Name: name, Class: strings.ToLower(name), Status: m.Status}
 	switch {
 	case m.Omitted != "":
 		s.DataNote = m.Omitted

@@ -98,7 +98,7 @@ func rows(entries []Entry, f filter) []row {
 // rowText is the text a search looks in: what the row shows.
 func rowText(r *row) string {
 	var b strings.Builder
-	for _, s := range []string{r.Time, r.Operation, r.Merchant, r.TransCode, r.RtnCode, r.RtnMsg, r.Meaning, r.Class, r.Verdict, r.Failure} {
+	for _, s := range []string{r.Time, r.Operation, r.Merchant, r.TransCode, r.TransMsg, r.RtnCode, r.RtnMsg, r.Meaning, r.Class, r.Verdict, r.Failure} {
 		b.WriteString(s + "\n")
 	}
 	for _, n := range r.Notes {

@@ -17,6 +17,7 @@ import (
 	"github.com/ecpay-go/einvoice/ecpaysim"
 	"github.com/ecpay-go/einvoice/ecpaysim/ecpaysimtest"
 	"github.com/ecpay-go/einvoice/internal/batch"
+	"github.com/ecpay-go/einvoice/internal/browsertest"
 	"github.com/ecpay-go/einvoice/wrapper"
 )
 
@@ -44,7 +45,7 @@ func testMain(m *testing.M) int {
 		fmt.Fprintf(os.Stderr, "building ecpay-invoice: %v\n%s", err, out)
 		return 1
 	}
-	return m.Run()
+	return browsertest.Run(m)
 }
 
 // fuzzing reports whether go test runs a fuzz target: -fuzz, or a worker

@@ -182,6 +182,18 @@ func TestBinary(t *testing.T) {
 		}
 	}
 
+	// The inspector, at the URL the start-up line gives, shows them.
+	if want := "ecpay-sim: the inspector is at " + p.url + "/_sim/ui (it answers this machine only)\n"; !strings.Contains(p.stderr.String(), want) {
+		t.Errorf("stderr lacks %q:\n%s", want, p.stderr)
+	}
+	if status, page := p.do(t, http.MethodGet, "/_sim/ui?op=CancelDelayIssue", "", nil); status != http.StatusOK ||
+		strings.Count(string(page), `data-op="CancelDelayIssue"`) != 3 || strings.Contains(string(page), `data-op="TriggerIssue"`) {
+		t.Errorf("GET /_sim/ui?op=CancelDelayIssue: HTTP %d\n%s", status, page)
+	}
+	if status, page := p.do(t, http.MethodGet, "/_sim/ui/state", "", nil); status != http.StatusOK || !strings.Contains(string(page), "<td>PRE4</td>") {
+		t.Errorf("GET /_sim/ui/state: HTTP %d\n%s", status, page)
+	}
+
 	if err := p.Cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}

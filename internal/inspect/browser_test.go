@@ -56,10 +56,14 @@ func waitFor(t *testing.T, ctx context.Context, what, expr string) {
 // screenshot writes a screenshot of the page under t's temp dir.
 func screenshot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
+	// The page's content, not the empty viewport below it.
+	height := eval[int64](t, ctx, `Math.max(200, document.body.scrollHeight)`)
+	run(t, ctx, "sizing the viewport", chromedp.EmulateViewport(1280, height))
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Fatalf("screenshot: %v", err)
 	}
+	run(t, ctx, "resetting the viewport", chromedp.ResetViewport())
 	path := filepath.Join(t.TempDir(), name)
 	if err := os.WriteFile(path, png, 0o644); err != nil {
 		t.Fatal(err)
@@ -130,6 +134,7 @@ func TestBrowserInspector(t *testing.T) {
 			t.Errorf("%s: %q, want %q", c.what, got, c.want)
 		}
 	}
+	run(t, ctx, "opening the trigger", chromedp.Click("#ex-1 > summary"))
 	screenshot(t, ctx, "inspector.png")
 
 	filters := []struct {

@@ -2,6 +2,7 @@ package inspect
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -184,7 +185,7 @@ func parseFault(form url.Values) (ecpaysim.Fault, error) {
 	if d := strings.TrimSpace(form.Get("delay")); d != "" {
 		var err error
 		if f.Delay, err = time.ParseDuration(d); err != nil {
-			return f, fmt.Errorf("Delay: want a duration such as 2s or 500ms")
+			return f, errors.New("the Delay must be a duration such as 2s or 500ms")
 		}
 	}
 	code := func(name string) (int, error) {
@@ -210,10 +211,10 @@ func parseFault(form url.Values) (ecpaysim.Fault, error) {
 		f.Data = value
 	case "delay":
 		if f.Delay == 0 {
-			err = fmt.Errorf("a delay only needs a Delay")
+			err = errors.New("a delay only needs a Delay")
 		}
 	default:
-		err = fmt.Errorf("choose a kind of fault")
+		err = errors.New("choose a kind of fault")
 	}
 	return f, err
 }

@@ -219,7 +219,7 @@ func TestFaultForm(t *testing.T) {
 		{form: "kind=rtncode&value=1", wantErr: "RtnCode 1 is success"},
 		{form: "kind=http&value=200", wantErr: "not an HTTP error status"},
 		{form: "kind=delay", wantErr: "a delay only needs a Delay"},
-		{form: "kind=http&value=503&delay=soon", wantErr: "Delay: want a duration"},
+		{form: "kind=http&value=503&delay=soon", wantErr: "the Delay must be a duration"},
 		{form: "", wantErr: "choose a kind of fault"},
 	}
 	for _, tt := range tests {

@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
+	"net/url"
 
 	"github.com/ecpay-go/einvoice/ecpaysim"
 	"github.com/ecpay-go/einvoice/ecpaysim/proxy"
@@ -81,14 +81,26 @@ func Proxy(mode string, o Observer) Source {
 // of the admin API sees it, whatever the state holds.
 func adminState(admin http.Handler) func() []byte {
 	return func() []byte {
-		rec := httptest.NewRecorder()
-		admin.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, ecpaysim.AdminPrefix+"state", nil))
-		if rec.Code != http.StatusOK {
-			return fmt.Appendf(nil, "%q", fmt.Sprintf("the state is not available: HTTP %d", rec.Code))
+		w := &answer{header: http.Header{}, status: http.StatusOK}
+		admin.ServeHTTP(w, &http.Request{Method: http.MethodGet, URL: &url.URL{Path: ecpaysim.AdminPrefix + "state"}, Header: http.Header{}})
+		if w.status != http.StatusOK {
+			return fmt.Appendf(nil, "%q", fmt.Sprintf("the state is not available: HTTP %d", w.status))
 		}
-		return bytes.TrimSpace(rec.Body.Bytes())
+		return bytes.TrimSpace(w.body.Bytes())
 	}
 }
+
+// answer is an http.ResponseWriter that keeps what it is given (not
+// httptest's: commands must not link it).
+type answer struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (a *answer) Header() http.Header         { return a.header }
+func (a *answer) Write(b []byte) (int, error) { return a.body.Write(b) }
+func (a *answer) WriteHeader(status int)      { a.status = status }
 
 // simulatorExchange is a request of the simulator as a Proxy would have
 // recorded it: the simulator reads only POST to an operation's path, with

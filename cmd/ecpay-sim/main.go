@@ -63,6 +63,15 @@
 // failures never count), or when the recording could not be written;
 // GET {URL}/_sim/state shows the same counts while they run.
 //
+// {URL}/_sim/ui is the inspector, for a browser on the same machine (it
+// answers loopback only; a line on stderr gives its address on start-up):
+// every exchange, newest first, with its operation, merchant, TransCode,
+// RtnCode and verdict, opening to both sides' decrypted Data with each
+// violation pinned to its field; filters; live updates; the state (the
+// simulator's invoices, the proxy's counts) and, for the simulator, a form
+// that arms a fault as InjectNext does. In proxy mode it shows the traffic
+// to the real ECPay, upstream failures apart from violations.
+//
 // Logs go to stderr, one line per answer, and never hold keys or Data. The
 // simulator keeps the most recent 1,000 requests, within
 // ecpaysim.DefaultRequestBytes, so that its memory stays bounded however long

@@ -37,6 +37,12 @@ e.g. http://127.0.0.1:8080; nothing else goes to stdout. Logs go to stderr,
 one line per answer (per exchange for a proxy or a replay), and never hold
 keys or Data.
 
+{URL}/_sim/ui is the inspector, a page for a browser on this machine (it
+answers loopback only; stderr names it on start-up): the exchanges newest
+first, each with both sides' decrypted Data and every violation pinned to
+its field, updated as they come; the state; for the simulator, a form that
+arms a fault for the next request.
+
 Flags:
   --addr host:port
         where to listen (default 127.0.0.1:8080); port 0 picks a free port

@@ -216,6 +216,12 @@ func TestBrowserReport(t *testing.T) {
 	if err := os.WriteFile(path, b.Bytes(), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// Only its own inline style and script, by their hashes.
+	csp := b.String()[strings.Index(b.String(), `http-equiv="Content-Security-Policy" content="`):]
+	csp = csp[:strings.Index(csp, `">`)]
+	if !strings.Contains(csp, "default-src &#39;none&#39;; style-src &#39;sha256-") || !strings.Contains(csp, "script-src &#39;sha256-") || strings.Contains(csp, "unsafe") {
+		t.Errorf("the report's policy: %s", csp)
+	}
 	for _, external := range []string{`src="http`, `href="http`, `src="/`, `href="/`} {
 		if strings.Contains(b.String(), external) {
 			t.Errorf("the report refers to an external asset: %s", external)

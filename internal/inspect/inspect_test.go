@@ -103,6 +103,12 @@ func TestPageEscapesAndFilters(t *testing.T) {
 	if strings.Contains(page, hostileScript) || strings.Contains(page, "<script>window") {
 		t.Errorf("the page holds the hostile value unescaped")
 	}
+	_, _, state := get(t, base+inspect.Path+"/state")
+	for _, key := range []string{ecpaysim.StageHashKey, ecpaysim.StageHashIV} {
+		if strings.Contains(page, key) || strings.Contains(state, key) {
+			t.Errorf("a page holds a key")
+		}
+	}
 	for _, tt := range []struct {
 		query string
 		want  []string // the operations of the rows, newest first

@@ -25,7 +25,7 @@
     form.addEventListener("submit", function (e) { e.preventDefault(); filter(); });
     filter();
   }
-  var body = document.body, live = body.dataset.live;
+  var body = document.body, live = body.dataset.live, maxRows = 500;
   if (live && list) {
     var poll = function () {
       fetch(live + "?after=" + encodeURIComponent(body.dataset.last), { credentials: "same-origin" })
@@ -37,15 +37,18 @@
               head.insertAdjacentHTML("afterend", html);
               var empty = document.getElementById("empty");
               if (empty) { empty.remove(); }
+              // A page left open for days keeps the newest, as the server does.
+              var rows = list.querySelectorAll("details.ex");
+              for (var i = maxRows; i < rows.length; i++) { rows[i].remove(); }
               filter();
             }
             if (last) { body.dataset.last = last; }
           });
         })
         .catch(function () {})
-        .finally(function () { setTimeout(poll, 1000); });
+        .finally(function () { setTimeout(poll, 500); });
     };
-    setTimeout(poll, 1000);
+    setTimeout(poll, 500);
   }
   var state = document.querySelector("[data-live-state]");
   if (state) {

@@ -205,7 +205,8 @@ func TestBrowserReport(t *testing.T) {
 	}
 	sendBroken(t, sim.URL)
 	report := inspect.NewReport("recording.jsonl")
-	for _, e := range inspect.Simulator(sim.Server).Exchanges() {
+	entries, _ := inspect.Simulator(sim.Server).Exchanges(0, 0)
+	for _, e := range entries {
 		report.Add(e, len(e.Violations), 0)
 	}
 	var b bytes.Buffer

@@ -102,12 +102,12 @@ func (h *inspector) exchanges(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	d := h.page("exchanges")
 	d.Filter = filter{Op: q.Get("op"), Verdict: q.Get("verdict"), Q: q.Get("q")}
-	entries := h.src.Exchanges()
-	d.Total = len(entries)
+	entries, total := h.src.Exchanges(0, maxShown)
+	d.Total = total
 	if n := len(entries); n > 0 {
 		d.LastSeq = entries[n-1].Seq
 	}
-	d.Rows = rows(entries[max(0, len(entries)-maxShown):], d.Filter)
+	d.Rows = rows(entries, d.Filter)
 	d.Live = Path + "/rows"
 	writePage(w, http.StatusOK, "page", d)
 }
@@ -117,18 +117,14 @@ func (h *inspector) exchanges(w http.ResponseWriter, r *http.Request) {
 // header X-Last-Seq numbers the newest.
 func (h *inspector) rows(w http.ResponseWriter, r *http.Request) {
 	after, _ := strconv.ParseInt(r.URL.Query().Get("after"), 10, 64)
-	entries := h.src.Exchanges()
-	var last int64
+	entries, _ := h.src.Exchanges(after, maxShown)
+	last := after
 	if n := len(entries); n > 0 {
 		last = entries[n-1].Seq
 	}
-	i := len(entries)
-	for i > 0 && entries[i-1].Seq > after && len(entries)-i < maxShown {
-		i--
-	}
 	d := h.page("exchanges")
-	d.Rows = rows(entries[i:], filter{})
-	w.Header().Set("X-Last-Seq", strconv.FormatInt(max(last, after), 10))
+	d.Rows = rows(entries, filter{})
+	w.Header().Set("X-Last-Seq", strconv.FormatInt(last, 10))
 	writePage(w, http.StatusOK, "rows", d)
 }
 

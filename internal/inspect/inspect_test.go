@@ -231,7 +231,7 @@ func TestFaultForm(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.form, func(t *testing.T) {
 			var got []ecpaysim.Fault
-			src := inspect.Source{Mode: "simulator", Exchanges: func() []inspect.Entry { return nil }, State: func() []byte { return []byte("{}") }, Pending: func() int { return 0 },
+			src := inspect.Source{Mode: "simulator", Exchanges: func(int64, int) ([]inspect.Entry, int) { return nil, 0 }, State: func() []byte { return []byte("{}") }, Pending: func() int { return 0 },
 				Inject: func(f ...ecpaysim.Fault) error {
 					sim, err := ecpaysim.New()
 					if err != nil {

@@ -1,6 +1,7 @@
 package inspect
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -80,5 +81,27 @@ func TestStateNode(t *testing.T) {
 	}
 	if s := stateNode([]byte("not json")); !s.IsScalar || s.Scalar != "not json" {
 		t.Errorf("not JSON: %+v", s)
+	}
+}
+
+func TestNewest(t *testing.T) {
+	list := []int64{3, 4, 5, 6}
+	tests := []struct {
+		after int64
+		n     int
+		want  string
+	}{
+		{0, 0, "[3 4 5 6]"},
+		{0, 2, "[5 6]"},
+		{4, 0, "[5 6]"},
+		{4, 1, "[6]"},
+		{6, 0, "[]"},
+		{9, 0, "[]"},
+	}
+	for _, tt := range tests {
+		got := newest(list, func(s int64) int64 { return s }, tt.after, tt.n)
+		if s := fmt.Sprint(got); s != tt.want {
+			t.Errorf("newest(after %d, n %d) = %s, want %s", tt.after, tt.n, s, tt.want)
+		}
 	}
 }

@@ -16,8 +16,11 @@ import (
 type Source struct {
 	// Mode names what is inspected: "simulator", "proxy" or "replay".
 	Mode string
-	// Exchanges returns the kept exchanges, oldest first.
-	Exchanges func() []Entry
+	// Exchanges returns the kept exchanges numbered after after, oldest
+	// first: the newest n of them (all for n 0), each made into an Entry
+	// only when returned (a page asks for what is new twice a second), and
+	// how many are kept in all.
+	Exchanges func(after int64, n int) ([]Entry, int)
 	// State returns the JSON body of GET /_sim/state.
 	State func() []byte
 	// Inject arms faults for the next requests; nil when the source has
@@ -34,8 +37,9 @@ type Source struct {
 func Simulator(sim *ecpaysim.Server) Source {
 	return Source{
 		Mode: "simulator",
-		Exchanges: func() []Entry {
-			reqs := sim.Requests()
+		Exchanges: func(after int64, n int) ([]Entry, int) {
+			all := sim.Requests()
+			reqs := newest(all, func(r ecpaysim.ReceivedRequest) int64 { return r.Seq }, after, n)
 			out := make([]Entry, len(reqs))
 			for i, r := range reqs {
 				ex := simulatorExchange(r)
@@ -45,7 +49,7 @@ func Simulator(sim *ecpaysim.Server) Source {
 				}
 				out[i] = Entry{Seq: r.Seq, Exchange: ex, Violations: vs}
 			}
-			return out
+			return out, len(all)
 		},
 		State:   adminState(sim.AdminHandler()),
 		Inject:  sim.InjectNext,
@@ -65,16 +69,27 @@ type Observer interface {
 func Proxy(mode string, o Observer) Source {
 	return Source{
 		Mode: mode,
-		Exchanges: func() []Entry {
-			kept := o.Exchanges()
+		Exchanges: func(after int64, n int) ([]Entry, int) {
+			all := o.Exchanges()
+			kept := newest(all, func(k proxy.KeptExchange) int64 { return k.Seq }, after, n)
 			out := make([]Entry, len(kept))
 			for i, k := range kept {
 				out[i] = Entry{Seq: k.Seq, Exchange: k.Exchange, Violations: k.Violations}
 			}
-			return out
+			return out, len(all)
 		},
 		State: adminState(o.AdminHandler()),
 	}
+}
+
+// newest returns the items of list (oldest first, numbered by seq in
+// order) numbered after after: the newest n of them, all for n 0.
+func newest[T any](list []T, seq func(T) int64, after int64, n int) []T {
+	i := len(list)
+	for i > 0 && seq(list[i-1]) > after && (n == 0 || len(list)-i < n) {
+		i--
+	}
+	return list[i:]
 }
 
 // adminState returns the body of GET /_sim/state from admin, as a client

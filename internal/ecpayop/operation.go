@@ -49,6 +49,14 @@ type Operation struct {
 	// RequestDataSchema and ResponseDataSchema name their component
 	// schemas in the page's document.
 	RequestDataSchema, ResponseDataSchema string
+	// PlainAnswerData is true when ECPay may answer the operation's Data
+	// as a plain JSON object, the answer itself, instead of the encrypted
+	// string of its envelope (x-ecpay-answer-data: plain in the page's
+	// overlay): GetIssueList does, whatever its page says. The client, the
+	// simulator and the contract checks read it here: for such an operation
+	// an object Data is the answer and a string is still decrypted; for any
+	// other, an object Data is an error.
+	PlainAnswerData bool
 	// Codes are the RtnCodes known for the operation, from the overlays'
 	// x-ecpay-rtn-codes; Successes are those that mean success.
 	Codes []Code

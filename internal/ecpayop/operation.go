@@ -166,6 +166,17 @@ func (op *Operation) Success(rtnCode int) bool {
 // Successes returns the operation's success codes.
 func (op *Operation) Successes() []Code { return Successes(op.Codes) }
 
+// ExtAnswerData is the extension, on a page's operation, that says how
+// ECPay answers its Data; its one value, AnswerDataPlain, says that the
+// answer's Data may be a plain JSON object, the answer itself, rather than
+// the encrypted string of ECPay's envelope (PlainAnswerData). ECPay's
+// GetIssueList answers so, though its page says the Data is AES-encrypted.
+// Without it, an operation's answer Data is the encrypted string.
+const (
+	ExtAnswerData   = "x-ecpay-answer-data"
+	AnswerDataPlain = "plain"
+)
+
 // Code is an RtnCode an operation answers, as its page's overlay records it
 // (x-ecpay-rtn-codes, whose keys the yaml tags name): the generator reads it
 // from the overlays (internal/pages) and writes it into the registry.

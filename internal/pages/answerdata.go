@@ -5,23 +5,20 @@ import (
 	"fmt"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/ecpay-go/einvoice/internal/ecpayop"
 )
 
-// ExtAnswerData is the extension, on a page's operation, that says how
-// ECPay answers its Data. Its one value, AnswerDataPlain, says that the
-// answer's Data may be a plain JSON object, the answer itself, rather than
-// the encrypted string of ECPay's envelope: ECPay's GetIssueList does so,
-// though its page says the Data is AES-encrypted. Without it, a page's
-// answer Data is the encrypted string.
-//
-// A page that carries it must also let its answer envelope's Data be either
-// a string or an object (oneOf, as openapi/GetIssueList.overlay.yaml does),
-// and a page whose envelope lets Data be an object must carry it: the
-// generator refuses either half alone, so that the contract checks and the
-// registry (ecpayop.Operation.PlainAnswerData) cannot disagree.
+// The extension saying how ECPay answers an operation's Data, and its one
+// value (ecpayop.ExtAnswerData, ecpayop.AnswerDataPlain). A page that says
+// plain must also let its answer envelope's Data be either a string or an
+// object (oneOf, as openapi/GetIssueList.overlay.yaml does), and a page whose
+// envelope lets Data be an object must say plain: Load refuses either half
+// alone, so that the contract checks and the registry
+// (ecpayop.Operation.PlainAnswerData) cannot disagree.
 const (
-	ExtAnswerData   = "x-ecpay-answer-data"
-	AnswerDataPlain = "plain"
+	ExtAnswerData   = ecpayop.ExtAnswerData
+	AnswerDataPlain = ecpayop.AnswerDataPlain
 )
 
 // readAnswerData reads ExtAnswerData from the operation node op into

@@ -159,11 +159,15 @@ func stringField(data any, name string) (string, bool) {
 }
 
 // accepted returns a TransCode 1 answer whose Data encrypts the answer to
-// op with out (see innerAnswer).
+// op with out (see innerAnswer), or is that answer itself for an operation
+// ECPay answers so (PlainAnswerData, see plain.go).
 func (s *Server) accepted(ex *exchange, op *registry.Operation, codec *ecpaycrypto.Codec, out outcome, cacheable bool) generated.ResponseEnvelope {
 	inner, err := s.innerAnswer(op, out, cacheable)
 	if err != nil {
 		return s.bug(ex, err)
+	}
+	if op.PlainAnswerData {
+		return s.plainAccepted(ex, inner)
 	}
 	data, err := codec.Encrypt(inner.plaintext)
 	if err != nil {

@@ -1,6 +1,7 @@
 package wrapper_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -81,6 +82,23 @@ func TestGetIssueListTakesAPlainOrAnEncryptedData(t *testing.T) {
 				t.Errorf("envelope %+v at %v, want the answer's", res.Envelope, res.Timestamp)
 			}
 		})
+	}
+}
+
+// The simulator answers GetIssueList's Data plain, as ECPay does, and its
+// typed method reads it.
+func TestGetIssueListOfTheSimulator(t *testing.T) {
+	sim := newSim(t)
+	res, err := client(t, sim.URL).GetIssueList(bg, issueListRequest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.RtnCode != 1 || res.Data.TotalCount == nil || res.Envelope.Data != nil {
+		t.Errorf("RtnCode %d, TotalCount %v, envelope Data %v; want 1, the default answer's count, no Data string", res.RtnCode, res.Data.TotalCount, res.Envelope.Data)
+	}
+	got := sim.Requests()
+	if len(got) != 1 || !bytes.HasPrefix(got[0].Answer.Plaintext, []byte("{")) || !bytes.Contains(got[0].Answer.Body, got[0].Answer.Plaintext) {
+		t.Errorf("the simulator answered %s, want its Data in the body as it is", got[0].Answer.Body)
 	}
 }
 

@@ -1,6 +1,7 @@
 package wrapper
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,7 +20,8 @@ import (
 // carries it (registry.Operation.PlainAnswerData). For such an operation an
 // object Data is taken as the plaintext and decoded as a decrypted one is;
 // a string is still decrypted. For any other operation an object Data is a
-// *DecodeError that names the operation and what it received.
+// *DecodeError that names the operation and what it received. DecryptResponses
+// does the same for the generated clients.
 
 // plainEnvelope is wireEnvelope with a Data of any JSON kind: its Data
 // hides the embedded one's.
@@ -53,9 +55,7 @@ func decodePlainEnvelope(body []byte, err error, w *wireEnvelope) (data json.Raw
 // never quoted.
 func (x *exchange) openPlain(a *answered, data json.RawMessage) error {
 	if !x.st.op.PlainAnswerData {
-		return &DecodeError{Problem: fmt.Sprintf(
-			"Data is a JSON object (%d bytes), not the encrypted string of ECPay's envelope; only an operation whose page says %s: %s (%s) is answered so, and %s is not",
-			len(data), ecpayop.ExtAnswerData, ecpayop.AnswerDataPlain, plainOperations(), x.st.op.Name)}
+		return objectDataError(x.st.op, data)
 	}
 	st, resp := x.st, x.resp
 	st.presetAnswer(resp, x.store)
@@ -67,6 +67,39 @@ func (x *exchange) openPlain(a *answered, data json.RawMessage) error {
 		return &DecodeError{Problem: "the plain Data is not the expected JSON", Err: err}
 	}
 	return nil
+}
+
+// objectDataError is the error of an answer to op, an operation whose
+// answer Data is the encrypted string, whose Data is the JSON object data:
+// it says what was received by its size only, as an answer's content is
+// never quoted.
+func objectDataError(op *registry.Operation, data json.RawMessage) *DecodeError {
+	return &DecodeError{Operation: op.Name, Problem: fmt.Sprintf(
+		"Data is a JSON object (%d bytes), not the encrypted string of ECPay's envelope; only an operation whose page says %s: %s (%s) is answered so, and %s is not",
+		len(data), ecpayop.ExtAnswerData, ecpayop.AnswerDataPlain, plainOperations(), op.Name)}
+}
+
+// plainDataText returns members, an accepted answer envelope's, with its
+// Data replaced by the JSON text of that Data as a string, as
+// DecryptResponses replaces a decrypted Data, when that Data is a JSON
+// object and op's answer Data may be plain; ok is false when Data is no
+// object, and the error an objectDataError for any other operation (none
+// for nil, a path no operation has, whose body passes unchanged).
+func plainDataText(op *registry.Operation, members map[string]json.RawMessage) (body []byte, ok bool, _ error) {
+	data := bytes.TrimSpace(members[protocol.MemberData])
+	switch {
+	case len(data) == 0 || data[0] != '{' || op == nil:
+		return nil, false, nil
+	case !op.PlainAnswerData:
+		return nil, true, objectDataError(op, data)
+	}
+	text, err := json.Marshal(string(data))
+	if err != nil {
+		return nil, true, &DecodeError{Operation: op.Name, Problem: "the plain Data", Err: err}
+	}
+	members[protocol.MemberData] = text
+	body, err = json.Marshal(members)
+	return body, true, err
 }
 
 // plainOperations names the operations whose answer Data may be plain.

@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/ecpay-go/einvoice/generated/getissuelist"
 	"github.com/ecpay-go/einvoice/generated/registry"
 	"github.com/ecpay-go/einvoice/internal/testkit"
 	"github.com/ecpay-go/einvoice/wrapper"
@@ -160,4 +162,40 @@ func TestAnObjectDataIsAnErrorForAnyOtherOperation(t *testing.T) {
 			assertNoSecret(t, err.Error())
 		})
 	}
+}
+
+// DecryptResponses gives GetIssueList's generated client the plain Data as
+// it gives every other the decrypted one: its text as the envelope's Data;
+// an object Data of any other operation is a DecodeError.
+func TestDecryptResponsesTakesAPlainData(t *testing.T) {
+	codec := stageCodec(t)
+	sim := newSim(t)
+	c, err := getissuelist.NewClientWithResponses(sim.URL,
+		getissuelist.WithHTTPClient(wrapper.DecryptResponses(codec, nil)),
+		getissuelist.WithRequestEditorFn(wrapper.EncryptRequest(codec)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := issueListRequest
+	req.MerchantID = merchantID
+	data, err := json.Marshal(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := c.GetIssueListWithResponse(bg, getissuelist.GetIssueListJSONRequestBody{MerchantID: merchantID, Data: string(data)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res getissuelist.ResponseData
+	if resp.JSON200 == nil || resp.JSON200.Data == nil || json.Unmarshal([]byte(*resp.JSON200.Data), &res) != nil || res.RtnCode == nil || *res.RtnCode != 1 || res.TotalCount == nil {
+		t.Fatalf("answer %s", resp.Body)
+	}
+
+	srv := plainServer(t, 200, nil, answerWithData(`{"RtnCode":1,"RtnMsg":"取消開立發票成功"}`))
+	_, err = generatedClient(t, srv.URL, time.Now()).CancelDelayIssueWithResponse(bg, plainRequest("T1"))
+	var de *wrapper.DecodeError
+	if !errors.As(err, &de) || de.Operation != "CancelDelayIssue" || !strings.Contains(err.Error(), "Data is a JSON object") {
+		t.Errorf("err = %v, want the DecodeError of an object Data of CancelDelayIssue", err)
+	}
+	assertNoSecret(t, fmt.Sprint(err))
 }

@@ -40,9 +40,9 @@ var allViolations = sync.OnceValues(func() (*contract.Checker, error) {
 // A Data that did not decrypt cannot be tried again without the keys: such
 // violations are kept as recorded. An answer's Data that is a plain JSON
 // object, as ECPay answers GetIssueList (registry.Operation.PlainAnswerData),
-// is checked as it is, the envelope recording it; for any other operation
-// the page's envelope schema reports it. The error is for pages that do not load,
-// a bug of the build.
+// is checked as it is, from the envelope recording it; for any other
+// operation the page's envelope schema reports it. The error is for pages
+// that do not load, a bug of the build.
 //
 // A Proxy's live checks are this one, after decrypting both sides with the
 // merchant's keys: a recording checked again by the same binary gives the

@@ -121,7 +121,7 @@ func (v *validateFlags) run(ctx context.Context, _ []string, std stdio) int {
 	var op *registry.Operation
 	if v.operation != "" {
 		if op = lookupOperation(v.operation); op == nil {
-			return fail(usagef("--operation: unknown operation: give one of %s", registry.Names()))
+			return fail(unknownOperation("--operation", v.operation))
 		}
 	}
 	var codec *ecpaycrypto.Codec

@@ -23,12 +23,12 @@ import (
 type exchange struct {
 	rec   ReceivedRequest
 	route *contract.Route
-	// echo is what error answers repeat from the request envelope.
-	merchantID *lenient.String
-	platformID *string
 	// plainData is the Data of an accepted answer sent as it is, not
 	// encrypted (see plain.go); nil for every other answer.
 	plainData []byte
+	// echo is what error answers repeat from the request envelope.
+	merchantID *lenient.String
+	platformID *string
 }
 
 type exchangeKey struct{}

@@ -44,7 +44,14 @@
 //     every answer before it is sent (an answer that would break the
 //     page is a bug of the simulator: see Server.Violations);
 //   - the RtnCodes of every operation, success and refusal: the registry
-//     (registry.Operation.Codes) and the client's RtnCode constants.
+//     (registry.Operation.Codes) and the client's RtnCode constants;
+//   - which operations ECPay answers with a plain JSON object as Data, not
+//     the encrypted string: registry.Operation.PlainAnswerData, from the
+//     page's overlay (x-ecpay-answer-data). GetIssueList is one, although
+//     its page says its Data is encrypted: an independent client
+//     (paid-tw/einvoice, einvoice-ecpay) reads it so from ECPay's stage.
+//     The simulator answers such an operation so, refusals included; an
+//     injected Data fault is encrypted for every operation.
 //
 // An operation without a lifecycle (a page dropped into openapi/ and
 // generated) is served at once with the same checks and a default answer,

@@ -23,6 +23,9 @@ import (
 type exchange struct {
 	rec   ReceivedRequest
 	route *contract.Route
+	// plainData is the Data of an accepted answer sent as it is, not
+	// encrypted (see plain.go); nil for every other answer.
+	plainData []byte
 	// echo is what error answers repeat from the request envelope.
 	merchantID *lenient.String
 	platformID *string
@@ -139,8 +142,11 @@ func (s *Server) serveExchange(w *trackingWriter, r *http.Request, ex *exchange,
 	}
 	a := newAnswer(true)
 	next.ServeHTTP(a, r)
-	if a.status == 0 {
+	switch {
+	case a.status == 0:
 		a = s.internalError(ex, errors.New("the handler wrote no answer"))
+	case ex.plainData != nil:
+		a = s.plainAnswer(ex)
 	}
 	s.send(w, r, ex, a)
 }

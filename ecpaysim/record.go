@@ -56,8 +56,10 @@ type Answer struct {
 	Envelope *generated.ResponseEnvelope
 	// TransCode is Envelope's TransCode; 0 without Envelope.
 	TransCode int
-	// Plaintext is the JSON text the Server encrypted into Envelope's Data;
-	// nil unless TransCode is TransCodeOK.
+	// Plaintext is the JSON text the Server encrypted into Envelope's Data,
+	// or sent as Data itself for an operation ECPay answers so
+	// (registry.Operation.PlainAnswerData: GetIssueList), whose Envelope
+	// then has no Data; nil unless TransCode is TransCodeOK.
 	Plaintext []byte
 	// Data is Plaintext as a value (its members by name); nil unless
 	// TransCode is TransCodeOK.

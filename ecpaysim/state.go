@@ -294,37 +294,56 @@ func codeNamed(op *registry.Operation, name string) int {
 	return 0
 }
 
-// behaviour is what the simulator does for an operation beyond the default
-// answer: the delayed-invoice lifecycle.
-type behaviour struct {
-	// requests returns the invoice's count of the operation's requests.
-	requests func(*invoice) *int
-	// apply applies a request to the invoice of its Tsr (nil when there is
-	// none) and returns the RtnCode to answer.
-	apply func(*invoice) int
+// request is what a behaviour is given: a request that passed every check.
+type request struct {
+	merchantID string
+	// data is the decoded Data, a pointer to the operation's generated
+	// request Data type.
+	data any
+	// injected is true when an injected RtnCode fault answers the request
+	// instead: the behaviour may count it, and must change nothing else.
+	injected bool
 }
+
+// outcome is what a behaviour answers: the RtnCode, its RtnMsg (empty for
+// the registry's message of the code) and the members of the answer's Data
+// it sets beyond them (InvoiceNo, say), by their JSON names; the members it
+// does not set come from the default answer.
+type outcome struct {
+	code   int
+	msg    string
+	fields map[string]any
+}
+
+// behaviour is what the simulator does for an operation beyond the default
+// answer. Each operation with a lifecycle registers one in behaviours.
+type behaviour func(s *Server, req request) outcome
 
 // behaviours are the operations the simulator models beyond the default
 // answer.
 var behaviours = map[*registry.Operation]behaviour{
-	registry.CancelDelayIssue: {func(inv *invoice) *int { return &inv.cancels }, (*invoice).cancel},
-	registry.TriggerIssue:     {func(inv *invoice) *int { return &inv.triggers }, (*invoice).trigger},
+	registry.CancelDelayIssue: delayed(func(inv *invoice) *int { return &inv.cancels }, (*invoice).cancel),
+	registry.TriggerIssue:     delayed(func(inv *invoice) *int { return &inv.triggers }, (*invoice).trigger),
 }
 
-// lifecycle counts a request that passed every envelope check for
-// merchantID's invoice tsr, when there is one, and applies behave to it
-// under s.mu: the RtnCode to answer. An injected RtnCode fault answers the
-// request instead (injected): it is counted all the same, and changes
-// nothing.
-func (s *Server) lifecycle(behave behaviour, merchantID, tsr string, injected bool) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	inv := s.invoices[invoiceKey{merchantID, tsr}]
-	if inv != nil {
-		*behave.requests(inv)++
+// delayed returns the behaviour of an operation on the delayed invoice of
+// the request's Tsr: it counts a request that passed every envelope check
+// for merchantID's invoice tsr, when there is one, in count's counter, and
+// applies apply to it (nil when there is none) under s.mu for the RtnCode
+// to answer. An injected RtnCode fault answers the request instead: it is
+// counted all the same, and changes nothing.
+func delayed(count func(*invoice) *int, apply func(*invoice) int) behaviour {
+	return func(s *Server, req request) outcome {
+		tsr, _ := stringField(req.data, "Tsr")
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		inv := s.invoices[invoiceKey{req.merchantID, tsr}]
+		if inv != nil {
+			*count(inv)++
+		}
+		if req.injected {
+			return outcome{}
+		}
+		return outcome{code: apply(inv)}
 	}
-	if injected {
-		return 0
-	}
-	return behave.apply(inv)
 }

@@ -29,7 +29,10 @@ the merchant's HashKey and HashIV, against the page's request or response
 Data schema, and a request's Data that matches it against the page's
 business rules (x-ecpay-validations in its overlay, as the client checks
 them before sending: a rule broken is printed at its first field with
-the rule's message, Data#/SalesAmount: x-ecpay-validations: …).
+the rule's message, Data#/SalesAmount: x-ecpay-validations: …). An
+answer's Data that is a plain JSON object, as ECPay answers GetIssueList
+(x-ecpay-answer-data: plain in its overlay), is checked as it is, with a
+note; for any other operation the envelope check reports it.
 --operation names the operation (` + registry.Names() + `,
 or in kebab case); without it, the operation is told first by the names of
 the decrypted Data's members (the operations whose Data schema declares
@@ -130,7 +133,7 @@ func (v *validateFlags) run(ctx context.Context, _ []string, std stdio) int {
 	var op *registry.Operation
 	if v.operation != "" {
 		if op = lookupOperation(v.operation); op == nil {
-			return fail(usagef("--operation: unknown operation: give one of %s", registry.Names()))
+			return fail(unknownOperation("--operation", v.operation))
 		}
 	}
 	var codec *ecpaycrypto.Codec

@@ -70,7 +70,17 @@ func TestSDKExamplesPass(t *testing.T) {
 			if op == nil {
 				t.Fatalf("testdata/sdk-examples/%s.json names no operation of the registry (%s)", name, registry.Names())
 			}
-			data := simtest.WithMerchant(t, raw, ecpaysim.StageMerchantID)
+			// An example that names a delayed invoice (TriggerIssue,
+			// CancelDelayIssue: the same Tsr) acts on one of its own, stored
+			// as DelayIssue would have stored it.
+			data := simtest.WithMerchant(t, raw, ecpaysim.StageMerchantID, func(m map[string]any) {
+				if tsr, ok := m["Tsr"].(string); ok && op != registry.DelayIssue {
+					m["Tsr"] = tsr + name[:1]
+					if err := sim.AddDelayedInvoice(ecpaysim.StageMerchantID, m["Tsr"].(string)); err != nil {
+						t.Fatal(err)
+					}
+				}
+			})
 			if err := client.ValidateCall(op.Name, data); err != nil {
 				t.Fatalf("the client refuses ECPay's own example: %v", err)
 			}

@@ -419,6 +419,7 @@ var GetIssueList = ecpayop.New(Operation{
 	ResponseType:       reflect.TypeFor[getissuelist.ResponseData](),
 	RequestDataSchema:  "requestBody.Data",
 	ResponseDataSchema: "responses.Data",
+	PlainAnswerData:    true,
 	Codes: []Code{
 		{Code: 1, Name: "OK", Message: "", Description: "success", Success: true},
 		{Code: 9000001, Name: "TaxSystemFailed", Message: "呼叫財政部API失敗", Description: "the tax ministry's system failed; try again later", Classes: []Class{Transient}},

@@ -12,6 +12,7 @@ import (
 
 	"github.com/ecpay-go/einvoice/ecpaysim"
 	"github.com/ecpay-go/einvoice/internal/batch"
+	"github.com/ecpay-go/einvoice/internal/testkit"
 	"github.com/ecpay-go/einvoice/wrapper"
 )
 
@@ -390,7 +391,8 @@ func testInterrupt(t *testing.T, sig syscall.Signal, say, never string) {
 	args := []string{"cancel-delay-issue", "--base-url", g.URL, "--rate", "0", "--concurrency", "3", "--file", "-", "--out", out}
 	cmd := exec.Command(binary, args...)
 	cmd.Stdin = strings.NewReader(strings.Join(tsrs, "\n"))
-	var stdout, stderr strings.Builder
+	var stdout strings.Builder
+	var stderr testkit.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -399,10 +401,17 @@ func testInterrupt(t *testing.T, sig syscall.Signal, say, never string) {
 	if !g.wait(ended) {
 		t.Fatalf("the batch ended before its first results: %v; stderr:\n%s", cmd.ProcessState, stderr.String())
 	}
+	stopped := stderr.Written("sending no more requests")
 	if err := cmd.Process.Signal(sig); err != nil {
 		t.Fatal(err)
 	}
-	// The calls in flight are answered only now, after the signal.
+	// The calls in flight are answered only now, once the batch has taken
+	// the signal (it says so): however loaded the machine, it sends nothing
+	// more.
+	select {
+	case <-stopped:
+	case <-ended:
+	}
 	g.Release()
 	<-ended
 	assertClean(t, stdout.String(), stderr.String())

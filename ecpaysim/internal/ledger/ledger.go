@@ -254,7 +254,9 @@ func (b *book) evict() {
 		b.settled.Remove(e.settled)
 	}
 	delete(b.byNo, e.inv.InvoiceNo)
-	delete(b.byRelate, strings.ToUpper(e.inv.RelateNumber))
+	if relate := strings.ToUpper(e.inv.RelateNumber); b.byRelate[relate] == e {
+		delete(b.byRelate, relate) // not when a reissue took it over
+	}
 	for _, a := range e.allows {
 		delete(b.allowances, a.AllowanceNo)
 	}

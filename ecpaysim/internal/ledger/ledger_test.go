@@ -450,3 +450,35 @@ func TestTax(t *testing.T) {
 		}
 	}
 }
+
+// VoidWithReIssue as ECPay's SDK example sends it: the new invoice takes
+// the voided one's RelateNumber (in another case); evicting the voided one
+// later leaves the RelateNumber naming the new one.
+func TestVoidAndIssueUnderTheSameRelateNumber(t *testing.T) {
+	l, _ := newLedger(t, Config{Limit: 2})
+	old := mustIssue(t, l, "Test1525168923", 100)
+	_, issued, err := l.VoidAndIssue(merchant, Key{InvoiceNo: old.InvoiceNo}, "r", input("test1525168923", 11))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := l.Lookup(merchant, Key{RelateNumber: "TEST1525168923"}); err != nil || got.InvoiceNo != issued.InvoiceNo {
+		t.Fatalf("by RelateNumber: %+v, %v; want the new invoice", got, err)
+	}
+	if got, _ := l.ByNumber(merchant, old.InvoiceNo); got.Status != Voided {
+		t.Fatalf("the old invoice: %s", got.Status)
+	}
+	mustIssue(t, l, "Other", 100) // evicts the voided one
+	if _, ok := l.ByNumber(merchant, old.InvoiceNo); ok {
+		t.Fatal("the voided invoice was not evicted")
+	}
+	if got, err := l.Lookup(merchant, Key{RelateNumber: "test1525168923"}); err != nil || got.InvoiceNo != issued.InvoiceNo {
+		t.Errorf("by RelateNumber after the eviction: %+v, %v", got, err)
+	}
+	// A refused reissue under the same RelateNumber keeps it.
+	if _, _, err := l.VoidAndIssue(merchant, Key{InvoiceNo: issued.InvoiceNo}, "r", Input{RelateNumber: "Other"}); !errors.Is(err, ErrDuplicateRelateNumber) {
+		t.Fatal(err)
+	}
+	if got, err := l.Lookup(merchant, Key{RelateNumber: "test1525168923"}); err != nil || got.InvoiceNo != issued.InvoiceNo {
+		t.Errorf("by RelateNumber after a refused reissue: %+v, %v", got, err)
+	}
+}

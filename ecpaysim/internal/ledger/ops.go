@@ -3,6 +3,7 @@ package ledger
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -22,7 +23,9 @@ func (l *Ledger) Void(merchantID string, k Key, reason string) (Invoice, error) 
 
 // VoidAndIssue voids merchantID's invoice k names and issues in in one
 // step (VoidWithReIssue): both happen, or, when either would be refused
-// (the errors of Void and Issue), neither.
+// (the errors of Void and Issue), neither. The new invoice may take the
+// voided one's RelateNumber (ECPay's SDK example reissues under it), which
+// then names the new invoice; the voided one is still found by number.
 func (l *Ledger) VoidAndIssue(merchantID string, k Key, reason string, in Input) (voided, issued Invoice, err error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -31,7 +34,14 @@ func (l *Ledger) VoidAndIssue(merchantID string, k Key, reason string, in Input)
 		return Invoice{}, Invoice{}, err
 	}
 	b := l.books[merchantID]
+	relate := strings.ToUpper(e.inv.RelateNumber)
+	if strings.ToUpper(in.RelateNumber) == relate {
+		delete(b.byRelate, relate) // put back below if refused
+	}
 	if err := l.issuable(b, in); err != nil {
+		if b.byRelate[relate] == nil {
+			b.byRelate[relate] = e
+		}
 		return Invoice{}, Invoice{}, err
 	}
 	l.void(b, e, reason)

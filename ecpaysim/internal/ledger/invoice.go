@@ -75,6 +75,9 @@ type Invoice struct {
 	// Remaining is SalesAmount less the amounts of its live (not voided)
 	// allowances.
 	Remaining int64
+	// Previous is the content a VoidAndIssue voided and replaced (with
+	// its own Previous, if reissued before); nil if never reissued.
+	Previous *Invoice
 }
 
 // TaxRate is the invoice's tax rate: 0.05 for a taxable invoice (TaxType
@@ -183,6 +186,10 @@ type allowance struct {
 func (e *entry) snapshot() Invoice {
 	inv := e.inv
 	inv.Items = slices.Clone(inv.Items)
+	if inv.Previous != nil {
+		p := *inv.Previous
+		inv.Previous = &p
+	}
 	inv.Remaining = inv.SalesAmount
 	inv.Allowances = nil
 	for _, a := range e.allows {

@@ -89,6 +89,9 @@ var (
 	ErrExceedsRemaining = errors.New("ledger: allowance exceeds the invoice's remaining amount")
 	// ErrBadAmount: an allowance of 0 or less.
 	ErrBadAmount = errors.New("ledger: allowance amount must be positive")
+	// ErrRelateNumberMismatch: a reissue names another RelateNumber than
+	// the invoice's.
+	ErrRelateNumberMismatch = errors.New("ledger: RelateNumber is not the invoice's")
 	// ErrAllowanceNotFound: no allowance of the invoice has this number.
 	ErrAllowanceNotFound = errors.New("ledger: no such allowance")
 	// ErrAllowanceVoided: the allowance is voided already.
@@ -254,9 +257,7 @@ func (b *book) evict() {
 		b.settled.Remove(e.settled)
 	}
 	delete(b.byNo, e.inv.InvoiceNo)
-	if relate := strings.ToUpper(e.inv.RelateNumber); b.byRelate[relate] == e {
-		delete(b.byRelate, relate) // not when a reissue took it over
-	}
+	delete(b.byRelate, strings.ToUpper(e.inv.RelateNumber))
 	for _, a := range e.allows {
 		delete(b.allowances, a.AllowanceNo)
 	}

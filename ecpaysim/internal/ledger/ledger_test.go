@@ -302,28 +302,44 @@ func TestCollegiateAllowances(t *testing.T) {
 	}
 }
 
-func TestVoidAndIssueIsAllOrNothing(t *testing.T) {
-	l, _ := newLedger(t, Config{Track: "AB", First: 1, Last: 3})
-	old := mustIssue(t, l, "Order1", 100)
-	mustIssue(t, l, "Order2", 100)
-	if _, _, err := l.VoidAndIssue(merchant, Key{InvoiceNo: old.InvoiceNo}, "r", input("Order2", 100)); !errors.Is(err, ErrDuplicateRelateNumber) {
-		t.Fatalf("reissue with a taken RelateNumber: %v", err)
+// VoidAndIssue as ECPay's SDK example sends it: the RelateNumber in
+// another case, the original's issue time; the invoice keeps its number,
+// and its voided content is its Previous.
+func TestVoidAndIssue(t *testing.T) {
+	l, _ := newLedger(t, Config{})
+	old := mustIssue(t, l, "Test1525168923", 100)
+	key := Key{InvoiceNo: old.InvoiceNo, Date: old.InvoiceDate.Format(DateTimeLayout)}
+	if _, err := l.VoidAndIssue(merchant, key, "r", input("Other", 11)); !errors.Is(err, ErrRelateNumberMismatch) {
+		t.Fatalf("another RelateNumber: %v", err)
 	}
-	if got, _ := l.ByNumber(merchant, old.InvoiceNo); got.Status != Issued {
-		t.Fatalf("a refused VoidAndIssue voided the invoice")
+	if _, err := l.VoidAndIssue(merchant, Key{InvoiceNo: old.InvoiceNo, Date: "2026-12-07 07:30:00"}, "r", input("test1525168923", 11)); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("another date: %v", err)
 	}
-	voided, issued, err := l.VoidAndIssue(merchant, Key{InvoiceNo: old.InvoiceNo}, "r", input("Order1b", 90))
-	if err != nil || voided.Status != Voided || issued.InvoiceNo != "AB00000003" || issued.SalesAmount != 90 {
-		t.Fatalf("VoidAndIssue: %+v, %+v, %v", voided, issued, err)
+	if got, _ := l.ByNumber(merchant, old.InvoiceNo); got.Status != Issued || got.SalesAmount != 100 || got.Previous != nil {
+		t.Fatalf("a refused VoidAndIssue changed the invoice: %+v", got)
 	}
-	if _, _, err := l.VoidAndIssue(merchant, Key{InvoiceNo: issued.InvoiceNo}, "r", input("Order1c", 90)); !errors.Is(err, ErrTrackExhausted) {
-		t.Fatalf("reissue past the track: %v", err)
+	issued, err := l.VoidAndIssue(merchant, key, "wrong amount", input("test1525168923", 11))
+	if err != nil {
+		t.Fatal(err)
 	}
-	if got, _ := l.ByNumber(merchant, issued.InvoiceNo); got.Status != Issued {
-		t.Fatalf("a refused VoidAndIssue voided the invoice")
+	if issued.InvoiceNo != old.InvoiceNo || issued.RandomNumber != old.RandomNumber || !issued.InvoiceDate.Equal(old.InvoiceDate) ||
+		issued.RelateNumber != "Test1525168923" || issued.SalesAmount != 11 || issued.Remaining != 11 || issued.Status != Issued {
+		t.Errorf("reissued: %+v", issued)
 	}
-	if _, _, err := l.VoidAndIssue(merchant, Key{InvoiceNo: old.InvoiceNo}, "r", input("Order1d", 90)); !errors.Is(err, ErrVoided) {
-		t.Fatalf("void twice: %v", err)
+	if p := issued.Previous; p == nil || p.Status != Voided || p.SalesAmount != 100 || p.VoidReason != "wrong amount" {
+		t.Errorf("Previous: %+v", p)
+	}
+	if got, err := l.Lookup(merchant, Key{RelateNumber: "TEST1525168923"}); err != nil || got.SalesAmount != 11 {
+		t.Errorf("by RelateNumber: %+v, %v", got, err)
+	}
+	if _, _, err := l.Allow(merchant, key, AllowanceInput{Amount: 5}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.VoidAndIssue(merchant, key, "r", input("Test1525168923", 11)); !errors.Is(err, ErrHasAllowance) {
+		t.Errorf("reissue with an allowance standing: %v", err)
+	}
+	if _, err := l.VoidAndIssue(merchant, Key{InvoiceNo: "SM99999999"}, "r", input("x", 11)); !errors.Is(err, ErrNotFound) {
+		t.Errorf("reissue of an unknown invoice: %v", err)
 	}
 }
 
@@ -448,37 +464,5 @@ func TestTax(t *testing.T) {
 		if inv.TaxRate() != tt.rate || inv.TaxAmount() != tt.tax {
 			t.Errorf("TaxType %s vat %q amount %d: rate %v tax %d, want %v %d", tt.taxType, tt.vat, tt.amount, inv.TaxRate(), inv.TaxAmount(), tt.rate, tt.tax)
 		}
-	}
-}
-
-// VoidWithReIssue as ECPay's SDK example sends it: the new invoice takes
-// the voided one's RelateNumber (in another case); evicting the voided one
-// later leaves the RelateNumber naming the new one.
-func TestVoidAndIssueUnderTheSameRelateNumber(t *testing.T) {
-	l, _ := newLedger(t, Config{Limit: 2})
-	old := mustIssue(t, l, "Test1525168923", 100)
-	_, issued, err := l.VoidAndIssue(merchant, Key{InvoiceNo: old.InvoiceNo}, "r", input("test1525168923", 11))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got, err := l.Lookup(merchant, Key{RelateNumber: "TEST1525168923"}); err != nil || got.InvoiceNo != issued.InvoiceNo {
-		t.Fatalf("by RelateNumber: %+v, %v; want the new invoice", got, err)
-	}
-	if got, _ := l.ByNumber(merchant, old.InvoiceNo); got.Status != Voided {
-		t.Fatalf("the old invoice: %s", got.Status)
-	}
-	mustIssue(t, l, "Other", 100) // evicts the voided one
-	if _, ok := l.ByNumber(merchant, old.InvoiceNo); ok {
-		t.Fatal("the voided invoice was not evicted")
-	}
-	if got, err := l.Lookup(merchant, Key{RelateNumber: "test1525168923"}); err != nil || got.InvoiceNo != issued.InvoiceNo {
-		t.Errorf("by RelateNumber after the eviction: %+v, %v", got, err)
-	}
-	// A refused reissue under the same RelateNumber keeps it.
-	if _, _, err := l.VoidAndIssue(merchant, Key{InvoiceNo: issued.InvoiceNo}, "r", Input{RelateNumber: "Other"}); !errors.Is(err, ErrDuplicateRelateNumber) {
-		t.Fatal(err)
-	}
-	if got, err := l.Lookup(merchant, Key{RelateNumber: "test1525168923"}); err != nil || got.InvoiceNo != issued.InvoiceNo {
-		t.Errorf("by RelateNumber after a refused reissue: %+v, %v", got, err)
 	}
 }

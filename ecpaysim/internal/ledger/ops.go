@@ -21,32 +21,32 @@ func (l *Ledger) Void(merchantID string, k Key, reason string) (Invoice, error) 
 	return e.snapshot(), nil
 }
 
-// VoidAndIssue voids merchantID's invoice k names and issues in in one
-// step (VoidWithReIssue): both happen, or, when either would be refused
-// (the errors of Void and Issue), neither. The new invoice may take the
-// voided one's RelateNumber (ECPay's SDK example reissues under it), which
-// then names the new invoice; the voided one is still found by number.
-func (l *Ledger) VoidAndIssue(merchantID string, k Key, reason string, in Input) (voided, issued Invoice, err error) {
+// VoidAndIssue voids merchantID's invoice k names and issues it again
+// with in's content (VoidWithReIssue: 註銷重開): the invoice keeps its
+// number, RandomNumber, RelateNumber and issue time, the voided content
+// becomes its Previous (for GetInvalid), and it is issued again. in's
+// RelateNumber must be the invoice's (without regard to case), else
+// ErrRelateNumberMismatch; k.Date, when not empty, must be the day it was
+// issued, as for Lookup (VoidWithReIssue's IssueModel.InvoiceDate, with
+// its time). Errors are also those of Void; a refused VoidAndIssue changes
+// nothing.
+func (l *Ledger) VoidAndIssue(merchantID string, k Key, reason string, in Input) (Invoice, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	e, err := l.voidable(merchantID, k)
 	if err != nil {
-		return Invoice{}, Invoice{}, err
+		return Invoice{}, err
 	}
-	b := l.books[merchantID]
-	relate := strings.ToUpper(e.inv.RelateNumber)
-	if strings.ToUpper(in.RelateNumber) == relate {
-		delete(b.byRelate, relate) // put back below if refused
+	if !strings.EqualFold(in.RelateNumber, e.inv.RelateNumber) {
+		return Invoice{}, fmt.Errorf("%w: %q, the invoice's is %q", ErrRelateNumberMismatch, in.RelateNumber, e.inv.RelateNumber)
 	}
-	if err := l.issuable(b, in); err != nil {
-		if b.byRelate[relate] == nil {
-			b.byRelate[relate] = e
-		}
-		return Invoice{}, Invoice{}, err
-	}
-	l.void(b, e, reason)
-	voided = e.snapshot()
-	return voided, l.issue(merchantID, b, in).snapshot(), nil
+	old := e.snapshot()
+	old.Status, old.VoidReason, old.VoidDate = Voided, reason, l.now().In(Taipei)
+	in.RelateNumber = e.inv.RelateNumber
+	in.Items = slices.Clone(in.Items)
+	e.inv.Input = in
+	e.inv.Previous = &old
+	return e.snapshot(), nil
 }
 
 // voidable returns the entry k names when it can be voided; l.mu is held.

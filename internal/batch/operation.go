@@ -5,24 +5,36 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
+	"unicode"
 
 	"github.com/ecpay-go/einvoice/generated/registry"
 )
 
 // Operation is an operation of the registry that a batch runs, one request
-// per key: its request Data has the key member (a string), and every other
-// required field but MerchantID has a default or a single allowed value in
-// the page's schema (registry.RequestDefaults). A request is the key alone:
-// the client fills in MerchantID and those fields.
+// per key. Either (For) its request Data has the key member (a string), and
+// every other required field but MerchantID has a default or a single
+// allowed value in the page's schema (registry.RequestDefaults), so that a
+// request is the key alone and the client fills in MerchantID and those
+// fields; or (IssueOperation) each line of the input is a whole request
+// Data that holds its key.
 type Operation struct {
 	Op *registry.Operation
 	// Key names the request member that tells one request of a batch from
-	// another: Tsr.
-	Key string
+	// another: Tsr, RelateNumber. KeyMember is the member that names it in
+	// the result and journal lines: tsr, relate_number.
+	Key, KeyMember string
 	// Fields are the other required members, sent with the same value for
 	// every key.
 	Fields []Field
+	// Whole reports that each line of the input is a whole request Data,
+	// a JSON object, rather than a key.
+	Whole bool
+	// settle, when set, asks ECPay whether the work of an attempt whose
+	// answer was lost was done (see IssueOperation); without it, such a key
+	// is resent, marked resent.
+	settle *settler
 }
 
 // Field is a required member a batch sends with the same value for every
@@ -60,7 +72,7 @@ func For(op *registry.Operation) (*Operation, string) {
 	if p := m.RequestData.Properties[batchKey]; p == nil || p.Value == nil || !p.Value.Type.Is("string") {
 		return nil, "its request Data has no " + batchKey
 	}
-	bop := &Operation{Op: op, Key: batchKey}
+	bop := &Operation{Op: op, Key: batchKey, KeyMember: snake(batchKey)}
 	defaults := m.Defaults
 	for _, name := range m.Required {
 		if name == bop.Key || name == "MerchantID" {
@@ -77,6 +89,19 @@ func For(op *registry.Operation) (*Operation, string) {
 		bop.Fields = append(bop.Fields, Field{Name: name, Value: value, Why: defaults[i].Why})
 	}
 	return bop, ""
+}
+
+// snake writes a member's name as a line's member: Tsr is tsr,
+// RelateNumber relate_number.
+func snake(name string) string {
+	var b strings.Builder
+	for i, r := range name {
+		if unicode.IsUpper(r) && i > 0 {
+			b.WriteByte('_')
+		}
+		b.WriteRune(unicode.ToLower(r))
+	}
+	return b.String()
 }
 
 // Request returns the request Data for key: the key member alone, as the

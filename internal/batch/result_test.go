@@ -32,13 +32,13 @@ func TestNewAnswer(t *testing.T) {
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
-			r := Result{Tsr: "T", Answer: NewAnswer(nil, tt.err, 0)}
+			r := Result{Key: "T", KeyMember: "tsr", Answer: NewAnswer(nil, tt.err, 0)}
 			if r.OK || r.Error == nil || r.Error.Kind != tt.kind || r.Final() != tt.final || r.Error.MaybeSent != tt.maybeSent || r.exitCode() != tt.code {
 				t.Errorf("got %+v %+v final=%t code=%d", r, r.Error, r.Final(), r.exitCode())
 			}
 		})
 	}
-	ok := Result{Tsr: "T", Answer: NewAnswer(&wrapper.Result[json.RawMessage]{RtnCode: 4000004, RtnMsg: "m"}, nil, 0)}
+	ok := Result{Key: "T", KeyMember: "tsr", Answer: NewAnswer(&wrapper.Result[json.RawMessage]{RtnCode: 4000004, RtnMsg: "m"}, nil, 0)}
 	if !ok.OK || !ok.Final() || ok.exitCode() != ExitOK || *ok.RtnCode != 4000004 {
 		t.Errorf("success: %+v", ok)
 	}

@@ -142,6 +142,10 @@ func (s *Server) serveExchange(w *trackingWriter, r *http.Request, ex *exchange,
 	if a.status == 0 {
 		a = s.internalError(ex, errors.New("the handler wrote no answer"))
 	}
+	if f := ex.rec.Fault; f != nil && f.LoseAnswer {
+		s.loseAnswer(w.ResponseWriter, ex, a)
+		return
+	}
 	s.send(w, r, ex, a)
 }
 

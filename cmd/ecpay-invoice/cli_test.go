@@ -57,6 +57,8 @@ func typicalArgs(name string) (args []string, stdin string, ok bool) {
 		return append([]string{"call", "TriggerIssue", "--data", `{"Tsr":"A","PayType":"2"}`}, offline...), "", true
 	case isBatch(name):
 		return append([]string{name, "--tsr", "A"}, offline...), "", true
+	case name == "issue":
+		return append([]string{"issue", "--file", "-"}, offline...), `{"RelateNumber":"A"}`, true
 	case name == "encrypt", name == "decrypt":
 		return []string{name}, "", true
 	case name == "validate":

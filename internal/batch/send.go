@@ -65,7 +65,7 @@ func (b *Batch) send(j job) {
 func (b *Batch) result(j job, res *wrapper.Result[json.RawMessage], err error, resent bool) Result {
 	r := Result{Key: j.key, KeyMember: b.bop.KeyMember, Answer: NewAnswer(res, err, b.timeout), Resent: resent}
 	if b.bop.Whole && r.Error != nil && r.Error.Kind == wrapper.KindValidation {
-		r.Error.Message = j.where + ": " + r.Error.Message + "; nothing was sent"
+		r.Error.Message = j.where + ": " + r.Error.Message
 	}
 	return r
 }

@@ -35,17 +35,13 @@ func (bop *Operation) dataItem(lr *input.LineReader, line []byte, name string) (
 		return item{}, false
 	}
 	it := item{key: standIn, where: where, number: lr.Number}
-	var members map[string]json.RawMessage
-	if err := json.Unmarshal(line, &members); err != nil || members == nil {
-		if err == nil {
-			err = fmt.Errorf("it is null")
-		}
+	raw, err := bop.keyMember(line)
+	if err != nil {
 		it.problem = fmt.Sprintf("is not a JSON object, the request Data of one %s (%v)", bop.Op.Name, err)
 		return it, true
 	}
-	raw, ok := members[bop.Key]
 	var key string
-	if !ok || json.Unmarshal(raw, &key) != nil || key == "" {
+	if raw == nil || json.Unmarshal(raw, &key) != nil || key == "" {
 		it.problem = fmt.Sprintf("has no %s (a non-empty string), the key that tells one %s from another and keeps it from being sent twice", bop.Key, bop.Op.Name)
 		return it, true
 	}

@@ -20,6 +20,7 @@ func TestDataLines(t *testing.T) {
 		"not json\n" +
 		"null\n" +
 		`["RelateNumber"]` + "\n" +
+		`{"RelateNumber":"R", oops}` + "\n" +
 		`{"SalesAmount":1}` + "\n" +
 		`{"RelateNumber":7}` + "\n" +
 		`{"RelateNumber":""}` + "\n" +
@@ -33,16 +34,17 @@ func TestDataLines(t *testing.T) {
 	}{
 		{key: "R1", data: `{"RelateNumber":"R1","SalesAmount":1}`},
 		{key: "R2", data: `{"RelateNumber":"R2"}`},
-		{key: "\ufffd(line 5)", problem: "line 5 of in.jsonl is not a JSON object, the request Data of one Issue (invalid character"},
-		{key: "\ufffd(line 6)", problem: "line 6 of in.jsonl is not a JSON object, the request Data of one Issue (it is null)"},
+		{key: "\ufffd(line 5)", problem: "line 5 of in.jsonl is not a JSON object, the request Data of one Issue (it does not start with {)"},
+		{key: "\ufffd(line 6)", problem: "line 6 of in.jsonl is not a JSON object, the request Data of one Issue (it does not start with {)"},
 		{key: "\ufffd(line 7)", problem: "line 7 of in.jsonl is not a JSON object"},
-		{key: "\ufffd(line 8)", problem: "line 8 of in.jsonl has no RelateNumber (a non-empty string)"},
-		{key: "\ufffd(line 9)", problem: "line 9 of in.jsonl has no RelateNumber"},
+		{key: "\ufffd(line 8)", problem: "line 8 of in.jsonl is not a JSON object, the request Data of one Issue (invalid character"},
+		{key: "\ufffd(line 9)", problem: "line 9 of in.jsonl has no RelateNumber (a non-empty string)"},
 		{key: "\ufffd(line 10)", problem: "line 10 of in.jsonl has no RelateNumber"},
-		{key: "\ufffd(line 11)", problem: "line 11 of in.jsonl RelateNumber has white space around it"},
-		{key: "R\x00", problem: "line 12 of in.jsonl RelateNumber holds a NUL byte"},
-		{key: "\ufffd(line 13)", problem: "line 13 of in.jsonl is longer than 1 MiB"},
-		{key: "kkkk", problem: "line 14 of in.jsonl has a RelateNumber longer than 64 KiB"},
+		{key: "\ufffd(line 11)", problem: "line 11 of in.jsonl has no RelateNumber"},
+		{key: "\ufffd(line 12)", problem: "line 12 of in.jsonl RelateNumber has white space around it"},
+		{key: "R\x00", problem: "line 13 of in.jsonl RelateNumber holds a NUL byte"},
+		{key: "\ufffd(line 14)", problem: "line 14 of in.jsonl is longer than 1 MiB"},
+		{key: "kkkk", problem: "line 15 of in.jsonl has a RelateNumber longer than 64 KiB"},
 		{key: "R4", data: `{"RelateNumber":"R4"}`},
 	}
 	bop := IssueOperation()

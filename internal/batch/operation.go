@@ -1,9 +1,11 @@
 package batch
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -118,12 +120,11 @@ func (bop *Operation) Request(key string) json.RawMessage {
 // keyOf returns the key member of data, a request's inner Data as the
 // client sends it.
 func (bop *Operation) keyOf(data []byte) (string, error) {
-	var members map[string]json.RawMessage
-	if err := json.Unmarshal(data, &members); err != nil {
+	raw, err := bop.keyMember(data)
+	if err != nil {
 		return "", fmt.Errorf("the request Data of %s does not decode: %w", bop.Op.Name, err)
 	}
-	raw, ok := members[bop.Key]
-	if !ok {
+	if raw == nil {
 		return "", errors.New("the request Data of " + bop.Op.Name + " has no " + bop.Key)
 	}
 	var key string
@@ -131,4 +132,32 @@ func (bop *Operation) keyOf(data []byte) (string, error) {
 		return "", fmt.Errorf("the %s of a request of %s is not a string: %w", bop.Key, bop.Op.Name, err)
 	}
 	return key, nil
+}
+
+// keyMember returns the raw key member of data, a JSON object (nil when it
+// has none). It decodes no other member, so that a large request (an
+// Issue's items) costs a scan, not a map.
+func (bop *Operation) keyMember(data []byte) (json.RawMessage, error) {
+	if i := bytes.IndexFunc(data, func(r rune) bool { return !unicode.IsSpace(r) }); i < 0 || data[i] != '{' {
+		return nil, errors.New("it does not start with {")
+	}
+	holder := reflect.New(keyHolder(bop.Key))
+	if err := json.Unmarshal(data, holder.Interface()); err != nil {
+		return nil, err
+	}
+	return holder.Elem().Field(0).Interface().(json.RawMessage), nil
+}
+
+// keyHolders are the struct types that decode a key member alone, by its
+// name.
+var keyHolders sync.Map
+
+// keyHolder returns struct{ Key json.RawMessage `json:"<name>"` }.
+func keyHolder(name string) reflect.Type {
+	if t, ok := keyHolders.Load(name); ok {
+		return t.(reflect.Type)
+	}
+	t := reflect.StructOf([]reflect.StructField{{Name: "Key", Type: reflect.TypeFor[json.RawMessage](), Tag: reflect.StructTag(`json:"` + name + `"`)}})
+	keyHolders.Store(name, t)
+	return t
 }

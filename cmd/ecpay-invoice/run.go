@@ -321,7 +321,8 @@ func printMainUsage(w io.Writer) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Calls ECPay's B2C e-invoice API: every operation whose page is in openapi/")
 	fmt.Fprintln(w, "(see `ecpay-invoice call --help` for the list), once with `call`, or as a")
-	fmt.Fprintln(w, "resumable batch over Tsrs for each operation that needs only a Tsr.")
+	fmt.Fprintln(w, "resumable batch over Tsrs for each operation that needs only a Tsr, and")
+	fmt.Fprintln(w, "issue, which issues a file of invoices, never one twice.")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Subcommands:")
 	for _, sc := range subcommands() {

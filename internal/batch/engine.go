@@ -260,6 +260,9 @@ func (b *Batch) summary(interrupted bool) string {
 	if duplicates > 0 {
 		s += fmt.Sprintf(", %d duplicates", duplicates)
 	}
+	if settled := p.settled.Load(); settled > 0 {
+		s += fmt.Sprintf(" (of the ok, %d issued by an earlier attempt whose answer was lost, found by %s, not sent again)", settled, b.bop.settle.lookupName)
+	}
 	s += fmt.Sprintf(", in %s (%d sent, %.1f/s)", time.Since(p.start).Round(time.Millisecond), p.sent.Load(), p.rate())
 	if interrupted {
 		if b.journal != nil {

@@ -39,6 +39,8 @@ type progress struct {
 	// (probably done earlier), duplicates and failed partition the rest of
 	// done with the successes.
 	done, sent, skipped, earlier, duplicates, failed atomic.Int64
+	// settled counts the successes a lookup settled (issued earlier).
+	settled atomic.Int64
 
 	mu       sync.Mutex // serialises writes to w: bar, notes, plain lines
 	stop     chan struct{}
@@ -130,6 +132,8 @@ func (p *progress) add(r *Result, sent bool) {
 		p.duplicates.Add(1)
 	case !r.OK:
 		p.failed.Add(1)
+	case r.Outcome == OutcomeIssuedEarlier:
+		p.settled.Add(1)
 	}
 	if p.bar != nil {
 		p.mu.Lock()

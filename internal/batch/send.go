@@ -38,7 +38,7 @@ func (b *Batch) send(j job) {
 			b.unhandled.Add(1)
 			return
 		}
-		if !sent {
+		if !sent && r.Error != nil && r.Error.Kind == wrapper.KindValidation {
 			b.progress.unsendable()
 		}
 		b.emit(&r, sent)
@@ -105,6 +105,10 @@ func (b *Batch) sendSettled(ctx context.Context, j job, data json.RawMessage) (r
 				return r, true, true
 			}
 		}
+		if sends > 0 {
+			// Sent again after the lookup found nothing.
+			resent = true
+		}
 		res, err := b.client.Call(ctx, b.bop.Op.Name, data)
 		if errors.Is(err, errStopping) {
 			return Result{}, false, false
@@ -126,7 +130,6 @@ func (b *Batch) sendSettled(ctx context.Context, j job, data json.RawMessage) (r
 		default:
 			return r, true, true
 		}
-		resent = true
 	}
 }
 

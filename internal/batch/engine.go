@@ -53,13 +53,13 @@ func Start(ctx context.Context, cfg Config, newClient NewClient) (*Batch, error)
 	}
 	// Last, once nothing else can fail: the journal holds the files' locks.
 	if cfg.Out != "" {
-		if b.journal, err = openJournal(cfg.Out, cfg.Target, cfg.Operation.KeyMember, cfg.Adopt, cfg.Stderr); err != nil {
+		if b.journal, err = openJournal(cfg.Out, cfg.Target, cfg.Operation.Key, cfg.Operation.KeyMember, cfg.Adopt, cfg.Stderr); err != nil {
 			abort(nil)
 			return nil, err
 		}
 		b.journal.onFail = abort
 	}
-	b.progress = newProgress(cfg.Stderr)
+	b.progress = newProgress(cfg.Stderr, cfg.Operation.Key)
 	return b, nil
 }
 

@@ -184,12 +184,13 @@ type journalWrite struct {
 }
 
 // openJournal opens (creating them if need be) and locks the results file at
-// path and its journal, checks that they belong to tgt, reads what earlier
+// path and its journal, for a batch whose key is named key (member in its
+// lines), checks that they belong to tgt, reads what earlier
 // runs recorded, repairs torn last lines and starts the writer. A results
 // file without a journal (an earlier version's, which also holds intent
 // lines) is refused unless adopt is set: then it is converted, for tgt. Notes
 // about repairs go to warn. Errors are usage errors: the run must not start.
-func openJournal(path string, tgt Target, member string, adopt bool, warn io.Writer) (*journal, error) {
+func openJournal(path string, tgt Target, key, member string, adopt bool, warn io.Writer) (*journal, error) {
 	jpath := path + JournalSuffix
 	hasResults, err := nonEmptyRegular(path)
 	if err != nil {
@@ -213,10 +214,10 @@ func openJournal(path string, tgt Target, member string, adopt bool, warn io.Wri
 	}
 
 	j := &journal{index: make(map[string]journalEntry), member: member}
-	if j.log, err = openLogFile(jpath, 0o600); err != nil {
+	if j.log, err = openLogFile(jpath, 0o600, key); err != nil {
 		return nil, err
 	}
-	if j.results, err = openLogFile(path, 0o644); err != nil {
+	if j.results, err = openLogFile(path, 0o644, key); err != nil {
 		j.log.f.Close()
 		return nil, err
 	}
@@ -264,7 +265,7 @@ func notRegular(path string) error {
 }
 
 // openLogFile opens and locks one of the two files for appending.
-func openLogFile(path string, perm os.FileMode) (*logFile, error) {
+func openLogFile(path string, perm os.FileMode, key string) (*logFile, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, perm)
 	if err != nil {
 		return nil, fmt.Errorf("--out: %v", err)
@@ -275,7 +276,7 @@ func openLogFile(path string, perm os.FileMode) (*logFile, error) {
 	}
 	if err := lockFile(f); err != nil {
 		f.Close()
-		return nil, fmt.Errorf("--out: %s is in use by another run (%v): two runs on one results file could send a Tsr twice", path, err)
+		return nil, fmt.Errorf("--out: %s is in use by another run (%v): two runs on one results file could send a %s twice", path, err, key)
 	}
 	return &logFile{path: path, f: f}, nil
 }

@@ -49,7 +49,7 @@ type progress struct {
 
 const plainEvery = 10 * time.Second
 
-func newProgress(w io.Writer) *progress {
+func newProgress(w io.Writer, key string) *progress {
 	p := &progress{w: w, now: time.Now, stop: make(chan struct{}), finished: make(chan struct{})}
 	p.start = p.now()
 	p.total.Store(-1)
@@ -60,7 +60,7 @@ func newProgress(w io.Writer) *progress {
 			progressbar.OptionSetDescription("sending"),
 			progressbar.OptionShowCount(),
 			progressbar.OptionShowIts(),
-			progressbar.OptionSetItsString("Tsr"),
+			progressbar.OptionSetItsString(key),
 			progressbar.OptionSetPredictTime(true),
 			progressbar.OptionSetWidth(30),
 			progressbar.OptionThrottle(200*time.Millisecond),

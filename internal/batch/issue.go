@@ -19,8 +19,11 @@ import (
 // settled before anything is resent: GetIssue by RelateNumber finds the
 // invoice (the line then carries its number, "outcome":"issued_earlier") or
 // not (Issue is sent again, marked resent). A resend that ECPay refuses as
-// already done (wrapper.ErrConflict: its refusal of a repeated RelateNumber)
-// is settled by GetIssue too. No invoice is issued twice.
+// already done (wrapper.ErrConflict, as the registry classes its refusal of
+// a repeated RelateNumber, wrapper.RtnCodeDuplicateRelateNumber) is settled
+// by GetIssue too; GetIssue's wrapper.ErrNotFound
+// (wrapper.RtnCodeInvoiceNotFound) says the invoice was never issued. No
+// invoice is issued twice.
 func IssueOperation() *Operation {
 	return &Operation{Op: registry.Issue, Key: "RelateNumber", KeyMember: snake("RelateNumber"), Whole: true, settle: &settler{
 		lookupName: registry.GetIssue.Name,

@@ -80,8 +80,8 @@ func operations(sim *ecpaysimtest.Server) string {
 // what the simulator would not say by itself.
 func TestIssueSettlesLostAnswers(t *testing.T) {
 	found := ecpaysim.Fault{Data: `{"RtnCode":1,"RtnMsg":"查詢成功","IIS_Number":"AB12345678","IIS_Relate_Number":"R1","IIS_Create_Date":"2026-12-07 10:00:00","IIS_Random_Number":"0420"}`}
-	notFound := ecpaysim.Fault{RtnCode: 2, RtnMsg: "查無發票資料，請重新確認"}
-	duplicate := ecpaysim.Fault{RtnCode: 10000009, RtnMsg: "自訂編號不可重複"}
+	notFound := ecpaysim.Fault{RtnCode: wrapper.RtnCodeInvoiceNotFound}
+	duplicate := ecpaysim.Fault{RtnCode: wrapper.RtnCodeDuplicateRelateNumber}
 	tests := map[string]struct {
 		faults []ecpaysim.Fault
 		// ops are the operations asked, in order.

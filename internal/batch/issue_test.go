@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -66,13 +67,22 @@ func runIssue(t *testing.T, sim *ecpaysimtest.Server, out string, lines ...strin
 	return results, code
 }
 
-// operations lists the operations the simulator was asked, in order.
+// operations lists the operations the simulator was asked, sorted: a
+// request whose answer was lost is recorded once its connection is closed,
+// which may be after the next request.
 func operations(sim *ecpaysimtest.Server) string {
 	var ops []string
 	for _, r := range sim.Requests() {
 		ops = append(ops, r.Operation)
 	}
-	return strings.Join(ops, " ")
+	return sorted(strings.Join(ops, " "))
+}
+
+// sorted sorts the words of s.
+func sorted(s string) string {
+	words := strings.Fields(s)
+	slices.Sort(words)
+	return strings.Join(words, " ")
 }
 
 // An Issue whose answer was lost is settled by GetIssue before anything
@@ -92,6 +102,12 @@ func TestIssueSettlesLostAnswers(t *testing.T) {
 		invoice string
 		code    int
 		final   bool
+		// For a result not final, a rerun is answered rerunFaults and asks
+		// rerun, ending with rerunOutcome, resent or not.
+		rerunFaults  []ecpaysim.Fault
+		rerun        string
+		rerunOutcome string
+		rerunResent  bool
 	}{
 		"lost after the work, found": {
 			faults: []ecpaysim.Fault{{LoseAnswer: true}, found},
@@ -105,13 +121,23 @@ func TestIssueSettlesLostAnswers(t *testing.T) {
 			faults: []ecpaysim.Fault{{LoseAnswer: true}, notFound, duplicate, found},
 			ops:    "Issue GetIssue Issue GetIssue", outcome: OutcomeIssuedEarlier, resent: true, ok: true, invoice: "AB12345678", code: ExitOK, final: true,
 		},
+		"HTTP 502, not found, resent": {
+			faults: []ecpaysim.Fault{{HTTPStatus: 502}, notFound},
+			ops:    "Issue GetIssue Issue", resent: true, ok: true, code: ExitOK, final: true,
+		},
+		"HTTP 503, which says nothing was done: a failure a rerun sends again": {
+			faults: []ecpaysim.Fault{{HTTPStatus: 503}},
+			ops:    "Issue", code: ExitFailure, rerun: "Issue",
+		},
 		"lost, and the lookup fails": {
 			faults: []ecpaysim.Fault{{LoseAnswer: true}, {HTTPStatus: 503}},
 			ops:    "Issue GetIssue", outcome: OutcomeUnsettled, code: ExitFailure,
+			rerunFaults: []ecpaysim.Fault{found}, rerun: "GetIssue", rerunOutcome: OutcomeIssuedEarlier,
 		},
 		"lost twice": {
 			faults: []ecpaysim.Fault{{MalformedBody: "x"}, notFound, {MalformedBody: "x"}, notFound},
 			ops:    "Issue GetIssue Issue GetIssue", resent: true, code: ExitFailure,
+			rerunFaults: []ecpaysim.Fault{notFound}, rerun: "GetIssue Issue", rerunResent: true,
 		},
 		"refused as a repeated RelateNumber at the first send: a refusal, not settled": {
 			faults: []ecpaysim.Fault{duplicate},
@@ -130,7 +156,7 @@ func TestIssueSettlesLostAnswers(t *testing.T) {
 				t.Fatalf("results %+v", results)
 			}
 			r := results[0]
-			if got := operations(sim); got != tt.ops {
+			if got := operations(sim); got != sorted(tt.ops) {
 				t.Errorf("the simulator was asked %q, want %q", got, tt.ops)
 			}
 			if r.Key != "R1" || r.Outcome != tt.outcome || r.Resent != tt.resent || r.OK != tt.ok || code != tt.code || r.Final() != tt.final {
@@ -143,18 +169,18 @@ func TestIssueSettlesLostAnswers(t *testing.T) {
 				t.Errorf("%d faults left unused", n)
 			}
 			// A key left unsettled is looked up again by a rerun before
-			// anything is sent.
+			// anything is sent, unless nothing was done for it.
 			if !tt.final {
-				if err := sim.InjectNext(found); err != nil {
+				if err := sim.InjectNext(tt.rerunFaults...); err != nil {
 					t.Fatal(err)
 				}
 				before := len(sim.Requests())
 				again, code := runIssue(t, sim, out, issueLine(t, "R1"))
-				if code != ExitOK || again[0].Outcome != OutcomeIssuedEarlier || again[0].InvoiceNo != "AB12345678" {
-					t.Errorf("rerun: exit %d, %+v", code, again[0])
+				if r := again[0]; code != ExitOK || !r.OK || r.Resent != tt.rerunResent || r.Outcome != tt.rerunOutcome {
+					t.Errorf("rerun: exit %d, %+v; want outcome %q resent %t", code, r, tt.rerunOutcome, tt.rerunResent)
 				}
-				if got := operations(sim); got != tt.ops+" GetIssue" || len(sim.Requests()) != before+1 {
-					t.Errorf("rerun asked %q", got)
+				if got := operations(sim); got != sorted(tt.ops+" "+tt.rerun) || len(sim.Requests()) != before+len(strings.Fields(tt.rerun)) {
+					t.Errorf("after the rerun the simulator was asked %q, want %q then %q", got, tt.ops, tt.rerun)
 				}
 			}
 		})

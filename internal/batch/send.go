@@ -88,7 +88,9 @@ const maxSends = 2
 // false when the stop kept a request from being sent: nothing is reported.
 func (b *Batch) sendSettled(ctx context.Context, j job, data json.RawMessage) (r Result, sent, ok bool) {
 	s := b.bop.settle
-	lost, resent := j.resent, j.resent
+	// resent is set once Issue goes out again after an attempt that may
+	// have reached ECPay: a lookup alone resends nothing.
+	lost, resent := j.resent, false
 	conflict := false
 	for sends := 0; ; {
 		if lost {
@@ -105,7 +107,7 @@ func (b *Batch) sendSettled(ctx context.Context, j job, data json.RawMessage) (r
 				return r, true, true
 			}
 		}
-		if sends > 0 {
+		if lost {
 			// Sent again after the lookup found nothing.
 			resent = true
 		}
@@ -117,6 +119,11 @@ func (b *Batch) sendSettled(ctx context.Context, j job, data json.RawMessage) (r
 		if err == nil {
 			r.Issued = s.issued(res.Data)
 			return r, true, true
+		}
+		if r.Error.Kind == wrapper.KindHTTP && !wrapper.ShouldRetry(r.HTTPStatus, nil) {
+			// A 502 or 504 of a proxy in front of ECPay may follow the
+			// work done: only 429 and 503 say it was not.
+			r.Error.MaybeSent = true
 		}
 		if wrapper.ErrorKind(err) == wrapper.KindValidation {
 			return r, false, true

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ecpay-go/einvoice/ecpaycrypto"
+	"github.com/ecpay-go/einvoice/ecpaysim/internal/ledger"
 	"github.com/ecpay-go/einvoice/ecpaysim/internal/serving"
 	"github.com/ecpay-go/einvoice/generated/registry"
 	"github.com/ecpay-go/einvoice/internal/contract"
@@ -51,6 +52,9 @@ type Server struct {
 	// registry index (see serving.MockValue): shared, never modified.
 	defaults []map[string]any
 	inners   sync.Map // innerKey → *inner: the answers' Data (see innerAnswer)
+	// ledger holds the issued invoices and their allowances (see
+	// IssuedInvoice); it has its own lock.
+	ledger *ledger.Ledger
 
 	mu         sync.Mutex // guards the fields below
 	invoices   map[invoiceKey]*invoice
@@ -68,6 +72,8 @@ type config struct {
 	onBug     func(error)
 	keep      int
 	keepBytes int
+	// invoiceLimit bounds each merchant's issued invoices (WithInvoiceLimit).
+	invoiceLimit int
 }
 
 // Merchant is a merchant a Server accepts. The key and IV are for making
@@ -150,6 +156,25 @@ func WithRequestBytes(n int) Option {
 	}
 }
 
+// DefaultInvoiceLimit is how many issued invoices a Server keeps per
+// merchant by default (see WithInvoiceLimit).
+const DefaultInvoiceLimit = ledger.DefaultLimit
+
+// WithInvoiceLimit makes the Server keep at most n issued invoices per
+// merchant (DefaultInvoiceLimit by default), so that its memory stays
+// bounded whatever the traffic: issuing one more forgets the invoice
+// voided longest ago, else the oldest issued, with its allowances and its
+// RelateNumber (see IssuedInvoice). n must be at least 1.
+func WithInvoiceLimit(n int) Option {
+	return func(c *config) error {
+		if n < 1 {
+			return fmt.Errorf("ecpaysim: WithInvoiceLimit(%d): want 1 or more", n)
+		}
+		c.invoiceLimit = n
+		return nil
+	}
+}
+
 // New returns a Server configured by opts, with the specs loaded and their
 // validators built. It fails only on a bad option or, which would be a bug in
 // the generated packages, a spec that does not load.
@@ -205,6 +230,9 @@ func newServer(cfg *config) (*Server, error) {
 		limits:    serving.PageLimits(),
 		invoices:  make(map[invoiceKey]*invoice),
 		kept:      requestLog{keep: cfg.keep, keepBytes: cfg.keepBytes},
+	}
+	if s.ledger, err = ledger.New(ledger.Config{Now: s.clock, Limit: cfg.invoiceLimit}); err != nil {
+		return nil, err
 	}
 	for _, op := range registry.All() {
 		d, _ := serving.MockValue(c.ResponseDataSchema(op)).(map[string]any)

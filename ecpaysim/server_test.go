@@ -27,14 +27,21 @@ const (
 
 // pendingAnswer is op's RtnCode for a request naming a pending invoice that
 // waits for a trigger with DelayDay 0, and the status it leaves the invoice
-// in: the lifecycle for CancelDelayIssue and TriggerIssue, the default answer
-// (the first success code, nothing changed) for an operation without one.
+// in: the lifecycle for CancelDelayIssue and TriggerIssue; for the
+// operations on issued invoices, whose mocked request names none the
+// simulator issued, their not-found code; the default answer (the first
+// success code, nothing changed) for an operation without a lifecycle.
 func pendingAnswer(op *registry.Operation) (int, ecpaysim.InvoiceStatus) {
 	switch op {
 	case cancelOp:
 		return wrapper.RtnCodeOK, ecpaysim.StatusCancelled
 	case triggerOp:
 		return wrapper.RtnCodeIssued, ecpaysim.StatusIssued
+	case registry.GetIssue, registry.Invalid, registry.GetInvalid, registry.VoidWithReIssue,
+		registry.Allowance, registry.AllowanceByCollegiate:
+		return wrapper.RtnCodeInvoiceNotFound, ecpaysim.StatusPending
+	case registry.AllowanceInvalid, registry.AllowanceInvalidByCollegiate, registry.GetAllowance, registry.GetAllowanceInvalid:
+		return wrapper.RtnCodeAllowanceNotFound, ecpaysim.StatusPending
 	}
 	return op.Successes()[0].Code, ecpaysim.StatusPending
 }

@@ -69,22 +69,21 @@ var (
 // code table not being available (the overlays say so; the facts are in the
 // project's notes on ECPay's operations). TriggerIssue's page itself is
 // written from ECPay's PHP SDK example (see openapi/TriggerIssue.yaml).
+// The codes every operation answers only when injected, 9000001 and
+// 9999999, are in the table of IssuedInvoice, beside the issued invoice's.
 //
 //	operation         constant                        value    source  RtnMsg: when the simulator answers it
 //	CancelDelayIssue  wrapper.RtnCodeOK               1        page    "取消開立發票成功": a pending invoice, now cancelled
 //	CancelDelayIssue  wrapper.RtnCodeNoUpdatableTsr   5070305  stage   "B2C取消延遲(或觸發)發票 查無可更新交易單號": unknown, cancelled, triggered or issued
-//	CancelDelayIssue  wrapper.RtnCodeTaxSystemFailed  9000001  stage   "呼叫財政部API失敗": only when injected
-//	CancelDelayIssue  wrapper.RtnCodeSystemError      9999999  stage   "系統異常,請稍後再試": only when injected
 //	TriggerIssue      wrapper.RtnCodeIssued           4000004  stage   "開立發票成功": a waiting invoice with DelayDay 0, now issued
 //	TriggerIssue      wrapper.RtnCodeTriggered        4000003  stage   "延後開立成功": a waiting invoice with DelayDay > 0, now triggered
 //	TriggerIssue      wrapper.RtnCodeUnknownTsr       4000001  stage   "不存在此交易單號": an unknown Tsr
 //	TriggerIssue      wrapper.RtnCodeNoUpdatableTsr   5070305  stage   "B2C取消延遲(或觸發)發票 查無可更新交易單號": triggered, issued, cancelled or scheduled
-//	TriggerIssue      wrapper.RtnCodeTaxSystemFailed  9000001  stage   "呼叫財政部API失敗": only when injected
-//	TriggerIssue      wrapper.RtnCodeSystemError      9999999  stage   "系統異常,請稍後再試": only when injected
 //
-// The simulator's own RtnMsgs are two: "injected fault", for an injected
-// RtnCode without an RtnMsg, and "成功 (the simulator's default answer)", for
-// a default answer whose success code the overlays give no message.
+// The simulator's own RtnMsgs are "injected fault", for an injected RtnCode
+// without an RtnMsg, "成功 (the simulator's default answer)", for an answer
+// whose success code the overlays give no message, and those of its own
+// RtnCodes (RtnCodeAlreadyVoided and the constants beside it).
 // TransCode errors carry "Data": "" and never null; every TransCode 1 answer
 // carries encrypted Data and an RpHeader holding only Timestamp (Unix
 // seconds).
@@ -300,6 +299,9 @@ type request struct {
 	// data is the decoded Data, a pointer to the operation's generated
 	// request Data type.
 	data any
+	// plaintext is the decrypted Data, for behaviours that read members
+	// the generated type does not reach at once.
+	plaintext []byte
 	// injected is true when an injected RtnCode fault answers the request
 	// instead: the behaviour may count it, and must change nothing else.
 	injected bool
@@ -324,6 +326,19 @@ type behaviour func(s *Server, req request) outcome
 var behaviours = map[*registry.Operation]behaviour{
 	registry.CancelDelayIssue: delayed(func(inv *invoice) *int { return &inv.cancels }, (*invoice).cancel),
 	registry.TriggerIssue:     delayed(func(inv *invoice) *int { return &inv.triggers }, (*invoice).trigger),
+
+	registry.Issue:                        issueBehaviour,
+	registry.GetIssue:                     getIssueBehaviour,
+	registry.GetIssueList:                 getIssueListBehaviour,
+	registry.Invalid:                      invalidBehaviour,
+	registry.GetInvalid:                   getInvalidBehaviour,
+	registry.VoidWithReIssue:              voidWithReIssueBehaviour,
+	registry.Allowance:                    allowanceBehaviour,
+	registry.AllowanceByCollegiate:        allowanceByCollegiateBehaviour,
+	registry.AllowanceInvalid:             allowanceInvalidBehaviour,
+	registry.AllowanceInvalidByCollegiate: allowanceInvalidByCollegiateBehaviour,
+	registry.GetAllowance:                 getAllowanceBehaviour,
+	registry.GetAllowanceInvalid:          getAllowanceInvalidBehaviour,
 }
 
 // delayed returns the behaviour of an operation on the delayed invoice of

@@ -166,9 +166,10 @@ type Allowance struct {
 	Remaining int64
 }
 
-// TempExpireDate is when an online allowance not agreed to lapses: 7 days
-// after it was made (the simulator's own choice; it does not lapse them).
-func (a Allowance) TempExpireDate() time.Time { return a.Date.AddDate(0, 0, 7) }
+// TempExpireDate is until when the buyer can agree to an online
+// allowance: 72 hours after it was made, as the AllowanceByCollegiate page
+// says (the simulator does not lapse it then).
+func (a Allowance) TempExpireDate() time.Time { return a.Date.Add(72 * time.Hour) }
 
 // TaxAmount is the tax in the allowance's Amount, at the invoice's rate,
 // prices including tax.

@@ -58,22 +58,6 @@ func issueFile(t testing.TB, prefix string, n int) (string, []string) {
 	return path, keys
 }
 
-// newIssueSim is newSim for the tests that need the simulator to store the
-// invoices it issues.
-func newIssueSim(t *testing.T) *ecpaysimtest.Server {
-	t.Helper()
-	sim := newSim(t)
-	probe := "PROBE-STORE"
-	if _, err := sim.Client.Call(t.Context(), "Issue", json.RawMessage(issueData(t, probe))); err != nil {
-		t.Fatal(err)
-	}
-	res, err := sim.Client.GetIssue(t.Context(), wrapper.GetIssueRequest{RelateNumber: &probe})
-	if err != nil || res.Data.IISRelateNumber == nil || string(*res.Data.IISRelateNumber) != probe {
-		t.Skip("the simulator does not store the invoices it issues yet (branch i18-sim)")
-	}
-	return newSim(t)
-}
-
 // issued counts, per RelateNumber, the Issue requests the simulator
 // answered with success: the invoices it issued, whether the answer
 // reached the batch or not.
@@ -94,16 +78,23 @@ func byKey(t *testing.T, results []batch.Result) map[string]batch.Result {
 }
 
 // assertIssuedOnce checks that every RelateNumber of keys was issued once
-// by sim and has its invoice number in the results file out.
+// by sim, as its requests and its book of invoices both say, and has its
+// invoice's number, date and random number in the results file out.
 func assertIssuedOnce(t *testing.T, sim *ecpaysimtest.Server, out string, keys []string) {
 	t.Helper()
 	counts := issued(sim)
+	book := map[string][]ecpaysim.IssuedInvoice{}
+	for _, inv := range sim.IssuedInvoices(ecpaysim.StageMerchantID) {
+		book[inv.RelateNumber] = append(book[inv.RelateNumber], inv)
+	}
 	_, results := journalLines(t, out)
 	final := byKey(t, results)
 	numbers := map[string]string{}
 	for _, k := range keys {
-		if counts[k] != 1 {
-			t.Errorf("%s was issued %d times", k, counts[k])
+		if counts[k] != 1 || len(book[k]) != 1 {
+			t.Errorf("%s was issued %d times (%d in the book)", k, counts[k], len(book[k]))
+		} else if inv, r := book[k][0], final[k]; r.InvoiceNo != inv.InvoiceNo || r.RandomNumber != inv.RandomNumber || r.InvoiceDate != inv.InvoiceDate.Format("2006-01-02 15:04:05") {
+			t.Errorf("%s: the results file says %+v, the simulator issued %s of %s, random number %s", k, r.Issued, inv.InvoiceNo, inv.InvoiceDate, inv.RandomNumber)
 		}
 		r, ok := final[k]
 		switch {
@@ -258,7 +249,7 @@ func newHoldAnswers(t *testing.T, sim *ecpaysimtest.Server, pass int64) *holdAns
 // settles each by GetIssue and issues none twice.
 func TestIssueResumeAfterKill(t *testing.T) {
 	const n = 200
-	sim := newIssueSim(t)
+	sim := newSim(t)
 	input, keys := issueFile(t, "KILL", n)
 	h := newHoldAnswers(t, sim, n/4)
 	out := filepath.Join(t.TempDir(), "results.jsonl")
@@ -334,7 +325,7 @@ func TestIssueSettlesALostAnswer(t *testing.T) {
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
-			sim := newIssueSim(t)
+			sim := newSim(t)
 			input, keys := issueFile(t, "LOST", 3)
 			if err := sim.InjectNext(tt.fault); err != nil {
 				t.Fatal(err)
@@ -365,7 +356,7 @@ func TestIssueSettlesALostAnswer(t *testing.T) {
 // A rerun after a journal that says an Issue went out unanswered asks
 // GetIssue first: an invoice found is not issued again; one not found is.
 func TestIssueRerunSettlesByGetIssue(t *testing.T) {
-	sim := newIssueSim(t)
+	sim := newSim(t)
 	if _, err := sim.Client.Call(t.Context(), "Issue", json.RawMessage(issueData(t, "DONE"))); err != nil {
 		t.Fatal(err)
 	}

@@ -62,7 +62,7 @@ func TestThroughput2000(t *testing.T) {
 // the throughput and the peak RSS of the process in KiB.
 func timeIssueBatch(t *testing.T, n, concurrency int) (perSecond float64, maxRSSKiB int64) {
 	t.Helper()
-	sim := newIssueSim(t)
+	sim := newSim(t)
 	input, keys := issueFile(t, fmt.Sprintf("I%d", n), n)
 	out := filepath.Join(t.TempDir(), "results.jsonl")
 	args := []string{"issue", "--base-url", sim.URL, "--rate", "0", "--concurrency", strconv.Itoa(concurrency), "--file", input, "--out", out}

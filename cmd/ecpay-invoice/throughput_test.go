@@ -76,12 +76,14 @@ func timeIssueBatch(t *testing.T, n, concurrency int) (perSecond float64, maxRSS
 	return float64(n) / elapsed.Seconds(), run.maxRSSKiB
 }
 
-// TestThroughputIssue2000 issues 2,000 invoices at --concurrency 8 --rate 0
-// --out and logs the throughput; it asserts correctness (each issued once,
-// with its InvoiceNo in the results file), not speed.
+// TestThroughputIssue2000 issues 2,000 invoices at --concurrency 8 and 16,
+// --rate 0 --out, and logs the throughput; it asserts correctness (each
+// issued once, with its InvoiceNo in the results file), not speed.
 func TestThroughputIssue2000(t *testing.T) {
-	rate, rss := timeIssueBatch(t, 2000, 8)
-	t.Logf("2,000 invoices, issue --concurrency 8 --rate 0 --out: %.0f invoices/s, peak RSS %d KiB", rate, rss)
+	for _, concurrency := range []int{8, 16} {
+		rate, rss := timeIssueBatch(t, 2000, concurrency)
+		t.Logf("2,000 invoices, issue --concurrency %2d --rate 0 --out: %.0f invoices/s, peak RSS %d KiB", concurrency, rate, rss)
+	}
 }
 
 // TestMemoryDoesNotGrowWithTsrs measures 1,000 and 10,000-Tsr batches at

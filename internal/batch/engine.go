@@ -71,11 +71,11 @@ func (b *Batch) Run(src *Source) int {
 	return b.run(src)
 }
 
-// Batch sends a stream of Tsrs with a fixed number of workers. Memory does
-// not grow with the number of Tsrs but for the duplicate check (seenSet) and,
-// with --out, the journal's index of earlier runs' Tsrs: the reader hands one
-// Tsr at a time to the workers, and results go straight to stdout and the
-// journal.
+// Batch sends a stream of keys with a fixed number of workers. Memory does
+// not grow with the number of keys but for the duplicate check (seenSet) and,
+// with --out, the journal's index of earlier runs' keys: the reader hands one
+// key (and its line of Data) at a time to the workers, and results go
+// straight to stdout and the journal.
 type Batch struct {
 	bop         *Operation
 	client      *wrapper.Client

@@ -21,6 +21,10 @@ type State struct {
 	Merchants []string
 	// Invoices are the registered delayed invoices, in registration order.
 	Invoices []Invoice
+	// Issued are the issued invoices of every merchant, with their
+	// allowances (IssuedInvoice.Allowances): by merchant in the order of
+	// Merchants, each merchant's oldest first.
+	Issued []IssuedInvoice
 	// Requests counts the requests kept for Requests.
 	Requests int
 	// Violations counts the simulator's own bugs; see Server.Violations.
@@ -41,7 +45,8 @@ type State struct {
 // for a trigger, and 0), registers a pending delayed invoice: 201 with the
 // Invoice, 400 for a bad body, Tsr, DelayFlag or DelayDay, 404 for an unknown
 // merchant, 409 for a Tsr already registered, 413 and 415 as for the
-// operations. GET /_sim/state answers a State. Errors are text/plain.
+// operations. GET /_sim/state answers a State: the merchants, the delayed
+// and the issued invoices with their allowances. Errors are text/plain.
 func (s *Server) AdminHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST "+AdminPrefix+"delayed", s.adminDelayed)
@@ -116,7 +121,10 @@ func adminBodyProblem(err error) string {
 }
 
 func (s *Server) adminState(w http.ResponseWriter, _ *http.Request) {
-	state := State{Merchants: s.Merchants(), Invoices: s.Invoices()}
+	state := State{Merchants: s.Merchants(), Invoices: s.Invoices(), Issued: []IssuedInvoice{}}
+	for _, id := range state.Merchants {
+		state.Issued = append(state.Issued, s.IssuedInvoices(id)...)
+	}
 	s.mu.Lock()
 	state.Requests = s.kept.n
 	state.Violations = len(s.violations)

@@ -433,3 +433,44 @@ func TestIssuedInvoicesAreBounded(t *testing.T) {
 		t.Error("WithInvoiceLimit(0) accepted")
 	}
 }
+
+// Concurrent Issues each get their own number, in the track's order with
+// none skipped, and the same RelateNumber sent by several at once is
+// issued once.
+func TestConcurrentIssues(t *testing.T) {
+	sim := ecpaysimtest.NewServer(t)
+	var req wrapper.IssueRequest
+	sdkExample(t, "Issue", &req)
+	const n = 40
+	results := make(chan error, 2*n)
+	for i := range n {
+		go func() {
+			r := req
+			r.RelateNumber = fmt.Sprint("Concurrent", i)
+			_, err := sim.Client.Issue(t.Context(), r)
+			results <- err
+		}()
+		go func() {
+			_, err := sim.Client.Issue(t.Context(), req) // the same RelateNumber each time
+			results <- err
+		}()
+	}
+	duplicates := 0
+	for range 2 * n {
+		err := <-results
+		if apiErr, ok := errors.AsType[*wrapper.APIError](err); ok && apiErr.RtnCode == wrapper.RtnCodeDuplicateRelateNumber {
+			duplicates++
+		} else if err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := sim.IssuedInvoices(ecpaysim.StageMerchantID)
+	if duplicates != n-1 || len(got) != n+1 {
+		t.Fatalf("%d refused as duplicates, %d issued; want %d and %d", duplicates, len(got), n-1, n+1)
+	}
+	for i, inv := range got {
+		if want := fmt.Sprintf("SM%08d", i+1); inv.InvoiceNo != want {
+			t.Errorf("invoice %d is %s, want %s", i, inv.InvoiceNo, want)
+		}
+	}
+}

@@ -231,7 +231,10 @@ func newServer(cfg *config) (*Server, error) {
 		invoices:  make(map[invoiceKey]*invoice),
 		kept:      requestLog{keep: cfg.keep, keepBytes: cfg.keepBytes},
 	}
-	if s.ledger, err = ledger.New(ledger.Config{Now: s.clock, Limit: cfg.invoiceLimit}); err != nil {
+	// The ledger reads s.clock at each use, so that it dates invoices by
+	// whatever clock the Server reads.
+	now := func() time.Time { return s.clock() }
+	if s.ledger, err = ledger.New(ledger.Config{Now: now, Limit: cfg.invoiceLimit}); err != nil {
 		return nil, err
 	}
 	for _, op := range registry.All() {

@@ -148,6 +148,10 @@ func (s *Server) serveExchange(w *trackingWriter, r *http.Request, ex *exchange,
 	case ex.plainData != nil:
 		a = s.plainAnswer(ex)
 	}
+	if f := ex.rec.Fault; f != nil && f.LoseAnswer {
+		s.loseAnswer(w.ResponseWriter, ex, a)
+		return
+	}
 	s.send(w, r, ex, a)
 }
 

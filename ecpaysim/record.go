@@ -69,6 +69,10 @@ type Answer struct {
 	// Abandoned reports that the client went away during an injected
 	// Delay, so nothing was sent.
 	Abandoned bool
+	// Lost reports that the answer was made, the work done, and then lost
+	// by an injected LoseAnswer fault: the connection was closed without
+	// it.
+	Lost bool
 }
 
 // Requests returns the requests kept so far, oldest first, each with its

@@ -189,10 +189,10 @@ func byTsr(t *testing.T, results []batch.Result) map[string]batch.Result {
 	t.Helper()
 	m := make(map[string]batch.Result, len(results))
 	for _, r := range results {
-		if _, dup := m[r.Tsr]; dup {
-			t.Errorf("Tsr %s reported twice", r.Tsr)
+		if _, dup := m[r.Key]; dup {
+			t.Errorf("Tsr %s reported twice", r.Key)
 		}
-		m[r.Tsr] = r
+		m[r.Key] = r
 	}
 	return m
 }

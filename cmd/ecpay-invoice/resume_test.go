@@ -37,7 +37,7 @@ func journalLines(t *testing.T, path string) (intents []string, results []batch.
 			t.Fatalf("%s: line %q: %v", path+batch.JournalSuffix, line, err)
 		}
 		if rec.Sending {
-			intents = append(intents, rec.Tsr)
+			intents = append(intents, rec.Key)
 		} else if _, final := rec.IsResult(); final {
 			t.Errorf("%s holds a final result: %s", path+batch.JournalSuffix, line)
 		}
@@ -106,7 +106,7 @@ func TestResumeAfterKill(t *testing.T) {
 	intents, results := journalLines(t, out)
 	answered := map[string]bool{}
 	for _, r := range results {
-		answered[r.Tsr] = true
+		answered[r.Key] = true
 	}
 	inFlight := map[string]bool{}
 	for _, tsr := range intents {
@@ -145,12 +145,12 @@ func TestResumeAfterKill(t *testing.T) {
 	resent := map[string]bool{}
 	for _, r := range results {
 		if r.Final() {
-			final[r.Tsr]++
+			final[r.Key]++
 		}
 		if r.Resent {
-			resent[r.Tsr] = true
-			if !inFlight[r.Tsr] {
-				t.Errorf("%s is marked resent but was not in flight at the kill", r.Tsr)
+			resent[r.Key] = true
+			if !inFlight[r.Key] {
+				t.Errorf("%s is marked resent but was not in flight at the kill", r.Key)
 			}
 		}
 	}
@@ -243,7 +243,7 @@ func TestResumeReadsEachKindOfRecord(t *testing.T) {
 	}
 	for _, r := range parseResults(t, again.stdout) {
 		if !r.Skipped {
-			t.Errorf("third run did not skip %s", r.Tsr)
+			t.Errorf("third run did not skip %s", r.Key)
 		}
 	}
 	if n := len(readString(t, out)); n != size {
@@ -427,7 +427,7 @@ func testInterrupt(t *testing.T, sig syscall.Signal, say, never string) {
 	}
 	answered := map[string]bool{}
 	for _, r := range results {
-		answered[r.Tsr] = true
+		answered[r.Key] = true
 	}
 	for _, tsr := range intents {
 		if !answered[tsr] {
@@ -444,7 +444,7 @@ func testInterrupt(t *testing.T, sig syscall.Signal, say, never string) {
 	}
 	for _, r := range parseResults(t, rerun.stdout) {
 		if r.Resent {
-			t.Errorf("%s resent after a clean interrupt", r.Tsr)
+			t.Errorf("%s resent after a clean interrupt", r.Key)
 		}
 	}
 	for _, inv := range sim.Invoices() {

@@ -62,6 +62,15 @@ func (a *answerChecker) check(t *testing.T, op *registry.Operation, env generate
 	if err != nil {
 		t.Fatalf("%s: %v", op.Name, err)
 	}
+	a.checkPlaintext(t, op, plaintext)
+}
+
+// checkPlaintext checks an answer's Data, decrypted or plain.
+func (a *answerChecker) checkPlaintext(t *testing.T, op *registry.Operation, plaintext []byte) {
+	t.Helper()
+	if len(plaintext) == 0 {
+		t.Fatalf("%s: the answer has no Data", op.Name)
+	}
 	if err := a.contract.ResponseData(op, plaintext); err != nil {
 		t.Errorf("%s's answer %s violates its page: %v", op.Name, plaintext, err)
 	}
@@ -362,7 +371,10 @@ func TestGetIssueList(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			res := must(c.GetIssueList(ctx, wrapper.GetIssueListRequest{
 				BeginDate: tt.begin, EndDate: tt.end, NumPerPage: tt.perPage, ShowingPage: tt.page, QueryInvalid: tt.invalid})).ok(t, "GetIssueList")
-			answers.check(t, registry.GetIssueList, res.Envelope)
+			// GetIssueList's Data comes plain (PlainAnswerData): what the
+			// client decoded is the plaintext the simulator sent.
+			reqs := sim.Requests()
+			answers.checkPlaintext(t, registry.GetIssueList, reqs[len(reqs)-1].Answer.Plaintext)
 			var got, want []string
 			if res.Data.InvoiceData != nil {
 				for _, row := range *res.Data.InvoiceData {

@@ -69,7 +69,7 @@ func (s *Server) checkRequest(op *registry.Operation, env *generated.RequestEnve
 		return in, &rejection{TransCodeUnknownMerchant, transMsgUnknownMerchant}
 	}
 	in.codec = codec
-	if !protocol.InWindow(float64(env.RqHeader.Timestamp), s.clock()) {
+	if !protocol.InWindow(float64(env.RqHeader.Timestamp), s.Now()) {
 		return in, &rejection{TransCodeTimestampOutOfRange, fmt.Sprintf(transMsgTimestamp, int(TimestampWindow.Minutes()))}
 	}
 	plaintext, err := codec.Decrypt(env.Data)

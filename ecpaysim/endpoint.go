@@ -92,7 +92,7 @@ func (s *Server) endpoint(next http.Handler) http.Handler {
 			s.record(ex)
 			s.log(r, ex, time.Since(start))
 		}()
-		ex.rec.Received = s.clock()
+		ex.rec.Received = s.Now()
 		s.serveExchange(tw, r, ex, next)
 	})
 }
@@ -295,7 +295,7 @@ func (s *Server) rejection(ex *exchange, code int, msg string) generated.Respons
 // envelope returns an ECPay answer envelope and records it in ex. ECPay's
 // Data is empty, never null, when TransCode is not 1.
 func (s *Server) envelope(ex *exchange, transCode int, transMsg, data string, plaintext []byte, inner map[string]any) generated.ResponseEnvelope {
-	ts := int(s.clock().Unix())
+	ts := int(s.Now().Unix())
 	env := generated.ResponseEnvelope{
 		MerchantID: ex.merchantID,
 		PlatformID: ex.platformID,

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ecpay-go/einvoice/ecpaycrypto"
@@ -40,8 +41,10 @@ const (
 // requests.
 type Server struct {
 	merchants map[string]*ecpaycrypto.Codec
-	ids       []string // merchant IDs in the order they were configured
-	clock     func() time.Time
+	ids       []string         // merchant IDs in the order they were configured
+	clock     func() time.Time // WithClock's; the simulator's clock is Now
+	offset    atomic.Int64     // how far Advance has moved the clock, in ns
+	clockMu   sync.Mutex       // serialises Advance and AdvanceTo
 	onBug     func(error)
 	logger    *slog.Logger
 	contract  *contract.Checker
@@ -88,7 +91,8 @@ func WithMerchant(merchantID, hashKey, hashIV string) Option {
 }
 
 // WithClock makes the Server read the time from now instead of time.Now: it
-// checks RqHeader.Timestamp and stamps RpHeader.Timestamp with it.
+// checks RqHeader.Timestamp and stamps RpHeader.Timestamp with it. Advance
+// and AdvanceTo move the simulator's clock on from it (see Now).
 func WithClock(now func() time.Time) Option {
 	return func(c *config) error { return c.SetClock(now) }
 }
@@ -222,10 +226,6 @@ func newServer(cfg *config) (*Server, error) {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.handler.ServeHTTP(w, r)
 }
-
-// Clock returns the function the Server reads the time from (WithClock's,
-// or time.Now).
-func (s *Server) Clock() func() time.Time { return s.clock }
 
 // Merchants returns the IDs of the configured merchants, in the order they
 // were given to New.

@@ -112,6 +112,11 @@ Admin API (the simulator's own, not ECPay's; errors are one text/plain line):
         field at fault; 404 for a merchant not configured; 409 for a Tsr
         already registered; 413 over 1 MiB; 415 unless application/json.
         A proxy or a replay has no invoices: 404 saying so.
+  GET {URL}/_sim/clock, POST {URL}/_sim/clock
+        the simulator's clock, {"Now":"2026-06-17T12:00:00+08:00"}; POST
+        moves it forward by {"advance":"72h"} (h, m, s) or to
+        {"now":"2026-06-20T12:00:00+08:00"} (RFC 3339) and answers the same;
+        400 for a bad body, 409 for a move into the past.
   GET {URL}/_sim/state
         the merchants (IDs, never keys), every invoice with its status
         (pending, triggered, issued, cancelled) and request counts, and how

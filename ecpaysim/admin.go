@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"reflect"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -52,6 +53,14 @@ type State struct {
 // forward (Server.Advance, Server.AdvanceTo): 200 with the ClockState, 400
 // for a bad body, 409 for a move into the past (the clock does not move).
 //
+// POST /_sim/barcodes with a Barcode, {"BarCode":"/ABC+123"}, POST
+// /_sim/lovecodes with a LoveCode, {"LoveCode":"5678","OrganName":"…"}, and
+// POST /_sim/companies with a Company,
+// {"UnifiedBusinessNo":"04595252","CompanyName":"…"}, make the checks of a
+// buyer's data know them (RegisterBarcode, RegisterLoveCode,
+// RegisterCompany): 201 with the body, 400 for a bad body or a value that
+// breaks its page's format (or check digit).
+//
 // Errors are text/plain. The admin API has no authentication: serve it
 // only where the simulator's clients may change its state (ecpay-sim
 // serves it beside the operations, on the address it is given).
@@ -61,6 +70,9 @@ func (s *Server) AdminHandler() http.Handler {
 	mux.HandleFunc("GET "+AdminPrefix+"state", s.adminState)
 	mux.HandleFunc("GET "+AdminPrefix+"clock", s.adminClock)
 	mux.HandleFunc("POST "+AdminPrefix+"clock", s.adminMoveClock)
+	mux.HandleFunc("POST "+AdminPrefix+"barcodes", adminRegister(func(b Barcode) error { return s.RegisterBarcode(b.BarCode) }))
+	mux.HandleFunc("POST "+AdminPrefix+"lovecodes", adminRegister(func(l LoveCode) error { return s.RegisterLoveCode(l.LoveCode, l.OrganName) }))
+	mux.HandleFunc("POST "+AdminPrefix+"companies", adminRegister(func(c Company) error { return s.RegisterCompany(c.UnifiedBusinessNo, c.CompanyName) }))
 	return mux
 }
 
@@ -178,4 +190,43 @@ func (s *Server) adminMoveClock(w http.ResponseWriter, r *http.Request) {
 	default:
 		serving.WriteJSON(w, http.StatusOK, ClockState{now})
 	}
+}
+
+// Barcode is the body of POST /_sim/barcodes: a mobile barcode for
+// CheckBarcode to know.
+type Barcode struct{ BarCode string }
+
+// LoveCode is the body of POST /_sim/lovecodes: a love code and its
+// organisation's name for CheckLoveCode to know.
+type LoveCode struct{ LoveCode, OrganName string }
+
+// Company is the body of POST /_sim/companies: a company identifier and its
+// name for GetCompanyNameByTaxID to know.
+type Company struct{ UnifiedBusinessNo, CompanyName string }
+
+// adminRegister returns the handler of an admin endpoint that registers a
+// T: 201 with it, 400 for a bad body or what register refuses.
+func adminRegister[T any](register func(T) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var v T
+		if !readAdmin(w, r, &v, func(error) string { return registerUsage[T]() }) {
+			return
+		}
+		if err := register(v); err != nil {
+			adminError(w, http.StatusBadRequest, err)
+			return
+		}
+		serving.WriteJSON(w, http.StatusCreated, v)
+	}
+}
+
+// registerUsage is what an adminRegister endpoint wants: T's members, all
+// strings, e.g. {"LoveCode":"…","OrganName":"…"}.
+func registerUsage[T any]() string {
+	t := reflect.TypeFor[T]()
+	members := make([]string, t.NumField())
+	for i := range members {
+		members[i] = fmt.Sprintf("%q:\"…\"", t.Field(i).Name)
+	}
+	return "want {" + strings.Join(members, ",") + "}, strings"
 }

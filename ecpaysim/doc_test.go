@@ -70,7 +70,7 @@ func TestDocumentedTransCodesMatchTheConstants(t *testing.T) {
 // lifecycle table uses only codes of its operations.
 func TestDocumentedRtnCodesMatchTheRegistry(t *testing.T) {
 	src := docSource(t)
-	row := regexp.MustCompile(`(?m)^//\t(\w+) +wrapper\.(RtnCode\w+) +(\d+) +(page|stage) +"([^"]+)": (.+)$`)
+	row := regexp.MustCompile(`(?m)^//\t(\w+) +wrapper\.(RtnCode\w+) +(\d+) +(page|stage) +"([^"]*)": (.+)$`)
 	type key struct {
 		op   string
 		code int

@@ -57,6 +57,7 @@ type Server struct {
 
 	mu         sync.Mutex // guards the fields below
 	invoices   map[invoiceKey]*invoice
+	checks     checkData
 	order      []invoiceKey // registration order, for Invoices
 	kept       requestLog
 	faults     []Fault
@@ -208,6 +209,7 @@ func newServer(cfg *config) (*Server, error) {
 		contract:  c,
 		limits:    serving.PageLimits(),
 		invoices:  make(map[invoiceKey]*invoice),
+		checks:    newCheckData(),
 		kept:      requestLog{keep: cfg.keep, keepBytes: cfg.keepBytes},
 	}
 	for _, op := range registry.All() {

@@ -61,10 +61,11 @@ var (
 // registry.Operation.Code; package wrapper names each RtnCode<Name>. An
 // operation without a lifecycle answers its first success code (the default
 // answer above), and any other of its codes only when injected; the registry
-// lists them. The codes of the operations with a lifecycle, and where each
-// comes from:
-// "page" is ECPay's CancelDelayIssue page (openapi/CancelDelayIssue.yaml:
-// RtnCode 1 means success, with its example's message); "stage" is an
+// lists them. The codes of the operations with a lifecycle (the checks of
+// a buyer's data among them: see BuiltinBarcode), and where each comes from:
+// "page" is ECPay's page of the operation (RtnCode 1 means success;
+// openapi/CancelDelayIssue.yaml's example gives its message, the other
+// pages none, so the simulator answers its own); "stage" is an
 // independent open-source client's tests against ECPay's stage, ECPay's own
 // code table not being available (the overlays say so; the facts are in the
 // project's notes on ECPay's operations). TriggerIssue's page itself is
@@ -81,10 +82,21 @@ var (
 //	TriggerIssue      wrapper.RtnCodeNoUpdatableTsr   5070305  stage   "B2C取消延遲(或觸發)發票 查無可更新交易單號": triggered, issued, cancelled or scheduled
 //	TriggerIssue      wrapper.RtnCodeTaxSystemFailed  9000001  stage   "呼叫財政部API失敗": only when injected
 //	TriggerIssue      wrapper.RtnCodeSystemError      9999999  stage   "系統異常,請稍後再試": only when injected
+//	CheckBarcode           wrapper.RtnCodeOK                     1        page   "": a barcode, with IsExist
+//	CheckBarcode           wrapper.RtnCodeTaxSystemFailed        9000001  stage  "呼叫財政部API失敗": only when injected
+//	CheckBarcode           wrapper.RtnCodeSystemError            9999999  stage  "系統異常,請稍後再試": only when injected
+//	CheckLoveCode          wrapper.RtnCodeOK                     1        page   "": a love code, with IsExist and OrganName
+//	CheckLoveCode          wrapper.RtnCodeTaxSystemFailed        9000001  stage  "呼叫財政部API失敗": only when injected
+//	CheckLoveCode          wrapper.RtnCodeSystemError            9999999  stage  "系統異常,請稍後再試": only when injected
+//	GetCompanyNameByTaxID  wrapper.RtnCodeOK                     1        page   "": a known company identifier, with CompanyName
+//	GetCompanyNameByTaxID  wrapper.RtnCodeNoCompanyData          7        stage  "查無資料": an unknown one with a good check digit
+//	GetCompanyNameByTaxID  wrapper.RtnCodeTaxIDCheckDigitFailed  1200125  stage  "統一編號檢查碼驗證失敗，請再確認": a bad check digit
+//	GetCompanyNameByTaxID  wrapper.RtnCodeTaxSystemFailed        9000001  stage  "呼叫財政部API失敗": only when injected
+//	GetCompanyNameByTaxID  wrapper.RtnCodeSystemError            9999999  stage  "系統異常,請稍後再試": only when injected
 //
 // The simulator's own RtnMsgs are two: "injected fault", for an injected
 // RtnCode without an RtnMsg, and "成功 (the simulator's default answer)", for
-// a default answer whose success code the overlays give no message.
+// a success code the overlays give no message (the "" rows above).
 // TransCode errors carry "Data": "" and never null; every TransCode 1 answer
 // carries encrypted Data and an RpHeader holding only Timestamp (Unix
 // seconds).
@@ -281,6 +293,9 @@ var (
 	rtnCodeUnknownTsr     = codeNamed(registry.TriggerIssue, "UnknownTsr")
 	rtnCodeIssued         = codeNamed(registry.TriggerIssue, "Issued")
 	rtnCodeTriggered      = codeNamed(registry.TriggerIssue, "Triggered")
+
+	rtnCodeNoCompanyData         = codeNamed(registry.GetCompanyNameByTaxID, "NoCompanyData")
+	rtnCodeTaxIDCheckDigitFailed = codeNamed(registry.GetCompanyNameByTaxID, "TaxIDCheckDigitFailed")
 )
 
 // codeNamed returns the RtnCode of op named name in the registry; 0, which
@@ -324,6 +339,10 @@ type behaviour func(s *Server, req request) outcome
 var behaviours = map[*registry.Operation]behaviour{
 	registry.CancelDelayIssue: delayed(func(inv *invoice) *int { return &inv.cancels }, (*invoice).cancel),
 	registry.TriggerIssue:     delayed(func(inv *invoice) *int { return &inv.triggers }, (*invoice).trigger),
+
+	registry.CheckBarcode:          checkBarcode,
+	registry.CheckLoveCode:         checkLoveCode,
+	registry.GetCompanyNameByTaxID: companyName,
 }
 
 // delayed returns the behaviour of an operation on the delayed invoice of

@@ -117,6 +117,11 @@ Admin API (the simulator's own, not ECPay's; errors are one text/plain line):
         moves it forward by {"advance":"72h"} (h, m, s) or to
         {"now":"2026-06-20T12:00:00+08:00"} (RFC 3339) and answers the same;
         400 for a bad body, 409 for a move into the past.
+  POST {URL}/_sim/barcodes, /_sim/lovecodes, /_sim/companies
+        make CheckBarcode, CheckLoveCode and GetCompanyNameByTaxID know a
+        value: {"BarCode":"/ABC+123"}, {"LoveCode":"5678","OrganName":"…"},
+        {"UnifiedBusinessNo":"04595252","CompanyName":"…"}. 201 with it;
+        400 for a value its page refuses (or a bad check digit).
   GET {URL}/_sim/state
         the merchants (IDs, never keys), every invoice with its status
         (pending, triggered, issued, cancelled) and request counts, and how

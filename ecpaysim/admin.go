@@ -70,6 +70,7 @@ func (s *Server) AdminHandler() http.Handler {
 	mux.HandleFunc("GET "+AdminPrefix+"state", s.adminState)
 	mux.HandleFunc("GET "+AdminPrefix+"clock", s.adminClock)
 	mux.HandleFunc("POST "+AdminPrefix+"clock", s.adminMoveClock)
+	mux.HandleFunc("GET "+PrintPrefix+"{merchant}/{invoiceNo}", s.servePrint)
 	mux.HandleFunc("POST "+AdminPrefix+"barcodes", adminRegister(func(b Barcode) error { return s.RegisterBarcode(b.BarCode) }))
 	mux.HandleFunc("POST "+AdminPrefix+"lovecodes", adminRegister(func(l LoveCode) error { return s.RegisterLoveCode(l.LoveCode, l.OrganName) }))
 	mux.HandleFunc("POST "+AdminPrefix+"companies", adminRegister(func(c Company) error { return s.RegisterCompany(c.UnifiedBusinessNo, c.CompanyName) }))

@@ -37,7 +37,7 @@ func (s *Server) serve(ctx context.Context, op *registry.Operation, env *generat
 		code, msg := ruleRefusal(in.broken)
 		return s.accepted(ex, op, in.codec, outcome{code: code, msg: msg}, true)
 	}
-	out := s.respond(op, env.MerchantID, in.data, ex.rec.Fault)
+	out := s.respond(op, request{merchantID: env.MerchantID, baseURL: ex.baseURL, data: in.data}, ex.rec.Fault)
 	return s.accepted(ex, op, in.codec, out, ex.rec.Fault == nil)
 }
 
@@ -111,12 +111,13 @@ func ruleRefusal(v *rules.Violation) (int, string) {
 // operation's behaviour sets beyond them (nil for none; the rest come from
 // the default answer). An injected RtnCode fault answers with its own code
 // and changes nothing.
-func (s *Server) respond(op *registry.Operation, merchantID string, data any, fault *Fault) outcome {
+func (s *Server) respond(op *registry.Operation, req request, fault *Fault) outcome {
 	injected := fault != nil && fault.RtnCode != 0
 	behave, modelled := behaviours[op]
 	var out outcome
 	if modelled {
-		out = behave(s, request{merchantID: merchantID, data: data, injected: injected})
+		req.injected = injected
+		out = behave(s, req)
 	}
 	switch {
 	case injected:

@@ -4,12 +4,15 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/ecpay-go/einvoice/ecpaycrypto"
+	"github.com/ecpay-go/einvoice/ecpaysim/internal/ledger"
 	"github.com/ecpay-go/einvoice/ecpaysim/internal/serving"
 	"github.com/ecpay-go/einvoice/generated/registry"
 	"github.com/ecpay-go/einvoice/internal/contract"
@@ -54,10 +57,15 @@ type Server struct {
 	// registry index (see serving.MockValue): shared, never modified.
 	defaults []map[string]any
 	inners   sync.Map // innerKey → *inner: the answers' Data (see innerAnswer)
+	// ledger is the book of issued invoices (it has its own lock).
+	ledger *ledger.Ledger
+	// baseURL is WithBaseURL's; empty to take the request's.
+	baseURL string
 
 	mu         sync.Mutex // guards the fields below
 	invoices   map[invoiceKey]*invoice
 	checks     checkData
+	notices    []Notice     // InvoiceNotify's, at most MaxEvents
 	order      []invoiceKey // registration order, for Invoices
 	kept       requestLog
 	faults     []Fault
@@ -70,6 +78,7 @@ type Option func(*config) error
 type config struct {
 	serving.Config
 	onBug     func(error)
+	baseURL   string
 	keep      int
 	keepBytes int
 }
@@ -96,6 +105,23 @@ func WithMerchant(merchantID, hashKey, hashIV string) Option {
 // and AdvanceTo move the simulator's clock on from it (see Now).
 func WithClock(now func() time.Time) Option {
 	return func(c *config) error { return c.SetClock(now) }
+}
+
+// WithBaseURL gives the URL clients reach the Server at, for the URLs it
+// answers with (InvoicePrint's InvoiceHtml, a page the Server serves under
+// AdminPrefix): an http or https URL with a host, and a path prefix if the
+// Server is mounted under one. Without it, the Server answers URLs on the
+// scheme and Host its request came with, right for a client that reaches it
+// directly, not for one behind a proxy that changes the host.
+func WithBaseURL(u string) Option {
+	return func(c *config) error {
+		parsed, err := url.Parse(u)
+		if err != nil || (parsed.Scheme != "http" && parsed.Scheme != "https") || parsed.Host == "" || parsed.RawQuery != "" || parsed.Fragment != "" {
+			return fmt.Errorf("ecpaysim: WithBaseURL(%q): want an http or https URL with a host and no query, such as http://127.0.0.1:8080", serving.Truncate(u, 80))
+		}
+		c.baseURL = strings.TrimSuffix(parsed.String(), "/")
+		return nil
+	}
 }
 
 // WithViolationFunc makes every violation (see Server.Violations) also call
@@ -211,6 +237,10 @@ func newServer(cfg *config) (*Server, error) {
 		invoices:  make(map[invoiceKey]*invoice),
 		checks:    newCheckData(),
 		kept:      requestLog{keep: cfg.keep, keepBytes: cfg.keepBytes},
+		baseURL:   cfg.baseURL,
+	}
+	if s.ledger, err = ledger.New(ledger.Config{Now: s.Now}); err != nil {
+		return nil, err
 	}
 	for _, op := range registry.All() {
 		d, _ := serving.MockValue(c.ResponseDataSchema(op)).(map[string]any)

@@ -28,13 +28,16 @@ const (
 // pendingAnswer is op's RtnCode for a request naming a pending invoice that
 // waits for a trigger with DelayDay 0, and the status it leaves the invoice
 // in: the lifecycle for CancelDelayIssue and TriggerIssue, the default answer
-// (the first success code, nothing changed) for an operation without one.
+// (the first success code, nothing changed) for an operation without one;
+// InvoiceNotify and InvoicePrint find no invoice (none is issued).
 func pendingAnswer(op *registry.Operation) (int, ecpaysim.InvoiceStatus) {
 	switch op {
 	case cancelOp:
 		return wrapper.RtnCodeOK, ecpaysim.StatusCancelled
 	case triggerOp:
 		return wrapper.RtnCodeIssued, ecpaysim.StatusIssued
+	case registry.InvoiceNotify, registry.InvoicePrint:
+		return wrapper.RtnCodeInvoiceNotFound, ecpaysim.StatusPending // no invoice is issued
 	}
 	return op.Successes()[0].Code, ecpaysim.StatusPending
 }

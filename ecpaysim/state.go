@@ -93,6 +93,20 @@ var (
 //	GetCompanyNameByTaxID  wrapper.RtnCodeTaxIDCheckDigitFailed  1200125  stage  "統一編號檢查碼驗證失敗，請再確認": a bad check digit
 //	GetCompanyNameByTaxID  wrapper.RtnCodeTaxSystemFailed        9000001  stage  "呼叫財政部API失敗": only when injected
 //	GetCompanyNameByTaxID  wrapper.RtnCodeSystemError            9999999  stage  "系統異常,請稍後再試": only when injected
+//	InvoiceNotify          wrapper.RtnCodeOK                     1        page   "": an invoice (and allowance) of the merchant; the Notice is recorded
+//	InvoiceNotify          wrapper.RtnCodeInvoiceNotFound        2        stage  "查無發票資料，請重新確認": an unknown invoice or allowance; InvoiceTag AW (RtnMsg "查無發票中獎資料，請確認!")
+//	InvoiceNotify          wrapper.RtnCodeTaxSystemFailed        9000001  stage  "呼叫財政部API失敗": only when injected
+//	InvoiceNotify          wrapper.RtnCodeSystemError            9999999  stage  "系統異常,請稍後再試": only when injected
+//	InvoicePrint           wrapper.RtnCodeOK                     1        page   "": a printed invoice (Print 1) of the merchant, with InvoiceHtml
+//	InvoicePrint           wrapper.RtnCodeInvoiceNotFound        2        stage  "查無發票資料，請重新確認": an unknown invoice, or one not printed (a carrier's, a donated one)
+//	InvoicePrint           wrapper.RtnCodeTaxSystemFailed        9000001  stage  "呼叫財政部API失敗": only when injected
+//	InvoicePrint           wrapper.RtnCodeSystemError            9999999  stage  "系統異常,請稍後再試": only when injected
+//
+// InvoiceNotify's and InvoicePrint's 2 is assumed from GetIssue's (their
+// overlays say why); InvoicePrint refuses a B2B layout (PrintStyle 4 or 5)
+// for an invoice without a company identifier with the simulator's own
+// RtnCodeRuleBroken, ECPay's answer not being known. PrintPrefix says what
+// InvoiceHtml points to, and Notice what InvoiceNotify records.
 //
 // The simulator's own RtnMsgs are two: "injected fault", for an injected
 // RtnCode without an RtnMsg, and "成功 (the simulator's default answer)", for
@@ -296,6 +310,7 @@ var (
 
 	rtnCodeNoCompanyData         = codeNamed(registry.GetCompanyNameByTaxID, "NoCompanyData")
 	rtnCodeTaxIDCheckDigitFailed = codeNamed(registry.GetCompanyNameByTaxID, "TaxIDCheckDigitFailed")
+	rtnCodeInvoiceNotFound       = codeNamed(registry.InvoicePrint, "InvoiceNotFound")
 )
 
 // codeNamed returns the RtnCode of op named name in the registry; 0, which
@@ -312,6 +327,9 @@ func codeNamed(op *registry.Operation, name string) int {
 // request is what a behaviour is given: a request that passed every check.
 type request struct {
 	merchantID string
+	// baseURL is the URL the client reached the Server at (see
+	// WithBaseURL), for the URLs an answer gives.
+	baseURL string
 	// data is the decoded Data, a pointer to the operation's generated
 	// request Data type.
 	data any
@@ -343,6 +361,8 @@ var behaviours = map[*registry.Operation]behaviour{
 	registry.CheckBarcode:          checkBarcode,
 	registry.CheckLoveCode:         checkLoveCode,
 	registry.GetCompanyNameByTaxID: companyName,
+	registry.InvoiceNotify:         invoiceNotify,
+	registry.InvoicePrint:          invoicePrint,
 }
 
 // delayed returns the behaviour of an operation on the delayed invoice of

@@ -45,6 +45,9 @@ const (
 	// InvoiceNotify, InvoicePrint, Issue, UpdateInvoiceWordStatus,
 	// VoidWithReIssue).
 	RtnCodeOK = 1
+	// RtnCodeInvoiceNotFound is 2: 查無發票資料，請重新確認
+	// (InvoiceNotify, InvoicePrint).
+	RtnCodeInvoiceNotFound = 2
 	// RtnCodeNoCompanyData is 7: 查無資料 (GetCompanyNameByTaxID).
 	RtnCodeNoCompanyData = 7
 	// RtnCodeUnknownTrackID is 7: 查無資料 (UpdateInvoiceWordStatus).

@@ -106,6 +106,7 @@ var Allowance = ecpayop.New(Operation{
 		{Code: 1, Name: "OK", Message: "", Description: "success", Success: true},
 		{Code: 9000001, Name: "TaxSystemFailed", Message: "呼叫財政部API失敗", Description: "the tax ministry's system failed; try again later", Classes: []Class{Transient}},
 		{Code: 9999999, Name: "SystemError", Message: "系統異常,請稍後再試", Description: "ECPay's system error; try again later", Classes: []Class{Busy}},
+		{Code: 2, Name: "InvoiceNotFound", Message: "查無發票資料，請重新確認", Description: "the merchant has no invoice of this number (and date) or RelateNumber", Classes: []Class{NotFound}},
 	},
 }, allowance.GetSpec)
 
@@ -125,6 +126,7 @@ var AllowanceByCollegiate = ecpayop.New(Operation{
 		{Code: 1, Name: "OK", Message: "", Description: "success", Success: true},
 		{Code: 9000001, Name: "TaxSystemFailed", Message: "呼叫財政部API失敗", Description: "the tax ministry's system failed; try again later", Classes: []Class{Transient}},
 		{Code: 9999999, Name: "SystemError", Message: "系統異常,請稍後再試", Description: "ECPay's system error; try again later", Classes: []Class{Busy}},
+		{Code: 2, Name: "InvoiceNotFound", Message: "查無發票資料，請重新確認", Description: "the merchant has no invoice of this number (and date) or RelateNumber", Classes: []Class{NotFound}},
 	},
 }, allowancebycollegiate.GetSpec)
 
@@ -287,6 +289,7 @@ var GetAllowance = ecpayop.New(Operation{
 		{Code: 1, Name: "OK", Message: "", Description: "success", Success: true},
 		{Code: 9000001, Name: "TaxSystemFailed", Message: "呼叫財政部API失敗", Description: "the tax ministry's system failed; try again later", Classes: []Class{Transient}},
 		{Code: 9999999, Name: "SystemError", Message: "系統異常,請稍後再試", Description: "ECPay's system error; try again later", Classes: []Class{Busy}},
+		{Code: 2000039, Name: "AllowanceNotFound", Message: "查無折讓單資料，請確認!", Description: "no allowance of this invoice has this AllowanceNo", Classes: []Class{NotFound}},
 	},
 }, getallowance.GetSpec)
 
@@ -306,6 +309,7 @@ var GetAllowanceInvalid = ecpayop.New(Operation{
 		{Code: 1, Name: "OK", Message: "", Description: "success", Success: true},
 		{Code: 9000001, Name: "TaxSystemFailed", Message: "呼叫財政部API失敗", Description: "the tax ministry's system failed; try again later", Classes: []Class{Transient}},
 		{Code: 9999999, Name: "SystemError", Message: "系統異常,請稍後再試", Description: "ECPay's system error; try again later", Classes: []Class{Busy}},
+		{Code: 2000039, Name: "AllowanceNotFound", Message: "查無折讓單資料，請確認!", Description: "no allowance of this invoice has this AllowanceNo", Classes: []Class{NotFound}},
 	},
 }, getallowanceinvalid.GetSpec)
 
@@ -366,6 +370,7 @@ var GetInvalid = ecpayop.New(Operation{
 		{Code: 1, Name: "OK", Message: "", Description: "success", Success: true},
 		{Code: 9000001, Name: "TaxSystemFailed", Message: "呼叫財政部API失敗", Description: "the tax ministry's system failed; try again later", Classes: []Class{Transient}},
 		{Code: 9999999, Name: "SystemError", Message: "系統異常,請稍後再試", Description: "ECPay's system error; try again later", Classes: []Class{Busy}},
+		{Code: 2, Name: "InvoiceNotFound", Message: "查無發票資料，請重新確認", Description: "the merchant has no invoice of this number (and date) or RelateNumber", Classes: []Class{NotFound}},
 	},
 }, getinvalid.GetSpec)
 
@@ -404,6 +409,7 @@ var GetIssue = ecpayop.New(Operation{
 		{Code: 1, Name: "OK", Message: "", Description: "success", Success: true},
 		{Code: 9000001, Name: "TaxSystemFailed", Message: "呼叫財政部API失敗", Description: "the tax ministry's system failed; try again later", Classes: []Class{Transient}},
 		{Code: 9999999, Name: "SystemError", Message: "系統異常,請稍後再試", Description: "ECPay's system error; try again later", Classes: []Class{Busy}},
+		{Code: 2, Name: "InvoiceNotFound", Message: "查無發票資料，請重新確認", Description: "the merchant has no invoice of this number (and date) or RelateNumber", Classes: []Class{NotFound}},
 	},
 }, getissue.GetSpec)
 
@@ -443,6 +449,7 @@ var Invalid = ecpayop.New(Operation{
 		{Code: 9000001, Name: "TaxSystemFailed", Message: "呼叫財政部API失敗", Description: "the tax ministry's system failed; try again later", Classes: []Class{Transient}},
 		{Code: 9999999, Name: "SystemError", Message: "系統異常,請稍後再試", Description: "ECPay's system error; try again later", Classes: []Class{Busy}},
 		{Code: 5070450, Name: "InvoiceHasAllowance", Message: "該發票已被折讓過，無法直接作廢發票", Description: "the invoice has an allowance; void its allowances first", Classes: []Class{Conflict}},
+		{Code: 2, Name: "InvoiceNotFound", Message: "查無發票資料，請重新確認", Description: "the merchant has no invoice of this number (and date) or RelateNumber", Classes: []Class{NotFound}},
 	},
 }, invalid.GetSpec)
 
@@ -504,6 +511,7 @@ var Issue = ecpayop.New(Operation{
 		{Code: 5000022, Name: "AmountMismatch", Message: "驗證發票金額發現錯誤，與商品合計金額不符", Description: "SalesAmount does not match the items' amounts"},
 		{Code: 2020001, Name: "BadLoveCode", Message: "捐贈碼為3~7碼純數字", Description: "LoveCode is not 3 to 7 digits"},
 		{Code: 1100040, Name: "InvoiceNumbersExhausted", Message: "發票字軌已用完", Description: "the merchant's invoice word track has no numbers left; add or enable a track (UpdateInvoiceWordStatus)"},
+		{Code: 10000009, Name: "DuplicateRelateNumber", Message: "自訂編號不可重複", Description: "the merchant already issued an invoice with this RelateNumber (compared without regard to case); GetIssue by RelateNumber finds it", Classes: []Class{Conflict}},
 	},
 }, issue.GetSpec)
 
@@ -567,6 +575,8 @@ var VoidWithReIssue = ecpayop.New(Operation{
 		{Code: 9999999, Name: "SystemError", Message: "系統異常,請稍後再試", Description: "ECPay's system error; try again later", Classes: []Class{Busy}},
 		{Code: 5000022, Name: "AmountMismatch", Message: "驗證發票金額發現錯誤，與商品合計金額不符", Description: "SalesAmount does not match the items' amounts"},
 		{Code: 2020001, Name: "BadLoveCode", Message: "捐贈碼為3~7碼純數字", Description: "LoveCode is not 3 to 7 digits"},
+		{Code: 2, Name: "InvoiceNotFound", Message: "查無發票資料，請重新確認", Description: "the merchant has no invoice of this number", Classes: []Class{NotFound}},
+		{Code: 5070450, Name: "InvoiceHasAllowance", Message: "該發票已被折讓過，無法直接作廢發票", Description: "the invoice has an allowance; void its allowances first", Classes: []Class{Conflict}},
 	},
 }, voidwithreissue.GetSpec)
 

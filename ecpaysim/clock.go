@@ -16,7 +16,9 @@ var ErrClockBackwards = errors.New("ecpaysim: the simulator's clock only moves f
 // Now returns the simulator's clock: the time a Server reads, WithClock's
 // function (time.Now without it) plus how far Advance and AdvanceTo have
 // moved it. The Server checks RqHeader.Timestamp against it, stamps
-// RpHeader and its request records with it. A moved clock keeps WithClock's
+// RpHeader and its request records with it, and issues a delayed invoice
+// once it passes the invoice's time (on the next request or move of the
+// clock, dated then). A moved clock keeps WithClock's
 // pace: on time.Now it runs on from where it was moved to; a fixed WithClock
 // stays fixed at its time plus the moves. Clock returns it as a function, so
 // a client made with that (ecpaysimtest's is) sends Timestamps within the
@@ -29,7 +31,8 @@ func (s *Server) Now() time.Time {
 // function (or time.Now) moved by Advance and AdvanceTo.
 func (s *Server) Clock() func() time.Time { return s.Now }
 
-// Advance moves the simulator's clock d forward and returns its new time.
+// Advance moves the simulator's clock d forward and returns its new time;
+// the delayed invoices whose time it passes issue (see InvoiceStatus).
 // A negative d is refused with ErrClockBackwards, and moves nothing.
 func (s *Server) Advance(d time.Duration) (time.Time, error) {
 	if d < 0 {
@@ -37,11 +40,16 @@ func (s *Server) Advance(d time.Duration) (time.Time, error) {
 	}
 	s.clockMu.Lock()
 	defer s.clockMu.Unlock()
-	return s.moveTo(s.Now().Add(d))
+	now, err := s.moveTo(s.Now().Add(d))
+	if err == nil {
+		s.issueDue(now)
+	}
+	return now, err
 }
 
 // AdvanceTo moves the simulator's clock forward to t and returns its new
-// time, t. A t before Now is refused with ErrClockBackwards, and
+// time, t; the delayed invoices whose time it passes issue (see
+// InvoiceStatus). A t before Now is refused with ErrClockBackwards, and
 // moves nothing.
 func (s *Server) AdvanceTo(t time.Time) (time.Time, error) {
 	s.clockMu.Lock()
@@ -49,7 +57,11 @@ func (s *Server) AdvanceTo(t time.Time) (time.Time, error) {
 	if now := s.Now(); t.Before(now) {
 		return now, fmt.Errorf("%w: it is %s, after %s", ErrClockBackwards, now.Format(time.RFC3339), t.Format(time.RFC3339))
 	}
-	return s.moveTo(t)
+	now, err := s.moveTo(t)
+	if err == nil {
+		s.issueDue(now)
+	}
+	return now, err
 }
 
 // moveTo sets the clock's offset so that it reads t now, under s.clockMu;

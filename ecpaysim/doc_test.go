@@ -117,11 +117,12 @@ func TestDocumentedRtnCodesMatchTheRegistry(t *testing.T) {
 		}
 		rows++
 		code, _ := strconv.Atoi(m[3])
-		if _, ok := registry.Lookup(m[1]).Code(code); !ok {
+		// RtnCodeRuleBroken is the simulator's own, where the table says so.
+		if _, ok := registry.Lookup(m[1]).Code(code); !ok && code != RtnCodeRuleBroken {
 			t.Errorf("the lifecycle table answers %s with %d, which the registry does not know", m[1], code)
 		}
 	}
-	if rows != 7 {
-		t.Errorf("the lifecycle table has %d rows, want 7", rows)
+	if rows != 12 {
+		t.Errorf("the lifecycle table has %d rows, want 12", rows)
 	}
 }

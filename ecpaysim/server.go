@@ -3,6 +3,7 @@ package ecpaysim
 import (
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/url"
 	"slices"
@@ -62,14 +63,25 @@ type Server struct {
 	// baseURL is WithBaseURL's; empty to take the request's.
 	baseURL string
 
-	mu         sync.Mutex // guards the fields below
-	invoices   map[invoiceKey]*invoice
-	checks     checkData
-	notices    []Notice     // InvoiceNotify's, at most MaxEvents
-	order      []invoiceKey // registration order, for Invoices
-	kept       requestLog
-	faults     []Fault
-	violations []error
+	mu       sync.Mutex // guards the fields below
+	invoices map[invoiceKey]*invoice
+	checks   checkData
+	notices  []Notice // InvoiceNotify's, at most MaxEvents
+	// The delayed invoices' schedule (see issueDue): due holds their
+	// times, nextDue the earliest as Unix nanoseconds (MaxInt64 for none)
+	// for the lock-free check of every request; relates the RelateNumbers
+	// of the waiting ones; issuedQueue the issued ones not yet told to
+	// delayedIssued; issuedLog those told (DelayedIssues).
+	due         dueHeap
+	nextDue     atomic.Int64
+	relates     map[relateKey]invoiceKey
+	issuedQueue []issuedEvent
+	queued      atomic.Bool // issuedQueue is not empty
+	issuedLog   []DelayedIssue
+	order       []invoiceKey // registration order, for Invoices
+	kept        requestLog
+	faults      []Fault
+	violations  []error
 }
 
 // Option configures a Server made by New.
@@ -236,9 +248,11 @@ func newServer(cfg *config) (*Server, error) {
 		limits:    serving.PageLimits(),
 		invoices:  make(map[invoiceKey]*invoice),
 		checks:    newCheckData(),
+		relates:   make(map[relateKey]invoiceKey),
 		kept:      requestLog{keep: cfg.keep, keepBytes: cfg.keepBytes},
 		baseURL:   cfg.baseURL,
 	}
+	s.nextDue.Store(math.MaxInt64)
 	if s.ledger, err = ledger.New(ledger.Config{Now: s.Now}); err != nil {
 		return nil, err
 	}

@@ -55,10 +55,13 @@ Flags:
   --delayed TSR[:FLAG[:DAYS]]
         the simulator only: register a pending delayed invoice of the first
         merchant, as DelayIssue stores it; repeatable. FLAG is DelayFlag: 2
-        waits for TriggerIssue (the default), 1 is scheduled (it stays
-        pending here); DAYS is DelayDay (default 0): TriggerIssue issues the
-        invoice at once (4000004) or after DAYS days (4000003). A Tsr
-        holding ':' needs the admin API.
+        waits for TriggerIssue (the default), 1 is scheduled: it issues by
+        itself DAYS days after it was stored; DAYS is DelayDay (default 0):
+        TriggerIssue issues the invoice at once (4000004) or DAYS days later
+        (4000003). "Later" is by the simulator's clock, which POST
+        /_sim/clock moves. An invoice registered so has no invoice data: the
+        simulator issues a minimal invoice of its own for it. A Tsr holding
+        ':' needs the admin API.
   --upstream URL
         run as a proxy to URL (https, or http for a loopback host; its path
         is a prefix of the requests'), e.g. https://einvoice-stage.ecpay.com.tw;

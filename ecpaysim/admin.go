@@ -23,6 +23,10 @@ type State struct {
 	Merchants []string
 	// Invoices are the registered delayed invoices, in registration order.
 	Invoices []Invoice
+	// Issued are the issued invoices of every merchant, with their
+	// allowances (IssuedInvoice.Allowances): by merchant in the order of
+	// Merchants, each merchant's oldest first.
+	Issued []IssuedInvoice
 	// Requests counts the requests kept for Requests.
 	Requests int
 	// Violations counts the simulator's own bugs; see Server.Violations.
@@ -45,7 +49,8 @@ type State struct {
 // for a trigger, and 0), registers a pending delayed invoice: 201 with the
 // Invoice, 400 for a bad body, Tsr, DelayFlag or DelayDay, 404 for an unknown
 // merchant, 409 for a Tsr already registered, 413 and 415 as for the
-// operations. GET /_sim/state answers a State.
+// operations. GET /_sim/state answers a State: the merchants, the delayed
+// and the issued invoices with their allowances, the clock.
 //
 // GET /_sim/clock answers the simulator's clock as a ClockState,
 // {"Now":"2026-06-17T12:00:00+08:00"}; POST /_sim/clock with a ClockMove,
@@ -160,7 +165,10 @@ func adminBodyProblem(err error) string {
 }
 
 func (s *Server) adminState(w http.ResponseWriter, _ *http.Request) {
-	state := State{Merchants: s.Merchants(), Invoices: s.Invoices(), Now: s.Now()}
+	state := State{Merchants: s.Merchants(), Invoices: s.Invoices(), Issued: []IssuedInvoice{}, Now: s.Now()}
+	for _, id := range state.Merchants {
+		state.Issued = append(state.Issued, s.IssuedInvoices(id)...)
+	}
 	s.mu.Lock()
 	state.Requests = s.kept.n
 	state.Violations = len(s.violations)

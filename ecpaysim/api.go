@@ -38,7 +38,7 @@ func (s *Server) serve(ctx context.Context, op *registry.Operation, env *generat
 		return s.accepted(ex, op, in.codec, outcome{code: code, msg: msg}, true)
 	}
 	s.issueDue(s.Now())
-	out := s.respond(op, request{merchantID: env.MerchantID, baseURL: ex.baseURL, data: in.data}, ex.rec.Fault)
+	out := s.respond(op, request{merchantID: env.MerchantID, baseURL: ex.baseURL, data: in.data, plaintext: in.plaintext}, ex.rec.Fault)
 	s.flushIssued()
 	return s.accepted(ex, op, in.codec, out, ex.rec.Fault == nil)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/ecpay-go/einvoice/ecpaysim/internal/ledger"
 	"github.com/ecpay-go/einvoice/generated/delayissue"
 	"github.com/ecpay-go/einvoice/generated/editdelayissue"
+	"github.com/ecpay-go/einvoice/generated/issue"
 )
 
 // DelayedIssue is the event of a delayed invoice issuing: by TriggerIssue
@@ -203,7 +204,7 @@ func delayIssue(s *Server, req request) outcome {
 	if !ok || req.injected {
 		return outcome{}
 	}
-	in, err := inputOf(d)
+	in, err := delayedInput(req.plaintext)
 	if err != nil {
 		return outcome{code: RtnCodeRuleBroken, msg: err.Error()}
 	}
@@ -218,7 +219,7 @@ func delayIssue(s *Server, req request) outcome {
 	}
 	now := s.Now()
 	inv := &invoice{flag: DelayFlag(d.DelayFlag), days: d.DelayDay, status: StatusPending, stored: now,
-		input: &in, notifyURL: deref(d.NotifyURL)}
+		input: &in, notifyURL: str(d.NotifyURL)}
 	s.store(key, inv)
 	return outcome{code: rtnCodeOK, fields: map[string]any{"OrderNumber": d.RelateNumber}}
 }
@@ -248,7 +249,7 @@ func editDelayIssue(s *Server, req request) outcome {
 	if !ok || req.injected {
 		return outcome{}
 	}
-	in, err := inputOf(d)
+	in, err := delayedInput(req.plaintext)
 	if err != nil {
 		return outcome{code: RtnCodeRuleBroken, msg: err.Error()}
 	}
@@ -281,33 +282,12 @@ func editDelayIssue(s *Server, req request) outcome {
 	return outcome{code: rtnCodeOK}
 }
 
-// inputOf reads the invoice of a request's Data (Issue's, DelayIssue's,
-// EditDelayIssue's: the members have the same names on every page) as the
-// ledger keeps it.
-func inputOf(data any) (ledger.Input, error) {
-	raw, err := json.Marshal(data)
-	if err != nil {
+// delayedInput returns the invoice of a DelayIssue's or EditDelayIssue's
+// Data, whose members are Issue's, as Issue reads it (issueInput).
+func delayedInput(plaintext []byte) (ledger.Input, error) {
+	var d issue.RequestData
+	if err := json.Unmarshal(plaintext, &d); err != nil {
 		return ledger.Input{}, fmt.Errorf("reading the invoice: %w", err)
 	}
-	var w struct {
-		ledger.Input
-		Vat   string `json:"vat"`
-		Items []struct {
-			ItemSeq                          int
-			ItemName, ItemWord               string
-			ItemCount, ItemPrice, ItemAmount float64
-			ItemTaxType, ItemRemark          string
-		}
-	}
-	if err := json.Unmarshal(raw, &w); err != nil {
-		return ledger.Input{}, fmt.Errorf("reading the invoice: %w", err)
-	}
-	in := w.Input
-	in.Vat = w.Vat
-	in.Items = make([]ledger.Item, len(w.Items))
-	for i, it := range w.Items {
-		in.Items[i] = ledger.Item{Seq: it.ItemSeq, Name: it.ItemName, Count: it.ItemCount, Word: it.ItemWord,
-			Price: it.ItemPrice, TaxType: it.ItemTaxType, Amount: it.ItemAmount, Remark: it.ItemRemark}
-	}
-	return in, nil
+	return issueInput(&d), nil
 }

@@ -30,8 +30,20 @@
 // rather than the pages, put the validating proxy of package ecpaysim/proxy
 // in front of it; it records what it sees and replays it.
 //
+// The simulator remembers: Issue issues an invoice under the merchant's
+// RelateNumber with an invoice number of its own track, and GetIssue,
+// Invalid, Allowance and the rest answer from it, as ECPay would; a test
+// inspects it with IssuedInvoices, or through the admin API's state:
+//
+//	res, _ := sim.Client.Issue(t.Context(), req) // InvoiceNo, InvoiceDate, RandomNumber
+//	inv, _ := sim.IssuedInvoice(ecpaysim.StageMerchantID, string(*res.Data.InvoiceNo))
+//
 // Where the facts are:
 //
+//   - the issued invoice's lifecycle (Issue, GetIssue, GetIssueList,
+//     Invalid, GetInvalid, VoidWithReIssue, the allowances), every RtnCode
+//     it answers and where each comes from, ECPay's or the simulator's
+//     own: IssuedInvoice; its bound in memory: WithInvoiceLimit;
 //   - the delayed-invoice lifecycle, and every RtnCode it answers with
 //     ECPay's RtnMsg: InvoiceStatus;
 //   - the TransCodes of the envelope checks and their TransMsgs: TransCodeOK

@@ -59,9 +59,9 @@ func invoiceNotify(s *Server, req request) outcome {
 	if _, found := s.ledger.ByNumber(req.merchantID, d.InvoiceNo); !found {
 		return outcome{code: rtnCodeInvoiceNotFound}
 	}
-	n := Notice{MerchantID: req.merchantID, InvoiceNo: d.InvoiceNo, AllowanceNo: deref(d.AllowanceNo),
+	n := Notice{MerchantID: req.merchantID, InvoiceNo: d.InvoiceNo, AllowanceNo: str(d.AllowanceNo),
 		InvoiceTag: string(d.InvoiceTag), Notify: string(d.Notify), Notified: string(d.Notified),
-		NotifyMail: deref(d.NotifyMail), Phone: deref(d.Phone), Time: s.Now()}
+		NotifyMail: str(d.NotifyMail), Phone: str(d.Phone), Time: s.Now()}
 	switch d.InvoiceTag {
 	case invoicenotify.InvoiceTagWon:
 		return outcome{code: rtnCodeInvoiceNotFound, msg: msgNotWon}
@@ -82,12 +82,4 @@ func appendBounded[E any](events []E, e E) []E {
 		events = slices.Delete(events, 0, len(events)-MaxEvents+1)
 	}
 	return append(events, e)
-}
-
-// deref is *p, or "" for nil.
-func deref[S ~string](p *S) string {
-	if p == nil {
-		return ""
-	}
-	return string(*p)
 }

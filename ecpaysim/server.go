@@ -58,7 +58,8 @@ type Server struct {
 	// registry index (see serving.MockValue): shared, never modified.
 	defaults []map[string]any
 	inners   sync.Map // innerKey → *inner: the answers' Data (see innerAnswer)
-	// ledger is the book of issued invoices (it has its own lock).
+	// ledger holds the issued invoices and their allowances (see
+	// IssuedInvoice); it has its own lock.
 	ledger *ledger.Ledger
 	// baseURL is WithBaseURL's; empty to take the request's.
 	baseURL string
@@ -93,6 +94,8 @@ type config struct {
 	baseURL   string
 	keep      int
 	keepBytes int
+	// invoiceLimit bounds each merchant's issued invoices (WithInvoiceLimit).
+	invoiceLimit int
 }
 
 // Merchant is a merchant a Server accepts. The key and IV are for making
@@ -193,6 +196,25 @@ func WithRequestBytes(n int) Option {
 	}
 }
 
+// DefaultInvoiceLimit is how many issued invoices a Server keeps per
+// merchant by default (see WithInvoiceLimit).
+const DefaultInvoiceLimit = ledger.DefaultLimit
+
+// WithInvoiceLimit makes the Server keep at most n issued invoices per
+// merchant (DefaultInvoiceLimit by default), so that its memory stays
+// bounded whatever the traffic: issuing one more forgets the invoice
+// voided longest ago, else the oldest issued, with its allowances and its
+// RelateNumber (see IssuedInvoice). n must be at least 1.
+func WithInvoiceLimit(n int) Option {
+	return func(c *config) error {
+		if n < 1 {
+			return fmt.Errorf("ecpaysim: WithInvoiceLimit(%d): want 1 or more", n)
+		}
+		c.invoiceLimit = n
+		return nil
+	}
+}
+
 // New returns a Server configured by opts, with the specs loaded and their
 // validators built. It fails only on a bad option or, which would be a bug in
 // the generated packages, a spec that does not load.
@@ -253,7 +275,8 @@ func newServer(cfg *config) (*Server, error) {
 		baseURL:   cfg.baseURL,
 	}
 	s.nextDue.Store(math.MaxInt64)
-	if s.ledger, err = ledger.New(ledger.Config{Now: s.Now}); err != nil {
+	// The ledger dates invoices by the simulator's clock, moved or not.
+	if s.ledger, err = ledger.New(ledger.Config{Now: s.Now, Limit: cfg.invoiceLimit}); err != nil {
 		return nil, err
 	}
 	for _, op := range registry.All() {

@@ -27,9 +27,10 @@ const (
 
 // pendingAnswer is op's RtnCode for a request naming a pending invoice that
 // waits for a trigger with DelayDay 0, and the status it leaves the invoice
-// in: the lifecycle for CancelDelayIssue and TriggerIssue, the default answer
-// (the first success code, nothing changed) for an operation without one;
-// InvoiceNotify and InvoicePrint find no invoice (none is issued), and
+// in: the lifecycle for CancelDelayIssue and TriggerIssue; for the
+// operations on issued invoices, whose mocked request names none the
+// simulator issued, their not-found code; the default answer (the first
+// success code, nothing changed) for an operation without a lifecycle;
 // DelayIssue finds its Tsr stored already.
 func pendingAnswer(op *registry.Operation) (int, ecpaysim.InvoiceStatus) {
 	switch op {
@@ -37,8 +38,11 @@ func pendingAnswer(op *registry.Operation) (int, ecpaysim.InvoiceStatus) {
 		return wrapper.RtnCodeOK, ecpaysim.StatusCancelled
 	case triggerOp:
 		return wrapper.RtnCodeIssued, ecpaysim.StatusIssued
-	case registry.InvoiceNotify, registry.InvoicePrint:
-		return wrapper.RtnCodeInvoiceNotFound, ecpaysim.StatusPending // no invoice is issued
+	case registry.GetIssue, registry.Invalid, registry.GetInvalid, registry.VoidWithReIssue,
+		registry.Allowance, registry.AllowanceByCollegiate, registry.InvoiceNotify, registry.InvoicePrint:
+		return wrapper.RtnCodeInvoiceNotFound, ecpaysim.StatusPending
+	case registry.AllowanceInvalid, registry.AllowanceInvalidByCollegiate, registry.GetAllowance, registry.GetAllowanceInvalid:
+		return wrapper.RtnCodeAllowanceNotFound, ecpaysim.StatusPending
 	case registry.DelayIssue:
 		return ecpaysim.RtnCodeRuleBroken, ecpaysim.StatusPending // the Tsr is stored already
 	}

@@ -99,58 +99,46 @@ var (
 // code table not being available (the overlays say so; the facts are in the
 // project's notes on ECPay's operations). TriggerIssue's page itself is
 // written from ECPay's PHP SDK example (see openapi/TriggerIssue.yaml).
+// The codes every operation answers only when injected, 9000001 and
+// 9999999, are in the table of IssuedInvoice, beside the issued invoice's.
 //
-//	operation         constant                        value    source  RtnMsg: when the simulator answers it
-//	CancelDelayIssue  wrapper.RtnCodeOK               1        page    "取消開立發票成功": a pending invoice, now cancelled
-//	CancelDelayIssue  wrapper.RtnCodeNoUpdatableTsr   5070305  stage   "B2C取消延遲(或觸發)發票 查無可更新交易單號": unknown, cancelled, triggered or issued
-//	CancelDelayIssue  wrapper.RtnCodeTaxSystemFailed  9000001  stage   "呼叫財政部API失敗": only when injected
-//	CancelDelayIssue  wrapper.RtnCodeSystemError      9999999  stage   "系統異常,請稍後再試": only when injected
-//	TriggerIssue      wrapper.RtnCodeIssued           4000004  stage   "開立發票成功": a waiting invoice with DelayDay 0, now issued
-//	TriggerIssue      wrapper.RtnCodeTriggered        4000003  stage   "延後開立成功": a waiting invoice with DelayDay > 0, now triggered
-//	TriggerIssue      wrapper.RtnCodeUnknownTsr       4000001  stage   "不存在此交易單號": an unknown Tsr
-//	TriggerIssue      wrapper.RtnCodeNoUpdatableTsr   5070305  stage   "B2C取消延遲(或觸發)發票 查無可更新交易單號": triggered, issued, cancelled or scheduled
-//	TriggerIssue      wrapper.RtnCodeTaxSystemFailed  9000001  stage   "呼叫財政部API失敗": only when injected
-//	TriggerIssue      wrapper.RtnCodeSystemError      9999999  stage   "系統異常,請稍後再試": only when injected
-//	DelayIssue             wrapper.RtnCodeOK                     1        page   "": stored
-//	DelayIssue             wrapper.RtnCodeAmountMismatch         5000022  stage  "驗證發票金額發現錯誤，與商品合計金額不符": SalesAmount is not the items' sum (the page's rule)
-//	DelayIssue             wrapper.RtnCodeBadLoveCode            2020001  stage  "捐贈碼為3~7碼純數字": a LoveCode not of 3 to 7 digits (the page's rule)
-//	DelayIssue             wrapper.RtnCodeTaxSystemFailed        9000001  stage  "呼叫財政部API失敗": only when injected
-//	DelayIssue             wrapper.RtnCodeSystemError            9999999  stage  "系統異常,請稍後再試": only when injected
-//	EditDelayIssue         wrapper.RtnCodeOK                     1        page   "": edited
-//	EditDelayIssue         wrapper.RtnCodeUnknownTsr             4000001  stage  "不存在此交易單號": an unknown Tsr, or one no longer pending
-//	EditDelayIssue         wrapper.RtnCodeAmountMismatch         5000022  stage  "驗證發票金額發現錯誤，與商品合計金額不符": as DelayIssue's
-//	EditDelayIssue         wrapper.RtnCodeBadLoveCode            2020001  stage  "捐贈碼為3~7碼純數字": as DelayIssue's
-//	EditDelayIssue         wrapper.RtnCodeTaxSystemFailed        9000001  stage  "呼叫財政部API失敗": only when injected
-//	EditDelayIssue         wrapper.RtnCodeSystemError            9999999  stage  "系統異常,請稍後再試": only when injected
-//	CheckBarcode           wrapper.RtnCodeOK                     1        page   "": a barcode, with IsExist
-//	CheckBarcode           wrapper.RtnCodeTaxSystemFailed        9000001  stage  "呼叫財政部API失敗": only when injected
-//	CheckBarcode           wrapper.RtnCodeSystemError            9999999  stage  "系統異常,請稍後再試": only when injected
-//	CheckLoveCode          wrapper.RtnCodeOK                     1        page   "": a love code, with IsExist and OrganName
-//	CheckLoveCode          wrapper.RtnCodeTaxSystemFailed        9000001  stage  "呼叫財政部API失敗": only when injected
-//	CheckLoveCode          wrapper.RtnCodeSystemError            9999999  stage  "系統異常,請稍後再試": only when injected
-//	GetCompanyNameByTaxID  wrapper.RtnCodeOK                     1        page   "": a known company identifier, with CompanyName
-//	GetCompanyNameByTaxID  wrapper.RtnCodeNoCompanyData          7        stage  "查無資料": an unknown one with a good check digit
-//	GetCompanyNameByTaxID  wrapper.RtnCodeTaxIDCheckDigitFailed  1200125  stage  "統一編號檢查碼驗證失敗，請再確認": a bad check digit
-//	GetCompanyNameByTaxID  wrapper.RtnCodeTaxSystemFailed        9000001  stage  "呼叫財政部API失敗": only when injected
-//	GetCompanyNameByTaxID  wrapper.RtnCodeSystemError            9999999  stage  "系統異常,請稍後再試": only when injected
-//	InvoiceNotify          wrapper.RtnCodeOK                     1        page   "": an invoice (and allowance) of the merchant; the Notice is recorded
-//	InvoiceNotify          wrapper.RtnCodeInvoiceNotFound        2        stage  "查無發票資料，請重新確認": an unknown invoice or allowance; InvoiceTag AW (RtnMsg "查無發票中獎資料，請確認!")
-//	InvoiceNotify          wrapper.RtnCodeTaxSystemFailed        9000001  stage  "呼叫財政部API失敗": only when injected
-//	InvoiceNotify          wrapper.RtnCodeSystemError            9999999  stage  "系統異常,請稍後再試": only when injected
-//	InvoicePrint           wrapper.RtnCodeOK                     1        page   "": a printed invoice (Print 1) of the merchant, with InvoiceHtml
-//	InvoicePrint           wrapper.RtnCodeInvoiceNotFound        2        stage  "查無發票資料，請重新確認": an unknown invoice, or one not printed (a carrier's, a donated one)
-//	InvoicePrint           wrapper.RtnCodeTaxSystemFailed        9000001  stage  "呼叫財政部API失敗": only when injected
-//	InvoicePrint           wrapper.RtnCodeSystemError            9999999  stage  "系統異常,請稍後再試": only when injected
+//	operation              constant                              value    source    RtnMsg: when the simulator answers it
+//	CancelDelayIssue       wrapper.RtnCodeOK                     1        page      "取消開立發票成功": a pending invoice, now cancelled
+//	CancelDelayIssue       wrapper.RtnCodeNoUpdatableTsr         5070305  stage     "B2C取消延遲(或觸發)發票 查無可更新交易單號": unknown, cancelled, triggered or issued
+//	TriggerIssue           wrapper.RtnCodeIssued                 4000004  stage     "開立發票成功": a waiting invoice with DelayDay 0, now issued
+//	TriggerIssue           wrapper.RtnCodeTriggered              4000003  stage     "延後開立成功": a waiting invoice with DelayDay > 0, now triggered
+//	TriggerIssue           wrapper.RtnCodeUnknownTsr             4000001  stage     "不存在此交易單號": an unknown Tsr
+//	TriggerIssue           wrapper.RtnCodeNoUpdatableTsr         5070305  stage     "B2C取消延遲(或觸發)發票 查無可更新交易單號": triggered, issued, cancelled or scheduled
+//	DelayIssue             wrapper.RtnCodeOK                     1        page      "": stored
+//	DelayIssue             wrapper.RtnCodeAmountMismatch         5000022  stage     "驗證發票金額發現錯誤，與商品合計金額不符": SalesAmount is not the items' sum (the page's rule)
+//	DelayIssue             wrapper.RtnCodeBadLoveCode            2020001  stage     "捐贈碼為3~7碼純數字": a LoveCode not of 3 to 7 digits (the page's rule)
+//	EditDelayIssue         wrapper.RtnCodeOK                     1        page      "": edited
+//	EditDelayIssue         wrapper.RtnCodeUnknownTsr             4000001  stage     "不存在此交易單號": an unknown Tsr, or one no longer pending
+//	EditDelayIssue         wrapper.RtnCodeAmountMismatch         5000022  stage     "驗證發票金額發現錯誤，與商品合計金額不符": as DelayIssue's
+//	EditDelayIssue         wrapper.RtnCodeBadLoveCode            2020001  stage     "捐贈碼為3~7碼純數字": as DelayIssue's
+//	CheckBarcode           wrapper.RtnCodeOK                     1        page      "": a barcode, with IsExist
+//	CheckLoveCode          wrapper.RtnCodeOK                     1        page      "": a love code, with IsExist and OrganName
+//	GetCompanyNameByTaxID  wrapper.RtnCodeOK                     1        page      "": a known company identifier, with CompanyName
+//	GetCompanyNameByTaxID  wrapper.RtnCodeNoCompanyData          7        stage     "查無資料": an unknown one with a good check digit
+//	GetCompanyNameByTaxID  wrapper.RtnCodeTaxIDCheckDigitFailed  1200125  stage     "統一編號檢查碼驗證失敗，請再確認": a bad check digit
+//	InvoiceNotify          wrapper.RtnCodeOK                     1        page      "": an invoice (and allowance) of the merchant; the Notice is recorded
+//	InvoiceNotify          wrapper.RtnCodeInvoiceNotFound        2        assumed   "查無發票資料，請重新確認": an unknown invoice or allowance; InvoiceTag AW (RtnMsg "查無發票中獎資料，請確認!")
+//	InvoicePrint           wrapper.RtnCodeOK                     1        page      "": a printed invoice (Print 1) of the merchant, with InvoiceHtml
+//	InvoicePrint           wrapper.RtnCodeInvoiceNotFound        2        assumed   "查無發票資料，請重新確認": an unknown invoice, or one not printed (a carrier's, a donated one)
 //
-// InvoiceNotify's and InvoicePrint's 2 is assumed from GetIssue's (their
-// overlays say why); InvoicePrint refuses a B2B layout (PrintStyle 4 or 5)
-// for an invoice without a company identifier with the simulator's own
-// RtnCodeRuleBroken, ECPay's answer not being known. PrintPrefix says what
+// "assumed": InvoiceNotify's and InvoicePrint's 2 is GetIssue's, assumed
+// to be theirs too (their overlays say why). InvoicePrint refuses a B2B
+// layout (PrintStyle 4 or 5) for an invoice without a company identifier
+// with the simulator's own RtnCodeRuleBroken, ECPay's answer not being
+// known. PrintPrefix says what
 // InvoiceHtml points to, and Notice what InvoiceNotify records.
 //
-// The simulator's own RtnMsgs are two: "injected fault", for an injected
-// RtnCode without an RtnMsg, and "成功 (the simulator's default answer)", for
-// a success code the overlays give no message (the "" rows above).
+// The simulator's own RtnMsgs are "injected fault", for an injected RtnCode
+// without an RtnMsg, "成功 (the simulator's default answer)", for an answer
+// whose success code the overlays give no message (the "" rows above), and
+// those of its own RtnCodes (RtnCodeAlreadyVoided and the constants beside
+// it; RtnCodeRuleBroken's is the reason of each refusal).
+//
 // TransCode errors carry "Data": "" and never null; every TransCode 1 answer
 // carries encrypted Data and an RpHeader holding only Timestamp (Unix
 // seconds).
@@ -404,6 +392,9 @@ type request struct {
 	// data is the decoded Data, a pointer to the operation's generated
 	// request Data type.
 	data any
+	// plaintext is the decrypted Data, for behaviours that read members
+	// the generated type does not reach at once.
+	plaintext []byte
 	// injected is true when an injected RtnCode fault answers the request
 	// instead: the behaviour may count it, and must change nothing else.
 	injected bool
@@ -436,6 +427,19 @@ var behaviours = map[*registry.Operation]behaviour{
 	registry.GetCompanyNameByTaxID: companyName,
 	registry.InvoiceNotify:         invoiceNotify,
 	registry.InvoicePrint:          invoicePrint,
+
+	registry.Issue:                        issueBehaviour,
+	registry.GetIssue:                     getIssueBehaviour,
+	registry.GetIssueList:                 getIssueListBehaviour,
+	registry.Invalid:                      invalidBehaviour,
+	registry.GetInvalid:                   getInvalidBehaviour,
+	registry.VoidWithReIssue:              voidWithReIssueBehaviour,
+	registry.Allowance:                    allowanceBehaviour,
+	registry.AllowanceByCollegiate:        allowanceByCollegiateBehaviour,
+	registry.AllowanceInvalid:             allowanceInvalidBehaviour,
+	registry.AllowanceInvalidByCollegiate: allowanceInvalidByCollegiateBehaviour,
+	registry.GetAllowance:                 getAllowanceBehaviour,
+	registry.GetAllowanceInvalid:          getAllowanceInvalidBehaviour,
 }
 
 // delayed returns the behaviour of an operation on the delayed invoice of

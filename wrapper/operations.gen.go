@@ -61,10 +61,12 @@ const (
 	// 統一編號檢查碼驗證失敗，請再確認 (GetCompanyNameByTaxID).
 	RtnCodeTaxIDCheckDigitFailed = 1200125
 	// RtnCodeAllowanceNotFound is 2000039: 查無折讓單資料，請確認!
-	// (AllowanceInvalid, GetAllowance, GetAllowanceInvalid).
+	// (AllowanceInvalid, AllowanceInvalidByCollegiate, GetAllowance,
+	// GetAllowanceInvalid).
 	RtnCodeAllowanceNotFound = 2000039
 	// RtnCodeAllowanceAlreadyVoided is 2000063:
-	// 該折讓單已作廢過，請確認 (AllowanceInvalid).
+	// 該折讓單已作廢過，請確認 (AllowanceInvalid,
+	// AllowanceInvalidByCollegiate).
 	RtnCodeAllowanceAlreadyVoided = 2000063
 	// RtnCodeBadLoveCode is 2020001: 捐贈碼為3~7碼純數字 (DelayIssue,
 	// EditDelayIssue, Issue, VoidWithReIssue).

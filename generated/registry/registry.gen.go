@@ -169,6 +169,8 @@ var AllowanceInvalidByCollegiate = ecpayop.New(Operation{
 		{Code: 9000001, Name: "TaxSystemFailed", Message: "呼叫財政部API失敗", Description: "the tax ministry's system failed; try again later", Classes: []Class{Transient}},
 		{Code: 9999999, Name: "SystemError", Message: "系統異常,請稍後再試", Description: "ECPay's system error; try again later", Classes: []Class{Busy}},
 		{Code: 5070250, Name: "AllowanceAlreadyAgreed", Message: "無法取消已經同意的線上折讓單", Description: "the buyer already agreed to the online allowance; void it with AllowanceInvalid", Classes: []Class{Conflict}},
+		{Code: 2000039, Name: "AllowanceNotFound", Message: "查無折讓單資料，請確認!", Description: "no allowance of this invoice has this AllowanceNo", Classes: []Class{NotFound}},
+		{Code: 2000063, Name: "AllowanceAlreadyVoided", Message: "該折讓單已作廢過，請確認", Description: "the allowance was voided or cancelled already", Classes: []Class{Conflict}},
 	},
 }, allowanceinvalidbycollegiate.GetSpec)
 

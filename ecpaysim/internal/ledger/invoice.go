@@ -109,16 +109,6 @@ func taxOf(amount int64, rate float64, included bool) int64 {
 	return int64(math.Round(float64(amount) * rate))
 }
 
-// Live reports whether the invoice has an allowance that is not voided.
-func (inv Invoice) Live() bool {
-	for _, a := range inv.Allowances {
-		if a.Status == AllowanceIssued {
-			return true
-		}
-	}
-	return false
-}
-
 // AllowanceStatus is the state of an allowance.
 type AllowanceStatus string
 
@@ -166,9 +156,10 @@ type Allowance struct {
 	Remaining int64
 }
 
-// TempExpireDate is when an online allowance not agreed to lapses: 7 days
-// after it was made (the simulator's own choice; it does not lapse them).
-func (a Allowance) TempExpireDate() time.Time { return a.Date.AddDate(0, 0, 7) }
+// TempExpireDate is until when the buyer can agree to an online
+// allowance: 72 hours after it was made, as the AllowanceByCollegiate page
+// says (the simulator does not lapse it then).
+func (a Allowance) TempExpireDate() time.Time { return a.Date.Add(72 * time.Hour) }
 
 // TaxAmount is the tax in the allowance's Amount, at the invoice's rate,
 // prices including tax.

@@ -206,7 +206,7 @@ func TestVoidAndAllowances(t *testing.T) {
 		}
 	}
 	got, _ := l.ByNumber(merchant, inv.InvoiceNo)
-	if got.Status != Voided || got.VoidReason != "reason" || got.VoidDate.IsZero() || got.Live() {
+	if got.Status != Voided || got.VoidReason != "reason" || got.VoidDate.IsZero() {
 		t.Errorf("voided invoice: %+v", got)
 	}
 	if len(got.Allowances) != 2 || got.Allowances[0].Remaining != 40 || got.Allowances[1].Remaining != 0 {
@@ -464,5 +464,39 @@ func TestTax(t *testing.T) {
 		if inv.TaxRate() != tt.rate || inv.TaxAmount() != tt.tax {
 			t.Errorf("TaxType %s vat %q amount %d: rate %v tax %d, want %v %d", tt.taxType, tt.vat, tt.amount, inv.TaxRate(), inv.TaxAmount(), tt.rate, tt.tax)
 		}
+	}
+}
+
+// Over 100,000 invoices the book stays at its bound, and every number is
+// still allocated in order.
+func TestBoundOver100000Invoices(t *testing.T) {
+	if testing.Short() {
+		t.Skip("100,000 invoices skipped with -short")
+	}
+	l, _ := newLedger(t, Config{Limit: 1000})
+	in := input("", 100)
+	var last Invoice
+	for i := range 100_000 {
+		in.RelateNumber = fmt.Sprint("N", i)
+		inv, err := l.Issue(merchant, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i%3 == 0 {
+			if _, err := l.Void(merchant, Key{InvoiceNo: inv.InvoiceNo}, "r"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		last = inv
+	}
+	if n := l.Len(merchant); n != 1000 || last.InvoiceNo != "SM00100000" {
+		t.Errorf("Len = %d, last %s; want 1000 and SM00100000", n, last.InvoiceNo)
+	}
+	if _, ok := l.ByNumber(merchant, last.InvoiceNo); !ok {
+		t.Error("the last invoice was evicted")
+	}
+	b := l.books[merchant]
+	if len(b.byNo) != 1000 || len(b.byRelate) != 1000 || b.settled.Len() > 1000 {
+		t.Errorf("the indexes hold %d, %d and %d settled; want 1000, 1000 and at most 1000", len(b.byNo), len(b.byRelate), b.settled.Len())
 	}
 }

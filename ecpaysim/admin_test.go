@@ -107,8 +107,8 @@ func TestAdminAPI(t *testing.T) {
 	want := []ecpaysim.Invoice{
 		{MerchantID: stage, Tsr: "A1", DelayFlag: ecpaysim.DelayTrigger, Status: ecpaysim.StatusCancelled, CancelRequests: 2},
 		{MerchantID: stage, Tsr: "A2", DelayFlag: ecpaysim.DelayTrigger, Status: ecpaysim.StatusPending},
-		{MerchantID: stage, Tsr: "A3", DelayFlag: ecpaysim.DelayScheduled, DelayDay: 3, Status: ecpaysim.StatusPending},
-		{MerchantID: stage, Tsr: "A4", DelayFlag: ecpaysim.DelayTrigger, DelayDay: 3, Status: ecpaysim.StatusTriggered, TriggerRequests: 1},
+		{MerchantID: stage, Tsr: "A3", DelayFlag: ecpaysim.DelayScheduled, DelayDay: 3, Status: ecpaysim.StatusPending, IssueAt: testNow.AddDate(0, 0, 3)},
+		{MerchantID: stage, Tsr: "A4", DelayFlag: ecpaysim.DelayTrigger, DelayDay: 3, Status: ecpaysim.StatusTriggered, TriggerRequests: 1, IssueAt: testNow.AddDate(0, 0, 3)},
 		{MerchantID: stage, Tsr: "A5", DelayFlag: ecpaysim.DelayTrigger, Status: ecpaysim.StatusPending},
 	}
 	if len(state.Invoices) != len(want) || len(state.Merchants) != 1 || state.Requests != 3 || state.Violations != 0 {

@@ -37,7 +37,9 @@ func (s *Server) serve(ctx context.Context, op *registry.Operation, env *generat
 		code, msg := ruleRefusal(in.broken)
 		return s.accepted(ex, op, in.codec, outcome{code: code, msg: msg}, true)
 	}
-	out := s.respond(op, env.MerchantID, in, ex.rec.Fault)
+	s.issueDue(s.Now())
+	out := s.respond(op, request{merchantID: env.MerchantID, baseURL: ex.baseURL, data: in.data, plaintext: in.plaintext}, ex.rec.Fault)
+	s.flushIssued()
 	return s.accepted(ex, op, in.codec, out, ex.rec.Fault == nil)
 }
 
@@ -69,7 +71,7 @@ func (s *Server) checkRequest(op *registry.Operation, env *generated.RequestEnve
 		return in, &rejection{TransCodeUnknownMerchant, transMsgUnknownMerchant}
 	}
 	in.codec = codec
-	if !protocol.InWindow(float64(env.RqHeader.Timestamp), s.clock()) {
+	if !protocol.InWindow(float64(env.RqHeader.Timestamp), s.Now()) {
 		return in, &rejection{TransCodeTimestampOutOfRange, fmt.Sprintf(transMsgTimestamp, int(TimestampWindow.Minutes()))}
 	}
 	plaintext, err := codec.Decrypt(env.Data)
@@ -111,12 +113,13 @@ func ruleRefusal(v *rules.Violation) (int, string) {
 // operation's behaviour sets beyond them (nil for none; the rest come from
 // the default answer). An injected RtnCode fault answers with its own code
 // and changes nothing.
-func (s *Server) respond(op *registry.Operation, merchantID string, in checked, fault *Fault) outcome {
+func (s *Server) respond(op *registry.Operation, req request, fault *Fault) outcome {
 	injected := fault != nil && fault.RtnCode != 0
 	behave, modelled := behaviours[op]
 	var out outcome
 	if modelled {
-		out = behave(s, request{merchantID: merchantID, data: in.data, plaintext: in.plaintext, injected: injected})
+		req.injected = injected
+		out = behave(s, req)
 	}
 	switch {
 	case injected:

@@ -26,6 +26,8 @@ type exchange struct {
 	// echo is what error answers repeat from the request envelope.
 	merchantID *lenient.String
 	platformID *string
+	// baseURL is the URL the client reached the Server at.
+	baseURL string
 }
 
 type exchangeKey struct{}
@@ -92,7 +94,8 @@ func (s *Server) endpoint(next http.Handler) http.Handler {
 			s.record(ex)
 			s.log(r, ex, time.Since(start))
 		}()
-		ex.rec.Received = s.clock()
+		ex.rec.Received = s.Now()
+		ex.baseURL = s.base(r)
 		s.serveExchange(tw, r, ex, next)
 	})
 }
@@ -295,7 +298,7 @@ func (s *Server) rejection(ex *exchange, code int, msg string) generated.Respons
 // envelope returns an ECPay answer envelope and records it in ex. ECPay's
 // Data is empty, never null, when TransCode is not 1.
 func (s *Server) envelope(ex *exchange, transCode int, transMsg, data string, plaintext []byte, inner map[string]any) generated.ResponseEnvelope {
-	ts := int(s.clock().Unix())
+	ts := int(s.Now().Unix())
 	env := generated.ResponseEnvelope{
 		MerchantID: ex.merchantID,
 		PlatformID: ex.platformID,
@@ -365,4 +368,17 @@ func (s *Server) log(r *http.Request, ex *exchange, d time.Duration) {
 		attrs = append(attrs, slog.Bool(logkeys.Abandoned, true))
 	}
 	s.logger.LogAttrs(r.Context(), slog.LevelInfo, "ecpaysim answer", attrs...)
+}
+
+// base returns the URL the client of r reached the Server at: WithBaseURL's,
+// else the scheme and Host of r.
+func (s *Server) base(r *http.Request) string {
+	if s.baseURL != "" {
+		return s.baseURL
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
 }

@@ -47,7 +47,7 @@ const (
 	RtnCodeOK = 1
 	// RtnCodeInvoiceNotFound is 2: 查無發票資料，請重新確認
 	// (Allowance, AllowanceByCollegiate, GetInvalid, GetIssue, Invalid,
-	// VoidWithReIssue).
+	// InvoiceNotify, InvoicePrint, VoidWithReIssue).
 	RtnCodeInvoiceNotFound = 2
 	// RtnCodeNoCompanyData is 7: 查無資料 (GetCompanyNameByTaxID).
 	RtnCodeNoCompanyData = 7

@@ -20,9 +20,11 @@
 //	curl {URL}/_sim/state
 //
 // DelayFlag is DelayIssue's: "2" waits for TriggerIssue (the default), "1" is
-// scheduled (ECPay issues it by itself; the simulator keeps it pending);
+// scheduled (it issues by itself DelayDay days after it was stored);
 // DelayDay is the days before it issues once triggered (0 by default:
-// TriggerIssue issues it at once). `ecpay-sim --help`
+// TriggerIssue issues it at once), by the simulator's clock, which
+// POST {URL}/_sim/clock moves forward ({"advance":"72h"}). DelayIssue itself
+// stores an invoice the same way, with its invoice data. `ecpay-sim --help`
 // lists every flag and the admin API's answers; the lifecycle and the codes
 // are in the documentation of package ecpaysim.
 //

@@ -169,7 +169,8 @@ func TestBinary(t *testing.T) {
 		"PRE1": {MerchantID: stage, Tsr: "PRE1", DelayFlag: ecpaysim.DelayTrigger, Status: ecpaysim.StatusCancelled, CancelRequests: 1},
 		"PRE2": {MerchantID: stage, Tsr: "PRE2", DelayFlag: ecpaysim.DelayTrigger, Status: ecpaysim.StatusIssued, TriggerRequests: 1},
 		"PRE3": {MerchantID: stage, Tsr: "PRE3", DelayFlag: ecpaysim.DelayTrigger, DelayDay: 3, Status: ecpaysim.StatusTriggered, TriggerRequests: 1},
-		"PRE4": {MerchantID: stage, Tsr: "PRE4", DelayFlag: ecpaysim.DelayScheduled, Status: ecpaysim.StatusPending},
+		// Scheduled 0 days after it was stored: issued by the first request.
+		"PRE4": {MerchantID: stage, Tsr: "PRE4", DelayFlag: ecpaysim.DelayScheduled, Status: ecpaysim.StatusIssued},
 		"BIN1": {MerchantID: stage, Tsr: "BIN1", DelayFlag: ecpaysim.DelayTrigger, Status: ecpaysim.StatusCancelled, CancelRequests: 2},
 		"BIN2": {MerchantID: stage, Tsr: "BIN2", DelayFlag: ecpaysim.DelayTrigger, DelayDay: 3, Status: ecpaysim.StatusTriggered, TriggerRequests: 1},
 	}
@@ -177,6 +178,12 @@ func TestBinary(t *testing.T) {
 		t.Errorf("state %+v", state)
 	}
 	for _, inv := range state.Invoices {
+		// The clock runs: a triggered invoice issues some time in 3 days;
+		// an issued one has a number.
+		if (inv.Status == ecpaysim.StatusTriggered) == inv.IssueAt.IsZero() || (inv.Status == ecpaysim.StatusIssued) == (inv.InvoiceNo == "") {
+			t.Errorf("invoice %+v: IssueAt or InvoiceNo does not fit its status", inv)
+		}
+		inv.IssueAt, inv.InvoiceNo = time.Time{}, ""
 		if inv != want[inv.Tsr] {
 			t.Errorf("invoice %+v, want %+v", inv, want[inv.Tsr])
 		}

@@ -138,6 +138,7 @@ var sdkLifecycle = []struct {
 }{
 	{name: "Issue", edit: func(map[string]any, map[string]string) {}, keep: map[string]string{"InvoiceNo": "no", "InvoiceDate": "time"}},
 	{name: "GetIssue", edit: invoiceNamed("InvoiceDate")},
+	{name: "InvoiceNotify", edit: func(d map[string]any, state map[string]string) { d["InvoiceNo"] = state["no"] }},
 	{name: "Allowance", edit: invoiceNamed("InvoiceDate"), keep: map[string]string{"IA_Allow_No": "allowance"}},
 	{name: "GetAllowance", edit: allowanceNamed},
 	{name: "AllowanceInvalid", edit: allowanceNamed},
@@ -150,6 +151,9 @@ var sdkLifecycle = []struct {
 	{name: "Issue", edit: func(d map[string]any, _ map[string]string) { d["RelateNumber"] = "Test1627453097" }, keep: map[string]string{"InvoiceNo": "no", "InvoiceDate": "time"}},
 	{name: "Invalid", edit: invoiceNamed("InvoiceDate")},
 	{name: "GetInvalid", edit: invoiceNamed("InvoiceDate")}, // its RelateNumber is the second Issue's
+	// Its RelateNumber is the first Issue's, issued above: a delayed invoice
+	// needs one of its own.
+	{name: "DelayIssue", edit: func(d map[string]any, _ map[string]string) { d["RelateNumber"] = "Delay1525168923" }},
 }
 
 // invoiceNamed returns an edit naming the issued invoice by its number and

@@ -471,6 +471,7 @@ var InvoiceNotify = ecpayop.New(Operation{
 		{Code: 1, Name: "OK", Message: "", Description: "success", Success: true},
 		{Code: 9000001, Name: "TaxSystemFailed", Message: "呼叫財政部API失敗", Description: "the tax ministry's system failed; try again later", Classes: []Class{Transient}},
 		{Code: 9999999, Name: "SystemError", Message: "系統異常,請稍後再試", Description: "ECPay's system error; try again later", Classes: []Class{Busy}},
+		{Code: 2, Name: "InvoiceNotFound", Message: "查無發票資料，請重新確認", Description: "the merchant has no invoice of this number (and date) or RelateNumber", Classes: []Class{NotFound}},
 	},
 }, invoicenotify.GetSpec)
 
@@ -490,6 +491,7 @@ var InvoicePrint = ecpayop.New(Operation{
 		{Code: 1, Name: "OK", Message: "", Description: "success", Success: true},
 		{Code: 9000001, Name: "TaxSystemFailed", Message: "呼叫財政部API失敗", Description: "the tax ministry's system failed; try again later", Classes: []Class{Transient}},
 		{Code: 9999999, Name: "SystemError", Message: "系統異常,請稍後再試", Description: "ECPay's system error; try again later", Classes: []Class{Busy}},
+		{Code: 2, Name: "InvoiceNotFound", Message: "查無發票資料，請重新確認", Description: "the merchant has no invoice of this number (and date) or RelateNumber", Classes: []Class{NotFound}},
 	},
 }, invoiceprint.GetSpec)
 

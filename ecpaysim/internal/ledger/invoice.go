@@ -109,16 +109,6 @@ func taxOf(amount int64, rate float64, included bool) int64 {
 	return int64(math.Round(float64(amount) * rate))
 }
 
-// Live reports whether the invoice has an allowance that is not voided.
-func (inv Invoice) Live() bool {
-	for _, a := range inv.Allowances {
-		if a.Status == AllowanceIssued {
-			return true
-		}
-	}
-	return false
-}
-
 // AllowanceStatus is the state of an allowance.
 type AllowanceStatus string
 

@@ -152,7 +152,8 @@ func (l *Ledger) CancelAllowance(merchantID, invoiceNo, allowanceNo, reason stri
 }
 
 // Agree records that the buyer agreed to merchantID's online allowance
-// allowanceNo. Errors match ErrAllowanceNotFound, ErrNotCollegiate or
+// allowanceNo (ECPay tells the merchant at the allowance's ReturnURL; the
+// simulator's notifications call this). Errors match ErrAllowanceNotFound, ErrNotCollegiate or
 // ErrAllowanceVoided; agreeing twice is no error.
 func (l *Ledger) Agree(merchantID, allowanceNo string) (Allowance, error) {
 	l.mu.Lock()
@@ -266,15 +267,4 @@ func (l *Ledger) Invoices(merchantID string) []Invoice {
 	page, _ := l.List(merchantID, Filter{})
 	slices.Reverse(page)
 	return page
-}
-
-// Merchants returns the merchants with a book, in no order.
-func (l *Ledger) Merchants() []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	out := make([]string, 0, len(l.books))
-	for id := range l.books {
-		out = append(out, id)
-	}
-	return out
 }

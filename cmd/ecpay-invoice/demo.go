@@ -17,6 +17,7 @@ import (
 	"github.com/ecpay-go/einvoice/ecpaycrypto"
 	"github.com/ecpay-go/einvoice/ecpaysim"
 	"github.com/ecpay-go/einvoice/generated/allowance"
+	"github.com/ecpay-go/einvoice/generated/delayissue"
 	"github.com/ecpay-go/einvoice/generated/issue"
 	"github.com/ecpay-go/einvoice/wrapper"
 )
@@ -31,18 +32,21 @@ example invoice is issued (Issue) and looked up (GetIssue); an allowance is
 made against it (Allowance); a void is refused while the allowance stands
 (Invalid, RtnCode 5070450, a *wrapper.APIError that errors.Is classifies as
 wrapper.ErrConflict); the allowance is voided (AllowanceInvalid), then the
-invoice (Invalid). Then two delayed invoices: one is triggered and issued
-(TriggerIssue, RtnCode 4000004, a success though not 1), the other cancelled
-(CancelDelayIssue). The simulator checks every request and every answer
+invoice (Invalid). Then two delayed invoices (DelayIssue): one is triggered
+and issued (TriggerIssue, RtnCode 4000004, a success though not 1) and found
+by its RelateNumber (GetIssue), the other cancelled (CancelDelayIssue).
+The simulator checks every request and every answer
 against its operation's page; the demo fails if an answer broke one. It uses
 ECPay's public stage merchant and needs no network and no credentials.`,
 	examples: []string{"ecpay-invoice demo"},
 }
 
-// The Tsrs of the demo's delayed invoices.
+// The Tsrs and RelateNumbers of the demo's delayed invoices.
 const (
-	demoTriggerTsr = "DEMO201909170001"
-	demoCancelTsr  = "DEMO201909170002"
+	demoTriggerTsr    = "DEMO201909170001"
+	demoTriggerRelate = "DemoDelayed1"
+	demoCancelTsr     = "DEMO201909170002"
+	demoCancelRelate  = "DemoDelayed2"
 )
 
 // defineDemo returns the run of demo, which has no flags.
@@ -95,7 +99,7 @@ func demo(ctx context.Context, w io.Writer, simOpts ...ecpaysim.Option) error {
 	if err := demoIssuedLife(ctx, d, client); err != nil {
 		return err
 	}
-	if err := demoDelayedLife(ctx, d, client, sim); err != nil {
+	if err := demoDelayedLife(ctx, d, client); err != nil {
 		return err
 	}
 
@@ -168,32 +172,50 @@ func demoIssuedLife(ctx context.Context, d *demoRun, client *wrapper.Client) err
 	return d.say("Void the invoice again, now that no allowance stands (Invalid): %s voided, RtnCode %d.", no, voided.RtnCode)
 }
 
-// demoDelayedLife triggers one delayed invoice and cancels another.
-func demoDelayedLife(ctx context.Context, d *demoRun, client *wrapper.Client, sim *ecpaysim.Server) error {
+// demoDelayedLife stores a delayed invoice, triggers it and finds it
+// issued, then stores another and cancels it.
+func demoDelayedLife(ctx context.Context, d *demoRun, client *wrapper.Client) error {
 	d.section("Two delayed invoices")
-	for _, tsr := range []string{demoTriggerTsr, demoCancelTsr} {
-		if err := sim.AddInvoice(ecpaysim.DelayedInvoice{MerchantID: wrapper.StageMerchantID, Tsr: tsr, DelayFlag: ecpaysim.DelayTrigger}); err != nil {
-			return err
-		}
-	}
-	d.note("The simulator holds two delayed invoices waiting for a trigger (DelayFlag 2, DelayDay 0), Tsr %s and Tsr %s, as DelayIssue stores them.",
-		demoTriggerTsr, demoCancelTsr)
-
-	triggered, err := client.TriggerIssue(ctx, wrapper.TriggerIssueRequest{Tsr: demoTriggerTsr, PayType: "2"})
+	first := demoDelayIssueRequest(demoTriggerTsr, demoTriggerRelate)
+	stored, err := client.DelayIssue(ctx, first)
 	if err != nil {
 		return err
 	}
-	st, _ := sim.Status(wrapper.StageMerchantID, demoTriggerTsr)
-	if err := d.say("Trigger the first (TriggerIssue): RtnCode %d, wrapper.RtnCodeIssued, a success though not 1; the invoice is %s.", triggered.RtnCode, st); err != nil {
+	if err := d.say("Store a delayed invoice that waits for a trigger (DelayIssue, DelayFlag 2, DelayDay 0): Tsr %s, RtnCode %d.", first.Tsr, stored.RtnCode); err != nil {
 		return err
 	}
 
-	cancelled, err := client.CancelDelayIssue(ctx, wrapper.CancelDelayIssueRequest{Tsr: demoCancelTsr})
+	triggered, err := client.TriggerIssue(ctx, wrapper.TriggerIssueRequest{Tsr: first.Tsr, PayType: "2"})
 	if err != nil {
 		return err
 	}
-	st, _ = sim.Status(wrapper.StageMerchantID, demoCancelTsr)
-	return d.say("Cancel the second (CancelDelayIssue): RtnCode %d; the invoice is %s.", cancelled.RtnCode, st)
+	if err := d.say("Trigger it, as when the buyer has paid (TriggerIssue): RtnCode %d, wrapper.RtnCodeIssued, a success though not 1: issued at once.", triggered.RtnCode); err != nil {
+		return err
+	}
+
+	got, err := client.GetIssue(ctx, wrapper.GetIssueRequest{RelateNumber: &first.RelateNumber})
+	if err != nil {
+		return err
+	}
+	if err := d.say("Look it up by its RelateNumber %s (GetIssue): issued as %s, NT$%g, RtnCode %d.",
+		first.RelateNumber, demoText(got.Data.IISNumber), demoAmount(got.Data.IISSalesAmount), got.RtnCode); err != nil {
+		return err
+	}
+
+	second := demoDelayIssueRequest(demoCancelTsr, demoCancelRelate)
+	stored, err = client.DelayIssue(ctx, second)
+	if err != nil {
+		return err
+	}
+	if err := d.say("Store another (DelayIssue): Tsr %s, RtnCode %d.", second.Tsr, stored.RtnCode); err != nil {
+		return err
+	}
+
+	cancelled, err := client.CancelDelayIssue(ctx, wrapper.CancelDelayIssueRequest{Tsr: second.Tsr})
+	if err != nil {
+		return err
+	}
+	return d.say("Cancel it (CancelDelayIssue): RtnCode %d; it will never be issued.", cancelled.RtnCode)
 }
 
 // demoReason is the Reason of the demo's voids.
@@ -236,6 +258,41 @@ func demoAllowanceRequest(no, day string) wrapper.AllowanceRequest {
 	}
 }
 
+// demoDelayIssueRequest returns a delayed invoice of ECPay's SDK example
+// invoice (as demoIssueRequest's) under tsr and relateNumber, waiting for a
+// trigger and issued on it (DelayFlag 2, DelayDay 0).
+func demoDelayIssueRequest(tsr, relateNumber string) wrapper.DelayIssueRequest {
+	inv := demoIssueRequest()
+	return wrapper.DelayIssueRequest{
+		MerchantID:    inv.MerchantID,
+		RelateNumber:  relateNumber,
+		CustomerPhone: inv.CustomerPhone,
+		Print:         delayissue.Print(inv.Print),
+		Donation:      delayissue.Donation(inv.Donation),
+		CarrierType:   new(delayissue.CarrierType(*inv.CarrierType)),
+		TaxType:       delayissue.TaxType(inv.TaxType),
+		SalesAmount:   inv.SalesAmount,
+		Items: []delayissue.Item{{
+			ItemName: inv.Items[0].ItemName, ItemCount: inv.Items[0].ItemCount, ItemWord: inv.Items[0].ItemWord,
+			ItemPrice: inv.Items[0].ItemPrice, ItemTaxType: new(delayissue.ItemTaxType(*inv.Items[0].ItemTaxType)), ItemAmount: inv.Items[0].ItemAmount,
+		}},
+		InvType:   delayissue.InvType(inv.InvType),
+		DelayFlag: "2",
+		DelayDay:  0,
+		Tsr:       tsr,
+		PayType:   "2",
+		PayAct:    "ECPAY",
+	}
+}
+
+// demoText returns a text of an answer, "" when absent.
+func demoText[T ~string](p *T) string {
+	if p == nil {
+		return ""
+	}
+	return string(*p)
+}
+
 // demoAmount returns an amount of an answer, 0 when absent.
 func demoAmount[T ~float64 | ~int](p *T) float64 {
 	if p == nil {
@@ -264,11 +321,6 @@ type demoRun struct {
 
 // section starts a part of the demo.
 func (d *demoRun) section(title string) { fmt.Fprintf(d.w, "\n%s\n", title) }
-
-// note prints a line about the simulator that is no call.
-func (d *demoRun) note(format string, args ...any) {
-	fmt.Fprintf(d.w, "    %s\n", fmt.Sprintf(format, args...))
-}
 
 // say prints the next step: its narration, then the Data of the answer
 // just received, decrypted from the envelope on the wire, as compact JSON.

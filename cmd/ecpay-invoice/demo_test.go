@@ -41,8 +41,11 @@ var demoSteps = []struct {
 	{registry.Invalid, wrapper.RtnCodeInvoiceHasAllowance, "Void the invoice while the allowance stands (Invalid): refused with RtnCode 5070450, a *wrapper.APIError; errors.Is(err, wrapper.ErrConflict) = true."},
 	{registry.AllowanceInvalid, wrapper.RtnCodeOK, "Void the allowance (AllowanceInvalid): allowance "},
 	{registry.Invalid, wrapper.RtnCodeOK, "(Invalid): SM00000001 voided"},
-	{registry.TriggerIssue, wrapper.RtnCodeIssued, "Trigger the first (TriggerIssue): RtnCode 4000004, wrapper.RtnCodeIssued, a success though not 1; the invoice is issued."},
-	{registry.CancelDelayIssue, wrapper.RtnCodeOK, "Cancel the second (CancelDelayIssue): RtnCode 1; the invoice is cancelled."},
+	{registry.DelayIssue, wrapper.RtnCodeOK, "Store a delayed invoice that waits for a trigger (DelayIssue, DelayFlag 2, DelayDay 0): Tsr DEMO201909170001"},
+	{registry.TriggerIssue, wrapper.RtnCodeIssued, "Trigger it, as when the buyer has paid (TriggerIssue): RtnCode 4000004, wrapper.RtnCodeIssued, a success though not 1: issued at once."},
+	{registry.GetIssue, wrapper.RtnCodeOK, "Look it up by its RelateNumber DemoDelayed1 (GetIssue): issued as SM00000002, NT$32"},
+	{registry.DelayIssue, wrapper.RtnCodeOK, "Store another (DelayIssue): Tsr DEMO201909170002"},
+	{registry.CancelDelayIssue, wrapper.RtnCodeOK, "Cancel it (CancelDelayIssue): RtnCode 1; it will never be issued."},
 }
 
 // runDemoAt runs the demo in this process on the fixed clock and returns

@@ -47,13 +47,6 @@ func sdkExample(t *testing.T, op string, v any) {
 	}
 }
 
-// The delayed invoices the lifecycle triggers and cancels, registered on
-// the simulator before it is recorded.
-const (
-	lifeTriggerTsr = "LIFE0001"
-	lifeCancelTsr  = "LIFE0002"
-)
-
 // lifeStep is one call of the lifecycle and what it gave.
 type lifeStep struct {
 	name string
@@ -63,12 +56,18 @@ type lifeStep struct {
 // invoiceLifecycle runs the life of ECPay's SDK example invoice through c,
 // each request ECPay's SDK example with the numbers of earlier answers:
 // Issue, GetIssue, Allowance, Invalid refused while the allowance stands,
-// AllowanceInvalid, Invalid, GetInvalid; then a delayed invoice triggered
-// and one cancelled. Both voids are the same request but for their Reason:
-// a Replay answers a request with the answer recorded last for the same
-// Data, so a request sent again after the state changed must differ to be
-// replayed with its own answer.
-func invoiceLifecycle(t *testing.T, c *wrapper.Client) []lifeStep {
+// AllowanceInvalid, Invalid, GetInvalid. Then three delayed invoices
+// (DelayIssue, under RelateNumbers of their own): one waits for a trigger,
+// is triggered (TriggerIssue) and found issued (GetIssue); ECPay's example,
+// scheduled in 15 days, is found issued once advance has moved the
+// simulator's clock past them (a replay's advance moves nothing: its
+// answers are recorded); the third is cancelled (CancelDelayIssue).
+//
+// Both voids are the same request but for their Reason: a Replay answers a
+// request with the answer recorded last for the same Data, so a request
+// sent again after the state changed must differ to be replayed with its
+// own answer.
+func invoiceLifecycle(t *testing.T, c *wrapper.Client, advance func(time.Duration)) []lifeStep {
 	t.Helper()
 	ctx := t.Context()
 	var steps []lifeStep
@@ -122,10 +121,36 @@ func invoiceLifecycle(t *testing.T, c *wrapper.Client) []lifeStep {
 	gotVoid, err := c.GetInvalid(ctx, getVoid)
 	add("GetInvalid", outcomeOf(gotVoid, err))
 
-	triggered, err := c.TriggerIssue(ctx, wrapper.TriggerIssueRequest{Tsr: lifeTriggerTsr, PayType: "2"})
+	var scheduled wrapper.DelayIssueRequest
+	sdkExample(t, "DelayIssue", &scheduled)
+	scheduled.NotifyURL = nil // no notification leaves the test
+	delayed := func(name string, req wrapper.DelayIssueRequest) {
+		t.Helper()
+		stored, err := c.DelayIssue(ctx, req)
+		add(name, outcomeOf(stored, err))
+	}
+	lookUp := func(name, relate string) {
+		t.Helper()
+		got, err := c.GetIssue(ctx, wrapper.GetIssueRequest{RelateNumber: &relate})
+		add(name, outcomeOf(got, err))
+	}
+	waiting := scheduled
+	waiting.DelayFlag, waiting.DelayDay, waiting.Tsr, waiting.RelateNumber = "2", 0, "LIFE0001", "LIFE0001"
+	delayed("DelayIssue waiting for a trigger", waiting)
+	triggered, err := c.TriggerIssue(ctx, wrapper.TriggerIssueRequest{Tsr: waiting.Tsr, PayType: "2"})
 	add("TriggerIssue", outcomeOf(triggered, err))
-	cancelled, err := c.CancelDelayIssue(ctx, wrapper.CancelDelayIssueRequest{Tsr: lifeCancelTsr})
-	add("CancelDelayIssue", outcomeOf(cancelled, err))
+	lookUp("GetIssue of the triggered invoice", waiting.RelateNumber)
+
+	scheduled.RelateNumber = "LIFE0002" // the example's is the issued invoice's
+	delayed("DelayIssue scheduled", scheduled)
+	advance(time.Duration(scheduled.DelayDay) * 24 * time.Hour)
+	lookUp("GetIssue of the scheduled invoice", scheduled.RelateNumber)
+
+	cancelled := waiting
+	cancelled.Tsr, cancelled.RelateNumber = "LIFE0003", "LIFE0003"
+	delayed("DelayIssue to cancel", cancelled)
+	gone, err := c.CancelDelayIssue(ctx, wrapper.CancelDelayIssueRequest{Tsr: cancelled.Tsr})
+	add("CancelDelayIssue", outcomeOf(gone, err))
 	return steps
 }
 
@@ -137,32 +162,31 @@ func invoiceLifecycle(t *testing.T, c *wrapper.Client) []lifeStep {
 // recording clean.
 func TestInvoiceLifecycleRecordThenReplay(t *testing.T) {
 	at := time.Date(2026, 12, 7, 7, 4, 5, 0, time.UTC) // 15:04:05 in Taipei
-	clock := func() time.Time { return at }
-	sim, err := ecpaysim.New(ecpaysim.WithClock(clock))
+	sim, err := ecpaysim.New(ecpaysim.WithClock(func() time.Time { return at }))
 	if err != nil {
 		t.Fatal(err)
-	}
-	for _, tsr := range []string{lifeTriggerTsr, lifeCancelTsr} {
-		if err := sim.AddDelayedInvoice(ecpaysim.StageMerchantID, tsr); err != nil {
-			t.Fatal(err)
-		}
 	}
 	upstream := httptest.NewServer(sim)
-	p := newTestProxy(t, upstream.URL, proxy.WithClock(clock))
+	p := newTestProxy(t, upstream.URL, proxy.WithClock(sim.Clock()))
 	client, err := wrapper.NewClient(ecpaysim.StageMerchantID, ecpaysim.StageHashKey, ecpaysim.StageHashIV,
-		wrapper.WithBaseURL(p.URL), wrapper.WithClock(clock))
+		wrapper.WithBaseURL(p.URL), wrapper.WithClock(sim.Clock()))
 	if err != nil {
 		t.Fatal(err)
 	}
-	recorded := invoiceLifecycle(t, client)
+	recorded := invoiceLifecycle(t, client, func(d time.Duration) {
+		if _, err := sim.Advance(d); err != nil {
+			t.Fatal(err)
+		}
+	})
 	upstream.Close()
 
 	var codes []int
 	for _, s := range recorded {
 		codes = append(codes, s.RtnCode)
 	}
-	want := []int{wrapper.RtnCodeOK, wrapper.RtnCodeOK, wrapper.RtnCodeOK, wrapper.RtnCodeInvoiceHasAllowance,
-		wrapper.RtnCodeOK, wrapper.RtnCodeOK, wrapper.RtnCodeOK, wrapper.RtnCodeIssued, wrapper.RtnCodeOK}
+	ok := wrapper.RtnCodeOK
+	want := []int{ok, ok, ok, wrapper.RtnCodeInvoiceHasAllowance, ok, ok, ok, // the issued invoice
+		ok, wrapper.RtnCodeIssued, ok, ok, ok, ok, ok} // the delayed ones
 	if !reflect.DeepEqual(codes, want) {
 		t.Fatalf("recorded the codes %v, want %v: %+v", codes, want, recorded)
 	}
@@ -179,14 +203,14 @@ func TestInvoiceLifecycleRecordThenReplay(t *testing.T) {
 		}
 	}
 
-	later := at.Add(time.Hour)
+	later := sim.Now().Add(time.Hour)
 	rp, replayURL := newTestReplay(t, recording, proxy.WithClock(func() time.Time { return later }))
 	client, err = wrapper.NewClient(ecpaysim.StageMerchantID, ecpaysim.StageHashKey, ecpaysim.StageHashIV,
 		wrapper.WithBaseURL(replayURL), wrapper.WithClock(func() time.Time { return later }))
 	if err != nil {
 		t.Fatal(err)
 	}
-	replayed := invoiceLifecycle(t, client)
+	replayed := invoiceLifecycle(t, client, func(time.Duration) {})
 	if len(replayed) != len(recorded) {
 		t.Fatalf("replayed %d steps, recorded %d", len(replayed), len(recorded))
 	}
@@ -197,8 +221,8 @@ func TestInvoiceLifecycleRecordThenReplay(t *testing.T) {
 				t.Fatalf("step %d is %s, recorded %s", i, got.name, want.name)
 			}
 			if want.Error == "" {
-				if !got.Timestamp.Equal(later) || !want.Timestamp.Equal(at) {
-					t.Errorf("answered at %v, recorded at %v; want %v and %v", got.Timestamp, want.Timestamp, later, at)
+				if !got.Timestamp.Equal(later) {
+					t.Errorf("answered at %v, want the replay's clock, %v", got.Timestamp, later)
 				}
 				got.Timestamp, want.Timestamp = time.Time{}, time.Time{}
 			}

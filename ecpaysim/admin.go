@@ -27,6 +27,11 @@ type State struct {
 	// allowances (IssuedInvoice.Allowances): by merchant in the order of
 	// Merchants, each merchant's oldest first.
 	Issued []IssuedInvoice
+	// DelayedIssues are the delayed invoices issued, and Notices the
+	// notices InvoiceNotify recorded, oldest first (at most MaxEvents
+	// each): Server.DelayedIssues, Server.Notices.
+	DelayedIssues []DelayedIssue `json:",omitempty"`
+	Notices       []Notice       `json:",omitempty"`
 	// Requests counts the requests kept for Requests.
 	Requests int
 	// Violations counts the simulator's own bugs; see Server.Violations.
@@ -165,7 +170,8 @@ func adminBodyProblem(err error) string {
 }
 
 func (s *Server) adminState(w http.ResponseWriter, _ *http.Request) {
-	state := State{Merchants: s.Merchants(), Invoices: s.Invoices(), Issued: []IssuedInvoice{}, Now: s.Now()}
+	state := State{Merchants: s.Merchants(), Invoices: s.Invoices(), Issued: []IssuedInvoice{}, Now: s.Now(),
+		DelayedIssues: s.DelayedIssues(), Notices: s.Notices()}
 	for _, id := range state.Merchants {
 		state.Issued = append(state.Issued, s.IssuedInvoices(id)...)
 	}

@@ -3,8 +3,10 @@ package ecpaysim_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -145,7 +147,13 @@ func TestDelayedInvoiceLifecycle(t *testing.T) {
 			e.RelateNumber != wantRelate[e.Tsr] || e.NotifyURL != "https://shop.example/notify/"+e.Tsr || !e.InvoiceDate.Equal(wantDate[e.Tsr]) {
 			t.Errorf("issued %+v, invoice %+v", e, inv)
 		}
-		// It is in the book: InvoicePrint finds it on its date.
+		// It is in the book: GetIssue finds it by its RelateNumber, and
+		// InvoicePrint on its date.
+		relate := e.RelateNumber
+		got, err := c.GetIssue(ctx, wrapper.GetIssueRequest{RelateNumber: &relate})
+		if err != nil || got.Data.IISNumber == nil || string(*got.Data.IISNumber) != e.InvoiceNo {
+			t.Errorf("GetIssue %s: %v, %v", relate, got, err)
+		}
 		res, err := c.InvoicePrint(ctx, wrapper.InvoicePrintRequest{InvoiceNo: e.InvoiceNo, InvoiceDate: e.InvoiceDate.In(taipei).Format("2006-01-02")})
 		if err != nil || res.Data.InvoiceHtml == nil {
 			t.Errorf("InvoicePrint %s: %v, %v", e.InvoiceNo, res, err)
@@ -210,6 +218,15 @@ func TestDelayedInvoiceWithoutData(t *testing.T) {
 	if got := len(sim.DelayedIssues()); got != 4 {
 		t.Errorf("%d issued, want 4", got)
 	}
+	resp, err := http.Get(sim.URL + "/_sim/state")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var state ecpaysim.State
+	if err := json.NewDecoder(resp.Body).Decode(&state); err != nil || len(state.DelayedIssues) != 4 || !state.Now.Equal(testNow.Add(48*time.Hour)) {
+		t.Errorf("GET /_sim/state: %v; %d delayed issues at %s, want 4 at %s", err, len(state.DelayedIssues), state.Now, testNow.Add(48*time.Hour))
+	}
 }
 
 // taipei is GMT+8, where invoices are dated.
@@ -221,4 +238,41 @@ func resCode[T any](res *wrapper.Result[T]) int {
 		return 0
 	}
 	return res.RtnCode
+}
+
+// Moves of the clock and requests racing each other issue every scheduled
+// invoice once, each with its own number.
+func TestDelayedIssuesOnceUnderConcurrency(t *testing.T) {
+	sim := ecpaysimtest.NewServer(t, ecpaysim.WithClock(fixedClock))
+	const n = 40
+	for i := range n {
+		inv := ecpaysim.DelayedInvoice{MerchantID: ecpaysim.StageMerchantID, Tsr: fmt.Sprintf("C%02d", i), DelayFlag: ecpaysim.DelayScheduled, DelayDay: 1 + i%5}
+		if err := sim.AddInvoice(inv); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for range 6 {
+				if _, err := sim.Advance(time.Hour * 5); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+		wg.Go(func() {
+			for range 6 {
+				_, _ = sim.Client.CheckBarcode(t.Context(), wrapper.CheckBarcodeRequest{BarCode: ecpaysim.BuiltinBarcode})
+			}
+		})
+	}
+	wg.Wait()
+	events := sim.DelayedIssues()
+	numbers := map[string]bool{}
+	for _, e := range events {
+		numbers[e.InvoiceNo] = true
+	}
+	if len(events) != n || len(numbers) != n {
+		t.Errorf("%d issued with %d numbers after 120 hours, want %d each", len(events), len(numbers), n)
+	}
 }

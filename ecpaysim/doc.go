@@ -38,14 +38,37 @@
 //	res, _ := sim.Client.Issue(t.Context(), req) // InvoiceNo, InvoiceDate, RandomNumber
 //	inv, _ := sim.IssuedInvoice(ecpaysim.StageMerchantID, string(*res.Data.InvoiceNo))
 //
+// A delayed invoice is stored by DelayIssue under its Tsr and issued into
+// the same book by TriggerIssue or, when scheduled, by the simulator's
+// clock, which a test moves forward (Now, Advance, AdvanceTo; POST
+// /_sim/clock) on top of WithClock:
+//
+//	sim.Client.DelayIssue(ctx, req)      // DelayFlag "1", DelayDay 3: RtnCode 1, pending
+//	sim.Advance(72 * time.Hour)          // it issues: InvoiceNo, in GetIssue
+//	events := sim.DelayedIssues()        // where ECPay would POST to NotifyURL
+//
+// InvoiceNotify records the notice it would send (Notices); InvoicePrint
+// answers the URL of a printable page of the invoice that the simulator
+// serves itself (PrintPrefix, WithBaseURL). CheckBarcode, CheckLoveCode and
+// GetCompanyNameByTaxID (ECPay's CheckCompanyIdentifier) answer from a few
+// built-in values and those a test registers (RegisterBarcode,
+// RegisterLoveCode, RegisterCompany, or the admin API), the company
+// identifier's check digit checked by the Ministry of Finance's rule (see
+// BuiltinBarcode).
+//
 // Where the facts are:
 //
 //   - the issued invoice's lifecycle (Issue, GetIssue, GetIssueList,
 //     Invalid, GetInvalid, VoidWithReIssue, the allowances), every RtnCode
 //     it answers and where each comes from, ECPay's or the simulator's
 //     own: IssuedInvoice; its bound in memory: WithInvoiceLimit;
-//   - the delayed-invoice lifecycle, and every RtnCode it answers with
-//     ECPay's RtnMsg: InvoiceStatus;
+//   - the delayed-invoice lifecycle (DelayIssue, EditDelayIssue,
+//     TriggerIssue, CancelDelayIssue, the clock), the checks of a buyer's
+//     data, InvoiceNotify and InvoicePrint, every RtnCode they answer with
+//     ECPay's RtnMsg and where each comes from, ECPay's (page, stage,
+//     assumed from a sibling) or the simulator's own (RtnCodeRuleBroken,
+//     where the table says so): InvoiceStatus; what is bounded in memory:
+//     MaxEvents;
 //   - the TransCodes of the envelope checks and their TransMsgs: TransCodeOK
 //     and the constants beside it;
 //   - what is checked: the request envelope against the page, the Timestamp

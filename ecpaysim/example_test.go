@@ -102,8 +102,10 @@ func ExampleServer_InjectNext() {
 	// TransCode 10000016 injected: service busy
 }
 
-// A delayed invoice that issues after three days once triggered, registered
-// as DelayIssue would have stored it.
+// A delayed invoice that issues three days after its trigger, registered
+// as DelayIssue would have stored it (without its invoice data: the
+// simulator issues a minimal invoice of its own, its Tsr as RelateNumber),
+// and the simulator's clock moved past that time.
 func ExampleServer_AddInvoice() {
 	sim, err := ecpaysim.New()
 	if err != nil {
@@ -126,8 +128,20 @@ func ExampleServer_AddInvoice() {
 	}
 	status, _ := sim.Status(ecpaysim.StageMerchantID, "T3")
 	fmt.Println(res.RtnCode == wrapper.RtnCodeTriggered, res.RtnMsg, status)
+
+	// Three days later by the simulator's clock, it is issued.
+	if _, err := sim.Advance(72 * time.Hour); err != nil {
+		panic(err)
+	}
+	inv := sim.Invoices()[0]
+	fmt.Println(inv.Status, inv.InvoiceNo)
+	for _, e := range sim.DelayedIssues() {
+		fmt.Println(e.Tsr, "issued as", e.InvoiceNo, "under RelateNumber", e.RelateNumber)
+	}
 	// Output:
 	// true 延後開立成功 triggered
+	// issued SM00000001
+	// T3 issued as SM00000001 under RelateNumber T3
 }
 
 // The life of an issued invoice: Issue answers the invoice number of the

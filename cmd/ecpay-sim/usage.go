@@ -126,9 +126,12 @@ Admin API (the simulator's own, not ECPay's; errors are one text/plain line):
         {"UnifiedBusinessNo":"04595252","CompanyName":"…"}. 201 with it;
         400 for a value its page refuses (or a bad check digit).
   GET {URL}/_sim/state
-        the merchants (IDs, never keys), every invoice with its status
-        (pending, triggered, issued, cancelled) and request counts, and how
-        many requests are kept and how many simulator bugs were seen. For a
+        the merchants (IDs, never keys), every delayed invoice with its
+        status (pending, triggered, issued, cancelled), request counts, time
+        to issue and InvoiceNo, the issued invoices, the delayed invoices
+        issued (where ECPay would notify their NotifyURL), InvoiceNotify's
+        notices, the clock, and how many requests are kept and how many
+        simulator bugs were seen. For a
         proxy or a replay: the mode, the upstream, the exchanges, upstream
         failures and violations by side and rule, and for a replay the
         recorded exchanges loaded, served and unmatched.

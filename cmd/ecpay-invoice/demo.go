@@ -120,8 +120,11 @@ func demoIssuedLife(ctx context.Context, d *demoRun, client *wrapper.Client) err
 	if err != nil {
 		return err
 	}
-	no, date := string(*issued.Data.InvoiceNo), string(*issued.Data.InvoiceDate)
-	day := date[:10] // yyyy-MM-dd of "yyyy-MM-dd HH:mm:ss", as the look-ups take it
+	no, date := demoText(issued.Data.InvoiceNo), demoText(issued.Data.InvoiceDate)
+	if no == "" || len(date) < len("yyyy-MM-dd") {
+		return fmt.Errorf("the answer to Issue has InvoiceNo %q and InvoiceDate %q, want a number and a date", no, date)
+	}
+	day := date[:len("yyyy-MM-dd")] // of "yyyy-MM-dd HH:mm:ss", as the look-ups take it
 	if err := d.say("Issue ECPay's SDK example invoice (RelateNumber %s, NT$%g): issued as %s on %s, RtnCode %d.",
 		req.RelateNumber, req.SalesAmount, no, date, issued.RtnCode); err != nil {
 		return err
@@ -131,18 +134,22 @@ func demoIssuedLife(ctx context.Context, d *demoRun, client *wrapper.Client) err
 	if err != nil {
 		return err
 	}
-	if err := d.say("Look it up by number and date (GetIssue): %s, NT$%g, nothing allowed yet, RtnCode %d.",
-		no, demoAmount(got.Data.IISSalesAmount), got.RtnCode); err != nil {
+	if err := d.say("Look it up by number and date (GetIssue): %s of NT$%g, all of it open to allowances (NT$%g), RtnCode %d.",
+		no, demoAmount(got.Data.IISSalesAmount), demoAmount(got.Data.IISRemainAllowanceAmt), got.RtnCode); err != nil {
 		return err
 	}
 
-	allowed, err := client.Allowance(ctx, demoAllowanceRequest(no, day))
+	allowance := demoAllowanceRequest(no, day)
+	allowed, err := client.Allowance(ctx, allowance)
 	if err != nil {
 		return err
 	}
-	allowanceNo := string(*allowed.Data.IAAllowNo)
+	allowanceNo := demoText(allowed.Data.IAAllowNo)
+	if allowanceNo == "" {
+		return errors.New("the answer to Allowance has no allowance number (IA_Allow_No)")
+	}
 	if err := d.say("Make an allowance (折讓) of NT$%d against it (Allowance): allowance %s, NT$%g left, RtnCode %d.",
-		demoAllowanceRequest(no, day).AllowanceAmount, allowanceNo, demoAmount(allowed.Data.IARemainAllowanceAmt), allowed.RtnCode); err != nil {
+		allowance.AllowanceAmount, allowanceNo, demoAmount(allowed.Data.IARemainAllowanceAmt), allowed.RtnCode); err != nil {
 		return err
 	}
 

@@ -36,7 +36,7 @@ var demoSteps = []struct {
 	narration string
 }{
 	{registry.Issue, wrapper.RtnCodeOK, "Issue ECPay's SDK example invoice (RelateNumber Test1525168923, NT$32): issued as SM00000001 on "},
-	{registry.GetIssue, wrapper.RtnCodeOK, "Look it up by number and date (GetIssue): SM00000001, NT$32"},
+	{registry.GetIssue, wrapper.RtnCodeOK, "Look it up by number and date (GetIssue): SM00000001 of NT$32, all of it open to allowances (NT$32)"},
 	{registry.Allowance, wrapper.RtnCodeOK, "Make an allowance (折讓) of NT$11 against it (Allowance): allowance "},
 	{registry.Invalid, wrapper.RtnCodeInvoiceHasAllowance, "Void the invoice while the allowance stands (Invalid): refused with RtnCode 5070450, a *wrapper.APIError; errors.Is(err, wrapper.ErrConflict) = true."},
 	{registry.AllowanceInvalid, wrapper.RtnCodeOK, "Void the allowance (AllowanceInvalid): allowance "},

@@ -18,9 +18,9 @@ var ErrClockBackwards = errors.New("ecpaysim: the simulator's clock only moves f
 // moved it. The Server checks RqHeader.Timestamp against it, stamps
 // RpHeader and its request records with it, and issues a delayed invoice
 // once it passes the invoice's time (on the next request or move of the
-// clock, dated then). A moved clock keeps WithClock's
-// pace: on time.Now it runs on from where it was moved to; a fixed WithClock
-// stays fixed at its time plus the moves. Clock returns it as a function, so
+// clock, dated then). A moved clock keeps WithClock's pace: on time.Now it
+// runs on from where it was moved to; a fixed WithClock stays fixed at its
+// time plus the moves. Clock returns it as a function, so
 // a client made with that (ecpaysimtest's is) sends Timestamps within the
 // window after a move too.
 func (s *Server) Now() time.Time {

@@ -65,7 +65,7 @@ func fixedSubcommands() (call subcommand, tools []subcommand) {
 		encryptCommand.subcommand("encrypt each line of stdin into ECPay Data"),
 		decryptCommand.subcommand("decrypt each line of stdin (ECPay Data) into its plaintext"),
 		{name: "validate", summary: "check a captured request or response envelope of any operation against its page", help: validateHelp, define: defineValidate},
-		{name: "demo", summary: "show the delayed-invoice lifecycle on an in-process simulator, narrating the wire", help: func() help { return demoHelp }, define: defineDemo},
+		{name: "demo", summary: "tell the life of an invoice on an in-process simulator: issue, allowance, voids, delayed invoices", help: func() help { return demoHelp }, define: defineDemo},
 	}
 }
 

@@ -161,7 +161,8 @@ type Client struct {
 // front; errors never quote the key or the IV. A base URL on ECPay's
 // production host (that of ProductionURL) with the stage merchant's ID, key
 // or IV is an error: production is reached only with a merchant's own
-// credentials.
+// credentials. An operation's page is compiled at its first call, once per
+// process, so a program holds the pages of the operations it calls.
 func NewClient(merchantID, hashKey, hashIV string, opts ...Option) (*Client, error) {
 	cfg := config{
 		baseURL:  StageURL,

@@ -36,14 +36,15 @@
 // given twice) and a body over MaxBodyBytes, with 0|<cause> and the status
 // of StatusOf. ECPay publishes no retry policy for these two notifications
 // (for its payment notifications its guide says every 5 to 15 minutes, at
-// most 4 times a day); since a notification may
-// come twice, the callback must be idempotent. ParseAllowance and
+// most 4 times a day); since a notification may come twice, the callback
+// must be idempotent. ParseAllowance and
 // ParseInvoiced do the same checks for an application with its own
 // handler; CheckMacValue is the signature itself, and Keys.Sign signs a
 // form with it, as the simulator does.
 //
-// ECPay's stage sends no notification e-mail (its pages ?p=15391 and
-// ?p=7938), so on the stage a buyer can never agree to an online allowance;
-// the simulator (package ecpaysim) is where these notifications can be
-// tested.
+// ECPay's stage sends no mail (its AllowanceByCollegiate page ?p=15391), so
+// there a buyer can never agree to an online allowance, and it "sends no
+// notification actively" (its InvoiceNotify page ?p=7938); whether it
+// posts to a NotifyURL its pages do not say. The simulator (package
+// ecpaysim) is where these notifications can be tested.
 package notify

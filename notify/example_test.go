@@ -63,6 +63,6 @@ func ExampleParseInvoiced() {
 	fmt.Println(err)
 	fmt.Println(notify.StatusOf(err))
 	// Output:
-	// notify: invoiced notification refused: CheckMacValue does not match: CheckMacValue: not the one merchant 2000132's keys give
+	// notify: invoiced notification refused: CheckMacValue does not match: CheckMacValue: not the one merchant 2000132's keys give (forged, altered, or the Keyring has other keys for it)
 	// 403
 }

@@ -70,6 +70,19 @@ func TestParseAllowanceOfECPaysPage(t *testing.T) {
 	}
 }
 
+// TestAllowanceFormIsECPays: the typed value of ECPay's example, written back
+// as a form and signed, gives ECPay's CheckMacValue: Form writes ECPay's
+// field names and formats exactly.
+func TestAllowanceFormIsECPays(t *testing.T) {
+	a, err := notify.ParseAllowance(post("/allowance", pageAllowance.Encode()), keyring(t, stage))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := stage.Sign(a.Form()); got.Encode() != pageAllowance.Encode() {
+		t.Errorf("Form, signed:\n got %s\nwant %s", got.Encode(), pageAllowance.Encode())
+	}
+}
+
 // TestParseRefusals: each way a notification can be wrong is refused with
 // its cause and the status the handler answers.
 func TestParseRefusals(t *testing.T) {

@@ -90,13 +90,13 @@ func (kr *Keyring) resolve(form, query url.Values) (Keys, error) {
 			}
 		}
 		if kr == nil || len(kr.byID) == 0 {
-			return Keys{}, errors.New("no merchant is configured")
+			return Keys{}, errors.New("the Keyring is empty: give NewKeyring the merchant's keys")
 		}
 		return Keys{}, errNoMerchant
 	}
 	k, ok := kr.Lookup(id)
 	if !ok {
-		return Keys{}, fmt.Errorf("merchant %s is not configured", quote(id))
+		return Keys{}, fmt.Errorf("merchant %s is not in the Keyring: add its keys with NewKeyring to accept it", quote(id))
 	}
 	return k, nil
 }

@@ -152,7 +152,7 @@ func verified(r *http.Request, kr *Keyring, kind string) (url.Values, Keys, erro
 	}
 	want := CheckMacValue(form, keys.HashKey, keys.HashIV)
 	if subtle.ConstantTimeCompare([]byte(strings.ToUpper(got)), []byte(want)) != 1 {
-		return refuse(ErrCheckMacValue, FieldCheckMacValue, "not the one "+keys.String()+"'s keys give")
+		return refuse(ErrCheckMacValue, FieldCheckMacValue, "not the one "+keys.String()+"'s keys give (forged, altered, or the Keyring has other keys for it)")
 	}
 	return form, keys, nil
 }

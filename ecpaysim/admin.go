@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"reflect"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/ecpay-go/einvoice/ecpaysim/internal/serving"
@@ -21,10 +23,21 @@ type State struct {
 	Merchants []string
 	// Invoices are the registered delayed invoices, in registration order.
 	Invoices []Invoice
+	// Issued are the issued invoices of every merchant, with their
+	// allowances (IssuedInvoice.Allowances): by merchant in the order of
+	// Merchants, each merchant's oldest first.
+	Issued []IssuedInvoice
+	// DelayedIssues are the delayed invoices issued, and Notices the
+	// notices InvoiceNotify recorded, oldest first (at most MaxEvents
+	// each): Server.DelayedIssues, Server.Notices.
+	DelayedIssues []DelayedIssue `json:",omitempty"`
+	Notices       []Notice       `json:",omitempty"`
 	// Requests counts the requests kept for Requests.
 	Requests int
 	// Violations counts the simulator's own bugs; see Server.Violations.
 	Violations int
+	// Now is the simulator's clock (Server.Now).
+	Now time.Time
 }
 
 // AdminHandler returns the simulator's admin API, which is not ECPay's and
@@ -41,11 +54,36 @@ type State struct {
 // for a trigger, and 0), registers a pending delayed invoice: 201 with the
 // Invoice, 400 for a bad body, Tsr, DelayFlag or DelayDay, 404 for an unknown
 // merchant, 409 for a Tsr already registered, 413 and 415 as for the
-// operations. GET /_sim/state answers a State. Errors are text/plain.
+// operations. GET /_sim/state answers a State: the merchants, the delayed
+// and the issued invoices with their allowances, the clock.
+//
+// GET /_sim/clock answers the simulator's clock as a ClockState,
+// {"Now":"2026-06-17T12:00:00+08:00"}; POST /_sim/clock with a ClockMove,
+// {"advance":"72h"} or {"now":"2026-06-20T12:00:00+08:00"}, moves it
+// forward (Server.Advance, Server.AdvanceTo): 200 with the ClockState, 400
+// for a bad body, 409 for a move into the past (the clock does not move).
+//
+// POST /_sim/barcodes with a Barcode, {"BarCode":"/ABC+123"}, POST
+// /_sim/lovecodes with a LoveCode, {"LoveCode":"5678","OrganName":"…"}, and
+// POST /_sim/companies with a Company,
+// {"UnifiedBusinessNo":"04595252","CompanyName":"…"}, make the checks of a
+// buyer's data know them (RegisterBarcode, RegisterLoveCode,
+// RegisterCompany): 201 with the body, 400 for a bad body or a value that
+// breaks its page's format (or check digit).
+//
+// Errors are text/plain. The admin API has no authentication: serve it
+// only where the simulator's clients may change its state (ecpay-sim
+// serves it beside the operations, on the address it is given).
 func (s *Server) AdminHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST "+AdminPrefix+"delayed", s.adminDelayed)
 	mux.HandleFunc("GET "+AdminPrefix+"state", s.adminState)
+	mux.HandleFunc("GET "+AdminPrefix+"clock", s.adminClock)
+	mux.HandleFunc("POST "+AdminPrefix+"clock", s.adminMoveClock)
+	mux.HandleFunc("GET "+PrintPrefix+"{merchant}/{invoiceNo}", s.servePrint)
+	mux.HandleFunc("POST "+AdminPrefix+"barcodes", adminRegister(func(b Barcode) error { return s.RegisterBarcode(b.BarCode) }))
+	mux.HandleFunc("POST "+AdminPrefix+"lovecodes", adminRegister(func(l LoveCode) error { return s.RegisterLoveCode(l.LoveCode, l.OrganName) }))
+	mux.HandleFunc("POST "+AdminPrefix+"companies", adminRegister(func(c Company) error { return s.RegisterCompany(c.UnifiedBusinessNo, c.CompanyName) }))
 	return mux
 }
 
@@ -58,22 +96,39 @@ func (s *Server) Handler() http.Handler {
 	return mux
 }
 
-func (s *Server) adminDelayed(w http.ResponseWriter, r *http.Request) {
+// readAdmin decodes the JSON body of an admin request into v, members it
+// does not know refused; it answers a bad body itself (problem names what is
+// wrong with one that is JSON) and then returns false.
+func readAdmin(w http.ResponseWriter, r *http.Request, v any, problem func(error) string) bool {
 	body, status, msg := readBody(w, r)
 	if status != 0 {
 		writeAnswer(w, plainAnswer(status, msg))
-		return
+		return false
 	}
 	if !utf8.Valid(body) {
 		// encoding/json would register U+FFFD in place of the bytes given.
 		writeAnswer(w, plainAnswer(http.StatusBadRequest, "the body is not valid UTF-8"))
-		return
+		return false
 	}
-	var req DelayedInvoice
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		writeAnswer(w, plainAnswer(http.StatusBadRequest, adminBodyProblem(err)))
+	if err := dec.Decode(v); err != nil {
+		writeAnswer(w, plainAnswer(http.StatusBadRequest, problem(err)))
+		return false
+	}
+	return true
+}
+
+// adminError answers err, an error of the Server's whose message starts
+// with "ecpaysim: ", as text with status.
+func adminError(w http.ResponseWriter, status int, err error) {
+	// plainAnswer adds the "ecpaysim: " the error starts with.
+	writeAnswer(w, plainAnswer(status, strings.TrimPrefix(err.Error(), "ecpaysim: ")))
+}
+
+func (s *Server) adminDelayed(w http.ResponseWriter, r *http.Request) {
+	var req DelayedInvoice
+	if !readAdmin(w, r, &req, adminBodyProblem) {
 		return
 	}
 	if err := s.AddInvoice(req); err != nil {
@@ -84,8 +139,7 @@ func (s *Server) adminDelayed(w http.ResponseWriter, r *http.Request) {
 		case errors.Is(err, ErrDuplicateInvoice):
 			status = http.StatusConflict
 		}
-		// plainAnswer adds the "ecpaysim: " the error starts with.
-		writeAnswer(w, plainAnswer(status, strings.TrimPrefix(err.Error(), "ecpaysim: ")))
+		adminError(w, status, err)
 		return
 	}
 	inv, _ := s.invoice(req.MerchantID, req.Tsr)
@@ -116,7 +170,11 @@ func adminBodyProblem(err error) string {
 }
 
 func (s *Server) adminState(w http.ResponseWriter, _ *http.Request) {
-	state := State{Merchants: s.Merchants(), Invoices: s.Invoices()}
+	state := State{Merchants: s.Merchants(), Invoices: s.Invoices(), Issued: []IssuedInvoice{}, Now: s.Now(),
+		DelayedIssues: s.DelayedIssues(), Notices: s.Notices()}
+	for _, id := range state.Merchants {
+		state.Issued = append(state.Issued, s.IssuedInvoices(id)...)
+	}
 	s.mu.Lock()
 	state.Requests = s.kept.n
 	state.Violations = len(s.violations)
@@ -127,4 +185,63 @@ func (s *Server) adminState(w http.ResponseWriter, _ *http.Request) {
 // writeAnswer sends a as it is.
 func writeAnswer(w http.ResponseWriter, a *answer) {
 	serving.Write(w, a.status, a.header, a.body.Bytes())
+}
+
+func (s *Server) adminClock(w http.ResponseWriter, _ *http.Request) {
+	serving.WriteJSON(w, http.StatusOK, ClockState{s.Now()})
+}
+
+func (s *Server) adminMoveClock(w http.ResponseWriter, r *http.Request) {
+	var m ClockMove
+	if !readAdmin(w, r, &m, func(error) string { return clockUsage }) {
+		return
+	}
+	now, err := s.move(m)
+	switch {
+	case errors.Is(err, ErrClockBackwards):
+		adminError(w, http.StatusConflict, err)
+	case err != nil:
+		adminError(w, http.StatusBadRequest, err)
+	default:
+		serving.WriteJSON(w, http.StatusOK, ClockState{now})
+	}
+}
+
+// Barcode is the body of POST /_sim/barcodes: a mobile barcode for
+// CheckBarcode to know.
+type Barcode struct{ BarCode string }
+
+// LoveCode is the body of POST /_sim/lovecodes: a love code and its
+// organisation's name for CheckLoveCode to know.
+type LoveCode struct{ LoveCode, OrganName string }
+
+// Company is the body of POST /_sim/companies: a company identifier and its
+// name for GetCompanyNameByTaxID to know.
+type Company struct{ UnifiedBusinessNo, CompanyName string }
+
+// adminRegister returns the handler of an admin endpoint that registers a
+// T: 201 with it, 400 for a bad body or what register refuses.
+func adminRegister[T any](register func(T) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var v T
+		if !readAdmin(w, r, &v, func(error) string { return registerUsage[T]() }) {
+			return
+		}
+		if err := register(v); err != nil {
+			adminError(w, http.StatusBadRequest, err)
+			return
+		}
+		serving.WriteJSON(w, http.StatusCreated, v)
+	}
+}
+
+// registerUsage is what an adminRegister endpoint wants: T's members, all
+// strings, e.g. {"LoveCode":"…","OrganName":"…"}.
+func registerUsage[T any]() string {
+	t := reflect.TypeFor[T]()
+	members := make([]string, t.NumField())
+	for i := range members {
+		members[i] = fmt.Sprintf("%q:\"…\"", t.Field(i).Name)
+	}
+	return "want {" + strings.Join(members, ",") + "}, strings"
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ecpay-go/einvoice/ecpaysim"
 	"github.com/ecpay-go/einvoice/ecpaysim/ecpaysimtest"
+	"github.com/ecpay-go/einvoice/wrapper"
 )
 
 func TestAdminAPI(t *testing.T) {
@@ -106,8 +107,8 @@ func TestAdminAPI(t *testing.T) {
 	want := []ecpaysim.Invoice{
 		{MerchantID: stage, Tsr: "A1", DelayFlag: ecpaysim.DelayTrigger, Status: ecpaysim.StatusCancelled, CancelRequests: 2},
 		{MerchantID: stage, Tsr: "A2", DelayFlag: ecpaysim.DelayTrigger, Status: ecpaysim.StatusPending},
-		{MerchantID: stage, Tsr: "A3", DelayFlag: ecpaysim.DelayScheduled, DelayDay: 3, Status: ecpaysim.StatusPending},
-		{MerchantID: stage, Tsr: "A4", DelayFlag: ecpaysim.DelayTrigger, DelayDay: 3, Status: ecpaysim.StatusTriggered, TriggerRequests: 1},
+		{MerchantID: stage, Tsr: "A3", DelayFlag: ecpaysim.DelayScheduled, DelayDay: 3, Status: ecpaysim.StatusPending, IssueAt: testNow.AddDate(0, 0, 3)},
+		{MerchantID: stage, Tsr: "A4", DelayFlag: ecpaysim.DelayTrigger, DelayDay: 3, Status: ecpaysim.StatusTriggered, TriggerRequests: 1, IssueAt: testNow.AddDate(0, 0, 3)},
 		{MerchantID: stage, Tsr: "A5", DelayFlag: ecpaysim.DelayTrigger, Status: ecpaysim.StatusPending},
 	}
 	if len(state.Invoices) != len(want) || len(state.Merchants) != 1 || state.Requests != 3 || state.Violations != 0 {
@@ -131,5 +132,41 @@ func TestAdminStateHasNoKeys(t *testing.T) {
 	body, _ := io.ReadAll(resp.Body)
 	if bytes.Contains(body, []byte(ecpaysim.StageHashKey)) || bytes.Contains(body, []byte(ecpaysim.StageHashIV)) {
 		t.Errorf("state reveals a key: %s", body)
+	}
+}
+
+// The state lists the issued invoices with their allowances, as the typed
+// client made them.
+func TestAdminStateListsIssuedInvoices(t *testing.T) {
+	sim := ecpaysimtest.NewServer(t)
+	var req wrapper.IssueRequest
+	sdkExample(t, "Issue", &req)
+	issued, err := sim.Client.Issue(t.Context(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	no := string(*issued.Data.InvoiceNo)
+	var allow wrapper.AllowanceRequest
+	sdkExample(t, "Allowance", &allow)
+	allow.InvoiceNo, allow.InvoiceDate = no, string(*issued.Data.InvoiceDate)[:10]
+	if _, err := sim.Client.Allowance(t.Context(), allow); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Get(sim.URL + "/_sim/state")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var state ecpaysim.State
+	if err := json.NewDecoder(resp.Body).Decode(&state); err != nil {
+		t.Fatal(err)
+	}
+	if len(state.Issued) != 1 {
+		t.Fatalf("state lists %d issued invoices, want 1", len(state.Issued))
+	}
+	got := state.Issued[0]
+	if got.InvoiceNo != no || got.RelateNumber != req.RelateNumber || got.Status != ecpaysim.InvoiceIssued ||
+		len(got.Allowances) != 1 || got.Allowances[0].Amount != 11 || got.Remaining != 21 || len(got.Items) != 1 {
+		t.Errorf("state's issued invoice: %+v", got)
 	}
 }

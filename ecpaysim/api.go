@@ -35,10 +35,12 @@ func (s *Server) serve(ctx context.Context, op *registry.Operation, env *generat
 	}
 	if in.broken != nil && (ex.rec.Fault == nil || ex.rec.Fault.RtnCode == 0) {
 		code, msg := ruleRefusal(in.broken)
-		return s.accepted(ex, op, in.codec, code, msg, true)
+		return s.accepted(ex, op, in.codec, outcome{code: code, msg: msg}, true)
 	}
-	code, msg := s.respond(op, env.MerchantID, in.data, ex.rec.Fault)
-	return s.accepted(ex, op, in.codec, code, msg, ex.rec.Fault == nil)
+	s.issueDue(s.Now())
+	out := s.respond(op, request{merchantID: env.MerchantID, baseURL: ex.baseURL, data: in.data, plaintext: in.plaintext}, ex.rec.Fault)
+	s.flushIssued()
+	return s.accepted(ex, op, in.codec, out, ex.rec.Fault == nil)
 }
 
 // checked is what checkRequest found in a request.
@@ -69,7 +71,7 @@ func (s *Server) checkRequest(op *registry.Operation, env *generated.RequestEnve
 		return in, &rejection{TransCodeUnknownMerchant, transMsgUnknownMerchant}
 	}
 	in.codec = codec
-	if !protocol.InWindow(float64(env.RqHeader.Timestamp), s.clock()) {
+	if !protocol.InWindow(float64(env.RqHeader.Timestamp), s.Now()) {
 		return in, &rejection{TransCodeTimestampOutOfRange, fmt.Sprintf(transMsgTimestamp, int(TimestampWindow.Minutes()))}
 	}
 	plaintext, err := codec.Decrypt(env.Data)
@@ -106,29 +108,34 @@ func ruleRefusal(v *rules.Violation) (int, string) {
 	return code, v.String()
 }
 
-// respond returns the RtnCode and RtnMsg to answer a request of op that
-// passed every check. An injected RtnCode fault answers with its own code and
-// changes nothing.
-func (s *Server) respond(op *registry.Operation, merchantID string, data any, fault *Fault) (int, string) {
+// respond returns what to answer a request of op that passed every check:
+// the RtnCode, its RtnMsg and the members of the answer's Data the
+// operation's behaviour sets beyond them (nil for none; the rest come from
+// the default answer). An injected RtnCode fault answers with its own code
+// and changes nothing.
+func (s *Server) respond(op *registry.Operation, req request, fault *Fault) outcome {
 	injected := fault != nil && fault.RtnCode != 0
 	behave, modelled := behaviours[op]
-	var code int
+	var out outcome
 	if modelled {
-		tsr, _ := stringField(data, "Tsr")
-		code = s.lifecycle(behave, merchantID, tsr, injected)
+		req.injected = injected
+		out = behave(s, req)
 	}
 	switch {
 	case injected:
-		return fault.RtnCode, serving.OrDefault(fault.RtnMsg, msgInjected)
+		return outcome{code: fault.RtnCode, msg: serving.OrDefault(fault.RtnMsg, msgInjected)}
 	case !modelled:
 		// The default answer, as Prism mocks from a spec: the first success.
 		c := op.Successes()[0]
-		return c.Code, serving.OrDefault(c.Message, defaultRtnMsg)
+		return outcome{code: c.Code, msg: serving.OrDefault(c.Message, defaultRtnMsg)}
 	}
-	if c, ok := op.Code(code); ok && c.Message != "" {
-		return code, c.Message
+	if out.msg == "" {
+		out.msg = defaultRtnMsg
+		if c, ok := op.Code(out.code); ok && c.Message != "" {
+			out.msg = c.Message
+		}
 	}
-	return code, defaultRtnMsg
+	return out
 }
 
 // stringField reads the string member name of data, a pointer to a
@@ -155,11 +162,15 @@ func stringField(data any, name string) (string, bool) {
 }
 
 // accepted returns a TransCode 1 answer whose Data encrypts the answer to
-// op with code and msg (see innerAnswer).
-func (s *Server) accepted(ex *exchange, op *registry.Operation, codec *ecpaycrypto.Codec, code int, msg string, cacheable bool) generated.ResponseEnvelope {
-	inner, err := s.innerAnswer(op, code, msg, cacheable)
+// op with out (see innerAnswer), or is that answer itself for an operation
+// ECPay answers so (PlainAnswerData, see plain.go).
+func (s *Server) accepted(ex *exchange, op *registry.Operation, codec *ecpaycrypto.Codec, out outcome, cacheable bool) generated.ResponseEnvelope {
+	inner, err := s.innerAnswer(op, out, cacheable)
 	if err != nil {
 		return s.bug(ex, err)
+	}
+	if op.PlainAnswerData {
+		return s.plainAccepted(ex, inner)
 	}
 	data, err := codec.Encrypt(inner.plaintext)
 	if err != nil {
@@ -183,24 +194,27 @@ type innerKey struct {
 }
 
 // innerAnswer returns the Data of an answer to op: a value of every property
-// of its response Data schema (see serving.MockValue), with RtnCode and RtnMsg,
-// after checking that plaintext against the schema. The answers of the
-// operations' behaviours and the default answers are few (their messages
-// are the registry's) and are built and checked once, then shared by every
-// answer and record of them; cacheable is false for an injected fault's,
-// whose RtnMsg is anyone's.
-func (s *Server) innerAnswer(op *registry.Operation, code int, msg string, cacheable bool) (*inner, error) {
-	key := innerKey{op.Index(), code, msg}
+// of its response Data schema (see serving.MockValue), with out's RtnCode,
+// RtnMsg and fields over them, after checking that plaintext against the
+// schema. The answers that carry no fields of their own (the default
+// answers, the refusals) are few (their messages are the registry's) and
+// are built and checked once, then shared by every answer and record of
+// them; cacheable is false for an injected fault's, whose RtnMsg is
+// anyone's.
+func (s *Server) innerAnswer(op *registry.Operation, out outcome, cacheable bool) (*inner, error) {
+	cacheable = cacheable && out.fields == nil
+	key := innerKey{op.Index(), out.code, out.msg}
 	if cacheable {
 		if a, ok := s.inners.Load(key); ok {
 			return a.(*inner), nil
 		}
 	}
 	defaults := s.defaults[op.Index()]
-	value := make(map[string]any, len(defaults)+2)
+	value := make(map[string]any, len(defaults)+len(out.fields)+2)
 	maps.Copy(value, defaults)
-	value["RtnCode"] = code
-	value["RtnMsg"] = serving.Truncate(msg, s.limits.RtnMsg)
+	maps.Copy(value, out.fields)
+	value["RtnCode"] = out.code
+	value["RtnMsg"] = serving.Truncate(out.msg, s.limits.RtnMsg)
 	plaintext, err := json.Marshal(value)
 	if err != nil {
 		return nil, fmt.Errorf("encoding the answer's Data: %w", err)

@@ -57,6 +57,57 @@ const (
 // SalesAmount rule, 5000022) is answered with ECPay's code.
 const RtnCodeRuleBroken = 9901
 
+// The simulator's own RtnCodes of the issued invoice's lifecycle (see
+// IssuedInvoice), inside a TransCode 1 answer's Data, for refusals whose
+// code at ECPay no source shows; match them in tests of the simulator,
+// not as ECPay's values. Their RtnMsgs (a test keeps this table in step
+// with the constants):
+//
+//	constant                     value  RtnMsg
+//	RtnCodeAlreadyVoided         9902   "發票已作廢過"
+//	RtnCodeExceedsRemaining      9903   "the allowance amount is not within the invoice's remaining amount (the simulator's own code)"
+//	RtnCodeInvoiceVoided         9904   "the invoice is voided: no allowance can be made (the simulator's own code)"
+//	RtnCodeNotCollegiate         9905   "the allowance is not an online one: void it with AllowanceInvalid (the simulator's own code)"
+//	RtnCodeRelateNumberMismatch  9906   "IssueModel.RelateNumber is not the voided invoice's (the simulator's own code)"
+//	RtnCodeNotVoided             9907   "not voided: nothing to answer (the simulator's own code)"
+//	RtnCodeSimulatorError        9999   "the simulator could not apply the request (the simulator's own code)"
+//
+// RtnCodeAlreadyVoided's message is ECPay's, as an independent client
+// matches it (paid-tw/einvoice), its code not recorded there.
+const (
+	// RtnCodeAlreadyVoided refuses Invalid or VoidWithReIssue of a voided
+	// invoice.
+	RtnCodeAlreadyVoided = 9902
+	// RtnCodeExceedsRemaining refuses an allowance of more than the
+	// invoice's remaining amount (or of 0).
+	RtnCodeExceedsRemaining = 9903
+	// RtnCodeInvoiceVoided refuses an allowance of a voided invoice.
+	RtnCodeInvoiceVoided = 9904
+	// RtnCodeNotCollegiate refuses AllowanceInvalidByCollegiate of an
+	// allowance made by Allowance.
+	RtnCodeNotCollegiate = 9905
+	// RtnCodeRelateNumberMismatch refuses VoidWithReIssue whose
+	// IssueModel.RelateNumber is not the voided invoice's.
+	RtnCodeRelateNumberMismatch = 9906
+	// RtnCodeNotVoided answers GetInvalid of an invoice, or
+	// GetAllowanceInvalid of an allowance, that is not voided.
+	RtnCodeNotVoided = 9907
+	// RtnCodeSimulatorError answers a request the simulator could not
+	// apply, a bug recorded in Violations.
+	RtnCodeSimulatorError = 9999
+)
+
+// ownRtnMsgs are the RtnMsgs of the simulator's own RtnCodes.
+var ownRtnMsgs = map[int]string{
+	RtnCodeAlreadyVoided:        "發票已作廢過",
+	RtnCodeExceedsRemaining:     "the allowance amount is not within the invoice's remaining amount (the simulator's own code)",
+	RtnCodeInvoiceVoided:        "the invoice is voided: no allowance can be made (the simulator's own code)",
+	RtnCodeNotCollegiate:        "the allowance is not an online one: void it with AllowanceInvalid (the simulator's own code)",
+	RtnCodeRelateNumberMismatch: "IssueModel.RelateNumber is not the voided invoice's (the simulator's own code)",
+	RtnCodeNotVoided:            "not voided: nothing to answer (the simulator's own code)",
+	RtnCodeSimulatorError:       "the simulator could not apply the request (the simulator's own code)",
+}
+
 // TransMsg values (or, where they end in ": ", prefixes of them) of the
 // simulator's TransCode errors, and the bodies of its HTTP 4xx answers.
 // The RtnMsgs are ECPay's, from the pages' overlays (registry.Code).

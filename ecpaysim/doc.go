@@ -30,10 +30,45 @@
 // rather than the pages, put the validating proxy of package ecpaysim/proxy
 // in front of it; it records what it sees and replays it.
 //
+// The simulator remembers: Issue issues an invoice under the merchant's
+// RelateNumber with an invoice number of its own track, and GetIssue,
+// Invalid, Allowance and the rest answer from it, as ECPay would; a test
+// inspects it with IssuedInvoices, or through the admin API's state:
+//
+//	res, _ := sim.Client.Issue(t.Context(), req) // InvoiceNo, InvoiceDate, RandomNumber
+//	inv, _ := sim.IssuedInvoice(ecpaysim.StageMerchantID, string(*res.Data.InvoiceNo))
+//
+// A delayed invoice is stored by DelayIssue under its Tsr and issued into
+// the same book by TriggerIssue or, when scheduled, by the simulator's
+// clock, which a test moves forward (Now, Advance, AdvanceTo; POST
+// /_sim/clock) on top of WithClock:
+//
+//	sim.Client.DelayIssue(ctx, req)      // DelayFlag "1", DelayDay 3: RtnCode 1, pending
+//	sim.Advance(72 * time.Hour)          // it issues: InvoiceNo, in GetIssue
+//	events := sim.DelayedIssues()        // where ECPay would POST to NotifyURL
+//
+// InvoiceNotify records the notice it would send (Notices); InvoicePrint
+// answers the URL of a printable page of the invoice that the simulator
+// serves itself (PrintPrefix, WithBaseURL). CheckBarcode, CheckLoveCode and
+// GetCompanyNameByTaxID (ECPay's CheckCompanyIdentifier) answer from a few
+// built-in values and those a test registers (RegisterBarcode,
+// RegisterLoveCode, RegisterCompany, or the admin API), the company
+// identifier's check digit checked by the Ministry of Finance's rule (see
+// BuiltinBarcode).
+//
 // Where the facts are:
 //
-//   - the delayed-invoice lifecycle, and every RtnCode it answers with
-//     ECPay's RtnMsg: InvoiceStatus;
+//   - the issued invoice's lifecycle (Issue, GetIssue, GetIssueList,
+//     Invalid, GetInvalid, VoidWithReIssue, the allowances), every RtnCode
+//     it answers and where each comes from, ECPay's or the simulator's
+//     own: IssuedInvoice; its bound in memory: WithInvoiceLimit;
+//   - the delayed-invoice lifecycle (DelayIssue, EditDelayIssue,
+//     TriggerIssue, CancelDelayIssue, the clock), the checks of a buyer's
+//     data, InvoiceNotify and InvoicePrint, every RtnCode they answer with
+//     ECPay's RtnMsg and where each comes from, ECPay's (page, stage,
+//     assumed from a sibling) or the simulator's own (RtnCodeRuleBroken,
+//     where the table says so): InvoiceStatus; what is bounded in memory:
+//     MaxEvents;
 //   - the TransCodes of the envelope checks and their TransMsgs: TransCodeOK
 //     and the constants beside it;
 //   - what is checked: the request envelope against the page, the Timestamp
@@ -44,7 +79,14 @@
 //     every answer before it is sent (an answer that would break the
 //     page is a bug of the simulator: see Server.Violations);
 //   - the RtnCodes of every operation, success and refusal: the registry
-//     (registry.Operation.Codes) and the client's RtnCode constants.
+//     (registry.Operation.Codes) and the client's RtnCode constants;
+//   - which operations ECPay answers with a plain JSON object as Data, not
+//     the encrypted string: registry.Operation.PlainAnswerData, from the
+//     page's overlay (x-ecpay-answer-data). GetIssueList is one, although
+//     its page says its Data is encrypted: an independent client
+//     (paid-tw/einvoice, einvoice-ecpay) reads it so from ECPay's stage.
+//     The simulator answers such an operation so, refusals included; an
+//     injected Data fault is encrypted for every operation.
 //
 // An operation without a lifecycle (a page dropped into openapi/ and
 // generated) is served at once with the same checks and a default answer,

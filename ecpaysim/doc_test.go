@@ -12,11 +12,12 @@ import (
 )
 
 // docSource returns the text of the files whose documentation holds the
-// tables of codes: the TransCode constants' and InvoiceStatus's.
+// tables of codes: the TransCode constants', InvoiceStatus's and
+// IssuedInvoice's.
 func docSource(t *testing.T) string {
 	t.Helper()
 	var src []byte
-	for _, name := range []string{"codes.go", "state.go"} {
+	for _, name := range []string{"codes.go", "state.go", "issued.go"} {
 		b, err := os.ReadFile(name)
 		if err != nil {
 			t.Fatal(err)
@@ -66,11 +67,13 @@ func TestDocumentedTransCodesMatchTheConstants(t *testing.T) {
 
 // The table of RtnCodes lists every code in the registry of every operation
 // with a lifecycle (behaviours), with wrapper's name for it and ECPay's
-// RtnMsg, and nothing else, so that a page dropped in needs no row; the
-// lifecycle table uses only codes of its operations.
+// RtnMsg, and nothing else, so that a page dropped in needs no row; a row
+// of "every" operation stands for a code every operation has, and is then
+// checked against each. The lifecycle tables use only codes of their
+// operations, or the simulator's own.
 func TestDocumentedRtnCodesMatchTheRegistry(t *testing.T) {
 	src := docSource(t)
-	row := regexp.MustCompile(`(?m)^//\t(\w+) +wrapper\.(RtnCode\w+) +(\d+) +(page|stage) +"([^"]+)": (.+)$`)
+	row := regexp.MustCompile(`(?m)^//\t(\w+) +wrapper\.(RtnCode\w+) +(\d+) +(page|stage|guide|assumed) +"([^"]*)": (.+)$`)
 	type key struct {
 		op   string
 		code int
@@ -84,20 +87,38 @@ func TestDocumentedRtnCodesMatchTheRegistry(t *testing.T) {
 		}
 		documented[k] = m[2:]
 	}
-	n := 0
+	matches := func(got []string, c registry.Code) bool {
+		return got[0] == "RtnCode"+c.Name && got[3] == c.Message
+	}
+	every := 0
+	for k, got := range documented {
+		if k.op != "every" {
+			continue
+		}
+		every++
+		for _, op := range registry.All() {
+			if c, ok := op.Code(k.code); !ok || !matches(got, c) {
+				t.Errorf("the table gives every operation %d as wrapper.%s %q; %s has %+v", k.code, got[0], got[3], op.Name, c)
+			}
+		}
+	}
+	n := every
 	for _, op := range registry.All() {
 		if _, modelled := behaviours[op]; !modelled {
 			continue
 		}
 		for _, c := range op.Codes {
+			if _, ok := documented[key{"every", c.Code}]; ok {
+				continue
+			}
 			n++
 			got, ok := documented[key{op.Name, c.Code}]
 			if !ok {
 				t.Errorf("the table lacks %s's RtnCode %d (%s)", op.Name, c.Code, c.Name)
 				continue
 			}
-			if name, msg := got[0], got[3]; name != "RtnCode"+c.Name || msg != c.Message {
-				t.Errorf("the table gives %s's %d as wrapper.%s %q; the registry has RtnCode%s %q", op.Name, c.Code, name, msg, c.Name, c.Message)
+			if !matches(got, c) {
+				t.Errorf("the table gives %s's %d as wrapper.%s %q; the registry has RtnCode%s %q", op.Name, c.Code, got[0], got[3], c.Name, c.Message)
 			}
 		}
 	}
@@ -117,11 +138,36 @@ func TestDocumentedRtnCodesMatchTheRegistry(t *testing.T) {
 		}
 		rows++
 		code, _ := strconv.Atoi(m[3])
+		if _, own := ownRtnMsgs[code]; own || code == RtnCodeRuleBroken {
+			continue
+		}
 		if _, ok := registry.Lookup(m[1]).Code(code); !ok {
 			t.Errorf("the lifecycle table answers %s with %d, which the registry does not know", m[1], code)
 		}
 	}
-	if rows != 7 {
-		t.Errorf("the lifecycle table has %d rows, want 7", rows)
+	if rows != 12+34 {
+		t.Errorf("the lifecycle tables have %d rows, want %d", rows, 12+34)
+	}
+}
+
+// The table of the simulator's own RtnCodes lists every one of them with
+// its value and RtnMsg.
+func TestDocumentedOwnRtnCodesMatchTheConstants(t *testing.T) {
+	row := regexp.MustCompile(`(?m)^//\t(RtnCode\w+) +(\d+) +"(.*)"$`)
+	documented := map[int]string{}
+	for _, m := range row.FindAllStringSubmatch(docSource(t), -1) {
+		code, _ := strconv.Atoi(m[2])
+		documented[code] = m[3]
+	}
+	if len(documented) != len(ownRtnMsgs) {
+		t.Errorf("the table has %d rows; the simulator has %d codes of its own", len(documented), len(ownRtnMsgs))
+	}
+	for code, msg := range ownRtnMsgs {
+		if documented[code] != msg {
+			t.Errorf("the table gives %d the RtnMsg %q, want %q", code, documented[code], msg)
+		}
+		if _, known := registry.Issue.Code(code); known {
+			t.Errorf("the simulator's own code %d is one of ECPay's in the registry", code)
+		}
 	}
 }

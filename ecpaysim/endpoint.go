@@ -23,9 +23,14 @@ import (
 type exchange struct {
 	rec   ReceivedRequest
 	route *contract.Route
+	// plainData is the Data of an accepted answer sent as it is, not
+	// encrypted (see plain.go); nil for every other answer.
+	plainData []byte
 	// echo is what error answers repeat from the request envelope.
 	merchantID *lenient.String
 	platformID *string
+	// baseURL is the URL the client reached the Server at.
+	baseURL string
 }
 
 type exchangeKey struct{}
@@ -92,7 +97,8 @@ func (s *Server) endpoint(next http.Handler) http.Handler {
 			s.record(ex)
 			s.log(r, ex, time.Since(start))
 		}()
-		ex.rec.Received = s.clock()
+		ex.rec.Received = s.Now()
+		ex.baseURL = s.base(r)
 		s.serveExchange(tw, r, ex, next)
 	})
 }
@@ -139,8 +145,15 @@ func (s *Server) serveExchange(w *trackingWriter, r *http.Request, ex *exchange,
 	}
 	a := newAnswer(true)
 	next.ServeHTTP(a, r)
-	if a.status == 0 {
+	switch {
+	case a.status == 0:
 		a = s.internalError(ex, errors.New("the handler wrote no answer"))
+	case ex.plainData != nil:
+		a = s.plainAnswer(ex)
+	}
+	if f := ex.rec.Fault; f != nil && f.LoseAnswer {
+		s.loseAnswer(w.ResponseWriter, ex, a)
+		return
 	}
 	s.send(w, r, ex, a)
 }
@@ -295,7 +308,7 @@ func (s *Server) rejection(ex *exchange, code int, msg string) generated.Respons
 // envelope returns an ECPay answer envelope and records it in ex. ECPay's
 // Data is empty, never null, when TransCode is not 1.
 func (s *Server) envelope(ex *exchange, transCode int, transMsg, data string, plaintext []byte, inner map[string]any) generated.ResponseEnvelope {
-	ts := int(s.clock().Unix())
+	ts := int(s.Now().Unix())
 	env := generated.ResponseEnvelope{
 		MerchantID: ex.merchantID,
 		PlatformID: ex.platformID,
@@ -365,4 +378,17 @@ func (s *Server) log(r *http.Request, ex *exchange, d time.Duration) {
 		attrs = append(attrs, slog.Bool(logkeys.Abandoned, true))
 	}
 	s.logger.LogAttrs(r.Context(), slog.LevelInfo, "ecpaysim answer", attrs...)
+}
+
+// base returns the URL the client of r reached the Server at: WithBaseURL's,
+// else the scheme and Host of r.
+func (s *Server) base(r *http.Request) string {
+	if s.baseURL != "" {
+		return s.baseURL
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"time"
 	"unicode/utf8"
 
@@ -14,9 +15,9 @@ import (
 )
 
 // Fault is a failure injected into one answer with InjectNext. Set at most
-// one of HTTPStatus, MalformedBody, TransCode, RtnCode and Data; Delay
-// combines with any of them, or stands alone to slow an otherwise normal
-// answer.
+// one of HTTPStatus, MalformedBody, TransCode, RtnCode, Data and
+// LoseAnswer; Delay combines with any of them, or stands alone to slow an
+// otherwise normal answer.
 type Fault struct {
 	// Delay holds the answer back this long. If the request's context ends
 	// first (the client gave up), nothing is sent and the request is
@@ -57,19 +58,27 @@ type Fault struct {
 	// to meet. It is not validated and changes nothing. A request whose
 	// envelope names no merchant of the Server gets TransCode 9002.
 	Data string
+
+	// LoseAnswer, if set, serves the request as without a fault, its work
+	// done (an invoice issued, a Tsr cancelled), then loses the answer on
+	// the way back: the connection is closed without a byte of it, as when
+	// the network fails after ECPay did the work. The request's record
+	// keeps the answer that was made, with Answer.Lost set. A client sees a
+	// transport error, and must ask (GetIssue) rather than resend blindly.
+	LoseAnswer bool
 }
 
 // validate reports why f cannot be injected.
 func (f Fault) validate() error {
 	kinds := 0
-	for _, set := range []bool{f.HTTPStatus != 0, f.MalformedBody != "", f.TransCode != 0, f.RtnCode != 0, f.Data != ""} {
+	for _, set := range []bool{f.HTTPStatus != 0, f.MalformedBody != "", f.TransCode != 0, f.RtnCode != 0, f.Data != "", f.LoseAnswer} {
 		if set {
 			kinds++
 		}
 	}
 	var errs []error
 	if kinds > 1 {
-		errs = append(errs, errors.New("set at most one of HTTPStatus, MalformedBody, TransCode, RtnCode and Data"))
+		errs = append(errs, errors.New("set at most one of HTTPStatus, MalformedBody, TransCode, RtnCode, Data and LoseAnswer"))
 	}
 	if f.Delay < 0 {
 		errs = append(errs, fmt.Errorf("the Delay %v is negative", f.Delay))
@@ -155,6 +164,27 @@ func (s *Server) faultAnswer(ex *exchange, f Fault) *answer {
 		return s.dataAnswer(ex, f.Data)
 	}
 	return nil
+}
+
+// loseAnswer records a as made and lost (see Fault.LoseAnswer) and closes
+// the connection of w without sending it.
+func (s *Server) loseAnswer(w http.ResponseWriter, ex *exchange, a *answer) {
+	ex.rec.Answer.StatusCode = a.status
+	ex.rec.Answer.Body = a.body.Bytes()
+	ex.rec.Answer.Lost = true
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		// A connection that cannot be taken over (HTTP/2): half the
+		// answer under the whole one's Content-Length, which the client
+		// reads as a broken answer.
+		body := a.body.Bytes()
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		w.WriteHeader(a.status)
+		_, _ = w.Write(body[:len(body)/2])
+		return
+	}
+	conn.Close()
 }
 
 // dataAnswer returns the answer of a Data fault: TransCode 1 and plaintext

@@ -151,6 +151,37 @@ func TestInjectNextMalformedBody(t *testing.T) {
 	}
 }
 
+// A LoseAnswer fault does the work and then closes the connection without
+// the answer: the client sees a transport error that may have reached
+// ECPay, the invoice is cancelled all the same, and the record keeps the
+// answer that was lost.
+func TestInjectNextLoseAnswer(t *testing.T) {
+	sim := ecpaysimtest.NewServer(t, ecpaysim.WithClock(fixedClock))
+	mustAdd(t, sim, ecpaysim.StageMerchantID, "T1")
+	if err := sim.InjectNext(ecpaysim.Fault{LoseAnswer: true}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := sim.Client.CancelDelayIssue(t.Context(), wrapper.CancelDelayIssueRequest{Tsr: "T1"})
+	var te *wrapper.TransportError
+	if !errors.As(err, &te) || wrapper.ShouldRetry(0, te.Err) {
+		t.Fatalf("got %v, want a transport error that may have reached ECPay", err)
+	}
+	if !sim.Cancelled(ecpaysim.StageMerchantID, "T1") {
+		t.Error("the invoice was not cancelled: the work must be done before the answer is lost")
+	}
+	reqs := sim.Requests()
+	if len(reqs) != 1 || !reqs[0].Answer.Lost || reqs[0].Answer.RtnCode != wrapper.RtnCodeOK {
+		t.Errorf("records %+v, want one lost answer of RtnCode 1", reqs)
+	}
+	if v := sim.Violations(); len(v) != 0 {
+		t.Errorf("a lost answer counts as a violation: %v", v)
+	}
+	// The next request is answered.
+	if _, err := sim.Client.CancelDelayIssue(t.Context(), wrapper.CancelDelayIssueRequest{Tsr: "T1"}); !errors.Is(err, wrapper.ErrConflict) {
+		t.Errorf("the cancel resent: %v, want ErrConflict", err)
+	}
+}
+
 // A Data fault answers TransCode 1 with exactly the plaintext given, under
 // the merchant's keys, unchecked, and changes nothing.
 func TestInjectNextData(t *testing.T) {
@@ -304,6 +335,7 @@ func TestInjectNextRejectsInconsistentFaults(t *testing.T) {
 	}{
 		{"two kinds", ecpaysim.Fault{TransCode: 2, RtnCode: 3}, "at most one"},
 		{"Data and an RtnCode", ecpaysim.Fault{RtnCode: 3, Data: "{}"}, "at most one"},
+		{"a lost answer and an HTTP status", ecpaysim.Fault{LoseAnswer: true, HTTPStatus: 503}, "at most one"},
 		{"negative delay", ecpaysim.Fault{Delay: -time.Second}, "negative"},
 		{"HTTP 200", ecpaysim.Fault{HTTPStatus: http.StatusOK}, "400 to 599"},
 		{"HTTP 600", ecpaysim.Fault{HTTPStatus: 600}, "400 to 599"},

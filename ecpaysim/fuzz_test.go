@@ -76,7 +76,7 @@ func FuzzAdminDelayed(f *testing.F) {
 	f.Add([]byte(`{"MerchantID":"2000132","Tsr":"A2","DelayFlag":"1","DelayDay":3}`))
 	f.Add([]byte(`{"MerchantID":"2000132","Tsr":"A3","DelayFlag":2,"DelayDay":"3"}`))
 	f.Add([]byte(`{"MerchantID":"1","Tsr":"A4","Extra":true}`))
-	sim, err := ecpaysim.New()
+	sim, err := ecpaysim.New(ecpaysim.WithClock(fixedClock))
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -119,6 +119,9 @@ func FuzzAdminDelayed(f *testing.F) {
 			days = *given.DelayDay
 		}
 		want := ecpaysim.Invoice{MerchantID: given.MerchantID, Tsr: given.Tsr, DelayFlag: flag, DelayDay: days, Status: ecpaysim.StatusPending}
+		if flag == ecpaysim.DelayScheduled {
+			want.IssueAt = testNow.AddDate(0, 0, days)
+		}
 		var got ecpaysim.Invoice
 		if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil || got != want || len(after) != before+1 || after[before] != want {
 			t.Fatalf("201 %s for %q; want %+v registered", w.Body, body, want)

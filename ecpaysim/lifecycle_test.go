@@ -10,6 +10,10 @@ import (
 	"github.com/ecpay-go/einvoice/wrapper"
 )
 
+// firstInvoiceNo is the number of the first invoice a simulator issues: its
+// track's first.
+const firstInvoiceNo = "SM00000001"
+
 // call sends op for tsr through client, the typed method of each operation,
 // and returns the RtnCode and RtnMsg it got, from a result or an *APIError.
 func call(t *testing.T, client *wrapper.Client, op *registry.Operation, tsr string) (int, string) {
@@ -94,7 +98,7 @@ func TestLifecycle(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			sim := ecpaysimtest.NewServer(t,
+			sim := ecpaysimtest.NewServer(t, ecpaysim.WithClock(fixedClock),
 				ecpaysim.WithMerchant(ecpaysim.StageMerchantID, ecpaysim.StageHashKey, ecpaysim.StageHashIV),
 				ecpaysim.WithMerchant(otherMerchant, otherKey, otherIV))
 			if tt.inv != nil {
@@ -112,7 +116,7 @@ func TestLifecycle(t *testing.T) {
 			client := sim.Client
 			if tt.other {
 				var err error
-				client, err = wrapper.NewClient(otherMerchant, otherKey, otherIV, wrapper.WithBaseURL(sim.URL), wrapper.WithHTTPClient(sim.HTTP.Client()))
+				client, err = wrapper.NewClient(otherMerchant, otherKey, otherIV, wrapper.WithBaseURL(sim.URL), wrapper.WithHTTPClient(sim.HTTP.Client()), wrapper.WithClock(sim.Clock()))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -150,6 +154,14 @@ func TestLifecycle(t *testing.T) {
 			want := ecpaysim.Invoice{
 				MerchantID: tt.inv.MerchantID, Tsr: tsr, DelayFlag: tt.inv.DelayFlag, DelayDay: tt.inv.DelayDay,
 				Status: tt.wantStatus, CancelRequests: wantCounts[cancelOp], TriggerRequests: wantCounts[triggerOp],
+			}
+			switch {
+			case tt.wantStatus == ecpaysim.StatusIssued:
+				want.InvoiceNo = firstInvoiceNo
+			case tt.wantStatus == ecpaysim.StatusTriggered,
+				tt.wantStatus == ecpaysim.StatusPending && tt.inv.DelayFlag == ecpaysim.DelayScheduled:
+				// The clock is fixed: the trigger, like the storing, was at testNow.
+				want.IssueAt = testNow.AddDate(0, 0, tt.inv.DelayDay)
 			}
 			if len(invoices) != 1 || invoices[0] != want {
 				t.Errorf("Invoices() = %+v, want [%+v]", invoices, want)

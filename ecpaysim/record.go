@@ -15,6 +15,9 @@ import (
 // same answer): read them, do not modify them. Each body is kept up to
 // MaxRecordedBody bytes (Truncated says when one was cut).
 type ReceivedRequest struct {
+	// Seq numbers the requests the Server has recorded, from 1; a record
+	// keeps its number when older ones are dropped.
+	Seq int64
 	// Operation is the operation the path names, e.g. "TriggerIssue".
 	Operation string
 	// Received is the Server's clock when the request arrived.
@@ -53,8 +56,10 @@ type Answer struct {
 	Envelope *generated.ResponseEnvelope
 	// TransCode is Envelope's TransCode; 0 without Envelope.
 	TransCode int
-	// Plaintext is the JSON text the Server encrypted into Envelope's Data;
-	// nil unless TransCode is TransCodeOK.
+	// Plaintext is the JSON text the Server encrypted into Envelope's Data,
+	// or sent as Data itself for an operation ECPay answers so
+	// (registry.Operation.PlainAnswerData: GetIssueList), whose Envelope
+	// then has no Data; nil unless TransCode is TransCodeOK.
 	Plaintext []byte
 	// Data is Plaintext as a value (its members by name); nil unless
 	// TransCode is TransCodeOK.
@@ -64,6 +69,10 @@ type Answer struct {
 	// Abandoned reports that the client went away during an injected
 	// Delay, so nothing was sent.
 	Abandoned bool
+	// Lost reports that the answer was made, the work done, and then lost
+	// by an injected LoseAnswer fault: the connection was closed without
+	// it.
+	Lost bool
 }
 
 // Requests returns the requests kept so far, oldest first, each with its
@@ -104,6 +113,7 @@ type requestLog struct {
 	sizes     []int // the size of each record in ring
 	head, n   int   // the oldest record's index and how many there are
 	bytes     int
+	seq       int64 // the last record's Seq
 }
 
 // add keeps rec, whose size is size (at most MaxRecordBytes, and so at most
@@ -119,6 +129,8 @@ func (l *requestLog) add(rec ReceivedRequest, size int) {
 		l.grow()
 	}
 	i := (l.head + l.n) % len(l.ring)
+	l.seq++
+	rec.Seq = l.seq
 	l.ring[i], l.sizes[i] = rec, size
 	l.n++
 	l.bytes += size

@@ -3,12 +3,17 @@ package ecpaysim
 import (
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
+	"net/url"
 	"slices"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ecpay-go/einvoice/ecpaycrypto"
+	"github.com/ecpay-go/einvoice/ecpaysim/internal/ledger"
 	"github.com/ecpay-go/einvoice/ecpaysim/internal/serving"
 	"github.com/ecpay-go/einvoice/generated/registry"
 	"github.com/ecpay-go/einvoice/internal/contract"
@@ -40,8 +45,10 @@ const (
 // requests.
 type Server struct {
 	merchants map[string]*ecpaycrypto.Codec
-	ids       []string // merchant IDs in the order they were configured
-	clock     func() time.Time
+	ids       []string         // merchant IDs in the order they were configured
+	clock     func() time.Time // WithClock's; the simulator's clock is Now
+	offset    atomic.Int64     // how far Advance has moved the clock, in ns
+	clockMu   sync.Mutex       // serialises Advance and AdvanceTo
 	onBug     func(error)
 	logger    *slog.Logger
 	contract  *contract.Checker
@@ -51,13 +58,31 @@ type Server struct {
 	// registry index (see serving.MockValue): shared, never modified.
 	defaults []map[string]any
 	inners   sync.Map // innerKey → *inner: the answers' Data (see innerAnswer)
+	// ledger holds the issued invoices and their allowances (see
+	// IssuedInvoice); it has its own lock.
+	ledger *ledger.Ledger
+	// baseURL is WithBaseURL's; empty to take the request's.
+	baseURL string
 
-	mu         sync.Mutex // guards the fields below
-	invoices   map[invoiceKey]*invoice
-	order      []invoiceKey // registration order, for Invoices
-	kept       requestLog
-	faults     []Fault
-	violations []error
+	mu       sync.Mutex // guards the fields below
+	invoices map[invoiceKey]*invoice
+	checks   checkData
+	notices  []Notice // InvoiceNotify's, at most MaxEvents
+	// The delayed invoices' schedule (see issueDue): due holds their
+	// times, nextDue the earliest as Unix nanoseconds (MaxInt64 for none)
+	// for the lock-free check of every request; relates the RelateNumbers
+	// of the waiting ones; issuedQueue the issued ones not yet told to
+	// delayedIssued; issuedLog those told (DelayedIssues).
+	due         dueHeap
+	nextDue     atomic.Int64
+	relates     map[relateKey]invoiceKey
+	issuedQueue []issuedEvent
+	queued      atomic.Bool // issuedQueue is not empty
+	issuedLog   []DelayedIssue
+	order       []invoiceKey // registration order, for Invoices
+	kept        requestLog
+	faults      []Fault
+	violations  []error
 }
 
 // Option configures a Server made by New.
@@ -66,8 +91,11 @@ type Option func(*config) error
 type config struct {
 	serving.Config
 	onBug     func(error)
+	baseURL   string
 	keep      int
 	keepBytes int
+	// invoiceLimit bounds each merchant's issued invoices (WithInvoiceLimit).
+	invoiceLimit int
 }
 
 // Merchant is a merchant a Server accepts. The key and IV are for making
@@ -88,9 +116,27 @@ func WithMerchant(merchantID, hashKey, hashIV string) Option {
 }
 
 // WithClock makes the Server read the time from now instead of time.Now: it
-// checks RqHeader.Timestamp and stamps RpHeader.Timestamp with it.
+// checks RqHeader.Timestamp and stamps RpHeader.Timestamp with it. Advance
+// and AdvanceTo move the simulator's clock on from it (see Now).
 func WithClock(now func() time.Time) Option {
 	return func(c *config) error { return c.SetClock(now) }
+}
+
+// WithBaseURL gives the URL clients reach the Server at, for the URLs it
+// answers with (InvoicePrint's InvoiceHtml, a page the Server serves under
+// AdminPrefix): an http or https URL with a host, and a path prefix if the
+// Server is mounted under one. Without it, the Server answers URLs on the
+// scheme and Host its request came with, right for a client that reaches it
+// directly, not for one behind a proxy that changes the host.
+func WithBaseURL(u string) Option {
+	return func(c *config) error {
+		parsed, err := url.Parse(u)
+		if err != nil || (parsed.Scheme != "http" && parsed.Scheme != "https") || parsed.Host == "" || parsed.RawQuery != "" || parsed.Fragment != "" {
+			return fmt.Errorf("ecpaysim: WithBaseURL(%q): want an http or https URL with a host and no query, such as http://127.0.0.1:8080", serving.Truncate(u, 80))
+		}
+		c.baseURL = strings.TrimSuffix(parsed.String(), "/")
+		return nil
+	}
 }
 
 // WithViolationFunc makes every violation (see Server.Violations) also call
@@ -150,6 +196,25 @@ func WithRequestBytes(n int) Option {
 	}
 }
 
+// DefaultInvoiceLimit is how many issued invoices a Server keeps per
+// merchant by default (see WithInvoiceLimit).
+const DefaultInvoiceLimit = ledger.DefaultLimit
+
+// WithInvoiceLimit makes the Server keep at most n issued invoices per
+// merchant (DefaultInvoiceLimit by default), so that its memory stays
+// bounded whatever the traffic: issuing one more forgets the invoice
+// voided longest ago, else the oldest issued, with its allowances and its
+// RelateNumber (see IssuedInvoice). n must be at least 1.
+func WithInvoiceLimit(n int) Option {
+	return func(c *config) error {
+		if n < 1 {
+			return fmt.Errorf("ecpaysim: WithInvoiceLimit(%d): want 1 or more", n)
+		}
+		c.invoiceLimit = n
+		return nil
+	}
+}
+
 // New returns a Server configured by opts, with the specs loaded and their
 // validators built. It fails only on a bad option or, which would be a bug in
 // the generated packages, a spec that does not load.
@@ -204,7 +269,15 @@ func newServer(cfg *config) (*Server, error) {
 		contract:  c,
 		limits:    serving.PageLimits(),
 		invoices:  make(map[invoiceKey]*invoice),
+		checks:    newCheckData(),
+		relates:   make(map[relateKey]invoiceKey),
 		kept:      requestLog{keep: cfg.keep, keepBytes: cfg.keepBytes},
+		baseURL:   cfg.baseURL,
+	}
+	s.nextDue.Store(math.MaxInt64)
+	// The ledger dates invoices by the simulator's clock, moved or not.
+	if s.ledger, err = ledger.New(ledger.Config{Now: s.Now, Limit: cfg.invoiceLimit}); err != nil {
+		return nil, err
 	}
 	for _, op := range registry.All() {
 		d, _ := serving.MockValue(c.ResponseDataSchema(op)).(map[string]any)
@@ -222,10 +295,6 @@ func newServer(cfg *config) (*Server, error) {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.handler.ServeHTTP(w, r)
 }
-
-// Clock returns the function the Server reads the time from (WithClock's,
-// or time.Now).
-func (s *Server) Clock() func() time.Time { return s.clock }
 
 // Merchants returns the IDs of the configured merchants, in the order they
 // were given to New.

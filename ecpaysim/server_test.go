@@ -27,14 +27,24 @@ const (
 
 // pendingAnswer is op's RtnCode for a request naming a pending invoice that
 // waits for a trigger with DelayDay 0, and the status it leaves the invoice
-// in: the lifecycle for CancelDelayIssue and TriggerIssue, the default answer
-// (the first success code, nothing changed) for an operation without one.
+// in: the lifecycle for CancelDelayIssue and TriggerIssue; for the
+// operations on issued invoices, whose mocked request names none the
+// simulator issued, their not-found code; the default answer (the first
+// success code, nothing changed) for an operation without a lifecycle;
+// DelayIssue finds its Tsr stored already.
 func pendingAnswer(op *registry.Operation) (int, ecpaysim.InvoiceStatus) {
 	switch op {
 	case cancelOp:
 		return wrapper.RtnCodeOK, ecpaysim.StatusCancelled
 	case triggerOp:
 		return wrapper.RtnCodeIssued, ecpaysim.StatusIssued
+	case registry.GetIssue, registry.Invalid, registry.GetInvalid, registry.VoidWithReIssue,
+		registry.Allowance, registry.AllowanceByCollegiate, registry.InvoiceNotify, registry.InvoicePrint:
+		return wrapper.RtnCodeInvoiceNotFound, ecpaysim.StatusPending
+	case registry.AllowanceInvalid, registry.AllowanceInvalidByCollegiate, registry.GetAllowance, registry.GetAllowanceInvalid:
+		return wrapper.RtnCodeAllowanceNotFound, ecpaysim.StatusPending
+	case registry.DelayIssue:
+		return ecpaysim.RtnCodeRuleBroken, ecpaysim.StatusPending // the Tsr is stored already
 	}
 	return op.Successes()[0].Code, ecpaysim.StatusPending
 }
@@ -268,7 +278,11 @@ func TestEnvelopeChecks(t *testing.T) {
 					if tt.accepted {
 						wantTransCode = ecpaysim.TransCodeOK
 						wantRtnCode, wantStatus = pendingAnswer(op)
-						wantMsg = rtnMsg(t, op, wantRtnCode)
+						if wantRtnCode == ecpaysim.RtnCodeRuleBroken {
+							wantMsg = "is already stored"
+						} else {
+							wantMsg = rtnMsg(t, op, wantRtnCode)
+						}
 					}
 					if got.status != http.StatusOK {
 						t.Fatalf("HTTP %d, want 200: %s", got.status, got.body)
@@ -403,7 +417,7 @@ func TestNonJSONRequestsGet4xx(t *testing.T) {
 }
 
 func TestAddInvoice(t *testing.T) {
-	sim := ecpaysimtest.NewServer(t)
+	sim := ecpaysimtest.NewServer(t, ecpaysim.WithClock(fixedClock))
 	mustAdd(t, sim, ecpaysim.StageMerchantID, "DUP")
 	tests := []struct {
 		name string
@@ -440,6 +454,9 @@ func TestAddInvoice(t *testing.T) {
 			}
 			inv := sim.Invoices()[len(sim.Invoices())-1]
 			want := ecpaysim.Invoice{MerchantID: tt.inv.MerchantID, Tsr: tt.inv.Tsr, DelayFlag: tt.wantFlag, DelayDay: tt.inv.DelayDay, Status: ecpaysim.StatusPending}
+			if tt.wantFlag == ecpaysim.DelayScheduled {
+				want.IssueAt = testNow.AddDate(0, 0, tt.inv.DelayDay)
+			}
 			if inv != want {
 				t.Errorf("registered %+v, want %+v", inv, want)
 			}

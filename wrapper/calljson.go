@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/ecpay-go/einvoice/generated/registry"
+	"github.com/ecpay-go/einvoice/internal/jsonview"
 )
 
 // requestOf finds the operation of req, an <Operation>Request or a pointer
@@ -56,7 +57,7 @@ func (c *Client) decodeCall(operation string, data json.RawMessage) (*opState, a
 	if err := dec.Decode(req); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) && te.Field != "" {
-			return nil, nil, st.invalid(&ValidationError{Field: te.Field, Rule: "type", Reason: fmt.Sprintf("%s must be a JSON %s, not %s", te.Field, jsonKind(te.Type), withArticle(te.Value))})
+			return nil, nil, st.invalid(&ValidationError{Field: te.Field, Rule: "type", Reason: fmt.Sprintf("%s must be a JSON %s, not %s", te.Field, jsonview.TypeName(te.Type), jsonview.WithArticle(te.Value))})
 		}
 		return nil, nil, st.invalid(callJSONError(op, "does not decode: "+strings.TrimPrefix(err.Error(), "json: ")))
 	}
@@ -119,31 +120,4 @@ func notJSON(op *registry.Operation, err error) *ValidationError {
 		problem = "it ends too soon"
 	}
 	return callJSONError(op, "is not valid JSON ("+problem+")")
-}
-
-// withArticle puts "a" or "an" before a JSON type's name.
-func withArticle(kind string) string {
-	if kind != "" && strings.ContainsRune("aeiou", rune(kind[0])) {
-		return "an " + kind
-	}
-	return "a " + kind
-}
-
-// jsonKind names the JSON type that decodes into t.
-func jsonKind(t reflect.Type) string {
-	switch t.Kind() {
-	case reflect.String:
-		return "string"
-	case reflect.Bool:
-		return "boolean"
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return "integer"
-	case reflect.Float32, reflect.Float64:
-		return "number"
-	case reflect.Slice, reflect.Array:
-		return "array"
-	default:
-		return "object"
-	}
 }

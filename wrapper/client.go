@@ -53,7 +53,9 @@ type Result[T any] struct {
 	// Data is the whole decrypted inner answer, as generated from the
 	// page's responses.Data: fields ECPay adds arrive here with `go generate`.
 	Data T
-	// Envelope is the response envelope as received (its Data still encrypted).
+	// Envelope is the response envelope as received (its Data still
+	// encrypted); its Data is nil when the answer's Data was a plain JSON
+	// object, as ECPay answers GetIssueList (registry.Operation.PlainAnswerData).
 	Envelope generated.ResponseEnvelope
 	// Timestamp is the envelope's RpHeader.Timestamp; zero when absent.
 	Timestamp time.Time

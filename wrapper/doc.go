@@ -42,9 +42,11 @@
 // message and Quote. It is then sealed in ECPay's envelope
 // — a fresh Timestamp in plain Unix seconds, Data encrypted with the HashKey
 // and HashIV (package ecpaycrypto) — and the answer is read up to
-// MaxResponseBytes, its TransCode checked, its Data decrypted and decoded,
-// and its RtnCode compared with the operation's success codes: 1, or what
-// the page's overlay lists (TriggerIssue succeeds with 4000003 and 4000004).
+// MaxResponseBytes, its TransCode checked, its Data decrypted and decoded
+// (GetIssueList's Data, which ECPay sends as a plain JSON object, decoded as
+// it is: registry.Operation.PlainAnswerData), and its RtnCode compared with
+// the operation's success codes: 1, or what the page's overlay lists
+// (TriggerIssue succeeds with 4000003 and 4000004).
 // Options set the base URL, HTTP client, PlatformID, Revision, clock, timeout
 // (30 s by default), a slog logger and retries.
 //

@@ -144,19 +144,29 @@ func requote(b []byte) []byte {
 	}
 }
 
-// editorError names the operation of req, if the registry knows its path
-// (after any prefix of the server URL).
+// editorError names the operation of req (operationOf), if the registry
+// knows its path.
 func editorError(req *http.Request, err error) error {
 	var ve *ValidationError
 	if errors.As(err, &ve) {
 		ve.Operation = "EncryptRequest"
-		for _, op := range registry.All() {
-			if strings.HasSuffix(req.URL.Path, op.Path) {
-				ve.Operation = op.Name
-			}
+		if op := operationOf(req); op != nil {
+			ve.Operation = op.Name
 		}
 	}
 	return err
+}
+
+// operationOf returns the operation whose path req's ends with (after any
+// prefix of the server URL), or nil.
+func operationOf(req *http.Request) *registry.Operation {
+	var found *registry.Operation
+	for _, op := range registry.All() {
+		if strings.HasSuffix(req.URL.Path, op.Path) {
+			found = op
+		}
+	}
+	return found
 }
 
 // setBody makes body the request's body, replayable for redirects.
@@ -177,13 +187,17 @@ func (f doerFunc) Do(req *http.Request) (*http.Response, error) { return f(req) 
 // the generated clients lack: when an answer's TransCode is 1, its Data is
 // replaced by the decrypted plaintext JSON, so the generated parser and the
 // caller see the inner response (decode it into the page's ResponseData,
-// e.g. canceldelayissue.ResponseData). Any other answer — HTTP error,
-// TransCode ≠ 1, a body that is not an envelope — passes through unchanged.
-// The result is the HttpRequestDoer of every generated page package. A nil
-// next is an http.Client that follows redirects as CheckRedirect allows.
+// e.g. canceldelayissue.ResponseData). For an operation ECPay answers with
+// a plain JSON object as Data (registry.Operation.PlainAnswerData:
+// GetIssueList), that object's text replaces it the same way. Any other
+// answer — HTTP error, TransCode ≠ 1, a body that is not an envelope —
+// passes through unchanged. The result is the HttpRequestDoer of every
+// generated page package. A nil next is an http.Client that follows
+// redirects as CheckRedirect allows.
 //
 // At most MaxResponseBytes of a body are read; a longer one, or Data that
-// does not decrypt, is returned as a *DecodeError.
+// does not decrypt (a JSON object, for any other operation), is returned as
+// a *DecodeError.
 func DecryptResponses(codec *ecpaycrypto.Codec, next HTTPDoer) HTTPDoer {
 	if next == nil {
 		next = newHTTPClient()
@@ -204,7 +218,7 @@ func DecryptResponses(codec *ecpaycrypto.Codec, next HTTPDoer) HTTPDoer {
 		// Only an accepted envelope changes; anything else, including a body
 		// that is no envelope at all, is for the caller's parser to report.
 		if resp.StatusCode == http.StatusOK {
-			if body, err = decryptData(codec, body); err != nil {
+			if body, err = decryptData(codec, body, operationOf(req)); err != nil {
 				return nil, err
 			}
 		}
@@ -218,8 +232,11 @@ func DecryptResponses(codec *ecpaycrypto.Codec, next HTTPDoer) HTTPDoer {
 // decryptData returns body with the Data member of an accepted envelope
 // (TransCode 1) replaced by its plaintext as a JSON string, keeping every
 // other member, known to the spec or not, and body itself when it is not
-// such an envelope. The body is decoded once, into its raw members.
-func decryptData(codec *ecpaycrypto.Codec, body []byte) ([]byte, error) {
+// such an envelope. The body is decoded once, into its raw members. A Data
+// that is a JSON object is the plaintext itself for op, the operation
+// answered (nil when the path is none), when its answer Data may be plain,
+// and an error for any other operation (see plain.go).
+func decryptData(codec *ecpaycrypto.Codec, body []byte, op *registry.Operation) ([]byte, error) {
 	var members map[string]json.RawMessage
 	if json.Unmarshal(body, &members) != nil {
 		return body, nil
@@ -227,6 +244,9 @@ func decryptData(codec *ecpaycrypto.Codec, body []byte) ([]byte, error) {
 	var transCode int
 	if json.Unmarshal(members[protocol.MemberTransCode], &transCode) != nil || transCode != protocol.TransCodeOK {
 		return body, nil
+	}
+	if plain, ok, err := plainDataText(op, members); ok {
+		return plain, err
 	}
 	var data *string
 	if raw, ok := members[protocol.MemberData]; ok && json.Unmarshal(raw, &data) != nil {

@@ -33,7 +33,12 @@ func (x *exchange) open(raw []byte) error {
 	if *renv.TransCode != protocol.TransCodeOK {
 		return &TransError{Operation: op, TransCode: *renv.TransCode, TransMsg: redact.Text(c.codec, deref(renv.TransMsg), redact.Limit), ClockSkew: clockSkew}
 	}
-	if err := x.decrypt(&a, renv.Data); err != nil {
+	if x.store.plain != nil {
+		err = x.openPlain(&a, x.store.plain)
+	} else {
+		err = x.decrypt(&a, renv.Data)
+	}
+	if err != nil {
 		return st.decodeError(err)
 	}
 	rtnCode, rtnMsg, ok := st.codes(x.resp)
@@ -88,7 +93,8 @@ func deref(s *string) string {
 }
 
 // decodeEnvelope decodes a response envelope, which must carry a TransCode,
-// into st.
+// into st. A Data that is a JSON object is kept in st.plain, for open to
+// judge by the operation (see plain.go); the envelope's Data is then nil.
 //
 // The generated envelope has a pointer for every member (each is optional in
 // the spec), which encoding/json would allocate one by one, looking for
@@ -105,8 +111,16 @@ func decodeEnvelope(body []byte, st *answerStore) (*generated.ResponseEnvelope, 
 	w := &st.wire
 	w.MerchantID, w.PlatformID, w.TransMsg, w.Data = absentString, absentString, absentString, absentString
 	w.RpHeader.Timestamp, w.TransCode = absentInt, absentInt
+	st.plain = nil
 	if err := json.Unmarshal(body, w); err != nil {
-		return nil, &DecodeError{Problem: "body is not an ECPay JSON envelope", Err: err}
+		plain, ok, perr := decodePlainEnvelope(body, err, w)
+		switch {
+		case !ok:
+			return nil, &DecodeError{Problem: "body is not an ECPay JSON envelope", Err: err}
+		case perr != nil:
+			return nil, perr
+		}
+		st.plain = plain
 	}
 	st.env = generated.ResponseEnvelope{
 		MerchantID: present((*lenient.String)(&w.MerchantID), string(w.MerchantID) != absentString),
@@ -163,6 +177,9 @@ type answerStore struct {
 	// rtnCode is the answer's RtnCode, for the call's log record and its
 	// attempt hooks.
 	rtnCode int
+	// plain is the answer's Data when it is a JSON object rather than the
+	// encrypted string (see plain.go); nil otherwise.
+	plain json.RawMessage
 }
 
 // storeSlots is how many strings, and how many ints, of an inner answer an

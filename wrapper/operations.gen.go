@@ -45,6 +45,10 @@ const (
 	// InvoiceNotify, InvoicePrint, Issue, UpdateInvoiceWordStatus,
 	// VoidWithReIssue).
 	RtnCodeOK = 1
+	// RtnCodeInvoiceNotFound is 2: 查無發票資料，請重新確認
+	// (Allowance, AllowanceByCollegiate, GetInvalid, GetIssue, Invalid,
+	// InvoiceNotify, InvoicePrint, VoidWithReIssue).
+	RtnCodeInvoiceNotFound = 2
 	// RtnCodeNoCompanyData is 7: 查無資料 (GetCompanyNameByTaxID).
 	RtnCodeNoCompanyData = 7
 	// RtnCodeUnknownTrackID is 7: 查無資料 (UpdateInvoiceWordStatus).
@@ -57,10 +61,12 @@ const (
 	// 統一編號檢查碼驗證失敗，請再確認 (GetCompanyNameByTaxID).
 	RtnCodeTaxIDCheckDigitFailed = 1200125
 	// RtnCodeAllowanceNotFound is 2000039: 查無折讓單資料，請確認!
-	// (AllowanceInvalid).
+	// (AllowanceInvalid, AllowanceInvalidByCollegiate, GetAllowance,
+	// GetAllowanceInvalid).
 	RtnCodeAllowanceNotFound = 2000039
 	// RtnCodeAllowanceAlreadyVoided is 2000063:
-	// 該折讓單已作廢過，請確認 (AllowanceInvalid).
+	// 該折讓單已作廢過，請確認 (AllowanceInvalid,
+	// AllowanceInvalidByCollegiate).
 	RtnCodeAllowanceAlreadyVoided = 2000063
 	// RtnCodeBadLoveCode is 2020001: 捐贈碼為3~7碼純數字 (DelayIssue,
 	// EditDelayIssue, Issue, VoidWithReIssue).
@@ -83,7 +89,8 @@ const (
 	// 查無可更新交易單號 (CancelDelayIssue, TriggerIssue).
 	RtnCodeNoUpdatableTsr = 5070305
 	// RtnCodeInvoiceHasAllowance is 5070450:
-	// 該發票已被折讓過，無法直接作廢發票 (Invalid).
+	// 該發票已被折讓過，無法直接作廢發票 (Invalid,
+	// VoidWithReIssue).
 	RtnCodeInvoiceHasAllowance = 5070450
 	// RtnCodeTaxSystemFailed is 9000001: 呼叫財政部API失敗
 	// (AddInvoiceWordSetting, Allowance, AllowanceByCollegiate, AllowanceInvalid,
@@ -103,6 +110,8 @@ const (
 	// InvoicePrint, Issue, TriggerIssue, UpdateInvoiceWordStatus,
 	// VoidWithReIssue).
 	RtnCodeSystemError = 9999999
+	// RtnCodeDuplicateRelateNumber is 10000009: 自訂編號不可重複 (Issue).
+	RtnCodeDuplicateRelateNumber = 10000009
 )
 
 // AddInvoiceWordSettingRequest is the plaintext of AddInvoiceWordSetting's

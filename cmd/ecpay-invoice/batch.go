@@ -165,13 +165,20 @@ type batchFlags struct {
 func (bop *batchOp) define(fs *pflag.FlagSet) runFunc {
 	f := &batchFlags{fs: fs}
 	f.cf.register(fs)
-	fs.Var(&f.tsrs, "tsr", "a `Tsr` to send; repeatable")
-	fs.StringVar(&f.file, "file", "", "read Tsrs from `FILE`, one per line (- for stdin)")
-	fs.StringVar(&f.out, "out", "", "keep final results in `FILE` (its journal in FILE.journal) and skip the Tsrs it settles (resume)")
-	fs.BoolVar(&f.adopt, "adopt", false, "convert an --out results file that has no journal (an earlier version's) for this run's target")
+	keys := bop.Key + "s"
+	if bop.Whole {
+		fs.StringVar(&f.file, "file", "", "read the request Data of "+bop.Op.Name+" from `FILE`, one JSON object per line (- for stdin)")
+	} else {
+		fs.Var(&f.tsrs, "tsr", "a `Tsr` to send; repeatable")
+		fs.StringVar(&f.file, "file", "", "read Tsrs from `FILE`, one per line (- for stdin)")
+	}
+	fs.StringVar(&f.out, "out", "", "keep final results in `FILE` (its journal in FILE.journal) and skip the "+keys+" it settles (resume)")
+	if !bop.Whole {
+		fs.BoolVar(&f.adopt, "adopt", false, "convert an --out results file that has no journal (an earlier version's) for this run's target")
+	}
 	fs.IntVar(&f.concurrency, "concurrency", 4, "make at most `N` calls at once")
 	fs.Float64Var(&f.rps, "rate", 5, "at most `R` requests per second; 0 for no limit")
-	fs.IntVar(&f.attempts, "retry", 1, "make up to `N` attempts per Tsr, repeating only failures that provably never reached ECPay (a failed dial, HTTP 429 or 503)")
+	fs.IntVar(&f.attempts, "retry", 1, "make up to `N` attempts per "+bop.Key+", repeating only failures that provably never reached ECPay (a failed dial, HTTP 429 or 503)")
 	return func(ctx context.Context, _ []string, std stdio) int { return bop.run(ctx, f, std) }
 }
 
@@ -179,6 +186,8 @@ func (bop *batchOp) define(fs *pflag.FlagSet) runFunc {
 func (bop *batchOp) run(ctx context.Context, f *batchFlags, std stdio) int {
 	fail := func(err error) int { return usageFailure(bop.command, err, std.stderr) }
 	switch {
+	case bop.Whole && f.file == "":
+		return fail(usagef("give --file (- for stdin): one %s request Data per line", bop.Op.Name))
 	case len(f.tsrs) == 0 && f.file == "":
 		return fail(usagef("give --tsr or --file"))
 	case len(f.tsrs) > 0 && f.file != "":
@@ -201,7 +210,12 @@ func (bop *batchOp) run(ctx context.Context, f *batchFlags, std stdio) int {
 			return fail(err)
 		}
 	}
-	src, err := batch.OpenSource(ctx, f.tsrs, f.file, std.stdin)
+	var src *batch.Source
+	if bop.Whole {
+		src, err = batch.OpenDataSource(ctx, bop.Operation, f.file, std.stdin)
+	} else {
+		src, err = batch.OpenSource(ctx, f.tsrs, f.file, std.stdin)
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			fmt.Fprintf(std.stderr, "ecpay-invoice %s: %v\n", bop.command, err)

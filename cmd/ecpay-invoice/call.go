@@ -103,15 +103,7 @@ func (f *callFlags) run(ctx context.Context, args []string, std stdio) int {
 	}
 	op := lookupOperation(name)
 	if op == nil {
-		var names []string
-		for _, op := range registry.All() {
-			names = append(names, op.Name)
-		}
-		list := ": give one of "
-		if _, near := suggest.Closest(name, names); near {
-			list = " Give one of "
-		}
-		return fail(usagef("%s%s%s", suggest.Unknown("operation", name, names), list, registry.Names()))
+		return fail(unknownOperation("", name))
 	}
 	cred, baseURL, err := cf.resolve(f.fs, std.getenv)
 	if err != nil {
@@ -166,4 +158,22 @@ func compactJSON(raw []byte) json.RawMessage {
 	}
 	s, _ := json.Marshal(string(raw))
 	return s
+}
+
+// unknownOperation is the usage error for name, which names no operation of
+// the registry, given as flag (empty for an argument): it repeats the name,
+// suggests the closest operation and lists them all.
+func unknownOperation(flag, name string) error {
+	var names []string
+	for _, op := range registry.All() {
+		names = append(names, op.Name)
+	}
+	list := ": give one of "
+	if _, near := suggest.Closest(name, names); near {
+		list = " Give one of "
+	}
+	if flag != "" {
+		flag += ": "
+	}
+	return usagef("%s%s%s%s", flag, suggest.Unknown("operation", name, names), list, registry.Names())
 }

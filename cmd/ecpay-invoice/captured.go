@@ -238,20 +238,26 @@ func envelopeFindings(ctx context.Context, checker *contract.Checker, op *regist
 
 // openCapturedData decrypts the envelope's Data: plaintext, or nil with a
 // problem (a finding: it does not decrypt) or a note on why it is not
-// checked.
+// checked. An answer's Data that is a JSON object is its plaintext as it
+// is, with a note: ECPay answers GetIssueList so (PlainAnswerData), and the
+// page of any other operation reports it in the envelope.
 func openCapturedData(fields map[string]json.RawMessage, what string, codec *ecpaycrypto.Codec) (plaintext []byte, problem *finding, note string) {
+	const notAccepted = "Data not checked: ECPay's Data is meaningful only when TransCode is 1"
 	if codec == nil {
 		return nil, nil, ""
+	}
+	if raw := bytes.TrimSpace(fields["Data"]); what == "response" && len(raw) > 0 && raw[0] == '{' {
+		if !transCodeOne(fields) {
+			return nil, nil, notAccepted
+		}
+		return raw, nil, "the answer's Data is a plain JSON object, checked as it is: ECPay answers " + plainOperations() + " so, every other operation with the encrypted string"
 	}
 	var data string
 	if raw, ok := fields["Data"]; !ok || json.Unmarshal(raw, &data) != nil || data == "" {
 		return nil, nil, "Data not checked: the envelope carries no Data string"
 	}
-	if what == "response" {
-		var transCode json.Number
-		if err := json.Unmarshal(fields["TransCode"], &transCode); err != nil || transCode != "1" {
-			return nil, nil, "Data not checked: ECPay's Data is meaningful only when TransCode is 1"
-		}
+	if what == "response" && !transCodeOne(fields) {
+		return nil, nil, notAccepted
 	}
 	plaintext, err := codec.Decrypt(data)
 	if err != nil {
@@ -259,6 +265,27 @@ func openCapturedData(fields map[string]json.RawMessage, what string, codec *ecp
 		return nil, &finding{doc: "Data", Violation: violation.Violation{Reason: "does not decrypt with the given HashKey and HashIV: " + err.Error()}}, ""
 	}
 	return plaintext, nil, ""
+}
+
+// transCodeOne reports whether an envelope's TransCode is 1.
+func transCodeOne(fields map[string]json.RawMessage) bool {
+	var transCode json.Number
+	return json.Unmarshal(fields["TransCode"], &transCode) == nil && transCode == "1"
+}
+
+// plainOperations names the operations whose answer Data may be a plain
+// JSON object (registry.Operation.PlainAnswerData).
+func plainOperations() string {
+	var plain []*registry.Operation
+	for _, op := range registry.All() {
+		if op.PlainAnswerData {
+			plain = append(plain, op)
+		}
+	}
+	if len(plain) == 0 {
+		return "no operation"
+	}
+	return opNames(plain)
 }
 
 // dataFindings checks plaintext, the decrypted Data of what, against op's

@@ -57,6 +57,10 @@ func typicalArgs(name string) (args []string, stdin string, ok bool) {
 		return append([]string{"call", "TriggerIssue", "--data", `{"Tsr":"A","PayType":"2"}`}, offline...), "", true
 	case isBatch(name):
 		return append([]string{name, "--tsr", "A"}, offline...), "", true
+	case name == "issue":
+		// ECPay's SDK example of Issue (testdata/sdk-examples), which is
+		// sent.
+		return append([]string{"issue", "--file", "-"}, offline...), `{"RelateNumber":"A","CustomerPhone":"0911222333","Print":"0","Donation":"0","CarrierType":"1","TaxType":"1","SalesAmount":32,"Items":[{"ItemName":"測試商品01","ItemCount":3,"ItemWord":"個","ItemPrice":10.5,"ItemTaxType":"1","ItemAmount":32}],"InvType":"07"}`, true
 	case name == "encrypt", name == "decrypt":
 		return []string{name}, "", true
 	case name == "validate":

@@ -9,8 +9,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -18,31 +16,37 @@ import (
 
 	"github.com/ecpay-go/einvoice/ecpaycrypto"
 	"github.com/ecpay-go/einvoice/ecpaysim"
-	"github.com/ecpay-go/einvoice/generated/registry"
+	"github.com/ecpay-go/einvoice/generated/allowance"
+	"github.com/ecpay-go/einvoice/generated/delayissue"
+	"github.com/ecpay-go/einvoice/generated/issue"
 	"github.com/ecpay-go/einvoice/wrapper"
 )
 
 var demoHelp = help{
 	usage: "demo",
 	about: `Starts the ECPay simulator (package ecpaysim) in this process on a loopback
-port and walks the delayed-invoice lifecycle through the typed client
-(package wrapper), narrating each call on stdout: the inner request JSON,
-the encrypted envelope on the wire, the response envelope and the decrypted
-result. Two invoices wait for a trigger: the first is triggered and issued
-(TriggerIssue, RtnCode 4000004, a success though not 1), the second is
-cancelled (CancelDelayIssue, RtnCode 1); then cancelling the issued one is
-refused (RtnCode 5070305), a typed *wrapper.APIError that errors.Is
-classifies, with no code to know, both as a conflict and as not found:
-ECPay gives that one answer for a Tsr it never had and for one already
-done. It uses ECPay's public stage merchant and needs no network and no
-credentials.`,
+port and tells the life of an invoice through the typed client (package
+wrapper), one call a step: each step is one narrated line, then ECPay's
+answer, its Data decrypted from the envelope, as compact JSON. ECPay's SDK
+example invoice is issued (Issue) and looked up (GetIssue); an allowance is
+made against it (Allowance); a void is refused while the allowance stands
+(Invalid, RtnCode 5070450, a *wrapper.APIError that errors.Is classifies as
+wrapper.ErrConflict); the allowance is voided (AllowanceInvalid), then the
+invoice (Invalid). Then two delayed invoices (DelayIssue): one is triggered
+and issued (TriggerIssue, RtnCode 4000004, a success though not 1) and found
+by its RelateNumber (GetIssue), the other cancelled (CancelDelayIssue).
+The simulator checks every request and every answer
+against its operation's page; the demo fails if an answer broke one. It uses
+ECPay's public stage merchant and needs no network and no credentials.`,
 	examples: []string{"ecpay-invoice demo"},
 }
 
-// The Tsrs of the demo's delayed invoices.
+// The Tsrs and RelateNumbers of the demo's delayed invoices.
 const (
-	demoTriggerTsr = "DEMO201909170001"
-	demoCancelTsr  = "DEMO201909170002"
+	demoTriggerTsr    = "DEMO201909170001"
+	demoTriggerRelate = "DemoDelayed1"
+	demoCancelTsr     = "DEMO201909170002"
+	demoCancelRelate  = "DemoDelayed2"
 )
 
 // defineDemo returns the run of demo, which has no flags.
@@ -60,8 +64,11 @@ func runDemo(ctx context.Context, _ []string, std stdio) int {
 	return exitOK
 }
 
-func demo(ctx context.Context, w io.Writer) error {
-	sim, err := ecpaysim.New()
+// demo tells the life of an invoice on w, against a simulator made with
+// simOpts (a test fixes its clock with ecpaysim.WithClock, which the client
+// follows too, so that the output is the same on every run).
+func demo(ctx context.Context, w io.Writer, simOpts ...ecpaysim.Option) error {
+	sim, err := ecpaysim.New(simOpts...)
 	if err != nil {
 		return err
 	}
@@ -74,17 +81,10 @@ func demo(ctx context.Context, w io.Writer) error {
 	defer server.Close()
 	baseURL := "http://" + ln.Addr().String()
 
-	fmt.Fprintf(w, "1. The ECPay simulator listens on %s (merchant %s, ECPay's public stage merchant).\n", baseURL, wrapper.StageMerchantID)
-	for _, tsr := range []string{demoTriggerTsr, demoCancelTsr} {
-		if err := sim.AddInvoice(ecpaysim.DelayedInvoice{MerchantID: wrapper.StageMerchantID, Tsr: tsr, DelayFlag: ecpaysim.DelayTrigger}); err != nil {
-			return err
-		}
-	}
-	fmt.Fprintf(w, "2. It holds two delayed invoices waiting for a trigger (DelayFlag 2, DelayDay 0): Tsr %s and Tsr %s.\n", demoTriggerTsr, demoCancelTsr)
-
-	wire := &recorder{next: http.DefaultTransport}
+	wire := &lastAnswer{next: http.DefaultTransport}
 	client, err := wrapper.NewClient(wrapper.StageMerchantID, wrapper.StageHashKey, wrapper.StageHashIV,
-		wrapper.WithBaseURL(baseURL), wrapper.WithHTTPClient(&http.Client{Transport: wire, CheckRedirect: wrapper.CheckRedirect}), wrapper.WithTimeout(10*time.Second))
+		wrapper.WithBaseURL(baseURL), wrapper.WithHTTPClient(&http.Client{Transport: wire, CheckRedirect: wrapper.CheckRedirect}),
+		wrapper.WithTimeout(10*time.Second), wrapper.WithClock(sim.Clock()))
 	if err != nil {
 		return err
 	}
@@ -92,141 +92,278 @@ func demo(ctx context.Context, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	status := func(tsr string) ecpaysim.InvoiceStatus {
-		st, _ := sim.Status(wrapper.StageMerchantID, tsr)
-		return st
-	}
+	d := &demoRun{w: w, wire: wire, codec: codec}
 
-	fmt.Fprintf(w, "\n3. Trigger the first: client.TriggerIssue(ctx, wrapper.TriggerIssueRequest{Tsr: %q, PayType: \"2\"})\n", demoTriggerTsr)
-	triggered, err := client.TriggerIssue(ctx, wrapper.TriggerIssueRequest{Tsr: demoTriggerTsr, PayType: "2"})
-	if err != nil {
-		return fmt.Errorf("the trigger failed: %w", err)
-	}
-	if err := narrate(w, wire.last(), codec); err != nil {
+	fmt.Fprintf(w, "The ECPay simulator listens on %s as ECPay's public stage merchant %s.\n", baseURL, wrapper.StageMerchantID)
+	fmt.Fprintf(w, "Each step is one call of the typed client (package wrapper), then ECPay's answer: its Data, decrypted.\n")
+	if err := demoIssuedLife(ctx, d, client); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "   The typed result: *wrapper.TriggerIssueResult{RtnCode: %d, RtnMsg: %q}: RtnCode %d is wrapper.RtnCodeIssued, a success though not 1\n", triggered.RtnCode, triggered.RtnMsg, triggered.RtnCode)
-	fmt.Fprintf(w, "   The simulator now says the invoice is %s.\n", status(demoTriggerTsr))
-
-	fmt.Fprintf(w, "\n4. Cancel the second: client.CancelDelayIssue(ctx, wrapper.CancelDelayIssueRequest{Tsr: %q})\n", demoCancelTsr)
-	cancelled, err := client.CancelDelayIssue(ctx, wrapper.CancelDelayIssueRequest{Tsr: demoCancelTsr})
-	if err != nil {
-		return fmt.Errorf("the cancel failed: %w", err)
-	}
-	if err := narrate(w, wire.last(), codec); err != nil {
+	if err := demoDelayedLife(ctx, d, client); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "   The typed result: *wrapper.CancelDelayIssueResult{RtnCode: %d, RtnMsg: %q}\n", cancelled.RtnCode, cancelled.RtnMsg)
-	fmt.Fprintf(w, "   The simulator now says the invoice is %s.\n", status(demoCancelTsr))
 
-	fmt.Fprintf(w, "\n5. Cancel the first, already issued: client.CancelDelayIssue(ctx, wrapper.CancelDelayIssueRequest{Tsr: %q})\n", demoTriggerTsr)
-	_, err = client.CancelDelayIssue(ctx, wrapper.CancelDelayIssueRequest{Tsr: demoTriggerTsr})
-	var apiErr *wrapper.APIError
-	if !errors.As(err, &apiErr) {
-		return fmt.Errorf("cancelling the issued invoice: want a *wrapper.APIError, got %v", err)
+	if v := sim.Violations(); len(v) > 0 {
+		return fmt.Errorf("the simulator broke its pages %d times, a bug of the simulator; the first: %w", len(v), v[0])
 	}
-	if err := narrate(w, wire.last(), codec); err != nil {
-		return err
-	}
-	fmt.Fprintf(w, "   The typed error: *wrapper.APIError{RtnCode: %d, RtnMsg: %q}; its message: %s\n", apiErr.RtnCode, apiErr.RtnMsg, apiErr)
-	fmt.Fprintf(w, "   Classified without knowing codes: errors.Is(err, wrapper.ErrConflict) = %t and errors.Is(err, wrapper.ErrNotFound) = %t.\n",
-		errors.Is(err, wrapper.ErrConflict), errors.Is(err, wrapper.ErrNotFound))
-	fmt.Fprintf(w, "   %s\n", whyClasses(apiErr))
-	fmt.Fprintf(w, "   The simulator still says the invoice is %s.\n", status(demoTriggerTsr))
-
-	fmt.Fprintf(w, "\nDone: %d requests reached the simulator, every one checked against its operation's page.\n", len(sim.Requests()))
+	fmt.Fprintf(w, "\nDone: %d requests reached the simulator, each checked against its operation's page, and 0 answers broke theirs.\n", len(sim.Requests()))
 	return nil
 }
 
-// whyClasses explains, from the page's description of its code (see
-// generated/registry), why the refusal err is in its classes: a newcomer who
-// sees one error be both not found and a conflict needs to know that ECPay's
-// answer does not tell the two apart.
-func whyClasses(err *wrapper.APIError) string {
-	classes := err.Classes()
-	var names []string
-	for _, c := range classes {
-		names = append(names, strings.ReplaceAll(string(c), "_", " "))
+// demoIssuedLife issues ECPay's SDK example invoice, looks it up, makes an
+// allowance, is refused a void while it stands, voids the allowance and
+// then the invoice.
+func demoIssuedLife(ctx context.Context, d *demoRun, client *wrapper.Client) error {
+	d.section("The life of an invoice")
+	req := demoIssueRequest()
+	issued, err := client.Issue(ctx, req)
+	if err != nil {
+		return err
 	}
-	s := fmt.Sprintf("RtnCode %d is classified as %s", err.RtnCode, strings.Join(names, " and "))
-	both := slices.Contains(classes, registry.NotFound) && slices.Contains(classes, registry.Conflict)
-	if both {
-		s = fmt.Sprintf("Both are true: RtnCode %d is classified both as not found and as a conflict", err.RtnCode)
+	no, date := demoText(issued.Data.InvoiceNo), demoText(issued.Data.InvoiceDate)
+	if no == "" || len(date) < len("yyyy-MM-dd") {
+		return fmt.Errorf("the answer to Issue has InvoiceNo %q and InvoiceDate %q, want a number and a date", no, date)
 	}
-	if op := registry.Lookup(err.Operation); op != nil {
-		if code, ok := op.Code(err.RtnCode); ok && code.Description != "" {
-			s += fmt.Sprintf(", because its page describes it as %q", code.Description)
-		}
+	day := date[:len("yyyy-MM-dd")] // of "yyyy-MM-dd HH:mm:ss", as the look-ups take it
+	if err := d.say("Issue ECPay's SDK example invoice (RelateNumber %s, NT$%g): issued as %s on %s, RtnCode %d.",
+		req.RelateNumber, req.SalesAmount, no, date, issued.RtnCode); err != nil {
+		return err
 	}
-	if both {
-		s += ":\n   ECPay gives this one answer for a Tsr it never had (not found) and for one already done (a conflict)," +
-			"\n   and nothing in the answer tells them apart. Here it is the conflict: this invoice was issued in step 3." +
-			"\n   (A cancel resent after its first answer was lost meets the same code when the first one succeeded.)"
-		return s
+
+	got, err := client.GetIssue(ctx, wrapper.GetIssueRequest{InvoiceNo: &no, InvoiceDate: &day})
+	if err != nil {
+		return err
 	}
-	return s + "."
+	if err := d.say("Look it up by number and date (GetIssue): %s of NT$%g, all of it open to allowances (NT$%g), RtnCode %d.",
+		no, demoAmount(got.Data.IISSalesAmount), demoAmount(got.Data.IISRemainAllowanceAmt), got.RtnCode); err != nil {
+		return err
+	}
+
+	allowance := demoAllowanceRequest(no, day)
+	allowed, err := client.Allowance(ctx, allowance)
+	if err != nil {
+		return err
+	}
+	allowanceNo := demoText(allowed.Data.IAAllowNo)
+	if allowanceNo == "" {
+		return errors.New("the answer to Allowance has no allowance number (IA_Allow_No)")
+	}
+	if err := d.say("Make an allowance (折讓) of NT$%d against it (Allowance): allowance %s, NT$%g left, RtnCode %d.",
+		allowance.AllowanceAmount, allowanceNo, demoAmount(allowed.Data.IARemainAllowanceAmt), allowed.RtnCode); err != nil {
+		return err
+	}
+
+	void := wrapper.InvalidRequest{InvoiceNo: no, InvoiceDate: day, Reason: demoReason}
+	_, err = client.Invalid(ctx, void)
+	refused, err := demoRefusal(err, "Invalid", wrapper.RtnCodeInvoiceHasAllowance)
+	if err != nil {
+		return err
+	}
+	if err := d.say("Void the invoice while the allowance stands (Invalid): refused with RtnCode %d, a *wrapper.APIError; errors.Is(err, wrapper.ErrConflict) = %t.",
+		refused.RtnCode, errors.Is(refused, wrapper.ErrConflict)); err != nil {
+		return err
+	}
+
+	undone, err := client.AllowanceInvalid(ctx, wrapper.AllowanceInvalidRequest{InvoiceNo: no, AllowanceNo: allowanceNo, Reason: demoReason})
+	if err != nil {
+		return err
+	}
+	if err := d.say("Void the allowance (AllowanceInvalid): allowance %s voided, RtnCode %d.", allowanceNo, undone.RtnCode); err != nil {
+		return err
+	}
+
+	voided, err := client.Invalid(ctx, void)
+	if err != nil {
+		return err
+	}
+	return d.say("Void the invoice again, now that no allowance stands (Invalid): %s voided, RtnCode %d.", no, voided.RtnCode)
 }
 
-// narrate prints one recorded exchange: the inner request JSON (decrypted
-// from the envelope that went out), the request envelope on the wire, the
-// response envelope and its decrypted Data.
-func narrate(w io.Writer, ex exchange, codec *ecpaycrypto.Codec) error {
-	var reqEnv struct{ Data string }
-	if err := json.Unmarshal(ex.request, &reqEnv); err != nil {
-		return fmt.Errorf("the recorded request is not an envelope: %w", err)
-	}
-	inner, err := codec.Decrypt(reqEnv.Data)
+// demoDelayedLife stores a delayed invoice, triggers it and finds it
+// issued, then stores another and cancels it.
+func demoDelayedLife(ctx context.Context, d *demoRun, client *wrapper.Client) error {
+	d.section("Two delayed invoices")
+	first := demoDelayIssueRequest(demoTriggerTsr, demoTriggerRelate)
+	stored, err := client.DelayIssue(ctx, first)
 	if err != nil {
-		return fmt.Errorf("decrypting the recorded request: %w", err)
+		return err
 	}
-	fmt.Fprintf(w, "   a. The inner request, the JSON the client encrypts into Data:\n      %s\n", inner)
-	fmt.Fprintf(w, "   b. The envelope on the wire: POST %s\n      %s\n", ex.url, bytes.TrimSpace(ex.request))
-	fmt.Fprintf(w, "   c. The response envelope: HTTP %d\n      %s\n", ex.status, bytes.TrimSpace(ex.response))
-	var respEnv struct {
-		TransCode int
-		Data      string
+	if err := d.say("Store a delayed invoice that waits for a trigger (DelayIssue, DelayFlag 2, DelayDay 0): Tsr %s, RtnCode %d.", first.Tsr, stored.RtnCode); err != nil {
+		return err
 	}
-	if err := json.Unmarshal(ex.response, &respEnv); err != nil {
-		return fmt.Errorf("the recorded response is not an envelope: %w", err)
-	}
-	result, err := codec.Decrypt(respEnv.Data)
+
+	triggered, err := client.TriggerIssue(ctx, wrapper.TriggerIssueRequest{Tsr: first.Tsr, PayType: "2"})
 	if err != nil {
-		return fmt.Errorf("decrypting the recorded response: %w", err)
+		return err
 	}
-	fmt.Fprintf(w, "   d. TransCode %d: the envelope was accepted; its Data decrypts to:\n      %s\n", respEnv.TransCode, result)
+	if err := d.say("Trigger it, as when the buyer has paid (TriggerIssue): RtnCode %d, wrapper.RtnCodeIssued, a success though not 1: issued at once.", triggered.RtnCode); err != nil {
+		return err
+	}
+
+	got, err := client.GetIssue(ctx, wrapper.GetIssueRequest{RelateNumber: &first.RelateNumber})
+	if err != nil {
+		return err
+	}
+	if err := d.say("Look it up by its RelateNumber %s (GetIssue): issued as %s, NT$%g, RtnCode %d.",
+		first.RelateNumber, demoText(got.Data.IISNumber), demoAmount(got.Data.IISSalesAmount), got.RtnCode); err != nil {
+		return err
+	}
+
+	second := demoDelayIssueRequest(demoCancelTsr, demoCancelRelate)
+	stored, err = client.DelayIssue(ctx, second)
+	if err != nil {
+		return err
+	}
+	if err := d.say("Store another (DelayIssue): Tsr %s, RtnCode %d.", second.Tsr, stored.RtnCode); err != nil {
+		return err
+	}
+
+	cancelled, err := client.CancelDelayIssue(ctx, wrapper.CancelDelayIssueRequest{Tsr: second.Tsr})
+	if err != nil {
+		return err
+	}
+	return d.say("Cancel it (CancelDelayIssue): RtnCode %d; it will never be issued.", cancelled.RtnCode)
+}
+
+// demoReason is the Reason of the demo's voids.
+const demoReason = "Testing reason"
+
+// demoIssueRequest returns ECPay's SDK example of Issue's Data (its
+// example/Invoice/B2C/Issue.php; testdata/sdk-examples/Issue.json, which a
+// test holds it to), built here so that the demo reads no file.
+func demoIssueRequest() wrapper.IssueRequest {
+	return wrapper.IssueRequest{
+		MerchantID:    wrapper.StageMerchantID,
+		RelateNumber:  "Test1525168923",
+		CustomerPhone: new("0911222333"),
+		Print:         "0",
+		Donation:      "0",
+		CarrierType:   new(issue.CarrierType("1")),
+		TaxType:       "1",
+		SalesAmount:   32,
+		Items: []issue.Item{{
+			ItemName: "測試商品01", ItemCount: 3, ItemWord: "個", ItemPrice: 10.5,
+			ItemTaxType: new(issue.ItemTaxType("1")), ItemAmount: 32,
+		}},
+		InvType: "07",
+	}
+}
+
+// demoAllowanceRequest returns ECPay's SDK example of Allowance's Data
+// (testdata/sdk-examples/Allowance.json) for invoice no of day.
+func demoAllowanceRequest(no, day string) wrapper.AllowanceRequest {
+	return wrapper.AllowanceRequest{
+		MerchantID:      wrapper.StageMerchantID,
+		InvoiceNo:       no,
+		InvoiceDate:     day,
+		AllowanceNotify: "E",
+		NotifyMail:      new("test-allowance@ecpay.com.tw"),
+		AllowanceAmount: 11,
+		Items: []allowance.AllowanceItem{{
+			ItemSeq: new(1), ItemName: "測試商品01", ItemCount: 1, ItemWord: "個", ItemPrice: 10.5, ItemAmount: 10.5,
+		}},
+	}
+}
+
+// demoDelayIssueRequest returns a delayed invoice of ECPay's SDK example
+// invoice (as demoIssueRequest's) under tsr and relateNumber, waiting for a
+// trigger and issued on it (DelayFlag 2, DelayDay 0).
+func demoDelayIssueRequest(tsr, relateNumber string) wrapper.DelayIssueRequest {
+	inv := demoIssueRequest()
+	return wrapper.DelayIssueRequest{
+		MerchantID:    inv.MerchantID,
+		RelateNumber:  relateNumber,
+		CustomerPhone: inv.CustomerPhone,
+		Print:         delayissue.Print(inv.Print),
+		Donation:      delayissue.Donation(inv.Donation),
+		CarrierType:   new(delayissue.CarrierType(*inv.CarrierType)),
+		TaxType:       delayissue.TaxType(inv.TaxType),
+		SalesAmount:   inv.SalesAmount,
+		Items: []delayissue.Item{{
+			ItemName: inv.Items[0].ItemName, ItemCount: inv.Items[0].ItemCount, ItemWord: inv.Items[0].ItemWord,
+			ItemPrice: inv.Items[0].ItemPrice, ItemTaxType: new(delayissue.ItemTaxType(*inv.Items[0].ItemTaxType)), ItemAmount: inv.Items[0].ItemAmount,
+		}},
+		InvType:   delayissue.InvType(inv.InvType),
+		DelayFlag: "2",
+		DelayDay:  0,
+		Tsr:       tsr,
+		PayType:   "2",
+		PayAct:    "ECPAY",
+	}
+}
+
+// demoText returns a text of an answer, "" when absent.
+func demoText[T ~string](p *T) string {
+	if p == nil {
+		return ""
+	}
+	return string(*p)
+}
+
+// demoAmount returns an amount of an answer, 0 when absent.
+func demoAmount[T ~float64 | ~int](p *T) float64 {
+	if p == nil {
+		return 0
+	}
+	return float64(*p)
+}
+
+// demoRefusal returns err as the *wrapper.APIError of op's refusal with
+// code, or an error saying what came instead.
+func demoRefusal(err error, op string, code int) (*wrapper.APIError, error) {
+	apiErr, ok := errors.AsType[*wrapper.APIError](err)
+	if !ok || apiErr.RtnCode != code {
+		return nil, fmt.Errorf("%s: want ECPay's refusal with RtnCode %d, got %v", op, code, err)
+	}
+	return apiErr, nil
+}
+
+// demoRun numbers and prints the demo's steps.
+type demoRun struct {
+	w     io.Writer
+	wire  *lastAnswer
+	codec *ecpaycrypto.Codec
+	step  int
+}
+
+// section starts a part of the demo.
+func (d *demoRun) section(title string) { fmt.Fprintf(d.w, "\n%s\n", title) }
+
+// say prints the next step: its narration, then the Data of the answer
+// just received, decrypted from the envelope on the wire, as compact JSON.
+func (d *demoRun) say(format string, args ...any) error {
+	d.step++
+	fmt.Fprintf(d.w, "%2d. %s\n", d.step, fmt.Sprintf(format, args...))
+	url, body := d.wire.last()
+	var env struct{ Data string }
+	if err := json.Unmarshal(body, &env); err != nil {
+		return fmt.Errorf("the answer to %s is not an envelope: %w", url, err)
+	}
+	plaintext, err := d.codec.Decrypt(env.Data)
+	if err != nil {
+		return fmt.Errorf("decrypting the answer to %s: %w", url, err)
+	}
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, plaintext); err != nil {
+		return fmt.Errorf("the answer to %s is not JSON: %w", url, err)
+	}
+	fmt.Fprintf(d.w, "    %s\n", compact.Bytes())
 	return nil
 }
 
-// exchange is one request and its answer as they crossed the wire.
-type exchange struct {
-	url               string
-	request, response []byte
-	status            int
-}
-
-// recorder is the transport under the demo's HTTP client: it keeps a copy
-// of each request and response body as they cross the wire.
-type recorder struct {
+// lastAnswer is the transport under the demo's HTTP client: it keeps the
+// body of the latest answer as it crossed the wire, for the demo to show
+// its Data decrypted.
+type lastAnswer struct {
 	next http.RoundTripper
 
-	mu        sync.Mutex
-	exchanges []exchange
+	mu   sync.Mutex
+	url  string
+	body []byte
 }
 
-func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
-	ex := exchange{url: req.URL.String()}
-	if req.GetBody != nil {
-		body, err := req.GetBody()
-		if err != nil {
-			return nil, err
-		}
-		ex.request, err = io.ReadAll(body)
-		body.Close()
-		if err != nil {
-			return nil, err
-		}
-	}
-	resp, err := r.next.RoundTrip(req)
+func (l *lastAnswer) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := l.next.RoundTrip(req)
 	if err != nil {
 		return nil, err
 	}
@@ -235,20 +372,16 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	ex.response, ex.status = body, resp.StatusCode
 	resp.Body = io.NopCloser(bytes.NewReader(body))
-	r.mu.Lock()
-	r.exchanges = append(r.exchanges, ex)
-	r.mu.Unlock()
+	l.mu.Lock()
+	l.url, l.body = req.URL.String(), body
+	l.mu.Unlock()
 	return resp, nil
 }
 
-// last returns the latest exchange.
-func (r *recorder) last() exchange {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if len(r.exchanges) == 0 {
-		return exchange{}
-	}
-	return r.exchanges[len(r.exchanges)-1]
+// last returns the URL and the body of the latest answer.
+func (l *lastAnswer) last() (url string, body []byte) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.url, l.body
 }

@@ -102,12 +102,12 @@ func TestResultsFileCannotBeWritten(t *testing.T) {
 			// stderr, not both.
 			inFile := map[string]bool{}
 			for _, r := range parseResults(t, wholeLines(readString(t, out))) {
-				inFile[r.Tsr] = true
+				inFile[r.Key] = true
 			}
 			named := unwrittenTsrs(t, res.stderr)
 			for _, r := range printed {
-				if inFile[r.Tsr] == named[r.Tsr] {
-					t.Errorf("%s: in the results file %t, named as missing %t", r.Tsr, inFile[r.Tsr], named[r.Tsr])
+				if inFile[r.Key] == named[r.Key] {
+					t.Errorf("%s: in the results file %t, named as missing %t", r.Key, inFile[r.Key], named[r.Key])
 				}
 			}
 			if tt.journalPadding > 0 && len(named) > 0 {
@@ -123,7 +123,7 @@ func TestResultsFileCannotBeWritten(t *testing.T) {
 			}
 			final := map[string]int{}
 			for _, r := range parseResults(t, readString(t, out)) {
-				final[r.Tsr]++
+				final[r.Key]++
 			}
 			for _, tsr := range tsrs {
 				if final[tsr] != 1 {

@@ -57,7 +57,7 @@ func TestBatchInProcess(t *testing.T) {
 	}
 	for _, r := range parseResults(t, stdout) {
 		if !r.Skipped {
-			t.Errorf("rerun did not skip %s", r.Tsr)
+			t.Errorf("rerun did not skip %s", r.Key)
 		}
 	}
 	if got := len(sim.Requests()); got != n {

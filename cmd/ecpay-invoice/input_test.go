@@ -124,7 +124,7 @@ func TestInputLines(t *testing.T) {
 					}
 					for _, r := range results {
 						if r.Error == nil || r.Error.Kind != wrapper.KindValidation || !strings.Contains(r.Error.Message, msg) || !strings.Contains(r.Error.Message, "save it as UTF-8") {
-							t.Errorf("%q: %+v, want a refusal naming UTF-16", r.Tsr, r)
+							t.Errorf("%q: %+v, want a refusal naming UTF-16", r.Key, r)
 						}
 					}
 					continue
@@ -147,7 +147,7 @@ func TestInputLines(t *testing.T) {
 			}
 			for _, r := range parseResults(t, rerun.stdout) {
 				if !r.Skipped {
-					t.Errorf("rerun: %q not skipped: %+v", r.Tsr, r)
+					t.Errorf("rerun: %q not skipped: %+v", r.Key, r)
 				}
 			}
 			if n := len(readString(t, out)); n != size {
@@ -190,7 +190,7 @@ func TestDuplicatesAreNotSentAgain(t *testing.T) {
 			dups = append(dups, r)
 		}
 	}
-	if len(dups) != 2 || dups[0].Tsr != "D1" || !strings.Contains(dups[0].Error.Message, "line 3 of stdin repeats the Tsr of line 1") {
+	if len(dups) != 2 || dups[0].Key != "D1" || !strings.Contains(dups[0].Error.Message, "line 3 of stdin repeats the Tsr of line 1") {
 		t.Errorf("duplicates %+v", dups)
 	}
 	if !strings.Contains(res.stderr, "2 duplicates") {

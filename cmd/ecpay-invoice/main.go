@@ -1,11 +1,13 @@
 // Command ecpay-invoice calls ECPay's B2C e-invoice API from the shell, for
 // every operation generated from the pages in openapi/ (see package
-// generated/registry): one call with the JSON you give, or a resumable batch
-// over a file of Tsrs for each operation that needs nothing but a Tsr.
+// generated/registry): one call with the JSON you give, a resumable batch
+// over a file of Tsrs for each operation that needs nothing but a Tsr, or
+// the issue batch over a file of Issue Data.
 //
 //	ecpay-invoice call TriggerIssue --data '{"Tsr":"201909170001","PayType":"2"}'
 //	ecpay-invoice cancel-delay-issue --tsr 201909170001
 //	ecpay-invoice trigger-issue --file tsrs.txt --out results.jsonl --concurrency 4 --rate 5
+//	ecpay-invoice issue --file invoices.jsonl --out results.jsonl
 //	echo '{"MerchantID":"2000132","Tsr":"T1"}' | ecpay-invoice encrypt
 //	ecpay-invoice decrypt < data.txt
 //	ecpay-invoice validate --request captured.json
@@ -19,6 +21,13 @@
 // when its page is added, with no code of its own. They share one engine:
 // one JSON line per Tsr on stdout, and with --out a results file that a rerun
 // resumes from, beside its crash-safety journal FILE.journal.
+//
+// issue runs the same engine over a file of Issue request Data, one JSON
+// object per line, keyed by RelateNumber (package internal/batch,
+// IssueOperation): each line is checked as the client checks it before it is
+// sent, and an Issue whose answer was lost is settled by GetIssue by
+// RelateNumber before anything is resent, so that no invoice is issued
+// twice, however the run ends; each results line carries the InvoiceNo.
 //
 // Credentials come from --merchant-id, --hash-key, --hash-iv and
 // --platform-id or from ECPAY_MERCHANT_ID, ECPAY_HASH_KEY, ECPAY_HASH_IV and

@@ -17,6 +17,7 @@ import (
 	"github.com/ecpay-go/einvoice/ecpaysim"
 	"github.com/ecpay-go/einvoice/ecpaysim/ecpaysimtest"
 	"github.com/ecpay-go/einvoice/internal/batch"
+	"github.com/ecpay-go/einvoice/internal/browsertest"
 	"github.com/ecpay-go/einvoice/wrapper"
 )
 
@@ -44,7 +45,7 @@ func testMain(m *testing.M) int {
 		fmt.Fprintf(os.Stderr, "building ecpay-invoice: %v\n%s", err, out)
 		return 1
 	}
-	return m.Run()
+	return browsertest.Run(m)
 }
 
 // fuzzing reports whether go test runs a fuzz target: -fuzz, or a worker
@@ -188,10 +189,10 @@ func byTsr(t *testing.T, results []batch.Result) map[string]batch.Result {
 	t.Helper()
 	m := make(map[string]batch.Result, len(results))
 	for _, r := range results {
-		if _, dup := m[r.Tsr]; dup {
-			t.Errorf("Tsr %s reported twice", r.Tsr)
+		if _, dup := m[r.Key]; dup {
+			t.Errorf("Tsr %s reported twice", r.Key)
 		}
-		m[r.Tsr] = r
+		m[r.Key] = r
 	}
 	return m
 }

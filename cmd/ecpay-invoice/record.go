@@ -4,20 +4,23 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 
 	"github.com/ecpay-go/einvoice/ecpaysim/proxy"
 	"github.com/ecpay-go/einvoice/internal/batch"
 	"github.com/ecpay-go/einvoice/internal/input"
+	"github.com/ecpay-go/einvoice/internal/inspect"
 )
 
 // validateRecording re-checks every exchange of the recording at path (-
 // for stdin), read up to proxy.MaxRecordingBytes, with proxy.CheckExchange, the
 // check the proxy makes, and compares the verdicts with those recorded. An
-// exchange whose upstream failed is counted, not checked. It ends with ctx,
-// even while it waits on a pipe.
-func validateRecording(ctx context.Context, path string, std stdio) int {
+// exchange whose upstream failed is counted, not checked. With htmlPath, it
+// also writes the check as an inspect.Report there. It ends with ctx, even
+// while it waits on a pipe.
+func validateRecording(ctx context.Context, path, htmlPath string, std stdio) int {
 	var in *input.File
 	if path == "-" {
 		in = input.Stream(ctx, "--record", "stdin", std.stdin, proxy.MaxRecordingBytes)
@@ -32,6 +35,7 @@ func validateRecording(ctx context.Context, path string, std stdio) int {
 		defer in.Close()
 	}
 	name := in.Name
+	report := inspect.NewReport(name)
 	var exchanges, found, withViolations, added, gone, failures, bad int
 	for line, err := range proxy.ReadRecording(in) {
 		if err != nil {
@@ -45,6 +49,7 @@ func validateRecording(ctx context.Context, path string, std stdio) int {
 				return exitInvalid
 			}
 			fmt.Fprintf(std.stderr, "ecpay-invoice validate: %s: %s\n", name, strings.TrimPrefix(err.Error(), "ecpaysim: "))
+			report.Unread(strings.TrimPrefix(err.Error(), "ecpaysim: "))
 			if !isLineError(err) {
 				return exitFailure
 			}
@@ -55,8 +60,10 @@ func validateRecording(ctx context.Context, path string, std stdio) int {
 		}
 		exchanges++
 		ex := line.Exchange
+		entry := inspect.Entry{Seq: int64(line.Number), Exchange: ex}
 		if ex.UpstreamFailure != "" {
 			failures++
+			report.Add(entry, 0, 0)
 			continue
 		}
 		vs, err := proxy.CheckExchange(ex)
@@ -70,6 +77,7 @@ func validateRecording(ctx context.Context, path string, std stdio) int {
 		}
 		recorded := verdicts(ex.Violations)
 		now := verdicts(vs)
+		addedBefore, goneBefore := added, gone
 		for _, v := range vs {
 			mark := ""
 			if !slices.Contains(recorded, v.String()) {
@@ -87,10 +95,19 @@ func validateRecording(ctx context.Context, path string, std stdio) int {
 			found += len(vs)
 			withViolations++
 		}
+		entry.Violations = vs
+		report.Add(entry, added-addedBefore, gone-goneBefore)
 	}
 	fmt.Fprintf(std.stdout, "record: %d %s, %d %s in %d of them (%d new since the recording, %d gone); %d upstream %s, not checked\n",
 		exchanges, plural(exchanges, "exchange", "exchanges"), found, plural(found, "violation", "violations"),
 		withViolations, added, gone, failures, plural(failures, "failure", "failures"))
+	if htmlPath != "" {
+		if err := writeReport(htmlPath, report); err != nil {
+			fmt.Fprintf(std.stderr, "ecpay-invoice validate: --html: %v\n", err)
+			return exitFailure
+		}
+		fmt.Fprintf(std.stdout, "report: %s\n", htmlPath)
+	}
 	switch {
 	case bad > 0:
 		return exitInvalid
@@ -99,6 +116,20 @@ func validateRecording(ctx context.Context, path string, std stdio) int {
 		return exitRefused
 	}
 	return exitOK
+}
+
+// writeReport writes report to path, readable by its owner only: it holds
+// the recording's decrypted Data.
+func writeReport(path string, report *inspect.Report) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := report.WriteTo(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // interrupted reports on stderr that validate was stopped, by err, and

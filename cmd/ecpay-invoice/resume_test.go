@@ -12,6 +12,7 @@ import (
 
 	"github.com/ecpay-go/einvoice/ecpaysim"
 	"github.com/ecpay-go/einvoice/internal/batch"
+	"github.com/ecpay-go/einvoice/internal/testkit"
 	"github.com/ecpay-go/einvoice/wrapper"
 )
 
@@ -36,7 +37,7 @@ func journalLines(t *testing.T, path string) (intents []string, results []batch.
 			t.Fatalf("%s: line %q: %v", path+batch.JournalSuffix, line, err)
 		}
 		if rec.Sending {
-			intents = append(intents, rec.Tsr)
+			intents = append(intents, rec.Key)
 		} else if _, final := rec.IsResult(); final {
 			t.Errorf("%s holds a final result: %s", path+batch.JournalSuffix, line)
 		}
@@ -105,7 +106,7 @@ func TestResumeAfterKill(t *testing.T) {
 	intents, results := journalLines(t, out)
 	answered := map[string]bool{}
 	for _, r := range results {
-		answered[r.Tsr] = true
+		answered[r.Key] = true
 	}
 	inFlight := map[string]bool{}
 	for _, tsr := range intents {
@@ -144,12 +145,12 @@ func TestResumeAfterKill(t *testing.T) {
 	resent := map[string]bool{}
 	for _, r := range results {
 		if r.Final() {
-			final[r.Tsr]++
+			final[r.Key]++
 		}
 		if r.Resent {
-			resent[r.Tsr] = true
-			if !inFlight[r.Tsr] {
-				t.Errorf("%s is marked resent but was not in flight at the kill", r.Tsr)
+			resent[r.Key] = true
+			if !inFlight[r.Key] {
+				t.Errorf("%s is marked resent but was not in flight at the kill", r.Key)
 			}
 		}
 	}
@@ -242,7 +243,7 @@ func TestResumeReadsEachKindOfRecord(t *testing.T) {
 	}
 	for _, r := range parseResults(t, again.stdout) {
 		if !r.Skipped {
-			t.Errorf("third run did not skip %s", r.Tsr)
+			t.Errorf("third run did not skip %s", r.Key)
 		}
 	}
 	if n := len(readString(t, out)); n != size {
@@ -390,7 +391,8 @@ func testInterrupt(t *testing.T, sig syscall.Signal, say, never string) {
 	args := []string{"cancel-delay-issue", "--base-url", g.URL, "--rate", "0", "--concurrency", "3", "--file", "-", "--out", out}
 	cmd := exec.Command(binary, args...)
 	cmd.Stdin = strings.NewReader(strings.Join(tsrs, "\n"))
-	var stdout, stderr strings.Builder
+	var stdout strings.Builder
+	var stderr testkit.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -399,10 +401,17 @@ func testInterrupt(t *testing.T, sig syscall.Signal, say, never string) {
 	if !g.wait(ended) {
 		t.Fatalf("the batch ended before its first results: %v; stderr:\n%s", cmd.ProcessState, stderr.String())
 	}
+	stopped := stderr.Written("sending no more requests")
 	if err := cmd.Process.Signal(sig); err != nil {
 		t.Fatal(err)
 	}
-	// The calls in flight are answered only now, after the signal.
+	// The calls in flight are answered only now, once the batch has taken
+	// the signal (it says so): however loaded the machine, it sends nothing
+	// more.
+	select {
+	case <-stopped:
+	case <-ended:
+	}
 	g.Release()
 	<-ended
 	assertClean(t, stdout.String(), stderr.String())
@@ -418,7 +427,7 @@ func testInterrupt(t *testing.T, sig syscall.Signal, say, never string) {
 	}
 	answered := map[string]bool{}
 	for _, r := range results {
-		answered[r.Tsr] = true
+		answered[r.Key] = true
 	}
 	for _, tsr := range intents {
 		if !answered[tsr] {
@@ -435,7 +444,7 @@ func testInterrupt(t *testing.T, sig syscall.Signal, say, never string) {
 	}
 	for _, r := range parseResults(t, rerun.stdout) {
 		if r.Resent {
-			t.Errorf("%s resent after a clean interrupt", r.Tsr)
+			t.Errorf("%s resent after a clean interrupt", r.Key)
 		}
 	}
 	for _, inv := range sim.Invoices() {

@@ -65,7 +65,7 @@ func fixedSubcommands() (call subcommand, tools []subcommand) {
 		encryptCommand.subcommand("encrypt each line of stdin into ECPay Data"),
 		decryptCommand.subcommand("decrypt each line of stdin (ECPay Data) into its plaintext"),
 		{name: "validate", summary: "check a captured request or response envelope of any operation against its page", help: validateHelp, define: defineValidate},
-		{name: "demo", summary: "show the delayed-invoice lifecycle on an in-process simulator, narrating the wire", help: func() help { return demoHelp }, define: defineDemo},
+		{name: "demo", summary: "tell the life of an invoice on an in-process simulator: issue, allowance, voids, delayed invoices", help: func() help { return demoHelp }, define: defineDemo},
 	}
 }
 
@@ -78,6 +78,7 @@ var subcommands = sync.OnceValue(func() []subcommand {
 	for _, bop := range batchOperations() {
 		out = append(out, subcommand{name: bop.command, summary: bop.summary(), help: bop.help, define: bop.define})
 	}
+	out = append(out, issueSubcommand())
 	return append(out, tools...)
 })
 
@@ -278,6 +279,9 @@ func topLevel(args []string, std stdio) int {
 	}
 	if op := lookupOperation(name); op != nil {
 		bop, why := batchFor(op)
+		if op == issueBatch().Op {
+			bop = issueBatch()
+		}
 		if bop != nil {
 			fmt.Fprintf(std.stderr, "ecpay-invoice: the batch subcommand of %s is %s (see ecpay-invoice %s --help)\n", op.Name, bop.command, bop.command)
 			return exitInvalid
@@ -317,7 +321,8 @@ func printMainUsage(w io.Writer) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Calls ECPay's B2C e-invoice API: every operation whose page is in openapi/")
 	fmt.Fprintln(w, "(see `ecpay-invoice call --help` for the list), once with `call`, or as a")
-	fmt.Fprintln(w, "resumable batch over Tsrs for each operation that needs only a Tsr.")
+	fmt.Fprintln(w, "resumable batch over Tsrs for each operation that needs only a Tsr, and")
+	fmt.Fprintln(w, "issue, which issues a file of invoices, never one twice.")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Subcommands:")
 	for _, sc := range subcommands() {
@@ -329,6 +334,7 @@ func printMainUsage(w io.Writer) {
 	fmt.Fprintln(w, `  ecpay-invoice call TriggerIssue --data '{"Tsr":"201909170001","PayType":"2"}'`)
 	fmt.Fprintln(w, "  ecpay-invoice cancel-delay-issue --tsr 201909170001")
 	fmt.Fprintln(w, "  ecpay-invoice trigger-issue --file tsrs.txt --out results.jsonl")
+	fmt.Fprintln(w, "  ecpay-invoice issue --file invoices.jsonl --out results.jsonl")
 	fmt.Fprintln(w, "  source <(ecpay-invoice completion bash)")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Run ecpay-invoice <subcommand> --help for its flags; ecpay-invoice --version")

@@ -27,6 +27,15 @@ func TestUnknownNamesAreRepeatedWithTheClosest(t *testing.T) {
 			want: []string{"unknown operation: give one of " + registry.Names()},
 			not:  otherHashKey,
 		},
+		"validate's --operation with a typo": {
+			args: []string{"validate", "--operation", "TrigerIssue", "--request", "-"},
+			want: []string{`--operation: unknown operation "TrigerIssue": did you mean TriggerIssue?`, "Give one of " + registry.Names()},
+		},
+		"validate's --operation near none": {
+			args: []string{"validate", "--operation", "Frobnicate", "--request", "-"},
+			want: []string{`--operation: unknown operation "Frobnicate": give one of ` + registry.Names()},
+			not:  "did you mean",
+		},
 		"a flag written as a subcommand": {
 			args: []string{"version"},
 			want: []string{`unknown subcommand "version": did you mean --version?`, "see ecpay-invoice --help"},

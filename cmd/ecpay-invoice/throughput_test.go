@@ -57,6 +57,35 @@ func TestThroughput2000(t *testing.T) {
 	t.Logf("2,000 Tsrs, --concurrency 8 --rate 0 --out: %.0f Tsrs/s, peak RSS %d KiB", rate, rss)
 }
 
+// timeIssueBatch issues n fresh invoices (ECPay's SDK example of Issue,
+// each with its own RelateNumber) read from a file, with --out, and returns
+// the throughput and the peak RSS of the process in KiB.
+func timeIssueBatch(t *testing.T, n, concurrency int) (perSecond float64, maxRSSKiB int64) {
+	t.Helper()
+	sim := newSim(t)
+	input, keys := issueFile(t, fmt.Sprintf("I%d", n), n)
+	out := filepath.Join(t.TempDir(), "results.jsonl")
+	args := []string{"issue", "--base-url", sim.URL, "--rate", "0", "--concurrency", strconv.Itoa(concurrency), "--file", input, "--out", out}
+	start := time.Now()
+	run := runBinary(t, invocation{args: args, measure: true})
+	elapsed := time.Since(start)
+	if run.code != exitOK {
+		t.Fatalf("exit status %d; stderr:\n%s", run.code, run.stderr)
+	}
+	assertIssuedOnce(t, sim, out, keys)
+	return float64(n) / elapsed.Seconds(), run.maxRSSKiB
+}
+
+// TestThroughputIssue2000 issues 2,000 invoices at --concurrency 8 and 16,
+// --rate 0 --out, and logs the throughput; it asserts correctness (each
+// issued once, with its InvoiceNo in the results file), not speed.
+func TestThroughputIssue2000(t *testing.T) {
+	for _, concurrency := range []int{8, 16} {
+		rate, rss := timeIssueBatch(t, 2000, concurrency)
+		t.Logf("2,000 invoices, issue --concurrency %2d --rate 0 --out: %.0f invoices/s, peak RSS %d KiB", concurrency, rate, rss)
+	}
+}
+
 // TestMemoryDoesNotGrowWithTsrs measures 1,000 and 10,000-Tsr batches at
 // --concurrency 16 --rate 0. It is slow, so it runs only when
 // ECPAY_INVOICE_BIG=1.

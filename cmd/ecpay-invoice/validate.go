@@ -21,7 +21,7 @@ const maxEnvelopeBytes = 8 << 20
 
 func validateHelp() help {
 	return help{
-		usage: "validate (--request FILE | --response FILE) [--operation OP] [--envelope-only] [credential flags] | validate --record FILE",
+		usage: "validate (--request FILE | --response FILE) [--operation OP] [--envelope-only] [credential flags] | validate --record FILE [--html REPORT]",
 		about: `Checks a captured envelope (a JSON file; - for stdin) of any operation
 against its page as this module embeds it: the request envelope, or the
 response envelope as the HTTP 200 answer, and then its Data, decrypted with
@@ -29,7 +29,10 @@ the merchant's HashKey and HashIV, against the page's request or response
 Data schema, and a request's Data that matches it against the page's
 business rules (x-ecpay-validations in its overlay, as the client checks
 them before sending: a rule broken is printed at its first field with
-the rule's message, Data#/SalesAmount: x-ecpay-validations: …).
+the rule's message, Data#/SalesAmount: x-ecpay-validations: …). An
+answer's Data that is a plain JSON object, as ECPay answers GetIssueList
+(x-ecpay-answer-data: plain in its overlay), is checked as it is, with a
+note; for any other operation the envelope check reports it.
 --operation names the operation (` + registry.Names() + `,
 or in kebab case); without it, the operation is told first by the names of
 the decrypted Data's members (the operations whose Data schema declares
@@ -59,6 +62,12 @@ the recording)" when the recording did not hold it; a violation the
 recording holds that the pages no longer find is printed as "no longer a
 violation". Exchanges whose upstream failed are counted, not checked. Exit
 status 1 if any violation is found, 2 if a line of FILE is not an exchange.
+With --html REPORT it also writes the check as one HTML file with no
+external asset, for a CI job to keep: a summary (exchanges, operations,
+violations, upstream failures), then each exchange (the latest 2,000) with
+both sides' decrypted Data and each violation pinned to its field, as
+ecpay-sim's inspector page shows them. It holds the decrypted Data, and
+is created readable by its owner only.
 
 Each FILE is a regular file or a pipe (a directory or a device such as
 /dev/zero is refused) and is read up to a bound: 8 MiB for an envelope,
@@ -69,6 +78,7 @@ status 130, even while it waits on a pipe.`,
 			"ECPAY_HASH_KEY=… ECPAY_HASH_IV=… ecpay-invoice validate --env prod --response captured-response.json --operation TriggerIssue",
 			"ecpay-invoice validate --envelope-only --request - < captured-request.json",
 			"ecpay-invoice validate --record ecpay-contract.jsonl",
+			"ecpay-invoice validate --record ecpay-contract.jsonl --html contract-report.html",
 		},
 	}
 }
@@ -82,6 +92,7 @@ type validateFlags struct {
 	fs                                               *pflag.FlagSet
 	cf                                               credentialFlags
 	requestFile, responseFile, operation, recordFile string
+	htmlFile                                         string
 	envelopeOnly                                     bool
 }
 
@@ -94,6 +105,7 @@ func defineValidate(fs *pflag.FlagSet) runFunc {
 	fs.StringVar(&v.operation, "operation", "", "`OP`, the operation the envelope is for (default: the one its decrypted Data matches)")
 	fs.BoolVar(&v.envelopeOnly, "envelope-only", false, "check the envelope only, not its decrypted Data (no credentials needed)")
 	fs.StringVar(&v.recordFile, "record", "", "re-check every exchange of a recording of ecpay-sim --record, `FILE` (- for stdin)")
+	fs.StringVar(&v.htmlFile, "html", "", "with --record, also write the check as one self-contained HTML report, `FILE`")
 	return v.run
 }
 
@@ -103,14 +115,17 @@ func (v *validateFlags) run(ctx context.Context, _ []string, std stdio) int {
 	if v.recordFile != "" {
 		var others []string
 		v.fs.Visit(func(f *pflag.Flag) {
-			if f.Name != "record" {
+			if f.Name != "record" && f.Name != "html" {
 				others = append(others, "--"+f.Name)
 			}
 		})
 		if len(others) > 0 {
 			return fail(usagef("--record takes no other flag (%s): the recording names each operation and holds its decrypted Data", strings.Join(others, ", ")))
 		}
-		return validateRecording(ctx, v.recordFile, std)
+		return validateRecording(ctx, v.recordFile, v.htmlFile, std)
+	}
+	if v.htmlFile != "" {
+		return fail(usagef("--html needs --record FILE: the report is of a recording"))
 	}
 	if (v.requestFile == "") == (v.responseFile == "") {
 		return fail(usagef("give either --request FILE, --response FILE or --record FILE"))
@@ -118,7 +133,7 @@ func (v *validateFlags) run(ctx context.Context, _ []string, std stdio) int {
 	var op *registry.Operation
 	if v.operation != "" {
 		if op = lookupOperation(v.operation); op == nil {
-			return fail(usagef("--operation: unknown operation: give one of %s", registry.Names()))
+			return fail(unknownOperation("--operation", v.operation))
 		}
 	}
 	var codec *ecpaycrypto.Codec

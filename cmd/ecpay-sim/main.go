@@ -20,9 +20,11 @@
 //	curl {URL}/_sim/state
 //
 // DelayFlag is DelayIssue's: "2" waits for TriggerIssue (the default), "1" is
-// scheduled (ECPay issues it by itself; the simulator keeps it pending);
+// scheduled (it issues by itself DelayDay days after it was stored);
 // DelayDay is the days before it issues once triggered (0 by default:
-// TriggerIssue issues it at once). `ecpay-sim --help`
+// TriggerIssue issues it at once), by the simulator's clock, which
+// POST {URL}/_sim/clock moves forward ({"advance":"72h"}). DelayIssue itself
+// stores an invoice the same way, with its invoice data. `ecpay-sim --help`
 // lists every flag and the admin API's answers; the lifecycle and the codes
 // are in the documentation of package ecpaysim.
 //
@@ -62,6 +64,15 @@
 // 0, or 1 with --fail-on-violation when there was any violation (upstream
 // failures never count), or when the recording could not be written;
 // GET {URL}/_sim/state shows the same counts while they run.
+//
+// {URL}/_sim/ui is the inspector, for a browser on the same machine (it
+// answers loopback only; a line on stderr gives its address on start-up):
+// every exchange, newest first, with its operation, merchant, TransCode,
+// RtnCode and verdict, opening to both sides' decrypted Data with each
+// violation pinned to its field; filters; live updates; the state (the
+// simulator's invoices, the proxy's counts) and, for the simulator, a form
+// that arms a fault as InjectNext does. In proxy mode it shows the traffic
+// to the real ECPay, upstream failures apart from violations.
 //
 // Logs go to stderr, one line per answer, and never hold keys or Data. The
 // simulator keeps the most recent 1,000 requests, within

@@ -169,7 +169,8 @@ func TestBinary(t *testing.T) {
 		"PRE1": {MerchantID: stage, Tsr: "PRE1", DelayFlag: ecpaysim.DelayTrigger, Status: ecpaysim.StatusCancelled, CancelRequests: 1},
 		"PRE2": {MerchantID: stage, Tsr: "PRE2", DelayFlag: ecpaysim.DelayTrigger, Status: ecpaysim.StatusIssued, TriggerRequests: 1},
 		"PRE3": {MerchantID: stage, Tsr: "PRE3", DelayFlag: ecpaysim.DelayTrigger, DelayDay: 3, Status: ecpaysim.StatusTriggered, TriggerRequests: 1},
-		"PRE4": {MerchantID: stage, Tsr: "PRE4", DelayFlag: ecpaysim.DelayScheduled, Status: ecpaysim.StatusPending},
+		// Scheduled 0 days after it was stored: issued by the first request.
+		"PRE4": {MerchantID: stage, Tsr: "PRE4", DelayFlag: ecpaysim.DelayScheduled, Status: ecpaysim.StatusIssued},
 		"BIN1": {MerchantID: stage, Tsr: "BIN1", DelayFlag: ecpaysim.DelayTrigger, Status: ecpaysim.StatusCancelled, CancelRequests: 2},
 		"BIN2": {MerchantID: stage, Tsr: "BIN2", DelayFlag: ecpaysim.DelayTrigger, DelayDay: 3, Status: ecpaysim.StatusTriggered, TriggerRequests: 1},
 	}
@@ -177,9 +178,27 @@ func TestBinary(t *testing.T) {
 		t.Errorf("state %+v", state)
 	}
 	for _, inv := range state.Invoices {
+		// The clock runs: a triggered invoice issues some time in 3 days;
+		// an issued one has a number.
+		if (inv.Status == ecpaysim.StatusTriggered) == inv.IssueAt.IsZero() || (inv.Status == ecpaysim.StatusIssued) == (inv.InvoiceNo == "") {
+			t.Errorf("invoice %+v: IssueAt or InvoiceNo does not fit its status", inv)
+		}
+		inv.IssueAt, inv.InvoiceNo = time.Time{}, ""
 		if inv != want[inv.Tsr] {
 			t.Errorf("invoice %+v, want %+v", inv, want[inv.Tsr])
 		}
+	}
+
+	// The inspector, at the URL the start-up line gives, shows them.
+	if want := "ecpay-sim: the inspector is at " + p.url + "/_sim/ui (it answers this machine only)\n"; !strings.Contains(p.stderr.String(), want) {
+		t.Errorf("stderr lacks %q:\n%s", want, p.stderr)
+	}
+	if status, page := p.do(t, http.MethodGet, "/_sim/ui?op=CancelDelayIssue", "", nil); status != http.StatusOK ||
+		strings.Count(string(page), `data-op="CancelDelayIssue"`) != 3 || strings.Contains(string(page), `data-op="TriggerIssue"`) {
+		t.Errorf("GET /_sim/ui?op=CancelDelayIssue: HTTP %d\n%s", status, page)
+	}
+	if status, page := p.do(t, http.MethodGet, "/_sim/ui/state", "", nil); status != http.StatusOK || !strings.Contains(string(page), "<td>PRE4</td>") {
+		t.Errorf("GET /_sim/ui/state: HTTP %d\n%s", status, page)
 	}
 
 	if err := p.Cmd.Process.Signal(syscall.SIGTERM); err != nil {

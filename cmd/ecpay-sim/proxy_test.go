@@ -126,6 +126,11 @@ func TestBinaryRecordThenReplay(t *testing.T) {
 	if !strings.Contains(outputs[0], `"rtn_code":1`) || !strings.Contains(outputs[1], `"rtn_code":4000004`) {
 		t.Errorf("through the proxy:\n%s", strings.Join(outputs, ""))
 	}
+	// The inspector shows the traffic to the upstream, decrypted.
+	if status, page := px.do(t, http.MethodGet, "/_sim/ui", "", nil); status != http.StatusOK || !strings.Contains(string(page), "ECPay proxy inspector") ||
+		!strings.Contains(string(page), `data-op="TriggerIssue" data-verdict="ok"`) || !strings.Contains(string(page), "&#34;Tsr&#34;: &#34;PRE2&#34;") {
+		t.Errorf("GET /_sim/ui of the proxy: HTTP %d\n%s", status, page)
+	}
 	state, stateBody := px.summary(t)
 	if state.Mode != proxy.ModeProxy || state.Upstream != upstream.url || state.Exchanges != 2 || state.Violations != 0 || state.UpstreamFailures != 0 {
 		t.Errorf("the proxy's state %s", stateBody)

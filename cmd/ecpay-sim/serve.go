@@ -20,6 +20,7 @@ import (
 	"github.com/ecpay-go/einvoice/ecpaysim"
 	"github.com/ecpay-go/einvoice/ecpaysim/proxy"
 	"github.com/ecpay-go/einvoice/internal/input"
+	"github.com/ecpay-go/einvoice/internal/inspect"
 	"github.com/ecpay-go/einvoice/internal/protocol"
 )
 
@@ -67,6 +68,10 @@ func serve(ctx context.Context, f *flags, svc *service, logger *slog.Logger, std
 	served := make(chan error, 1)
 	go func() { served <- server.Serve(ln) }()
 	fmt.Fprintf(stdout, "http://%s\n", ln.Addr())
+	if !f.quiet {
+		// Not on stdout, whose one line scripts read.
+		fmt.Fprintf(stderr, "ecpay-sim: the inspector is at http://%s%s (it answers this machine only)\n", ln.Addr(), inspect.Path)
+	}
 
 	select {
 	case err := <-served:
@@ -111,7 +116,7 @@ func simulatorService(f *flags, firstMerchant string, opts []ecpaysim.Option, lo
 			return nil, fail("--delayed #%d: %s", i+1, libraryMessage(err))
 		}
 	}
-	return &service{handler: sim.Handler(), shutdown: shutdownTimeout, release: func() {}, finish: func() int {
+	return &service{handler: withInspector(sim.Handler(), inspect.Simulator(sim)), shutdown: shutdownTimeout, release: func() {}, finish: func() int {
 		if !f.quiet {
 			logger.Info("ecpay-sim stopped", slog.Int("requests", len(sim.Requests())), slog.Int("violations", len(sim.Violations())))
 		}
@@ -163,7 +168,7 @@ func proxyService(f *flags, shared []proxy.SharedOption, stderr io.Writer, fail 
 		return rec.Close()
 	}
 	return &service{
-		handler:  p.Handler(),
+		handler:  withInspector(p.Handler(), inspect.Proxy(proxy.ModeProxy, p)),
 		shutdown: f.upstreamTimeout + shutdownTimeout,
 		release:  func() { _ = closeRecording() },
 		finish: func() int {
@@ -217,7 +222,7 @@ func replayService(ctx context.Context, f *flags, shared []proxy.SharedOption, s
 		// input's errors name the flag.
 		return nil, fail("%s", err)
 	}
-	return &service{handler: rp.Handler(), shutdown: shutdownTimeout, release: func() {}, finish: func() int {
+	return &service{handler: withInspector(rp.Handler(), inspect.Proxy(proxy.ModeReplay, rp)), shutdown: shutdownTimeout, release: func() {}, finish: func() int {
 		return printSummary(stderr, "replay of "+f.replay, rp.Summary(), f.failOnViolation)
 	}}, 0
 }
@@ -274,4 +279,17 @@ func stopReason(ctx context.Context) string {
 // the library starts with, which would repeat ecpay-sim's own prefix.
 func libraryMessage(err error) string {
 	return strings.ReplaceAll(err.Error(), "ecpaysim: ", "")
+}
+
+// withInspector serves the inspector of src at inspect.Path and below it,
+// and every other path with h.
+func withInspector(h http.Handler, src inspect.Source) http.Handler {
+	ui := inspect.Handler(src)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == inspect.Path || strings.HasPrefix(r.URL.Path, inspect.Path+"/") {
+			ui.ServeHTTP(w, r)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }

@@ -37,6 +37,12 @@ e.g. http://127.0.0.1:8080; nothing else goes to stdout. Logs go to stderr,
 one line per answer (per exchange for a proxy or a replay), and never hold
 keys or Data.
 
+{URL}/_sim/ui is the inspector, a page for a browser on this machine (it
+answers loopback only; stderr names it on start-up): the exchanges newest
+first, each with both sides' decrypted Data and every violation pinned to
+its field, updated as they come; the state; for the simulator, a form that
+arms a fault for the next request.
+
 Flags:
   --addr host:port
         where to listen (default 127.0.0.1:8080); port 0 picks a free port
@@ -55,10 +61,13 @@ Flags:
   --delayed TSR[:FLAG[:DAYS]]
         the simulator only: register a pending delayed invoice of the first
         merchant, as DelayIssue stores it; repeatable. FLAG is DelayFlag: 2
-        waits for TriggerIssue (the default), 1 is scheduled (it stays
-        pending here); DAYS is DelayDay (default 0): TriggerIssue issues the
-        invoice at once (4000004) or after DAYS days (4000003). A Tsr
-        holding ':' needs the admin API.
+        waits for TriggerIssue (the default), 1 is scheduled: it issues by
+        itself DAYS days after it was stored; DAYS is DelayDay (default 0):
+        TriggerIssue issues the invoice at once (4000004) or DAYS days later
+        (4000003). "Later" is by the simulator's clock, which POST
+        /_sim/clock moves. An invoice registered so has no invoice data: the
+        simulator issues a minimal invoice of its own for it. A Tsr holding
+        ':' needs the admin API.
   --upstream URL
         run as a proxy to URL (https, or http for a loopback host; its path
         is a prefix of the requests'), e.g. https://einvoice-stage.ecpay.com.tw;
@@ -112,10 +121,23 @@ Admin API (the simulator's own, not ECPay's; errors are one text/plain line):
         field at fault; 404 for a merchant not configured; 409 for a Tsr
         already registered; 413 over 1 MiB; 415 unless application/json.
         A proxy or a replay has no invoices: 404 saying so.
+  GET {URL}/_sim/clock, POST {URL}/_sim/clock
+        the simulator's clock, {"Now":"2026-06-17T12:00:00+08:00"}; POST
+        moves it forward by {"advance":"72h"} (h, m, s) or to
+        {"now":"2026-06-20T12:00:00+08:00"} (RFC 3339) and answers the same;
+        400 for a bad body, 409 for a move into the past.
+  POST {URL}/_sim/barcodes, /_sim/lovecodes, /_sim/companies
+        make CheckBarcode, CheckLoveCode and GetCompanyNameByTaxID know a
+        value: {"BarCode":"/ABC+123"}, {"LoveCode":"5678","OrganName":"…"},
+        {"UnifiedBusinessNo":"04595252","CompanyName":"…"}. 201 with it;
+        400 for a value its page refuses (or a bad check digit).
   GET {URL}/_sim/state
-        the merchants (IDs, never keys), every invoice with its status
-        (pending, triggered, issued, cancelled) and request counts, and how
-        many requests are kept and how many simulator bugs were seen. For a
+        the merchants (IDs, never keys), every delayed invoice with its
+        status (pending, triggered, issued, cancelled), request counts, time
+        to issue and InvoiceNo, the issued invoices, the delayed invoices
+        issued (where ECPay would notify their NotifyURL), InvoiceNotify's
+        notices, the clock, and how many requests are kept and how many
+        simulator bugs were seen. For a
         proxy or a replay: the mode, the upstream, the exchanges, upstream
         failures and violations by side and rule, and for a replay the
         recorded exchanges loaded, served and unmatched.

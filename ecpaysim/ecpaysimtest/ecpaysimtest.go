@@ -36,14 +36,16 @@ type Server struct {
 	HTTP *httptest.Server
 	// Client is a wrapper.Client for the first configured merchant (the
 	// stage merchant by default) whose requests go to URL, reading the
-	// clock of WithClock if given.
+	// simulator's clock (Server.Now: WithClock's if given, moved by
+	// Advance), so its Timestamps stay in the window after a move.
 	Client *wrapper.Client
 }
 
 // NewServer starts an ecpaysim.Server made with opts on a local port,
 // serving the operations and the admin API, and closes it when t's test
 // ends. Every violation of the simulator fails t. It calls t.Fatal if the
-// Server cannot be made. The client reads the Server's clock.
+// Server cannot be made. The client reads the Server's clock, moves
+// included.
 func NewServer(t testing.TB, opts ...ecpaysim.Option) *Server {
 	t.Helper()
 	opts = append([]ecpaysim.Option{ecpaysim.WithViolationFunc(func(err error) { t.Errorf("%v", err) })}, opts...)

@@ -38,8 +38,11 @@ var allViolations = sync.OnceValues(func() (*contract.Checker, error) {
 // recorded) and its MerchantID, and, unless the request was not forwarded
 // or the upstream failed, the answer's status, envelope and decrypted Data.
 // A Data that did not decrypt cannot be tried again without the keys: such
-// violations are kept as recorded. The error is for pages that do not load,
-// a bug of the build.
+// violations are kept as recorded. An answer's Data that is a plain JSON
+// object, as ECPay answers GetIssueList (registry.Operation.PlainAnswerData),
+// is checked as it is, from the envelope recording it; for any other
+// operation the page's envelope schema reports it. The error is for pages
+// that do not load, a bug of the build.
 //
 // A Proxy's live checks are this one, after decrypting both sides with the
 // merchant's keys: a recording checked again by the same binary gives the
@@ -154,10 +157,22 @@ func (f *found) response(c *contract.Checker, op *registry.Operation, resp *Mess
 	switch raw, ok := envelope["Data"]; {
 	case !ok || string(raw) == `""` || string(raw) == "null":
 		f.add(SideResponse, WhereEnvelope, "/Data", ruleDataMissing, "TransCode is 1 but the answer carries no Data")
+	case plainData(op, raw):
+		// ECPay's plain Data for such an operation is its answer as it is;
+		// for any other, the page's envelope schema has reported it.
+		f.data(SideResponse, raw, func() error { return c.ResponseData(op, raw) })
 	case resp.Decrypted:
 		p := resp.Plaintext()
 		f.data(SideResponse, p, func() error { return c.ResponseData(op, p) })
 	}
+}
+
+// plainData reports whether raw, an answer envelope's Data, is the plain
+// JSON object ECPay answers an operation with PlainAnswerData (GetIssueList)
+// instead of the encrypted string: the answer itself, checked with no keys.
+func plainData(op *registry.Operation, raw json.RawMessage) bool {
+	raw = bytes.TrimSpace(raw)
+	return op.PlainAnswerData && len(raw) > 0 && raw[0] == '{'
 }
 
 // mediaType checks a Content-Type.

@@ -29,6 +29,7 @@ type observer struct {
 	logger    *slog.Logger
 	rec       *recorder // nil unless recording
 	budget    *byteBudget
+	kept      keptLog
 
 	mu     sync.Mutex // guards the fields below
 	counts Summary
@@ -242,9 +243,11 @@ func (o *observer) finish(ob *observation, response bool) {
 		ob.ex.Notes = append(ob.ex.Notes, fmt.Sprintf("%d more violations, not listed", left))
 	}
 	var recErr error
+	safe := safeMessages(&ob.ex, ob.codec)
 	if o.rec != nil {
-		recErr = o.rec.write(safeMessages(&ob.ex, ob.codec))
+		recErr = o.rec.write(safe)
 	}
+	o.kept.add(*safe)
 	o.mu.Lock()
 	c := &o.counts
 	c.Exchanges++

@@ -21,8 +21,10 @@ import (
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if bin, err := simBinary(); err == nil {
-		_ = os.RemoveAll(filepath.Dir(bin))
+	for _, built := range []func() (string, error){simBinary, invoiceBinary} {
+		if bin, err := built(); err == nil {
+			_ = os.RemoveAll(filepath.Dir(bin))
+		}
 	}
 	os.Exit(code)
 }

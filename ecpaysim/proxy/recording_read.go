@@ -8,11 +8,12 @@ import (
 	"fmt"
 	"io"
 	"iter"
-	"reflect"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ecpay-go/einvoice/internal/jsonview"
 )
 
 // RecordingLine is a line of a recording, as ReadRecording yields it.
@@ -244,7 +245,7 @@ func jsonProblem(err error) string {
 		if typeErr.Field == "" {
 			return fmt.Sprintf("a line must be a JSON object, not a JSON %s", typeErr.Value)
 		}
-		return fmt.Sprintf("%q must be %s, not a JSON %s", typeErr.Field, jsonKind(typeErr.Type), typeErr.Value)
+		return fmt.Sprintf("%q must be %s, not a JSON %s", typeErr.Field, jsonview.WithArticle(jsonview.TypeName(typeErr.Type)), typeErr.Value)
 	}
 	var timeErr *time.ParseError
 	if errors.As(err, &timeErr) || strings.HasPrefix(err.Error(), "Time.UnmarshalJSON") {
@@ -253,27 +254,6 @@ func jsonProblem(err error) string {
 		return `"time" must be an RFC 3339 time string, e.g. "2025-01-02T03:04:05Z"`
 	}
 	return strings.TrimPrefix(err.Error(), "json: ")
-}
-
-// jsonKind names the JSON that decodes into t.
-func jsonKind(t reflect.Type) string {
-	switch {
-	case t == reflect.TypeFor[[]byte]():
-		return "a base64 string"
-	case t == reflect.TypeFor[json.RawMessage]():
-		return "JSON"
-	}
-	switch t.Kind() {
-	case reflect.String:
-		return "a string"
-	case reflect.Slice, reflect.Array:
-		return "an array"
-	case reflect.Struct, reflect.Map:
-		return "an object"
-	case reflect.Bool:
-		return "a boolean"
-	}
-	return "a number"
 }
 
 // unquote returns the JSON string raw, or "" and false.

@@ -47,7 +47,7 @@ func TestReadRecording(t *testing.T) {
 		{"unknown member", strings.Replace(goodLine, `"method"`, `"verb":1,"method"`, 1), []result{{1, `unknown field "verb"`}}},
 		{"no time", strings.Replace(goodLine, `"time":"2025-01-02T03:04:05Z",`, "", 1), []result{{1, `"time" is missing`}}},
 		{"a bad time", strings.Replace(goodLine, `"2025-01-02T03:04:05Z"`, `"yesterday"`, 1), []result{{1, `"time" must be an RFC 3339 time string`}}},
-		{"a status that is a string", strings.Replace(goodLine, `"status":200`, `"status":"200"`, 1), []result{{1, `"response.status" must be a number, not a JSON string`}}},
+		{"a status that is a string", strings.Replace(goodLine, `"status":200`, `"status":"200"`, 1), []result{{1, `"response.status" must be an integer, not a JSON string`}}},
 		{"no status", strings.Replace(goodLine, `"status":200,`, "", 1), []result{{1, `"response" "status" 0 is not an HTTP status`}}},
 		{"a relative path", strings.Replace(goodLine, `"path":"/B2CInvoice`, `"path":"B2CInvoice`, 1), []result{{1, `"path" must begin with "/"`}}},
 		{"two bodies", strings.Replace(goodLine, `"content_type":"application/json","envelope"`, `"text":"x","envelope"`, 1), []result{{1, `more than one of "envelope", "text"`}}},

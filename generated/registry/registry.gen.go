@@ -106,6 +106,7 @@ var Allowance = ecpayop.New(Operation{
 		{Code: 1, Name: "OK", Message: "", Description: "success", Success: true},
 		{Code: 9000001, Name: "TaxSystemFailed", Message: "呼叫財政部API失敗", Description: "the tax ministry's system failed; try again later", Classes: []Class{Transient}},
 		{Code: 9999999, Name: "SystemError", Message: "系統異常,請稍後再試", Description: "ECPay's system error; try again later", Classes: []Class{Busy}},
+		{Code: 2, Name: "InvoiceNotFound", Message: "查無發票資料，請重新確認", Description: "the merchant has no invoice of this number (and date) or RelateNumber", Classes: []Class{NotFound}},
 	},
 }, allowance.GetSpec)
 
@@ -125,6 +126,7 @@ var AllowanceByCollegiate = ecpayop.New(Operation{
 		{Code: 1, Name: "OK", Message: "", Description: "success", Success: true},
 		{Code: 9000001, Name: "TaxSystemFailed", Message: "呼叫財政部API失敗", Description: "the tax ministry's system failed; try again later", Classes: []Class{Transient}},
 		{Code: 9999999, Name: "SystemError", Message: "系統異常,請稍後再試", Description: "ECPay's system error; try again later", Classes: []Class{Busy}},
+		{Code: 2, Name: "InvoiceNotFound", Message: "查無發票資料，請重新確認", Description: "the merchant has no invoice of this number (and date) or RelateNumber", Classes: []Class{NotFound}},
 	},
 }, allowancebycollegiate.GetSpec)
 
@@ -167,6 +169,8 @@ var AllowanceInvalidByCollegiate = ecpayop.New(Operation{
 		{Code: 9000001, Name: "TaxSystemFailed", Message: "呼叫財政部API失敗", Description: "the tax ministry's system failed; try again later", Classes: []Class{Transient}},
 		{Code: 9999999, Name: "SystemError", Message: "系統異常,請稍後再試", Description: "ECPay's system error; try again later", Classes: []Class{Busy}},
 		{Code: 5070250, Name: "AllowanceAlreadyAgreed", Message: "無法取消已經同意的線上折讓單", Description: "the buyer already agreed to the online allowance; void it with AllowanceInvalid", Classes: []Class{Conflict}},
+		{Code: 2000039, Name: "AllowanceNotFound", Message: "查無折讓單資料，請確認!", Description: "no allowance of this invoice has this AllowanceNo", Classes: []Class{NotFound}},
+		{Code: 2000063, Name: "AllowanceAlreadyVoided", Message: "該折讓單已作廢過，請確認", Description: "the allowance was voided or cancelled already", Classes: []Class{Conflict}},
 	},
 }, allowanceinvalidbycollegiate.GetSpec)
 
@@ -287,6 +291,7 @@ var GetAllowance = ecpayop.New(Operation{
 		{Code: 1, Name: "OK", Message: "", Description: "success", Success: true},
 		{Code: 9000001, Name: "TaxSystemFailed", Message: "呼叫財政部API失敗", Description: "the tax ministry's system failed; try again later", Classes: []Class{Transient}},
 		{Code: 9999999, Name: "SystemError", Message: "系統異常,請稍後再試", Description: "ECPay's system error; try again later", Classes: []Class{Busy}},
+		{Code: 2000039, Name: "AllowanceNotFound", Message: "查無折讓單資料，請確認!", Description: "no allowance of this invoice has this AllowanceNo", Classes: []Class{NotFound}},
 	},
 }, getallowance.GetSpec)
 
@@ -306,6 +311,7 @@ var GetAllowanceInvalid = ecpayop.New(Operation{
 		{Code: 1, Name: "OK", Message: "", Description: "success", Success: true},
 		{Code: 9000001, Name: "TaxSystemFailed", Message: "呼叫財政部API失敗", Description: "the tax ministry's system failed; try again later", Classes: []Class{Transient}},
 		{Code: 9999999, Name: "SystemError", Message: "系統異常,請稍後再試", Description: "ECPay's system error; try again later", Classes: []Class{Busy}},
+		{Code: 2000039, Name: "AllowanceNotFound", Message: "查無折讓單資料，請確認!", Description: "no allowance of this invoice has this AllowanceNo", Classes: []Class{NotFound}},
 	},
 }, getallowanceinvalid.GetSpec)
 
@@ -366,6 +372,7 @@ var GetInvalid = ecpayop.New(Operation{
 		{Code: 1, Name: "OK", Message: "", Description: "success", Success: true},
 		{Code: 9000001, Name: "TaxSystemFailed", Message: "呼叫財政部API失敗", Description: "the tax ministry's system failed; try again later", Classes: []Class{Transient}},
 		{Code: 9999999, Name: "SystemError", Message: "系統異常,請稍後再試", Description: "ECPay's system error; try again later", Classes: []Class{Busy}},
+		{Code: 2, Name: "InvoiceNotFound", Message: "查無發票資料，請重新確認", Description: "the merchant has no invoice of this number (and date) or RelateNumber", Classes: []Class{NotFound}},
 	},
 }, getinvalid.GetSpec)
 
@@ -404,6 +411,7 @@ var GetIssue = ecpayop.New(Operation{
 		{Code: 1, Name: "OK", Message: "", Description: "success", Success: true},
 		{Code: 9000001, Name: "TaxSystemFailed", Message: "呼叫財政部API失敗", Description: "the tax ministry's system failed; try again later", Classes: []Class{Transient}},
 		{Code: 9999999, Name: "SystemError", Message: "系統異常,請稍後再試", Description: "ECPay's system error; try again later", Classes: []Class{Busy}},
+		{Code: 2, Name: "InvoiceNotFound", Message: "查無發票資料，請重新確認", Description: "the merchant has no invoice of this number (and date) or RelateNumber", Classes: []Class{NotFound}},
 	},
 }, getissue.GetSpec)
 
@@ -419,6 +427,7 @@ var GetIssueList = ecpayop.New(Operation{
 	ResponseType:       reflect.TypeFor[getissuelist.ResponseData](),
 	RequestDataSchema:  "requestBody.Data",
 	ResponseDataSchema: "responses.Data",
+	PlainAnswerData:    true,
 	Codes: []Code{
 		{Code: 1, Name: "OK", Message: "", Description: "success", Success: true},
 		{Code: 9000001, Name: "TaxSystemFailed", Message: "呼叫財政部API失敗", Description: "the tax ministry's system failed; try again later", Classes: []Class{Transient}},
@@ -443,6 +452,7 @@ var Invalid = ecpayop.New(Operation{
 		{Code: 9000001, Name: "TaxSystemFailed", Message: "呼叫財政部API失敗", Description: "the tax ministry's system failed; try again later", Classes: []Class{Transient}},
 		{Code: 9999999, Name: "SystemError", Message: "系統異常,請稍後再試", Description: "ECPay's system error; try again later", Classes: []Class{Busy}},
 		{Code: 5070450, Name: "InvoiceHasAllowance", Message: "該發票已被折讓過，無法直接作廢發票", Description: "the invoice has an allowance; void its allowances first", Classes: []Class{Conflict}},
+		{Code: 2, Name: "InvoiceNotFound", Message: "查無發票資料，請重新確認", Description: "the merchant has no invoice of this number (and date) or RelateNumber", Classes: []Class{NotFound}},
 	},
 }, invalid.GetSpec)
 
@@ -462,6 +472,7 @@ var InvoiceNotify = ecpayop.New(Operation{
 		{Code: 1, Name: "OK", Message: "", Description: "success", Success: true},
 		{Code: 9000001, Name: "TaxSystemFailed", Message: "呼叫財政部API失敗", Description: "the tax ministry's system failed; try again later", Classes: []Class{Transient}},
 		{Code: 9999999, Name: "SystemError", Message: "系統異常,請稍後再試", Description: "ECPay's system error; try again later", Classes: []Class{Busy}},
+		{Code: 2, Name: "InvoiceNotFound", Message: "查無發票資料，請重新確認", Description: "the merchant has no invoice of this number (and date) or RelateNumber", Classes: []Class{NotFound}},
 	},
 }, invoicenotify.GetSpec)
 
@@ -481,6 +492,7 @@ var InvoicePrint = ecpayop.New(Operation{
 		{Code: 1, Name: "OK", Message: "", Description: "success", Success: true},
 		{Code: 9000001, Name: "TaxSystemFailed", Message: "呼叫財政部API失敗", Description: "the tax ministry's system failed; try again later", Classes: []Class{Transient}},
 		{Code: 9999999, Name: "SystemError", Message: "系統異常,請稍後再試", Description: "ECPay's system error; try again later", Classes: []Class{Busy}},
+		{Code: 2, Name: "InvoiceNotFound", Message: "查無發票資料，請重新確認", Description: "the merchant has no invoice of this number (and date) or RelateNumber", Classes: []Class{NotFound}},
 	},
 }, invoiceprint.GetSpec)
 
@@ -502,6 +514,7 @@ var Issue = ecpayop.New(Operation{
 		{Code: 5000022, Name: "AmountMismatch", Message: "驗證發票金額發現錯誤，與商品合計金額不符", Description: "SalesAmount does not match the items' amounts"},
 		{Code: 2020001, Name: "BadLoveCode", Message: "捐贈碼為3~7碼純數字", Description: "LoveCode is not 3 to 7 digits"},
 		{Code: 1100040, Name: "InvoiceNumbersExhausted", Message: "發票字軌已用完", Description: "the merchant's invoice word track has no numbers left; add or enable a track (UpdateInvoiceWordStatus)"},
+		{Code: 10000009, Name: "DuplicateRelateNumber", Message: "自訂編號不可重複", Description: "the merchant already issued an invoice with this RelateNumber (compared without regard to case); GetIssue by RelateNumber finds it", Classes: []Class{Conflict}},
 	},
 }, issue.GetSpec)
 
@@ -565,6 +578,8 @@ var VoidWithReIssue = ecpayop.New(Operation{
 		{Code: 9999999, Name: "SystemError", Message: "系統異常,請稍後再試", Description: "ECPay's system error; try again later", Classes: []Class{Busy}},
 		{Code: 5000022, Name: "AmountMismatch", Message: "驗證發票金額發現錯誤，與商品合計金額不符", Description: "SalesAmount does not match the items' amounts"},
 		{Code: 2020001, Name: "BadLoveCode", Message: "捐贈碼為3~7碼純數字", Description: "LoveCode is not 3 to 7 digits"},
+		{Code: 2, Name: "InvoiceNotFound", Message: "查無發票資料，請重新確認", Description: "the merchant has no invoice of this number", Classes: []Class{NotFound}},
+		{Code: 5070450, Name: "InvoiceHasAllowance", Message: "該發票已被折讓過，無法直接作廢發票", Description: "the invoice has an allowance; void its allowances first", Classes: []Class{Conflict}},
 	},
 }, voidwithreissue.GetSpec)
 

@@ -64,10 +64,10 @@ func adoptResults(path, jpath string, tgt Target, warn io.Writer) error {
 			continue
 		}
 		switch _, final := rec.IsResult(); {
-		case final && settled[rec.Tsr]:
+		case final && settled[rec.Key]:
 			dropped++
 		case final:
-			settled[rec.Tsr] = true
+			settled[rec.Key] = true
 			put(newResults, line)
 			kept++
 		default:

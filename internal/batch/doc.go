@@ -1,5 +1,6 @@
 // Package batch runs a resumable, crash-safe batch of one operation: a
-// stream of keys (Tsrs today), one request per key, through a wrapper.Client
+// stream of keys (Tsrs, or the RelateNumbers of Issue Data), one request per
+// key, through a wrapper.Client
 // at a bounded concurrency and rate, with one JSON result line per key and,
 // given a results file, a journal that lets a rerun resume where a run
 // stopped without sending a settled key again.
@@ -7,9 +8,14 @@
 // It is operation-agnostic: an Operation (see For, Operations) is any
 // operation of the registry whose request Data has the key member and whose
 // other required members have a default or a single allowed value, so a
-// request is the key alone. The engine journals each request's intent from
-// the client's attempt hook (wrapper.WithAttemptHook), which sees the inner
-// Data of every attempt, retries included.
+// request is the key alone; or Issue (IssueOperation), whose input lines
+// are whole request Data keyed by RelateNumber (OpenDataSource), and whose
+// lost answers are settled by GetIssue before anything is resent. Result
+// and journal lines name the key first, under the operation's KeyMember
+// ({"tsr":…}, {"relate_number":…}), and messages say the key's name. The
+// engine journals each request's intent from the client's attempt hook
+// (wrapper.WithAttemptHook), which sees the inner Data of every attempt,
+// retries included.
 //
 //	b, err := batch.Start(ctx, batch.Config{Operation: op, Concurrency: 4, Out: "results.jsonl", Target: tgt,
 //		Stdout: os.Stdout, Stderr: os.Stderr}, func(opts ...wrapper.Option) (*wrapper.Client, error) {

@@ -53,13 +53,13 @@ func Start(ctx context.Context, cfg Config, newClient NewClient) (*Batch, error)
 	}
 	// Last, once nothing else can fail: the journal holds the files' locks.
 	if cfg.Out != "" {
-		if b.journal, err = openJournal(cfg.Out, cfg.Target, cfg.Adopt, cfg.Stderr); err != nil {
+		if b.journal, err = openJournal(cfg.Out, cfg.Target, cfg.Operation.Key, cfg.Operation.KeyMember, cfg.Adopt, cfg.Stderr); err != nil {
 			abort(nil)
 			return nil, err
 		}
 		b.journal.onFail = abort
 	}
-	b.progress = newProgress(cfg.Stderr)
+	b.progress = newProgress(cfg.Stderr, cfg.Operation.Key)
 	return b, nil
 }
 
@@ -71,11 +71,11 @@ func (b *Batch) Run(src *Source) int {
 	return b.run(src)
 }
 
-// Batch sends a stream of Tsrs with a fixed number of workers. Memory does
-// not grow with the number of Tsrs but for the duplicate check (seenSet) and,
-// with --out, the journal's index of earlier runs' Tsrs: the reader hands one
-// Tsr at a time to the workers, and results go straight to stdout and the
-// journal.
+// Batch sends a stream of keys with a fixed number of workers. Memory does
+// not grow with the number of keys but for the duplicate check (seenSet) and,
+// with --out, the journal's index of earlier runs' keys: the reader hands one
+// key (and its line of Data) at a time to the workers, and results go
+// straight to stdout and the journal.
 type Batch struct {
 	bop         *Operation
 	client      *wrapper.Client
@@ -104,9 +104,12 @@ type Batch struct {
 	over      atomic.Bool  // the batch is over: the counting pass may stop
 }
 
-// job is one Tsr for a worker.
+// job is one key for a worker: the request Data of a Whole line, where it
+// was read, and whether an earlier attempt may have reached ECPay.
 type job struct {
-	tsr    string
+	key    string
+	data   []byte
+	where  string
 	resent bool
 }
 
@@ -186,8 +189,8 @@ func (b *Batch) run(src *Source) int {
 	case fatal != nil:
 		b.progress.note("ecpay-invoice: stopped: %v", fatal)
 		if len(unwritten) > 0 {
-			b.progress.note("ecpay-invoice: %d answered Tsrs are on stdout but not in %s: %s; their intents are in the journal, so a rerun with the same --out sends them again, marked resent",
-				len(unwritten), b.journal.results.path, joinTsrs(unwritten))
+			b.progress.note("ecpay-invoice: %d answered %ss are on stdout but not in %s: %s; their intents are in the journal, so a rerun with the same --out %s",
+				len(unwritten), b.bop.Key, b.journal.results.path, joinTsrs(unwritten), b.afterLoss())
 		}
 		return ExitFailure
 	case interrupted:
@@ -246,9 +249,9 @@ func (b *Batch) summary(interrupted bool) string {
 	p := b.progress
 	done, failed, skipped := p.done.Load(), p.failed.Load(), p.skipped.Load()
 	earlier, duplicates := p.earlier.Load(), p.duplicates.Load()
-	noun := "Tsrs"
+	noun := b.bop.Key + "s"
 	if done == 1 {
-		noun = "Tsr"
+		noun = b.bop.Key
 	}
 	s := fmt.Sprintf("ecpay-invoice: %d %s: %d ok, %d failed, %d skipped", done, noun, done-failed-skipped-earlier-duplicates, failed, skipped)
 	if earlier > 0 {
@@ -257,12 +260,15 @@ func (b *Batch) summary(interrupted bool) string {
 	if duplicates > 0 {
 		s += fmt.Sprintf(", %d duplicates", duplicates)
 	}
+	if settled := p.settled.Load(); settled > 0 {
+		s += fmt.Sprintf(" (of the ok, %d issued by an earlier attempt whose answer was lost, found by %s, not sent again)", settled, b.bop.settle.lookupName)
+	}
 	s += fmt.Sprintf(", in %s (%d sent, %.1f/s)", time.Since(p.start).Round(time.Millisecond), p.sent.Load(), p.rate())
 	if interrupted {
 		if b.journal != nil {
 			s += "; interrupted: rerun with the same --out to resume"
 		} else {
-			s += "; interrupted: the remaining Tsrs were not sent"
+			s += "; interrupted: the remaining " + b.bop.Key + "s were not sent"
 		}
 	}
 	return s
@@ -273,9 +279,9 @@ func (b *Batch) summary(interrupted bool) string {
 // would contradict each other. When decides, they alone make the exit
 // status code.
 func (b *Batch) earlierFailures(n, code int, decides bool) string {
-	noun := "Tsrs"
+	noun := b.bop.Key + "s"
 	if n == 1 {
-		noun = "Tsr"
+		noun = b.bop.Key
 	}
 	s := fmt.Sprintf("; %d skipped %s failed in an earlier run (see %s)", n, noun, b.journal.results.path)
 	if decides {
@@ -289,14 +295,14 @@ func (b *Batch) earlierFailures(n, code int, decides bool) string {
 func (b *Batch) count(src *Source) {
 	var total, toSend int64
 	stopped := false
-	src.count(func(it tsrItem) {
+	src.count(func(it item) {
 		if stopped = stopped || b.over.Load(); stopped {
 			return
 		}
 		total++
 		// A Tsr the client refuses without a request is counted here
 		// and taken off when it is refused (progress.unsendable).
-		if it.problem != "" || (b.journal != nil && b.journal.lookup(it.tsr).final != 0) {
+		if it.problem != "" || (b.journal != nil && b.journal.lookup(it.key).final != 0) {
 			return
 		}
 		toSend++
@@ -328,19 +334,19 @@ func (b *Batch) read(src *Source, jobs chan<- job) (all bool, err error) {
 		if b.stop.Err() != nil {
 			return false, nil
 		}
-		if first, repeated := seen.add(it.tsr, it.number); repeated {
-			r := invalidResult(it.tsr, fmt.Sprintf("%s repeats the Tsr of %s: it is sent once, not again", it.where, src.where(first)))
+		if first, repeated := seen.add(it.key, it.number); repeated {
+			r := b.bop.invalidResult(it.key, fmt.Sprintf("%s repeats the %s of %s: it is sent once, not again", it.where, b.bop.Key, src.where(first)))
 			r.Outcome = OutcomeDuplicate
 			b.emit(&r, false)
 			continue
 		}
 		if seen.full && !warnedFull {
 			warnedFull = true
-			b.progress.note("ecpay-invoice: more than %d distinct Tsrs: repeats of later ones are not detected as duplicates", maxSeen)
+			b.progress.note("ecpay-invoice: more than %d distinct %ss: repeats of later ones are not detected as duplicates", maxSeen, b.bop.Key)
 		}
 		var e journalEntry
 		if b.journal != nil {
-			if e = b.journal.lookup(it.tsr); e.final != 0 {
+			if e = b.journal.lookup(it.key); e.final != 0 {
 				r, err := b.journal.finalResult(e)
 				if err != nil {
 					b.abort(err)
@@ -352,12 +358,12 @@ func (b *Batch) read(src *Source, jobs chan<- job) (all bool, err error) {
 			}
 		}
 		if it.problem != "" {
-			r := invalidResult(it.tsr, it.where+" "+it.problem+"; nothing was sent")
+			r := b.bop.invalidResult(it.key, it.where+" "+it.problem+"; nothing was sent")
 			b.emit(&r, false)
 			continue
 		}
 		select {
-		case jobs <- job{tsr: it.tsr, resent: e.resend()}:
+		case jobs <- job{key: it.key, data: it.data, where: it.where, resent: e.resend()}:
 		case <-b.stop.Done():
 			return false, nil
 		}
@@ -387,41 +393,6 @@ func (b *Batch) work(jobs <-chan job) {
 	}
 }
 
-// send makes one Tsr's call and reports it. A call that the stop kept from
-// being sent reports nothing: a rerun picks the Tsr up.
-func (b *Batch) send(j job) {
-	if b.stop.Err() != nil {
-		b.unhandled.Add(1)
-		return
-	}
-	op, data := b.bop.Op.Name, b.bop.Request(j.tsr)
-	// Pace only what will go on the wire: a Tsr the spec rejects is
-	// refused by the client without a request. The wait is not part of
-	// the call's --timeout.
-	if b.limiter != nil && b.client.ValidateCall(op, data) == nil {
-		if err := b.limiter.Wait(b.stop); err != nil {
-			b.unhandled.Add(1)
-			return
-		}
-	}
-	// Calls in flight outlive the stop, bounded by --timeout;
-	// beforeAttempt journals each attempt's intent.
-	res, err := b.client.Call(context.WithoutCancel(b.stop), op, data)
-	if errors.Is(err, errStopping) {
-		b.unhandled.Add(1)
-		return
-	}
-	r := Result{Tsr: j.tsr, Answer: NewAnswer(res, err, b.timeout), Resent: j.resent}
-	if j.resent && errors.Is(err, wrapper.ErrConflict) {
-		r.Outcome = OutcomeProbablyDoneEarlier
-	}
-	sent := err == nil || wrapper.ErrorKind(err) != wrapper.KindValidation
-	if !sent {
-		b.progress.unsendable()
-	}
-	b.emit(&r, sent)
-}
-
 // emit prints r on stdout and records it: a final result in the results
 // file, the unsettled answer to a request in the journal. sent says whether
 // a request was made for it.
@@ -435,9 +406,9 @@ func (b *Batch) emit(r *Result, sent bool) {
 	if b.journal != nil && !r.Skipped {
 		switch {
 		case r.Final():
-			b.journal.record(buf.Bytes(), r.Tsr, true)
+			b.journal.record(buf.Bytes(), r.Key, true)
 		case sent:
-			b.journal.record(buf.Bytes(), r.Tsr, false)
+			b.journal.record(buf.Bytes(), r.Key, false)
 		}
 	}
 	_, _ = b.stdout.Write(buf.Bytes())
@@ -464,7 +435,8 @@ func (b *Batch) beforeAttempt(_ context.Context, info wrapper.AttemptInfo) error
 	if b.stop.Err() != nil {
 		return errStopping
 	}
-	if b.journal != nil {
+	if b.journal != nil && info.Operation == b.bop.Op.Name {
+		// A lookup (GetIssue) changes nothing: it needs no intent.
 		key, err := b.bop.keyOf(info.Data)
 		if err == nil {
 			err = b.journal.intent(key)

@@ -61,7 +61,7 @@ func TestEveryAttemptIsJournalledFirst(t *testing.T) {
 			t.Fatal(err)
 		}
 		if rec.Sending {
-			intents = append(intents, rec.Tsr)
+			intents = append(intents, rec.Key)
 		}
 	}
 	if got := strings.Join(intents, " "); got != "R1 R1" {

@@ -91,6 +91,7 @@ type journalHeader struct {
 // batch stops sending.
 type journal struct {
 	results, log *logFile
+	member       string // the key's member in intent lines: tsr
 	index        map[string]journalEntry
 	scratch      []byte // finalResult's buffer
 
@@ -128,9 +129,10 @@ type journalEntry struct {
 // resend reports whether a Tsr not settled yet must be marked resent.
 func (e journalEntry) resend() bool { return e.uncertain || e.open }
 
-// Record reads a line of either file: an intent or a result.
+// Record reads a line of either file: an intent or a result. Its first
+// member is the key (see Result).
 type Record struct {
-	Tsr     string       `json:"tsr"`
+	Key     string       `json:"-"`
 	Sending bool         `json:"sending"`
 	OK      *bool        `json:"ok"`
 	Error   *resultError `json:"error"`
@@ -147,10 +149,31 @@ func (rec *Record) IsResult() (isResult, final bool) {
 	return true, r.Final()
 }
 
-// intentRecord is the line written before a request goes out.
-type intentRecord struct {
-	Tsr     string `json:"tsr"`
-	Sending bool   `json:"sending"`
+// recordFields is Record without its methods, for its JSON.
+type recordFields Record
+
+// UnmarshalJSON reads a line of either file: its first member is the key.
+func (rec *Record) UnmarshalJSON(data []byte) error {
+	_, key, err := firstMember(data)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(data, (*recordFields)(rec)); err != nil {
+		return err
+	}
+	rec.Key = key
+	return nil
+}
+
+// intentLine is the line written before a request for key goes out:
+// {"tsr":"…","sending":true}, the key under member.
+func intentLine(member, key string) []byte {
+	// Strings always encode.
+	name, _ := json.Marshal(member)
+	value, _ := json.Marshal(key)
+	line := make([]byte, 0, len(name)+len(value)+19)
+	line = append(append(append(append(line, '{'), name...), ':'), value...)
+	return append(line, `,"sending":true}`+"\n"...)
 }
 
 type journalWrite struct {
@@ -161,12 +184,13 @@ type journalWrite struct {
 }
 
 // openJournal opens (creating them if need be) and locks the results file at
-// path and its journal, checks that they belong to tgt, reads what earlier
+// path and its journal, for a batch whose key is named key (member in its
+// lines), checks that they belong to tgt, reads what earlier
 // runs recorded, repairs torn last lines and starts the writer. A results
 // file without a journal (an earlier version's, which also holds intent
 // lines) is refused unless adopt is set: then it is converted, for tgt. Notes
 // about repairs go to warn. Errors are usage errors: the run must not start.
-func openJournal(path string, tgt Target, adopt bool, warn io.Writer) (*journal, error) {
+func openJournal(path string, tgt Target, key, member string, adopt bool, warn io.Writer) (*journal, error) {
 	jpath := path + JournalSuffix
 	hasResults, err := nonEmptyRegular(path)
 	if err != nil {
@@ -189,11 +213,11 @@ func openJournal(path string, tgt Target, adopt bool, warn io.Writer) (*journal,
 		return nil, fmt.Errorf("--out %s has no journal %s: an earlier version of ecpay-invoice wrote it (or its journal was removed), so nothing records which operation, environment and merchant its results belong to; if they are this run's, %s, rerun with --adopt to record that (its intent lines move to the journal); otherwise give another --out", path, jpath, tgt)
 	}
 
-	j := &journal{index: make(map[string]journalEntry)}
-	if j.log, err = openLogFile(jpath, 0o600); err != nil {
+	j := &journal{index: make(map[string]journalEntry), member: member}
+	if j.log, err = openLogFile(jpath, 0o600, key); err != nil {
 		return nil, err
 	}
-	if j.results, err = openLogFile(path, 0o644); err != nil {
+	if j.results, err = openLogFile(path, 0o644, key); err != nil {
 		j.log.f.Close()
 		return nil, err
 	}
@@ -241,7 +265,7 @@ func notRegular(path string) error {
 }
 
 // openLogFile opens and locks one of the two files for appending.
-func openLogFile(path string, perm os.FileMode) (*logFile, error) {
+func openLogFile(path string, perm os.FileMode, key string) (*logFile, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, perm)
 	if err != nil {
 		return nil, fmt.Errorf("--out: %v", err)
@@ -252,7 +276,7 @@ func openLogFile(path string, perm os.FileMode) (*logFile, error) {
 	}
 	if err := lockFile(f); err != nil {
 		f.Close()
-		return nil, fmt.Errorf("--out: %s is in use by another run (%v): two runs on one results file could send a Tsr twice", path, err)
+		return nil, fmt.Errorf("--out: %s is in use by another run (%v): two runs on one results file could send a %s twice", path, err, key)
 	}
 	return &logFile{path: path, f: f}, nil
 }

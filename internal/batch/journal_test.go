@@ -44,7 +44,7 @@ func FuzzJournalReader(f *testing.F) {
 			}
 			line, _, _ := bytes.Cut(results[e.final-1:], []byte("\n"))
 			var r Result
-			if json.Unmarshal(line, &r) != nil || r.Tsr != tsr || !r.Final() {
+			if json.Unmarshal(line, &r) != nil || r.Key != tsr || !r.Final() {
 				t.Fatalf("%q is indexed as settled by %q", tsr, line)
 			}
 		}
@@ -66,7 +66,7 @@ func FuzzJournalRepair(f *testing.F) {
 		if err := os.WriteFile(path+JournalSuffix, append([]byte(testHeader(testTarget, path)), records...), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		first, err := openJournal(path, testTarget, false, io.Discard)
+		first, err := openJournal(path, testTarget, "Tsr", "tsr", false, io.Discard)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -74,7 +74,7 @@ func FuzzJournalRepair(f *testing.F) {
 			t.Fatal(err)
 		}
 		var warn bytes.Buffer
-		second, err := openJournal(path, testTarget, false, &warn)
+		second, err := openJournal(path, testTarget, "Tsr", "tsr", false, &warn)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -101,7 +101,7 @@ var testTarget = Target{Operation: "CancelDelayIssue", BaseURL: "http://127.0.0.
 func TestJournalRefusesToSendAfterAWriteFailure(t *testing.T) {
 	for _, broken := range []string{"results", "journal"} {
 		t.Run(broken, func(t *testing.T) {
-			j, err := openJournal(filepath.Join(t.TempDir(), "out.jsonl"), testTarget, false, io.Discard)
+			j, err := openJournal(filepath.Join(t.TempDir(), "out.jsonl"), testTarget, "Tsr", "tsr", false, io.Discard)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -229,7 +229,7 @@ func TestJournalLoad(t *testing.T) {
 				t.Fatal(err)
 			}
 			var warn bytes.Buffer
-			j, err := openJournal(path, testTarget, false, &warn)
+			j, err := openJournal(path, testTarget, "Tsr", "tsr", false, &warn)
 			if err != nil {
 				t.Fatal(err)
 			}

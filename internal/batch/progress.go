@@ -39,6 +39,8 @@ type progress struct {
 	// (probably done earlier), duplicates and failed partition the rest of
 	// done with the successes.
 	done, sent, skipped, earlier, duplicates, failed atomic.Int64
+	// settled counts the successes a lookup settled (issued earlier).
+	settled atomic.Int64
 
 	mu       sync.Mutex // serialises writes to w: bar, notes, plain lines
 	stop     chan struct{}
@@ -47,7 +49,7 @@ type progress struct {
 
 const plainEvery = 10 * time.Second
 
-func newProgress(w io.Writer) *progress {
+func newProgress(w io.Writer, key string) *progress {
 	p := &progress{w: w, now: time.Now, stop: make(chan struct{}), finished: make(chan struct{})}
 	p.start = p.now()
 	p.total.Store(-1)
@@ -58,7 +60,7 @@ func newProgress(w io.Writer) *progress {
 			progressbar.OptionSetDescription("sending"),
 			progressbar.OptionShowCount(),
 			progressbar.OptionShowIts(),
-			progressbar.OptionSetItsString("Tsr"),
+			progressbar.OptionSetItsString(key),
 			progressbar.OptionSetPredictTime(true),
 			progressbar.OptionSetWidth(30),
 			progressbar.OptionThrottle(200*time.Millisecond),
@@ -130,6 +132,8 @@ func (p *progress) add(r *Result, sent bool) {
 		p.duplicates.Add(1)
 	case !r.OK:
 		p.failed.Add(1)
+	case r.Outcome == OutcomeIssuedEarlier:
+		p.settled.Add(1)
 	}
 	if p.bar != nil {
 		p.mu.Lock()

@@ -10,7 +10,7 @@ import (
 
 func TestProgressRateCountsOnlyTsrsSent(t *testing.T) {
 	var out testkit.Buffer
-	p := newProgress(&out)
+	p := newProgress(&out, "Tsr")
 	clock := time.Unix(1_700_000_000, 0)
 	p.now = func() time.Time { return clock }
 	p.start = clock

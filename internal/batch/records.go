@@ -112,7 +112,7 @@ func decodeRecord(lr *input.LineReader, line []byte) (rec Record, ok bool) {
 // for a record in the other file than the one it belongs in (it is applied
 // all the same).
 func (j *journal) fold(rec *Record, offset int64, inResults bool) bool {
-	e := j.index[rec.Tsr]
+	e := j.index[rec.Key]
 	if e.final != 0 {
 		return true
 	}
@@ -138,9 +138,9 @@ func (j *journal) fold(rec *Record, offset int64, inResults bool) bool {
 		e.open = true
 	}
 	if e == (journalEntry{}) {
-		delete(j.index, rec.Tsr)
+		delete(j.index, rec.Key)
 	} else {
-		j.index[rec.Tsr] = e
+		j.index[rec.Key] = e
 	}
 	return final == inResults
 }

@@ -53,29 +53,123 @@ type resultError struct {
 
 // Outcomes a batch line may carry besides ok and error.
 const (
-	// OutcomeProbablyDoneEarlier: the Tsr was resent because the answer to
+	// OutcomeProbablyDoneEarlier: the key was resent because the answer to
 	// an earlier attempt was lost, and ECPay refused it as already done
 	// (wrapper.ErrConflict), which means that attempt most likely
 	// succeeded. It is final and not a failure.
 	OutcomeProbablyDoneEarlier = "probably_done_earlier"
-	// OutcomeDuplicate: the Tsr was given earlier in the same run; it is
+	// OutcomeIssuedEarlier: an earlier attempt to issue the invoice lost
+	// its answer (or a resend was refused as a repeated RelateNumber), and
+	// GetIssue by RelateNumber found the invoice, whose number the line
+	// carries: it was issued once, by that attempt. It is final and not a
+	// failure.
+	OutcomeIssuedEarlier = "issued_earlier"
+	// OutcomeUnsettled: an earlier attempt lost its answer and the lookup
+	// that settles it (GetIssue) failed too, so whether it was done is
+	// unknown. It is a failure and not final: a rerun looks again before
+	// sending anything.
+	OutcomeUnsettled = "unsettled"
+	// OutcomeDuplicate: the key was given earlier in the same run; it is
 	// not sent again and the line is not final.
 	OutcomeDuplicate = "duplicate"
 )
 
-// Result is the outcome of one Tsr in a batch: a line on stdout and, when
-// final, in the --out file.
+// Issued is the invoice an Issue made, in a result line.
+type Issued struct {
+	InvoiceNo    string `json:"invoice_no,omitempty"`
+	InvoiceDate  string `json:"invoice_date,omitempty"`
+	RandomNumber string `json:"random_number,omitempty"`
+}
+
+// resultFields is Result without its methods, for its JSON.
+type resultFields Result
+
+// MarshalJSON writes r as a line does: its key first, under KeyMember
+// ("key" when unset), then the other members.
+func (r *Result) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	appendKeyed(&buf, r.KeyMember, r.Key, (*resultFields)(r))
+	return buf.Bytes(), nil
+}
+
+// UnmarshalJSON reads a line: its first member is the key.
+func (r *Result) UnmarshalJSON(data []byte) error {
+	member, key, err := firstMember(data)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(data, (*resultFields)(r)); err != nil {
+		return err
+	}
+	r.KeyMember, r.Key = member, key
+	return nil
+}
+
+// appendKeyed appends the JSON object of rest (a struct whose object is
+// never empty) with the member name: key put first, without escaping <, >
+// and &.
+func appendKeyed(buf *bytes.Buffer, name, key string, rest any) {
+	if name == "" {
+		name = "key"
+	}
+	var tail bytes.Buffer
+	AppendJSON(&tail, rest) // {"…":…}\n
+	buf.WriteByte('{')
+	appendString(buf, name)
+	buf.WriteByte(':')
+	appendString(buf, key)
+	buf.WriteByte(',')
+	buf.Write(tail.Bytes()[1 : tail.Len()-1]) // "…":…}
+}
+
+// appendString appends s as a JSON string, <, > and & as they are.
+func appendString(buf *bytes.Buffer, s string) {
+	AppendJSON(buf, s)
+	buf.Truncate(buf.Len() - 1)
+}
+
+// firstMember returns the name and the string value of the first member of
+// the JSON object data: the key of a result or intent line.
+func firstMember(data []byte) (name, value string, err error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return "", "", errors.New("a batch line is a JSON object")
+	}
+	t, err := dec.Token()
+	if err != nil {
+		return "", "", err
+	}
+	name, _ = t.(string)
+	if t, err = dec.Token(); err != nil {
+		return "", "", err
+	}
+	value, ok := t.(string)
+	if name == "" || !ok {
+		return "", "", errors.New("a batch line starts with its key, a string")
+	}
+	return name, value, nil
+}
+
+// Result is the outcome of one key in a batch: a line on stdout and, when
+// final, in the --out file. The line's first member is the key, named by
+// the operation's KeyMember: {"tsr":"…",…} or {"relate_number":"…",…}.
 type Result struct {
-	Tsr string `json:"tsr"`
+	// Key is the key (a Tsr, a RelateNumber); KeyMember the member that
+	// names it in the line.
+	Key       string `json:"-"`
+	KeyMember string `json:"-"`
 	Answer
-	// Outcome is OutcomeProbablyDoneEarlier or OutcomeDuplicate; empty
-	// otherwise.
+	// Issued is what an Issue batch records of the invoice: from Issue's
+	// answer, or from GetIssue when it settled a lost answer.
+	Issued
+	// Outcome is OutcomeProbablyDoneEarlier, OutcomeIssuedEarlier or
+	// OutcomeDuplicate; empty otherwise.
 	Outcome string `json:"outcome,omitempty"`
-	// Resent marks a Tsr sent again although an earlier attempt may have
+	// Resent marks a key sent again although an earlier attempt may have
 	// reached ECPay unanswered (the process died or timed out while the
 	// call was in flight).
 	Resent bool `json:"resent,omitempty"`
-	// Skipped marks a Tsr not sent because the --out file already holds
+	// Skipped marks a key not sent because the --out file already holds
 	// its final result, which this line repeats. Only stdout has it.
 	Skipped bool `json:"skipped,omitempty"`
 }
@@ -118,16 +212,16 @@ func NewAnswer(res *wrapper.Result[json.RawMessage], err error, timeout time.Dur
 	return a
 }
 
-// invalidResult is the result of a Tsr refused before any request.
-func invalidResult(tsr, message string) Result {
-	return Result{Tsr: tsr, Answer: Answer{Error: &resultError{Kind: wrapper.KindValidation, Message: message}}}
+// invalidResult is the result of a key refused before any request.
+func (bop *Operation) invalidResult(key, message string) Result {
+	return Result{Key: key, KeyMember: bop.KeyMember, Answer: Answer{Error: &resultError{Kind: wrapper.KindValidation, Message: message}}}
 }
 
-// Final reports whether r settles its Tsr, so a rerun skips it: a success,
+// Final reports whether r settles its key, so a rerun skips it: a success,
 // a refusal by ECPay, or a request that can never be valid. Transport, HTTP
 // and decode failures are retried by a rerun; a duplicate settles nothing.
 func (r *Result) Final() bool {
-	if r.Outcome == OutcomeDuplicate {
+	if r.Outcome == OutcomeDuplicate || r.Outcome == OutcomeUnsettled {
 		return false
 	}
 	return r.Answer.final()
@@ -150,10 +244,12 @@ func (a *Answer) final() bool {
 // exitCode is the exit status r calls for on its own.
 func (r *Result) exitCode() int {
 	switch r.Outcome {
-	case OutcomeProbablyDoneEarlier:
+	case OutcomeProbablyDoneEarlier, OutcomeIssuedEarlier:
 		return ExitOK
 	case OutcomeDuplicate:
 		return ExitInvalid
+	case OutcomeUnsettled:
+		return ExitFailure
 	}
 	return r.Answer.ExitCode()
 }
@@ -181,11 +277,11 @@ func worse(a, b int) int { return max(a, b) }
 // MaxRecordBytes before its newline, so that the results file and the
 // journal read back every line they are given. The client caps ECPay's
 // messages already; a line longer all the same has its messages cut to
-// redact.Limit (in r too, so that stdout and the file agree), then its Tsr,
-// which only a Tsr never sent can make that long, to a head that names it.
+// redact.Limit (in r too, so that stdout and the file agree), then its key,
+// which only a key never sent can make that long, to a head that names it.
 func encodeResult(r *Result) *bytes.Buffer {
 	var buf bytes.Buffer
-	AppendJSON(&buf, r)
+	appendLine(&buf, r)
 	if buf.Len() <= MaxRecordBytes+1 {
 		return &buf
 	}
@@ -198,13 +294,19 @@ func encodeResult(r *Result) *bytes.Buffer {
 		r.Error.Message = redact.Text(nil, r.Error.Message, redact.Limit)
 	}
 	buf.Reset()
-	AppendJSON(&buf, r)
+	appendLine(&buf, r)
 	if buf.Len() > MaxRecordBytes+1 {
-		r.Tsr = fmt.Sprintf("%s\ufffd…(%d bytes)", redact.Text(nil, r.Tsr, input.HeadBytes), len(r.Tsr))
+		r.Key = fmt.Sprintf("%s\ufffd…(%d bytes)", redact.Text(nil, r.Key, input.HeadBytes), len(r.Key))
 		buf.Reset()
-		AppendJSON(&buf, r)
+		appendLine(&buf, r)
 	}
 	return &buf
+}
+
+// appendLine appends r as a line, "\n" included.
+func appendLine(buf *bytes.Buffer, r *Result) {
+	appendKeyed(buf, r.KeyMember, r.Key, (*resultFields)(r))
+	buf.WriteByte('\n')
 }
 
 // AppendJSON appends v as one line of JSON, without escaping <, > and &

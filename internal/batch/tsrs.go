@@ -25,13 +25,16 @@ const MaxSourceBytes = 1 << 30
 // file; it is not part of the first Tsr.
 const utf8BOM = "\ufeff"
 
-// tsrItem is one Tsr of a batch's input, or a line that holds none.
-type tsrItem struct {
-	// tsr is the Tsr, trimmed; for an input that cannot be one, a stand-in
-	// that names it and holds U+FFFD, which no Tsr that is sent holds, so
+// item is one key of a batch's input (a Tsr, or a line of Issue Data and
+// its RelateNumber), or a line that holds none.
+type item struct {
+	// key is the key, trimmed; for an input that cannot be one, a stand-in
+	// that names it and holds U+FFFD, which no key that is sent holds, so
 	// that it can be the key of its result and a rerun reading the same
 	// input finds it.
-	tsr string
+	key string
+	// data is the line's request Data, for an Operation that is Whole.
+	data []byte
 	// where names the input: "line 3 of tsrs.txt" or "--tsr value 2";
 	// number is its line or value number.
 	where  string
@@ -79,9 +82,12 @@ func cleanTsr(raw string) (tsr, problem string) {
 	return s, ""
 }
 
-// Source yields the Tsrs of a batch: the --tsr values, or the lines of
+// Source yields the keys of a batch: the --tsr values, or the lines of
 // --file, streamed.
 type Source struct {
+	// parse reads a line of --file into its item: a Tsr, or the request
+	// Data of an Operation that is Whole.
+	parse func(lr *input.LineReader, line []byte, name string) (item, bool)
 	list  []string
 	pos   int // the index in list of the next --tsr value
 	lines *input.LineReader
@@ -90,13 +96,24 @@ type Source struct {
 	// count, when set, calls fn with each item of the input in a second
 	// streaming pass, by a second source over the --tsr values or the
 	// regular file, for the progress total.
-	count func(fn func(tsrItem))
+	count func(fn func(item))
 }
 
 // OpenSource opens the Tsrs to process: list, or the file at path (- for
 // stdin), read up to MaxSourceBytes. A path that is neither a regular file nor a
 // pipe is a usage error; the open of a FIFO that has no writer ends with ctx.
 func OpenSource(ctx context.Context, list []string, path string, stdin io.Reader) (*Source, error) {
+	return openSource(ctx, list, path, stdin, MaxKeyBytes, lineItem)
+}
+
+// OpenDataSource opens the lines of bop's request Data to process (see
+// Operation.Whole): the file at path (- for stdin), read as OpenSource reads
+// it, with lines of up to MaxDataBytes.
+func OpenDataSource(ctx context.Context, bop *Operation, path string, stdin io.Reader) (*Source, error) {
+	return openSource(ctx, nil, path, stdin, MaxDataBytes, bop.dataItem)
+}
+
+func openSource(ctx context.Context, list []string, path string, stdin io.Reader, maxLine int, parse func(*input.LineReader, []byte, string) (item, bool)) (*Source, error) {
 	if path == "" {
 		return &Source{list: list, count: (&Source{list: list}).each}, nil
 	}
@@ -119,12 +136,12 @@ func OpenSource(ctx context.Context, list []string, path string, stdin io.Reader
 		}
 		again = in.Regular()
 	}
-	src := &Source{name: in.Name, file: in, lines: input.NewLineReader(in, MaxKeyBytes)}
+	src := &Source{name: in.Name, file: in, lines: input.NewLineReader(in, maxLine), parse: parse}
 	if again != nil {
 		if info, err := again.Stat(); err == nil {
 			if offset, err := again.Seek(0, io.SeekCurrent); err == nil {
 				section := io.NewSectionReader(again, offset, min(info.Size()-offset, MaxSourceBytes))
-				src.count = (&Source{lines: input.NewLineReader(section, MaxKeyBytes), name: src.name}).each
+				src.count = (&Source{lines: input.NewLineReader(section, maxLine), name: src.name, parse: parse}).each
 			}
 		}
 	}
@@ -138,21 +155,21 @@ func (s *Source) Close() {
 }
 
 // listItem is the item of the i-th --tsr value.
-func listItem(i int, value string) tsrItem {
+func listItem(i int, value string) item {
 	where := fmt.Sprintf("--tsr value %d", i+1)
 	if len(value) > MaxKeyBytes {
 		return tooLongItem(value[:input.HeadBytes], int64(len(value)), where, i+1)
 	}
 	tsr, problem := cleanTsr(value)
-	return tsrItem{tsr: tsr, where: where, number: i + 1, problem: problem}
+	return item{key: tsr, where: where, number: i + 1, problem: problem}
 }
 
 // tooLongItem is the item of a value longer than MaxKeyBytes, of n bytes
 // beginning with head, named by where.
-func tooLongItem(head string, n int64, where string, number int) tsrItem {
+func tooLongItem(head string, n int64, where string, number int) item {
 	head, _ = cleanTsr(head)
-	return tsrItem{
-		tsr:     fmt.Sprintf("%s\ufffd…(%d bytes)", head, n),
+	return item{
+		key:     fmt.Sprintf("%s\ufffd…(%d bytes)", head, n),
 		where:   where,
 		number:  number,
 		problem: fmt.Sprintf("is longer than %s: not a Tsr (ECPay allows 30 characters)", input.SizeName(MaxKeyBytes)),
@@ -161,7 +178,7 @@ func tooLongItem(head string, n int64, where string, number int) tsrItem {
 
 // lineItem is the item of the line lr has just read, from the file name:
 // ok is false for blank lines and # comments.
-func lineItem(lr *input.LineReader, line []byte, name string) (tsrItem, bool) {
+func lineItem(lr *input.LineReader, line []byte, name string) (item, bool) {
 	where := fmt.Sprintf("line %d of %s", lr.Number, name)
 	if lr.TooLong {
 		return tooLongItem(string(lr.Head), lr.End-lr.Start, where, lr.Number), true
@@ -171,16 +188,16 @@ func lineItem(lr *input.LineReader, line []byte, name string) (tsrItem, bool) {
 	}
 	tsr, problem := cleanTsr(string(line))
 	if problem == "" && (tsr == "" || strings.HasPrefix(tsr, "#")) {
-		return tsrItem{}, false
+		return item{}, false
 	}
-	return tsrItem{tsr: tsr, where: where, number: lr.Number, problem: problem}, true
+	return item{key: tsr, where: where, number: lr.Number, problem: problem}, true
 }
 
 // next returns the next item, or io.EOF after the last.
-func (s *Source) next() (tsrItem, error) {
+func (s *Source) next() (item, error) {
 	if s.lines == nil {
 		if s.pos >= len(s.list) {
-			return tsrItem{}, io.EOF
+			return item{}, io.EOF
 		}
 		s.pos++
 		return listItem(s.pos-1, s.list[s.pos-1]), nil
@@ -192,9 +209,9 @@ func (s *Source) next() (tsrItem, error) {
 			if err != io.EOF && !errors.As(err, &tooLarge) {
 				err = fmt.Errorf("reading %s: %w", s.name, err)
 			}
-			return tsrItem{}, err
+			return item{}, err
 		}
-		if it, ok := lineItem(s.lines, line, s.name); ok {
+		if it, ok := s.parse(s.lines, line, s.name); ok {
 			return it, nil
 		}
 	}
@@ -202,7 +219,7 @@ func (s *Source) next() (tsrItem, error) {
 
 // each calls fn with every item of s, in order, until the input ends or
 // cannot be read.
-func (s *Source) each(fn func(tsrItem)) {
+func (s *Source) each(fn func(item)) {
 	for {
 		it, err := s.next()
 		if err != nil {

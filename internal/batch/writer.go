@@ -2,26 +2,21 @@ package batch
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"sync"
 )
 
-// intent records, durably, that a request for tsr is about to be sent. It
+// intent records, durably, that a request for key is about to be sent. It
 // fails, and the request must not be sent, if either file could not be
 // written.
-func (j *journal) intent(tsr string) error {
+func (j *journal) intent(key string) error {
 	if err := j.failed(); err != nil {
 		return err
 	}
-	line, err := json.Marshal(intentRecord{Tsr: tsr, Sending: true})
-	if err != nil {
-		return err
-	}
 	synced := make(chan error, 1)
-	j.writes <- journalWrite{line: append(line, '\n'), synced: synced}
+	j.writes <- journalWrite{line: intentLine(j.member, key), synced: synced}
 	return <-synced
 }
 

@@ -49,6 +49,14 @@ type Operation struct {
 	// RequestDataSchema and ResponseDataSchema name their component
 	// schemas in the page's document.
 	RequestDataSchema, ResponseDataSchema string
+	// PlainAnswerData is true when ECPay may answer the operation's Data
+	// as a plain JSON object, the answer itself, instead of the encrypted
+	// string of its envelope (x-ecpay-answer-data: plain in the page's
+	// overlay): GetIssueList does, whatever its page says. The client, the
+	// simulator and the contract checks read it here: for such an operation
+	// an object Data is the answer and a string is still decrypted; for any
+	// other, an object Data is an error.
+	PlainAnswerData bool
 	// Codes are the RtnCodes known for the operation, from the overlays'
 	// x-ecpay-rtn-codes; Successes are those that mean success.
 	Codes []Code
@@ -157,6 +165,17 @@ func (op *Operation) Success(rtnCode int) bool {
 
 // Successes returns the operation's success codes.
 func (op *Operation) Successes() []Code { return Successes(op.Codes) }
+
+// ExtAnswerData is the extension, on a page's operation, that says how
+// ECPay answers its Data; its one value, AnswerDataPlain, says that the
+// answer's Data may be a plain JSON object, the answer itself, rather than
+// the encrypted string of ECPay's envelope (PlainAnswerData). ECPay's
+// GetIssueList answers so, though its page says the Data is AES-encrypted.
+// Without it, an operation's answer Data is the encrypted string.
+const (
+	ExtAnswerData   = "x-ecpay-answer-data"
+	AnswerDataPlain = "plain"
+)
 
 // Code is an RtnCode an operation answers, as its page's overlay records it
 // (x-ecpay-rtn-codes, whose keys the yaml tags name): the generator reads it

@@ -55,6 +55,9 @@ func (p *Page) readFacts(root *yaml.Node) error {
 	if req == nil || resp == nil {
 		return errors.New("the operation lacks the application/json request body or HTTP 200 answer of ECPay's envelope")
 	}
+	if err := p.readAnswerData(op, resp); err != nil {
+		return err
+	}
 	ts := walk(req, "properties", "RqHeader", "properties", "Timestamp")
 	w := mapValue(ts, extWindowSeconds)
 	if w == nil {
@@ -375,10 +378,10 @@ func compileRules(file string, doc *openapi3.T) (*rules.Set, error) {
 
 // agree checks what every page must share.
 func agree(all []*Page) error {
-	if len(all) < 2 {
-		return nil
+	first, err := EnvelopePage(all)
+	if err != nil || len(all) < 2 {
+		return err
 	}
-	first := all[0]
 	names := map[string]ecpayop.Code{}
 	var errs []error
 	for _, p := range all {
@@ -397,10 +400,11 @@ func agree(all []*Page) error {
 		if p.WindowSeconds != first.WindowSeconds {
 			errs = append(errs, fmt.Errorf("page %s allows a Timestamp window of %d s, page %s %d s", p.File, p.WindowSeconds, first.File, first.WindowSeconds))
 		}
+		this, one := answerEnvelopes(p, first)
 		for _, e := range []struct {
 			what      string
 			this, one *yaml.Node
-		}{{"request", p.RequestEnvelope, first.RequestEnvelope}, {"answer", p.ResponseEnvelope, first.ResponseEnvelope}} {
+		}{{"request", p.RequestEnvelope, first.RequestEnvelope}, {"answer", this, one}} {
 			if where := differ(e.this, e.one); where != "" {
 				errs = append(errs, fmt.Errorf("page %s's %s envelope differs from page %s's at %s: every page shares one envelope type, so the pages must agree (an overlay can align them)", p.File, e.what, first.File, where))
 			}

@@ -96,6 +96,9 @@ type Page struct {
 	// WindowSeconds is how far RqHeader.Timestamp may be from ECPay's
 	// clock (x-ecpay-window-seconds on the Timestamp schema).
 	WindowSeconds int
+	// PlainAnswerData is true when the operation says ExtAnswerData: plain,
+	// its answer's Data may be a plain JSON object (GetIssueList).
+	PlainAnswerData bool
 	// Rules are ECPay's business rules for the request's Data, compiled
 	// from x-ecpay-validations on its schema (package internal/rules):
 	// a rule that does not compile fails Load.

@@ -30,15 +30,48 @@ import (
 // handlers or a running command write while the test reads it. The zero
 // value is ready to use.
 type Buffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
+	mu     sync.Mutex
+	buf    bytes.Buffer
+	awaits []await
 }
 
-// Write appends p.
+// await is a text a Buffer's reader waits for (see Written).
+type await struct {
+	text string
+	seen chan struct{}
+}
+
+// Write appends p, and closes the channel of every text Written waits for
+// that is now in the buffer.
 func (b *Buffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.buf.Write(p)
+	n, err := b.buf.Write(p)
+	kept := b.awaits[:0]
+	for _, a := range b.awaits {
+		if bytes.Contains(b.buf.Bytes(), []byte(a.text)) {
+			close(a.seen)
+			continue
+		}
+		kept = append(kept, a)
+	}
+	b.awaits = kept
+	return n, err
+}
+
+// Written returns a channel that is closed once text has been written to b
+// (at once, if it already has): a test waits on it for a command to say
+// something, with no polling and no timing.
+func (b *Buffer) Written(text string) <-chan struct{} {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	seen := make(chan struct{})
+	if bytes.Contains(b.buf.Bytes(), []byte(text)) {
+		close(seen)
+		return seen
+	}
+	b.awaits = append(b.awaits, await{text, seen})
+	return seen
 }
 
 // String returns what was written so far.

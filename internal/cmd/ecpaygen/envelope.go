@@ -13,15 +13,20 @@ import (
 
 // generateEnvelope generates the envelope types every page shares, and the
 // server URLs, into package generated, from the envelopes of the first page
-// (pages.LoadAll has checked that every page's are the same).
+// whose answer Data is the encrypted string (pages.EnvelopePage; pages.LoadAll
+// has checked that every page's are the same, but for the Data of a page
+// that answers it plain).
 func generateEnvelope(ctx context.Context, all []*pages.Page, base codegen.Configuration) ([]byte, error) {
-	first := all[0]
+	first, err := pages.EnvelopePage(all)
+	if err != nil {
+		return nil, err
+	}
 	var servers []map[string]string
 	for _, name := range []string{pages.StageServer, pages.ProductionServer} {
 		servers = append(servers, map[string]string{"url": first.Servers[name], "x-go-name": name, "description": first.ServerDescriptions[name]})
 	}
 	var node yaml.Node
-	err := node.Encode(map[string]any{
+	err = node.Encode(map[string]any{
 		"openapi": first.Doc.OpenAPI,
 		"info":    map[string]string{"title": "The envelope every ECPay B2C e-invoice page shares", "version": "1.0.0"},
 		"servers": servers,

@@ -327,7 +327,8 @@ const (
 	RequestType:        reflect.TypeFor[{{$p.Package}}.RequestData](),
 	ResponseType:       reflect.TypeFor[{{$p.Package}}.ResponseData](),
 	RequestDataSchema:  {{quote $.RequestDataSchema}},
-	ResponseDataSchema: {{quote $.ResponseDataSchema}},
+	ResponseDataSchema: {{quote $.ResponseDataSchema}},{{if $p.PlainAnswerData}}
+	PlainAnswerData:    true,{{end}}
 	Codes: []Code{ {{range $p.Codes}}
 		{Code: {{.Code}}, Name: {{quote .Name}}, Message: {{quote .Message}}, Description: {{quote .Description}}{{if .Success}}, Success: true{{end}}{{if .Classes}}, Classes: []Class{ {{range $j, $c := .Classes}}{{if $j}}, {{end}}{{class $c}}{{end}} }{{end}}},{{end}}
 	},

@@ -32,6 +32,9 @@ type State struct {
 	// each): Server.DelayedIssues, Server.Notices.
 	DelayedIssues []DelayedIssue `json:",omitempty"`
 	Notices       []Notice       `json:",omitempty"`
+	// Deliveries are the notifications posted to the merchants
+	// (Server.Deliveries).
+	Deliveries []Delivery `json:",omitempty"`
 	// Requests counts the requests kept for Requests.
 	Requests int
 	// Violations counts the simulator's own bugs; see Server.Violations.
@@ -71,6 +74,13 @@ type State struct {
 // RegisterCompany): 201 with the body, 400 for a bad body or a value that
 // breaks its page's format (or check digit).
 //
+// POST /_sim/allowances/{AllowanceNo}/agree?MerchantID=… (MerchantID may
+// be left out when the simulator has one merchant) plays the buyer who
+// agrees to an online allowance (AgreeAllowance): 200 with the Allowance,
+// and the allowance notification posted to its ReturnURL; 400 without a
+// merchant, 404 for an allowance the merchant does not have or that is
+// voided, 409 for one that is not online.
+//
 // Errors are text/plain. The admin API has no authentication: serve it
 // only where the simulator's clients may change its state (ecpay-sim
 // serves it beside the operations, on the address it is given).
@@ -80,6 +90,7 @@ func (s *Server) AdminHandler() http.Handler {
 	mux.HandleFunc("GET "+AdminPrefix+"state", s.adminState)
 	mux.HandleFunc("GET "+AdminPrefix+"clock", s.adminClock)
 	mux.HandleFunc("POST "+AdminPrefix+"clock", s.adminMoveClock)
+	mux.HandleFunc("POST "+AdminPrefix+"allowances/{no}/agree", s.adminAgree)
 	mux.HandleFunc("GET "+PrintPrefix+"{merchant}/{invoiceNo}", s.servePrint)
 	mux.HandleFunc("POST "+AdminPrefix+"barcodes", adminRegister(func(b Barcode) error { return s.RegisterBarcode(b.BarCode) }))
 	mux.HandleFunc("POST "+AdminPrefix+"lovecodes", adminRegister(func(l LoveCode) error { return s.RegisterLoveCode(l.LoveCode, l.OrganName) }))
@@ -171,7 +182,7 @@ func adminBodyProblem(err error) string {
 
 func (s *Server) adminState(w http.ResponseWriter, _ *http.Request) {
 	state := State{Merchants: s.Merchants(), Invoices: s.Invoices(), Issued: []IssuedInvoice{}, Now: s.Now(),
-		DelayedIssues: s.DelayedIssues(), Notices: s.Notices()}
+		DelayedIssues: s.DelayedIssues(), Notices: s.Notices(), Deliveries: s.Deliveries()}
 	for _, id := range state.Merchants {
 		state.Issued = append(state.Issued, s.IssuedInvoices(id)...)
 	}

@@ -18,7 +18,8 @@ import (
 // DelayedIssue is the event of a delayed invoice issuing: by TriggerIssue
 // (DelayDay 0) or by the simulator's clock passing its time (a scheduled
 // invoice, or a triggered one with DelayDay > 0). ECPay then POSTs to the
-// DelayIssue's NotifyURL; the simulator records the event (DelayedIssues).
+// DelayIssue's NotifyURL; the simulator records the event (DelayedIssues)
+// and posts there too (Delivery).
 type DelayedIssue struct {
 	MerchantID   string
 	Tsr          string
@@ -42,12 +43,14 @@ func (s *Server) DelayedIssues() []DelayedIssue {
 // delayedIssued is called once for each delayed invoice the simulator
 // issues, after the state changed and without s.mu held: the place where
 // the simulator tells the merchant, as ECPay POSTs to the DelayIssue's
-// NotifyURL. It records the event for DelayedIssues.
+// NotifyURL. It records the event for DelayedIssues and posts the
+// invoiced notification (Delivery).
 func (s *Server) delayedIssued(merchantID, tsr, notifyURL string, inv ledger.Invoice) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.issuedLog = appendBounded(s.issuedLog, DelayedIssue{MerchantID: merchantID, Tsr: tsr, RelateNumber: inv.RelateNumber,
 		NotifyURL: notifyURL, InvoiceNo: inv.InvoiceNo, InvoiceDate: inv.InvoiceDate, RandomNumber: inv.RandomNumber})
+	s.mu.Unlock()
+	s.notifyIssued(merchantID, tsr, notifyURL, inv)
 }
 
 // issuedEvent is a delayed invoice issued under s.mu, for delayedIssued

@@ -45,7 +45,15 @@
 //
 //	sim.Client.DelayIssue(ctx, req)      // DelayFlag "1", DelayDay 3: RtnCode 1, pending
 //	sim.Advance(72 * time.Hour)          // it issues: InvoiceNo, in GetIssue
-//	events := sim.DelayedIssues()        // where ECPay would POST to NotifyURL
+//	events := sim.DelayedIssues()        // and its NotifyURL is notified
+//
+// As ECPay does, the simulator posts the notifications of package notify,
+// signed with the merchant's keys, to a loopback NotifyURL when a delayed
+// invoice issues, and to an online allowance's ReturnURL when a test plays
+// the buyer who agrees to it (AgreeAllowance, POST
+// /_sim/allowances/{no}/agree); it retries, and records each delivery
+// (Deliveries, WaitDeliveries; Close stops them; WithNotifyAttempts,
+// WithNotifyAnyHost). An application's notify handlers receive them.
 //
 // InvoiceNotify records the notice it would send (Notices); InvoicePrint
 // answers the URL of a printable page of the invoice that the simulator

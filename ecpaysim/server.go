@@ -14,11 +14,13 @@ import (
 
 	"github.com/ecpay-go/einvoice/ecpaycrypto"
 	"github.com/ecpay-go/einvoice/ecpaysim/internal/ledger"
+	"github.com/ecpay-go/einvoice/ecpaysim/internal/notifier"
 	"github.com/ecpay-go/einvoice/ecpaysim/internal/serving"
 	"github.com/ecpay-go/einvoice/generated/registry"
 	"github.com/ecpay-go/einvoice/internal/contract"
 	"github.com/ecpay-go/einvoice/internal/logkeys"
 	"github.com/ecpay-go/einvoice/internal/protocol"
+	"github.com/ecpay-go/einvoice/notify"
 )
 
 // ECPay's public stage credentials for e-invoice (the client's, too).
@@ -63,6 +65,11 @@ type Server struct {
 	ledger *ledger.Ledger
 	// baseURL is WithBaseURL's; empty to take the request's.
 	baseURL string
+	// notifier posts the notifications to the merchants, signed with
+	// notifyKeys (see Delivery); it has its own lock.
+	notifier      *notifier.Notifier
+	notifyKeys    map[string]notify.Keys
+	notifyAnyHost bool
 
 	mu       sync.Mutex // guards the fields below
 	invoices map[invoiceKey]*invoice
@@ -96,6 +103,10 @@ type config struct {
 	keepBytes int
 	// invoiceLimit bounds each merchant's issued invoices (WithInvoiceLimit).
 	invoiceLimit int
+	// notifyAnyHost lets notifications go beyond loopback (WithNotifyAnyHost);
+	// notifyAttempts is WithNotifyAttempts' (0 for the notifier's default).
+	notifyAnyHost  bool
+	notifyAttempts int
 }
 
 // Merchant is a merchant a Server accepts. The key and IV are for making
@@ -275,6 +286,8 @@ func newServer(cfg *config) (*Server, error) {
 		baseURL:   cfg.baseURL,
 	}
 	s.nextDue.Store(math.MaxInt64)
+	s.notifier, s.notifyKeys = newNotifier(s, cfg.Merchants.List(), cfg.notifyAttempts)
+	s.notifyAnyHost = cfg.notifyAnyHost
 	// The ledger dates invoices by the simulator's clock, moved or not.
 	if s.ledger, err = ledger.New(ledger.Config{Now: s.Now, Limit: cfg.invoiceLimit}); err != nil {
 		return nil, err

@@ -47,7 +47,7 @@ var (
 // dated then. Issuing goes through the simulator's book of issued invoices,
 // as Issue does: the invoice gets an InvoiceNo (Invoice.InvoiceNo), GetIssue
 // finds it, InvoicePrint prints it, and the simulator records the event
-// (DelayedIssues), where ECPay POSTs to the DelayIssue's NotifyURL. Each
+// (DelayedIssues) and posts to the DelayIssue's NotifyURL (Delivery). Each
 // TriggerIssue or CancelDelayIssue that passes every envelope check counts
 // in its invoice's TriggerRequests or CancelRequests, whatever the answer,
 // including an injected RtnCode fault (which changes nothing else). The

@@ -116,7 +116,8 @@ func simulatorService(f *flags, firstMerchant string, opts []ecpaysim.Option, lo
 			return nil, fail("--delayed #%d: %s", i+1, libraryMessage(err))
 		}
 	}
-	return &service{handler: withInspector(sim.Handler(), inspect.Simulator(sim)), shutdown: shutdownTimeout, release: func() {}, finish: func() int {
+	return &service{handler: withInspector(sim.Handler(), inspect.Simulator(sim)), shutdown: shutdownTimeout, release: sim.Close, finish: func() int {
+		sim.Close() // the notifications under way are cut short
 		if !f.quiet {
 			logger.Info("ecpay-sim stopped", slog.Int("requests", len(sim.Requests())), slog.Int("violations", len(sim.Violations())))
 		}

@@ -59,6 +59,7 @@ func NewServer(t testing.TB, opts ...ecpaysim.Option) *Server {
 	}
 	hs := httptest.NewServer(s.Handler())
 	t.Cleanup(hs.Close)
+	t.Cleanup(s.Close) // runs first: no notification after the test
 
 	first := merchants[0]
 	client, err := wrapper.NewClient(first.ID, first.HashKey, first.HashIV,

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"time"
 
@@ -21,6 +22,9 @@ import (
 // exchange is one request to the endpoint on its way through the Server: the
 // record being built and what the later steps need from the earlier ones.
 type exchange struct {
+	// lost is the connection of an answer a LoseAnswer fault loses, closed
+	// once the exchange is recorded.
+	lost  net.Conn
 	rec   ReceivedRequest
 	route *contract.Route
 	// plainData is the Data of an accepted answer sent as it is, not
@@ -96,6 +100,9 @@ func (s *Server) endpoint(next http.Handler) http.Handler {
 			}
 			s.record(ex)
 			s.log(r, ex, time.Since(start))
+			if ex.lost != nil {
+				ex.lost.Close()
+			}
 		}()
 		ex.rec.Received = s.Now()
 		ex.baseURL = s.base(r)

@@ -166,8 +166,10 @@ func (s *Server) faultAnswer(ex *exchange, f Fault) *answer {
 	return nil
 }
 
-// loseAnswer records a as made and lost (see Fault.LoseAnswer) and closes
-// the connection of w without sending it.
+// loseAnswer records a as made and lost (see Fault.LoseAnswer) and takes
+// over the connection of w, for the endpoint to close without sending it
+// once the exchange is recorded: a client that sees the connection closed
+// finds the record.
 func (s *Server) loseAnswer(w http.ResponseWriter, ex *exchange, a *answer) {
 	ex.rec.Answer.StatusCode = a.status
 	ex.rec.Answer.Body = a.body.Bytes()
@@ -184,7 +186,7 @@ func (s *Server) loseAnswer(w http.ResponseWriter, ex *exchange, a *answer) {
 		_, _ = w.Write(body[:len(body)/2])
 		return
 	}
-	conn.Close()
+	ex.lost = conn
 }
 
 // dataAnswer returns the answer of a Data fault: TransCode 1 and plaintext

@@ -18,6 +18,7 @@ import (
 	"github.com/ecpay-go/einvoice/generated/registry"
 	"github.com/ecpay-go/einvoice/internal/clitest"
 	"github.com/ecpay-go/einvoice/internal/contract"
+	"github.com/ecpay-go/einvoice/internal/demo"
 	"github.com/ecpay-go/einvoice/wrapper"
 )
 
@@ -53,7 +54,7 @@ var demoSteps = []struct {
 func runDemoAt(t *testing.T) string {
 	t.Helper()
 	var out bytes.Buffer
-	if err := demo(t.Context(), &out, demoClock); err != nil {
+	if err := demo.Run(t.Context(), &out, demoClock); err != nil {
 		t.Fatalf("demo: %v\n%s", err, out.String())
 	}
 	assertClean(t, out.String())
@@ -109,18 +110,18 @@ func TestDemoRequestsAreSDKExamples(t *testing.T) {
 	}
 	var issue wrapper.IssueRequest
 	read("Issue.json", &issue)
-	if got := demoIssueRequest(); !reflect.DeepEqual(got, issue) {
-		t.Errorf("demoIssueRequest() = %+v, want Issue.json's %+v", got, issue)
+	if got := demo.IssueRequest(); !reflect.DeepEqual(got, issue) {
+		t.Errorf("demo.IssueRequest() = %+v, want Issue.json's %+v", got, issue)
 	}
 	var allowance wrapper.AllowanceRequest
 	read("Allowance.json", &allowance)
-	if got := demoAllowanceRequest(allowance.InvoiceNo, allowance.InvoiceDate); !reflect.DeepEqual(got, allowance) {
-		t.Errorf("demoAllowanceRequest() = %+v, want Allowance.json's %+v", got, allowance)
+	if got := demo.AllowanceRequest(allowance.InvoiceNo, allowance.InvoiceDate); !reflect.DeepEqual(got, allowance) {
+		t.Errorf("demo.AllowanceRequest() = %+v, want Allowance.json's %+v", got, allowance)
 	}
 	var void wrapper.InvalidRequest
 	read("Invalid.json", &void)
-	if void.Reason != demoReason {
-		t.Errorf("demoReason is %q, Invalid.json's Reason %q", demoReason, void.Reason)
+	if void.Reason != demo.Reason {
+		t.Errorf("demo.Reason is %q, Invalid.json's Reason %q", demo.Reason, void.Reason)
 	}
 }
 

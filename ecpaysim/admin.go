@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"reflect"
 	"strings"
 	"time"
@@ -27,6 +28,9 @@ type State struct {
 	// allowances (IssuedInvoice.Allowances): by merchant in the order of
 	// Merchants, each merchant's oldest first.
 	Issued []IssuedInvoice
+	// Prints are the paths of the issued invoices' printable pages (see
+	// PrintPrefix), in the order of Issued: what InvoicePrint's URL serves.
+	Prints []string
 	// DelayedIssues are the delayed invoices issued, and Notices the
 	// notices InvoiceNotify recorded, oldest first (at most MaxEvents
 	// each): Server.DelayedIssues, Server.Notices.
@@ -185,6 +189,10 @@ func (s *Server) adminState(w http.ResponseWriter, _ *http.Request) {
 		DelayedIssues: s.DelayedIssues(), Notices: s.Notices(), Deliveries: s.Deliveries()}
 	for _, id := range state.Merchants {
 		state.Issued = append(state.Issued, s.IssuedInvoices(id)...)
+	}
+	state.Prints = make([]string, len(state.Issued))
+	for i, inv := range state.Issued {
+		state.Prints[i] = PrintPrefix + url.PathEscape(inv.MerchantID) + "/" + url.PathEscape(inv.InvoiceNo)
 	}
 	s.mu.Lock()
 	state.Requests = s.kept.n

@@ -104,6 +104,20 @@ func TestPageEscapesAndFilters(t *testing.T) {
 		t.Errorf("the page holds the hostile value unescaped")
 	}
 	_, _, state := get(t, base+inspect.Path+"/state")
+	// The triggered invoice is issued: the state links to its printable
+	// proof, which the simulator serves.
+	issued := sim.IssuedInvoices(ecpaysim.StageMerchantID)
+	if len(issued) != 1 {
+		t.Fatalf("%d invoices issued, want T1's", len(issued))
+	}
+	print := ecpaysim.PrintPrefix + ecpaysim.StageMerchantID + "/" + issued[0].InvoiceNo
+	if !strings.Contains(state, `<a href="`+print+`"`) {
+		t.Errorf("the state view does not link to %s", print)
+	}
+	// The proof prints the number as the tax office does: SM-00000001.
+	if status, _, proof := get(t, sim.URL+print); status != http.StatusOK || !strings.Contains(proof, issued[0].InvoiceNo[:2]+"-"+issued[0].InvoiceNo[2:]) {
+		t.Errorf("%s: HTTP %d, want the printable invoice %s", print, status, issued[0].InvoiceNo)
+	}
 	for _, key := range []string{ecpaysim.StageHashKey, ecpaysim.StageHashIV} {
 		if strings.Contains(page, key) || strings.Contains(state, key) {
 			t.Errorf("a page holds a key")

@@ -79,6 +79,12 @@ func TestStateNode(t *testing.T) {
 	if len(n.Fields[0].Value.Items) != 2 || !n.Fields[2].Value.Empty {
 		t.Errorf("Merchants %+v, Empty %+v", n.Fields[0].Value, n.Fields[2].Value)
 	}
+	links := stateNode([]byte(`["/_sim/print/2000132/SM00000001","/elsewhere","javascript:alert(1)",17]`))
+	for i, want := range []bool{true, false, false, false} {
+		if got := links.Items[i].Link; got != want {
+			t.Errorf("%s: link %v, want %v", links.Items[i].Scalar, got, want)
+		}
+	}
 	if s := stateNode([]byte("not json")); !s.IsScalar || s.Scalar != "not json" {
 		t.Errorf("not JSON: %+v", s)
 	}

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"slices"
+	"strings"
+
+	"github.com/ecpay-go/einvoice/ecpaysim"
 )
 
 // node is a JSON value as the state view shows it, whatever its shape, so
@@ -13,11 +16,15 @@ import (
 type node struct {
 	Scalar   string
 	IsScalar bool
-	Fields   []field
-	Columns  []string
-	Rows     [][]node
-	Items    []node
-	Empty    bool // an empty array or object
+	// Link is set on a scalar that is the path of a page the simulator
+	// serves for a person to read, an invoice's printable proof
+	// (ecpaysim.PrintPrefix): the view links to it.
+	Link    bool
+	Fields  []field
+	Columns []string
+	Rows    [][]node
+	Items   []node
+	Empty   bool // an empty array or object
 }
 
 type field struct {
@@ -45,7 +52,9 @@ func readNode(dec *json.Decoder) (node, error) {
 	}
 	d, ok := tok.(json.Delim)
 	if !ok {
-		return node{Scalar: literalText(tok), IsScalar: true}, nil
+		text := literalText(tok)
+		_, isString := tok.(string)
+		return node{Scalar: text, IsScalar: true, Link: isString && strings.HasPrefix(text, ecpaysim.PrintPrefix)}, nil
 	}
 	var n node
 	var items []node

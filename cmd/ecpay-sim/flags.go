@@ -29,6 +29,8 @@ type flags struct {
 	merchantsFile      string
 	maxInFlight        string
 	failOnViolation    bool
+	invoiceLimit       int
+	notifyAnyHost      bool
 	given              map[string]bool // the flags given, by name
 }
 
@@ -50,6 +52,8 @@ func newFlagSet() (*pflag.FlagSet, *flags) {
 	fs.StringVar(&f.replay, "replay", "", "")
 	fs.StringVar(&f.maxInFlight, "max-in-flight", "", "")
 	fs.BoolVar(&f.failOnViolation, "fail-on-violation", false, "")
+	fs.IntVar(&f.invoiceLimit, "invoice-limit", ecpaysim.DefaultInvoiceLimit, "")
+	fs.BoolVar(&f.notifyAnyHost, "notify-any-host", false, "")
 	fs.BoolVar(&f.quiet, "quiet", false, "")
 	fs.BoolVar(&f.version, "version", false, "")
 	return fs, f
@@ -69,6 +73,8 @@ func (f *flags) modeProblem() string {
 		return "--delayed is for the simulator: with --upstream, the invoices are the upstream's"
 	case f.given["delayed"] && replay:
 		return "--delayed is for the simulator: with --replay, the answers are the recording's"
+	case (f.given["invoice-limit"] || f.notifyAnyHost) && (proxy || replay):
+		return "--invoice-limit and --notify-any-host are for the simulator: with --upstream or --replay, the invoices are the upstream's or the recording's"
 	case f.given["max-in-flight"] && !proxy && !replay:
 		return "--max-in-flight is for --upstream and --replay"
 	case f.failOnViolation && !proxy && !replay:
@@ -167,6 +173,8 @@ func flagProblem(err error, args []string) string {
 			want = "want a duration, e.g. 30s"
 		case "bool":
 			want = "want true or false, or the flag alone"
+		case "int":
+			want = "want a whole number, e.g. 1000"
 		}
 		return fmt.Sprintf("--%s: invalid value in argument #%d (not shown): %s", invalid.GetFlag().Name, failingArgument(args, err), want)
 	}

@@ -155,7 +155,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			cobraHelp(c, args) // the completion subcommands
 			return
 		}
-		fmt.Fprintf(stdout, usage, registry.Names(), keepRequests, ecpaysim.DefaultRequestBytes>>20, proxy.DefaultUpstreamTimeout, envMerchants, input.SizeName(maxReplayBytes), strings.ReplaceAll(input.SizeName(proxy.DefaultMaxInFlightBytes), " ", ""))
+		fmt.Fprintf(stdout, usage, registry.Names(), keepRequests, ecpaysim.DefaultRequestBytes>>20, proxy.DefaultUpstreamTimeout, envMerchants, input.SizeName(maxReplayBytes), strings.ReplaceAll(input.SizeName(proxy.DefaultMaxInFlightBytes), " ", ""), ecpaysim.DefaultInvoiceLimit)
 	})
 	if _, err := root.ExecuteContextC(ctx); err != nil {
 		return cl.fail("%s", err)

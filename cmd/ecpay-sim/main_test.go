@@ -327,6 +327,10 @@ func TestRunRejectsBadFlags(t *testing.T) {
 		{"max-in-flight not a size", []string{"--replay", "r.jsonl", "--max-in-flight", "lots"}, "--max-in-flight: want a size of at least 2MiB"},
 		{"max-in-flight overflowing", []string{"--replay", "r.jsonl", "--max-in-flight", "9223372036854775807GiB"}, "--max-in-flight: want a size"},
 		{"fail-on-violation for the simulator", []string{"--fail-on-violation"}, "--fail-on-violation is for --upstream and --replay"},
+		{"invoice-limit zero", []string{"--invoice-limit", "0"}, "--invoice-limit: want a whole number of at least 1"},
+		{"invoice-limit not a number", []string{"--invoice-limit", "many"}, "--invoice-limit"},
+		{"invoice-limit with upstream", []string{"--upstream", "http://127.0.0.1:1", "--invoice-limit", "5"}, "--invoice-limit and --notify-any-host are for the simulator"},
+		{"notify-any-host with replay", []string{"--replay", "r.jsonl", "--notify-any-host"}, "--invoice-limit and --notify-any-host are for the simulator"},
 		{"upstream over plain http", []string{"--upstream", "http://einvoice-stage.ecpay.com.tw"}, "--upstream: the base URL http://einvoice-stage.ecpay.com.tw: plain http is allowed only for loopback hosts"},
 		{"upstream with user information", []string{"--upstream", "https://me:SECRET@einvoice-stage.ecpay.com.tw"}, "--upstream: the base URL must not hold user information"},
 		{"upstream not a URL", []string{"--upstream", "einvoice-stage.ecpay.com.tw"}, "--upstream: the base URL einvoice-stage.ecpay.com.tw has no scheme; write https://einvoice-stage.ecpay.com.tw"},
@@ -364,7 +368,7 @@ func TestRunRejectsBadFlags(t *testing.T) {
 }
 
 // oneDash finds a flag of ecpay-sim spelled with one dash.
-var oneDash = regexp.MustCompile(`(^|[^-\w])-(addr|merchant|merchants-file|delayed|quiet|version|help|bogus|upstream|upstream-timeout|record|replay|max-in-flight|fail-on-violation)\b`)
+var oneDash = regexp.MustCompile(`(^|[^-\w])-(addr|merchant|merchants-file|delayed|quiet|version|help|bogus|upstream|upstream-timeout|record|replay|max-in-flight|fail-on-violation|invoice-limit|notify-any-host)\b`)
 
 // The help documents every flag, spelled with two dashes, the admin API and
 // the first line of stdout.

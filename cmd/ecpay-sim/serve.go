@@ -97,7 +97,14 @@ func serve(ctx context.Context, f *flags, svc *service, logger *slog.Logger, std
 
 // simulatorService is the simulator, with the --delayed invoices.
 func simulatorService(f *flags, firstMerchant string, opts []ecpaysim.Option, logger *slog.Logger, fail func(string, ...any) int) (*service, int) {
-	sim, err := ecpaysim.New(append(opts, ecpaysim.WithRequestLimit(keepRequests))...)
+	if f.invoiceLimit < 1 {
+		return nil, fail("--invoice-limit: want a whole number of at least 1, the issued invoices kept per merchant")
+	}
+	opts = append(opts, ecpaysim.WithRequestLimit(keepRequests), ecpaysim.WithInvoiceLimit(f.invoiceLimit))
+	if f.notifyAnyHost {
+		opts = append(opts, ecpaysim.WithNotifyAnyHost())
+	}
+	sim, err := ecpaysim.New(opts...)
 	if err != nil {
 		return nil, fail("%s", libraryMessage(err))
 	}

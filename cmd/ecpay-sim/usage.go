@@ -1,7 +1,7 @@
 package main
 
 // usage is the help, with the operations of the registry for %[1]s.
-const usage = `usage: ecpay-sim [--addr host:port] [--merchant ID:HashKey:HashIV]... [--merchants-file FILE] [--delayed TSR[:FLAG[:DAYS]]]... [--quiet]
+const usage = `usage: ecpay-sim [--addr host:port] [--merchant ID:HashKey:HashIV]... [--merchants-file FILE] [--delayed TSR[:FLAG[:DAYS]]]... [--invoice-limit N] [--notify-any-host] [--quiet]
        ecpay-sim --upstream URL [--record FILE] [--upstream-timeout D] [--fail-on-violation] [--addr …] [--merchant …]... [--quiet]
        ecpay-sim --replay FILE [--fail-on-violation] [--addr …] [--merchant …]... [--quiet]
        ecpay-sim --version | --help
@@ -68,6 +68,15 @@ Flags:
         /_sim/clock moves. An invoice registered so has no invoice data: the
         simulator issues a minimal invoice of its own for it. A Tsr holding
         ':' needs the admin API.
+  --invoice-limit N
+        the simulator only: the issued invoices it keeps per merchant
+        (default %[8]d); one more forgets the invoice voided longest ago,
+        else the oldest issued, so that its memory stays bounded
+  --notify-any-host
+        the simulator only: post ECPay's notifications (a delayed invoice's
+        NotifyURL, an online allowance's ReturnURL) to any host, not only to
+        loopback ones (localhost, 127.0.0.1, ::1), for an application that
+        listens elsewhere, in a container say
   --upstream URL
         run as a proxy to URL (https, or http for a loopback host; its path
         is a prefix of the requests'), e.g. https://einvoice-stage.ecpay.com.tw;

@@ -54,21 +54,8 @@ func (d *answerDecoder) UnmarshalJSON(b []byte) error {
 func (st *opState) scanAnswer(b []byte, resp any) bool {
 	v := reflect.ValueOf(resp).Elem()
 	s := envScanner{b: b}
-	if !s.byte('{') {
-		return false
-	}
 	var seen uint64
-	for first := true; ; first = false {
-		if s.byte('}') {
-			return s.end()
-		}
-		if !first && !s.byte(',') {
-			return false
-		}
-		key, ok := s.text()
-		if !ok || !s.byte(':') {
-			return false
-		}
+	return s.object(func(key []byte) bool {
 		i := st.presetNamed(key)
 		if i < 0 || seen&(1<<i) != 0 {
 			return false
@@ -78,18 +65,17 @@ func (st *opState) scanAnswer(b []byte, resp any) bool {
 		f := v.Field(p.field).Elem()
 		if p.isString {
 			str, ok := s.str()
-			if !ok {
-				return false
+			if ok {
+				f.SetString(str)
 			}
-			f.SetString(str)
-			continue
+			return ok
 		}
 		n, ok := s.int()
-		if !ok {
-			return false
+		if ok {
+			f.SetInt(int64(n))
 		}
-		f.SetInt(int64(n))
-	}
+		return ok
+	})
 }
 
 // presetNamed returns the index of the preset whose JSON name is key, or -1.

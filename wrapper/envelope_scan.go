@@ -16,22 +16,10 @@ import (
 // which gives any other body its meaning or its error.
 func scanEnvelope(body []byte, w *wireEnvelope) bool {
 	s := envScanner{b: body}
-	if !s.byte('{') {
-		return false
-	}
 	var seen uint8
-	for first := true; ; first = false {
-		if s.byte('}') {
-			return s.end()
-		}
-		if !first && !s.byte(',') {
-			return false
-		}
-		key, ok := s.text()
-		if !ok || !s.byte(':') {
-			return false
-		}
+	return s.object(func(key []byte) bool {
 		var bit uint8
+		ok := true
 		switch string(key) {
 		case "MerchantID":
 			bit = 1
@@ -67,6 +55,29 @@ func scanEnvelope(body []byte, w *wireEnvelope) bool {
 			return false
 		}
 		seen |= bit
+		return true
+	})
+}
+
+// object reads one JSON object that is the whole of the rest of b: for
+// each member, its name to member, which reads the value and reports
+// whether it took it. It reports false at the first member refused or
+// token out of place, or when anything but white space follows.
+func (s *envScanner) object(member func(key []byte) bool) bool {
+	if !s.byte('{') {
+		return false
+	}
+	for first := true; ; first = false {
+		if s.byte('}') {
+			return s.end()
+		}
+		if !first && !s.byte(',') {
+			return false
+		}
+		key, ok := s.text()
+		if !ok || !s.byte(':') || !member(key) {
+			return false
+		}
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/ecpay-go/einvoice/generated/registry"
+	"github.com/ecpay-go/einvoice/internal/jsonview"
 	"github.com/ecpay-go/einvoice/internal/rules"
 	"github.com/ecpay-go/einvoice/lenient"
 )
@@ -22,6 +23,11 @@ type opState struct {
 	envelope *openapi3.Schema // the request envelope (MerchantID, PlatformID, …)
 	data     *openapi3.Schema // requestBody.Data, the plaintext inside Data
 	plan     dataPlan         // data compiled against op.RequestType
+	// view is op.RequestType as encoding/json encodes it, nil when
+	// jsonview does not view it; plainSize is the length of the last
+	// plaintext it wrote, the capacity of the next (see encode).
+	view      *jsonview.ObjectType
+	plainSize int64 // read and written with sync/atomic
 	// rules are the page's business rules, compiled at the first request
 	// of the operation: nil when it has none.
 	rules func() (*rules.Set, error)
@@ -95,6 +101,9 @@ func newOpState(op *registry.Operation) (*opState, error) {
 	}
 	st := &opState{op: op, merchantID: -1, data: m.RequestData, envelope: m.RequestEnvelope, members: m.Members}
 	st.plan = compileDataPlan(st.data, op.RequestType)
+	if view, ok := jsonview.Of(op.RequestType); ok {
+		st.view = view
+	}
 	st.rules = pageRules(op)
 	if f, ok := m.RequestField("MerchantID"); ok {
 		switch {

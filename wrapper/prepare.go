@@ -1,6 +1,10 @@
 package wrapper
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"reflect"
+	"sync/atomic"
+)
 
 // prepare fills in the client's MerchantID when req has none and the
 // page's value of each empty member that has one (see
@@ -15,7 +19,7 @@ func (c *Client) prepare(st *opState, req any) ([]byte, string, error) {
 	if err := st.plan.validate(req); err != nil {
 		return nil, "", st.invalid(err)
 	}
-	plaintext, err := json.Marshal(req)
+	plaintext, err := st.encode(req)
 	if err != nil {
 		return nil, "", st.invalid(&ValidationError{Field: "Data", Rule: "type", Reason: "Data does not encode as JSON: " + err.Error()})
 	}
@@ -32,4 +36,25 @@ func (c *Client) prepare(st *opState, req any) ([]byte, string, error) {
 		return nil, "", st.invalid(err)
 	}
 	return plaintext, merchantID, nil
+}
+
+// encode returns json.Marshal(req), byte for byte: written by
+// jsonview.Append when req is a pointer to the request type that jsonview
+// views (every generated request type) and holds only what Append writes
+// exactly (FuzzEncodeRequest compares them), and by json.Marshal
+// otherwise, which also gives json's own error.
+func (st *opState) encode(req any) ([]byte, error) {
+	v := reflect.ValueOf(req)
+	if st.view == nil || v.Kind() != reflect.Pointer || v.IsNil() || v.Type().Elem() != st.op.RequestType {
+		return json.Marshal(req)
+	}
+	size := atomic.LoadInt64(&st.plainSize)
+	b, ok := st.view.Append(make([]byte, 0, size+size/8), v.Elem())
+	if !ok {
+		return json.Marshal(req)
+	}
+	if int64(len(b)) != size {
+		atomic.StoreInt64(&st.plainSize, int64(len(b)))
+	}
+	return b, nil
 }

@@ -40,6 +40,9 @@ const (
 type ObjectType struct {
 	Members []Member
 	byName  map[string]int
+	// plainNames says that every member's name is one encoding/json
+	// writes as it is (see plainName), which Append needs.
+	plainNames bool
 }
 
 // Member is a struct field as encoding/json encodes it.
@@ -103,7 +106,7 @@ func objectOf(t reflect.Type) *ObjectType {
 	if failed[t] || t.Kind() != reflect.Struct || marshals(t) {
 		return nil
 	}
-	o := &ObjectType{byName: map[string]int{}}
+	o := &ObjectType{byName: map[string]int{}, plainNames: true}
 	objects[t] = o
 	added = append(added, t)
 	fail := func() *ObjectType {
@@ -153,6 +156,7 @@ func objectOf(t reflect.Type) *ObjectType {
 		if _, dup := o.byName[name]; dup {
 			return fail() // encoding/json drops both
 		}
+		o.plainNames = o.plainNames && plainName(name)
 		o.byName[name] = len(o.Members)
 		o.Members = append(o.Members, m)
 	}

@@ -103,6 +103,12 @@ func appendNumber(b []byte, v reflect.Value) ([]byte, bool) {
 		if math.IsNaN(f) || math.IsInf(f, 0) {
 			return b, false
 		}
+		// An integer below 2⁵³ in magnitude, which an amount or a count
+		// mostly is, has its digits for its shortest decimal: AppendInt
+		// writes them faster. -0 keeps its sign by AppendFloat.
+		if i := int64(f); float64(i) == f && -1<<53 < i && i < 1<<53 && (i != 0 || !math.Signbit(f)) {
+			return strconv.AppendInt(b, i, 10), true
+		}
 		format := byte('f')
 		if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
 			format = 'e'

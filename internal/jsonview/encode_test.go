@@ -95,6 +95,7 @@ func TestAppendAgreesWithMarshal(t *testing.T) {
 	for _, f := range []float64{
 		0, math.Copysign(0, -1), 1, -1, 0.1, 1e-6, 9.99e-7, 1e-7, -1e-7, 1.5e-10, 1e20, 1e21, -1e21, 999999999999999999999,
 		123456789, 1e100, 5e-324, math.MaxFloat64, -math.MaxFloat64, 1.0000000000000002, 100, 1e-300,
+		1<<53 - 1, 1 << 53, 1<<53 + 2, -(1<<53 - 1), 4503599627370497, 1e15, -42, 1 << 60, 1e20 + 65536, 0.5, -2.5,
 	} {
 		t.Run("float "+json.Number(fmtFloat(f)).String(), func(t *testing.T) {
 			n := number(f)

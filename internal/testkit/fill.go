@@ -38,7 +38,7 @@ func (f *filler) uint64() uint64 {
 
 var specialFloats = []float64{
 	0, math.Copysign(0, -1), math.NaN(), math.Inf(1), math.Inf(-1), 1e-6, 1e-7, -1e-7, 1e21, 1e20,
-	999999999999999999999, 0.000001234, 5e-324, math.MaxFloat64, 1e-100, 123456789e-15, 1.5e300,
+	999999999999999999999, 0.000001234, 5e-324, math.MaxFloat64, 1e-100, 123456789e-15, 1.5e300, 1 << 53, 1<<53 + 2, 1<<53 - 1, -(1 << 53), 1 << 62,
 }
 
 func (f *filler) fill(v reflect.Value, depth int) {

@@ -3,7 +3,8 @@
 // has (omitempty, nil pointers), which are null, and each value as the
 // decode would give it (every number a float64). It lets the request's
 // schema and business rules be checked on the typed request itself,
-// without marshalling it and decoding it into a map for every call.
+// without marshalling it and decoding it into a map for every call, and
+// Append writes it as json.Marshal would, faster.
 //
 // Only types whose encoding it knows exactly are viewed (Of says which);
 // a value it cannot present as the decode would (a string that is not

@@ -16,6 +16,7 @@ import (
 	"github.com/ecpay-go/einvoice/generated"
 	"github.com/ecpay-go/einvoice/internal/contract"
 	"github.com/ecpay-go/einvoice/internal/logkeys"
+	"github.com/ecpay-go/einvoice/internal/protocol"
 	"github.com/ecpay-go/einvoice/lenient"
 )
 
@@ -130,7 +131,7 @@ func (s *Server) serveExchange(w *trackingWriter, r *http.Request, ex *exchange,
 		ex.decodeEnvelope(body)
 		s.recordFaulted(ex, r.URL.Path)
 		ex.rec.Fault = &f
-		if !wait(r.Context(), f.Delay) {
+		if protocol.Sleep(r.Context(), f.Delay) != nil {
 			ex.rec.Answer.Abandoned = true
 			return
 		}
@@ -222,21 +223,6 @@ func (ex *exchange) setEnvelope(env *generated.RequestEnvelope) {
 	}
 	if env.PlatformID != nil && serving.FitsMerchantID(*env.PlatformID) {
 		ex.platformID = env.PlatformID
-	}
-}
-
-// wait returns after d, true, or when ctx ends first, false.
-func wait(ctx context.Context, d time.Duration) bool {
-	if d <= 0 {
-		return true
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
 	}
 }
 

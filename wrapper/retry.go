@@ -1,7 +1,6 @@
 package wrapper
 
 import (
-	"context"
 	"fmt"
 	"math/rand/v2"
 	"time"
@@ -73,16 +72,4 @@ func (p RetryPolicy) backoff(n int) time.Duration {
 		return 0
 	}
 	return rand.N(ceiling + 1)
-}
-
-// sleep waits d or until ctx ends, whichever is first.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

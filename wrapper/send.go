@@ -34,7 +34,7 @@ func (x *exchange) send(ctx context.Context) error {
 		if err == nil || x.out.attempts >= c.retry.MaxAttempts || !retryable(x.out.status, err) {
 			return err
 		}
-		if err := sleep(ctx, c.retry.backoff(x.out.attempts+1)); err != nil {
+		if err := protocol.Sleep(ctx, c.retry.backoff(x.out.attempts+1)); err != nil {
 			return &TransportError{Operation: x.st.op.Name, Attempts: x.out.attempts, Err: err}
 		}
 	}

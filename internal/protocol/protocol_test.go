@@ -1,10 +1,12 @@
 package protocol_test
 
 import (
+	"context"
 	"errors"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ecpay-go/einvoice/generated"
 	"github.com/ecpay-go/einvoice/internal/protocol"
@@ -75,5 +77,19 @@ func TestCheckCredentials(t *testing.T) {
 func TestIsProductionNil(t *testing.T) {
 	if protocol.IsProduction(nil) {
 		t.Error("IsProduction(nil) = true")
+	}
+}
+
+func TestSleep(t *testing.T) {
+	if err := protocol.Sleep(t.Context(), 0); err != nil {
+		t.Errorf("Sleep(0) = %v, want nil at once", err)
+	}
+	if err := protocol.Sleep(t.Context(), time.Millisecond); err != nil {
+		t.Errorf("Sleep(1ms) = %v, want nil", err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if err := protocol.Sleep(ctx, time.Hour); !errors.Is(err, context.Canceled) {
+		t.Errorf("Sleep(1h) on an ended context = %v, want context.Canceled", err)
 	}
 }

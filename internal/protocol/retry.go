@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"syscall"
+	"time"
 )
 
 // RetryableStatus reports whether an HTTP status says the request was not
@@ -30,4 +31,21 @@ func NotSent(err error) bool {
 	}
 	opErr, ok := errors.AsType[*net.OpError](err)
 	return ok && opErr.Op == "dial"
+}
+
+// Sleep waits d, or until ctx ends (its error then): the one wait between
+// attempts, for the client's retries, the simulator's notifications and
+// an injected delay alike. A d of 0 or less returns nil at once.
+func Sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }

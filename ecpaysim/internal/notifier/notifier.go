@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"github.com/ecpay-go/einvoice/ecpaycrypto"
+	"github.com/ecpay-go/einvoice/internal/protocol"
 	"github.com/ecpay-go/einvoice/internal/redact"
 	"github.com/ecpay-go/einvoice/notify"
 )
@@ -143,7 +144,7 @@ func New(opts ...Option) *Notifier {
 		timeout:  DefaultTimeout,
 		attempts: DefaultAttempts,
 		backoff:  DefaultBackoff,
-		sleep:    sleepContext,
+		sleep:    protocol.Sleep,
 		now:      time.Now,
 		limit:    DefaultLimit,
 	}
@@ -308,16 +309,4 @@ func (n *Notifier) Close() {
 	n.mu.Unlock()
 	n.cancel()
 	n.wg.Wait()
-}
-
-// sleepContext waits d, or until ctx is done.
-func sleepContext(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

@@ -5,7 +5,8 @@
 // merchant and the rule that keeps it off production (this file), the
 // envelope's member names, its TransCode of success and the size of an
 // answer (envelope.go), the RqHeader.Timestamp window (window.go), and
-// which failures provably never reached ECPay (retry.go).
+// which failures provably never reached ECPay and the wait between
+// attempts (retry.go).
 //
 // Nothing here imports wrapper or ecpaysim: both import it.
 package protocol

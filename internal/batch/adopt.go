@@ -13,7 +13,7 @@ import (
 
 // adoptResults converts a results file without a journal, such as the
 // previous version's (final results and intent lines in one file), for tgt:
-// its final results stay (the first per Tsr), its intent and unsettled lines
+// its final results stay (the first per key), its intent and unsettled lines
 // move to a new journal whose header records tgt. Each file is written
 // beside and renamed into place, the journal first, so that a crash at any
 // point leaves files that read as before.

@@ -100,7 +100,7 @@ type Batch struct {
 	earlier struct{ failed, code int }
 	ownCode int
 
-	unhandled atomic.Int64 // Tsrs taken but not sent because of stop
+	unhandled atomic.Int64 // keys taken but not sent because of stop
 	over      atomic.Bool  // the batch is over: the counting pass may stop
 }
 
@@ -113,7 +113,7 @@ type job struct {
 	resent bool
 }
 
-// run processes every Tsr of src and returns the exit status.
+// run processes every key of src and returns the exit status.
 func (b *Batch) run(src *Source) int {
 	if src.count != nil {
 		go b.count(src)
@@ -190,7 +190,7 @@ func (b *Batch) run(src *Source) int {
 		b.progress.note("ecpay-invoice: stopped: %v", fatal)
 		if len(unwritten) > 0 {
 			b.progress.note("ecpay-invoice: %d answered %ss are on stdout but not in %s: %s; their intents are in the journal, so a rerun with the same --out %s",
-				len(unwritten), b.bop.Key, b.journal.results.path, joinTsrs(unwritten), b.afterLoss())
+				len(unwritten), b.bop.Key, b.journal.results.path, joinKeys(unwritten), b.afterLoss())
 		}
 		return ExitFailure
 	case interrupted:
@@ -274,7 +274,7 @@ func (b *Batch) summary(interrupted bool) string {
 	return s
 }
 
-// earlierFailures ends the summary of a rerun that skipped n Tsrs whose
+// earlierFailures ends the summary of a rerun that skipped n keys whose
 // result in --out is a failure: without it, "0 failed" and exit status 1
 // would contradict each other. When decides, they alone make the exit
 // status code.
@@ -290,7 +290,7 @@ func (b *Batch) earlierFailures(n, code int, decides bool) string {
 	return s
 }
 
-// count counts the input in a second pass, for the progress: every Tsr,
+// count counts the input in a second pass, for the progress: every key,
 // and those that will need a request.
 func (b *Batch) count(src *Source) {
 	var total, toSend int64
@@ -300,7 +300,7 @@ func (b *Batch) count(src *Source) {
 			return
 		}
 		total++
-		// A Tsr the client refuses without a request is counted here
+		// A key the client refuses without a request is counted here
 		// and taken off when it is refused (progress.unsendable).
 		if it.problem != "" || (b.journal != nil && b.journal.lookup(it.key).final != 0) {
 			return
@@ -313,8 +313,8 @@ func (b *Batch) count(src *Source) {
 }
 
 // read feeds jobs until the input ends (all is then true) or the batch
-// stops. It settles itself what needs no request: repeats, Tsrs the journal
-// already settles, and lines that hold no Tsr that could be sent.
+// stops. It settles itself what needs no request: repeats, keys the journal
+// already settles, and lines that hold no key that could be sent.
 func (b *Batch) read(src *Source, jobs chan<- job) (all bool, err error) {
 	var seen seenSet
 	warnedFull := false
@@ -378,7 +378,7 @@ func (s *Source) where(number int) string {
 	return fmt.Sprintf("line %d", number)
 }
 
-// work sends the Tsrs of jobs until there are no more or the batch stops.
+// work sends the keys of jobs until there are no more or the batch stops.
 func (b *Batch) work(jobs <-chan job) {
 	for {
 		select {

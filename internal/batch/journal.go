@@ -19,8 +19,8 @@ import (
 // MaxRecordBytes bounds one line of the results file and of the journal,
 // written and read: the batch writes no longer line (encodeResult), so
 // every line it writes is read back. A line is a few hundred bytes; the
-// longest has a Tsr of MaxKeyBytes bytes, at most twice that once encoded
-// (a Tsr sent has no control character), beside messages capped to
+// longest has a key of MaxKeyBytes bytes, at most twice that once encoded
+// (a key sent has no control character), beside messages capped to
 // redact.Limit.
 const MaxRecordBytes = 4 * MaxKeyBytes
 
@@ -65,24 +65,24 @@ type journalHeader struct {
 
 // journal keeps a batch's --out results file and its companion journal
 // FILE.journal, so that a rerun resumes where a run stopped, however it
-// stopped, without sending a settled Tsr again.
+// stopped, without sending a settled key again.
 //
 // The results file holds only final result lines, exactly as stdout printed
-// them, one per Tsr across runs. The journal (created 0600, locked like the
+// them, one per key across runs. The journal (created 0600, locked like the
 // results file while a run has them open) starts with a header recording the
 // target, then holds, written and synced just before each request goes out,
 // an intent line {"tsr":"…","sending":true}, and the result lines of the
-// attempts that did not settle their Tsr (transport, HTTP, decode failures).
-// A rerun skips a Tsr with a final result, and resends, marked resent, one
+// attempts that did not settle their key (transport, HTTP, decode failures).
+// A rerun skips a key with a final result, and resends, marked resent, one
 // whose attempt may have reached ECPay without an answer being recorded: an
 // intent with no answer after it (the process died with the call in flight),
 // or a failure marked maybe_sent.
 //
 // Both files are synced together before each request (one sync of each for
 // all the intents waiting), so a final result is as durable as the intent
-// after it. The index holds an entry per Tsr the files settle or leave
+// after it. The index holds an entry per key the files settle or leave
 // uncertain, so a rerun's memory grows with its results file (some 70 bytes
-// per Tsr), not with its input.
+// per key), not with its input.
 //
 // Lines are appended whole by one goroutine, so only the last line of each
 // file can be torn (by kill -9, a crash or a full disk); opening drops such a
@@ -102,7 +102,7 @@ type journal struct {
 	onFail func(error)
 
 	mu        sync.Mutex
-	unwritten []string // Tsrs of final results that could not be written
+	unwritten []string // keys of final results that could not be written
 }
 
 // logFile is one of the two files.
@@ -113,9 +113,9 @@ type logFile struct {
 	err   error // the first write or sync error; nothing is written after it
 }
 
-// journalEntry is what the files say of one Tsr.
+// journalEntry is what the files say of one key.
 type journalEntry struct {
-	// final is the offset of the Tsr's final result line in the results
+	// final is the offset of the key's final result line in the results
 	// file, plus one; 0 when there is none.
 	final int64
 	// uncertain reports that an earlier attempt may have reached ECPay
@@ -126,7 +126,7 @@ type journalEntry struct {
 	open bool
 }
 
-// resend reports whether a Tsr not settled yet must be marked resent.
+// resend reports whether a key not settled yet must be marked resent.
 func (e journalEntry) resend() bool { return e.uncertain || e.open }
 
 // Record reads a line of either file: an intent or a result. Its first
@@ -140,7 +140,7 @@ type Record struct {
 }
 
 // IsResult reports whether the record is a result line, and final whether
-// that result settles its Tsr.
+// that result settles its key.
 func (rec *Record) IsResult() (isResult, final bool) {
 	if rec.Sending || rec.OK == nil {
 		return false, false
@@ -179,7 +179,7 @@ func intentLine(member, key string) []byte {
 type journalWrite struct {
 	line      []byte
 	toResults bool         // a final result, for the results file; else for the journal
-	tsr       string       // the Tsr of a final result
+	tsr       string       // the key of a final result
 	synced    chan<- error // an intent's: the writer reports the sync on it
 }
 
@@ -373,8 +373,8 @@ func (j *journal) finalResult(e journalEntry) (Result, error) {
 // os.SameFile checks.
 func Files(path string) []string { return []string{path, path + JournalSuffix} }
 
-// joinTsrs lists Tsrs for a message.
-func joinTsrs(tsrs []string) string {
+// joinKeys lists keys for a message.
+func joinKeys(tsrs []string) string {
 	quoted := make([]string, len(tsrs))
 	for i, t := range tsrs {
 		quoted[i] = fmt.Sprintf("%q", t)
